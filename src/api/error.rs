@@ -1,0 +1,153 @@
+//! [`ApiError`]: everything a handler can fail with, and the only code that knows how Eloqua
+//! writes errors. The status table below is §3.4 of the contract, in one `match`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::auth::AuthError;
+use crate::domain::failure::Failure;
+use crate::store::StoreError;
+
+/// A failed request, rendered in Eloqua's shapes.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 with `{"failures":[{"field","constraint","value"}]}`.
+    #[error("validation failed")]
+    Validation(Vec<Failure>),
+    /// 401: missing or wrong credentials.
+    #[error("not authenticated")]
+    Unauthorized,
+    /// 403: authenticated, but the user may not use the API.
+    #[error("forbidden")]
+    Forbidden,
+    /// 404: unknown route or id (including another site's id).
+    #[error("not found")]
+    NotFound,
+    /// 405: the path exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409 with what conflicted.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 503: the store is busy or unreachable; clients retry with back-off.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// An OAuth 2.0 token-endpoint error (RFC 6749 §5.2 body).
+    #[error("oauth error {error}")]
+    OAuth {
+        /// 400 or 401.
+        status: StatusCode,
+        /// `invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type`.
+        error: &'static str,
+        /// Human explanation.
+        description: String,
+    },
+    /// 500: a bug or broken store; details go to the log only.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 400 naming one field.
+    pub fn invalid(field: &str, constraint: impl Into<String>, value: Option<String>) -> Self {
+        Self::Validation(vec![Failure::new(field, constraint, value)])
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::OAuth { status, .. } => *status,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Oracle's status text, followed by our detail where it helps the client.
+    fn message(&self) -> String {
+        match self {
+            Self::Validation(_) => "There was a validation error.".into(),
+            Self::Unauthorized => "You are not authorized to make this request.".into(),
+            Self::Forbidden => "Forbidden: this user does not have API access.".into(),
+            Self::NotFound => "The requested resource was not found.".into(),
+            Self::MethodNotAllowed => {
+                "The requested method is not supported on this resource.".into()
+            }
+            Self::Conflict(why) => format!("There was a conflict. {why}"),
+            Self::Unavailable(_) => "Service Unavailable. Retry with a growing delay.".into(),
+            Self::OAuth { description, .. } => description.clone(),
+            Self::Internal(_) => "The service has encountered an error.".into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            Self::Internal(err) => tracing::error!(error = ?err, "request failed"),
+            Self::Unavailable(why) => tracing::warn!(reason = %why, "store unavailable"),
+            _ => tracing::debug!(status = status.as_u16(), "request refused"),
+        }
+        let body = match &self {
+            Self::Validation(failures) => {
+                json!({ "failures": failures.iter().map(failure_json).collect::<Vec<_>>() })
+            }
+            Self::OAuth {
+                error, description, ..
+            } => json!({ "error": error, "error_description": description }),
+            other => json!(other.message()),
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"Eloqua\""),
+            );
+        }
+        response
+    }
+}
+
+fn failure_json(failure: &Failure) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    object.insert("field".into(), json!(failure.field));
+    object.insert("constraint".into(), json!(failure.constraint));
+    if let Some(value) = &failure.value {
+        object.insert("value".into(), json!(value));
+    }
+    serde_json::Value::Object(object)
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Conflict { constraint } => {
+                Self::Conflict(format!("The {constraint} rule was broken."))
+            }
+            StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::Other(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Unauthenticated => Self::Unauthorized,
+            AuthError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<Vec<Failure>> for ApiError {
+    fn from(failures: Vec<Failure>) -> Self {
+        Self::Validation(failures)
+    }
+}

@@ -1,0 +1,67 @@
+//! `GET /id`: base-URL discovery (§2.3), pointing every URL at this server.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use super::error::ApiError;
+use super::extract::authenticate;
+use super::state::AppState;
+
+/// The discovery route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/id", get(identify))
+}
+
+async fn identify(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
+    let principal = match authenticate(&parts, &state).await {
+        Ok(principal) => principal,
+        // Eloqua's documented quirk: bad credentials are a 200 whose body is a JSON string.
+        Err(ApiError::Unauthorized) => return Ok(axum::Json("Not authenticated.").into_response()),
+        Err(other) => return Err(other),
+    };
+    if !principal.user.api_access {
+        return Err(ApiError::Forbidden);
+    }
+    let base = state.public_url.as_ref();
+    let user = &principal.user;
+    let display = user
+        .display_name
+        .clone()
+        .unwrap_or_else(|| user.username.clone());
+    let (first, last) = display.split_once(' ').unwrap_or((display.as_str(), ""));
+    let mut user_json = serde_json::Map::new();
+    user_json.insert("id".into(), json!(user.id));
+    user_json.insert("username".into(), json!(user.username));
+    user_json.insert("displayName".into(), json!(display));
+    user_json.insert("firstName".into(), json!(first));
+    if !last.is_empty() {
+        user_json.insert("lastName".into(), json!(last));
+    }
+    if let Some(email) = &user.email_address {
+        user_json.insert("emailAddress".into(), json!(email));
+    }
+    let body = json!({
+        "site": { "id": principal.site.id, "name": principal.site.name },
+        "user": user_json,
+        "urls": {
+            "base": base,
+            "apis": {
+                "soap": {
+                    "standard": format!("{base}/API/{{version}}/Service.svc"),
+                    "dataTransfer": format!("{base}/API/{{version}}/DataTransferService.svc"),
+                    "email": format!("{base}/API/{{version}}/EmailService.svc"),
+                    "externalAction": format!("{base}/API/{{version}}/ExternalActionService.svc"),
+                },
+                "rest": {
+                    "standard": format!("{base}/API/REST/{{version}}/"),
+                    "bulk": format!("{base}/API/Bulk/{{version}}/"),
+                },
+            },
+        },
+    });
+    Ok(axum::Json(body).into_response())
+}

@@ -1,0 +1,61 @@
+//! The HTTP layer: the whole route table, readable top to bottom. Handlers extract, call the
+//! domain and the store, and map; Eloqua's wire shapes live here and nowhere else.
+
+mod error;
+pub mod extract;
+mod id;
+pub mod normalize;
+mod oauth;
+pub mod state;
+mod sync_actions;
+pub mod wire;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use state::AppState;
+
+/// Every route, with auth enforced per handler by the [`extract::Caller`] extractor.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(id::router())
+        .merge(oauth::router())
+        .nest("/api/bulk/2.0", bulk_routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(TraceLayer::new_for_http().make_span_with(span_for))
+        .with_state(state)
+}
+
+fn bulk_routes() -> Router<AppState> {
+    Router::new().merge(sync_actions::router())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Request spans carry the matched route, never the raw URI (which may hold ids of others).
+fn span_for(req: &Request) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(unmatched)", |p| p.as_str());
+    tracing::info_span!("request", method = %req.method(), route)
+}
+
+/// A handler result that is either a response or an [`ApiError`].
+pub type ApiResult<T = Response> = Result<T, ApiError>;
+
+/// 204 No Content with an empty body.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}

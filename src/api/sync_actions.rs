@@ -1,0 +1,231 @@
+//! Contact sync action definitions (§4): create, read, list, replace, delete, and the global
+//! `GET /syncActions` list.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::Serialize;
+
+use super::extract::{Caller, JsonBody, ListParams, parse_id};
+use super::wire::Envelope;
+use super::{ApiError, ApiResult, AppState, no_content};
+use crate::domain::appcloud::InstanceKind;
+use crate::domain::definition::{ContainerRef, SyncActionDefinition, validate_contact_definition};
+use crate::domain::failure::Failure;
+use crate::domain::fields::DefinitionField;
+use crate::domain::query::MAX_PAGE;
+use crate::store::{DefinitionRecord, StoreError};
+
+/// Routes under the Bulk prefix.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/contacts/syncActions", get(list).post(create))
+        .route(
+            "/contacts/syncActions/{id}",
+            get(read).put(replace).delete(remove),
+        )
+        .route("/syncActions", get(list))
+}
+
+/// A definition as Eloqua writes it (property order of §3.2).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DefinitionDto {
+    name: String,
+    fields: serde_json::Map<String, serde_json::Value>,
+    identifier_field_name: String,
+    sync_actions: Vec<serde_json::Value>,
+    is_sync_triggered_on_import: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auto_delete_duration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kb_used: Option<i64>,
+    uri: String,
+    created_by: String,
+    created_at: String,
+    updated_by: String,
+    updated_at: String,
+}
+
+impl From<DefinitionRecord> for DefinitionDto {
+    fn from(record: DefinitionRecord) -> Self {
+        let def = record.definition;
+        let mut fields = serde_json::Map::new();
+        fields.insert(def.field_column.clone(), def.identifier.markup().into());
+        Self {
+            name: def.name,
+            fields,
+            identifier_field_name: def.field_column,
+            sync_actions: def.sync_actions.iter().map(|a| a.to_json()).collect(),
+            is_sync_triggered_on_import: def.is_sync_triggered_on_import,
+            auto_delete_duration: def.auto_delete_duration.map(|d| d.as_str().to_owned()),
+            // Eloqua omits kbUsed while nothing is staged.
+            kb_used: (record.kb_used > 0).then_some(record.kb_used),
+            uri: format!("/contacts/syncActions/{}", record.id),
+            created_by: record.audit.created_by,
+            created_at: record.audit.created_at.to_string(),
+            updated_by: record.audit.updated_by,
+            updated_at: record.audit.updated_at.to_string(),
+        }
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult {
+    let definition = validate(&state, who.site.id, &body).await?;
+    let record = state
+        .store
+        .create_definition(who.site.id, &who.user.username, &definition)
+        .await?;
+    tracing::info!(
+        definition_id = record.id,
+        actions = definition.sync_actions.len(),
+        "created sync action definition"
+    );
+    Ok((StatusCode::CREATED, axum::Json(DefinitionDto::from(record))).into_response())
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let record = state
+        .store
+        .get_definition(who.site.id, parse_id(&id)?)
+        .await?;
+    Ok(axum::Json(DefinitionDto::from(record)).into_response())
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    // An unknown id is a 404 even when the body is also wrong.
+    state.store.get_definition(who.site.id, id).await?;
+    let definition = validate(&state, who.site.id, &body).await?;
+    let record = state
+        .store
+        .replace_definition(who.site.id, id, &who.user.username, &definition)
+        .await?;
+    tracing::info!(definition_id = id, "replaced sync action definition");
+    Ok(axum::Json(DefinitionDto::from(record)).into_response())
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    state.store.delete_definition(who.site.id, id).await?;
+    tracing::info!(definition_id = id, "deleted sync action definition");
+    Ok(no_content())
+}
+
+async fn list(State(state): State<AppState>, Caller(who): Caller, params: ListParams) -> ApiResult {
+    let query = params.query::<DefinitionField>(MAX_PAGE)?;
+    let page = state.store.list_definitions(who.site.id, &query).await?;
+    Ok(axum::Json(Envelope::from_page(page, &query, DefinitionDto::from)).into_response())
+}
+
+/// Checks the body against every rule, then that each destination names something that exists.
+async fn validate(
+    state: &AppState,
+    site_id: i64,
+    body: &serde_json::Value,
+) -> Result<SyncActionDefinition, ApiError> {
+    let definition = validate_contact_definition(body)?;
+    let mut failures = Vec::new();
+    for (index, reference) in definition.referenced_containers() {
+        if let Some(why) = missing_reference(state, site_id, &reference).await? {
+            let markup = definition.sync_actions[index].destination_markup.clone();
+            failures.push(Failure::new(
+                format!("syncActions[{index}].destination"),
+                why,
+                Some(markup),
+            ));
+        }
+    }
+    if failures.is_empty() {
+        Ok(definition)
+    } else {
+        Err(ApiError::Validation(failures))
+    }
+}
+
+/// Why `reference` names nothing usable, or `None` when it exists.
+async fn missing_reference(
+    state: &AppState,
+    site_id: i64,
+    reference: &ContainerRef,
+) -> Result<Option<String>, ApiError> {
+    let store = &state.store;
+    let found = match reference {
+        ContainerRef::ContactList(id) => absent(
+            store.get_list(site_id, to_i64(*id)).await,
+            format!("There was a missing reference: contact list {id} does not exist."),
+        )?,
+        ContainerRef::EmailGroup(id) => absent(
+            store.get_group(site_id, to_i64(*id)).await,
+            format!("There was a missing reference: email group {id} does not exist."),
+        )?,
+        ContainerRef::AppCloudInstance {
+            kind,
+            instance,
+            execution,
+        } => {
+            let missing = format!(
+                "There was a missing reference: service instance {} does not exist.",
+                instance.as_str()
+            );
+            match store.get_instance(site_id, instance).await {
+                Err(StoreError::NotFound) => Some(missing),
+                Err(e) => return Err(e.into()),
+                Ok(found) if found.kind != *kind => Some(format!(
+                    "Service instance {} is a {} service, not a {} service.",
+                    instance.as_str(),
+                    found.kind.as_str(),
+                    kind_name(*kind)
+                )),
+                Ok(_) => match execution {
+                    Some(execution) => absent(
+                        store
+                            .get_execution(site_id, instance, to_i64(*execution))
+                            .await,
+                        format!(
+                            "There was a missing reference: execution {execution} of service instance {} does not exist.",
+                            instance.as_str()
+                        ),
+                    )?,
+                    None => None,
+                },
+            }
+        }
+    };
+    Ok(found)
+}
+
+fn kind_name(kind: InstanceKind) -> &'static str {
+    kind.as_str()
+}
+
+fn to_i64(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
+fn absent<T>(result: Result<T, StoreError>, why: String) -> Result<Option<String>, ApiError> {
+    match result {
+        Ok(_) => Ok(None),
+        Err(StoreError::NotFound) => Ok(Some(why)),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,45 @@
+//! Shapes shared by every Bulk response: the collection envelope.
+
+use serde::Serialize;
+
+use crate::domain::query::ListQuery;
+use crate::store::Page;
+
+/// Eloqua's collection envelope, properties in Eloqua's order; `totalResults` is omitted
+/// when the client asked for `totalResults=false`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope<T> {
+    /// The page.
+    pub items: Vec<T>,
+    /// Every match, when counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_results: Option<u64>,
+    /// Effective limit.
+    pub limit: u32,
+    /// Effective offset.
+    pub offset: u64,
+    /// `items.len()`.
+    pub count: usize,
+    /// Whether another page follows.
+    pub has_more: bool,
+}
+
+impl<T> Envelope<T> {
+    /// Wraps a store page, converting each item to its wire form.
+    pub fn from_page<S, F>(
+        page: Page<S>,
+        query: &ListQuery<F>,
+        convert: impl FnMut(S) -> T,
+    ) -> Self {
+        let items: Vec<T> = page.items.into_iter().map(convert).collect();
+        Self {
+            count: items.len(),
+            items,
+            total_results: page.total,
+            limit: query.limit,
+            offset: query.offset,
+            has_more: page.has_more,
+        }
+    }
+}

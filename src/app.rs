@@ -1,0 +1,103 @@
+//! Wiring: [`App::build`] opens the store and binds the listener; [`App::run`] serves until
+//! the shutdown token is cancelled.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt as _;
+
+use crate::api::{self, AppState};
+use crate::auth::Authenticator;
+use crate::config::Settings;
+use crate::domain::clock::Clock;
+use crate::store::{self, Backend, Store};
+
+/// How long a request may take before the server answers 408 (slow clients cannot stall
+/// shutdown forever).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A built, bound server.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Opens the store the settings name and binds the listen address.
+    ///
+    /// # Errors
+    /// When the store cannot be opened or the address cannot be bound.
+    pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let backend = Backend::choose(settings.database.as_deref(), &settings.data_dir)?;
+        let store = store::open(&backend, Arc::clone(&clock))?;
+        Self::with_store(settings, store, clock).await
+    }
+
+    /// Binds the listen address over an already-open store.
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn with_store(
+        settings: &Settings,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let local = listener.local_addr()?;
+        // With port 0 the advertised URL must name the port actually bound.
+        let public_url = if settings.bind.port() == 0
+            && settings.public_url == format!("http://{}", settings.bind)
+        {
+            format!("http://{local}")
+        } else {
+            settings.public_url.clone()
+        };
+        let state = AppState {
+            auth: Authenticator::new(Arc::clone(&store), Arc::clone(&clock)),
+            store,
+            clock,
+            public_url: public_url.into(),
+        };
+        Ok(Self { listener, state })
+    }
+
+    /// The address actually bound (useful with port 0).
+    ///
+    /// # Errors
+    /// When the socket has no local address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The shared state handlers see (tests use its store).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` is cancelled, then lets in-flight requests finish.
+    ///
+    /// # Errors
+    /// When the server fails to accept connections.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let router =
+            api::router(self.state).layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                REQUEST_TIMEOUT,
+            ));
+        // Paths are normalised before routing, so the router sees one spelling.
+        let service = router.map_request(api::normalize::normalize_request);
+        axum::serve(
+            self.listener,
+            axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
+        )
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await
+        .context("serving HTTP")
+    }
+}

@@ -1,0 +1,115 @@
+//! The `loquat` command line: `serve`, `migrate`, `config-example`, and offline operator
+//! commands for sites, users and OAuth clients. Logic lives in the library; this only parses
+//! and dispatches.
+
+mod admin;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{FileSettings, Overrides, Settings};
+
+/// A server that speaks Oracle Eloqua's Bulk API 2.0 sync-action pipeline.
+#[derive(Debug, Parser)]
+#[command(name = "loquat", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives; shared by every command.
+#[derive(Debug, Args)]
+struct StoreArgs {
+    /// TOML config file.
+    #[arg(long, env = "LOQUAT_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Directory of the embedded store [default: $XDG_DATA_HOME/loquat or ~/.local/share/loquat].
+    #[arg(long, env = "LOQUAT_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL instead of the embedded store in the data directory (sqlite:PATH).
+    #[arg(
+        long,
+        env = "LOQUAT_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    database: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Create or upgrade the store's schema, then exit.
+    Migrate,
+    /// Print a commented sample config file.
+    ConfigExample,
+    /// Manage sites (Eloqua instances).
+    #[command(subcommand)]
+    Site(admin::SiteCommand),
+    /// Manage a site's users.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Manage OAuth clients allowed to use the token endpoint.
+    #[command(subcommand, name = "oauth-client")]
+    OAuthClient(admin::OAuthCommand),
+}
+
+/// Flags of `loquat serve`.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "LOQUAT_BIND")]
+    bind: Option<String>,
+    /// URL clients reach this server at, advertised by GET /id [default: http://<bind>].
+    #[arg(long, env = "LOQUAT_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Write logs as JSON lines.
+    #[arg(long, env = "LOQUAT_LOG_JSON")]
+    log_json: Option<bool>,
+}
+
+impl Cli {
+    /// Runs the parsed command.
+    ///
+    /// # Errors
+    /// Whatever the command failed with, with context for the operator.
+    pub fn run(self) -> anyhow::Result<()> {
+        let file = match &self.store.config {
+            Some(path) => FileSettings::load(path)?,
+            None => FileSettings::default(),
+        };
+        let mut overrides = Overrides {
+            data_dir: self.store.data_dir,
+            database: self.store.database,
+            ..Overrides::default()
+        };
+        if let Command::Serve(args) = &self.command {
+            overrides.bind = args.bind.clone();
+            overrides.public_url = args.public_url.clone();
+            overrides.log_json = args.log_json;
+        }
+        let settings = Settings::resolve(file, overrides)?;
+        crate::telemetry::init(settings.log_json);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async move {
+            match self.command {
+                Command::Serve(_) => serve::run(&settings).await,
+                Command::Migrate => admin::migrate(&settings),
+                Command::ConfigExample => {
+                    print!("{}", crate::config::EXAMPLE);
+                    Ok(())
+                }
+                Command::Site(cmd) => admin::site(&settings, cmd).await,
+                Command::User(cmd) => admin::user(&settings, cmd).await,
+                Command::OAuthClient(cmd) => admin::oauth(&settings, cmd).await,
+            }
+        })
+    }
+}

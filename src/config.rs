@@ -1,0 +1,197 @@
+//! Settings: code defaults, then an optional TOML file, then environment variables, then
+//! command-line flags (clap reads a flag or its `LOQUAT_*` variable; both beat the file).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Default listen address.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Where the server listens, keeps its data and says it lives.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Directory of the embedded store.
+    pub data_dir: PathBuf,
+    /// A database URL overriding the embedded store (`sqlite:PATH`; PostgreSQL later).
+    pub database: Option<String>,
+    /// The URL clients reach this server at, advertised by `/id` (no trailing slash).
+    pub public_url: String,
+    /// Log lines as JSON instead of text.
+    pub log_json: bool,
+}
+
+impl std::fmt::Debug for Settings {
+    // The database URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database",
+                &self.database.as_deref().map(crate::store::redact),
+            )
+            .field("public_url", &self.public_url)
+            .field("log_json", &self.log_json)
+            .finish()
+    }
+}
+
+/// The values a config file may set; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    /// `bind = "127.0.0.1:8080"`
+    pub bind: Option<String>,
+    /// `data_dir = "/var/lib/loquat"`
+    pub data_dir: Option<PathBuf>,
+    /// `database = "sqlite:/var/lib/loquat/loquat.db"`
+    pub database: Option<String>,
+    /// `public_url = "https://loquat.example.com"`
+    pub public_url: Option<String>,
+    /// `log_json = true`
+    pub log_json: Option<bool>,
+}
+
+impl FileSettings {
+    /// Reads a TOML config file.
+    ///
+    /// # Errors
+    /// When the file cannot be read or has an unknown key or a value of the wrong type.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("in config file {}", path.display()))
+    }
+}
+
+/// What the command line and environment gave (each `None` when not given).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--bind` / `LOQUAT_BIND`
+    pub bind: Option<String>,
+    /// `--data-dir` / `LOQUAT_DATA_DIR`
+    pub data_dir: Option<PathBuf>,
+    /// `--database` / `LOQUAT_DATABASE_URL`
+    pub database: Option<String>,
+    /// `--public-url` / `LOQUAT_PUBLIC_URL`
+    pub public_url: Option<String>,
+    /// `--log-json` / `LOQUAT_LOG_JSON`
+    pub log_json: Option<bool>,
+}
+
+impl Settings {
+    /// Layers overrides over the file over defaults.
+    ///
+    /// # Errors
+    /// Naming the key whose value is invalid.
+    pub fn resolve(file: FileSettings, cli: Overrides) -> anyhow::Result<Self> {
+        let bind_text = cli
+            .bind
+            .or(file.bind)
+            .unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let bind: SocketAddr = bind_text.parse().with_context(|| {
+            format!("bind: {bind_text:?} is not an address such as 127.0.0.1:8080")
+        })?;
+        let data_dir = cli
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(default_data_dir);
+        let public_url = match cli.public_url.or(file.public_url) {
+            Some(url) => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    anyhow::bail!("public_url: {url:?} must start with http:// or https://");
+                }
+                url.trim_end_matches('/').to_owned()
+            }
+            None => format!("http://{bind}"),
+        };
+        Ok(Self {
+            bind,
+            data_dir,
+            database: cli.database.or(file.database),
+            public_url,
+            log_json: cli.log_json.or(file.log_json).unwrap_or(false),
+        })
+    }
+}
+
+/// `$XDG_DATA_HOME/loquat`, else `~/.local/share/loquat`, else `./loquat-data`.
+pub fn default_data_dir() -> PathBuf {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(xdg) = non_empty("XDG_DATA_HOME") {
+        return PathBuf::from(xdg).join("loquat");
+    }
+    if let Some(home) = non_empty("HOME") {
+        return PathBuf::from(home).join(".local/share/loquat");
+    }
+    PathBuf::from("loquat-data")
+}
+
+/// A commented sample config file (`loquat config-example`).
+pub const EXAMPLE: &str = r#"# Loquat configuration. Every key is optional; environment variables (LOQUAT_BIND,
+# LOQUAT_DATA_DIR, LOQUAT_DATABASE_URL, LOQUAT_PUBLIC_URL, LOQUAT_LOG_JSON) and flags override it.
+
+# Address to listen on.
+bind = "127.0.0.1:8080"
+
+# Directory of the embedded SQLite store (created on first start).
+# data_dir = "/var/lib/loquat"
+
+# Explicit database URL instead of <data_dir>/loquat.db.
+# database = "sqlite:/var/lib/loquat/loquat.db"
+
+# The URL clients reach this server at; GET /id advertises it. Defaults to http://<bind>.
+# public_url = "https://loquat.example.com"
+
+# Write log lines as JSON.
+log_json = false
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_and_the_file_beats_defaults() {
+        let file = FileSettings {
+            bind: Some("0.0.0.0:9000".into()),
+            public_url: Some("https://file.example/".into()),
+            ..FileSettings::default()
+        };
+        let cli = Overrides {
+            bind: Some("127.0.0.1:7000".into()),
+            ..Overrides::default()
+        };
+        let settings = Settings::resolve(file, cli).unwrap();
+        assert_eq!(settings.bind.to_string(), "127.0.0.1:7000");
+        assert_eq!(settings.public_url, "https://file.example");
+    }
+
+    #[test]
+    fn public_url_defaults_to_the_bind_address() {
+        let settings = Settings::resolve(FileSettings::default(), Overrides::default()).unwrap();
+        assert_eq!(settings.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn names_the_bad_key() {
+        let cli = Overrides {
+            bind: Some("nowhere".into()),
+            ..Overrides::default()
+        };
+        let err = Settings::resolve(FileSettings::default(), cli).unwrap_err();
+        assert!(err.to_string().starts_with("bind:"), "{err}");
+        let err = toml::from_str::<FileSettings>("colour = 1").unwrap_err();
+        assert!(err.to_string().contains("colour"));
+    }
+
+    #[test]
+    fn the_example_parses() {
+        toml::from_str::<FileSettings>(EXAMPLE).unwrap();
+    }
+}

@@ -1,0 +1,157 @@
+//! Contact sync action definitions: the validated shape of a request body and the rules behind it (spec §4.6, §5).
+//!
+//! Input is JSON the API layer has already parsed; every broken rule becomes a [`Failure`]
+//! naming its JSON path, and all of them are reported at once.
+
+mod destination;
+mod rules;
+mod sync_action;
+mod vocabulary;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_actions;
+#[cfg(test)]
+mod tests_json;
+
+use serde_json::Value;
+
+use crate::domain::duration::IsoDuration;
+use crate::domain::failure::Failure;
+use crate::domain::markup::{FieldName, Statement};
+
+pub use destination::{ContainerRef, Destination};
+use rules::{
+    Failures, check_auto_delete, check_fields, check_identifier_field_name, check_name,
+    check_sync_actions, check_triggered, value_text,
+};
+pub use sync_action::SyncAction;
+pub use vocabulary::{ActionKind, MemberStatus, UnknownValue};
+
+/// A contact sync action definition that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncActionDefinition {
+    /// The definition's label.
+    pub name: String,
+    /// The single key of `fields`: the column uploaded rows use for the identifier.
+    pub field_column: String,
+    /// Which contact identifier that column holds.
+    pub identifier: Identifier,
+    /// The actions to run for every matched contact, in order (1 to 10).
+    pub sync_actions: Vec<SyncAction>,
+    /// Whether each upload immediately starts a sync; `false` when not sent.
+    pub is_sync_triggered_on_import: bool,
+    /// When the definition deletes itself; `None` means never.
+    pub auto_delete_duration: Option<IsoDuration>,
+}
+
+impl SyncActionDefinition {
+    /// The containers the actions point at, each with the index of its sync action, so the
+    /// caller can check they exist and name `syncActions[i].destination` when one does not.
+    /// `{{GlobalSubscribe}}` refers to no container and is left out.
+    pub fn referenced_containers(&self) -> Vec<(usize, ContainerRef)> {
+        self.sync_actions
+            .iter()
+            .enumerate()
+            .filter_map(|(index, action)| action.destination.container().map(|c| (index, c)))
+            .collect()
+    }
+}
+
+/// The JSON path of the `index`-th action's destination, as used in [`Failure::field`].
+pub fn destination_field(index: usize) -> String {
+    format!("syncActions[{index}].destination")
+}
+
+/// The contact identifiers a definition's `fields` value may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Identifier {
+    /// `{{Contact.Id}}`: Eloqua's numeric contact id.
+    ContactId,
+    /// `{{Contact.Field(C_EmailAddress)}}`: the email address, matched case-insensitively.
+    EmailAddress,
+    /// `{{Contact.Field(ContactIDExt)}}`: the external contact id.
+    ContactIdExt,
+}
+
+impl Identifier {
+    /// Every allowed identifier, in the order messages list them.
+    pub const ALL: [Identifier; 3] = [Self::ContactId, Self::EmailAddress, Self::ContactIdExt];
+
+    /// The statement exactly as it appears in `fields`.
+    pub fn markup(self) -> &'static str {
+        match self {
+            Self::ContactId => "{{Contact.Id}}",
+            Self::EmailAddress => "{{Contact.Field(C_EmailAddress)}}",
+            Self::ContactIdExt => "{{Contact.Field(ContactIDExt)}}",
+        }
+    }
+
+    /// The identifier as a parsed markup statement.
+    pub fn statement(self) -> Statement {
+        let field = |name| {
+            Statement::ContactField(FieldName::parse(name).expect("constant field names are valid"))
+        };
+        match self {
+            Self::ContactId => Statement::ContactId,
+            Self::EmailAddress => field("C_EmailAddress"),
+            Self::ContactIdExt => field("ContactIDExt"),
+        }
+    }
+
+    /// The identifier whose [`markup`](Self::markup) is exactly `text` (how the store keeps it).
+    pub fn from_markup(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.markup() == text)
+    }
+
+    /// The identifier a statement names, if it is one of the allowed ones.
+    pub fn from_statement(statement: &Statement) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.statement() == *statement)
+    }
+}
+
+/// Checks a contact sync action definition body against every rule and reports all failures.
+///
+/// # Errors
+/// Every broken rule, each naming its JSON path (`name`, `syncActions[1].destination`, …).
+pub fn validate_contact_definition(body: &Value) -> Result<SyncActionDefinition, Vec<Failure>> {
+    let Some(obj) = body.as_object() else {
+        return Err(vec![Failure::new(
+            "body",
+            "must be a JSON object",
+            Some(value_text(body)),
+        )]);
+    };
+    let mut f = Failures::default();
+    let name = check_name(obj, &mut f);
+    let fields = check_fields(obj, &mut f);
+    let column = fields.as_ref().ok().map(|(key, _)| key.as_str());
+    let identifier_field = check_identifier_field_name(obj, column, &mut f);
+    let sync_actions = check_sync_actions(obj, &mut f);
+    let triggered = check_triggered(obj, &mut f);
+    let auto_delete = check_auto_delete(obj, &mut f);
+    match (
+        name,
+        fields,
+        identifier_field,
+        sync_actions,
+        triggered,
+        auto_delete,
+    ) {
+        (Ok(name), Ok((field_column, Ok(identifier))), Ok(()), Ok(sync_actions), Ok(t), Ok(a))
+            if f.0.is_empty() =>
+        {
+            Ok(SyncActionDefinition {
+                name,
+                field_column,
+                identifier,
+                sync_actions,
+                is_sync_triggered_on_import: t,
+                auto_delete_duration: a,
+            })
+        }
+        // Every `Err(Reported)` pushed a failure, so the list is never empty here.
+        _ => Err(f.0),
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure domain logic: Eloqua's markup, definition rules, query language, records and time.
+//! Nothing here imports axum, a database crate or the network.
+
+pub mod appcloud;
+pub mod asset;
+pub mod clock;
+pub mod contact;
+pub mod definition;
+pub mod duration;
+pub mod failure;
+pub mod fields;
+pub mod markup;
+pub mod query;
+pub mod site;

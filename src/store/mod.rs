@@ -1,0 +1,148 @@
+//! Persistence behind one trait, [`Store`], so the API and engine never see SQL.
+//!
+//! Every call that touches tenant data takes the caller's site id; a record of another site
+//! is reported exactly like a record that does not exist ([`StoreError::NotFound`]).
+//! Backends: SQLite (embedded, the default). [`open`] picks one from a URL or a data directory.
+
+#[cfg(test)]
+mod conformance;
+mod contacts;
+mod definitions;
+mod sites;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use contacts::{AppCloudStore, AssetStore, ContactSearch, ContactStore};
+pub use definitions::{DefinitionRecord, DefinitionStore};
+pub use sites::{NewToken, NewUser, SiteStore, TokenGrant};
+
+use crate::domain::clock::Clock;
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+/// What a store call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist (or belongs to another site).
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or reference rule was broken; `constraint` names it.
+    #[error("conflict on {constraint}")]
+    Conflict {
+        /// The broken rule, e.g. `contacts_email`.
+        constraint: &'static str,
+    },
+    /// The store is busy or unreachable right now; retrying later may work.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or a broken database.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One page of a collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// All matches, when the query asked for a count.
+    pub total: Option<u64>,
+    /// Whether items follow this page.
+    pub has_more: bool,
+}
+
+/// Everything Loquat persists.
+pub trait Store: SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore {}
+
+impl<T> Store for T where T: SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore {}
+
+/// Where the data lives, chosen by [`open`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file.
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL URL.
+    Postgres(String),
+}
+
+impl Backend {
+    /// Chooses the backend: an explicit `database` URL wins; otherwise `loquat.db` in `data_dir`.
+    ///
+    /// # Errors
+    /// When the URL scheme is not one Loquat knows.
+    pub fn choose(database: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
+        match database {
+            None => Ok(Self::Sqlite(data_dir.join("loquat.db"))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Self::Postgres(url.to_owned()))
+            }
+            Some(url) => match url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+            {
+                Some(path) => Ok(Self::Sqlite(path.into())),
+                None => anyhow::bail!(
+                    "unknown database URL scheme in {:?}: use sqlite:PATH or postgres://…",
+                    redact(url)
+                ),
+            },
+        }
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens (creating and migrating when needed) the store `backend` names.
+///
+/// # Errors
+/// When the database cannot be opened or migrated, or this build lacks the backend.
+pub fn open(backend: &Backend, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Store>> {
+    match backend {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path, clock)?)),
+        #[cfg(not(feature = "sqlite"))]
+        Backend::Sqlite(_) => {
+            let _ = clock;
+            anyhow::bail!("this build has no SQLite support; rebuild with `--features sqlite`")
+        }
+        Backend::Postgres(url) => anyhow::bail!(
+            "this build has no PostgreSQL support yet (asked for {})",
+            redact(url)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_from_urls() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn chooses_sqlite_in_the_data_dir_by_default() {
+        let backend = Backend::choose(None, Path::new("/d")).unwrap();
+        assert_eq!(backend, Backend::Sqlite("/d/loquat.db".into()));
+        assert!(Backend::choose(Some("mysql://x"), Path::new("/d")).is_err());
+    }
+}

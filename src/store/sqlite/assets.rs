@@ -1,0 +1,359 @@
+//! Contact lists, email groups and subscriptions on SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, Row, Transaction, params};
+
+use super::contacts::load_contact;
+use super::listing::Listing;
+use super::{SqliteStore, error};
+use crate::domain::asset::{
+    Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
+};
+use crate::domain::clock::Timestamp;
+use crate::domain::fields::ContainerField;
+use crate::domain::query::ListQuery;
+use crate::store::{AssetStore, Page, StoreError, StoreResult};
+
+const LIST_SELECT: &str = "SELECT l.id, l.name, l.description, l.scope,
+    (SELECT COUNT(*) FROM contact_list_members m WHERE m.list_id = l.id),
+    l.created_by, l.created_at, l.updated_by, l.updated_at FROM contact_lists l";
+
+const GROUP_SELECT: &str = "SELECT g.id, g.name, g.display_name, g.description,
+    g.is_visible_in_public_subscription_list, g.created_by, g.created_at, g.updated_by, g.updated_at
+    FROM email_groups g";
+
+fn audit_from(row: &Row<'_>, first: usize) -> rusqlite::Result<Audit> {
+    Ok(Audit {
+        created_by: row.get(first)?,
+        created_at: Timestamp::from_nanos(row.get(first + 1)?),
+        updated_by: row.get(first + 2)?,
+        updated_at: Timestamp::from_nanos(row.get(first + 3)?),
+    })
+}
+
+fn list_from(row: &Row<'_>) -> rusqlite::Result<ContactList> {
+    Ok(ContactList {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        description: row.get(2)?,
+        scope: row.get(3)?,
+        count: row.get(4)?,
+        audit: audit_from(row, 5)?,
+    })
+}
+
+fn group_from(row: &Row<'_>) -> rusqlite::Result<EmailGroup> {
+    Ok(EmailGroup {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        display_name: row.get(2)?,
+        description: row.get(3)?,
+        is_visible_in_public_subscription_list: row.get(4)?,
+        audit: audit_from(row, 5)?,
+    })
+}
+
+fn container_column(prefix: char) -> fn(ContainerField) -> &'static str {
+    match prefix {
+        'l' => |f| match f {
+            ContainerField::Name => "l.name",
+            ContainerField::CreatedAt => "l.created_at",
+            ContainerField::UpdatedAt => "l.updated_at",
+            ContainerField::Id => "l.id",
+        },
+        _ => |f| match f {
+            ContainerField::Name => "g.name",
+            ContainerField::CreatedAt => "g.created_at",
+            ContainerField::UpdatedAt => "g.updated_at",
+            ContainerField::Id => "g.id",
+        },
+    }
+}
+
+fn load_list(conn: &Connection, site_id: i64, id: i64) -> StoreResult<ContactList> {
+    conn.query_row(
+        &format!("{LIST_SELECT} WHERE l.site_id = ?1 AND l.id = ?2"),
+        params![site_id, id],
+        list_from,
+    )
+    .map_err(error::map)
+}
+
+fn load_group(conn: &Connection, site_id: i64, id: i64) -> StoreResult<EmailGroup> {
+    conn.query_row(
+        &format!("{GROUP_SELECT} WHERE g.site_id = ?1 AND g.id = ?2"),
+        params![site_id, id],
+        group_from,
+    )
+    .map_err(error::map)
+}
+
+/// Applies membership changes; every contact must be the site's, or nothing changes.
+fn change_members(
+    tx: &Transaction<'_>,
+    site_id: i64,
+    list_id: i64,
+    input: &ContactListInput,
+) -> StoreResult<()> {
+    let mut check = tx
+        .prepare_cached("SELECT 1 FROM contacts WHERE site_id = ?1 AND id = ?2")
+        .map_err(error::map)?;
+    for id in input
+        .membership_additions
+        .iter()
+        .chain(&input.membership_deletions)
+    {
+        if !check.exists(params![site_id, id]).map_err(error::map)? {
+            return Err(StoreError::NotFound);
+        }
+    }
+    let mut add = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO contact_list_members (list_id, contact_id) VALUES (?1, ?2)",
+        )
+        .map_err(error::map)?;
+    for id in &input.membership_additions {
+        add.execute(params![list_id, id]).map_err(error::map)?;
+    }
+    let mut remove = tx
+        .prepare_cached("DELETE FROM contact_list_members WHERE list_id = ?1 AND contact_id = ?2")
+        .map_err(error::map)?;
+    for id in &input.membership_deletions {
+        remove.execute(params![list_id, id]).map_err(error::map)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl AssetStore for SqliteStore {
+    async fn create_list(
+        &self,
+        site_id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        let (by, now) = (by.to_owned(), self.now().as_nanos());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO contact_lists (site_id, name, description, scope, created_by, created_at, updated_by, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
+                params![site_id, input.name, input.description, input.scope.as_deref().unwrap_or("local"), by, now],
+            )
+            .map_err(error::map)?;
+            let id = tx.last_insert_rowid();
+            change_members(tx, site_id, id, &input)?;
+            load_list(tx, site_id, id)
+        })
+        .await
+    }
+
+    async fn get_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
+        self.read(move |conn| load_list(conn, site_id, id)).await
+    }
+
+    async fn update_list(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        let (by, now) = (by.to_owned(), self.now().as_nanos());
+        self.write(move |tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE contact_lists SET name = ?3, description = ?4, scope = COALESCE(?5, scope), updated_by = ?6, updated_at = ?7
+                     WHERE site_id = ?1 AND id = ?2",
+                    params![site_id, id, input.name, input.description, input.scope, by, now],
+                )
+                .map_err(error::map)?;
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            change_members(tx, site_id, id, &input)?;
+            load_list(tx, site_id, id)
+        })
+        .await
+    }
+
+    async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "DELETE FROM contact_lists WHERE site_id = ?1 AND id = ?2",
+                    params![site_id, id],
+                )
+                .map_err(error::map)?;
+            if n == 0 {
+                Err(StoreError::NotFound)
+            } else {
+                Ok(())
+            }
+        })
+        .await
+    }
+
+    async fn list_lists(
+        &self,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+    ) -> StoreResult<Page<ContactList>> {
+        let query = query.clone();
+        self.read(move |conn| {
+            let listing = Listing {
+                select: LIST_SELECT,
+                column: container_column('l'),
+                site_column: "l.site_id",
+                id_column: "l.id",
+            };
+            listing.page(conn, site_id, &query, list_from)
+        })
+        .await
+    }
+
+    async fn list_members(
+        &self,
+        site_id: i64,
+        id: i64,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<i64>> {
+        self.read(move |conn| {
+            load_list(conn, site_id, id)?;
+            let mut stmt = conn
+                .prepare("SELECT contact_id FROM contact_list_members WHERE list_id = ?1 AND contact_id > ?2 ORDER BY contact_id LIMIT ?3")
+                .map_err(error::map)?;
+            let ids = stmt
+                .query_map(params![id, after, limit], |r| r.get(0))
+                .map_err(error::map)?
+                .collect::<rusqlite::Result<Vec<i64>>>()
+                .map_err(error::map)?;
+            Ok(ids)
+        })
+        .await
+    }
+
+    async fn create_group(
+        &self,
+        site_id: i64,
+        by: &str,
+        input: EmailGroupInput,
+    ) -> StoreResult<EmailGroup> {
+        let (by, now) = (by.to_owned(), self.now().as_nanos());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO email_groups (site_id, name, display_name, description, is_visible_in_public_subscription_list,
+                 created_by, created_at, updated_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?7)",
+                params![site_id, input.name, input.display_name, input.description, input.is_visible_in_public_subscription_list, by, now],
+            )
+            .map_err(error::map)?;
+            load_group(tx, site_id, tx.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn get_group(&self, site_id: i64, id: i64) -> StoreResult<EmailGroup> {
+        self.read(move |conn| load_group(conn, site_id, id)).await
+    }
+
+    async fn update_group(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: EmailGroupInput,
+    ) -> StoreResult<EmailGroup> {
+        let (by, now) = (by.to_owned(), self.now().as_nanos());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE email_groups SET name = ?3, display_name = ?4, description = ?5,
+                     is_visible_in_public_subscription_list = ?6, updated_by = ?7, updated_at = ?8 WHERE site_id = ?1 AND id = ?2",
+                    params![site_id, id, input.name, input.display_name, input.description, input.is_visible_in_public_subscription_list, by, now],
+                )
+                .map_err(error::map)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            load_group(tx, site_id, id)
+        })
+        .await
+    }
+
+    async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()> {
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "DELETE FROM email_groups WHERE site_id = ?1 AND id = ?2",
+                    params![site_id, id],
+                )
+                .map_err(error::map)?;
+            if n == 0 {
+                Err(StoreError::NotFound)
+            } else {
+                Ok(())
+            }
+        })
+        .await
+    }
+
+    async fn list_groups(
+        &self,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+    ) -> StoreResult<Page<EmailGroup>> {
+        let query = query.clone();
+        self.read(move |conn| {
+            let listing = Listing {
+                select: GROUP_SELECT,
+                column: container_column('g'),
+                site_column: "g.site_id",
+                id_column: "g.id",
+            };
+            listing.page(conn, site_id, &query, group_from)
+        })
+        .await
+    }
+
+    async fn get_subscription(
+        &self,
+        site_id: i64,
+        contact_id: i64,
+        group_id: i64,
+    ) -> StoreResult<Subscription> {
+        self.read(move |conn| {
+            load_contact(conn, site_id, contact_id)?;
+            load_group(conn, site_id, group_id)?;
+            let stored: Option<bool> = rusqlite::OptionalExtension::optional(conn.query_row(
+                "SELECT is_subscribed FROM email_group_subscriptions WHERE group_id = ?1 AND contact_id = ?2",
+                params![group_id, contact_id],
+                |r| r.get(0),
+            ))
+            .map_err(error::map)?;
+            Ok(Subscription { contact_id, group_id, is_subscribed: stored.unwrap_or(true) })
+        })
+        .await
+    }
+
+    async fn set_subscription(
+        &self,
+        site_id: i64,
+        contact_id: i64,
+        group_id: i64,
+        subscribed: bool,
+    ) -> StoreResult<Subscription> {
+        let now = self.now().as_nanos();
+        self.write(move |tx| {
+            load_contact(tx, site_id, contact_id)?;
+            load_group(tx, site_id, group_id)?;
+            tx.execute(
+                "INSERT INTO email_group_subscriptions (group_id, contact_id, is_subscribed, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (group_id, contact_id) DO UPDATE SET is_subscribed = excluded.is_subscribed, updated_at = excluded.updated_at",
+                params![group_id, contact_id, subscribed, now],
+            )
+            .map_err(error::map)?;
+            Ok(Subscription { contact_id, group_id, is_subscribed: subscribed })
+        })
+        .await
+    }
+}

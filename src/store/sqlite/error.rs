@@ -1,0 +1,37 @@
+//! The one place SQLite errors become [`StoreError`]s.
+
+use rusqlite::ErrorCode;
+
+use crate::store::StoreError;
+
+/// Named uniqueness rules, recognised from SQLite's "UNIQUE constraint failed: table.col" text.
+const UNIQUE_RULES: &[(&str, &str)] = &[
+    ("sites.", "sites_name"),
+    ("users.", "users_login"),
+    ("oauth_clients.", "oauth_clients_pkey"),
+    ("contacts.", "contacts_email"),
+    ("appcloud_instances.", "appcloud_instances_guid"),
+];
+
+/// Maps a driver error to the store's error.
+pub(super) fn map(err: rusqlite::Error) -> StoreError {
+    match &err {
+        rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+        rusqlite::Error::SqliteFailure(failure, message) => match failure.code {
+            ErrorCode::ConstraintViolation => {
+                let text = message.as_deref().unwrap_or_default();
+                let constraint = UNIQUE_RULES
+                    .iter()
+                    .find(|(table, _)| text.contains(table))
+                    .map_or("reference", |(_, name)| name);
+                StoreError::Conflict { constraint }
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                StoreError::Unavailable("the database is busy".into())
+            }
+            ErrorCode::DiskFull => StoreError::Unavailable("the disk is full".into()),
+            _ => StoreError::Other(err.into()),
+        },
+        _ => StoreError::Other(err.into()),
+    }
+}

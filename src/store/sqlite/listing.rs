@@ -1,0 +1,142 @@
+//! Turns a [`ListQuery`] into bound SQL: column names come from each resource's fixed
+//! mapping, every client value is a parameter.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row};
+
+use super::error;
+use crate::domain::query::{Condition, Direction, ListQuery, Op, Operand};
+use crate::store::{Page, StoreResult};
+
+/// A resource's table and how its query fields map to columns.
+pub(super) struct Listing<'a, F> {
+    /// `SELECT … FROM …` up to (not including) `WHERE`; must expose `site_id` and `id`.
+    pub select: &'a str,
+    /// Qualified column of each field.
+    pub column: fn(F) -> &'static str,
+    /// The site filter column, e.g. `d.site_id`.
+    pub site_column: &'a str,
+    /// The id column used as tie-breaker, e.g. `d.id`.
+    pub id_column: &'a str,
+}
+
+impl<F: Copy> Listing<'_, F> {
+    /// Runs the query for `site_id`, mapping rows with `map`.
+    pub fn page<T>(
+        &self,
+        conn: &Connection,
+        site_id: i64,
+        query: &ListQuery<F>,
+        map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Page<T>> {
+        let mut params: Vec<Value> = vec![Value::Integer(site_id)];
+        let mut filter = format!("{} = ?", self.site_column);
+        for condition in &query.conditions {
+            filter.push_str(" AND ");
+            filter.push_str(&self.condition(condition, &mut params));
+        }
+        let order = match query.order {
+            Some((field, dir)) => format!(
+                "{} {}, {} {}",
+                (self.column)(field),
+                sql_direction(dir),
+                self.id_column,
+                sql_direction(dir)
+            ),
+            None => format!("{} ASC", self.id_column),
+        };
+        // Without a total, one extra row tells whether more follow.
+        let fetch = i64::from(query.limit) + i64::from(!query.total_results);
+        let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+        let sql = format!(
+            "{} WHERE {filter} ORDER BY {order} LIMIT {fetch} OFFSET {offset}",
+            self.select
+        );
+        let mut stmt = conn.prepare(&sql).map_err(error::map)?;
+        let mut items = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), &map)
+            .map_err(error::map)?
+            .collect::<rusqlite::Result<Vec<T>>>()
+            .map_err(error::map)?;
+        if query.total_results {
+            let count_sql = format!("SELECT COUNT(*) FROM ({} WHERE {filter})", self.select);
+            let total: i64 = conn
+                .query_row(&count_sql, rusqlite::params_from_iter(params.iter()), |r| {
+                    r.get(0)
+                })
+                .map_err(error::map)?;
+            let total = u64::try_from(total).unwrap_or(0);
+            let has_more = query.offset.saturating_add(items.len() as u64) < total;
+            Ok(Page {
+                items,
+                total: Some(total),
+                has_more,
+            })
+        } else {
+            let has_more = items.len() > query.limit as usize;
+            items.truncate(query.limit as usize);
+            Ok(Page {
+                items,
+                total: None,
+                has_more,
+            })
+        }
+    }
+
+    fn condition(&self, condition: &Condition<F>, params: &mut Vec<Value>) -> String {
+        let column = (self.column)(condition.field);
+        match &condition.operand {
+            Operand::Text(text) if text.contains('*') => {
+                params.push(Value::Text(like_pattern(text)));
+                let not = if condition.op == Op::Ne { "NOT " } else { "" };
+                format!("{column} {not}LIKE ? ESCAPE '\\'")
+            }
+            Operand::Text(text) => {
+                params.push(Value::Text(text.clone()));
+                format!("{column} {} ? COLLATE NOCASE", sql_op(condition.op))
+            }
+            Operand::Time(at) => {
+                params.push(Value::Integer(at.as_nanos()));
+                format!("{column} {} ?", sql_op(condition.op))
+            }
+            Operand::Integer(n) => {
+                params.push(Value::Integer(*n));
+                format!("{column} {} ?", sql_op(condition.op))
+            }
+        }
+    }
+}
+
+/// `*Test*` → `%Test%`, with SQL wildcards in the text escaped.
+pub(super) fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '*' => out.push('%'),
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn sql_op(op: Op) -> &'static str {
+    match op {
+        Op::Eq => "=",
+        Op::Ne => "!=",
+        Op::Gt => ">",
+        Op::Lt => "<",
+        Op::Ge => ">=",
+        Op::Le => "<=",
+    }
+}
+
+fn sql_direction(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Ascending => "ASC",
+        Direction::Descending => "DESC",
+    }
+}

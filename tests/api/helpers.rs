@@ -1,0 +1,165 @@
+//! `spawn_app()` and a client with one helper per common call.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use loquat::app::App;
+use loquat::auth::hash_password;
+use loquat::config::{FileSettings, Overrides, Settings};
+use loquat::domain::clock::{Clock, SystemClock};
+use loquat::domain::site::Site;
+use loquat::store::{NewUser, Store};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// A running server on a fresh store, with one site and one API user.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// The server's store, for arranging state directly.
+    pub store: Arc<dyn Store>,
+    /// The site of [`Self::auth`].
+    pub site: Site,
+    /// `Authorization` header value of the default user.
+    pub auth: String,
+    client: reqwest::Client,
+    shutdown: CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Starts a server with site `TestSite` and user `tester`.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let overrides = Overrides {
+        bind: Some("127.0.0.1:0".into()),
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Overrides::default()
+    };
+    let settings = Settings::resolve(FileSettings::default(), overrides).expect("settings");
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let app = App::build(&settings, clock).await.expect("build app");
+    let base = format!("http://{}", app.local_addr().expect("addr"));
+    let store = Arc::clone(&app.state().store);
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run(shutdown.clone()));
+    let mut test = TestApp {
+        base,
+        store,
+        site: Site {
+            id: 0,
+            name: String::new(),
+        },
+        auth: String::new(),
+        client: reqwest::Client::new(),
+        shutdown,
+        _dir: dir,
+    };
+    let (site, auth) = test.add_site("TestSite", "tester", true).await;
+    test.site = site;
+    test.auth = auth;
+    test
+}
+
+/// `Basic base64(site\user:password)`.
+pub fn basic(site: &str, user: &str, password: &str) -> String {
+    let raw = format!("{site}\\{user}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+impl TestApp {
+    /// Creates another site with one user; returns it and that user's `Authorization` value.
+    pub async fn add_site(&self, name: &str, user: &str, api_access: bool) -> (Site, String) {
+        let site = self.store.create_site(name).await.expect("create site");
+        self.add_user(&site, user, api_access).await;
+        (site.clone(), basic(name, user, PASSWORD))
+    }
+
+    /// Adds a user with [`PASSWORD`] to `site`.
+    pub async fn add_user(&self, site: &Site, user: &str, api_access: bool) {
+        let new = NewUser {
+            username: user.into(),
+            password_hash: hash_password(PASSWORD).expect("hash"),
+            display_name: Some("Test User".into()),
+            email_address: Some(format!("{user}@example.com")),
+            api_access,
+        };
+        self.store.add_user(site.id, new).await.expect("add user");
+    }
+
+    /// A request to `path` (relative to the server root) as the default user.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .header("Authorization", &self.auth)
+    }
+
+    /// A request to `path` without credentials.
+    pub fn anonymous(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base))
+    }
+
+    /// GET `path` as the default user.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        send(self.request(Method::GET, path)).await
+    }
+
+    /// POST a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        send(self.request(Method::POST, path).json(body)).await
+    }
+
+    /// PUT a JSON body.
+    pub async fn put(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        send(self.request(Method::PUT, path).json(body)).await
+    }
+
+    /// DELETE.
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        send(self.request(Method::DELETE, path)).await
+    }
+}
+
+/// Sends and reads the body as JSON (`Value::Null` when empty).
+pub async fn send(request: RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.expect("request sent");
+    let status = response.status();
+    let text = response.text().await.expect("body read");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("body is not JSON ({e}): {text}"))
+    };
+    (status, body)
+}
+
+/// The `field`s of a 400's failures.
+pub fn failure_fields(body: &Value) -> Vec<String> {
+    body["failures"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no failures in {body}"))
+        .iter()
+        .map(|f| f["field"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Asserts a timestamp is in Eloqua's form: seven fractional digits and `Z`.
+pub fn assert_eloqua_time(value: &Value) {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"));
+    assert_eq!(text.len(), 28, "{text}");
+    assert!(text.ends_with('Z') && text.as_bytes()[19] == b'.', "{text}");
+}
