@@ -1,11 +1,14 @@
 //! The HTTP layer: the whole route table, readable top to bottom. Handlers extract, call the
 //! domain and the store, and map; Eloqua's wire shapes live here and nowhere else.
 
+mod appcloud;
+mod containers;
 mod error;
 pub mod extract;
 mod id;
 pub mod normalize;
 mod oauth;
+mod rest;
 pub mod state;
 mod sync_actions;
 pub mod wire;
@@ -25,6 +28,8 @@ pub fn router(state: AppState) -> Router {
         .merge(id::router())
         .merge(oauth::router())
         .nest("/api/bulk/2.0", bulk_routes())
+        .nest("/api/rest/1.0", rest::router())
+        .nest("/api/loquat/1.0", appcloud::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http().make_span_with(span_for))
@@ -32,7 +37,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn bulk_routes() -> Router<AppState> {
-    Router::new().merge(sync_actions::router())
+    Router::new()
+        .merge(sync_actions::router())
+        .merge(containers::router())
 }
 
 async fn not_found() -> ApiError {

@@ -3,6 +3,10 @@
 // Test helpers outside #[test] functions panic on purpose when arranging state fails.
 #![allow(clippy::unwrap_used)]
 
+mod appcloud;
+mod containers;
 mod discovery;
 mod helpers;
+mod rest_assets;
+mod rest_contacts;
 mod sync_actions;

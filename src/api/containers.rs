@@ -1,0 +1,336 @@
+//! Bulk 2.0 container lookups (§8.1): contact lists and email groups (what sync action
+//! destinations name) and the contact field catalogue (what definitions' `fields` name).
+//!
+//! A list's `count` is its current member count, the cheapest way for a client to see that an
+//! `add` or `remove` took effect.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::Serialize;
+
+use super::extract::{Caller, ListParams, parse_id};
+use super::rest::contacts::{
+    CONTACT_ID_EXT_FIELD_ID, EMAIL_ADDRESS_FIELD_ID, FIRST_NAME_FIELD_ID, LAST_NAME_FIELD_ID,
+};
+use super::wire::Envelope;
+use super::{ApiError, ApiResult, AppState};
+use crate::domain::asset::{ContactList, EmailGroup};
+use crate::domain::fields::ContainerField;
+use crate::domain::markup::{FieldName, Statement};
+use crate::domain::query::{
+    Condition, Direction, FieldKind, ListQuery, MAX_PAGE, Op, Operand, QueryField,
+};
+use crate::store::Page;
+
+/// Routes under the Bulk prefix.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/contacts/lists", get(lists))
+        .route("/contacts/lists/{id}", get(read_list))
+        .route("/emailGroups", get(groups))
+        .route("/emailGroups/{id}", get(read_group))
+        .route("/contacts/fields", get(fields))
+        .route("/contacts/fields/{id}", get(read_field))
+}
+
+/// A contact list as the Bulk API writes it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactListDto {
+    name: String,
+    count: i64,
+    statement: String,
+    uri: String,
+    created_by: String,
+    created_at: String,
+    updated_by: String,
+    updated_at: String,
+}
+
+impl From<ContactList> for ContactListDto {
+    fn from(list: ContactList) -> Self {
+        Self {
+            name: list.name,
+            count: list.count,
+            statement: Statement::ContactList(list.id.unsigned_abs()).to_string(),
+            uri: format!("/contacts/lists/{}", list.id),
+            created_by: list.audit.created_by,
+            created_at: list.audit.created_at.to_string(),
+            updated_by: list.audit.updated_by,
+            updated_at: list.audit.updated_at.to_string(),
+        }
+    }
+}
+
+/// An email group as the Bulk API writes it (no `count`: Eloqua has none here).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailGroupDto {
+    name: String,
+    statement: String,
+    uri: String,
+    created_at: String,
+    created_by: String,
+    updated_at: String,
+    updated_by: String,
+}
+
+impl From<EmailGroup> for EmailGroupDto {
+    fn from(group: EmailGroup) -> Self {
+        Self {
+            name: group.name,
+            statement: Statement::EmailGroup(group.id.unsigned_abs()).to_string(),
+            uri: format!("/emailGroups/{}", group.id),
+            created_at: group.audit.created_at.to_string(),
+            created_by: group.audit.created_by,
+            updated_at: group.audit.updated_at.to_string(),
+            updated_by: group.audit.updated_by,
+        }
+    }
+}
+
+async fn lists(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    params: ListParams,
+) -> ApiResult {
+    let query = params.query::<ContainerField>(MAX_PAGE)?;
+    let page = state.store.list_lists(who.site.id, &query).await?;
+    Ok(axum::Json(Envelope::from_page(page, &query, ContactListDto::from)).into_response())
+}
+
+async fn read_list(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let list = state.store.get_list(who.site.id, parse_id(&id)?).await?;
+    Ok(axum::Json(ContactListDto::from(list)).into_response())
+}
+
+async fn groups(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    params: ListParams,
+) -> ApiResult {
+    let query = params.query::<ContainerField>(MAX_PAGE)?;
+    let page = state.store.list_groups(who.site.id, &query).await?;
+    Ok(axum::Json(Envelope::from_page(page, &query, EmailGroupDto::from)).into_response())
+}
+
+async fn read_group(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let group = state.store.get_group(who.site.id, parse_id(&id)?).await?;
+    Ok(axum::Json(EmailGroupDto::from(group)).into_response())
+}
+
+/// One standard contact field Loquat stores.
+#[derive(Debug, Clone, Copy)]
+struct FieldDef {
+    id: &'static str,
+    name: &'static str,
+    internal_name: &'static str,
+    data_type: &'static str,
+    not_null: bool,
+    unique: bool,
+}
+
+const fn field(
+    id: &'static str,
+    name: &'static str,
+    internal_name: &'static str,
+    data_type: &'static str,
+) -> FieldDef {
+    FieldDef {
+        id,
+        name,
+        internal_name,
+        data_type,
+        not_null: false,
+        unique: false,
+    }
+}
+
+/// The fields Loquat stores, in id order; ids shared with REST 1.0 `fieldValues`.
+const CATALOGUE: &[FieldDef] = &[
+    FieldDef {
+        not_null: true,
+        unique: true,
+        ..field(
+            EMAIL_ADDRESS_FIELD_ID,
+            "Email Address",
+            "C_EmailAddress",
+            "emailAddress",
+        )
+    },
+    field(FIRST_NAME_FIELD_ID, "First Name", "C_FirstName", "text"),
+    field(LAST_NAME_FIELD_ID, "Last Name", "C_LastName", "text"),
+    FieldDef {
+        unique: true,
+        ..field(
+            CONTACT_ID_EXT_FIELD_ID,
+            "Eloqua Contact ID",
+            "ContactIDExt",
+            "text",
+        )
+    },
+];
+
+/// A contact field as the Bulk API writes it (no timestamps: the catalogue is built in).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldDto {
+    name: &'static str,
+    internal_name: &'static str,
+    data_type: &'static str,
+    has_read_only_constraint: bool,
+    has_not_null_constraint: bool,
+    has_uniqueness_constraint: bool,
+    statement: String,
+    uri: String,
+}
+
+impl From<FieldDef> for FieldDto {
+    fn from(field: FieldDef) -> Self {
+        Self {
+            name: field.name,
+            internal_name: field.internal_name,
+            data_type: field.data_type,
+            has_read_only_constraint: false,
+            has_not_null_constraint: field.not_null,
+            has_uniqueness_constraint: field.unique,
+            statement: FieldName::parse(field.internal_name).map_or_else(
+                |_| String::new(),
+                |name| Statement::ContactField(name).to_string(),
+            ),
+            uri: format!("/contacts/fields/{}", field.id),
+        }
+    }
+}
+
+/// What `q` and `orderBy` may name on `/contacts/fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogueField {
+    /// `name`
+    Name,
+    /// `internalName`
+    InternalName,
+    /// `dataType`
+    DataType,
+}
+
+impl QueryField for CatalogueField {
+    fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "name" => Some(Self::Name),
+            "internalname" => Some(Self::InternalName),
+            "datatype" => Some(Self::DataType),
+            _ => None,
+        }
+    }
+
+    fn kind(self) -> FieldKind {
+        FieldKind::Text
+    }
+
+    fn names() -> &'static [&'static str] {
+        &["name", "internalName", "dataType"]
+    }
+}
+
+impl CatalogueField {
+    fn of(self, field: &FieldDef) -> String {
+        let text = match self {
+            Self::Name => field.name,
+            Self::InternalName => field.internal_name,
+            Self::DataType => field.data_type,
+        };
+        text.to_lowercase()
+    }
+}
+
+async fn fields(Caller(_): Caller, params: ListParams) -> ApiResult {
+    let query = params.query::<CatalogueField>(MAX_PAGE)?;
+    let page = catalogue_page(&query);
+    Ok(axum::Json(Envelope::from_page(page, &query, FieldDto::from)).into_response())
+}
+
+async fn read_field(Caller(_): Caller, Path(id): Path<String>) -> ApiResult {
+    let id = parse_id(&id)?.to_string();
+    let field = CATALOGUE
+        .iter()
+        .find(|f| f.id == id)
+        .ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(FieldDto::from(*field)).into_response())
+}
+
+/// Filters, sorts and pages the built-in catalogue the way the store pages its tables: text
+/// compares without regard to case, a `*` pattern is a LIKE (`!=` negates it), ties keep id order.
+fn catalogue_page(query: &ListQuery<CatalogueField>) -> Page<FieldDef> {
+    // The query parser allows only `=` and `!=` on text, and every catalogue property is text.
+    let holds = |f: &FieldDef, c: &Condition<CatalogueField>| match &c.operand {
+        Operand::Text(text) => {
+            let found = if text.contains('*') {
+                wildcard(text, &c.field.of(f))
+            } else {
+                c.field.of(f) == text.to_lowercase()
+            };
+            (c.op == Op::Ne) != found
+        }
+        Operand::Time(_) | Operand::Integer(_) => false,
+    };
+    let mut matches: Vec<FieldDef> = CATALOGUE
+        .iter()
+        .copied()
+        .filter(|f| query.conditions.iter().all(|c| holds(f, c)))
+        .collect();
+    if let Some((by, direction)) = query.order {
+        // Stable: equal keys stay in id order either way, as the store's id tie-breaker does.
+        matches.sort_by(|a, b| {
+            let order = by.of(a).cmp(&by.of(b));
+            if direction == Direction::Descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+    }
+    let total = matches.len() as u64;
+    let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
+    let items: Vec<FieldDef> = matches
+        .into_iter()
+        .skip(offset)
+        .take(query.limit as usize)
+        .collect();
+    let has_more = query.offset.saturating_add(items.len() as u64) < total;
+    Page {
+        items,
+        total: query.total_results.then_some(total),
+        has_more,
+    }
+}
+
+/// Whether `text` (lowercase) matches `pattern`, `*` standing for any run of characters.
+fn wildcard(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti, mut star, mut resume) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            (star, resume, pi) = (Some(pi), ti, pi + 1);
+        } else if pi < p.len() && p[pi] == t[ti] {
+            (pi, ti) = (pi + 1, ti + 1);
+        } else if let Some(s) = star {
+            resume += 1;
+            (pi, ti) = (s + 1, resume);
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}

@@ -1,0 +1,331 @@
+//! Bulk container lookups over HTTP (§8.1): contact lists, email groups, contact fields.
+
+use loquat::domain::contact::ContactInput;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_eloqua_time, failure_fields, send, spawn_app};
+
+const BULK: &str = "/api/bulk/2.0";
+const REST_LIST: &str = "/api/rest/1.0/assets/contact/list";
+
+/// `body` without timestamps, after checking they are in Eloqua's Bulk form.
+fn without_times(mut body: Value) -> Value {
+    let object = body.as_object_mut().expect("an object");
+    for key in ["createdAt", "updatedAt"] {
+        assert_eloqua_time(&object.remove(key).unwrap_or_else(|| panic!("no {key}")));
+    }
+    body
+}
+
+async fn contact(app: &TestApp, email: &str) -> i64 {
+    let input = ContactInput {
+        email_address: email.into(),
+        contact_id_ext: None,
+        first_name: None,
+        last_name: None,
+        is_subscribed: true,
+        is_bounced: false,
+    };
+    app.store
+        .create_contact(app.site.id, input)
+        .await
+        .unwrap()
+        .id
+}
+
+async fn rest_create(app: &TestApp, path: &str, body: Value) -> String {
+    let (status, answer) = app.post(path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    answer["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_lists_count_follows_rest_membership_changes() {
+    let app = spawn_app().await;
+    let (a, b, c) = (
+        contact(&app, "a@x.com").await,
+        contact(&app, "b@x.com").await,
+        contact(&app, "c@x.com").await,
+    );
+    let id = rest_create(
+        &app,
+        REST_LIST,
+        json!({"name": "Webinar", "membershipAdditions": [a, b]}),
+    )
+    .await;
+    let bulk = format!("{BULK}/contacts/lists/{id}");
+    let (status, list) = app.get(&bulk).await;
+    assert_eq!(status, StatusCode::OK);
+    let expected = |count: i64| {
+        json!({
+            "name": "Webinar", "count": count, "statement": format!("{{{{ContactList[{id}]}}}}"),
+            "uri": format!("/contacts/lists/{id}"), "createdBy": "tester", "updatedBy": "tester"
+        })
+    };
+    assert_eq!(without_times(list), expected(2));
+    let rest = format!("{REST_LIST}/{id}");
+    let change =
+        json!({"name": "Webinar", "membershipAdditions": [c, a], "membershipDeletions": [b]});
+    assert_eq!(app.put(&rest, &change).await.0, StatusCode::OK);
+    assert_eq!(without_times(app.get(&bulk).await.1), expected(2));
+    let remove = json!({"name": "Webinar", "membershipDeletions": [a, c]});
+    assert_eq!(app.put(&rest, &remove).await.0, StatusCode::OK);
+    assert_eq!(without_times(app.get(&bulk).await.1), expected(0));
+    let (_, listed) = app.get(&format!("{BULK}/contacts/lists")).await;
+    assert_eq!(without_times(listed["items"][0].clone()), expected(0));
+}
+
+#[tokio::test]
+async fn lists_are_filtered_and_paged_in_the_bulk_envelope() {
+    let app = spawn_app().await;
+    for name in ["Webinar May", "Webinar June", "Newsletter"] {
+        rest_create(&app, REST_LIST, json!({"name": name})).await;
+    }
+    let (status, page) = app
+        .get(&format!(
+            "{BULK}/contacts/lists?q=name='Webinar*'&limit=1&offset=1"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"][0]["name"], "Webinar June");
+    let envelope: Vec<(&str, Value)> = page
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    let keys: Vec<&str> = envelope.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        keys,
+        [
+            "items",
+            "totalResults",
+            "limit",
+            "offset",
+            "count",
+            "hasMore"
+        ]
+    );
+    assert_eq!(
+        (
+            &page["totalResults"],
+            &page["limit"],
+            &page["offset"],
+            &page["count"],
+            &page["hasMore"]
+        ),
+        (&json!(2), &json!(1), &json!(1), &json!(1), &json!(false))
+    );
+    let (_, all) = app
+        .get(&format!(
+            "{BULK}/contacts/lists?orderBy=name DESC&totalResults=false"
+        ))
+        .await;
+    let names: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Webinar May", "Webinar June", "Newsletter"]);
+    assert!(all.get("totalResults").is_none());
+    let (status, body) = app.get(&format!("{BULK}/contacts/lists?limit=0")).await;
+    assert_eq!(
+        (status, failure_fields(&body)),
+        (StatusCode::BAD_REQUEST, vec!["limit".to_owned()])
+    );
+}
+
+#[tokio::test]
+async fn email_groups_have_the_bulk_shape() {
+    let app = spawn_app().await;
+    let id = rest_create(
+        &app,
+        "/api/rest/1.0/assets/email/group",
+        json!({"name": "News"}),
+    )
+    .await;
+    rest_create(
+        &app,
+        "/api/rest/1.0/assets/email/group",
+        json!({"name": "Offers"}),
+    )
+    .await;
+    let expected = json!({
+        "name": "News", "statement": format!("{{{{EmailGroup[{id}]}}}}"), "uri": format!("/emailGroups/{id}"),
+        "createdBy": "tester", "updatedBy": "tester"
+    });
+    let (status, group) = app.get(&format!("{BULK}/emailGroups/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let keys: Vec<String> = group.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(
+        keys,
+        [
+            "name",
+            "statement",
+            "uri",
+            "createdAt",
+            "createdBy",
+            "updatedAt",
+            "updatedBy"
+        ]
+    );
+    assert_eq!(without_times(group), expected);
+    let (_, listed) = app.get(&format!("{BULK}/emailGroups?q=name=News")).await;
+    assert_eq!(
+        (&listed["totalResults"], &listed["count"]),
+        (&json!(1), &json!(1))
+    );
+    assert_eq!(without_times(listed["items"][0].clone()), expected);
+}
+
+#[tokio::test]
+async fn unknown_or_malformed_container_ids_are_404() {
+    let app = spawn_app().await;
+    for kind in ["contacts/lists", "emailGroups", "contacts/fields"] {
+        for id in ["4242", "abc", "99999999999999999999", "0"] {
+            let (status, _) = app.get(&format!("{BULK}/{kind}/{id}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{kind}/{id}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn another_sites_containers_stay_hidden() {
+    let app = spawn_app().await;
+    let list = rest_create(&app, REST_LIST, json!({"name": "Mine"})).await;
+    let group = rest_create(
+        &app,
+        "/api/rest/1.0/assets/email/group",
+        json!({"name": "Mine"}),
+    )
+    .await;
+    let (_, other) = app.add_site("Other", "bob", true).await;
+    let as_other = |target: String| {
+        app.anonymous(Method::GET, &target)
+            .header("Authorization", other.clone())
+    };
+    assert_eq!(
+        send(as_other(format!("{BULK}/contacts/lists/{list}")))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(as_other(format!("{BULK}/emailGroups/{group}")))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    for collection in ["contacts/lists", "emailGroups"] {
+        let (status, theirs) = send(as_other(format!("{BULK}/{collection}"))).await;
+        assert_eq!(
+            (status, &theirs["totalResults"], &theirs["items"]),
+            (StatusCode::OK, &json!(0), &json!([]))
+        );
+    }
+    let (status, _) = send(app.anonymous(Method::GET, &format!("{BULK}/contacts/lists"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_contact_field_catalogue_lists_the_stored_fields() {
+    let app = spawn_app().await;
+    let (status, all) = app.get(&format!("{BULK}/contacts/fields")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (&all["totalResults"], &all["count"], &all["hasMore"]),
+        (&json!(4), &json!(4), &json!(false))
+    );
+    assert_eq!(
+        all["items"][0],
+        json!({
+            "name": "Email Address", "internalName": "C_EmailAddress", "dataType": "emailAddress",
+            "hasReadOnlyConstraint": false, "hasNotNullConstraint": true, "hasUniquenessConstraint": true,
+            "statement": "{{Contact.Field(C_EmailAddress)}}", "uri": "/contacts/fields/100001"
+        })
+    );
+    let internal: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["internalName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        internal,
+        [
+            "C_EmailAddress",
+            "C_FirstName",
+            "C_LastName",
+            "ContactIDExt"
+        ]
+    );
+
+    let (_, ext) = app.get(&format!("{BULK}/contacts/fields/100100")).await;
+    assert_eq!(
+        (&ext["internalName"], &ext["hasUniquenessConstraint"]),
+        (&json!("ContactIDExt"), &json!(true))
+    );
+    assert_eq!(ext["statement"], "{{Contact.Field(ContactIDExt)}}");
+
+    let (_, page) = app
+        .get(&format!("{BULK}/contacts/fields?limit=2&offset=1"))
+        .await;
+    let names: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["internalName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["C_FirstName", "C_LastName"]);
+    assert_eq!(
+        (&page["totalResults"], &page["hasMore"], &page["offset"]),
+        (&json!(4), &json!(true), &json!(1))
+    );
+
+    let (_, named) = app
+        .get(&format!(
+            "{BULK}/contacts/fields?q=name='*name'&orderBy=internalName DESC"
+        ))
+        .await;
+    let names: Vec<&str> = named["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["internalName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["C_LastName", "C_FirstName"]);
+    let (_, by_internal) = app
+        .get(&format!(
+            "{BULK}/contacts/fields?q=internalName=c_emailaddress"
+        ))
+        .await;
+    assert_eq!(by_internal["items"][0]["uri"], "/contacts/fields/100001");
+
+    for (q, expected) in [
+        ("internalName='C_*a*e'", vec!["C_FirstName", "C_LastName"]),
+        ("internalName!='C_*'", vec!["ContactIDExt"]),
+        (
+            "dataType=text internalName!=c_firstname",
+            vec!["C_LastName", "ContactIDExt"],
+        ),
+    ] {
+        let (status, body) = app.get(&format!("{BULK}/contacts/fields?q={q}")).await;
+        assert_eq!(status, StatusCode::OK, "{q}: {body}");
+        let names: Vec<&str> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["internalName"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, expected, "{q}");
+    }
+    let (status, body) = app
+        .get(&format!("{BULK}/contacts/fields?q=color=red"))
+        .await;
+    assert_eq!(
+        (status, failure_fields(&body)),
+        (StatusCode::BAD_REQUEST, vec!["q".to_owned()])
+    );
+}

@@ -1,0 +1,232 @@
+//! The `loquat` binary itself: operator commands and `serve` with first-start bootstrap.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn loquat(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loquat"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("LOQUAT_CONFIG")
+        .env_remove("LOQUAT_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn operators_manage_sites_users_and_oauth_clients_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        stdout(&loquat(dir.path(), &["site", "create", "Acme"])).contains("Created site \"Acme\"")
+    );
+    let duplicate = loquat(dir.path(), &["site", "create", "ACME"]);
+    assert!(!duplicate.status.success());
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("exists already"));
+    assert!(stdout(&loquat(dir.path(), &["site", "list"])).contains("Acme"));
+
+    let added = stdout(&loquat(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--site",
+            "acme",
+            "jane",
+            "--password",
+            "pw-123456",
+        ],
+    ));
+    assert!(
+        added.contains("Added Acme\\jane") && !added.contains("pw-123456"),
+        "{added}"
+    );
+    let random = stdout(&loquat(
+        dir.path(),
+        &["user", "add", "--site", "Acme", "bob", "--no-api-access"],
+    ));
+    assert!(random.contains("Password (shown once): "), "{random}");
+    let listed = stdout(&loquat(dir.path(), &["user", "list", "--site", "Acme"]));
+    assert!(
+        listed.contains("jane\tapi") && listed.contains("bob\tno-api"),
+        "{listed}"
+    );
+    assert!(
+        stdout(&loquat(
+            dir.path(),
+            &["user", "passwd", "--site", "Acme", "jane"]
+        ))
+        .contains("Password (shown once)")
+    );
+    stdout(&loquat(
+        dir.path(),
+        &["user", "remove", "--site", "Acme", "bob"],
+    ));
+    let missing = loquat(dir.path(), &["user", "remove", "--site", "Acme", "bob"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("has no user \"bob\""));
+    let no_site = loquat(dir.path(), &["user", "list", "--site", "Nowhere"]);
+    assert!(String::from_utf8_lossy(&no_site.stderr).contains("no site named"));
+
+    let client = stdout(&loquat(dir.path(), &["oauth-client", "add", "my app"]));
+    assert!(
+        client.contains("client_id:") && client.contains("client_secret:"),
+        "{client}"
+    );
+    assert!(stdout(&loquat(dir.path(), &["migrate"])).contains("latest schema"));
+    assert!(stdout(&loquat(dir.path(), &["config-example"])).contains("bind = "));
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(dir: &std::path::Path, port: u16, bootstrap: &[(&str, &str)]) -> (Server, Vec<String>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_loquat"));
+    command
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--public-url",
+            "https://eloqua.test",
+        ])
+        .arg("--data-dir")
+        .arg(dir)
+        .env_remove("LOQUAT_BOOTSTRAP_PASSWORD")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (key, value) in bootstrap {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let out = child.stdout.take().unwrap();
+    let server = Server(child);
+    // Bootstrap lines come before the server listens; read until the port answers.
+    let lines = std::thread::spawn(move || {
+        let mut printed = Vec::new();
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let last = line.starts_with("Sign in with");
+            printed.push(line);
+            if last {
+                break;
+            }
+        }
+        printed
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let printed = if bootstrap.is_empty() {
+        Vec::new()
+    } else {
+        lines.join().unwrap()
+    };
+    (server, printed)
+}
+
+fn get_id(port: u16, auth: &str) -> serde_json::Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/id"))
+            .header("Authorization", auth)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
+}
+
+fn basic(login: &str, password: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
+    )
+}
+
+#[test]
+fn first_start_creates_the_site_and_user_named_by_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let env = [
+        ("LOQUAT_BOOTSTRAP_SITE", "CompanyX"),
+        ("LOQUAT_BOOTSTRAP_USER", "user1"),
+        ("LOQUAT_BOOTSTRAP_PASSWORD", "password123"),
+    ];
+    let (server, printed) = start(dir.path(), port, &env);
+    assert!(
+        printed[0].contains("Created site \"CompanyX\" with user \"user1\""),
+        "{printed:?}"
+    );
+    assert!(
+        !printed.join("\n").contains("password123"),
+        "a given password is never printed"
+    );
+    let id = get_id(port, &basic("CompanyX\\user1", "password123"));
+    assert_eq!(id["site"]["name"], "CompanyX");
+    assert_eq!(
+        id["urls"]["apis"]["rest"]["bulk"],
+        "https://eloqua.test/API/Bulk/{version}/"
+    );
+    drop(server);
+
+    // A second start on the same store keeps the data and bootstraps nothing.
+    let (_server, _) = start(dir.path(), port, &[]);
+    assert_eq!(
+        get_id(port, &basic("CompanyX\\user1", "password123"))["user"]["username"],
+        "user1"
+    );
+}
+
+#[test]
+fn first_start_without_a_password_prints_a_random_one_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (_server, printed) = start(dir.path(), port, &[("LOQUAT_BOOTSTRAP_SITE", "Solo")]);
+    let password = printed
+        .iter()
+        .find_map(|line| line.strip_prefix("Password (shown once): "))
+        .unwrap_or_else(|| panic!("no password in {printed:?}"))
+        .to_owned();
+    assert_eq!(
+        get_id(port, &basic("Solo\\admin", &password))["user"]["username"],
+        "admin"
+    );
+    assert_eq!(
+        get_id(port, &basic("Solo\\admin", "wrong")),
+        serde_json::json!("Not authenticated.")
+    );
+}
