@@ -13,7 +13,9 @@ use tower::ServiceExt as _;
 use crate::api::{self, AppState};
 use crate::auth::Authenticator;
 use crate::config::Settings;
+use crate::domain::callback::CallbackPolicy;
 use crate::domain::clock::Clock;
+use crate::engine::{BATCH_ROWS, Engine, EngineSettings};
 use crate::store::{self, Backend, Store};
 
 /// How long a request may take before the server answers 408 (slow clients cannot stall
@@ -24,7 +26,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct App {
     listener: TcpListener,
     state: AppState,
+    engine: Engine,
 }
+
+/// How often expired staging data is swept.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 impl App {
     /// Opens the store the settings name and binds the listen address.
@@ -58,13 +64,29 @@ impl App {
         } else {
             settings.public_url.clone()
         };
+        let engine = Engine::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            EngineSettings {
+                staging_retention_seconds: settings.staging_retention_seconds,
+                sweep_every: SWEEP_EVERY,
+                batch_rows: BATCH_ROWS,
+            },
+        );
         let state = AppState {
             auth: Authenticator::new(Arc::clone(&store), Arc::clone(&clock)),
             store,
             clock,
             public_url: public_url.into(),
+            engine: engine.notifier(),
+            callbacks: Arc::new(CallbackPolicy::new(&settings.callback_hosts)),
+            staging_quota_bytes: settings.staging_quota_bytes,
         };
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            engine,
+        })
     }
 
     /// The address actually bound (useful with port 0).
@@ -80,11 +102,30 @@ impl App {
         &self.state
     }
 
-    /// Serves until `shutdown` is cancelled, then lets in-flight requests finish.
+    /// The engine (tests drive it directly).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Serves and runs the engine until `shutdown` is cancelled; in-flight requests finish
+    /// and the engine stops at a batch boundary.
     ///
     /// # Errors
     /// When the server fails to accept connections.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let engine = tokio::spawn(self.engine.clone().run(shutdown.clone()));
+        let served = self.serve(shutdown).await;
+        if let Err(err) = engine.await {
+            tracing::error!(error = ?err, "engine task failed");
+        }
+        served
+    }
+
+    /// Serves HTTP only (no engine) until `shutdown`.
+    ///
+    /// # Errors
+    /// When the server fails to accept connections.
+    pub async fn serve(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let router =
             api::router(self.state).layer(tower_http::timeout::TimeoutLayer::with_status_code(
                 axum::http::StatusCode::REQUEST_TIMEOUT,

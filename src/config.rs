@@ -23,7 +23,18 @@ pub struct Settings {
     pub public_url: String,
     /// Log lines as JSON instead of text.
     pub log_json: bool,
+    /// Bytes a site may keep staged (413 beyond).
+    pub staging_quota_bytes: u64,
+    /// How long unsynced staged data is kept.
+    pub staging_retention_seconds: u64,
+    /// Hosts callbacks may reach: `*` (any), `*.example.com` or `host.example.com`.
+    pub callback_hosts: Vec<String>,
 }
+
+/// Default staging quota per site: 10 GiB.
+pub const DEFAULT_STAGING_QUOTA_MB: u64 = 10 * 1024;
+/// Default retention of unsynced staged data: 7 days, as Eloqua's imports.
+pub const DEFAULT_STAGING_RETENTION_HOURS: u64 = 7 * 24;
 
 impl std::fmt::Debug for Settings {
     // The database URL may carry a password: never print it.
@@ -37,6 +48,9 @@ impl std::fmt::Debug for Settings {
             )
             .field("public_url", &self.public_url)
             .field("log_json", &self.log_json)
+            .field("staging_quota_bytes", &self.staging_quota_bytes)
+            .field("staging_retention_seconds", &self.staging_retention_seconds)
+            .field("callback_hosts", &self.callback_hosts)
             .finish()
     }
 }
@@ -55,6 +69,12 @@ pub struct FileSettings {
     pub public_url: Option<String>,
     /// `log_json = true`
     pub log_json: Option<bool>,
+    /// `staging_quota_mb = 10240`
+    pub staging_quota_mb: Option<u64>,
+    /// `staging_retention_hours = 168`
+    pub staging_retention_hours: Option<u64>,
+    /// `callback_hosts = ["*"]`
+    pub callback_hosts: Option<Vec<String>>,
 }
 
 impl FileSettings {
@@ -82,6 +102,12 @@ pub struct Overrides {
     pub public_url: Option<String>,
     /// `--log-json` / `LOQUAT_LOG_JSON`
     pub log_json: Option<bool>,
+    /// `--staging-quota-mb` / `LOQUAT_STAGING_QUOTA_MB`
+    pub staging_quota_mb: Option<u64>,
+    /// `--staging-retention-hours` / `LOQUAT_STAGING_RETENTION_HOURS`
+    pub staging_retention_hours: Option<u64>,
+    /// `--callback-hosts` / `LOQUAT_CALLBACK_HOSTS` (comma-separated)
+    pub callback_hosts: Option<Vec<String>>,
 }
 
 impl Settings {
@@ -116,6 +142,20 @@ impl Settings {
             database: cli.database.or(file.database),
             public_url,
             log_json: cli.log_json.or(file.log_json).unwrap_or(false),
+            staging_quota_bytes: cli
+                .staging_quota_mb
+                .or(file.staging_quota_mb)
+                .unwrap_or(DEFAULT_STAGING_QUOTA_MB)
+                .saturating_mul(1024 * 1024),
+            staging_retention_seconds: cli
+                .staging_retention_hours
+                .or(file.staging_retention_hours)
+                .unwrap_or(DEFAULT_STAGING_RETENTION_HOURS)
+                .saturating_mul(3600),
+            callback_hosts: cli
+                .callback_hosts
+                .or(file.callback_hosts)
+                .unwrap_or_else(|| vec!["*".to_owned()]),
         })
     }
 }
@@ -150,6 +190,17 @@ bind = "127.0.0.1:8080"
 
 # Write log lines as JSON.
 log_json = false
+
+# Bytes of uploads a site may keep staged, in MiB; beyond it uploads answer 413.
+staging_quota_mb = 10240
+
+# Hours unsynced staged data is kept before it expires.
+staging_retention_hours = 168
+
+# Hosts sync callbacks may be sent to: "*" (any host, the default: convenient for local
+# development, but a caller can then make the server send requests to any address it can
+# reach), "*.example.com" (a domain and its subdomains) or an exact host name.
+callback_hosts = ["*"]
 "#;
 
 #[cfg(test)]

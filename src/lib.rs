@@ -14,5 +14,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod engine;
 pub mod store;
 pub mod telemetry;
+pub mod upload;

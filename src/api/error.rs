@@ -30,6 +30,9 @@ pub enum ApiError {
     /// 409 with what conflicted.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 413: the site's staging quota is exhausted.
+    #[error("storage exceeded")]
+    StorageExceeded,
     /// 503: the store is busy or unreachable; clients retry with back-off.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -62,6 +65,7 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::StorageExceeded => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::OAuth { status, .. } => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -79,6 +83,7 @@ impl ApiError {
                 "The requested method is not supported on this resource.".into()
             }
             Self::Conflict(why) => format!("There was a conflict. {why}"),
+            Self::StorageExceeded => "Storage space exceeded.".into(),
             Self::Unavailable(_) => "Service Unavailable. Retry with a growing delay.".into(),
             Self::OAuth { description, .. } => description.clone(),
             Self::Internal(_) => "The service has encountered an error.".into(),

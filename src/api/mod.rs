@@ -3,6 +3,7 @@
 
 mod appcloud;
 mod containers;
+mod data;
 mod error;
 pub mod extract;
 mod id;
@@ -11,6 +12,7 @@ mod oauth;
 mod rest;
 pub mod state;
 mod sync_actions;
+mod syncs;
 pub mod wire;
 
 use axum::Router;
@@ -39,6 +41,8 @@ pub fn router(state: AppState) -> Router {
 fn bulk_routes() -> Router<AppState> {
     Router::new()
         .merge(sync_actions::router())
+        .merge(data::router())
+        .merge(syncs::router())
         .merge(containers::router())
 }
 

@@ -2,9 +2,17 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
 use crate::auth::Authenticator;
+use crate::domain::callback::CallbackPolicy;
 use crate::domain::clock::Clock;
 use crate::store::Store;
+
+/// Eloqua's upload limits: 32 MB per request (a larger body answers 404) and 500 files.
+pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+/// Files a definition may hold before a sync.
+pub const MAX_FILES: u32 = 500;
 
 /// Shared state of the HTTP layer: cheap to clone (all `Arc`s).
 #[derive(Clone)]
@@ -17,4 +25,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The base URL clients reach this server at (no trailing slash), for `/id`.
     pub public_url: Arc<str>,
+    /// Wakes the engine after a sync is created.
+    pub engine: Arc<Notify>,
+    /// Hosts `callbackUrl` may name.
+    pub callbacks: Arc<CallbackPolicy>,
+    /// Bytes a site may keep staged.
+    pub staging_quota_bytes: u64,
 }

@@ -43,3 +43,36 @@ impl<T> Envelope<T> {
         }
     }
 }
+
+/// A sync as Eloqua writes it: `syncedInstanceUri, callbackUrl, syncStartedAt, syncEndedAt,
+/// status, createdAt, createdBy, uri`, absent values omitted.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncDto {
+    synced_instance_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    callback_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sync_started_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sync_ended_at: Option<String>,
+    status: &'static str,
+    created_at: String,
+    created_by: String,
+    uri: String,
+}
+
+impl From<crate::domain::sync::Sync> for SyncDto {
+    fn from(sync: crate::domain::sync::Sync) -> Self {
+        Self {
+            synced_instance_uri: sync.synced_instance_uri,
+            callback_url: sync.callback_url,
+            sync_started_at: sync.started_at.map(|t| t.to_string()),
+            sync_ended_at: sync.ended_at.map(|t| t.to_string()),
+            status: sync.status.as_str(),
+            created_at: sync.created_at.to_string(),
+            created_by: sync.created_by,
+            uri: format!("/syncs/{}", sync.id),
+        }
+    }
+}

@@ -71,6 +71,15 @@ struct ServeArgs {
     /// Write logs as JSON lines.
     #[arg(long, env = "LOQUAT_LOG_JSON")]
     log_json: Option<bool>,
+    /// MiB of staged uploads a site may keep [default: 10240].
+    #[arg(long, env = "LOQUAT_STAGING_QUOTA_MB")]
+    staging_quota_mb: Option<u64>,
+    /// Hours unsynced staged data is kept [default: 168].
+    #[arg(long, env = "LOQUAT_STAGING_RETENTION_HOURS")]
+    staging_retention_hours: Option<u64>,
+    /// Hosts sync callbacks may reach, comma-separated: *, *.example.com, host [default: *].
+    #[arg(long, env = "LOQUAT_CALLBACK_HOSTS", value_delimiter = ',')]
+    callback_hosts: Option<Vec<String>>,
 }
 
 impl Cli {
@@ -92,6 +101,9 @@ impl Cli {
             overrides.bind = args.bind.clone();
             overrides.public_url = args.public_url.clone();
             overrides.log_json = args.log_json;
+            overrides.staging_quota_mb = args.staging_quota_mb;
+            overrides.staging_retention_hours = args.staging_retention_hours;
+            overrides.callback_hosts = args.callback_hosts.clone();
         }
         let settings = Settings::resolve(file, overrides)?;
         crate::telemetry::init(settings.log_json);

@@ -3,12 +3,16 @@
 
 pub mod appcloud;
 pub mod asset;
+pub mod callback;
 pub mod clock;
 pub mod contact;
 pub mod definition;
 pub mod duration;
+pub mod elq;
 pub mod failure;
 pub mod fields;
 pub mod markup;
+pub mod plan;
 pub mod query;
 pub mod site;
+pub mod sync;

@@ -9,6 +9,7 @@ mod conformance;
 mod contacts;
 mod definitions;
 mod sites;
+mod syncs;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,6 +17,10 @@ use std::sync::Arc;
 pub use contacts::{AppCloudStore, AssetStore, ContactSearch, ContactStore};
 pub use definitions::{DefinitionRecord, DefinitionStore};
 pub use sites::{NewToken, NewUser, SiteStore, TokenGrant};
+pub use syncs::{
+    BatchCounts, DueCallback, NewSync, StageError, Staged, SweepReport, SyncFile, SyncJob,
+    SyncStore, Upload,
+};
 
 use crate::domain::clock::Clock;
 
@@ -57,9 +62,15 @@ pub struct Page<T> {
 }
 
 /// Everything Loquat persists.
-pub trait Store: SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore {}
+pub trait Store:
+    SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore + SyncStore
+{
+}
 
-impl<T> Store for T where T: SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore {}
+impl<T> Store for T where
+    T: SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore + SyncStore
+{
+}
 
 /// Where the data lives, chosen by [`open`].
 #[derive(Debug, Clone, PartialEq, Eq)]

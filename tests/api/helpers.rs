@@ -163,3 +163,90 @@ pub fn assert_eloqua_time(value: &Value) {
     assert_eq!(text.len(), 28, "{text}");
     assert!(text.ends_with('Z') && text.as_bytes()[19] == b'.', "{text}");
 }
+
+impl TestApp {
+    /// POSTs a raw body with a content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        send(
+            self.request(Method::POST, path)
+                .header("Content-Type", content_type)
+                .body(body),
+        )
+        .await
+    }
+
+    /// Polls a sync until it is terminal (the engine runs in the server); panics after 30 s.
+    pub async fn wait_for_sync(&self, uri: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let (status, sync) = self.get(&format!("/api/bulk/2.0{uri}")).await;
+            assert_eq!(status, StatusCode::OK, "{sync}");
+            if matches!(
+                sync["status"].as_str(),
+                Some("success" | "warning" | "error")
+            ) {
+                return sync;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "sync {uri} still {} after 30 s",
+                sync["status"]
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Creates a contact through the store; returns its id.
+    pub async fn contact(&self, email: &str) -> i64 {
+        let input = loquat::domain::contact::ContactInput {
+            email_address: email.into(),
+            contact_id_ext: Some(format!("EXT-{email}")),
+            first_name: None,
+            last_name: None,
+            is_subscribed: true,
+            is_bounced: false,
+        };
+        self.store
+            .create_contact(self.site.id, input)
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// Creates a contact list through the store; returns its id.
+    pub async fn list(&self, name: &str) -> i64 {
+        let input = loquat::domain::asset::ContactListInput {
+            name: name.into(),
+            ..Default::default()
+        };
+        self.store
+            .create_list(self.site.id, "tester", input)
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// Creates a definition from `body` over HTTP; returns its uri.
+    pub async fn definition(&self, body: &Value) -> String {
+        let (status, created) = self.post("/api/bulk/2.0/contacts/syncActions", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created["uri"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a sync of `definition_uri`; returns the sync's uri.
+    pub async fn sync(&self, definition_uri: &str) -> String {
+        let (status, sync) = self
+            .post(
+                "/api/bulk/2.0/syncs",
+                &serde_json::json!({"syncedInstanceUri": definition_uri}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{sync}");
+        sync["uri"].as_str().unwrap().to_owned()
+    }
+}

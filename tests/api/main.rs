@@ -7,6 +7,7 @@ mod appcloud;
 mod containers;
 mod discovery;
 mod helpers;
+mod pipeline;
 mod rest_assets;
 mod rest_contacts;
 mod sync_actions;

@@ -14,7 +14,8 @@ use crate::store::definitions::{decode_definition, encode_actions};
 use crate::store::{DefinitionRecord, DefinitionStore, Page, StoreError, StoreResult};
 
 const SELECT: &str = "SELECT d.id, d.name, d.field_column, d.field_statement, d.sync_actions,
-    d.is_sync_triggered_on_import, d.auto_delete_duration, d.kb_used,
+    d.is_sync_triggered_on_import, d.auto_delete_duration,
+    (SELECT (COALESCE(SUM(f.bytes), 0) + 1023) / 1024 FROM staged_files f WHERE f.definition_id = d.id),
     d.created_by, d.created_at, d.updated_by, d.updated_at FROM sync_action_definitions d";
 
 fn column(field: DefinitionField) -> &'static str {

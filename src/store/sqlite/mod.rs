@@ -8,12 +8,15 @@
 //! can lose the last commits.
 
 mod appcloud;
+mod apply;
 mod assets;
 mod contacts;
 mod definitions;
 mod error;
 mod listing;
 mod sites;
+mod staging;
+mod syncs;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -25,9 +28,10 @@ use super::{StoreError, StoreResult};
 use crate::domain::clock::{Clock, Timestamp};
 
 /// Schema versions, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../../migrations/sqlite/0001_foundation.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../../../migrations/sqlite/0002_pipeline.sql"),
+];
 
 /// Read connections kept open for reuse.
 const READERS: usize = 4;
@@ -78,8 +82,18 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
     {
+        self.write_with(work).await
+    }
+
+    /// [`Self::write`] for work with its own error type; an error rolls everything back.
+    async fn write_with<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
         let writer = Arc::clone(&self.writer);
-        run_blocking(move || {
+        let joined = tokio::task::spawn_blocking(move || {
             let mut conn = writer
                 .lock()
                 .map_err(|_| StoreError::Other(anyhow::anyhow!("writer connection poisoned")))?;
@@ -90,7 +104,11 @@ impl SqliteStore {
             tx.commit().map_err(error::map)?;
             Ok(value)
         })
-        .await
+        .await;
+        match joined {
+            Ok(result) => result,
+            Err(e) => Err(StoreError::Other(anyhow::anyhow!("store task failed: {e}")).into()),
+        }
     }
 
     /// Runs `work` on a read connection on the blocking pool.

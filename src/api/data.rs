@@ -1,0 +1,164 @@
+//! Staging (§6): `POST …/contacts/syncActions/{id}/data` stages one file of rows (JSON or
+//! CSV); `DELETE …/data` discards what is staged.
+//!
+//! The body is read into one buffer sized from `Content-Length` and capped at 32 MB (beyond
+//! it Eloqua answers 404, and so do we), then decoded row by row straight into the store's
+//! staging transaction: memory per upload is the body plus a fixed buffer.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use http_body_util::BodyExt;
+
+use super::extract::{Caller, parse_id};
+use super::state::{MAX_FILES, MAX_UPLOAD_BYTES};
+use super::wire::SyncDto;
+use super::{ApiError, ApiResult, AppState, no_content};
+use crate::store::{NewSync, StageError, StoreError, Upload};
+use crate::upload::{Format, to_utf8};
+
+/// Routes under the Bulk prefix.
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/contacts/syncActions/{id}/data",
+        post(upload).delete(discard),
+    )
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    request: Request,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    let (parts, body) = request.into_parts();
+    let (format, charset) = content_type(&parts.headers)?;
+    let bytes = read_body(&parts.headers, body).await?;
+    let utf8 = to_utf8(&bytes, charset.as_deref())
+        .map_err(|e| ApiError::invalid("body", format!("There was a parsing error: {e}."), None))?;
+    let utf8 = match utf8 {
+        std::borrow::Cow::Borrowed(_) => bytes.clone(),
+        std::borrow::Cow::Owned(converted) => Bytes::from(converted),
+    };
+    let record = state.store.get_definition(who.site.id, id).await?;
+    let definition = record.definition;
+    let upload = Upload {
+        definition_id: id,
+        format,
+        body: utf8,
+        column: definition.field_column,
+        max_files: MAX_FILES,
+        site_quota_bytes: state.staging_quota_bytes,
+        trigger: definition.is_sync_triggered_on_import.then(|| NewSync {
+            created_by: who.user.username.clone(),
+            callback_url: None,
+        }),
+    };
+    let staged = state.store.stage_file(who.site.id, upload).await.map_err(|e| match e {
+        StageError::Malformed(e) => ApiError::invalid("body", format!("There was a parsing error: {e}."), None),
+        StageError::TooManyFiles => ApiError::invalid(
+            "data",
+            format!("There was a validation error: {MAX_FILES} files are staged; sync them before uploading more."),
+            None,
+        ),
+        StageError::QuotaExceeded => ApiError::StorageExceeded,
+        StageError::Store(e) => e.into(),
+    })?;
+    tracing::info!(
+        definition_id = id,
+        file_id = staged.file_id,
+        rows = staged.rows,
+        bytes = bytes.len(),
+        "staged upload"
+    );
+    match staged.sync {
+        Some(sync) => {
+            state.engine.notify_one();
+            Ok((StatusCode::CREATED, axum::Json(SyncDto::from(sync))).into_response())
+        }
+        None => Ok(no_content()),
+    }
+}
+
+/// The format and charset an upload declares; anything but JSON or CSV is a 400.
+fn content_type(headers: &HeaderMap) -> Result<(Format, Option<String>), ApiError> {
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut parts = value.split(';');
+    let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let charset = parts
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned());
+    let format = match mime.as_str() {
+        "application/json" => Format::Json,
+        "text/csv" => Format::Csv,
+        _ => {
+            let shown = if value.is_empty() {
+                "(missing)".to_owned()
+            } else {
+                value.to_owned()
+            };
+            return Err(ApiError::invalid(
+                "Content-Type",
+                "Must be application/json or text/csv.",
+                Some(shown),
+            ));
+        }
+    };
+    Ok((format, charset))
+}
+
+/// Reads the whole body into one buffer; more than 32 MB is Eloqua's 404.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_UPLOAD_BYTES as u64) {
+        return Err(ApiError::NotFound);
+    }
+    let capacity = declared.map_or(64 * 1024, |n| {
+        usize::try_from(n).unwrap_or(MAX_UPLOAD_BYTES)
+    });
+    let mut buffer = Vec::with_capacity(capacity);
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ApiError::invalid("body", format!("Could not read the body: {e}."), None)
+        })?;
+        if let Ok(chunk) = frame.into_data() {
+            if buffer.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                return Err(ApiError::NotFound);
+            }
+            buffer.extend_from_slice(&chunk);
+        }
+    }
+    Ok(Bytes::from(buffer))
+}
+
+async fn discard(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    state
+        .store
+        .discard_staged(who.site.id, id)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { .. } => {
+                ApiError::Conflict("A sync of this definition is pending or active.".into())
+            }
+            other => other.into(),
+        })?;
+    tracing::info!(definition_id = id, "discarded staged data");
+    Ok(no_content())
+}

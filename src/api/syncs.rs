@@ -1,0 +1,199 @@
+//! Syncs (§7): create, read, list, and a sync's logs and rejects.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::Serialize;
+
+use super::extract::{Caller, JsonBody, ListParams, parse_id};
+use super::wire::{Envelope, SyncDto};
+use super::{ApiError, ApiResult, AppState};
+use crate::domain::fields::{NoField, SyncField};
+use crate::domain::plan::RejectReason;
+use crate::domain::query::MAX_PAGE;
+use crate::store::{NewSync, StoreError};
+
+/// Routes under the Bulk prefix.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/syncs", get(list).post(create))
+        .route("/syncs/{id}", get(read))
+        .route("/syncs/{id}/logs", get(logs))
+        .route("/syncs/{id}/rejects", get(rejects))
+        .route("/syncs/{id}/data", get(data).delete(data))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult {
+    let object = body
+        .as_object()
+        .ok_or_else(|| ApiError::invalid("body", "Must be a JSON object.", None))?;
+    let uri = match object.get("syncedInstanceUri") {
+        Some(serde_json::Value::String(uri)) => uri.clone(),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "syncedInstanceUri",
+                "Must be a string.",
+                Some(other.to_string()),
+            ));
+        }
+        None => return Err(ApiError::invalid("syncedInstanceUri", "Is required.", None)),
+    };
+    let callback_url = match object.get("callbackUrl") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(url)) if url.is_empty() => None,
+        Some(serde_json::Value::String(url)) => {
+            state
+                .callbacks
+                .check(url)
+                .map_err(|why| ApiError::invalid("callbackUrl", why, Some(url.clone())))?;
+            Some(url.clone())
+        }
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "callbackUrl",
+                "Must be a string.",
+                Some(other.to_string()),
+            ));
+        }
+    };
+    let missing = || {
+        ApiError::invalid(
+            "syncedInstanceUri",
+            "There was a missing reference: no sync action definition has this uri.",
+            Some(uri.clone()),
+        )
+    };
+    let definition_id = definition_id(&uri).ok_or_else(missing)?;
+    let new = NewSync {
+        created_by: who.user.username.clone(),
+        callback_url,
+    };
+    let sync = state
+        .store
+        .create_sync(who.site.id, definition_id, new)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => missing(),
+            other => other.into(),
+        })?;
+    state.engine.notify_one();
+    tracing::info!(sync_id = sync.id, definition_id, "created sync");
+    Ok((StatusCode::CREATED, axum::Json(SyncDto::from(sync))).into_response())
+}
+
+/// The definition id of `/contacts/syncActions/{id}` (the prefix may be spelled any case).
+fn definition_id(uri: &str) -> Option<i64> {
+    let rest = uri.trim_end_matches('/');
+    let (head, id) = rest.rsplit_once('/')?;
+    head.eq_ignore_ascii_case("/contacts/syncActions")
+        .then_some(())?;
+    parse_id(id).ok()
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let sync = state.store.get_sync(who.site.id, parse_id(&id)?).await?;
+    Ok(axum::Json(SyncDto::from(sync)).into_response())
+}
+
+async fn list(State(state): State<AppState>, Caller(who): Caller, params: ListParams) -> ApiResult {
+    let query = params.query::<SyncField>(MAX_PAGE)?;
+    let page = state.store.list_syncs(who.site.id, &query).await?;
+    Ok(axum::Json(Envelope::from_page(page, &query, SyncDto::from)).into_response())
+}
+
+/// A log line as Eloqua writes it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogDto {
+    sync_uri: String,
+    count: u64,
+    severity: &'static str,
+    status_code: String,
+    message: String,
+    created_at: String,
+}
+
+async fn logs(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    params: ListParams,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    let query = params.query::<NoField>(MAX_PAGE)?;
+    let page = state.store.sync_logs(who.site.id, id, &query).await?;
+    let uri = format!("/syncs/{id}");
+    let envelope = Envelope::from_page(page, &query, |log| LogDto {
+        sync_uri: uri.clone(),
+        count: log.count,
+        severity: log.severity.as_str(),
+        status_code: log.status_code,
+        message: log.message,
+        created_at: log.created_at.to_string(),
+    });
+    Ok(axum::Json(envelope).into_response())
+}
+
+/// A rejected row as Eloqua writes it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RejectDto {
+    field_values: serde_json::Map<String, serde_json::Value>,
+    message: &'static str,
+    status_code: String,
+    record_index: u64,
+    invalid_fields: Vec<String>,
+}
+
+async fn rejects(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    params: ListParams,
+) -> ApiResult {
+    let query = params.query::<NoField>(MAX_PAGE)?;
+    let (column, page) = state
+        .store
+        .sync_rejects(who.site.id, parse_id(&id)?, &query)
+        .await?;
+    let envelope = Envelope::from_page(page, &query, |reject| {
+        let mut field_values = serde_json::Map::new();
+        if let Some(value) = reject.value {
+            field_values.insert(column.clone(), value.into());
+        }
+        let message =
+            RejectReason::from_code(&reject.status_code).map_or("Rejected.", |r| r.code().message);
+        RejectDto {
+            field_values,
+            message,
+            status_code: reject.status_code,
+            record_index: reject.record_index,
+            invalid_fields: vec![column.clone()],
+        }
+    });
+    Ok(axum::Json(envelope).into_response())
+}
+
+/// `GET`/`DELETE /syncs/{id}/data`: only export syncs have data; a sync action sync is a 400.
+async fn data(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    state.store.get_sync(who.site.id, parse_id(&id)?).await?;
+    Err(ApiError::invalid(
+        "syncedInstanceUri",
+        "Data can only be retrieved for export syncs; this sync is a sync action sync.",
+        None,
+    ))
+}

@@ -1,0 +1,71 @@
+//! Eloqua status codes (`ELQ-nnnnn`) Loquat writes in sync logs and rejects, with Oracle's
+//! message text.
+
+/// A code and its message template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code {
+    /// `ELQ-nnnnn`
+    pub code: &'static str,
+    /// Oracle's text; `{…}` placeholders are filled by the caller.
+    pub message: &'static str,
+}
+
+macro_rules! codes {
+    ($($name:ident = $code:literal, $message:literal;)*) => {
+        $(
+            #[doc = $message]
+            pub const $name: Code = Code { code: $code, message: $message };
+        )*
+    };
+}
+
+codes! {
+    CONTACTS_UNSUBSCRIBED = "ELQ-00017", "Contacts email marked as unsubscribed.";
+    DUPLICATE_IDENTIFIER = "ELQ-00026", "Duplicate identifier.";
+    UNMATCHED = "ELQ-00034", "Total unmatched records.";
+    EMPTY_RECORDS = "ELQ-00059", "Empty records.";
+    TOTAL_REJECTED = "ELQ-00060", "Total rejected records.";
+    MISSING_FIELDS = "ELQ-00061", "Rejected records (missing fields).";
+    CONTACT_DOES_NOT_EXIST = "ELQ-00085", "Contact does not exist.";
+    SYNC_PROCESSED = "ELQ-00101", "Sync processed for sync {syncId}, resulting in {status} status.";
+    FIELD_IGNORED = "ELQ-00111", "Field {field} is not part of import definition, and will be ignored.";
+    SUBSCRIBED_TO_GROUP = "ELQ-00115", "Subscribed members to Email Group {groupId}.";
+    UNSUBSCRIBED_FROM_GROUP = "ELQ-00116", "Unsubscribed members from Email Group {groupId}.";
+    REMOVED_FROM_LIST = "ELQ-00118", "Removed members from Contact List {listId}.";
+    ADDED_TO_LIST = "ELQ-00119", "Added members to Contact List {listId}.";
+    NO_DATA = "ELQ-00124", "There was no data available to process.";
+    MEMBER_STATUS = "ELQ-00128", "Updated members status to {status} in service instance {instanceML}.";
+    STORAGE_EXCEEDED = "ELQ-00136", "Staging area storage limit exceeded.";
+    CONTACTS_SUBSCRIBED = "ELQ-00138", "Contacts email marked as subscribed.";
+    STAGING_ERROR = "ELQ-00139", "Error staging data for sync actions.";
+    RECORDS_STAGED = "ELQ-00140", "Records staged for sync actions.";
+    DEFINITION_DELETED = "ELQ-00143", "Sync Recovery Worker could not recover from sync error. {syncProductType} definition for id {syncReferenceId} has been deleted.";
+}
+
+impl Code {
+    /// The message with each `(placeholder, value)` filled in.
+    pub fn fill(self, values: &[(&str, &str)]) -> String {
+        values
+            .iter()
+            .fold(self.message.to_owned(), |text, (key, value)| {
+                text.replace(&format!("{{{key}}}"), value)
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_placeholders() {
+        assert_eq!(
+            ADDED_TO_LIST.fill(&[("listId", "12")]),
+            "Added members to Contact List 12."
+        );
+        assert_eq!(
+            SYNC_PROCESSED.fill(&[("syncId", "384"), ("status", "Warning")]),
+            "Sync processed for sync 384, resulting in Warning status."
+        );
+    }
+}

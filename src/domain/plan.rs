@@ -1,0 +1,338 @@
+//! What a sync of a contact sync action definition does: the [`ApplyPlan`] (one set-based
+//! effect per action), the reasons a row is rejected, and the log lines a finished sync writes.
+
+use std::collections::BTreeSet;
+
+use super::definition::{ActionKind, Destination, Identifier, MemberStatus, SyncActionDefinition};
+use super::elq::{self, Code};
+use super::markup::InstanceId;
+use super::sync::{Severity, SyncLog, SyncStatus};
+
+/// Which members of an AppCloud instance a status applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberTarget {
+    /// Contacts of one execution (`…Execution[id]`).
+    Execution(i64),
+    /// The contact in whichever executions of the instance hold it (`{{ActionInstance(guid)}}`).
+    WholeInstance,
+    /// A feeder instance's own members.
+    Feeder,
+}
+
+/// One action as the store applies it to the matched contacts of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Put the contacts on a list.
+    ListAdd(i64),
+    /// Take the contacts off a list.
+    ListRemove(i64),
+    /// Subscribe (true) or unsubscribe (false) the contacts to an email group.
+    GroupStatus(i64, bool),
+    /// Set the contacts' global subscription.
+    GlobalStatus(bool),
+    /// Set the contacts' status in an AppCloud instance.
+    MemberStatus {
+        /// The instance.
+        instance: InstanceId,
+        /// Which members.
+        target: MemberTarget,
+        /// The status written.
+        status: &'static str,
+    },
+}
+
+/// One planned action with the log line it earns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedAction {
+    /// What the store does.
+    pub effect: Effect,
+    /// `updateAll`: after the rows, set every member of the execution.
+    pub update_all: bool,
+    /// The log line's code and filled-in message.
+    pub code: Code,
+    /// The message.
+    pub message: String,
+}
+
+/// Everything the engine needs to run one sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyPlan {
+    /// How uploaded values find contacts.
+    pub identifier: Identifier,
+    /// The actions, in definition order.
+    pub actions: Vec<PlannedAction>,
+}
+
+fn id(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl ApplyPlan {
+    /// The plan of a definition.
+    pub fn of(definition: &SyncActionDefinition) -> Self {
+        let actions = definition.sync_actions.iter().map(|action| {
+            let status = action.status.map(MemberStatus::as_str).unwrap_or_default();
+            let subscribed = action.status == Some(MemberStatus::Subscribed);
+            let member = |instance: &InstanceId, target| Effect::MemberStatus {
+                instance: instance.clone(),
+                target,
+                status,
+            };
+            let (effect, code, values): (Effect, Code, Vec<(&str, String)>) =
+                match (&action.destination, action.action) {
+                    (Destination::ContactList(list), ActionKind::Remove) => (
+                        Effect::ListRemove(id(*list)),
+                        elq::REMOVED_FROM_LIST,
+                        vec![("listId", list.to_string())],
+                    ),
+                    (Destination::ContactList(list), _) => (
+                        Effect::ListAdd(id(*list)),
+                        elq::ADDED_TO_LIST,
+                        vec![("listId", list.to_string())],
+                    ),
+                    (Destination::EmailGroup(group), _) => {
+                        let code = if subscribed {
+                            elq::SUBSCRIBED_TO_GROUP
+                        } else {
+                            elq::UNSUBSCRIBED_FROM_GROUP
+                        };
+                        (
+                            Effect::GroupStatus(id(*group), subscribed),
+                            code,
+                            vec![("groupId", group.to_string())],
+                        )
+                    }
+                    (Destination::GlobalSubscribe, _) => {
+                        let code = if subscribed {
+                            elq::CONTACTS_SUBSCRIBED
+                        } else {
+                            elq::CONTACTS_UNSUBSCRIBED
+                        };
+                        (Effect::GlobalStatus(subscribed), code, Vec::new())
+                    }
+                    (
+                        Destination::ActionInstance {
+                            instance,
+                            execution,
+                        },
+                        _,
+                    ) => {
+                        let target = execution.map_or(MemberTarget::WholeInstance, |e| {
+                            MemberTarget::Execution(id(e))
+                        });
+                        (
+                            member(instance, target),
+                            elq::MEMBER_STATUS,
+                            vec![
+                                ("status", status.to_owned()),
+                                ("instanceML", action.destination_markup.clone()),
+                            ],
+                        )
+                    }
+                    (
+                        Destination::DecisionInstance {
+                            instance,
+                            execution,
+                        },
+                        _,
+                    ) => (
+                        member(instance, MemberTarget::Execution(id(*execution))),
+                        elq::MEMBER_STATUS,
+                        vec![
+                            ("status", status.to_owned()),
+                            ("instanceML", action.destination_markup.clone()),
+                        ],
+                    ),
+                    (Destination::FeederInstance { instance }, _) => (
+                        member(instance, MemberTarget::Feeder),
+                        elq::MEMBER_STATUS,
+                        vec![
+                            ("status", status.to_owned()),
+                            ("instanceML", action.destination_markup.clone()),
+                        ],
+                    ),
+                };
+            let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            PlannedAction {
+                effect,
+                update_all: action.update_all == Some(true),
+                message: code.fill(&pairs),
+                code,
+            }
+        });
+        Self {
+            identifier: definition.identifier,
+            actions: actions.collect(),
+        }
+    }
+
+    /// Whether the sync has work even without rows (an `updateAll` action).
+    pub fn works_without_rows(&self) -> bool {
+        self.actions.iter().any(|a| a.update_all)
+    }
+}
+
+/// Why a row was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectReason {
+    /// The row lacked the identifier column (ELQ-00061).
+    Missing,
+    /// The row was empty (ELQ-00059).
+    Empty,
+    /// No contact has that identifier (ELQ-00085, counted under ELQ-00034).
+    Unmatched,
+    /// The contact was already matched by an earlier row of the sync (ELQ-00026).
+    Duplicate,
+}
+
+impl RejectReason {
+    /// Every reason, in log order.
+    pub const ALL: [Self; 4] = [Self::Duplicate, Self::Missing, Self::Empty, Self::Unmatched];
+
+    /// The code written on the reject.
+    pub fn code(self) -> Code {
+        match self {
+            Self::Missing => elq::MISSING_FIELDS,
+            Self::Empty => elq::EMPTY_RECORDS,
+            Self::Unmatched => elq::CONTACT_DOES_NOT_EXIST,
+            Self::Duplicate => elq::DUPLICATE_IDENTIFIER,
+        }
+    }
+
+    /// The reason a stored code stands for.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code().code == code)
+    }
+
+    /// The code of the log line that counts these rejects.
+    fn log_code(self) -> Code {
+        match self {
+            Self::Unmatched => elq::UNMATCHED,
+            other => other.code(),
+        }
+    }
+}
+
+/// What a sync did, added up over its batches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Rows staged for the sync.
+    pub rows: u64,
+    /// Columns uploaded but not in the definition.
+    pub ignored_columns: BTreeSet<String>,
+    /// Matched contacts per action (same order as the plan).
+    pub per_action: Vec<u64>,
+    /// Rejects per reason, in [`RejectReason::ALL`] order.
+    pub rejected: [u64; 4],
+}
+
+impl Tally {
+    /// Adds `count` rejects for `reason`.
+    pub fn reject(&mut self, reason: RejectReason, count: u64) {
+        if let Some(i) = RejectReason::ALL.iter().position(|r| *r == reason) {
+            self.rejected[i] += count;
+        }
+    }
+
+    /// All rejects.
+    pub fn total_rejected(&self) -> u64 {
+        self.rejected.iter().sum()
+    }
+
+    /// The outcome: `warning` when anything was rejected, `success` otherwise.
+    pub fn outcome(&self) -> SyncStatus {
+        if self.total_rejected() > 0 {
+            SyncStatus::Warning
+        } else {
+            SyncStatus::Success
+        }
+    }
+
+    /// The log of a sync that ran, ending with ELQ-00101.
+    pub fn logs(&self, sync_id: i64, plan: &ApplyPlan) -> Vec<SyncLog> {
+        let line = |severity, code: Code, message: String, count| SyncLog {
+            severity,
+            status_code: code.code,
+            message,
+            count,
+        };
+        let mut logs = vec![line(
+            Severity::Information,
+            elq::RECORDS_STAGED,
+            elq::RECORDS_STAGED.message.into(),
+            self.rows,
+        )];
+        for field in &self.ignored_columns {
+            logs.push(line(
+                Severity::Warning,
+                elq::FIELD_IGNORED,
+                elq::FIELD_IGNORED.fill(&[("field", field)]),
+                0,
+            ));
+        }
+        if self.rows == 0 && !plan.works_without_rows() {
+            logs.push(line(
+                Severity::Information,
+                elq::NO_DATA,
+                elq::NO_DATA.message.into(),
+                0,
+            ));
+        } else {
+            for (action, count) in plan.actions.iter().zip(&self.per_action) {
+                logs.push(line(
+                    Severity::Information,
+                    action.code,
+                    action.message.clone(),
+                    *count,
+                ));
+            }
+        }
+        for (reason, count) in RejectReason::ALL.iter().zip(self.rejected) {
+            if count > 0 {
+                let code = reason.log_code();
+                logs.push(line(Severity::Warning, code, code.message.into(), count));
+            }
+        }
+        if self.total_rejected() > 0 {
+            logs.push(line(
+                Severity::Warning,
+                elq::TOTAL_REJECTED,
+                elq::TOTAL_REJECTED.message.into(),
+                self.total_rejected(),
+            ));
+        }
+        logs.push(final_line(sync_id, self.outcome()));
+        logs
+    }
+}
+
+/// ELQ-00101 for `status`.
+pub fn final_line(sync_id: i64, status: SyncStatus) -> SyncLog {
+    SyncLog {
+        severity: Severity::Information,
+        status_code: elq::SYNC_PROCESSED.code,
+        message: elq::SYNC_PROCESSED
+            .fill(&[("syncId", &sync_id.to_string()), ("status", status.title())]),
+        count: 0,
+    }
+}
+
+/// The log of a sync whose definition was deleted before it ran (ELQ-00143, then ELQ-00101).
+pub fn definition_deleted_logs(sync_id: i64, definition_id: i64) -> Vec<SyncLog> {
+    let message = elq::DEFINITION_DELETED.fill(&[
+        ("syncProductType", "SyncAction"),
+        ("syncReferenceId", &definition_id.to_string()),
+    ]);
+    vec![
+        SyncLog {
+            severity: Severity::Error,
+            status_code: elq::DEFINITION_DELETED.code,
+            message,
+            count: 0,
+        },
+        final_line(sync_id, SyncStatus::Error),
+    ]
+}
+
+#[cfg(test)]
+mod tests;

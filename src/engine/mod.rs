@@ -1,0 +1,199 @@
+//! The engine: claims pending syncs and applies them batch by batch, delivers callbacks,
+//! and sweeps expired staging data. One in-process worker per SQLite store.
+//!
+//! Tests drive it with [`Engine::run_once`] and [`Engine::sweep_once`]; `loquat serve` runs
+//! [`Engine::run`] until shutdown, woken by [`Engine::notifier`] whenever a sync is created.
+
+mod callback;
+mod sync;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::clock::Clock;
+use crate::store::{Store, StoreError, SweepReport};
+
+pub use callback::deliver_due_callbacks;
+
+/// Rows applied per transaction: small enough that uploads never wait long for SQLite's
+/// single writer, large enough that per-statement overhead vanishes.
+pub const BATCH_ROWS: u64 = 50_000;
+
+/// How often the idle worker looks for work it was not told about (e.g. after recovery).
+const POLL: Duration = Duration::from_secs(1);
+
+/// Longest wait after repeated store failures.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// What one call to [`Engine::run_once`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A sync was processed to a terminal status.
+    Worked,
+    /// Nothing was pending.
+    Idle,
+    /// Shutdown was requested mid-sync; it stays active and is re-run on the next start.
+    Interrupted,
+}
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Retention of unsynced staged data.
+    pub staging_retention_seconds: u64,
+    /// How often the sweeper runs.
+    pub sweep_every: Duration,
+    /// Rows per batch.
+    pub batch_rows: u64,
+}
+
+/// The background worker.
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    notify: Arc<Notify>,
+    callbacks_due: Arc<Notify>,
+    settings: EngineSettings,
+    http: reqwest::Client,
+}
+
+impl Engine {
+    /// An engine over `store`.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: EngineSettings) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(callback::TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Self {
+            store,
+            clock,
+            notify: Arc::new(Notify::new()),
+            callbacks_due: Arc::new(Notify::new()),
+            settings,
+            http,
+        }
+    }
+
+    /// Wakes the worker; handlers call it after creating a sync.
+    pub fn notifier(&self) -> Arc<Notify> {
+        Arc::clone(&self.notify)
+    }
+
+    /// Processes the next pending sync, if any, to its end.
+    ///
+    /// # Errors
+    /// When the store fails; the sync is then put back to pending for a later attempt.
+    pub async fn run_once(&self, shutdown: &CancellationToken) -> Result<Outcome, StoreError> {
+        let Some(job) = self.store.claim_sync(self.clock.now()).await? else {
+            return Ok(Outcome::Idle);
+        };
+        tracing::info!(
+            sync_id = job.sync_id,
+            definition_id = job.definition_id,
+            "sync started"
+        );
+        match sync::process(self, &job, shutdown).await {
+            Ok(outcome) => {
+                if outcome == Outcome::Worked {
+                    // Delivery runs on its own task: a slow client never holds up the next sync.
+                    self.callbacks_due.notify_one();
+                }
+                Ok(outcome)
+            }
+            Err(err) => {
+                // Put it back: effects are idempotent, so the retry re-runs it from the start.
+                self.store.recover_interrupted().await?;
+                Err(err)
+            }
+        }
+    }
+
+    /// Removes expired staging data and auto-deletes due definitions.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn sweep_once(&self) -> Result<SweepReport, StoreError> {
+        let report = self
+            .store
+            .sweep(self.clock.now(), self.settings.staging_retention_seconds)
+            .await?;
+        if report != SweepReport::default() {
+            tracing::info!(
+                expired_files = report.expired_files,
+                deleted_definitions = report.deleted_definitions,
+                "swept staging"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Sends the callbacks that are due (best effort; failures are retried later).
+    pub async fn deliver_callbacks(&self) {
+        deliver_due_callbacks(self.store.as_ref(), self.clock.as_ref(), &self.http).await;
+    }
+
+    /// Runs until `shutdown`: recovers interrupted syncs, then processes syncs as they come,
+    /// sweeping and delivering callbacks on the side.
+    pub async fn run(self, shutdown: CancellationToken) {
+        match self.store.recover_interrupted().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(syncs = n, "re-running syncs interrupted by a stop"),
+            Err(err) => tracing::error!(error = ?err, "recovering interrupted syncs"),
+        }
+        let sweeper = tokio::spawn(self.clone().sweep_loop(shutdown.clone()));
+        let callbacks = tokio::spawn(self.clone().callback_loop(shutdown.clone()));
+        let mut backoff = Duration::from_millis(100);
+        while !shutdown.is_cancelled() {
+            match self.run_once(&shutdown).await {
+                Ok(Outcome::Worked) => backoff = Duration::from_millis(100),
+                Ok(Outcome::Interrupted) => break,
+                Ok(Outcome::Idle) => {
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = self.notify.notified() => {}
+                        () = tokio::time::sleep(POLL) => {}
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = ?err, retry_in = ?backoff, "sync failed; will retry");
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+        sweeper.abort();
+        callbacks.abort();
+        tracing::info!("engine stopped");
+    }
+
+    async fn callback_loop(self, shutdown: CancellationToken) {
+        loop {
+            self.deliver_callbacks().await;
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = self.callbacks_due.notified() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    async fn sweep_loop(self, shutdown: CancellationToken) {
+        loop {
+            if let Err(err) = self.sweep_once().await {
+                tracing::warn!(error = ?err, "sweeping staging failed");
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(self.settings.sweep_every) => {}
+            }
+        }
+    }
+}

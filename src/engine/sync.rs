@@ -1,0 +1,78 @@
+//! Running one claimed sync: load the definition, apply its plan to every staged row in
+//! batches, then write logs and the terminal status together.
+
+use tokio_util::sync::CancellationToken;
+
+use super::{Engine, Outcome};
+use crate::domain::plan::{ApplyPlan, Tally, definition_deleted_logs};
+use crate::domain::sync::SyncStatus;
+use crate::store::{StoreError, SyncJob};
+
+/// Applies `job`; returns `Interrupted` if shutdown came between two batches.
+pub(super) async fn process(
+    engine: &Engine,
+    job: &SyncJob,
+    shutdown: &CancellationToken,
+) -> Result<Outcome, StoreError> {
+    let store = &engine.store;
+    let record = match store.get_definition(job.site_id, job.definition_id).await {
+        Ok(record) => record,
+        Err(StoreError::NotFound) => {
+            let logs = definition_deleted_logs(job.sync_id, job.definition_id);
+            store
+                .finish_sync(job.sync_id, SyncStatus::Error, logs, engine.clock.now())
+                .await?;
+            tracing::warn!(
+                sync_id = job.sync_id,
+                "sync ended in error: its definition was deleted"
+            );
+            return Ok(Outcome::Worked);
+        }
+        Err(other) => return Err(other),
+    };
+    let plan = ApplyPlan::of(&record.definition);
+    let files = store
+        .begin_apply(job, &record.definition.field_column)
+        .await?;
+    let mut tally = Tally {
+        per_action: vec![0; plan.actions.len()],
+        ..Tally::default()
+    };
+    for file in &files {
+        tally.rows += file.rows;
+        tally
+            .ignored_columns
+            .extend(file.ignored_columns.iter().cloned());
+        let mut from = 0;
+        while from < file.rows {
+            if shutdown.is_cancelled() {
+                tracing::info!(
+                    sync_id = job.sync_id,
+                    "stopping between batches; the sync resumes on restart"
+                );
+                return Ok(Outcome::Interrupted);
+            }
+            let to = (from + engine.settings.batch_rows).min(file.rows);
+            let counts = store.apply_batch(job, &plan, file, from, to).await?;
+            for (total, count) in tally.per_action.iter_mut().zip(&counts.per_action) {
+                *total += count;
+            }
+            for (reason, count) in counts.rejected {
+                tally.reject(reason, count);
+            }
+            from = to;
+        }
+    }
+    for (index, action) in plan.actions.iter().enumerate() {
+        if action.update_all {
+            tally.per_action[index] = store.apply_update_all(job, &plan, index).await?;
+        }
+    }
+    let status = tally.outcome();
+    let logs = tally.logs(job.sync_id, &plan);
+    store
+        .finish_sync(job.sync_id, status, logs, engine.clock.now())
+        .await?;
+    tracing::info!(sync_id = job.sync_id, rows = tally.rows, rejected = tally.total_rejected(), status = %status, "sync finished");
+    Ok(Outcome::Worked)
+}

@@ -1,0 +1,372 @@
+//! Syncs, logs and rejects on SQLite, and the [`SyncStore`] implementation (the engine's
+//! statements live in `apply.rs`).
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use super::listing::Listing;
+use super::{SqliteStore, apply, error, staging};
+use crate::domain::clock::Timestamp;
+use crate::domain::fields::{NoField, SyncField};
+use crate::domain::plan::ApplyPlan;
+use crate::domain::query::ListQuery;
+use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncLog, SyncStatus};
+use crate::store::{
+    BatchCounts, DueCallback, NewSync, Page, StageError, Staged, StoreError, StoreResult,
+    SweepReport, SyncFile, SyncJob, SyncStore, Upload,
+};
+
+pub(super) const SYNC_SELECT: &str =
+    "SELECT s.id, s.definition_id, s.synced_instance_uri, s.callback_url, s.status,
+    s.created_by, s.created_at, s.started_at, s.ended_at FROM syncs s";
+
+pub(super) fn sync_from(row: &Row<'_>) -> rusqlite::Result<Sync> {
+    let status: String = row.get(4)?;
+    Ok(Sync {
+        id: row.get(0)?,
+        definition_id: row.get(1)?,
+        synced_instance_uri: row.get(2)?,
+        callback_url: row.get(3)?,
+        status: SyncStatus::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                4,
+                rusqlite::types::Type::Text,
+                format!("status {status:?}").into(),
+            )
+        })?,
+        created_by: row.get(5)?,
+        created_at: Timestamp::from_nanos(row.get(6)?),
+        started_at: row.get::<_, Option<i64>>(7)?.map(Timestamp::from_nanos),
+        ended_at: row.get::<_, Option<i64>>(8)?.map(Timestamp::from_nanos),
+    })
+}
+
+pub(super) fn load_sync(conn: &Connection, site_id: i64, id: i64) -> StoreResult<Sync> {
+    conn.query_row(
+        &format!("{SYNC_SELECT} WHERE s.site_id = ?1 AND s.id = ?2"),
+        params![site_id, id],
+        sync_from,
+    )
+    .map_err(error::map)
+}
+
+/// Inserts a pending sync that takes ownership of the definition's staged files.
+pub(super) fn insert_sync(
+    tx: &Transaction<'_>,
+    site_id: i64,
+    definition_id: i64,
+    new: &NewSync,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    tx.execute(
+        "INSERT INTO syncs (site_id, definition_id, synced_instance_uri, callback_url, status, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6)",
+        params![site_id, definition_id, format!("/contacts/syncActions/{definition_id}"), new.callback_url, new.created_by, now.as_nanos()],
+    )
+    .map_err(error::map)?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE staged_files SET sync_id = ?1 WHERE definition_id = ?2 AND sync_id IS NULL",
+        params![id, definition_id],
+    )
+    .map_err(error::map)?;
+    Ok(id)
+}
+
+fn sync_column(field: SyncField) -> &'static str {
+    match field {
+        SyncField::Status => "s.status",
+        SyncField::SyncedInstanceUri => "s.synced_instance_uri",
+        SyncField::CreatedAt => "s.created_at",
+        SyncField::SyncStartedAt => "s.started_at",
+        SyncField::SyncEndedAt => "s.ended_at",
+        SyncField::CreatedBy => "s.created_by",
+        SyncField::Id => "s.id",
+    }
+}
+
+fn page_of<T>(
+    conn: &Connection,
+    count_sql: &str,
+    rows_sql: &str,
+    sync_id: i64,
+    query: &ListQuery<NoField>,
+    map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Page<T>> {
+    let fetch = i64::from(query.limit) + i64::from(!query.total_results);
+    let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare(rows_sql).map_err(error::map)?;
+    let mut items = stmt
+        .query_map(params![sync_id, fetch, offset], map)
+        .map_err(error::map)?
+        .collect::<rusqlite::Result<Vec<T>>>()
+        .map_err(error::map)?;
+    if query.total_results {
+        let total: i64 = conn
+            .query_row(count_sql, [sync_id], |r| r.get(0))
+            .map_err(error::map)?;
+        let total = u64::try_from(total).unwrap_or(0);
+        let has_more = query.offset.saturating_add(items.len() as u64) < total;
+        Ok(Page {
+            items,
+            total: Some(total),
+            has_more,
+        })
+    } else {
+        let has_more = items.len() > query.limit as usize;
+        items.truncate(query.limit as usize);
+        Ok(Page {
+            items,
+            total: None,
+            has_more,
+        })
+    }
+}
+
+#[async_trait]
+impl SyncStore for SqliteStore {
+    async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError> {
+        let now = self.now();
+        self.write_with(move |tx| staging::stage(tx, site_id, &upload, now))
+            .await
+    }
+
+    async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()> {
+        self.write(move |tx| {
+            let exists = tx
+                .query_row("SELECT 1 FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2", params![site_id, definition_id], |_| Ok(()))
+                .optional()
+                .map_err(error::map)?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let busy = tx
+                .query_row("SELECT 1 FROM syncs WHERE definition_id = ?1 AND status IN ('pending', 'active') LIMIT 1", [definition_id], |_| Ok(()))
+                .optional()
+                .map_err(error::map)?;
+            if busy.is_some() {
+                return Err(StoreError::Conflict { constraint: "sync_in_progress" });
+            }
+            let ids = staging::file_ids(tx, "SELECT id FROM staged_files WHERE definition_id = ?1 AND sync_id IS NULL", [definition_id])?;
+            staging::delete_files(tx, &ids)
+        })
+        .await
+    }
+
+    async fn create_sync(
+        &self,
+        site_id: i64,
+        definition_id: i64,
+        sync: NewSync,
+    ) -> StoreResult<Sync> {
+        let now = self.now();
+        self.write(move |tx| {
+            tx.query_row(
+                "SELECT 1 FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2",
+                params![site_id, definition_id],
+                |_| Ok(()),
+            )
+            .map_err(error::map)?;
+            let id = insert_sync(tx, site_id, definition_id, &sync, now)?;
+            load_sync(tx, site_id, id)
+        })
+        .await
+    }
+
+    async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<Sync> {
+        self.read(move |conn| load_sync(conn, site_id, id)).await
+    }
+
+    async fn list_syncs(
+        &self,
+        site_id: i64,
+        query: &ListQuery<SyncField>,
+    ) -> StoreResult<Page<Sync>> {
+        let query = query.clone();
+        self.read(move |conn| {
+            let listing = Listing {
+                select: SYNC_SELECT,
+                column: sync_column,
+                site_column: "s.site_id",
+                id_column: "s.id",
+            };
+            listing.page(conn, site_id, &query, sync_from)
+        })
+        .await
+    }
+
+    async fn sync_logs(
+        &self,
+        site_id: i64,
+        id: i64,
+        query: &ListQuery<NoField>,
+    ) -> StoreResult<Page<StoredLog>> {
+        let query = query.clone();
+        self.read(move |conn| {
+            load_sync(conn, site_id, id)?;
+            page_of(
+                conn,
+                "SELECT COUNT(*) FROM sync_logs WHERE sync_id = ?1",
+                "SELECT severity, status_code, message, count, created_at FROM sync_logs WHERE sync_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3",
+                id,
+                &query,
+                |r| {
+                    let severity: String = r.get(0)?;
+                    Ok(StoredLog {
+                        severity: Severity::parse(&severity).unwrap_or(Severity::Information),
+                        status_code: r.get(1)?,
+                        message: r.get(2)?,
+                        count: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                        created_at: Timestamp::from_nanos(r.get(4)?),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn sync_rejects(
+        &self,
+        site_id: i64,
+        id: i64,
+        query: &ListQuery<NoField>,
+    ) -> StoreResult<(String, Page<StoredReject>)> {
+        let query = query.clone();
+        self.read(move |conn| {
+            load_sync(conn, site_id, id)?;
+            let column: Option<String> = conn.query_row("SELECT field_column FROM syncs WHERE id = ?1", [id], |r| r.get(0)).map_err(error::map)?;
+            let page = page_of(
+                conn,
+                "SELECT COUNT(*) FROM sync_rejects WHERE sync_id = ?1",
+                "SELECT record_index, status_code, value FROM sync_rejects WHERE sync_id = ?1 ORDER BY record_index LIMIT ?2 OFFSET ?3",
+                id,
+                &query,
+                |r| {
+                    Ok(StoredReject {
+                        record_index: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                        status_code: r.get(1)?,
+                        value: r.get(2)?,
+                    })
+                },
+            )?;
+            Ok((column.unwrap_or_default(), page))
+        })
+        .await
+    }
+
+    async fn recover_interrupted(&self) -> StoreResult<u64> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE syncs SET status = 'pending' WHERE status = 'active'",
+                    [],
+                )
+                .map_err(error::map)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn claim_sync(&self, now: Timestamp) -> StoreResult<Option<SyncJob>> {
+        self.write(move |tx| apply::claim(tx, now)).await
+    }
+
+    async fn begin_apply(&self, job: &SyncJob, column: &str) -> StoreResult<Vec<SyncFile>> {
+        let (job, column) = (job.clone(), column.to_owned());
+        self.write(move |tx| apply::begin(tx, &job, &column)).await
+    }
+
+    async fn apply_batch(
+        &self,
+        job: &SyncJob,
+        plan: &ApplyPlan,
+        file: &SyncFile,
+        seq_from: u64,
+        seq_to: u64,
+    ) -> StoreResult<BatchCounts> {
+        let (job, plan, file, now) = (job.clone(), plan.clone(), file.clone(), self.now());
+        self.write(move |tx| apply::batch(tx, &job, &plan, &file, (seq_from, seq_to), now))
+            .await
+    }
+
+    async fn apply_update_all(
+        &self,
+        job: &SyncJob,
+        plan: &ApplyPlan,
+        action: usize,
+    ) -> StoreResult<u64> {
+        let (job, plan, now) = (job.clone(), plan.clone(), self.now());
+        self.write(move |tx| apply::update_all(tx, &job, &plan, action, now))
+            .await
+    }
+
+    async fn finish_sync(
+        &self,
+        sync_id: i64,
+        status: SyncStatus,
+        logs: Vec<SyncLog>,
+        now: Timestamp,
+    ) -> StoreResult<Sync> {
+        let sync = self
+            .write(move |tx| apply::finish(tx, sync_id, status, &logs, now))
+            .await?;
+        // Staged rows are released after the terminal commit, file by file, so the writer is
+        // never held for long; the sweeper finishes the job if the process stops here.
+        let ids = self
+            .write(move |tx| {
+                staging::file_ids(
+                    tx,
+                    "SELECT id FROM staged_files WHERE sync_id = ?1",
+                    [sync_id],
+                )
+            })
+            .await?;
+        for id in ids {
+            self.write(move |tx| staging::delete_files(tx, &[id]))
+                .await?;
+        }
+        Ok(sync)
+    }
+
+    async fn sweep(&self, now: Timestamp, retention_seconds: u64) -> StoreResult<SweepReport> {
+        self.write(move |tx| apply::sweep(tx, now, retention_seconds))
+            .await
+    }
+
+    async fn due_callbacks(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<DueCallback>> {
+        self.read(move |conn| {
+            let select = SYNC_SELECT.replace(" FROM syncs s", ", c.attempts FROM syncs s");
+            let sql = format!("{select} JOIN sync_callbacks c ON c.sync_id = s.id WHERE c.next_at <= ?1 ORDER BY c.next_at LIMIT ?2");
+            let mut stmt = conn.prepare(&sql).map_err(error::map)?;
+            let due = stmt
+                .query_map(params![now.as_nanos(), limit], |r| {
+                    let attempts: i64 = r.get(9)?;
+                    Ok(DueCallback { sync: sync_from(r)?, attempts: u32::try_from(attempts).unwrap_or(u32::MAX) })
+                })
+                .map_err(error::map)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(error::map)?;
+            Ok(due)
+        })
+        .await
+    }
+
+    async fn callback_attempted(
+        &self,
+        sync_id: i64,
+        next_at: Option<Timestamp>,
+    ) -> StoreResult<()> {
+        self.write(move |tx| {
+            match next_at {
+                Some(at) => tx.execute(
+                    "UPDATE sync_callbacks SET attempts = attempts + 1, next_at = ?2 WHERE sync_id = ?1",
+                    params![sync_id, at.as_nanos()],
+                ),
+                None => tx.execute("DELETE FROM sync_callbacks WHERE sync_id = ?1", [sync_id]),
+            }
+            .map_err(error::map)?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,200 @@
+//! Staging, syncs, their logs and rejects, and the engine's side of a sync.
+
+use async_trait::async_trait;
+
+use super::{Page, StoreError, StoreResult};
+use crate::domain::clock::Timestamp;
+use crate::domain::fields::{NoField, SyncField};
+use crate::domain::plan::{ApplyPlan, RejectReason};
+use crate::domain::query::ListQuery;
+use crate::domain::sync::{StoredLog, StoredReject, Sync, SyncLog, SyncStatus};
+use crate::upload::{DecodeError, Format};
+
+/// One upload to stage as a file.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The definition staged to.
+    pub definition_id: i64,
+    /// JSON or CSV.
+    pub format: Format,
+    /// The body, already UTF-8.
+    pub body: bytes::Bytes,
+    /// The definition's identifier column.
+    pub column: String,
+    /// Files a definition may hold before a sync (Eloqua: 500).
+    pub max_files: u32,
+    /// Bytes a site may keep staged.
+    pub site_quota_bytes: u64,
+    /// When set, the upload also creates a pending sync owning the staged files.
+    pub trigger: Option<NewSync>,
+}
+
+/// A sync to create.
+#[derive(Debug, Clone)]
+pub struct NewSync {
+    /// Creator's login name.
+    pub created_by: String,
+    /// Where to POST the sync when it ends.
+    pub callback_url: Option<String>,
+}
+
+/// What staging an upload produced.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    /// The new file's id.
+    pub file_id: i64,
+    /// Rows in it.
+    pub rows: u64,
+    /// The sync the upload triggered.
+    pub sync: Option<Sync>,
+}
+
+/// Why an upload was not staged (nothing was written in every case).
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    /// The body is not valid JSON/CSV rows.
+    #[error("malformed upload: {0}")]
+    Malformed(DecodeError),
+    /// The definition already holds the maximum number of files.
+    #[error("too many files staged")]
+    TooManyFiles,
+    /// The site's staging quota would be exceeded.
+    #[error("staging quota exceeded")]
+    QuotaExceeded,
+    /// The store failed (or the definition does not exist: `NotFound`).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A sync the engine has claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncJob {
+    /// The sync.
+    pub sync_id: i64,
+    /// Its site.
+    pub site_id: i64,
+    /// The definition it syncs.
+    pub definition_id: i64,
+}
+
+/// One staged file of a sync, with where its rows start in the sync's record numbering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncFile {
+    /// File id.
+    pub file_id: i64,
+    /// Rows in the file.
+    pub rows: u64,
+    /// Rows of the sync's earlier files (record index of row `seq` is `offset + seq + 1`).
+    pub offset: u64,
+    /// Columns of the file that are not the identifier.
+    pub ignored_columns: Vec<String>,
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchCounts {
+    /// Matched contacts per planned action.
+    pub per_action: Vec<u64>,
+    /// Rejects written, by reason.
+    pub rejected: Vec<(RejectReason, u64)>,
+}
+
+/// What the retention sweeper removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Unsynced files past their retention.
+    pub expired_files: u64,
+    /// Definitions whose `autoDeleteDuration` elapsed.
+    pub deleted_definitions: u64,
+}
+
+/// A callback still owed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCallback {
+    /// The sync to report.
+    pub sync: Sync,
+    /// Attempts made so far.
+    pub attempts: u32,
+}
+
+/// Persistence of staging and syncs.
+#[async_trait]
+pub trait SyncStore: Send + std::marker::Sync {
+    /// Decodes and stages one upload atomically: all rows or nothing.
+    async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError>;
+    /// Discards a definition's unsynced files.
+    ///
+    /// # Errors
+    /// `Conflict { constraint: "sync_in_progress" }` while a sync of it is pending or active.
+    async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()>;
+    /// Creates a pending sync that owns the definition's staged files.
+    async fn create_sync(
+        &self,
+        site_id: i64,
+        definition_id: i64,
+        sync: NewSync,
+    ) -> StoreResult<Sync>;
+    /// One sync.
+    async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<Sync>;
+    /// A page of syncs.
+    async fn list_syncs(
+        &self,
+        site_id: i64,
+        query: &ListQuery<SyncField>,
+    ) -> StoreResult<Page<Sync>>;
+    /// A page of a sync's log lines, in order.
+    async fn sync_logs(
+        &self,
+        site_id: i64,
+        id: i64,
+        query: &ListQuery<NoField>,
+    ) -> StoreResult<Page<StoredLog>>;
+    /// A page of a sync's rejects by record index, with the identifier column they belong to.
+    async fn sync_rejects(
+        &self,
+        site_id: i64,
+        id: i64,
+        query: &ListQuery<NoField>,
+    ) -> StoreResult<(String, Page<StoredReject>)>;
+
+    /// Puts syncs left active by a stopped process back to pending; returns how many.
+    async fn recover_interrupted(&self) -> StoreResult<u64>;
+    /// Claims the oldest pending sync whose definition has no active sync (pending → active).
+    async fn claim_sync(&self, now: Timestamp) -> StoreResult<Option<SyncJob>>;
+    /// Prepares a (re-)run: forgets rejects of an earlier attempt, records the identifier
+    /// column, and lists the sync's files in upload order.
+    async fn begin_apply(&self, job: &SyncJob, column: &str) -> StoreResult<Vec<SyncFile>>;
+    /// Applies the plan to rows `seq_from..seq_to` of one file in one transaction.
+    async fn apply_batch(
+        &self,
+        job: &SyncJob,
+        plan: &ApplyPlan,
+        file: &SyncFile,
+        seq_from: u64,
+        seq_to: u64,
+    ) -> StoreResult<BatchCounts>;
+    /// Applies an `updateAll` action to every member of its execution; returns the count.
+    async fn apply_update_all(
+        &self,
+        job: &SyncJob,
+        plan: &ApplyPlan,
+        action: usize,
+    ) -> StoreResult<u64>;
+    /// Ends a sync: writes its logs and terminal status together (replacing logs of an earlier
+    /// attempt), releases its staged rows, and queues its callback.
+    async fn finish_sync(
+        &self,
+        sync_id: i64,
+        status: SyncStatus,
+        logs: Vec<SyncLog>,
+        now: Timestamp,
+    ) -> StoreResult<Sync>;
+    /// Expires unsynced files older than `retention_seconds` and deletes definitions whose
+    /// `autoDeleteDuration` has elapsed.
+    async fn sweep(&self, now: Timestamp, retention_seconds: u64) -> StoreResult<SweepReport>;
+    /// Callbacks due at `now`.
+    async fn due_callbacks(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<DueCallback>>;
+    /// Records a callback attempt: `next_at` for a retry, or `None` when done (or given up).
+    async fn callback_attempted(&self, sync_id: i64, next_at: Option<Timestamp>)
+    -> StoreResult<()>;
+}
