@@ -30,7 +30,6 @@ where
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
-        .buffer_capacity(64 * 1024)
         .from_reader(bytes);
     let mut record = ByteRecord::new();
     // The body is not empty (checked by the caller), so there is a header record.

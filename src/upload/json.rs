@@ -5,6 +5,9 @@
 //! naming the row and key); a key may appear once per object; nothing but whitespace may follow
 //! the array. Syntax errors carry serde_json's line and column.
 //!
+//! Integers outside the 64-bit range are read as floats, as serde_json does, so their text may
+//! lose digits; no Eloqua identifier comes near that range.
+//!
 //! No `serde_json::Value` is ever built: strings without escapes are borrowed from the body
 //! (`visit_borrowed_str`); escaped strings and numbers are written into a reused buffer.
 

@@ -76,7 +76,7 @@ pub struct DecodeError {
     pub message: String,
     /// 1-based line of the body (lines end at `\n`).
     pub line: Option<u64>,
-    /// 1-based column within `line`, in bytes (JSON syntax errors only).
+    /// 1-based column within `line`, in bytes (JSON errors only).
     pub column: Option<u64>,
     /// 1-based record number: the n-th JSON array element or the n-th CSV record after the header.
     pub row: Option<u64>,
@@ -106,10 +106,17 @@ pub enum DecodeFailure<E> {
 ///
 /// # Errors
 ///
-/// [`DecodeFailure::Malformed`] when the body is empty, not UTF-8, contains NUL, or breaks the
-/// format's rules (see the `json` and `csv` module docs), located by row, line, column or byte.
+/// [`DecodeFailure::Malformed`], located by row, line, column or byte, when the body
+/// - is empty or only whitespace, is not UTF-8, or holds NUL in a value or column name;
+/// - (JSON) is not an array, has an element that is not an object, a nested array or object
+///   as a value, a key twice in one object, a syntax error, or anything after the array;
+/// - (CSV) has a header name that is empty or repeated, a record whose field count differs
+///   from the header's, or a quoted field still open at the end of the body.
+///
 /// Rows already given to the sink belong to the malformed file and must be discarded.
-/// [`DecodeFailure::Sink`] with the sink's own error, untouched, as soon as the sink fails.
+///
+/// [`DecodeFailure::Sink`] with the sink's own error, untouched, as soon as the sink fails;
+/// no further row is read.
 pub fn decode<E, F>(
     format: Format,
     body: &[u8],

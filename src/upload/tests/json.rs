@@ -12,6 +12,7 @@ fn json_accepts_flat_objects_and_stringifies_scalars() {
         (r#"[{"EmailAddress":"a@x"},{"EmailAddress":"b@x"}]"#, vec![v("a@x"), v("b@x")], &[]),
         (r#"[{"EmailAddress":"a\"b\\c\u00e9\n"}]"#, vec![v("a\"b\\cé\n")], &[]),
         (r#"[{"Email\u0041ddress":"x"}]"#, vec![v("x")], &[]),
+        (r#"[{"EmailAddress":"\u00e9","Other":"\u00e8","N":7}]"#, vec![v("é")], &["N", "Other"]),
         (r#"[{"EmailAddress":" "}]"#, vec![v(" ")], &[]),
         (r#"[{"EmailAddress":42},{"EmailAddress":-7}]"#, vec![v("42"), v("-7")], &[]),
         (r#"[{"EmailAddress":18446744073709551615}]"#, vec![v("18446744073709551615")], &[]),
