@@ -26,6 +26,8 @@ pub struct TestApp {
     pub site: Site,
     /// `Authorization` header value of the default user.
     pub auth: String,
+    /// The server's engine (already running); tests may also drive it directly.
+    pub engine: loquat::engine::Engine,
     client: reqwest::Client,
     shutdown: CancellationToken,
     _dir: tempfile::TempDir,
@@ -39,17 +41,22 @@ impl Drop for TestApp {
 
 /// Starts a server with site `TestSite` and user `tester`.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Arc::new(SystemClock), Overrides::default()).await
+}
+
+/// Starts a server on `clock` with settings `overrides` (bind and data dir are chosen here).
+pub async fn spawn_app_with(clock: Arc<dyn Clock>, overrides: Overrides) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let overrides = Overrides {
         bind: Some("127.0.0.1:0".into()),
         data_dir: Some(dir.path().to_path_buf()),
-        ..Overrides::default()
+        ..overrides
     };
     let settings = Settings::resolve(FileSettings::default(), overrides).expect("settings");
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = App::build(&settings, clock).await.expect("build app");
     let base = format!("http://{}", app.local_addr().expect("addr"));
     let store = Arc::clone(&app.state().store);
+    let engine = app.engine().clone();
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run(shutdown.clone()));
     let mut test = TestApp {
@@ -60,6 +67,7 @@ pub async fn spawn_app() -> TestApp {
             name: String::new(),
         },
         auth: String::new(),
+        engine,
         client: reqwest::Client::new(),
         shutdown,
         _dir: dir,
@@ -248,5 +256,174 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{sync}");
         sync["uri"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Starts a server that serves HTTP but runs no engine: syncs stay `pending` until the test
+/// drives `app.engine` itself (see [`TestApp::run_engine_until_idle`]), so timing is exact.
+pub async fn spawn_app_without_engine(clock: Arc<dyn Clock>, overrides: Overrides) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let overrides = Overrides {
+        bind: Some("127.0.0.1:0".into()),
+        data_dir: Some(dir.path().to_path_buf()),
+        ..overrides
+    };
+    let settings = Settings::resolve(FileSettings::default(), overrides).expect("settings");
+    let app = App::build(&settings, clock).await.expect("build app");
+    let base = format!("http://{}", app.local_addr().expect("addr"));
+    let store = Arc::clone(&app.state().store);
+    let engine = app.engine().clone();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.serve(shutdown.clone()));
+    let mut test = TestApp {
+        base,
+        store,
+        site: Site {
+            id: 0,
+            name: String::new(),
+        },
+        auth: String::new(),
+        engine,
+        client: reqwest::Client::new(),
+        shutdown,
+        _dir: dir,
+    };
+    let (site, auth) = test.add_site("TestSite", "tester", true).await;
+    test.site = site;
+    test.auth = auth;
+    test
+}
+
+impl TestApp {
+    /// Runs the engine by hand until no sync is left to claim (for [`spawn_app_without_engine`]).
+    pub async fn run_engine_until_idle(&self) {
+        let token = CancellationToken::new();
+        while self.engine.run_once(&token).await.expect("engine run")
+            != loquat::engine::Outcome::Idle
+        {}
+    }
+
+    /// POSTs JSON rows to a definition's `/data`; asserts 204.
+    pub async fn upload(&self, definition_uri: &str, rows: &Value) {
+        let (status, body) = self
+            .post(&format!("/api/bulk/2.0{definition_uri}/data"), rows)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+
+    /// A sync's log lines as `(statusCode, count)`.
+    pub async fn log_codes(&self, sync_uri: &str) -> Vec<(String, u64)> {
+        self.logs(sync_uri)
+            .await
+            .iter()
+            .map(|l| {
+                let code = l["statusCode"].as_str().unwrap().to_owned();
+                (code, l["count"].as_u64().unwrap())
+            })
+            .collect()
+    }
+
+    /// A sync's log lines as `"ELQ-nnnnn count message"`.
+    pub async fn log_lines(&self, sync_uri: &str) -> Vec<String> {
+        let line = |l: &Value| {
+            format!(
+                "{} {} {}",
+                l["statusCode"].as_str().unwrap(),
+                l["count"],
+                l["message"].as_str().unwrap()
+            )
+        };
+        self.logs(sync_uri).await.iter().map(line).collect()
+    }
+
+    /// A sync's log items (first page).
+    pub async fn logs(&self, sync_uri: &str) -> Vec<Value> {
+        let (status, logs) = self.get(&format!("/api/bulk/2.0{sync_uri}/logs")).await;
+        assert_eq!(status, StatusCode::OK, "{logs}");
+        logs["items"].as_array().unwrap().clone()
+    }
+
+    /// A sync's reject items (first page).
+    pub async fn rejects(&self, sync_uri: &str) -> Vec<Value> {
+        let (status, rejects) = self.get(&format!("/api/bulk/2.0{sync_uri}/rejects")).await;
+        assert_eq!(status, StatusCode::OK, "{rejects}");
+        rejects["items"].as_array().unwrap().clone()
+    }
+
+    /// `kbUsed` of a definition (0 when Eloqua would omit it).
+    pub async fn kb_used(&self, definition_uri: &str) -> u64 {
+        let (status, body) = self.get(&format!("/api/bulk/2.0{definition_uri}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body.get("kbUsed").map_or(0, |kb| kb.as_u64().unwrap())
+    }
+}
+
+/// `(code, count)` pairs from string literals, to compare with [`TestApp::log_codes`].
+pub fn codes(expected: &[(&str, u64)]) -> Vec<(String, u64)> {
+    expected
+        .iter()
+        .map(|(c, n)| ((*c).to_owned(), *n))
+        .collect()
+}
+
+/// A hand-driven clock stopped at 2024-05-01T12:00:00Z.
+pub fn manual_clock() -> Arc<loquat::domain::clock::ManualClock> {
+    let start = loquat::domain::clock::Timestamp::from_nanos(1_714_564_800_000_000_000);
+    Arc::new(loquat::domain::clock::ManualClock::new(start))
+}
+
+/// A JSON upload body: one row `{column: value}` per value.
+pub fn rows(column: &str, values: &[&str]) -> Value {
+    Value::Array(
+        values
+            .iter()
+            .map(|v| serde_json::json!({ column: v }))
+            .collect(),
+    )
+}
+
+impl TestApp {
+    /// GET a Bulk uri (`/syncs/1`, `/contacts/syncActions/2`, …).
+    pub async fn bulk_get(&self, uri: &str) -> (StatusCode, Value) {
+        self.get(&format!("/api/bulk/2.0{uri}")).await
+    }
+
+    /// POST /syncs with `body`.
+    pub async fn post_sync(&self, body: &Value) -> (StatusCode, Value) {
+        self.post("/api/bulk/2.0/syncs", body).await
+    }
+
+    /// Adds site `OtherSite` with a global-subscribe definition and a pending sync of it;
+    /// returns the other user's `Authorization`, the definition's uri and the sync's uri.
+    pub async fn foreign_sync(&self) -> (String, String, String) {
+        let (_, auth) = self.add_site("OtherSite", "other", true).await;
+        let as_other = |path: &str| {
+            let request = self.anonymous(Method::POST, &format!("/api/bulk/2.0{path}"));
+            request.header("Authorization", &auth)
+        };
+        let body = serde_json::json!({
+            "name": "Theirs", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"},
+            "identifierFieldName": "Email",
+            "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
+        });
+        let (_, created) = send(as_other("/contacts/syncActions").json(&body)).await;
+        let definition = created["uri"].as_str().unwrap().to_owned();
+        let body = serde_json::json!({ "syncedInstanceUri": definition });
+        let (status, sync) = send(as_other("/syncs").json(&body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{sync}");
+        (auth, definition, sync["uri"].as_str().unwrap().to_owned())
+    }
+}
+
+impl TestApp {
+    /// POSTs a raw body with a content type to a definition's `/data`.
+    pub async fn post_data(
+        &self,
+        definition_uri: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        let path = format!("/api/bulk/2.0{definition_uri}/data");
+        self.post_raw(&path, content_type, body).await
     }
 }

@@ -54,11 +54,10 @@ pub(super) fn begin(
     )
     .map_err(error::map)?;
     tx.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS sync_seen (contact_id INTEGER PRIMARY KEY);
+        "CREATE TEMP TABLE IF NOT EXISTS sync_seen (contact_id INTEGER PRIMARY KEY, first_index INTEGER NOT NULL);
          DELETE FROM temp.sync_seen;
          CREATE TEMP TABLE IF NOT EXISTS batch (record_index INTEGER NOT NULL, kind INTEGER NOT NULL,
-             value TEXT, contact_id INTEGER, dup INTEGER NOT NULL DEFAULT 0);
-         CREATE INDEX IF NOT EXISTS temp.batch_contact ON batch (contact_id);",
+             value TEXT, contact_id INTEGER);",
     )
     .map_err(error::map)?;
     let mut stmt = tx
@@ -95,11 +94,9 @@ pub(super) fn begin(
 /// How an identifier value finds its contacts (`r` = staged row, `c` = contacts).
 fn match_clause(identifier: Identifier) -> &'static str {
     match identifier {
-        Identifier::EmailAddress => "c.email_address = trim(r.value) COLLATE NOCASE",
-        Identifier::ContactIdExt => "c.contact_id_ext = trim(r.value)",
-        Identifier::ContactId => {
-            "trim(r.value) <> '' AND trim(r.value) NOT GLOB '*[^0-9]*' AND c.id = CAST(trim(r.value) AS INTEGER)"
-        }
+        Identifier::EmailAddress => "c.email_address = r.value COLLATE NOCASE",
+        Identifier::ContactIdExt => "c.contact_id_ext = r.value",
+        Identifier::ContactId => "r.value NOT GLOB '*[^0-9]*' AND c.id = CAST(r.value AS INTEGER)",
     }
 }
 
@@ -117,46 +114,39 @@ pub(super) fn batch(
         .map_err(error::map)?;
     let resolve = format!(
         "INSERT INTO temp.batch (record_index, kind, value, contact_id)
-         SELECT ?1 + r.seq + 1, r.kind, r.value, c.id FROM staged_rows r
+         SELECT ?1 + (r.id - ?3) + 1, r.kind, COALESCE(r.raw, r.value), c.id FROM staged_rows r
          LEFT JOIN contacts c ON r.kind = 0 AND c.site_id = ?2 AND {}
-         WHERE r.file_id = ?3 AND r.seq >= ?4 AND r.seq < ?5",
+         WHERE r.id >= ?3 + ?4 AND r.id < ?3 + ?5",
         match_clause(plan.identifier)
     );
-    tx.execute(
-        &resolve,
-        params![
-            to_i(file.offset),
-            job.site_id,
-            file.file_id,
-            to_i(from),
-            to_i(to)
-        ],
-    )
-    .map_err(error::map)?;
-    // A contact matched by an earlier batch, or by an earlier row of this one, is a duplicate.
-    tx.execute_batch(
-        "UPDATE temp.batch SET dup = 1 WHERE contact_id IS NOT NULL AND (
-             contact_id IN (SELECT contact_id FROM temp.sync_seen)
-             OR record_index > (SELECT MIN(b.record_index) FROM temp.batch b WHERE b.contact_id = batch.contact_id));
-         INSERT OR IGNORE INTO temp.sync_seen (contact_id) SELECT contact_id FROM temp.batch WHERE contact_id IS NOT NULL AND dup = 0;",
-    )
-    .map_err(error::map)?;
-    let rejected = write_rejects(tx, job.sync_id)?;
-    let matched: i64 = tx
-        .query_row(
-            "SELECT COUNT(*) FROM temp.batch WHERE contact_id IS NOT NULL AND dup = 0",
-            [],
-            |r| r.get(0),
+    let base = staging::row_key(file.file_id, 0);
+    let rows = tx
+        .execute(
+            &resolve,
+            params![to_i(file.offset), job.site_id, base, to_i(from), to_i(to)],
         )
         .map_err(error::map)?;
+    // The first row to match a contact in this sync claims it; `changes()` counts the
+    // contacts this batch matched first. Later rows for the same contact are duplicates.
+    tx.execute(
+        "INSERT OR IGNORE INTO temp.sync_seen (contact_id, first_index)
+         SELECT contact_id, record_index FROM temp.batch WHERE contact_id IS NOT NULL ORDER BY rowid",
+        [],
+    )
+    .map_err(error::map)?;
+    let matched = tx.changes();
+    // Every row matching a new contact leaves nothing to reject: skip the scan.
+    let rejected = if matched == rows as u64 {
+        Vec::new()
+    } else {
+        reject(tx, job.sync_id, matched)?
+    };
+    // Effects are set operations and assignments, so applying them again for a duplicate
+    // row changes nothing: every matched row goes through.
     let mut per_action = Vec::with_capacity(plan.actions.len());
     for action in &plan.actions {
         let applied = apply_effect(tx, job.site_id, &action.effect, now)?;
-        per_action.push(if applied {
-            u64::try_from(matched).unwrap_or(0)
-        } else {
-            0
-        });
+        per_action.push(if applied { matched } else { 0 });
     }
     Ok(BatchCounts {
         per_action,
@@ -164,45 +154,66 @@ pub(super) fn batch(
     })
 }
 
-/// Writes one reject per failed record of the batch and counts them by reason.
-fn write_rejects(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<Vec<(RejectReason, u64)>> {
+/// Writes the batch's rejects and counts them by reason.
+fn reject(
+    tx: &Transaction<'_>,
+    sync_id: i64,
+    matched: u64,
+) -> StoreResult<Vec<(RejectReason, u64)>> {
+    let (paired, missing, empty, unmatched): (i64, i64, i64, i64) = tx
+        .query_row(
+            "SELECT COUNT(contact_id), COALESCE(SUM(kind = 1), 0), COALESCE(SUM(kind = 2), 0),
+                    COALESCE(SUM(kind = 0 AND contact_id IS NULL), 0) FROM temp.batch",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .map_err(error::map)?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let mut rejected = vec![
+        (RejectReason::Missing, count(missing)),
+        (RejectReason::Empty, count(empty)),
+        (RejectReason::Unmatched, count(unmatched)),
+    ];
+    if missing + empty + unmatched > 0 {
+        write_rejects(tx, sync_id)?;
+    }
+    if count(paired) > matched {
+        rejected.push((RejectReason::Duplicate, write_duplicates(tx, sync_id)?));
+    }
+    Ok(rejected)
+}
+
+/// Writes a reject for each row without an identifier, empty, or matching no contact.
+fn write_rejects(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()> {
     let code = |r: RejectReason| r.code().code;
     let sql = format!(
         "INSERT INTO sync_rejects (sync_id, record_index, status_code, value)
          SELECT ?1, record_index,
-           CASE WHEN kind = {KIND_MISSING} THEN '{missing}' WHEN kind = {KIND_EMPTY} THEN '{empty}'
-                WHEN MAX(contact_id) IS NULL THEN '{unmatched}' ELSE '{duplicate}' END,
+           CASE kind WHEN {KIND_MISSING} THEN '{missing}' WHEN {KIND_EMPTY} THEN '{empty}' ELSE '{unmatched}' END,
            value
-         FROM temp.batch GROUP BY record_index
-         HAVING kind <> 0 OR MAX(contact_id) IS NULL OR MIN(dup) = 1",
+         FROM temp.batch WHERE kind <> 0 OR contact_id IS NULL",
         missing = code(RejectReason::Missing),
         empty = code(RejectReason::Empty),
         unmatched = code(RejectReason::Unmatched),
-        duplicate = code(RejectReason::Duplicate),
     );
     tx.execute(&sql, [sync_id]).map_err(error::map)?;
-    let mut counts = Vec::new();
-    let mut stmt = tx
-        .prepare_cached(
-            "SELECT r.status_code, COUNT(*) FROM sync_rejects r
-             WHERE r.sync_id = ?1 AND r.record_index IN (SELECT record_index FROM temp.batch) GROUP BY r.status_code",
-        )
-        .map_err(error::map)?;
-    let rows = stmt
-        .query_map([sync_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })
-        .map_err(error::map)?;
-    for row in rows {
-        let (status_code, count) = row.map_err(error::map)?;
-        if let Some(reason) = RejectReason::from_code(&status_code) {
-            counts.push((reason, u64::try_from(count).unwrap_or(0)));
-        }
-    }
-    Ok(counts)
+    Ok(())
 }
 
-const MATCHED: &str = "SELECT contact_id FROM temp.batch WHERE contact_id IS NOT NULL AND dup = 0";
+/// Writes a duplicate reject for each row all of whose contacts an earlier row matched.
+fn write_duplicates(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<u64> {
+    let sql = format!(
+        "INSERT OR IGNORE INTO sync_rejects (sync_id, record_index, status_code, value)
+         SELECT ?1, b.record_index, '{}', b.value
+         FROM temp.batch b JOIN temp.sync_seen s ON s.contact_id = b.contact_id
+         GROUP BY b.record_index HAVING MAX(s.first_index = b.record_index) = 0",
+        RejectReason::Duplicate.code().code
+    );
+    let n = tx.execute(&sql, [sync_id]).map_err(error::map)?;
+    Ok(n as u64)
+}
+
+const MATCHED: &str = "SELECT contact_id FROM temp.batch WHERE contact_id IS NOT NULL";
 
 /// Applies one effect to the batch's matched contacts; false when its container is gone.
 fn apply_effect(

@@ -128,17 +128,9 @@ impl DefinitionStore for SqliteStore {
 
     async fn delete_definition(&self, site_id: i64, id: i64) -> StoreResult<()> {
         self.write(move |tx| {
-            let n = tx
-                .execute(
-                    "DELETE FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2",
-                    params![site_id, id],
-                )
-                .map_err(error::map)?;
-            if n == 0 {
-                Err(StoreError::NotFound)
-            } else {
-                Ok(())
-            }
+            load(tx, site_id, id)?;
+            super::apply::delete_definition(tx, id)?;
+            Ok(())
         })
         .await
     }

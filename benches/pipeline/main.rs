@@ -1,0 +1,205 @@
+//! The pipeline benchmark: upload and sync through the real server over HTTP, each measured in
+//! the same run against the raw cost of the same work (serde_json / csv parse plus a bare
+//! SQLite insert; a bare set-based join for the apply). Prints a table; compare the ratios,
+//! not the seconds, as machines differ and shared ones are noisy.
+//!
+//! `cargo bench --bench pipeline` (set `LOQUAT_BENCH_ROWS` to change the 1,000,000-row sync).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod raw;
+mod server;
+
+use std::time::Duration;
+
+use server::Server;
+
+/// Rows of a 32 MB upload of single-field rows, as Eloqua clients send them.
+const UPLOAD_ROWS: usize = 880_000;
+
+fn email(i: usize) -> String {
+    format!("user{i:07}@example.com")
+}
+
+fn json_body(rows: std::ops::Range<usize>) -> Vec<u8> {
+    let mut body = Vec::with_capacity(rows.len() * 40 + 2);
+    body.push(b'[');
+    for (n, i) in rows.enumerate() {
+        if n > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(format!("{{\"Email\":\"{}\"}}", email(i)).as_bytes());
+    }
+    body.push(b']');
+    body
+}
+
+fn csv_body(rows: std::ops::Range<usize>) -> Vec<u8> {
+    let mut body = Vec::with_capacity(rows.len() * 24 + 16);
+    body.extend_from_slice(b"Email\n");
+    for i in rows {
+        body.extend_from_slice(email(i).as_bytes());
+        body.push(b'\n');
+    }
+    body
+}
+
+struct Line {
+    what: String,
+    loquat: Duration,
+    raw: Option<Duration>,
+    note: String,
+}
+
+fn main() {
+    let rows: usize = std::env::var("LOQUAT_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut lines = Vec::new();
+
+    let json = json_body(0..UPLOAD_ROWS);
+    let csv = csv_body(0..UPLOAD_ROWS);
+    println!(
+        "upload bodies: JSON {:.1} MB, CSV {:.1} MB, {UPLOAD_ROWS} rows",
+        mb(json.len()),
+        mb(csv.len())
+    );
+
+    // Memory first, on a fresh server: its peak RSS is a high-water mark.
+    let peak = runtime.block_on(async {
+        let server = Server::start().await;
+        let definition = server.email_definition(None).await;
+        let idle = server.peak_rss_kb();
+        let uploads = (0..8).map(|_| server.upload(&definition, "application/json", json.clone()));
+        let results = futures_join_all(uploads).await;
+        assert!(
+            results.iter().all(|(status, _)| *status == 204),
+            "{results:?}"
+        );
+        (idle, server.peak_rss_kb())
+    });
+
+    let raw_json = best(|| raw::parse_and_insert_json(&json));
+    let raw_csv = best(|| raw::parse_and_insert_csv(&csv));
+    let raw_apply = raw::apply(rows, RUNS);
+    let (upload_json, upload_csv, sync) = runtime.block_on(async {
+        let server = Server::start().await;
+        let mut lists = Vec::new();
+        for _ in 0..RUNS {
+            lists.push(
+                server
+                    .seed_contacts(if lists.is_empty() { rows } else { 0 })
+                    .await,
+            );
+        }
+        let definition = server.email_definition(Some(lists[0])).await;
+        let mut upload_json = Duration::MAX;
+        let mut upload_csv = Duration::MAX;
+        for _ in 0..RUNS {
+            for (format, body, best) in [
+                ("application/json", &json, &mut upload_json),
+                ("text/csv", &csv, &mut upload_csv),
+            ] {
+                let (status, took) = server.upload(&definition, format, body.clone()).await;
+                assert_eq!(status, 204);
+                *best = (*best).min(took);
+                server.discard(&definition).await;
+            }
+        }
+        let mut sync = Duration::MAX;
+        for list in lists {
+            let definition = server.email_definition(Some(list)).await;
+            for chunk in (0..rows).step_by(UPLOAD_ROWS) {
+                let body = json_body(chunk..(chunk + UPLOAD_ROWS).min(rows));
+                let (status, _) = server.upload(&definition, "application/json", body).await;
+                assert_eq!(status, 204);
+            }
+            sync = sync.min(server.sync_and_wait(&definition).await);
+        }
+        (upload_json, upload_csv, sync)
+    });
+
+    lines.push(Line {
+        what: format!(
+            "upload JSON {:.0} MB ({UPLOAD_ROWS} rows), HTTP → 204",
+            mb(json.len())
+        ),
+        loquat: upload_json,
+        raw: Some(raw_json),
+        note: "raw: serde_json parse + SQLite insert".into(),
+    });
+    lines.push(Line {
+        what: format!(
+            "upload CSV {:.0} MB ({UPLOAD_ROWS} rows), HTTP → 204",
+            mb(csv.len())
+        ),
+        loquat: upload_csv,
+        raw: Some(raw_csv),
+        note: "raw: csv parse + SQLite insert".into(),
+    });
+    lines.push(Line {
+        what: format!("sync: add {rows} rows to a list, pending → success"),
+        loquat: sync,
+        raw: Some(raw_apply),
+        note: format!("raw: one INSERT … SELECT join against {rows} contacts"),
+    });
+    lines.push(Line {
+        what: "peak RSS, 8 concurrent 32 MB uploads".into(),
+        loquat: Duration::ZERO,
+        raw: None,
+        note: format!("{} MB peak ({} MB idle)", peak.1 / 1024, peak.0 / 1024),
+    });
+
+    println!(
+        "\nbest of {RUNS} runs each\n\n| work | Loquat | raw | ratio | note |\n|---|---:|---:|---:|---|"
+    );
+    for line in lines {
+        let (raw, ratio) = match line.raw {
+            Some(raw) => (
+                format!("{:.3} s", raw.as_secs_f64()),
+                format!("{:.2}×", line.loquat.as_secs_f64() / raw.as_secs_f64()),
+            ),
+            None => ("".into(), "".into()),
+        };
+        let loquat = if line.loquat.is_zero() {
+            String::new()
+        } else {
+            format!("{:.3} s", line.loquat.as_secs_f64())
+        };
+        println!(
+            "| {} | {loquat} | {raw} | {ratio} | {} |",
+            line.what, line.note
+        );
+    }
+}
+
+/// Repetitions of each measurement; the table shows the best, the least disturbed by
+/// whatever else the machine is doing.
+const RUNS: usize = 3;
+
+fn best(mut run: impl FnMut() -> Duration) -> Duration {
+    (0..RUNS).map(|_| run()).min().unwrap_or_default()
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+async fn futures_join_all<F: std::future::Future + Send + 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}

@@ -1,0 +1,393 @@
+//! Staging uploads (§6): formats and content types, Eloqua's limits, `kbUsed`, discarding staged
+//! data, concurrent uploads, and expiry with a controlled clock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use loquat::config::Overrides;
+use loquat::domain::clock::{Clock, SystemClock};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app_without_engine as spawn_manual;
+use crate::helpers::{TestApp, codes, failure_fields, manual_clock, rows, send};
+use crate::helpers::{spawn_app, spawn_app_with};
+
+const MIB: usize = 1024 * 1024;
+
+/// A definition adding contacts found by `statement` (column `Key`) to `list`.
+pub fn add_to(list: i64, statement: &str) -> Value {
+    json!({
+        "name": "Staging",
+        "fields": {"Key": statement},
+        "identifierFieldName": "Key",
+        "syncActions": [{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}],
+        "isSyncTriggeredOnImport": false
+    })
+}
+
+/// A definition adding contacts found by email to a new list; returns its uri and the list.
+pub async fn email_definition(app: &TestApp) -> (String, i64) {
+    let list = app.list("L").await;
+    let body = add_to(list, "{{Contact.Field(C_EmailAddress)}}");
+    (app.definition(&body).await, list)
+}
+
+pub async fn members(app: &TestApp, list: i64) -> Vec<i64> {
+    let members = app.store.list_members(app.site.id, list, 0, 1000).await;
+    members.unwrap()
+}
+
+/// Syncs `definition` and returns the uri of the terminal sync.
+async fn sync_to_end(app: &TestApp, definition: &str) -> String {
+    let uri = app.sync(definition).await;
+    app.wait_for_sync(&uri).await;
+    uri
+}
+
+/// `fieldValues.Key` of every reject, in record order.
+async fn rejected_values(app: &TestApp, sync: &str) -> Vec<String> {
+    let value = |r: &Value| r["fieldValues"]["Key"].as_str().unwrap().to_owned();
+    app.rejects(sync).await.iter().map(value).collect()
+}
+
+#[tokio::test]
+async fn json_numbers_and_booleans_are_stringified() {
+    let app = spawn_app().await;
+    let id = app.contact("a@example.com").await;
+    let list = app.list("L").await;
+    let uri = app.definition(&add_to(list, "{{Contact.Id}}")).await;
+    let body = json!([{"Key": id, "Other": 7}, {"Key": true}, {"Key": 1.5}, {"Key": -3}]);
+    app.upload(&uri, &body).await;
+    let sync = sync_to_end(&app, &uri).await;
+    assert_eq!(members(&app, list).await, [id]);
+    assert_eq!(rejected_values(&app, &sync).await, ["true", "1.5", "-3"]);
+}
+
+#[tokio::test]
+async fn csv_quotes_crlf_and_a_bom_decode_to_the_values_sent() {
+    let app = spawn_app().await;
+    let a = app.contact("a@example.com").await;
+    let (uri, list) = email_definition(&app).await;
+    let body = "\u{feff}Key,Note\r\n\"a@example.com\",\"x, y\"\r\n\"multi\nline\",plain\r\n\
+                \"say \"\"hi\"\", ok\",\"\"\r\nlast@example.com,\n";
+    let (status, answer) = app.post_data(&uri, "text/csv", body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let sync = sync_to_end(&app, &uri).await;
+    assert_eq!(members(&app, list).await, [a]);
+    let rejected = rejected_values(&app, &sync).await;
+    assert_eq!(
+        rejected,
+        ["multi\nline", "say \"hi\", ok", "last@example.com"]
+    );
+    let expected = [("ELQ-00140", 4), ("ELQ-00111", 0), ("ELQ-00119", 1)];
+    assert_eq!(app.log_codes(&sync).await[..3], codes(&expected));
+}
+
+#[tokio::test]
+async fn a_charset_parameter_is_honoured_for_utf_8_and_latin_1() {
+    let app = spawn_app().await;
+    let j = app.contact("jérôme@example.com").await;
+    let z = app.contact("zoë@example.com").await;
+    let (uri, list) = email_definition(&app).await;
+    let latin1 = b"Key\nj\xe9r\xf4me@example.com\n".to_vec();
+    let (status, answer) = app
+        .post_data(&uri, "text/csv; charset=iso-8859-1", latin1)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let utf8 = "[{\"Key\": \"zoë@example.com\"}]";
+    let (status, answer) = app
+        .post_data(&uri, "application/json; charset=\"UTF-8\"", utf8)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let sync = sync_to_end(&app, &uri).await;
+    assert_eq!(app.bulk_get(&sync).await.1["status"], "success");
+    assert_eq!(members(&app, list).await, [j, z]);
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_content_type_is_400_and_stages_nothing() {
+    let app = spawn_app().await;
+    let (uri, _) = email_definition(&app).await;
+    let csv = "Key\na@x.com\n";
+    let refused = [
+        "text/plain",
+        "application/xml",
+        "multipart/form-data",
+        "text/csv; charset=klingon",
+    ];
+    for content_type in refused {
+        let (status, body) = app.post_data(&uri, content_type, csv).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type}: {body}");
+    }
+    let data = format!("/api/bulk/2.0{uri}/data");
+    let (status, body) = send(app.request(Method::POST, &data).body(csv)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(failure_fields(&body), ["Content-Type"]);
+    assert_eq!(app.kb_used(&uri).await, 0);
+    let json = "[{\"Key\": \"a@x.com\"}]";
+    for (content_type, body) in [("TEXT/CSV", csv), ("Application/Json; charset=utf-8", json)] {
+        let (status, answer) = app.post_data(&uri, content_type, body).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{content_type}: {answer}");
+    }
+}
+
+/// POSTs `body` as chunked CSV (no `Content-Length`) over a plain socket; returns the status line.
+fn post_chunked(app: &TestApp, path: &str, body: Vec<u8>) -> std::thread::JoinHandle<String> {
+    use std::io::{Read, Write};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {}\r\n\
+         Content-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n",
+        app.auth
+    );
+    std::thread::spawn(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        let mut reader = stream.try_clone().unwrap();
+        // The server may answer before the body ends: write on one thread, read on this one.
+        let writer = std::thread::spawn(move || -> std::io::Result<()> {
+            stream.write_all(head.as_bytes())?;
+            for chunk in body.chunks(MIB) {
+                write!(stream, "{:x}\r\n", chunk.len())?;
+                stream.write_all(chunk)?;
+                stream.write_all(b"\r\n")?;
+            }
+            stream.write_all(b"0\r\n\r\n")
+        });
+        let mut status = [0; 12];
+        reader.read_exact(&mut status).unwrap();
+        let _ = writer.join();
+        String::from_utf8_lossy(&status).into_owned()
+    })
+}
+
+#[tokio::test]
+async fn a_body_over_32_mb_is_eloquas_404_with_or_without_a_content_length() {
+    let app = spawn_app().await;
+    let (uri, _) = email_definition(&app).await;
+    let mut body = b"Key,Pad\na@example.com,".to_vec();
+    body.resize(32 * MIB + 1, b'x');
+    let (status, _) = app.post_data(&uri, "text/csv", body.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let data = format!("/api/bulk/2.0{uri}/data");
+    let chunked = post_chunked(&app, &data, body.clone());
+    let line = tokio::task::spawn_blocking(move || chunked.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(line, "HTTP/1.1 404");
+    assert_eq!(app.kb_used(&uri).await, 0, "nothing was staged");
+    body.pop();
+    let (status, answer) = app.post_data(&uri, "text/csv", body).await;
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "exactly 32 MiB is fine: {answer}"
+    );
+    assert_eq!(app.kb_used(&uri).await, 32 * 1024);
+}
+
+#[tokio::test]
+async fn the_501st_file_before_a_sync_is_400_and_a_sync_makes_room() {
+    let app = spawn_app().await;
+    let (uri, _) = email_definition(&app).await;
+    for n in 0..500 {
+        let (status, body) = app
+            .post_data(&uri, "text/csv", format!("Key\n{n}@x.com\n"))
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "file {n}: {body}");
+    }
+    let (status, body) = app.post_data(&uri, "text/csv", "Key\nlate@x.com\n").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.to_string().contains("validation error"), "{body}");
+    let first = app.sync(&uri).await;
+    let (status, body) = app.post_data(&uri, "text/csv", "Key\nnext@x.com\n").await;
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "the sync took the 500 files: {body}"
+    );
+    app.wait_for_sync(&first).await;
+    assert_eq!(
+        app.log_codes(&first).await[0],
+        ("ELQ-00140".to_owned(), 500)
+    );
+    let second = sync_to_end(&app, &uri).await;
+    assert_eq!(app.log_codes(&second).await[0], ("ELQ-00140".to_owned(), 1));
+}
+
+#[tokio::test]
+async fn the_site_staging_quota_is_413_until_a_sync_frees_it() {
+    let quota = Overrides {
+        staging_quota_mb: Some(1),
+        ..Overrides::default()
+    };
+    let app = spawn_app_with(Arc::new(SystemClock), quota).await;
+    let ((uri, _), (other, _)) = (email_definition(&app).await, email_definition(&app).await);
+    let big = |email: &str| format!("Key,Pad\n{email},{}\n", "x".repeat(600 * 1024));
+    assert_eq!(
+        app.post_data(&uri, "text/csv", big("a@x.com")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let used = app.kb_used(&uri).await;
+    let (status, body) = app.post_data(&other, "text/csv", big("b@x.com")).await;
+    assert_eq!(
+        status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "the quota is per site: {body}"
+    );
+    let (status, _) = app.post_data(&uri, "text/csv", big("c@x.com")).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        (app.kb_used(&uri).await, app.kb_used(&other).await),
+        (used, 0)
+    );
+    sync_to_end(&app, &uri).await;
+    assert_eq!(
+        app.post_data(&other, "text/csv", big("b@x.com")).await.0,
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[tokio::test]
+async fn kb_used_grows_with_each_upload_and_delete_discards_it() {
+    let app = spawn_app().await;
+    let a = app.contact("a@example.com").await;
+    let (uri, list) = email_definition(&app).await;
+    let first = format!("Key,Pad\na@example.com,{}\n", "x".repeat(3000));
+    let second = format!("Key,Pad\na@example.com,{}\n", "y".repeat(2000));
+    app.post_data(&uri, "text/csv", first.clone()).await;
+    assert_eq!(app.kb_used(&uri).await, first.len().div_ceil(1024) as u64);
+    app.post_data(&uri, "text/csv", second.clone()).await;
+    let both = (first.len() + second.len()).div_ceil(1024) as u64;
+    assert_eq!(app.kb_used(&uri).await, both);
+
+    let data = format!("/api/bulk/2.0{uri}/data");
+    assert_eq!(
+        app.delete(&data).await,
+        (StatusCode::NO_CONTENT, Value::Null)
+    );
+    assert_eq!(app.kb_used(&uri).await, 0);
+    assert_eq!(
+        app.delete(&data).await.0,
+        StatusCode::NO_CONTENT,
+        "nothing staged is fine"
+    );
+    let sync = sync_to_end(&app, &uri).await;
+    let expected = [("ELQ-00140", 0), ("ELQ-00124", 0), ("ELQ-00101", 0)];
+    assert_eq!(app.log_codes(&sync).await, codes(&expected));
+    assert!(members(&app, list).await.is_empty(), "{a} was discarded");
+}
+
+#[tokio::test]
+async fn delete_data_is_409_while_a_sync_of_the_definition_is_pending_or_active() {
+    let clock = manual_clock();
+    let app = spawn_manual(clock.clone(), Overrides::default()).await;
+    let a = app.contact("a@example.com").await;
+    let (uri, list) = email_definition(&app).await;
+    let data = format!("/api/bulk/2.0{uri}/data");
+    app.upload(&uri, &rows("Key", &["a@example.com"])).await;
+    let sync = app.sync(&uri).await;
+    let (status, body) = app.delete(&data).await;
+    assert_eq!(status, StatusCode::CONFLICT, "pending: {body}");
+    let job = app.store.claim_sync(clock.now()).await.unwrap().unwrap();
+    assert_eq!(format!("/syncs/{}", job.sync_id), sync);
+    assert_eq!(app.bulk_get(&sync).await.1["status"], "active");
+    assert_eq!(app.delete(&data).await.0, StatusCode::CONFLICT, "active");
+    // An upload during the sync is accepted; it waits for the next sync.
+    app.upload(&uri, &rows("Key", &["later@example.com"])).await;
+    // Put the sync back and let the engine run it: its staged row was not discarded.
+    app.store.recover_interrupted().await.unwrap();
+    app.run_engine_until_idle().await;
+    assert_eq!(app.bulk_get(&sync).await.1["status"], "success");
+    assert_eq!(app.log_codes(&sync).await[0], ("ELQ-00140".to_owned(), 1));
+    assert_eq!(members(&app, list).await, [a]);
+    assert_eq!(app.delete(&data).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.kb_used(&uri).await, 0, "the later upload was discarded");
+}
+
+#[tokio::test]
+async fn uploads_and_deletes_on_unknown_or_foreign_definitions_are_404() {
+    let app = spawn_app().await;
+    let (other, foreign, _) = app.foreign_sync().await;
+    for uri in [foreign.as_str(), "/contacts/syncActions/999999"] {
+        let data = format!("/api/bulk/2.0{uri}/data");
+        let (status, body) = app.post(&data, &rows("Key", &["1"])).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}: {body}");
+        assert_eq!(app.delete(&data).await.0, StatusCode::NOT_FOUND, "{uri}");
+    }
+    let as_owner = app.anonymous(Method::GET, &format!("/api/bulk/2.0{foreign}"));
+    let (_, definition) = send(as_owner.header("Authorization", &other)).await;
+    assert!(
+        definition.get("kbUsed").is_none(),
+        "nothing was staged: {definition}"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_uploads_to_one_definition_lose_and_double_nothing() {
+    let app = Arc::new(spawn_app().await);
+    let (uri, list) = email_definition(&app).await;
+    let mut known = Vec::new();
+    for task in 0..8 {
+        known.push(app.contact(&format!("t{task}r0@x.com")).await);
+    }
+    let mut tasks = Vec::new();
+    for task in 0..8 {
+        let (app, uri) = (Arc::clone(&app), uri.clone());
+        tasks.push(tokio::spawn(async move {
+            for file in 0..5 {
+                let values: Vec<String> = (0..10)
+                    .map(|r| format!("t{task}r{}@x.com", file * 10 + r))
+                    .collect();
+                let values: Vec<&str> = values.iter().map(String::as_str).collect();
+                app.upload(&uri, &rows("Key", &values)).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let sync = sync_to_end(&app, &uri).await;
+    let expected = [
+        ("ELQ-00140", 400),
+        ("ELQ-00119", 8),
+        ("ELQ-00034", 392),
+        ("ELQ-00060", 392),
+    ];
+    assert_eq!(app.log_codes(&sync).await[..4], codes(&expected));
+    assert_eq!(members(&app, list).await, known);
+    // Each file's rows keep consecutive recordIndexes; the files tile 1..=400 in upload order.
+    let mut index = HashMap::new();
+    for reject in app.rejects(&sync).await {
+        let value = reject["fieldValues"]["Key"].as_str().unwrap().to_owned();
+        let at = reject["recordIndex"].as_u64().unwrap();
+        assert!(
+            index.insert(value.clone(), at).is_none(),
+            "{value} rejected twice"
+        );
+    }
+    assert_eq!(index.len(), 392);
+    let mut starts = Vec::new();
+    for task in 0..8 {
+        let at = |row: u64| index[&format!("t{task}r{row}@x.com")];
+        for file in 0..5 {
+            // Row 0 of the first file is the known contact, so it has no reject.
+            let start = if file == 0 { at(1) - 1 } else { at(file * 10) };
+            for row in u64::from(file == 0)..10 {
+                assert_eq!(at(file * 10 + row), start + row, "task {task} file {file}");
+            }
+            starts.push((start, task, file));
+        }
+    }
+    starts.sort_unstable();
+    let tiles: Vec<u64> = starts.iter().map(|s| s.0).collect();
+    assert_eq!(tiles, (0..40).map(|i| i * 10 + 1).collect::<Vec<u64>>());
+    for task in 0..8 {
+        let files: Vec<u64> = starts.iter().filter(|s| s.1 == task).map(|s| s.2).collect();
+        assert_eq!(
+            files,
+            [0, 1, 2, 3, 4],
+            "a task's files keep their upload order"
+        );
+    }
+}
