@@ -2,9 +2,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 fn loquat(dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_loquat"))
@@ -88,44 +89,13 @@ fn operators_manage_sites_users_and_oauth_clients_offline() {
     assert!(stdout(&loquat(dir.path(), &["config-example"])).contains("bind = "));
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(dir: &std::path::Path, port: u16, bootstrap: &[(&str, &str)]) -> (Server, Vec<String>) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_loquat"));
-    command
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--public-url",
-            "https://eloqua.test",
-        ])
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("LOQUAT_BOOTSTRAP_PASSWORD")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (key, value) in bootstrap {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().unwrap();
-    let out = child.stdout.take().unwrap();
-    let server = Server(child);
+fn start(
+    dir: &std::path::Path,
+    port: u16,
+    bootstrap: &[(&str, &str)],
+) -> (common::Process, Vec<String>) {
+    let mut server = common::serve(dir, port, bootstrap);
+    let out = server.0.stdout.take().unwrap();
     // Bootstrap lines come before the server listens; read until the port answers.
     let lines = std::thread::spawn(move || {
         let mut printed = Vec::new();
@@ -138,11 +108,7 @@ fn start(dir: &std::path::Path, port: u16, bootstrap: &[(&str, &str)]) -> (Serve
         }
         printed
     });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::wait_for_port(port);
     let printed = if bootstrap.is_empty() {
         Vec::new()
     } else {
@@ -169,18 +135,10 @@ fn get_id(port: u16, auth: &str) -> serde_json::Value {
     })
 }
 
-fn basic(login: &str, password: &str) -> String {
-    use base64::Engine;
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
-    )
-}
-
 #[test]
 fn first_start_creates_the_site_and_user_named_by_the_environment() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = common::free_port();
     let env = [
         ("LOQUAT_BOOTSTRAP_SITE", "CompanyX"),
         ("LOQUAT_BOOTSTRAP_USER", "user1"),
@@ -195,7 +153,7 @@ fn first_start_creates_the_site_and_user_named_by_the_environment() {
         !printed.join("\n").contains("password123"),
         "a given password is never printed"
     );
-    let id = get_id(port, &basic("CompanyX\\user1", "password123"));
+    let id = get_id(port, &common::basic("CompanyX\\user1", "password123"));
     assert_eq!(id["site"]["name"], "CompanyX");
     assert_eq!(
         id["urls"]["apis"]["rest"]["bulk"],
@@ -206,7 +164,7 @@ fn first_start_creates_the_site_and_user_named_by_the_environment() {
     // A second start on the same store keeps the data and bootstraps nothing.
     let (_server, _) = start(dir.path(), port, &[]);
     assert_eq!(
-        get_id(port, &basic("CompanyX\\user1", "password123"))["user"]["username"],
+        get_id(port, &common::basic("CompanyX\\user1", "password123"))["user"]["username"],
         "user1"
     );
 }
@@ -214,7 +172,7 @@ fn first_start_creates_the_site_and_user_named_by_the_environment() {
 #[test]
 fn first_start_without_a_password_prints_a_random_one_once() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = common::free_port();
     let (_server, printed) = start(dir.path(), port, &[("LOQUAT_BOOTSTRAP_SITE", "Solo")]);
     let password = printed
         .iter()
@@ -222,11 +180,11 @@ fn first_start_without_a_password_prints_a_random_one_once() {
         .unwrap_or_else(|| panic!("no password in {printed:?}"))
         .to_owned();
     assert_eq!(
-        get_id(port, &basic("Solo\\admin", &password))["user"]["username"],
+        get_id(port, &common::basic("Solo\\admin", &password))["user"]["username"],
         "admin"
     );
     assert_eq!(
-        get_id(port, &basic("Solo\\admin", "wrong")),
+        get_id(port, &common::basic("Solo\\admin", "wrong")),
         serde_json::json!("Not authenticated.")
     );
 }

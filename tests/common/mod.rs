@@ -1,0 +1,69 @@
+//! Running the real `loquat` binary in tests.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A child process killed (SIGKILL) when dropped.
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `Basic base64(login:password)`.
+pub fn basic(login: &str, password: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
+    )
+}
+
+/// `loquat serve` on `dir` and `port` with extra environment; stdout is piped.
+pub fn serve(dir: &Path, port: u16, env: &[(&str, &str)]) -> Process {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_loquat"));
+    command
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--public-url",
+            "https://eloqua.test",
+        ])
+        .arg("--data-dir")
+        .arg(dir)
+        .env_remove("LOQUAT_BOOTSTRAP_PASSWORD")
+        .env_remove("LOQUAT_CONFIG")
+        .env_remove("LOQUAT_DATABASE_URL")
+        .env("LOQUAT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    Process(command.spawn().unwrap())
+}
+
+/// Waits until `port` accepts connections (30 s at most).
+pub fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
