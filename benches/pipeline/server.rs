@@ -39,6 +39,7 @@ impl Server {
             .env("LOQUAT_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create("/tmp/bench-server.log").unwrap())
+            .stderr(std::fs::File::create("/tmp/bench-server.log").unwrap())
             .spawn()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);

@@ -10,8 +10,10 @@
 mod appcloud;
 mod apply;
 mod assets;
+mod batch;
 mod contacts;
 mod definitions;
+mod effects;
 mod error;
 mod listing;
 mod sites;

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::listing::Listing;
-use super::{SqliteStore, apply, error, staging};
+use super::{SqliteStore, apply, batch, effects, error, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::ApplyPlan;
@@ -285,7 +285,7 @@ impl SyncStore for SqliteStore {
         seq_to: u64,
     ) -> StoreResult<BatchCounts> {
         let (job, plan, file, now) = (job.clone(), plan.clone(), file.clone(), self.now());
-        self.write(move |tx| apply::batch(tx, &job, &plan, &file, (seq_from, seq_to), now))
+        self.write(move |tx| batch::batch(tx, &job, &plan, &file, (seq_from, seq_to), now))
             .await
     }
 
@@ -296,7 +296,7 @@ impl SyncStore for SqliteStore {
         action: usize,
     ) -> StoreResult<u64> {
         let (job, plan, now) = (job.clone(), plan.clone(), self.now());
-        self.write(move |tx| apply::update_all(tx, &job, &plan, action, now))
+        self.write(move |tx| effects::update_all(tx, &job, &plan, action, now))
             .await
     }
 

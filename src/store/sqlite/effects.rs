@@ -1,0 +1,148 @@
+//! The effects of planned actions on the contacts a batch matched first (`sync_seen` rows
+//! whose first record lies in the batch): one set-based statement per action.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::batch::Records;
+use super::error;
+use crate::domain::clock::Timestamp;
+use crate::domain::plan::{ApplyPlan, Effect, MemberTarget};
+use crate::store::{StoreResult, SyncJob};
+
+/// The contacts of a batch, as a subquery over `sync_seen`.
+fn matched(records: Records) -> String {
+    // Both bounds are integers computed here, never client text.
+    format!(
+        "SELECT contact_id FROM temp.sync_seen WHERE first_index >= {} AND first_index <= {}",
+        records.first, records.last
+    )
+}
+
+/// Applies one effect to the batch's matched contacts; false when its container is gone.
+pub(super) fn apply_effect(
+    tx: &Transaction<'_>,
+    site_id: i64,
+    effect: &Effect,
+    records: Records,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let matched = matched(records);
+    let now = now.as_nanos();
+    let exists = |sql: &str, id: &dyn rusqlite::ToSql| -> StoreResult<bool> {
+        tx.query_row(sql, params![site_id, id], |_| Ok(()))
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(error::map)
+    };
+    match effect {
+        Effect::ListAdd(list) | Effect::ListRemove(list) => {
+            if !exists(
+                "SELECT 1 FROM contact_lists WHERE site_id = ?1 AND id = ?2",
+                list,
+            )? {
+                return Ok(false);
+            }
+            let sql = if matches!(effect, Effect::ListAdd(_)) {
+                format!(
+                    "INSERT OR IGNORE INTO contact_list_members (list_id, contact_id) SELECT ?1, contact_id FROM ({matched})"
+                )
+            } else {
+                format!(
+                    "DELETE FROM contact_list_members WHERE list_id = ?1 AND contact_id IN ({matched})"
+                )
+            };
+            tx.execute(&sql, [list]).map_err(error::map)?;
+        }
+        Effect::GroupStatus(group, subscribed) => {
+            if !exists(
+                "SELECT 1 FROM email_groups WHERE site_id = ?1 AND id = ?2",
+                group,
+            )? {
+                return Ok(false);
+            }
+            let sql = format!(
+                "INSERT INTO email_group_subscriptions (group_id, contact_id, is_subscribed, updated_at)
+                 SELECT ?1, contact_id, ?2, ?3 FROM ({matched}) WHERE true
+                 ON CONFLICT (group_id, contact_id) DO UPDATE SET is_subscribed = excluded.is_subscribed, updated_at = excluded.updated_at"
+            );
+            tx.execute(&sql, params![group, subscribed, now])
+                .map_err(error::map)?;
+        }
+        Effect::GlobalStatus(subscribed) => {
+            let sql = format!(
+                "UPDATE contacts SET is_subscribed = ?1, updated_at = ?2 WHERE id IN ({matched})"
+            );
+            tx.execute(&sql, params![subscribed, now])
+                .map_err(error::map)?;
+        }
+        Effect::MemberStatus {
+            instance,
+            target,
+            status,
+        } => {
+            let Some(row) = instance_row(tx, site_id, instance.as_str())? else {
+                return Ok(false);
+            };
+            let sql = match target {
+                MemberTarget::WholeInstance => format!(
+                    "UPDATE appcloud_members SET status = ?2, updated_at = ?3 WHERE instance_id = ?1 AND contact_id IN ({matched})"
+                ),
+                MemberTarget::Execution(_) | MemberTarget::Feeder => format!(
+                    "INSERT INTO appcloud_members (instance_id, execution_id, contact_id, status, updated_at)
+                     SELECT ?1, ?4, contact_id, ?2, ?3 FROM ({matched}) WHERE true
+                     ON CONFLICT (instance_id, execution_id, contact_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at"
+                ),
+            };
+            let execution = match target {
+                MemberTarget::Execution(e) => *e,
+                _ => 0,
+            };
+            if matches!(target, MemberTarget::WholeInstance) {
+                tx.execute(&sql, params![row, status, now])
+                    .map_err(error::map)?;
+            } else {
+                tx.execute(&sql, params![row, status, now, execution])
+                    .map_err(error::map)?;
+            }
+        }
+    }
+    Ok(true)
+}
+
+fn instance_row(tx: &Transaction<'_>, site_id: i64, guid: &str) -> StoreResult<Option<i64>> {
+    tx.query_row(
+        "SELECT id FROM appcloud_instances WHERE site_id = ?1 AND guid = ?2",
+        params![site_id, guid],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(error::map)
+}
+
+/// Sets the status of every member of the execution an `updateAll` action names.
+pub(super) fn update_all(
+    tx: &Transaction<'_>,
+    job: &SyncJob,
+    plan: &ApplyPlan,
+    action: usize,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    let Some(Effect::MemberStatus {
+        instance,
+        target: MemberTarget::Execution(execution),
+        status,
+    }) = plan.actions.get(action).map(|a| &a.effect)
+    else {
+        return Ok(0);
+    };
+    let Some(row) = instance_row(tx, job.site_id, instance.as_str())? else {
+        return Ok(0);
+    };
+    let n = tx
+        .execute(
+            "UPDATE appcloud_members SET status = ?3, updated_at = ?4 WHERE instance_id = ?1 AND execution_id = ?2",
+            params![row, execution, status, now.as_nanos()],
+        )
+        .map_err(error::map)?;
+    Ok(n as u64)
+}
