@@ -61,6 +61,23 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
+impl<T> Page<T> {
+    /// A page from the rows fetched for it. With a `total`, `has_more` follows from it;
+    /// without one, the rows were fetched one past `limit` so that the extra row tells.
+    pub fn assemble(mut items: Vec<T>, limit: u32, offset: u64, total: Option<u64>) -> Self {
+        let has_more = match total {
+            Some(total) => offset.saturating_add(items.len() as u64) < total,
+            None => items.len() > limit as usize,
+        };
+        items.truncate(limit as usize);
+        Self {
+            items,
+            total,
+            has_more,
+        }
+    }
+}
+
 /// Everything Loquat persists.
 pub trait Store:
     SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore + SyncStore

@@ -46,6 +46,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server on `clock` with settings `overrides` (bind and data dir are chosen here).
 pub async fn spawn_app_with(clock: Arc<dyn Clock>, overrides: Overrides) -> TestApp {
+    start(clock, overrides, true).await
+}
+
+/// Starts a server that serves HTTP but runs no engine: syncs stay `pending` until the test
+/// drives `app.engine` itself (see [`TestApp::run_engine_until_idle`]), so timing is exact.
+pub async fn spawn_app_without_engine(clock: Arc<dyn Clock>, overrides: Overrides) -> TestApp {
+    start(clock, overrides, false).await
+}
+
+async fn start(clock: Arc<dyn Clock>, overrides: Overrides, with_engine: bool) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let overrides = Overrides {
         bind: Some("127.0.0.1:0".into()),
@@ -58,7 +68,11 @@ pub async fn spawn_app_with(clock: Arc<dyn Clock>, overrides: Overrides) -> Test
     let store = Arc::clone(&app.state().store);
     let engine = app.engine().clone();
     let shutdown = CancellationToken::new();
-    tokio::spawn(app.run(shutdown.clone()));
+    if with_engine {
+        tokio::spawn(app.run(shutdown.clone()));
+    } else {
+        tokio::spawn(app.serve(shutdown.clone()));
+    }
     let mut test = TestApp {
         base,
         store,
@@ -257,41 +271,6 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "{sync}");
         sync["uri"].as_str().unwrap().to_owned()
     }
-}
-
-/// Starts a server that serves HTTP but runs no engine: syncs stay `pending` until the test
-/// drives `app.engine` itself (see [`TestApp::run_engine_until_idle`]), so timing is exact.
-pub async fn spawn_app_without_engine(clock: Arc<dyn Clock>, overrides: Overrides) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let overrides = Overrides {
-        bind: Some("127.0.0.1:0".into()),
-        data_dir: Some(dir.path().to_path_buf()),
-        ..overrides
-    };
-    let settings = Settings::resolve(FileSettings::default(), overrides).expect("settings");
-    let app = App::build(&settings, clock).await.expect("build app");
-    let base = format!("http://{}", app.local_addr().expect("addr"));
-    let store = Arc::clone(&app.state().store);
-    let engine = app.engine().clone();
-    let shutdown = CancellationToken::new();
-    tokio::spawn(app.serve(shutdown.clone()));
-    let mut test = TestApp {
-        base,
-        store,
-        site: Site {
-            id: 0,
-            name: String::new(),
-        },
-        auth: String::new(),
-        engine,
-        client: reqwest::Client::new(),
-        shutdown,
-        _dir: dir,
-    };
-    let (site, auth) = test.add_site("TestSite", "tester", true).await;
-    test.site = site;
-    test.auth = auth;
-    test
 }
 
 impl TestApp {

@@ -67,7 +67,7 @@ pub(super) fn batch(
     let rejected = if clean {
         Vec::new()
     } else {
-        reject(tx, job, plan, records, rows, matched)?
+        reject(tx, job, plan, rows, matched)?
     };
     let mut per_action = Vec::with_capacity(plan.actions.len());
     for action in &plan.actions {
@@ -85,7 +85,6 @@ fn reject(
     tx: &Transaction<'_>,
     job: &SyncJob,
     plan: &ApplyPlan,
-    records: Records,
     rows: &[&dyn rusqlite::ToSql],
     matched: u64,
 ) -> StoreResult<Vec<(RejectReason, u64)>> {

@@ -53,34 +53,23 @@ impl<F: Copy> Listing<'_, F> {
             self.select
         );
         let mut stmt = conn.prepare(&sql).map_err(error::map)?;
-        let mut items = stmt
+        let items = stmt
             .query_map(rusqlite::params_from_iter(params.iter()), &map)
             .map_err(error::map)?
             .collect::<rusqlite::Result<Vec<T>>>()
             .map_err(error::map)?;
-        if query.total_results {
+        let total = if query.total_results {
             let count_sql = format!("SELECT COUNT(*) FROM ({} WHERE {filter})", self.select);
             let total: i64 = conn
                 .query_row(&count_sql, rusqlite::params_from_iter(params.iter()), |r| {
                     r.get(0)
                 })
                 .map_err(error::map)?;
-            let total = u64::try_from(total).unwrap_or(0);
-            let has_more = query.offset.saturating_add(items.len() as u64) < total;
-            Ok(Page {
-                items,
-                total: Some(total),
-                has_more,
-            })
+            Some(u64::try_from(total).unwrap_or(0))
         } else {
-            let has_more = items.len() > query.limit as usize;
-            items.truncate(query.limit as usize);
-            Ok(Page {
-                items,
-                total: None,
-                has_more,
-            })
-        }
+            None
+        };
+        Ok(Page::assemble(items, query.limit, query.offset, total))
     }
 
     fn condition(&self, condition: &Condition<F>, params: &mut Vec<Value>) -> String {

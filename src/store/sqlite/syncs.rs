@@ -96,31 +96,20 @@ fn page_of<T>(
     let fetch = i64::from(query.limit) + i64::from(!query.total_results);
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
     let mut stmt = conn.prepare(rows_sql).map_err(error::map)?;
-    let mut items = stmt
+    let items = stmt
         .query_map(params![sync_id, fetch, offset], map)
         .map_err(error::map)?
         .collect::<rusqlite::Result<Vec<T>>>()
         .map_err(error::map)?;
-    if query.total_results {
+    let total = if query.total_results {
         let total: i64 = conn
             .query_row(count_sql, [sync_id], |r| r.get(0))
             .map_err(error::map)?;
-        let total = u64::try_from(total).unwrap_or(0);
-        let has_more = query.offset.saturating_add(items.len() as u64) < total;
-        Ok(Page {
-            items,
-            total: Some(total),
-            has_more,
-        })
+        Some(u64::try_from(total).unwrap_or(0))
     } else {
-        let has_more = items.len() > query.limit as usize;
-        items.truncate(query.limit as usize);
-        Ok(Page {
-            items,
-            total: None,
-            has_more,
-        })
-    }
+        None
+    };
+    Ok(Page::assemble(items, query.limit, query.offset, total))
 }
 
 #[async_trait]
