@@ -80,6 +80,47 @@ fn operators_manage_sites_users_and_oauth_clients_offline() {
     let no_site = loquat(dir.path(), &["user", "list", "--site", "Nowhere"]);
     assert!(String::from_utf8_lossy(&no_site.stderr).contains("no site named"));
 
+    let added = stdout(&loquat(
+        dir.path(),
+        &[
+            "field",
+            "add",
+            "--site",
+            "Acme",
+            "Lead Score",
+            "--type",
+            "number",
+        ],
+    ));
+    assert!(
+        added.contains("C_Lead_Score1") && added.contains("100200"),
+        "{added}"
+    );
+    let taken = loquat(
+        dir.path(),
+        &["field", "add", "--site", "Acme", "Lead Score"],
+    );
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("already"));
+    let standard = loquat(
+        dir.path(),
+        &[
+            "field",
+            "add",
+            "--site",
+            "Acme",
+            "x",
+            "--internal-name",
+            "C_EmailAddress",
+        ],
+    );
+    assert!(!standard.status.success());
+    let fields = stdout(&loquat(dir.path(), &["field", "list", "--site", "Acme"]));
+    assert!(
+        fields.contains("100001\tC_EmailAddress")
+            && fields.contains("100200\tC_Lead_Score1\tnumeric"),
+        "{fields}"
+    );
+
     let client = stdout(&loquat(dir.path(), &["oauth-client", "add", "my app"]));
     assert!(
         client.contains("client_id:") && client.contains("client_secret:"),

@@ -11,14 +11,12 @@ use axum::routing::get;
 use serde::Serialize;
 
 use super::extract::{Caller, ListParams, parse_id};
-use super::rest::contacts::{
-    CONTACT_ID_EXT_FIELD_ID, EMAIL_ADDRESS_FIELD_ID, FIRST_NAME_FIELD_ID, LAST_NAME_FIELD_ID,
-};
 use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::asset::{ContactList, EmailGroup};
+use crate::domain::contact_fields::{ContactField, standard_fields};
 use crate::domain::fields::ContainerField;
-use crate::domain::markup::{FieldName, Statement};
+use crate::domain::markup::Statement;
 use crate::domain::query::{
     Condition, Direction, FieldKind, ListQuery, MAX_PAGE, Op, Operand, QueryField,
 };
@@ -129,64 +127,12 @@ async fn read_group(
     Ok(axum::Json(EmailGroupDto::from(group)).into_response())
 }
 
-/// One standard contact field Loquat stores.
-#[derive(Debug, Clone, Copy)]
-struct FieldDef {
-    id: &'static str,
-    name: &'static str,
-    internal_name: &'static str,
-    data_type: &'static str,
-    not_null: bool,
-    unique: bool,
-}
-
-const fn field(
-    id: &'static str,
-    name: &'static str,
-    internal_name: &'static str,
-    data_type: &'static str,
-) -> FieldDef {
-    FieldDef {
-        id,
-        name,
-        internal_name,
-        data_type,
-        not_null: false,
-        unique: false,
-    }
-}
-
-/// The fields Loquat stores, in id order; ids shared with REST 1.0 `fieldValues`.
-const CATALOGUE: &[FieldDef] = &[
-    FieldDef {
-        not_null: true,
-        unique: true,
-        ..field(
-            EMAIL_ADDRESS_FIELD_ID,
-            "Email Address",
-            "C_EmailAddress",
-            "emailAddress",
-        )
-    },
-    field(FIRST_NAME_FIELD_ID, "First Name", "C_FirstName", "text"),
-    field(LAST_NAME_FIELD_ID, "Last Name", "C_LastName", "text"),
-    FieldDef {
-        unique: true,
-        ..field(
-            CONTACT_ID_EXT_FIELD_ID,
-            "Eloqua Contact ID",
-            "ContactIDExt",
-            "text",
-        )
-    },
-];
-
-/// A contact field as the Bulk API writes it (no timestamps: the catalogue is built in).
+/// A contact field as the Bulk API writes it (no timestamps: standard fields are built in).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldDto {
-    name: &'static str,
-    internal_name: &'static str,
+    name: String,
+    internal_name: String,
     data_type: &'static str,
     has_read_only_constraint: bool,
     has_not_null_constraint: bool,
@@ -195,20 +141,17 @@ pub struct FieldDto {
     uri: String,
 }
 
-impl From<FieldDef> for FieldDto {
-    fn from(field: FieldDef) -> Self {
+impl From<ContactField> for FieldDto {
+    fn from(field: ContactField) -> Self {
         Self {
+            statement: field.statement(),
+            uri: format!("/contacts/fields/{}", field.id),
             name: field.name,
             internal_name: field.internal_name,
-            data_type: field.data_type,
+            data_type: field.data_type.as_str(),
             has_read_only_constraint: false,
             has_not_null_constraint: field.not_null,
             has_uniqueness_constraint: field.unique,
-            statement: FieldName::parse(field.internal_name).map_or_else(
-                |_| String::new(),
-                |name| Statement::ContactField(name).to_string(),
-            ),
-            uri: format!("/contacts/fields/{}", field.id),
         }
     }
 }
@@ -244,36 +187,55 @@ impl QueryField for CatalogueField {
 }
 
 impl CatalogueField {
-    fn of(self, field: &FieldDef) -> String {
+    fn of(self, field: &ContactField) -> String {
         let text = match self {
-            Self::Name => field.name,
-            Self::InternalName => field.internal_name,
-            Self::DataType => field.data_type,
+            Self::Name => field.name.as_str(),
+            Self::InternalName => field.internal_name.as_str(),
+            Self::DataType => field.data_type.as_str(),
         };
         text.to_lowercase()
     }
 }
 
-async fn fields(Caller(_): Caller, params: ListParams) -> ApiResult {
+/// Standard fields, then the site's custom fields.
+async fn catalogue(state: &AppState, site_id: i64) -> Result<Vec<ContactField>, ApiError> {
+    let mut fields = standard_fields();
+    fields.extend(state.store.list_custom_fields(site_id).await?);
+    Ok(fields)
+}
+
+async fn fields(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    params: ListParams,
+) -> ApiResult {
     let query = params.query::<CatalogueField>(MAX_PAGE)?;
-    let page = catalogue_page(&query);
+    let page = catalogue_page(catalogue(&state, who.site.id).await?, &query);
     Ok(axum::Json(Envelope::from_page(page, &query, FieldDto::from)).into_response())
 }
 
-async fn read_field(Caller(_): Caller, Path(id): Path<String>) -> ApiResult {
-    let id = parse_id(&id)?.to_string();
-    let field = CATALOGUE
-        .iter()
+async fn read_field(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    let field = catalogue(&state, who.site.id)
+        .await?
+        .into_iter()
         .find(|f| f.id == id)
         .ok_or(ApiError::NotFound)?;
-    Ok(axum::Json(FieldDto::from(*field)).into_response())
+    Ok(axum::Json(FieldDto::from(field)).into_response())
 }
 
-/// Filters, sorts and pages the built-in catalogue the way the store pages its tables: text
-/// compares without regard to case, a `*` pattern is a LIKE (`!=` negates it), ties keep id order.
-fn catalogue_page(query: &ListQuery<CatalogueField>) -> Page<FieldDef> {
+/// Filters, sorts and pages the catalogue the way the store pages its tables: text compares
+/// without regard to case, a `*` pattern is a LIKE (`!=` negates it), ties keep id order.
+fn catalogue_page(
+    fields: Vec<ContactField>,
+    query: &ListQuery<CatalogueField>,
+) -> Page<ContactField> {
     // The query parser allows only `=` and `!=` on text, and every catalogue property is text.
-    let holds = |f: &FieldDef, c: &Condition<CatalogueField>| match &c.operand {
+    let holds = |f: &ContactField, c: &Condition<CatalogueField>| match &c.operand {
         Operand::Text(text) => {
             let found = if text.contains('*') {
                 wildcard(text, &c.field.of(f))
@@ -284,9 +246,8 @@ fn catalogue_page(query: &ListQuery<CatalogueField>) -> Page<FieldDef> {
         }
         Operand::Time(_) | Operand::Integer(_) => false,
     };
-    let mut matches: Vec<FieldDef> = CATALOGUE
-        .iter()
-        .copied()
+    let mut matches: Vec<ContactField> = fields
+        .into_iter()
         .filter(|f| query.conditions.iter().all(|c| holds(f, c)))
         .collect();
     if let Some((by, direction)) = query.order {
@@ -302,7 +263,7 @@ fn catalogue_page(query: &ListQuery<CatalogueField>) -> Page<FieldDef> {
     }
     let total = matches.len() as u64;
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
-    let items: Vec<FieldDef> = matches
+    let items: Vec<ContactField> = matches
         .into_iter()
         .skip(offset)
         .take(query.limit as usize)

@@ -9,6 +9,9 @@ use clap::Subcommand;
 use crate::auth::{digest, hash_password, random_password, random_token};
 use crate::config::Settings;
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::contact_fields::{
+    FieldType, internal_name_for, standard_field, standard_fields,
+};
 use crate::domain::site::{OAuthClient, Site};
 use crate::store::{self, Backend, NewUser, Store, StoreError};
 
@@ -71,6 +74,31 @@ pub enum UserCommand {
         /// New password (default: random, printed once).
         #[arg(long, env = "LOQUAT_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+    },
+}
+
+/// `loquat field …`
+#[derive(Debug, Subcommand)]
+pub enum FieldCommand {
+    /// Add a custom contact field to a site.
+    Add {
+        /// The site.
+        #[arg(long)]
+        site: String,
+        /// Display name, e.g. "Lead Score".
+        name: String,
+        /// text, largeText, numeric (or number) or date.
+        #[arg(long = "type", default_value = "text")]
+        data_type: String,
+        /// Internal name used in imports and exports [default: C_<name>1, as Eloqua makes them].
+        #[arg(long)]
+        internal_name: Option<String>,
+    },
+    /// List a site's contact fields, standard then custom.
+    List {
+        /// The site.
+        #[arg(long)]
+        site: String,
     },
 }
 
@@ -215,6 +243,65 @@ fn not_found_user(err: StoreError, site: &Site, username: &str) -> anyhow::Error
         StoreError::NotFound => anyhow::anyhow!("site {:?} has no user {username:?}", site.name),
         other => other.into(),
     }
+}
+
+/// `loquat field …`
+pub(super) async fn field(settings: &Settings, command: FieldCommand) -> anyhow::Result<()> {
+    let store = open(settings)?;
+    match command {
+        FieldCommand::Add {
+            site,
+            name,
+            data_type,
+            internal_name,
+        } => {
+            let site = find_site(store.as_ref(), &site).await?;
+            let data_type = FieldType::parse(&data_type)
+                .filter(|t| *t != FieldType::EmailAddress)
+                .with_context(|| {
+                    format!(
+                        "unknown field type {data_type:?}: use text, largeText, numeric or date"
+                    )
+                })?;
+            let internal = internal_name.unwrap_or_else(|| internal_name_for(&name));
+            if crate::domain::markup::FieldName::parse(&internal).is_err()
+                || standard_field(&internal).is_some()
+            {
+                anyhow::bail!(
+                    "{internal:?} cannot name a custom field: use letters, digits and _ (starting with a letter), not a standard field's name"
+                );
+            }
+            let field = store
+                .create_custom_field(site.id, &internal, name.trim(), data_type)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict { .. } => {
+                        anyhow::anyhow!("site {:?} has a field {internal:?} already", site.name)
+                    }
+                    other => other.into(),
+                })?;
+            println!(
+                "Added field {} ({}, {}) with id {}: {}",
+                field.internal_name,
+                field.name,
+                field.data_type,
+                field.id,
+                field.statement()
+            );
+        }
+        FieldCommand::List { site } => {
+            let site = find_site(store.as_ref(), &site).await?;
+            let mut fields = standard_fields();
+            fields.extend(store.list_custom_fields(site.id).await?);
+            for field in fields {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    field.id, field.internal_name, field.data_type, field.name
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `loquat oauth-client …`

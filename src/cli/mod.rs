@@ -54,6 +54,9 @@ enum Command {
     /// Manage a site's users.
     #[command(subcommand)]
     User(admin::UserCommand),
+    /// Manage a site's custom contact fields.
+    #[command(subcommand)]
+    Field(admin::FieldCommand),
     /// Manage OAuth clients allowed to use the token endpoint.
     #[command(subcommand, name = "oauth-client")]
     OAuthClient(admin::OAuthCommand),
@@ -121,6 +124,7 @@ impl Cli {
                 Command::Site(cmd) => admin::site(&settings, cmd).await,
                 Command::User(cmd) => admin::user(&settings, cmd).await,
                 Command::OAuthClient(cmd) => admin::oauth(&settings, cmd).await,
+                Command::Field(cmd) => admin::field(&settings, cmd).await,
             }
         })
     }

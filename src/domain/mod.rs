@@ -6,6 +6,7 @@ pub mod asset;
 pub mod callback;
 pub mod clock;
 pub mod contact;
+pub mod contact_fields;
 pub mod definition;
 pub mod duration;
 pub mod elq;

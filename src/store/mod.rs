@@ -8,6 +8,7 @@
 mod conformance;
 mod contacts;
 mod definitions;
+mod fields;
 mod sites;
 mod syncs;
 
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 pub use contacts::{AppCloudStore, AssetStore, ContactSearch, ContactStore};
 pub use definitions::{DefinitionRecord, DefinitionStore};
+pub use fields::FieldStore;
 pub use sites::{NewToken, NewUser, SiteStore, TokenGrant};
 pub use syncs::{
     BatchCounts, DueCallback, NewSync, StageError, Staged, SweepReport, SyncFile, SyncJob,
@@ -80,12 +82,18 @@ impl<T> Page<T> {
 
 /// Everything Loquat persists.
 pub trait Store:
-    SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore + SyncStore
+    SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore + SyncStore + FieldStore
 {
 }
 
 impl<T> Store for T where
-    T: SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore + SyncStore
+    T: SiteStore
+        + ContactStore
+        + AssetStore
+        + AppCloudStore
+        + DefinitionStore
+        + SyncStore
+        + FieldStore
 {
 }
 

@@ -18,14 +18,8 @@ use crate::api::{ApiError, ApiResult, AppState};
 use crate::domain::contact::{Contact, ContactInput, is_valid_email};
 use crate::store::{ContactSearch, StoreError};
 
-/// Field id of `C_EmailAddress` (Eloqua's own id for it).
-pub const EMAIL_ADDRESS_FIELD_ID: &str = "100001";
-/// Field id of `C_FirstName` (Eloqua's own id for it).
-pub const FIRST_NAME_FIELD_ID: &str = "100002";
-/// Field id of `C_LastName` (Eloqua's own id for it).
-pub const LAST_NAME_FIELD_ID: &str = "100003";
-/// Field id of `ContactIDExt` in `fieldValues` and in the Bulk field catalogue; chosen by
-/// Loquat, clear of Eloqua's standard ids.
+/// Field id of `ContactIDExt` in `fieldValues`, as in the field catalogue
+/// (`domain::contact_fields`).
 pub const CONTACT_ID_EXT_FIELD_ID: &str = "100100";
 
 /// Longest email address Eloqua stores.

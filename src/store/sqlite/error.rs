@@ -11,6 +11,7 @@ const UNIQUE_RULES: &[(&str, &str)] = &[
     ("oauth_clients.", "oauth_clients_pkey"),
     ("contacts.", "contacts_email"),
     ("appcloud_instances.", "appcloud_instances_guid"),
+    ("contact_custom_fields.", "contact_custom_fields_name"),
 ];
 
 /// Maps a driver error to the store's error.

@@ -15,6 +15,7 @@ mod contacts;
 mod definitions;
 mod effects;
 mod error;
+mod fields;
 mod listing;
 mod sites;
 mod staging;
@@ -35,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0002_pipeline.sql"),
     include_str!("../../../migrations/sqlite/0003_membership_without_fk_checks.sql"),
     include_str!("../../../migrations/sqlite/0004_staged_rows_by_rowid.sql"),
+    include_str!("../../../migrations/sqlite/0005_contact_fields.sql"),
 ];
 
 /// Read connections kept open for reuse.
