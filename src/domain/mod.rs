@@ -12,6 +12,7 @@ pub mod duration;
 pub mod elq;
 pub mod failure;
 pub mod fields;
+pub mod filter;
 pub mod markup;
 pub mod plan;
 pub mod query;
