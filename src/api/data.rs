@@ -35,21 +35,13 @@ async fn upload(
     request: Request,
 ) -> ApiResult {
     let id = parse_id(&id)?;
-    let (parts, body) = request.into_parts();
-    let (format, charset) = content_type(&parts.headers)?;
-    let bytes = read_body(&parts.headers, body).await?;
-    let utf8 = to_utf8(&bytes, charset.as_deref())
-        .map_err(|e| ApiError::invalid("body", format!("There was a parsing error: {e}."), None))?;
-    let utf8 = match utf8 {
-        std::borrow::Cow::Borrowed(_) => bytes.clone(),
-        std::borrow::Cow::Owned(converted) => Bytes::from(converted),
-    };
+    let (format, body) = read_upload(request).await?;
     let record = state.store.get_definition(who.site.id, id).await?;
     let definition = record.definition;
     let upload = Upload {
         definition_id: id,
         format,
-        body: utf8,
+        body,
         column: definition.field_column,
         max_files: MAX_FILES,
         site_quota_bytes: state.staging_quota_bytes,
@@ -58,29 +50,68 @@ async fn upload(
             callback_url: None,
         }),
     };
-    let staged = state.store.stage_file(who.site.id, upload).await.map_err(|e| match e {
-        StageError::Malformed(e) => ApiError::invalid("body", format!("There was a parsing error: {e}."), None),
-        StageError::TooManyFiles => ApiError::invalid(
-            "data",
-            format!("There was a validation error: {MAX_FILES} files are staged; sync them before uploading more."),
-            None,
-        ),
-        StageError::QuotaExceeded => ApiError::StorageExceeded,
-        StageError::Store(e) => e.into(),
-    })?;
+    let size = upload.body.len();
+    let staged = state
+        .store
+        .stage_file(who.site.id, upload)
+        .await
+        .map_err(stage_error)?;
     tracing::info!(
         definition_id = id,
         file_id = staged.file_id,
         rows = staged.rows,
-        bytes = bytes.len(),
+        bytes = size,
         "staged upload"
     );
-    match staged.sync {
+    Ok(staged_response(&state, staged.sync))
+}
+
+/// 201 with the sync an upload triggered, else 204.
+pub(super) fn staged_response(
+    state: &AppState,
+    sync: Option<crate::domain::sync::Sync>,
+) -> axum::response::Response {
+    match sync {
         Some(sync) => {
             state.engine.notify_one();
-            Ok((StatusCode::CREATED, axum::Json(SyncDto::from(sync))).into_response())
+            (StatusCode::CREATED, axum::Json(SyncDto::from(sync))).into_response()
         }
-        None => Ok(no_content()),
+        None => no_content(),
+    }
+}
+
+/// Reads an upload's body and format, converted to UTF-8.
+///
+/// # Errors
+/// 400 for a wrong content type or charset, 404 past 32 MB.
+pub(super) async fn read_upload(request: Request) -> Result<(Format, Bytes), ApiError> {
+    let (parts, body) = request.into_parts();
+    let (format, charset) = content_type(&parts.headers)?;
+    let bytes = read_body(&parts.headers, body).await?;
+    let utf8 = to_utf8(&bytes, charset.as_deref())
+        .map_err(|e| ApiError::invalid("body", format!("There was a parsing error: {e}."), None))?;
+    let body = match utf8 {
+        std::borrow::Cow::Borrowed(_) => bytes.clone(),
+        std::borrow::Cow::Owned(converted) => Bytes::from(converted),
+    };
+    Ok((format, body))
+}
+
+/// Eloqua's answers to an upload that was not staged.
+pub(super) fn stage_error(error: StageError) -> ApiError {
+    match error {
+        StageError::Malformed(e) => {
+            ApiError::invalid("body", format!("There was a parsing error: {e}."), None)
+        }
+        StageError::TooManyFiles => ApiError::invalid(
+            "data",
+            format!(
+                "There was a validation error: {MAX_FILES} files are staged; sync them before uploading more."
+            ),
+            None,
+        ),
+        StageError::QuotaExceeded => ApiError::StorageExceeded,
+        StageError::Store(e) => e.into(),
     }
 }
 

@@ -7,6 +7,7 @@ mod data;
 mod error;
 pub mod extract;
 mod id;
+mod imports;
 pub mod normalize;
 mod oauth;
 mod rest;
@@ -42,6 +43,7 @@ fn bulk_routes() -> Router<AppState> {
     Router::new()
         .merge(sync_actions::router())
         .merge(data::router())
+        .merge(imports::router())
         .merge(syncs::router())
         .merge(containers::router())
 }

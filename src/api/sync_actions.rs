@@ -12,7 +12,9 @@ use super::extract::{Caller, JsonBody, ListParams, parse_id};
 use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::appcloud::InstanceKind;
-use crate::domain::definition::{ContainerRef, SyncActionDefinition, validate_contact_definition};
+use crate::domain::definition::{
+    ContainerRef, SyncAction, SyncActionDefinition, validate_contact_definition,
+};
 use crate::domain::failure::Failure;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::MAX_PAGE;
@@ -144,22 +146,34 @@ async fn validate(
     body: &serde_json::Value,
 ) -> Result<SyncActionDefinition, ApiError> {
     let definition = validate_contact_definition(body)?;
-    let mut failures = Vec::new();
-    for (index, reference) in definition.referenced_containers() {
-        if let Some(why) = missing_reference(state, site_id, &reference).await? {
-            let markup = definition.sync_actions[index].destination_markup.clone();
-            failures.push(Failure::new(
-                format!("syncActions[{index}].destination"),
-                why,
-                Some(markup),
-            ));
-        }
-    }
+    let failures = missing_destinations(state, site_id, &definition.sync_actions).await?;
     if failures.is_empty() {
         Ok(definition)
     } else {
         Err(ApiError::Validation(failures))
     }
+}
+
+/// A failure for each action whose destination names nothing of the site.
+pub(super) async fn missing_destinations(
+    state: &AppState,
+    site_id: i64,
+    actions: &[SyncAction],
+) -> Result<Vec<Failure>, ApiError> {
+    let mut failures = Vec::new();
+    for (index, action) in actions.iter().enumerate() {
+        let Some(reference) = action.destination.container() else {
+            continue;
+        };
+        if let Some(why) = missing_reference(state, site_id, &reference).await? {
+            failures.push(Failure::new(
+                format!("syncActions[{index}].destination"),
+                why,
+                Some(action.destination_markup.clone()),
+            ));
+        }
+    }
+    Ok(failures)
 }
 
 /// Why `reference` names nothing usable, or `None` when it exists.

@@ -11,8 +11,10 @@ use super::extract::{Caller, JsonBody, ListParams, parse_id};
 use super::wire::{Envelope, SyncDto};
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::fields::{NoField, SyncField};
+use crate::domain::import_plan::ImportReject;
 use crate::domain::plan::RejectReason;
 use crate::domain::query::MAX_PAGE;
+use crate::domain::sync::{StoredReject, SyncKind};
 use crate::store::{NewSync, StoreError};
 
 /// Routes under the Bulk prefix.
@@ -65,35 +67,36 @@ async fn create(
     let missing = || {
         ApiError::invalid(
             "syncedInstanceUri",
-            "There was a missing reference: no sync action definition has this uri.",
+            "There was a missing reference: no sync action or import definition has this uri.",
             Some(uri.clone()),
         )
     };
-    let definition_id = definition_id(&uri).ok_or_else(missing)?;
+    let (kind, definition_id) = SyncKind::parse_uri(&uri).ok_or_else(missing)?;
     let new = NewSync {
         created_by: who.user.username.clone(),
         callback_url,
     };
-    let sync = state
-        .store
-        .create_sync(who.site.id, definition_id, new)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => missing(),
-            other => other.into(),
-        })?;
+    let created = match kind {
+        SyncKind::SyncAction => {
+            state
+                .store
+                .create_sync(who.site.id, definition_id, new)
+                .await
+        }
+        SyncKind::Import => {
+            state
+                .store
+                .create_import_sync(who.site.id, definition_id, new)
+                .await
+        }
+    };
+    let sync = created.map_err(|e| match e {
+        StoreError::NotFound => missing(),
+        other => other.into(),
+    })?;
     state.engine.notify_one();
     tracing::info!(sync_id = sync.id, definition_id, "created sync");
     Ok((StatusCode::CREATED, axum::Json(SyncDto::from(sync))).into_response())
-}
-
-/// The definition id of `/contacts/syncActions/{id}` (the prefix may be spelled any case).
-fn definition_id(uri: &str) -> Option<i64> {
-    let rest = uri.trim_end_matches('/');
-    let (head, id) = rest.rsplit_once('/')?;
-    head.eq_ignore_ascii_case("/contacts/syncActions")
-        .then_some(())?;
-    parse_id(id).ok()
 }
 
 async fn read(
@@ -166,22 +169,46 @@ async fn rejects(
         .store
         .sync_rejects(who.site.id, parse_id(&id)?, &query)
         .await?;
-    let envelope = Envelope::from_page(page, &query, |reject| {
-        let mut field_values = serde_json::Map::new();
-        if let Some(value) = reject.value {
-            field_values.insert(column.clone(), value.into());
-        }
-        let message =
-            RejectReason::from_code(&reject.status_code).map_or("Rejected.", |r| r.code().message);
-        RejectDto {
-            field_values,
-            message,
-            status_code: reject.status_code,
-            record_index: reject.record_index,
-            invalid_fields: vec![column.clone()],
-        }
-    });
+    let envelope = Envelope::from_page(page, &query, |reject| reject_dto(reject, &column));
     Ok(axum::Json(envelope).into_response())
+}
+
+/// A reject as Eloqua writes it: imports keep the whole row, sync actions the identifier.
+fn reject_dto(reject: StoredReject, column: &str) -> RejectDto {
+    let message = match reject.status_code.as_str() {
+        // Eloqua's per-row text for ELQ-00002 is singular (captured from production).
+        "ELQ-00002" => "Invalid email address.",
+        code => RejectReason::from_code(code)
+            .map(|r| r.code().message)
+            .or_else(|| ImportReject::from_code(code).map(|r| r.code().message))
+            .unwrap_or("Rejected."),
+    };
+    let field_values = match reject
+        .field_values
+        .as_deref()
+        .map(serde_json::from_str::<serde_json::Value>)
+    {
+        Some(Ok(serde_json::Value::Object(row))) => {
+            row.into_iter().filter(|(_, v)| !v.is_null()).collect()
+        }
+        _ => reject
+            .value
+            .map(|value| (column.to_owned(), value.into()))
+            .into_iter()
+            .collect(),
+    };
+    let invalid_fields = reject
+        .invalid_fields
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_else(|| vec![column.to_owned()]);
+    RejectDto {
+        field_values,
+        message,
+        status_code: reject.status_code,
+        record_index: reject.record_index,
+        invalid_fields,
+    }
 }
 
 /// `GET`/`DELETE /syncs/{id}/data`: only export syncs have data; a sync action sync is a 400.
@@ -193,7 +220,7 @@ async fn data(
     state.store.get_sync(who.site.id, parse_id(&id)?).await?;
     Err(ApiError::invalid(
         "syncedInstanceUri",
-        "Data can only be retrieved for export syncs; this sync is a sync action sync.",
+        "Data can only be retrieved for export syncs; this sync is an import or sync action sync.",
         None,
     ))
 }

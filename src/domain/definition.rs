@@ -4,6 +4,7 @@
 //! naming its JSON path, and all of them are reported at once.
 
 mod destination;
+mod import;
 mod rules;
 mod sync_action;
 mod vocabulary;
@@ -12,6 +13,8 @@ mod vocabulary;
 mod tests;
 #[cfg(test)]
 mod tests_actions;
+#[cfg(test)]
+mod tests_import;
 #[cfg(test)]
 mod tests_json;
 
@@ -22,6 +25,10 @@ use crate::domain::failure::Failure;
 use crate::domain::markup::{FieldName, Statement};
 
 pub use destination::{ContainerRef, Destination};
+pub use import::{
+    DEFAULT_RETENTION, FieldTarget, ImportDefinition, ImportField, UpdateRule,
+    validate_import_definition,
+};
 use rules::{
     Failures, check_auto_delete, check_fields, check_identifier_field_name, check_name,
     check_sync_actions, check_triggered, value_text,

@@ -20,7 +20,10 @@ macro_rules! codes {
 }
 
 codes! {
+    INVALID_EMAIL = "ELQ-00002", "Invalid email addresses.";
+    CONTACTS_CREATED = "ELQ-00004", "Contacts created.";
     CONTACTS_UNSUBSCRIBED = "ELQ-00017", "Contacts email marked as unsubscribed.";
+    CONTACTS_UPDATED = "ELQ-00022", "Contacts updated.";
     DUPLICATE_IDENTIFIER = "ELQ-00026", "Duplicate identifier.";
     UNMATCHED = "ELQ-00034", "Total unmatched records.";
     EMPTY_RECORDS = "ELQ-00059", "Empty records.";
@@ -34,6 +37,8 @@ codes! {
     REMOVED_FROM_LIST = "ELQ-00118", "Removed members from Contact List {listId}.";
     ADDED_TO_LIST = "ELQ-00119", "Added members to Contact List {listId}.";
     NO_DATA = "ELQ-00124", "There was no data available to process.";
+    CONSTRAINT_FAILED = "ELQ-00125", "Constraint failed.";
+    RECORDS_STAGED_FOR_IMPORT = "ELQ-00130", "Total records staged for import.";
     MEMBER_STATUS = "ELQ-00128", "Updated members status to {status} in service instance {instanceML}.";
     STORAGE_EXCEEDED = "ELQ-00136", "Staging area storage limit exceeded.";
     CONTACTS_SUBSCRIBED = "ELQ-00138", "Contacts email marked as subscribed.";

@@ -13,6 +13,7 @@ pub mod elq;
 pub mod failure;
 pub mod fields;
 pub mod filter;
+pub mod import_plan;
 pub mod markup;
 pub mod plan;
 pub mod query;

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::definition::{ActionKind, Destination, Identifier, MemberStatus, SyncActionDefinition};
+use super::definition::{
+    ActionKind, Destination, Identifier, MemberStatus, SyncAction, SyncActionDefinition,
+};
 use super::elq::{self, Code};
 use super::markup::InstanceId;
 use super::sync::{Severity, SyncLog, SyncStatus};
@@ -70,7 +72,22 @@ fn id(value: u64) -> i64 {
 impl ApplyPlan {
     /// The plan of a definition.
     pub fn of(definition: &SyncActionDefinition) -> Self {
-        let actions = definition.sync_actions.iter().map(|action| {
+        Self {
+            identifier: definition.identifier,
+            actions: planned_actions(&definition.sync_actions),
+        }
+    }
+
+    /// Whether the sync has work even without rows (an `updateAll` action).
+    pub fn works_without_rows(&self) -> bool {
+        self.actions.iter().any(|a| a.update_all)
+    }
+}
+
+/// The effects and log lines of sync actions (of a sync action definition or an import).
+pub fn planned_actions(sync_actions: &[SyncAction]) -> Vec<PlannedAction> {
+    {
+        let actions = sync_actions.iter().map(|action| {
             let status = action.status.map(MemberStatus::as_str).unwrap_or_default();
             let subscribed = action.status == Some(MemberStatus::Subscribed);
             let member = |instance: &InstanceId, target| Effect::MemberStatus {
@@ -160,15 +177,7 @@ impl ApplyPlan {
                 code,
             }
         });
-        Self {
-            identifier: definition.identifier,
-            actions: actions.collect(),
-        }
-    }
-
-    /// Whether the sync has work even without rows (an `updateAll` action).
-    pub fn works_without_rows(&self) -> bool {
-        self.actions.iter().any(|a| a.update_all)
+        actions.collect()
     }
 }
 
@@ -319,8 +328,13 @@ pub fn final_line(sync_id: i64, status: SyncStatus) -> SyncLog {
 
 /// The log of a sync whose definition was deleted before it ran (ELQ-00143, then ELQ-00101).
 pub fn definition_deleted_logs(sync_id: i64, definition_id: i64) -> Vec<SyncLog> {
+    deleted_logs(sync_id, "SyncAction", definition_id)
+}
+
+/// ELQ-00143 for a deleted definition of `product` (`SyncAction`, `Import`), then ELQ-00101.
+pub fn deleted_logs(sync_id: i64, product: &str, definition_id: i64) -> Vec<SyncLog> {
     let message = elq::DEFINITION_DELETED.fill(&[
-        ("syncProductType", "SyncAction"),
+        ("syncProductType", product),
         ("syncReferenceId", &definition_id.to_string()),
     ]);
     vec![

@@ -81,11 +81,63 @@ impl fmt::Display for SyncStatus {
     }
 }
 
+/// What kind of definition a sync syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncKind {
+    /// `/contacts/syncActions/{id}`
+    SyncAction,
+    /// `/contacts/imports/{id}`
+    Import,
+}
+
+impl SyncKind {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SyncAction => "syncAction",
+            Self::Import => "import",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::SyncAction, Self::Import]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+
+    /// The definition collection's path, relative to the Bulk prefix.
+    pub fn collection(self) -> &'static str {
+        match self {
+            Self::SyncAction => "/contacts/syncActions",
+            Self::Import => "/contacts/imports",
+        }
+    }
+
+    /// The `syncedInstanceUri` of definition `id`.
+    pub fn uri(self, id: i64) -> String {
+        format!("{}/{id}", self.collection())
+    }
+
+    /// The kind and definition id a `syncedInstanceUri` names (collection matched without
+    /// regard to case, a trailing slash allowed); `None` for anything else.
+    pub fn parse_uri(uri: &str) -> Option<(Self, i64)> {
+        let (head, id) = uri.trim_end_matches('/').rsplit_once('/')?;
+        let kind = [Self::SyncAction, Self::Import]
+            .into_iter()
+            .find(|k| head.eq_ignore_ascii_case(k.collection()))?;
+        let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
+        Some((kind, id))
+    }
+}
+
 /// A sync as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sync {
     /// Store id (`/syncs/{id}`).
     pub id: i64,
+    /// What kind of definition it syncs.
+    pub kind: SyncKind,
     /// The definition it syncs.
     pub definition_id: i64,
     /// `/contacts/syncActions/{id}`.
@@ -170,6 +222,10 @@ pub struct StoredReject {
     pub status_code: String,
     /// The identifier column's value as uploaded (`None` when the row lacked it).
     pub value: Option<String>,
+    /// The whole row as a JSON object, for imports.
+    pub field_values: Option<String>,
+    /// The columns at fault as a JSON array, for imports.
+    pub invalid_fields: Option<String>,
 }
 
 #[cfg(test)]
@@ -195,6 +251,29 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn reads_synced_instance_uris() {
+        use super::SyncKind;
+        assert_eq!(
+            SyncKind::parse_uri("/contacts/syncActions/12"),
+            Some((SyncKind::SyncAction, 12))
+        );
+        assert_eq!(
+            SyncKind::parse_uri("/Contacts/Imports/3/"),
+            Some((SyncKind::Import, 3))
+        );
+        for bad in [
+            "/contacts/syncActions/0",
+            "/contacts/exports/1",
+            "/contacts/syncActions/x",
+            "12",
+            "",
+        ] {
+            assert_eq!(SyncKind::parse_uri(bad), None, "{bad}");
+        }
+        assert_eq!(SyncKind::Import.uri(7), "/contacts/imports/7");
     }
 
     #[test]

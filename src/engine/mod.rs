@@ -5,6 +5,7 @@
 //! [`Engine::run`] until shutdown, woken by [`Engine::notifier`] whenever a sync is created.
 
 mod callback;
+mod import;
 mod sync;
 
 use std::sync::Arc;
@@ -97,7 +98,11 @@ impl Engine {
             definition_id = job.definition_id,
             "sync started"
         );
-        match sync::process(self, &job, shutdown).await {
+        let processed = match job.kind {
+            crate::domain::sync::SyncKind::SyncAction => sync::process(self, &job, shutdown).await,
+            crate::domain::sync::SyncKind::Import => import::process(self, &job, shutdown).await,
+        };
+        match processed {
             Ok(outcome) => {
                 if outcome == Outcome::Worked {
                     // Delivery runs on its own task: a slow client never holds up the next sync.

@@ -9,13 +9,16 @@ use crate::domain::duration::IsoDuration;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
 
-/// A stored definition with what the server adds to it.
+/// A stored sync action definition.
+pub type DefinitionRecord = DefinitionRecordOf<SyncActionDefinition>;
+
+/// A stored definition of any kind with what the server adds to it.
 #[derive(Debug, Clone)]
-pub struct DefinitionRecord {
-    /// Store id (`/contacts/syncActions/{id}`).
+pub struct DefinitionRecordOf<D> {
+    /// Store id (`/contacts/syncActions/{id}`, `/contacts/imports/{id}`).
     pub id: i64,
     /// The validated definition.
-    pub definition: SyncActionDefinition,
+    pub definition: D,
     /// KB of staged data.
     pub kb_used: i64,
     /// Creation and change.

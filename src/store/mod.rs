@@ -9,6 +9,7 @@ mod conformance;
 mod contacts;
 mod definitions;
 mod fields;
+mod imports;
 mod sites;
 mod syncs;
 
@@ -16,8 +17,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use contacts::{AppCloudStore, AssetStore, ContactSearch, ContactStore};
-pub use definitions::{DefinitionRecord, DefinitionStore};
+pub use definitions::{DefinitionRecord, DefinitionRecordOf, DefinitionStore};
 pub use fields::FieldStore;
+pub use imports::{ImportCounts, ImportRecord, ImportStore, ImportUpload};
 pub use sites::{NewToken, NewUser, SiteStore, TokenGrant};
 pub use syncs::{
     BatchCounts, DueCallback, NewSync, StageError, Staged, SweepReport, SyncFile, SyncJob,
@@ -82,7 +84,14 @@ impl<T> Page<T> {
 
 /// Everything Loquat persists.
 pub trait Store:
-    SiteStore + ContactStore + AssetStore + AppCloudStore + DefinitionStore + SyncStore + FieldStore
+    SiteStore
+    + ContactStore
+    + AssetStore
+    + AppCloudStore
+    + DefinitionStore
+    + SyncStore
+    + FieldStore
+    + ImportStore
 {
 }
 
@@ -94,6 +103,7 @@ impl<T> Store for T where
         + DefinitionStore
         + SyncStore
         + FieldStore
+        + ImportStore
 {
 }
 

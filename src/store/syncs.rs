@@ -71,6 +71,8 @@ pub enum StageError {
 pub struct SyncJob {
     /// The sync.
     pub sync_id: i64,
+    /// What it syncs.
+    pub kind: crate::domain::sync::SyncKind,
     /// Its site.
     pub site_id: i64,
     /// The definition it syncs.

@@ -10,11 +10,18 @@
 //! spreadsheets produce at the end of a file). A line holding only a comma is a record of empty
 //! fields, so it counts as an `Empty` row.
 //!
+//! For [`decode_columns`], every header column is present in every record: an empty field
+//! (quoted or not) is `Some("")`, and only a definition column the header lacks is `None`.
+//!
 //! The csv crate accepts a quoted field left open at the end of input; we refuse it, naming the
 //! line where the quote opened, by re-scanning only the record concerned.
 
+mod scan;
+
 use ::csv::{ByteRecord, ErrorKind, ReaderBuilder};
 
+use self::scan::{Scan, Start, scan_record};
+use super::columns::{Columns, Identifier, Lookup, View};
 use super::{DecodeError, DecodeFailure, FileSummary, RowValue};
 
 /// Decodes a CSV body (already UTF-8 checked, BOM removed). See [`super::decode`].
@@ -26,6 +33,44 @@ pub(super) fn decode<E, F>(
 where
     F: FnMut(RowValue<'_>) -> Result<(), E>,
 {
+    records(
+        text,
+        Identifier(identifier),
+        |record, fields, row, bytes| {
+            let field = fields.first().copied().flatten();
+            let value = row_value(record, field, row, bytes)?;
+            sink(value).map_err(DecodeFailure::Sink)
+        },
+    )
+}
+
+/// Decodes a CSV body (already UTF-8 checked, BOM removed). See [`super::decode_columns`].
+pub(super) fn decode_columns<E, F>(
+    text: &str,
+    columns: &[&str],
+    mut sink: F,
+) -> Result<FileSummary, DecodeFailure<E>>
+where
+    F: FnMut(&[Option<&str>]) -> Result<(), E>,
+{
+    let mut view = View::default();
+    records(text, Columns::new(columns), |record, fields, row, bytes| {
+        // One UTF-8 check per record rather than one per field.
+        let all = utf8(record.as_slice(), record, row, bytes)?;
+        let values = fields
+            .iter()
+            .map(|field| field.map(|i| field_text(all, record, i)));
+        view.pass(values, &mut sink).map_err(DecodeFailure::Sink)
+    })
+}
+
+/// Reads the header, then passes every record to `each` with, for each position of `lookup`,
+/// the index of its field (`None`: not in the header) and the record's 1-based number.
+fn records<E, L: Lookup>(
+    text: &str,
+    mut lookup: L,
+    mut each: impl FnMut(&ByteRecord, &[Option<usize>], u64, &[u8]) -> Result<(), DecodeFailure<E>>,
+) -> Result<FileSummary, DecodeFailure<E>> {
     let bytes = text.as_bytes();
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
@@ -34,7 +79,7 @@ where
     let mut record = ByteRecord::new();
     // The body is not empty (checked by the caller), so there is a header record.
     read(&mut reader, &mut record, bytes, 0)?;
-    let (id_index, mut summary) = header(&record, identifier, bytes)?;
+    let (fields, mut summary) = header(&record, &mut lookup, bytes)?;
     // NUL is rare: look once for the whole body, and per record only if it is there.
     let has_nul = bytes.contains(&0);
     let mut last_start = Start::of(&record);
@@ -49,8 +94,7 @@ where
                 .with_line(line)
                 .into());
         }
-        let value = row_value(&record, id_index, summary.rows, bytes)?;
-        sink(value).map_err(DecodeFailure::Sink)?;
+        each(&record, &fields, summary.rows, bytes)?;
     }
     if let Scan::Unterminated { line } = scan_record(bytes, last_start) {
         let row = (summary.rows > 0).then_some(summary.rows);
@@ -114,15 +158,16 @@ fn unterminated(row: Option<u64>, line: u64) -> DecodeError {
     }
 }
 
-/// Validates the header; returns the identifier's index and a summary naming the other columns.
+/// Validates the header; returns the field index of each position of `lookup` and a summary
+/// naming the other columns.
 fn header(
     record: &ByteRecord,
-    identifier: &str,
+    lookup: &mut impl Lookup,
     bytes: &[u8],
-) -> Result<(Option<usize>, FileSummary), DecodeError> {
+) -> Result<(Vec<Option<usize>>, FileSummary), DecodeError> {
     let line = Start::of(record).line_in(bytes);
     let mut summary = FileSummary::default();
-    let mut id_index = None;
+    let mut fields = vec![None; lookup.width()];
     for (i, name) in record.iter().enumerate() {
         let refuse = |message: String| DecodeError::new(message).with_line(line);
         // The whole body is UTF-8 and fields split at ASCII bytes, so this cannot fail.
@@ -137,10 +182,9 @@ fn header(
                 i + 1
             )));
         }
-        let repeated = if name == identifier {
-            id_index.replace(i).is_some()
-        } else {
-            !summary.ignored_columns.insert(name.to_owned())
+        let repeated = match lookup.find(i, name).and_then(|p| fields.get_mut(p)) {
+            Some(field) => field.replace(i).is_some(),
+            None => !summary.ignored_columns.insert(name.to_owned()),
         };
         if repeated {
             return Err(refuse(format!(
@@ -148,106 +192,46 @@ fn header(
             )));
         }
     }
-    Ok((id_index, summary))
+    Ok((fields, summary))
 }
 
-/// The identifier's value in one record.
+/// The identifier's value in one record, from its field index.
 fn row_value<'r>(
     record: &'r ByteRecord,
-    id_index: Option<usize>,
+    field: Option<usize>,
     row: u64,
     bytes: &[u8],
 ) -> Result<RowValue<'r>, DecodeError> {
-    match id_index.and_then(|i| record.get(i)) {
-        Some(value) if !value.is_empty() => std::str::from_utf8(value)
-            .map(RowValue::Value)
-            .map_err(|_| {
-                // Unreachable (see `header`), but cheap to report properly.
-                let line = Start::of(record).line_in(bytes);
-                DecodeError::new("the identifier value is not UTF-8")
-                    .with_row(row)
-                    .with_line(line)
-            }),
+    match field.and_then(|i| record.get(i)) {
+        Some(value) if !value.is_empty() => utf8(value, record, row, bytes).map(RowValue::Value),
         // `as_slice` is every field concatenated: empty exactly when all fields are.
         _ if record.as_slice().is_empty() => Ok(RowValue::Empty),
         _ => Ok(RowValue::Missing),
     }
 }
 
-/// Where a record starts, as the csv crate reports it: possibly before skipped blank lines.
-#[derive(Debug, Clone, Copy)]
-struct Start {
-    byte: u64,
-    line: u64,
+/// Field `i` of `record`, cut from `all`, the record's fields concatenated (checked as UTF-8).
+/// Fields split at ASCII delimiters with ASCII quotes removed, so each is whole characters.
+fn field_text<'r>(all: &'r str, record: &'r ByteRecord, i: usize) -> &'r str {
+    let field = record.get(i).unwrap_or_default();
+    // `get` and `as_slice` borrow the same buffer: the field's offset is a pointer difference.
+    let start = (field.as_ptr() as usize).wrapping_sub(all.as_ptr() as usize);
+    let text = all.get(start..).and_then(|rest| rest.get(..field.len()));
+    debug_assert!(text.is_some(), "field {i} lies outside its record");
+    text.unwrap_or_default()
 }
 
-impl Start {
-    fn of(record: &ByteRecord) -> Self {
-        record
-            .position()
-            .map_or(Self { byte: 0, line: 1 }, |pos| Self {
-                byte: pos.byte(),
-                line: pos.line(),
-            })
-    }
-
-    /// The line of the record's first byte, past any blank lines.
-    fn line_in(self, bytes: &[u8]) -> u64 {
-        let from = usize::try_from(self.byte)
-            .unwrap_or(usize::MAX)
-            .min(bytes.len());
-        let blank = bytes[from..]
-            .iter()
-            .take_while(|&&b| b == b'\r' || b == b'\n')
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.line + blank as u64
-    }
-}
-
-/// How a record ends, by the same rules as the csv crate's default reader.
-#[derive(Debug, PartialEq, Eq)]
-enum Scan {
-    /// A record terminator, or the end of input outside quotes.
-    Complete,
-    /// The end of input inside a quoted field opened on this line.
-    Unterminated { line: u64 },
-}
-
-/// Scans one record from `start` to its end. Costs the length of that record only.
-fn scan_record(bytes: &[u8], start: Start) -> Scan {
-    #[derive(Clone, Copy, PartialEq)]
-    enum St {
-        RecordStart,
-        FieldStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
-    let from = usize::try_from(start.byte)
-        .unwrap_or(usize::MAX)
-        .min(bytes.len());
-    let (mut state, mut line, mut opened) = (St::RecordStart, start.line, start.line);
-    for &b in &bytes[from..] {
-        let ends_record = b == b'\r' || b == b'\n';
-        state = match (state, b) {
-            (St::RecordStart, _) if ends_record => St::RecordStart,
-            (St::Quoted, b'"') => St::QuoteInQuoted,
-            (St::Quoted, _) => St::Quoted,
-            (St::QuoteInQuoted, b'"') => St::Quoted,
-            (_, _) if ends_record => return Scan::Complete,
-            (St::RecordStart | St::FieldStart, b'"') => {
-                opened = line;
-                St::Quoted
-            }
-            (_, b',') => St::FieldStart,
-            _ => St::Unquoted,
-        };
-        line += u64::from(b == b'\n');
-    }
-    if state == St::Quoted {
-        Scan::Unterminated { line: opened }
-    } else {
-        Scan::Complete
-    }
+fn utf8<'r>(
+    value: &'r [u8],
+    record: &ByteRecord,
+    row: u64,
+    bytes: &[u8],
+) -> Result<&'r str, DecodeError> {
+    std::str::from_utf8(value).map_err(|_| {
+        // Unreachable (see `header`), but cheap to report properly.
+        let line = Start::of(record).line_in(bytes);
+        DecodeError::new("a value is not UTF-8")
+            .with_row(row)
+            .with_line(line)
+    })
 }

@@ -9,9 +9,14 @@
 //! lose digits; no Eloqua identifier comes near that range.
 //!
 //! No `serde_json::Value` is ever built: strings without escapes are borrowed from the body
-//! (`visit_borrowed_str`); escaped strings and numbers are written into a reused buffer.
+//! (`visit_borrowed_str`); escaped strings and numbers are written into a reused buffer (for
+//! [`decode_columns`], one arena per row, since several values of a row must live at once).
+//!
+//! The walk and every check are shared by both entry points; what a row keeps and how it is
+//! handed to the sink is [`rows::Rows`].
 
 mod member;
+mod rows;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -20,7 +25,8 @@ use std::fmt;
 use serde::Deserializer as _;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use self::member::{KeySeed, KeySet, Scalar, ValueSeed};
+use self::member::{KeySeed, KeySet, ValueSeed};
+use self::rows::{ManyColumns, OneColumn, Rows};
 use super::{DecodeError, DecodeFailure, FileSummary, RowValue};
 
 /// Decodes a JSON body (already UTF-8 checked, BOM removed). See [`super::decode`].
@@ -32,16 +38,33 @@ pub(super) fn decode<E, F>(
 where
     F: FnMut(RowValue<'_>) -> Result<(), E>,
 {
+    walk(text, OneColumn::new(identifier, sink))
+}
+
+/// Decodes a JSON body (already UTF-8 checked, BOM removed). See [`super::decode_columns`].
+pub(super) fn decode_columns<E, F>(
+    text: &str,
+    columns: &[&str],
+    sink: F,
+) -> Result<FileSummary, DecodeFailure<E>>
+where
+    F: FnMut(&[Option<&str>]) -> Result<(), E>,
+{
+    walk(text, ManyColumns::new(columns, sink))
+}
+
+/// Walks the array, handing each row's members to `rows`.
+fn walk<'de, R: Rows<'de>>(
+    text: &'de str,
+    rows: R,
+) -> Result<FileSummary, DecodeFailure<R::Error>> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut state = State {
-        identifier,
-        sink,
-        rows: 0,
+        rows,
+        count: 0,
+        nth: 0,
         ignored: BTreeSet::new(),
         keys: KeySet::default(),
-        id_text: String::new(),
-        other_text: String::new(),
-        filled: false,
         stop: None,
     };
     if let Err(err) = (&mut de).deserialize_any(Body(&mut state)) {
@@ -51,7 +74,7 @@ where
         DecodeError::new("unexpected data after the JSON array").at_serde_position(&err)
     })?;
     Ok(FileSummary {
-        rows: state.rows,
+        rows: state.count,
         ignored_columns: state.ignored,
     })
 }
@@ -93,39 +116,33 @@ impl DecodeError {
 }
 
 /// Everything the visitors share while walking one body.
-struct State<'de, 'i, F, E> {
-    identifier: &'i str,
-    sink: F,
-    rows: u64,
+struct State<'de, R: Rows<'de>> {
+    rows: R,
+    /// Rows begun so far: the 1-based number of the current row.
+    count: u64,
+    /// How many keys the current row has had so far.
+    nth: usize,
     ignored: BTreeSet<String>,
     keys: KeySet<'de>,
-    /// The identifier's value when it is not borrowed from the body.
-    id_text: String,
-    /// Other columns' values when not borrowed; only their emptiness matters.
-    other_text: String,
-    /// Whether the current row has a non-empty value in any column.
-    filled: bool,
-    stop: Option<Stop<E>>,
+    stop: Option<Stop<R::Error>>,
 }
 
-impl<F, E> State<'_, '_, F, E> {
+impl<'de, R: Rows<'de>> State<'de, R> {
     /// Records why the body is refused and returns the error that makes serde unwind.
     fn refuse<T, Er: de::Error>(&mut self, row: Option<u64>, message: String) -> Result<T, Er> {
         let err = Er::custom(&message);
         self.stop = Some(Stop::Malformed { row, message });
         Err(err)
     }
-}
 
-impl<'de, F, E> State<'de, '_, F, E> {
-    /// Reads the value of member `key` of the current row; returns it if `key` is the
-    /// identifier column, after recording the column name and whether the value is non-empty.
+    /// Reads member `key` of the current row and hands its value to the rows, after checking
+    /// the key and recording it if it names no column.
     fn member<A: MapAccess<'de>>(
         &mut self,
         map: &mut A,
         key: Cow<'de, str>,
-    ) -> Result<Option<Scalar<'de>>, A::Error> {
-        let row = Some(self.rows);
+    ) -> Result<(), A::Error> {
+        let row = Some(self.count);
         if matches!(&key, Cow::Owned(k) if k.contains('\0')) {
             let message = format!("key {key:?} contains a NUL character (U+0000)");
             return self.refuse(row, message);
@@ -133,17 +150,14 @@ impl<'de, F, E> State<'de, '_, F, E> {
         if !self.keys.insert(key.clone()) {
             return self.refuse(row, format!("duplicate key {key:?}"));
         }
-        let is_id = *key == *self.identifier;
-        if !is_id && !self.ignored.contains(&*key) {
+        let position = self.rows.find(self.nth, &key);
+        self.nth += 1;
+        if position.is_none() && !self.ignored.contains(&*key) {
             self.ignored.insert(key.clone().into_owned());
         }
-        let text = if is_id {
-            &mut self.id_text
-        } else {
-            &mut self.other_text
-        };
         let mut problem = None;
-        let value = match map.next_value_seed(ValueSeed::new(text, &mut problem)) {
+        let buffer = self.rows.buffer(position);
+        let value = match map.next_value_seed(ValueSeed::new(buffer, &mut problem)) {
             Ok(value) => value,
             Err(err) => match problem {
                 Some(problem) => {
@@ -152,13 +166,8 @@ impl<'de, F, E> State<'de, '_, F, E> {
                 None => return Err(err),
             },
         };
-        let text = if is_id {
-            &self.id_text
-        } else {
-            &self.other_text
-        };
-        self.filled |= !value.text(text).is_empty();
-        Ok(is_id.then_some(value))
+        self.rows.keep(position, value);
+        Ok(())
     }
 }
 
@@ -187,19 +196,16 @@ macro_rules! refuse_scalars {
 }
 
 /// The whole body: must be an array; each element is a [`Row`].
-struct Body<'a, 'de, 'i, F, E>(&'a mut State<'de, 'i, F, E>);
+struct Body<'a, 'de, R: Rows<'de>>(&'a mut State<'de, R>);
 
-impl<F, E> Body<'_, '_, '_, F, E> {
+impl<'de, R: Rows<'de>> Body<'_, 'de, R> {
     fn refuse_kind<Er: de::Error>(self, found: &str) -> Result<(), Er> {
         let message = format!("the body must be a JSON array of objects, not {found}");
         self.0.refuse(None, message)
     }
 }
 
-impl<'de, F, E> Visitor<'de> for Body<'_, 'de, '_, F, E>
-where
-    F: FnMut(RowValue<'_>) -> Result<(), E>,
-{
+impl<'de, R: Rows<'de>> Visitor<'de> for Body<'_, 'de, R> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -219,32 +225,26 @@ where
 }
 
 /// One array element: must be a flat object; ends with one call to the sink.
-struct Row<'a, 'de, 'i, F, E>(&'a mut State<'de, 'i, F, E>);
+struct Row<'a, 'de, R: Rows<'de>>(&'a mut State<'de, R>);
 
-impl<F, E> Row<'_, '_, '_, F, E> {
+impl<'de, R: Rows<'de>> Row<'_, 'de, R> {
     fn refuse_kind<Er: de::Error>(self, found: &str) -> Result<(), Er> {
-        let row = Some(self.0.rows);
+        let row = Some(self.0.count);
         self.0
             .refuse(row, format!("expected a JSON object, found {found}"))
     }
 }
 
-impl<'de, F, E> DeserializeSeed<'de> for Row<'_, 'de, '_, F, E>
-where
-    F: FnMut(RowValue<'_>) -> Result<(), E>,
-{
+impl<'de, R: Rows<'de>> DeserializeSeed<'de> for Row<'_, 'de, R> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        self.0.rows += 1;
+        self.0.count += 1;
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de, F, E> Visitor<'de> for Row<'_, 'de, '_, F, E>
-where
-    F: FnMut(RowValue<'_>) -> Result<(), E>,
-{
+impl<'de, R: Rows<'de>> Visitor<'de> for Row<'_, 'de, R> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -254,19 +254,12 @@ where
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let st = self.0;
         st.keys.clear();
-        st.filled = false;
-        let mut id = Scalar::Null;
+        st.nth = 0;
+        st.rows.begin();
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            if let Some(value) = st.member(&mut map, key)? {
-                id = value;
-            }
+            st.member(&mut map, key)?;
         }
-        let value = match id.text(&st.id_text) {
-            "" if st.filled => RowValue::Missing,
-            "" => RowValue::Empty,
-            text => RowValue::Value(text),
-        };
-        if let Err(e) = (st.sink)(value) {
+        if let Err(e) = st.rows.end() {
             st.stop = Some(Stop::Sink(e));
             return Err(de::Error::custom("the row sink failed"));
         }

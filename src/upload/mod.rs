@@ -1,9 +1,16 @@
-//! Row decoders for uploaded sync-action data (`POST …/syncActions/{id}/data`, spec §6.1).
+//! Row decoders for uploaded data: sync actions (`POST …/syncActions/{id}/data`, spec §6.1)
+//! and imports (`POST …/imports/{id}/data`).
 //!
 //! Owns turning one request body (a JSON array of flat objects, or CSV with a header row) into
-//! a stream of [`RowValue`]s: what each record holds for the definition's identifier column.
+//! a stream of rows, in one of two shapes:
+//! - [`decode`] (sync actions): a [`RowValue`] per record, what it holds for the definition's
+//!   identifier column, classified; the fast path;
+//! - [`decode_columns`] (imports): per record, the value of each definition column, by position.
+//!
 //! Everything else about a row is dropped; other column names are only collected into
-//! [`FileSummary::ignored_columns`] (for ELQ-00111 at sync time).
+//! [`FileSummary::ignored_columns`] (for ELQ-00111 at sync time). Both share every rule and
+//! check below; they differ only in what a row keeps (`json/rows.rs`, the closures in `csv.rs`)
+//! and in the column lookup (`columns.rs`).
 //!
 //! The decoders walk one in-memory buffer and borrow every value from it (ARCHITECTURE.md:
 //! one buffer, a `serde_json` sequence visitor, a reused `csv::ByteRecord`, never a
@@ -20,9 +27,18 @@
 //! - a body that is empty or only whitespace is refused;
 //! - NUL (U+0000) in a value or column name is refused: no Eloqua field can hold it and it
 //!   truncates strings for C-string consumers downstream, so it can only be a client bug;
-//! - column names match the identifier column exactly (case-sensitive, no trimming).
+//! - column names match the identifier column, or the definition columns, exactly
+//!   (case-sensitive, no trimming).
+//!
+//! Absent, null and empty, for [`decode_columns`]: a JSON member that is absent or `null` is
+//! `None`, `""` is `Some("")`. A CSV record has every header column, so a header column's empty
+//! field (`a,,b` or `a,"",b`: CSV cannot tell them apart) is `Some("")`, and only a column the
+//! header does not name is `None`. An import that wants "no value" from CSV must therefore treat
+//! `Some("")` as it treats `None`; the two formats agree exactly under the rule "JSON absent or
+//! null ≡ CSV empty field", which the property tests check.
 
 mod charset;
+mod columns;
 mod csv;
 mod json;
 #[cfg(test)]
@@ -61,8 +77,8 @@ pub enum RowValue<'a> {
 pub struct FileSummary {
     /// How many records were passed to the sink (the CSV header is not a record).
     pub rows: u64,
-    /// Column names other than the identifier column: every CSV header name, every JSON key
-    /// seen in any row (whatever its value).
+    /// Column names other than the identifier column (or the columns of [`decode_columns`]):
+    /// every other CSV header name, every other JSON key seen in any row (whatever its value).
     pub ignored_columns: BTreeSet<String>,
 }
 
@@ -84,7 +100,7 @@ pub struct DecodeError {
     pub byte: Option<u64>,
 }
 
-/// Why [`decode`] stopped.
+/// Why [`decode`] or [`decode_columns`] stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeFailure<E> {
     /// The body is malformed; answer 400 and stage nothing.
@@ -126,15 +142,48 @@ pub fn decode<E, F>(
 where
     F: FnMut(RowValue<'_>) -> Result<(), E>,
 {
-    let text = validate_utf8(body)?;
-    let text = text.strip_prefix(BOM).unwrap_or(text);
-    if text.trim_ascii().is_empty() {
-        return Err(DecodeError::new("the body is empty").into());
-    }
+    let text = prepare(body)?;
     match format {
         Format::Json => json::decode(text, identifier_column, sink),
         Format::Csv => csv::decode(text, identifier_column, sink),
     }
+}
+
+/// Decodes `body` and passes every record to `sink` as the value of each of `columns`, by
+/// position, in upload order, one call per record. Returns the number of rows and the names of
+/// the columns not in `columns`. For import definitions, whose columns are the keys of `fields`.
+///
+/// The slice has `columns.len()` entries: `Some(value)` when the record has that column with a
+/// non-null value (empty strings stay `Some("")`), `None` when it is absent or `null`. In CSV
+/// every header column is present in every record, so `None` means the header lacks it (see the
+/// module docs). Names match exactly; a name listed twice in `columns` fills only its first
+/// position. Values are formatted and borrowed as for [`decode`] (escaped JSON strings and
+/// numbers from one arena reused per row), so the sink must copy what it keeps.
+///
+/// # Errors
+///
+/// Exactly those of [`decode`], found and located the same way.
+pub fn decode_columns<E>(
+    format: Format,
+    body: &[u8],
+    columns: &[&str],
+    sink: impl FnMut(&[Option<&str>]) -> Result<(), E>,
+) -> Result<FileSummary, DecodeFailure<E>> {
+    let text = prepare(body)?;
+    match format {
+        Format::Json => json::decode_columns(text, columns, sink),
+        Format::Csv => csv::decode_columns(text, columns, sink),
+    }
+}
+
+/// Checks the encoding, skips a BOM and refuses an empty body: the text the formats walk.
+fn prepare(body: &[u8]) -> Result<&str, DecodeError> {
+    let text = validate_utf8(body)?;
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    if text.trim_ascii().is_empty() {
+        return Err(DecodeError::new("the body is empty"));
+    }
+    Ok(text)
 }
 
 /// The UTF-8 byte order mark, skipped at the start of a body.

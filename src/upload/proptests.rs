@@ -1,5 +1,8 @@
 //! Property tests: the decoders never panic, and the JSON and CSV encodings of the same rows
-//! decode to the same identifier values and ignored columns.
+//! decode to the same identifier values and ignored columns. `decode_columns` in
+//! `proptests/columns.rs`.
+
+mod columns;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,7 +1,12 @@
 //! Unit tests for the upload decoders: table-driven, one table per rule family. Rules common
 //! to both formats, the sink contract, error display and charsets are here; format rules in
-//! `tests/json.rs` and `tests/csv.rs`.
+//! `tests/json.rs` and `tests/csv.rs`; `decode_columns` in `tests/columns.rs`.
+//!
+//! Every body these tables decode through [`collect`] is also decoded by `decode_columns` with
+//! the identifier as its only column, which must refuse it with the very same error or agree
+//! with `decode` row by row (see [`agrees`]).
 
+pub(super) mod columns;
 mod csv;
 mod json;
 
@@ -25,11 +30,8 @@ fn v(s: &str) -> Row {
     Row::Value(s.to_owned())
 }
 
-/// Decodes `body`, collecting owned rows and the ignored column names.
-pub(super) fn collect(
-    format: Format,
-    body: &[u8],
-) -> Result<(Vec<Row>, BTreeSet<String>), DecodeError> {
+/// Decodes `body` with `decode`, collecting owned rows and the ignored column names.
+fn decode_one(format: Format, body: &[u8]) -> Result<(Vec<Row>, BTreeSet<String>), DecodeError> {
     let mut rows = Vec::new();
     let sink = |value: RowValue<'_>| {
         rows.push(match value {
@@ -50,6 +52,53 @@ pub(super) fn collect(
         "summary counts the rows the sink saw"
     );
     Ok((rows, summary.ignored_columns))
+}
+
+/// [`decode_one`], and `decode_columns` over the identifier alone must say the same.
+pub(super) fn collect(
+    format: Format,
+    body: &[u8],
+) -> Result<(Vec<Row>, BTreeSet<String>), DecodeError> {
+    let one = decode_one(format, body);
+    let columns = columns::collect_columns(format, body, &[ID]);
+    match (&one, columns) {
+        (Err(e), Err(c)) => assert_eq!(e, &c, "the same refusal"),
+        (Ok((rows, ignored)), Ok((values, ignored_too))) => {
+            assert_eq!(ignored, &ignored_too, "the same ignored columns");
+            assert_eq!(rows.len(), values.len(), "the same row count");
+            for (row, values) in rows.iter().zip(&values) {
+                assert!(agrees(row, values), "{row:?} vs {values:?}");
+            }
+        }
+        (one, columns) => panic!("decode: {one:?}, decode_columns: {columns:?}"),
+    }
+    one
+}
+
+/// How `decode`'s classification maps onto `decode_columns(…, &[identifier], …)`: a `Value`
+/// is `Some` of that same non-empty text; `Missing` and `Empty` are `None` (absent or null) or
+/// `Some("")`. Telling `Missing` from `Empty` takes the row's other columns, which a single
+/// column does not show (the property tests request them all and classify with
+/// [`classify`]).
+pub(super) fn agrees(row: &Row, values: &[Option<String>]) -> bool {
+    match (row, values) {
+        (Row::Value(id), [Some(value)]) => id == value,
+        (Row::Missing | Row::Empty, [None]) => true,
+        (Row::Missing | Row::Empty, [Some(value)]) => value.is_empty(),
+        _ => false,
+    }
+}
+
+/// `decode`'s classification rebuilt from `decode_columns` over every column of the body,
+/// identifier first: `Value` if the identifier is non-empty, otherwise `Empty` if every
+/// column is absent, null or empty, otherwise `Missing`.
+pub(super) fn classify(values: &[Option<String>]) -> Row {
+    let filled = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty());
+    match values.first() {
+        Some(Some(id)) if !id.is_empty() => Row::Value(id.clone()),
+        _ if values.iter().any(filled) => Row::Missing,
+        _ => Row::Empty,
+    }
 }
 
 fn names(list: &[&str]) -> BTreeSet<String> {

@@ -7,6 +7,7 @@ mod appcloud;
 mod containers;
 mod discovery;
 mod helpers;
+mod imports;
 mod pipeline;
 mod pipeline_actions;
 mod pipeline_background;

@@ -89,6 +89,14 @@ fn check_text<'v>(
     }
 }
 
+pub(super) fn check_text_field<'v>(
+    obj: &'v Map<String, Value>,
+    key: &str,
+    f: &mut Failures,
+) -> Result<&'v str, Reported> {
+    check_text(obj, key, f)
+}
+
 pub(super) fn check_name(obj: &Map<String, Value>, f: &mut Failures) -> Result<String, Reported> {
     check_text(obj, "name", f).map(str::to_owned)
 }
@@ -170,13 +178,29 @@ pub(super) fn check_sync_actions(
     obj: &Map<String, Value>,
     f: &mut Failures,
 ) -> Result<Vec<SyncAction>, Reported> {
-    let rule = "must be an array of 1 to 10 sync actions";
+    check_sync_action_list(obj, f, true)
+}
+
+/// Checks `syncActions`: 1 to 10 entries when `required` (sync action definitions), 0 to 10
+/// and optional otherwise (imports, whose actions run for every imported row).
+pub(super) fn check_sync_action_list(
+    obj: &Map<String, Value>,
+    f: &mut Failures,
+    required: bool,
+) -> Result<Vec<SyncAction>, Reported> {
+    let rule = if required {
+        "must be an array of 1 to 10 sync actions"
+    } else {
+        "must be an array of at most 10 sync actions"
+    };
     let (list, items) = match present(obj, "syncActions") {
+        None if !required => return Ok(Vec::new()),
         None => return f.fail("syncActions", format!("is required; {rule}"), None),
         Some(list @ Value::Array(items)) => (list, items),
         Some(other) => return f.fail("syncActions", rule, Some(value_text(other))),
     };
     let mut outcome = match items.len() {
+        0 if !required => Ok(()),
         0 => f.fail(
             "syncActions",
             "must contain at least one sync action",

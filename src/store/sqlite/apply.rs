@@ -7,7 +7,7 @@ use super::error;
 use super::staging;
 use super::syncs::{SYNC_SELECT, sync_from};
 use crate::domain::clock::Timestamp;
-use crate::domain::sync::{Sync, SyncLog, SyncStatus};
+use crate::domain::sync::{Sync, SyncKind, SyncLog, SyncStatus};
 use crate::store::{StoreError, StoreResult, SweepReport, SyncFile, SyncJob};
 
 /// Claims the oldest pending sync whose definition has no active or earlier pending sync.
@@ -15,16 +15,18 @@ pub(super) fn claim(tx: &Transaction<'_>, now: Timestamp) -> StoreResult<Option<
     tx.query_row(
         "UPDATE syncs SET status = 'active', started_at = COALESCE(started_at, ?1)
          WHERE id = (SELECT s.id FROM syncs s WHERE s.status = 'pending' AND NOT EXISTS (
-             SELECT 1 FROM syncs o WHERE o.definition_id = s.definition_id
+             SELECT 1 FROM syncs o WHERE o.kind = s.kind AND o.definition_id = s.definition_id
              AND (o.status = 'active' OR (o.status = 'pending' AND o.id < s.id)))
            ORDER BY s.id LIMIT 1)
-         RETURNING id, site_id, definition_id",
+         RETURNING id, site_id, definition_id, kind",
         [now.as_nanos()],
         |r| {
+            let kind: String = r.get(3)?;
             Ok(SyncJob {
                 sync_id: r.get(0)?,
                 site_id: r.get(1)?,
                 definition_id: r.get(2)?,
+                kind: SyncKind::parse(&kind).unwrap_or(SyncKind::SyncAction),
             })
         },
     )
@@ -172,9 +174,29 @@ pub(super) fn sweep(
     for id in &due {
         delete_definition(tx, *id)?;
     }
+    // Imports keep their own staging: expired or consumed files, and imports due for deletion.
+    let import_files = tx
+        .execute(
+            "DELETE FROM import_files WHERE (sync_id IS NULL AND retain_until <= ?1)
+             OR sync_id IN (SELECT id FROM syncs WHERE status IN ('success', 'warning', 'error'))",
+            [now.as_nanos()],
+        )
+        .map_err(error::map)?;
+    let due_imports = staging::file_ids(
+        tx,
+        "SELECT id FROM import_definitions WHERE auto_delete_seconds IS NOT NULL
+         AND created_at + MIN(auto_delete_seconds, 9000000000) * 1000000000 <= ?1",
+        [now.as_nanos()],
+    )?;
+    for id in &due_imports {
+        tx.execute("DELETE FROM import_files WHERE definition_id = ?1", [id])
+            .map_err(error::map)?;
+        tx.execute("DELETE FROM import_definitions WHERE id = ?1", [id])
+            .map_err(error::map)?;
+    }
     Ok(SweepReport {
-        expired_files: expired.len() as u64,
-        deleted_definitions: due.len() as u64,
+        expired_files: expired.len() as u64 + import_files as u64,
+        deleted_definitions: (due.len() + due_imports.len()) as u64,
     })
 }
 

@@ -16,6 +16,9 @@ mod definitions;
 mod effects;
 mod error;
 mod fields;
+mod functions;
+mod import_batch;
+mod imports;
 mod listing;
 mod sites;
 mod staging;
@@ -37,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0003_membership_without_fk_checks.sql"),
     include_str!("../../../migrations/sqlite/0004_staged_rows_by_rowid.sql"),
     include_str!("../../../migrations/sqlite/0005_contact_fields.sql"),
+    include_str!("../../../migrations/sqlite/0006_imports.sql"),
 ];
 
 /// Read connections kept open for reuse.
@@ -155,6 +159,7 @@ where
 
 fn connect(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
+    functions::register(&conn)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // 256 MiB page cache: the default 2 MB made large loads several times slower.
     // Checkpoints every 64 MiB of WAL rather than 4 MiB: each one syncs the database file,

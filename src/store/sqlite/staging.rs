@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::error;
 use super::syncs::{insert_sync, load_sync};
 use crate::domain::clock::Timestamp;
+use crate::domain::sync::SyncKind;
 use crate::store::{StageError, Staged, StoreError, StoreResult, Upload};
 use crate::upload::{DecodeFailure, RowValue, decode};
 
@@ -73,7 +74,14 @@ pub(super) fn stage(
     .map_err(error::map)?;
     let sync = match &upload.trigger {
         Some(new) => {
-            let id = insert_sync(tx, site_id, upload.definition_id, new, now)?;
+            let id = insert_sync(
+                tx,
+                site_id,
+                SyncKind::SyncAction,
+                upload.definition_id,
+                new,
+                now,
+            )?;
             Some(load_sync(tx, site_id, id)?)
         }
         None => None,

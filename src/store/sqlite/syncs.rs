@@ -10,7 +10,7 @@ use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
-use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncLog, SyncStatus};
+use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncKind, SyncLog, SyncStatus};
 use crate::store::{
     BatchCounts, DueCallback, NewSync, Page, StageError, Staged, StoreError, StoreResult,
     SweepReport, SyncFile, SyncJob, SyncStore, Upload,
@@ -18,7 +18,7 @@ use crate::store::{
 
 pub(super) const SYNC_SELECT: &str =
     "SELECT s.id, s.definition_id, s.synced_instance_uri, s.callback_url, s.status,
-    s.created_by, s.created_at, s.started_at, s.ended_at FROM syncs s";
+    s.created_by, s.created_at, s.started_at, s.ended_at, s.kind FROM syncs s";
 
 pub(super) fn sync_from(row: &Row<'_>) -> rusqlite::Result<Sync> {
     let status: String = row.get(4)?;
@@ -38,6 +38,7 @@ pub(super) fn sync_from(row: &Row<'_>) -> rusqlite::Result<Sync> {
         created_at: Timestamp::from_nanos(row.get(6)?),
         started_at: row.get::<_, Option<i64>>(7)?.map(Timestamp::from_nanos),
         ended_at: row.get::<_, Option<i64>>(8)?.map(Timestamp::from_nanos),
+        kind: SyncKind::parse(&row.get::<_, String>(9)?).unwrap_or(SyncKind::SyncAction),
     })
 }
 
@@ -54,22 +55,28 @@ pub(super) fn load_sync(conn: &Connection, site_id: i64, id: i64) -> StoreResult
 pub(super) fn insert_sync(
     tx: &Transaction<'_>,
     site_id: i64,
+    kind: SyncKind,
     definition_id: i64,
     new: &NewSync,
     now: Timestamp,
 ) -> StoreResult<i64> {
     tx.execute(
-        "INSERT INTO syncs (site_id, definition_id, synced_instance_uri, callback_url, status, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6)",
-        params![site_id, definition_id, format!("/contacts/syncActions/{definition_id}"), new.callback_url, new.created_by, now.as_nanos()],
+        "INSERT INTO syncs (site_id, kind, definition_id, synced_instance_uri, callback_url, status, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)",
+        params![site_id, kind.as_str(), definition_id, kind.uri(definition_id), new.callback_url, new.created_by, now.as_nanos()],
     )
     .map_err(error::map)?;
     let id = tx.last_insert_rowid();
-    tx.execute(
-        "UPDATE staged_files SET sync_id = ?1 WHERE definition_id = ?2 AND sync_id IS NULL",
-        params![id, definition_id],
-    )
-    .map_err(error::map)?;
+    let files = match kind {
+        SyncKind::SyncAction => {
+            "UPDATE staged_files SET sync_id = ?1 WHERE definition_id = ?2 AND sync_id IS NULL"
+        }
+        SyncKind::Import => {
+            "UPDATE import_files SET sync_id = ?1 WHERE definition_id = ?2 AND sync_id IS NULL"
+        }
+    };
+    tx.execute(files, params![id, definition_id])
+        .map_err(error::map)?;
     Ok(id)
 }
 
@@ -156,7 +163,7 @@ impl SyncStore for SqliteStore {
                 |_| Ok(()),
             )
             .map_err(error::map)?;
-            let id = insert_sync(tx, site_id, definition_id, &sync, now)?;
+            let id = insert_sync(tx, site_id, SyncKind::SyncAction, definition_id, &sync, now)?;
             load_sync(tx, site_id, id)
         })
         .await
@@ -227,7 +234,7 @@ impl SyncStore for SqliteStore {
             let page = page_of(
                 conn,
                 "SELECT COUNT(*) FROM sync_rejects WHERE sync_id = ?1",
-                "SELECT record_index, status_code, value FROM sync_rejects WHERE sync_id = ?1 ORDER BY record_index LIMIT ?2 OFFSET ?3",
+                "SELECT record_index, status_code, value, field_values, invalid_fields FROM sync_rejects WHERE sync_id = ?1 ORDER BY record_index LIMIT ?2 OFFSET ?3",
                 id,
                 &query,
                 |r| {
@@ -235,6 +242,8 @@ impl SyncStore for SqliteStore {
                         record_index: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
                         status_code: r.get(1)?,
                         value: r.get(2)?,
+                        field_values: r.get(3)?,
+                        invalid_fields: r.get(4)?,
                     })
                 },
             )?;
@@ -329,7 +338,7 @@ impl SyncStore for SqliteStore {
             let mut stmt = conn.prepare(&sql).map_err(error::map)?;
             let due = stmt
                 .query_map(params![now.as_nanos(), limit], |r| {
-                    let attempts: i64 = r.get(9)?;
+                    let attempts: i64 = r.get(10)?;
                     Ok(DueCallback { sync: sync_from(r)?, attempts: u32::try_from(attempts).unwrap_or(u32::MAX) })
                 })
                 .map_err(error::map)?

@@ -77,11 +77,23 @@ pub(super) enum Scalar<'de> {
     Null,
     /// Borrowed from the body (or a static `"true"`/`"false"`).
     Borrowed(&'de str),
-    /// Written into the buffer the [`ValueSeed`] was given.
-    InBuffer,
+    /// Appended to the buffer the [`ValueSeed`] was given, at this byte range.
+    InBuffer(usize, usize),
 }
 
 impl<'de> Scalar<'de> {
+    /// Whether the text is empty (`null` is), without looking at the buffer.
+    #[inline]
+    pub(super) fn is_empty(self) -> bool {
+        match self {
+            Self::Null => true,
+            Self::Borrowed(text) => text.is_empty(),
+            Self::InBuffer(start, end) => start == end,
+        }
+    }
+
+    /// The text, from the buffer given to the [`ValueSeed`] that read it (`null` is empty).
+    #[inline]
     pub(super) fn text<'a>(self, buffer: &'a str) -> &'a str
     where
         'de: 'a,
@@ -89,13 +101,14 @@ impl<'de> Scalar<'de> {
         match self {
             Self::Null => "",
             Self::Borrowed(text) => text,
-            Self::InBuffer => buffer,
+            Self::InBuffer(start, end) => &buffer[start..end],
         }
     }
 }
 
-/// One object value; reports why it was refused through `problem`, which the row turns into a
-/// message naming the key.
+/// One object value; text that cannot be borrowed is appended to `text` (never cleared here).
+/// Reports why a value was refused through `problem`, which the row turns into a message
+/// naming the key.
 pub(super) struct ValueSeed<'a> {
     text: &'a mut String,
     problem: &'a mut Option<&'static str>,
@@ -112,10 +125,10 @@ impl<'a> ValueSeed<'a> {
     }
 
     fn write(self, value: impl fmt::Display) -> Scalar<'static> {
-        self.text.clear();
+        let start = self.text.len();
         // Writing into a String cannot fail.
         let _ = write!(self.text, "{value}");
-        Scalar::InBuffer
+        Scalar::InBuffer(start, self.text.len())
     }
 }
 

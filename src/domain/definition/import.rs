@@ -1,0 +1,447 @@
+//! Contact import definitions (`/contacts/imports`): which uploaded columns feed which contact
+//! fields, how contacts are matched and updated, and the sync actions run on every row.
+
+use serde_json::{Map, Value};
+
+use super::SyncAction;
+use super::rules::{
+    Failures, Reported, check_auto_delete, check_name, check_sync_action_list, check_text_field,
+    check_triggered, lenient_bool, present, value_text,
+};
+use crate::domain::duration::IsoDuration;
+use crate::domain::failure::Failure;
+use crate::domain::markup::{self, EmailProperty, Statement};
+
+/// Most `fields` entries an import may map.
+const MAX_FIELDS: usize = 100;
+/// `dataRetentionDuration` bounds, in seconds: PT1H to P14D, default P7D.
+const RETENTION: (u64, u64) = (3_600, 14 * 86_400);
+/// The default `dataRetentionDuration`.
+pub const DEFAULT_RETENTION: &str = "P7D";
+
+/// What an imported column writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldTarget {
+    /// `{{Contact.Id}}`: matches contacts, never written.
+    Id,
+    /// `{{Contact.Field(name)}}`: a standard or custom field, by internal name as written.
+    Field(String),
+    /// `{{Contact.Email.IsSubscribed}}`: the global subscription.
+    IsSubscribed,
+    /// `{{Contact.Email.IsBounced}}`: the bounce flag.
+    IsBounced,
+}
+
+/// One entry of `fields`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportField {
+    /// The column name uploads use.
+    pub column: String,
+    /// What it writes.
+    pub target: FieldTarget,
+    /// The statement as the client sent it (echoed back).
+    pub statement: String,
+}
+
+/// How an import treats an existing contact's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateRule {
+    /// Overwrite with the uploaded value, empty included.
+    Always,
+    /// Overwrite unless the uploaded value is empty.
+    IfNewIsNotNull,
+    /// Write only where the contact has no value yet.
+    IfExistingIsNull,
+    /// Per field, from `updateRuleByField` (`always` where a field has none).
+    UseFieldRule,
+}
+
+impl UpdateRule {
+    const ALL: [Self; 4] = [
+        Self::Always,
+        Self::IfNewIsNotNull,
+        Self::IfExistingIsNull,
+        Self::UseFieldRule,
+    ];
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Always => "always",
+            Self::IfNewIsNotNull => "ifNewIsNotNull",
+            Self::IfExistingIsNull => "ifExistingIsNull",
+            Self::UseFieldRule => "useFieldRule",
+        }
+    }
+
+    /// Parses the wire spelling (exact).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// A contact import definition that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportDefinition {
+    /// Label.
+    pub name: String,
+    /// Column mappings, in the client's order (1 to 100).
+    pub fields: Vec<ImportField>,
+    /// The column whose value finds existing contacts.
+    pub identifier_field_name: String,
+    /// How existing contacts are updated.
+    pub update_rule: UpdateRule,
+    /// Per-column rules, used with `useFieldRule`.
+    pub update_rule_by_field: Vec<(String, UpdateRule)>,
+    /// Echoed as sent.
+    pub null_identifier_field_name: Option<bool>,
+    /// Whether each upload starts a sync.
+    pub is_sync_triggered_on_import: bool,
+    /// How long unsynced uploads are kept.
+    pub data_retention_duration: IsoDuration,
+    /// When the definition deletes itself.
+    pub auto_delete_duration: Option<IsoDuration>,
+    /// Update every contact an identifier matches (else only the first, by id).
+    pub is_updating_multiple_matched_records: bool,
+    /// Actions run for every imported contact.
+    pub sync_actions: Vec<SyncAction>,
+}
+
+impl ImportDefinition {
+    /// The position in `fields` of the identifier column.
+    pub fn identifier_index(&self) -> usize {
+        self.fields
+            .iter()
+            .position(|f| f.column == self.identifier_field_name)
+            .unwrap_or(0)
+    }
+
+    /// The rule for `column`.
+    pub fn rule_for(&self, column: &str) -> UpdateRule {
+        match self.update_rule {
+            UpdateRule::UseFieldRule => self
+                .update_rule_by_field
+                .iter()
+                .find(|(c, _)| c == column)
+                .map_or(UpdateRule::Always, |(_, r)| *r),
+            other => other,
+        }
+    }
+}
+
+/// Checks an import definition body against every rule and reports all failures.
+///
+/// # Errors
+/// Every broken rule, each naming its JSON path.
+pub fn validate_import_definition(body: &Value) -> Result<ImportDefinition, Vec<Failure>> {
+    let Some(obj) = body.as_object() else {
+        return Err(vec![Failure::new(
+            "body",
+            "must be a JSON object",
+            Some(value_text(body)),
+        )]);
+    };
+    let mut f = Failures::default();
+    let name = check_name(obj, &mut f);
+    let fields = check_import_fields(obj, &mut f);
+    let identifier = check_identifier(obj, fields.as_deref().ok(), &mut f);
+    let (rule, by_field) = check_update_rules(obj, fields.as_deref().ok(), &mut f);
+    let null_identifier = check_optional_bool(obj, "nullIdentifierFieldName", &mut f);
+    let multiple = check_optional_bool(obj, "isUpdatingMultipleMatchedRecords", &mut f);
+    let triggered = check_triggered(obj, &mut f);
+    let retention = check_retention(obj, &mut f);
+    let auto_delete = check_auto_delete(obj, &mut f);
+    let sync_actions = check_sync_action_list(obj, &mut f, false);
+    match (
+        name,
+        fields,
+        identifier,
+        rule,
+        by_field,
+        null_identifier,
+        multiple,
+        triggered,
+        retention,
+        auto_delete,
+        sync_actions,
+    ) {
+        (
+            Ok(name),
+            Ok(fields),
+            Ok(identifier),
+            Ok(rule),
+            Ok(by_field),
+            Ok(null_id),
+            Ok(multiple),
+            Ok(t),
+            Ok(r),
+            Ok(a),
+            Ok(actions),
+        ) if f.0.is_empty() => Ok(ImportDefinition {
+            name,
+            fields,
+            identifier_field_name: identifier,
+            update_rule: rule,
+            update_rule_by_field: by_field,
+            null_identifier_field_name: null_id,
+            is_sync_triggered_on_import: t,
+            data_retention_duration: r,
+            auto_delete_duration: a,
+            is_updating_multiple_matched_records: multiple.unwrap_or(false),
+            sync_actions: actions,
+        }),
+        _ => Err(f.0),
+    }
+}
+
+fn check_import_fields(
+    obj: &Map<String, Value>,
+    f: &mut Failures,
+) -> Result<Vec<ImportField>, Reported> {
+    let rule =
+        "must be an object of 1 to 100 entries mapping column names to contact field statements";
+    let entries = match present(obj, "fields") {
+        None => return f.fail("fields", format!("is required; {rule}"), None),
+        Some(Value::Object(entries)) if (1..=MAX_FIELDS).contains(&entries.len()) => entries,
+        Some(other) => return f.fail("fields", rule, Some(value_text(other))),
+    };
+    let mut fields = Vec::with_capacity(entries.len());
+    let mut outcome = Ok(());
+    for (column, value) in entries {
+        let path = format!("fields.{column}");
+        if column.is_empty() || column.chars().count() > 100 {
+            outcome = f.fail(
+                path.clone(),
+                "a column name must be 1 to 100 characters",
+                Some(column.clone()),
+            );
+            continue;
+        }
+        let Value::String(text) = value else {
+            outcome = f.fail(
+                path,
+                "must be a contact field statement string",
+                Some(value_text(value)),
+            );
+            continue;
+        };
+        let target = match markup::parse(text) {
+            Ok(Statement::ContactId) => FieldTarget::Id,
+            Ok(Statement::ContactField(name)) => FieldTarget::Field(name.as_str().to_owned()),
+            Ok(Statement::ContactEmail(EmailProperty::IsSubscribed)) => FieldTarget::IsSubscribed,
+            Ok(Statement::ContactEmail(EmailProperty::IsBounced)) => FieldTarget::IsBounced,
+            Ok(_) => {
+                outcome = f.fail(
+                    path,
+                    "must be {{Contact.Id}}, {{Contact.Field(<internal name>)}}, {{Contact.Email.IsSubscribed}} or {{Contact.Email.IsBounced}}",
+                    Some(text.clone()),
+                );
+                continue;
+            }
+            Err(e) => {
+                outcome = f.fail(path, e.to_string(), Some(text.clone()));
+                continue;
+            }
+        };
+        if fields
+            .iter()
+            .any(|existing: &ImportField| existing.target == target)
+        {
+            outcome = f.fail(
+                path,
+                "maps a field another column maps already",
+                Some(text.clone()),
+            );
+            continue;
+        }
+        fields.push(ImportField {
+            column: column.clone(),
+            target,
+            statement: text.clone(),
+        });
+    }
+    outcome.map(|()| fields)
+}
+
+/// The identifier must be a column whose field tells contacts apart.
+fn check_identifier(
+    obj: &Map<String, Value>,
+    fields: Option<&[ImportField]>,
+    f: &mut Failures,
+) -> Result<String, Reported> {
+    let name = check_text_field(obj, "identifierFieldName", f)?;
+    let Some(fields) = fields else {
+        return Ok(name.to_owned());
+    };
+    let unique = |t: &FieldTarget| match t {
+        FieldTarget::Id => true,
+        FieldTarget::Field(n) => {
+            n.eq_ignore_ascii_case("C_EmailAddress") || n.eq_ignore_ascii_case("ContactIDExt")
+        }
+        _ => false,
+    };
+    match fields.iter().find(|field| field.column == name) {
+        None => f.fail(
+            "identifierFieldName",
+            "must be one of the column names in fields (ELQ-00112)",
+            Some(name.to_owned()),
+        ),
+        Some(field) if !unique(&field.target) => f.fail(
+            "identifierFieldName",
+            "must name a column mapped to {{Contact.Id}}, C_EmailAddress or ContactIDExt",
+            Some(name.to_owned()),
+        ),
+        Some(_) => Ok(name.to_owned()),
+    }
+}
+
+type Rules = (
+    Result<UpdateRule, Reported>,
+    Result<Vec<(String, UpdateRule)>, Reported>,
+);
+
+fn check_update_rules(
+    obj: &Map<String, Value>,
+    fields: Option<&[ImportField]>,
+    f: &mut Failures,
+) -> Rules {
+    let names = "always, ifNewIsNotNull, ifExistingIsNull or useFieldRule";
+    let rule = match present(obj, "updateRule") {
+        None => Ok(UpdateRule::Always),
+        Some(Value::String(text)) => UpdateRule::parse(text).map_or_else(
+            || f.fail("updateRule", format!("must be {names}"), Some(text.clone())),
+            Ok,
+        ),
+        Some(other) => f.fail(
+            "updateRule",
+            format!("must be {names}"),
+            Some(value_text(other)),
+        ),
+    };
+    let by_field = match present(obj, "updateRuleByField") {
+        None => Ok(Vec::new()),
+        Some(Value::Object(entries)) => {
+            let mut rules = Vec::new();
+            let mut outcome = Ok(());
+            for (column, value) in entries {
+                let path = format!("updateRuleByField.{column}");
+                let parsed = value
+                    .as_str()
+                    .and_then(UpdateRule::parse)
+                    .filter(|r| *r != UpdateRule::UseFieldRule);
+                match parsed {
+                    None => {
+                        outcome = f.fail(
+                            path,
+                            "must be always, ifNewIsNotNull or ifExistingIsNull",
+                            Some(value_text(value)),
+                        )
+                    }
+                    Some(_)
+                        if fields.is_some_and(|fs| !fs.iter().any(|fd| &fd.column == column)) =>
+                    {
+                        outcome =
+                            f.fail(path, "must name a column of fields", Some(column.clone()));
+                    }
+                    Some(r) => rules.push((column.clone(), r)),
+                }
+            }
+            outcome.map(|()| rules)
+        }
+        Some(other) => f.fail(
+            "updateRuleByField",
+            "must be an object of column names to update rules",
+            Some(value_text(other)),
+        ),
+    };
+    (rule, by_field)
+}
+
+fn check_optional_bool(
+    obj: &Map<String, Value>,
+    key: &str,
+    f: &mut Failures,
+) -> Result<Option<bool>, Reported> {
+    match present(obj, key) {
+        None => Ok(None),
+        Some(v) => lenient_bool(v).map_or_else(
+            || f.fail(key, "must be true or false", Some(value_text(v))),
+            |b| Ok(Some(b)),
+        ),
+    }
+}
+
+fn check_retention(obj: &Map<String, Value>, f: &mut Failures) -> Result<IsoDuration, Reported> {
+    let key = "dataRetentionDuration";
+    let text = match present(obj, key) {
+        None => DEFAULT_RETENTION.to_owned(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => {
+            return f.fail(
+                key,
+                "must be an ISO-8601 duration from PT1H to P14D",
+                Some(value_text(other)),
+            );
+        }
+    };
+    match IsoDuration::parse(&text) {
+        Ok(d) if (RETENTION.0..=RETENTION.1).contains(&d.seconds()) => Ok(d),
+        Ok(_) => f.fail(key, "must be from PT1H to P14D", Some(text)),
+        Err(e) => f.fail(key, e.to_string(), Some(text)),
+    }
+}
+
+impl ImportDefinition {
+    /// The definition as clients send and read it (without the server's properties), in
+    /// Eloqua's order; validating this JSON gives the definition back, so it is also the stored form.
+    pub fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        obj.insert("name".into(), self.name.clone().into());
+        let fields: Map<String, Value> = self
+            .fields
+            .iter()
+            .map(|f| (f.column.clone(), f.statement.clone().into()))
+            .collect();
+        obj.insert("fields".into(), Value::Object(fields));
+        obj.insert(
+            "identifierFieldName".into(),
+            self.identifier_field_name.clone().into(),
+        );
+        obj.insert(
+            "syncActions".into(),
+            self.sync_actions
+                .iter()
+                .map(SyncAction::to_json)
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        obj.insert(
+            "isSyncTriggeredOnImport".into(),
+            self.is_sync_triggered_on_import.into(),
+        );
+        obj.insert(
+            "dataRetentionDuration".into(),
+            self.data_retention_duration.as_str().into(),
+        );
+        if let Some(duration) = &self.auto_delete_duration {
+            obj.insert("autoDeleteDuration".into(), duration.as_str().into());
+        }
+        obj.insert("updateRule".into(), self.update_rule.as_str().into());
+        if !self.update_rule_by_field.is_empty() {
+            let rules: Map<String, Value> = self
+                .update_rule_by_field
+                .iter()
+                .map(|(c, r)| (c.clone(), r.as_str().into()))
+                .collect();
+            obj.insert("updateRuleByField".into(), Value::Object(rules));
+        }
+        if let Some(null_identifier) = self.null_identifier_field_name {
+            obj.insert("nullIdentifierFieldName".into(), null_identifier.into());
+        }
+        obj.insert(
+            "isUpdatingMultipleMatchedRecords".into(),
+            self.is_updating_multiple_matched_records.into(),
+        );
+        Value::Object(obj)
+    }
+}

@@ -1,0 +1,275 @@
+//! What a sync of a contact import does: which staged column feeds which contact field under
+//! which update rule, how rows find contacts, and the log lines it writes.
+
+use super::contact_fields::{ContactField, FieldType, Storage, standard_field};
+use super::definition::{FieldTarget, ImportDefinition, UpdateRule};
+use super::elq::{self, Code};
+use super::plan::{PlannedAction, planned_actions};
+use super::sync::{Severity, SyncLog, SyncStatus};
+
+/// How an import's identifier finds contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKey {
+    /// `{{Contact.Id}}`
+    ContactId,
+    /// `C_EmailAddress`, without regard to case.
+    EmailAddress,
+    /// `ContactIDExt`, exactly.
+    ContactIdExt,
+}
+
+/// Where one column's values go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnTarget {
+    /// A column of the contacts table.
+    Standard(&'static str),
+    /// A custom field, by id.
+    Custom(i64),
+    /// The global subscription flag.
+    IsSubscribed,
+    /// The bounce flag.
+    IsBounced,
+    /// The identifier only (`{{Contact.Id}}`): matched, never written.
+    MatchOnly,
+}
+
+/// One staged column (`v{index}`) and what it writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportColumn {
+    /// Position in the definition (`import_rows.v{index}`).
+    pub index: usize,
+    /// The column name clients upload.
+    pub name: String,
+    /// Where values go.
+    pub target: ColumnTarget,
+    /// What values must look like.
+    pub data_type: FieldType,
+    /// How an existing contact's value is treated.
+    pub rule: UpdateRule,
+}
+
+/// Everything the engine needs to run one import sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportPlan {
+    /// The identifier column's position and how it matches.
+    pub key: (usize, ImportKey),
+    /// The `C_EmailAddress` column's position, when mapped (new contacts need it).
+    pub email: Option<usize>,
+    /// Every mapped column.
+    pub columns: Vec<ImportColumn>,
+    /// Actions run for every imported contact.
+    pub actions: Vec<PlannedAction>,
+}
+
+impl ImportPlan {
+    /// The plan of `definition` given the site's custom fields (ones it no longer has are skipped).
+    pub fn of(definition: &ImportDefinition, custom: &[ContactField]) -> Self {
+        let mut columns = Vec::new();
+        for (index, field) in definition.fields.iter().enumerate() {
+            let (target, data_type) = match &field.target {
+                FieldTarget::Id => (ColumnTarget::MatchOnly, FieldType::Numeric),
+                FieldTarget::IsSubscribed => (ColumnTarget::IsSubscribed, FieldType::Text),
+                FieldTarget::IsBounced => (ColumnTarget::IsBounced, FieldType::Text),
+                FieldTarget::Field(name) => match standard_field(name) {
+                    Some(ContactField {
+                        storage: Storage::Column(column),
+                        data_type,
+                        ..
+                    }) => (ColumnTarget::Standard(column), data_type),
+                    _ => match custom
+                        .iter()
+                        .find(|c| c.internal_name.eq_ignore_ascii_case(name))
+                    {
+                        Some(custom) => (ColumnTarget::Custom(custom.id), custom.data_type),
+                        None => continue,
+                    },
+                },
+            };
+            columns.push(ImportColumn {
+                index,
+                name: field.column.clone(),
+                target,
+                data_type,
+                rule: definition.rule_for(&field.column),
+            });
+        }
+        let key_index = definition.identifier_index();
+        let key = match &definition.fields[key_index].target {
+            FieldTarget::Field(name) if name.eq_ignore_ascii_case("ContactIDExt") => {
+                ImportKey::ContactIdExt
+            }
+            FieldTarget::Field(_) => ImportKey::EmailAddress,
+            _ => ImportKey::ContactId,
+        };
+        let email = columns
+            .iter()
+            .find(|c| c.target == ColumnTarget::Standard("email_address"))
+            .map(|c| c.index);
+        Self {
+            key: (key_index, key),
+            email,
+            columns,
+            actions: planned_actions(&definition.sync_actions),
+        }
+    }
+
+    /// Whether unmatched rows can become new contacts: they need an email address.
+    pub fn creates(&self) -> bool {
+        self.email.is_some() && self.key.1 != ImportKey::ContactId
+    }
+}
+
+/// Why an import row was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportReject {
+    /// No identifier value (ELQ-00061).
+    Missing,
+    /// An invalid email address (ELQ-00002).
+    InvalidEmail,
+    /// A value of the wrong type for its field (ELQ-00125).
+    InvalidValue,
+    /// No contact matches and none can be created (ELQ-00085).
+    Unmatched,
+    /// An earlier row of the sync had the same contact (ELQ-00026).
+    Duplicate,
+}
+
+impl ImportReject {
+    /// Every reason, in log order.
+    pub const ALL: [Self; 5] = [
+        Self::InvalidEmail,
+        Self::InvalidValue,
+        Self::Duplicate,
+        Self::Missing,
+        Self::Unmatched,
+    ];
+
+    /// The code on the reject.
+    pub fn code(self) -> Code {
+        match self {
+            Self::Missing => elq::MISSING_FIELDS,
+            Self::InvalidEmail => elq::INVALID_EMAIL,
+            Self::InvalidValue => elq::CONSTRAINT_FAILED,
+            Self::Unmatched => elq::CONTACT_DOES_NOT_EXIST,
+            Self::Duplicate => elq::DUPLICATE_IDENTIFIER,
+        }
+    }
+
+    /// The reason a stored code stands for.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code().code == code)
+    }
+}
+
+/// What an import sync did, added up over its batches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportTally {
+    /// Rows staged.
+    pub rows: u64,
+    /// Columns uploaded but not in the definition.
+    pub ignored_columns: std::collections::BTreeSet<String>,
+    /// Contacts created.
+    pub created: u64,
+    /// Contacts updated.
+    pub updated: u64,
+    /// Contacts each action applied to.
+    pub per_action: Vec<u64>,
+    /// Rejects per reason, in [`ImportReject::ALL`] order.
+    pub rejected: [u64; 5],
+}
+
+impl ImportTally {
+    /// Adds rejects.
+    pub fn reject(&mut self, reason: ImportReject, count: u64) {
+        if let Some(i) = ImportReject::ALL.iter().position(|r| *r == reason) {
+            self.rejected[i] += count;
+        }
+    }
+
+    /// All rejects.
+    pub fn total_rejected(&self) -> u64 {
+        self.rejected.iter().sum()
+    }
+
+    /// `warning` when anything was rejected, else `success`.
+    pub fn outcome(&self) -> SyncStatus {
+        if self.total_rejected() > 0 {
+            SyncStatus::Warning
+        } else {
+            SyncStatus::Success
+        }
+    }
+
+    /// The log of a finished import sync, ending with ELQ-00101.
+    pub fn logs(&self, sync_id: i64, plan: &ImportPlan) -> Vec<SyncLog> {
+        let line = |severity, code: Code, message: String, count| SyncLog {
+            severity,
+            status_code: code.code,
+            message,
+            count,
+        };
+        let mut logs = vec![line(
+            Severity::Information,
+            elq::RECORDS_STAGED_FOR_IMPORT,
+            elq::RECORDS_STAGED_FOR_IMPORT.message.into(),
+            self.rows,
+        )];
+        for field in &self.ignored_columns {
+            logs.push(line(
+                Severity::Warning,
+                elq::FIELD_IGNORED,
+                elq::FIELD_IGNORED.fill(&[("field", field)]),
+                0,
+            ));
+        }
+        if self.rows == 0 {
+            logs.push(line(
+                Severity::Information,
+                elq::NO_DATA,
+                elq::NO_DATA.message.into(),
+                0,
+            ));
+        } else {
+            logs.push(line(
+                Severity::Information,
+                elq::CONTACTS_CREATED,
+                elq::CONTACTS_CREATED.message.into(),
+                self.created,
+            ));
+            logs.push(line(
+                Severity::Information,
+                elq::CONTACTS_UPDATED,
+                elq::CONTACTS_UPDATED.message.into(),
+                self.updated,
+            ));
+            for (action, count) in plan.actions.iter().zip(&self.per_action) {
+                logs.push(line(
+                    Severity::Information,
+                    action.code,
+                    action.message.clone(),
+                    *count,
+                ));
+            }
+        }
+        for (reason, count) in ImportReject::ALL.iter().zip(self.rejected) {
+            if count > 0 {
+                let code = if *reason == ImportReject::Unmatched {
+                    elq::UNMATCHED
+                } else {
+                    reason.code()
+                };
+                logs.push(line(Severity::Warning, code, code.message.into(), count));
+            }
+        }
+        if self.total_rejected() > 0 {
+            logs.push(line(
+                Severity::Warning,
+                elq::TOTAL_REJECTED,
+                elq::TOTAL_REJECTED.message.into(),
+                self.total_rejected(),
+            ));
+        }
+        logs.push(super::plan::final_line(sync_id, self.outcome()));
+        logs
+    }
+}

@@ -1,0 +1,71 @@
+//! Running one claimed import sync: apply the import plan to every staged row in batches,
+//! then write logs and the terminal status together.
+
+use tokio_util::sync::CancellationToken;
+
+use super::{Engine, Outcome};
+use crate::domain::import_plan::{ImportPlan, ImportTally};
+use crate::domain::plan::deleted_logs;
+use crate::domain::sync::SyncStatus;
+use crate::store::{StoreError, SyncJob};
+
+/// Applies the import sync `job`; `Interrupted` if shutdown came between two batches.
+pub(super) async fn process(
+    engine: &Engine,
+    job: &SyncJob,
+    shutdown: &CancellationToken,
+) -> Result<Outcome, StoreError> {
+    let store = &engine.store;
+    let record = match store.get_import(job.site_id, job.definition_id).await {
+        Ok(record) => record,
+        Err(StoreError::NotFound) => {
+            let logs = deleted_logs(job.sync_id, "Import", job.definition_id);
+            store
+                .finish_sync(job.sync_id, SyncStatus::Error, logs, engine.clock.now())
+                .await?;
+            return Ok(Outcome::Worked);
+        }
+        Err(other) => return Err(other),
+    };
+    let custom = store.list_custom_fields(job.site_id).await?;
+    let plan = ImportPlan::of(&record.definition, &custom);
+    let files = store.begin_import(job).await?;
+    let mut tally = ImportTally {
+        per_action: vec![0; plan.actions.len()],
+        ..ImportTally::default()
+    };
+    for file in &files {
+        tally.rows += file.rows;
+        tally
+            .ignored_columns
+            .extend(file.ignored_columns.iter().cloned());
+        let mut from = 0;
+        while from < file.rows {
+            if shutdown.is_cancelled() {
+                return Ok(Outcome::Interrupted);
+            }
+            let to = (from + engine.settings.batch_rows).min(file.rows);
+            let counts = store.apply_import_batch(job, &plan, file, from, to).await?;
+            tally.created += counts.created;
+            tally.updated += counts.updated;
+            for (total, count) in tally.per_action.iter_mut().zip(&counts.per_action) {
+                *total += count;
+            }
+            for (reason, count) in counts.rejected {
+                tally.reject(reason, count);
+            }
+            from = to;
+        }
+    }
+    let status = tally.outcome();
+    store
+        .finish_sync(
+            job.sync_id,
+            status,
+            tally.logs(job.sync_id, &plan),
+            engine.clock.now(),
+        )
+        .await?;
+    tracing::info!(sync_id = job.sync_id, rows = tally.rows, created = tally.created, updated = tally.updated, status = %status, "import finished");
+    Ok(Outcome::Worked)
+}

@@ -1,0 +1,97 @@
+//! Contact import definitions and their staged uploads.
+
+use async_trait::async_trait;
+
+use super::{
+    DefinitionRecordOf, NewSync, Page, StageError, Staged, StoreResult, SyncFile, SyncJob,
+};
+use crate::domain::definition::ImportDefinition;
+use crate::domain::fields::DefinitionField;
+use crate::domain::import_plan::{ImportPlan, ImportReject};
+use crate::domain::query::ListQuery;
+use crate::domain::sync::Sync;
+use crate::upload::Format;
+
+/// A stored import definition.
+pub type ImportRecord = DefinitionRecordOf<ImportDefinition>;
+
+/// One upload to an import definition.
+#[derive(Debug, Clone)]
+pub struct ImportUpload {
+    /// The import definition.
+    pub definition_id: i64,
+    /// JSON or CSV.
+    pub format: Format,
+    /// The body, already UTF-8.
+    pub body: bytes::Bytes,
+    /// The definition's columns, in its order.
+    pub columns: Vec<String>,
+    /// Files a definition may hold before a sync.
+    pub max_files: u32,
+    /// Bytes a site may keep staged.
+    pub site_quota_bytes: u64,
+    /// How long the rows are kept unsynced (the definition's `dataRetentionDuration`).
+    pub retention_seconds: u64,
+    /// When set, the upload also creates a pending sync.
+    pub trigger: Option<NewSync>,
+}
+
+/// What one import batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    /// Contacts created.
+    pub created: u64,
+    /// Contacts updated.
+    pub updated: u64,
+    /// Contacts each sync action applied to.
+    pub per_action: Vec<u64>,
+    /// Rejects written, by reason.
+    pub rejected: Vec<(ImportReject, u64)>,
+}
+
+/// Persistence of import definitions and their staging.
+#[async_trait]
+pub trait ImportStore: Send + std::marker::Sync {
+    /// Stores a new import definition.
+    async fn create_import(
+        &self,
+        site_id: i64,
+        by: &str,
+        definition: &ImportDefinition,
+    ) -> StoreResult<ImportRecord>;
+    /// One import definition.
+    async fn get_import(&self, site_id: i64, id: i64) -> StoreResult<ImportRecord>;
+    /// Replaces an import definition (PUT).
+    async fn replace_import(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        definition: &ImportDefinition,
+    ) -> StoreResult<ImportRecord>;
+    /// Deletes an import definition with its staged data.
+    async fn delete_import(&self, site_id: i64, id: i64) -> StoreResult<()>;
+    /// A page of import definitions.
+    async fn list_imports(
+        &self,
+        site_id: i64,
+        query: &ListQuery<DefinitionField>,
+    ) -> StoreResult<Page<ImportRecord>>;
+    /// Decodes and stages one upload atomically.
+    async fn stage_import(&self, site_id: i64, upload: ImportUpload) -> Result<Staged, StageError>;
+    /// Discards unsynced uploads; `Conflict { constraint: "sync_in_progress" }` while a sync runs.
+    async fn discard_import_data(&self, site_id: i64, id: i64) -> StoreResult<()>;
+    /// Creates a pending sync owning the import's staged files.
+    async fn create_import_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<Sync>;
+    /// Prepares an import sync's (re-)run and lists its files in upload order.
+    async fn begin_import(&self, job: &SyncJob) -> StoreResult<Vec<SyncFile>>;
+    /// Applies the plan to rows `seq_from..seq_to` of one file in one transaction.
+    async fn apply_import_batch(
+        &self,
+        job: &SyncJob,
+        plan: &ImportPlan,
+        file: &SyncFile,
+        seq_from: u64,
+        seq_to: u64,
+    ) -> StoreResult<ImportCounts>;
+}
