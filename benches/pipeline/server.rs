@@ -61,6 +61,11 @@ impl Server {
             .basic_auth(AUTH.0, Some(AUTH.1))
     }
 
+    /// One JSON call; panics unless it succeeds.
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        self.json(method, path, body).await
+    }
+
     async fn json(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let response = self.request(method, path).json(&body).send().await.unwrap();
         assert!(
@@ -174,6 +179,11 @@ impl Server {
 
     /// Creates a sync and polls it to its end; returns the time from creation to the end.
     pub async fn sync_and_wait(&self, definition: &str) -> Duration {
+        self.sync_and_wait_uri(definition).await.0
+    }
+
+    /// [`Self::sync_and_wait`], also returning the sync's uri.
+    pub async fn sync_and_wait_uri(&self, definition: &str) -> (Duration, String) {
         let start = Instant::now();
         let sync = self
             .json(
@@ -192,7 +202,7 @@ impl Server {
                 )
                 .await;
             match now["status"].as_str() {
-                Some("success") => return start.elapsed(),
+                Some("success") => return (start.elapsed(), uri),
                 Some("warning" | "error") => panic!("sync ended {now}"),
                 // Polling lightly: every request takes CPU from the server being measured.
                 _ => tokio::time::sleep(Duration::from_millis(20)).await,

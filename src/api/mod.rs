@@ -5,6 +5,7 @@ mod appcloud;
 mod containers;
 mod data;
 mod error;
+mod exports;
 pub mod extract;
 mod id;
 mod imports;
@@ -44,6 +45,7 @@ fn bulk_routes() -> Router<AppState> {
         .merge(sync_actions::router())
         .merge(data::router())
         .merge(imports::router())
+        .merge(exports::router())
         .merge(syncs::router())
         .merge(containers::router())
 }

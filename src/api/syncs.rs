@@ -2,11 +2,12 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde::Serialize;
 
+use super::exports;
 use super::extract::{Caller, JsonBody, ListParams, parse_id};
 use super::wire::{Envelope, SyncDto};
 use super::{ApiError, ApiResult, AppState};
@@ -24,7 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/syncs/{id}", get(read))
         .route("/syncs/{id}/logs", get(logs))
         .route("/syncs/{id}/rejects", get(rejects))
-        .route("/syncs/{id}/data", get(data).delete(data))
+        .route("/syncs/{id}/data", get(data).delete(delete_data))
 }
 
 async fn create(
@@ -67,7 +68,7 @@ async fn create(
     let missing = || {
         ApiError::invalid(
             "syncedInstanceUri",
-            "There was a missing reference: no sync action or import definition has this uri.",
+            "There was a missing reference: no sync action, import or export definition has this uri.",
             Some(uri.clone()),
         )
     };
@@ -76,17 +77,17 @@ async fn create(
         created_by: who.user.username.clone(),
         callback_url,
     };
+    let store = &state.store;
     let created = match kind {
-        SyncKind::SyncAction => {
-            state
-                .store
-                .create_sync(who.site.id, definition_id, new)
+        SyncKind::SyncAction => store.create_sync(who.site.id, definition_id, new).await,
+        SyncKind::Import => {
+            store
+                .create_import_sync(who.site.id, definition_id, new)
                 .await
         }
-        SyncKind::Import => {
-            state
-                .store
-                .create_import_sync(who.site.id, definition_id, new)
+        SyncKind::Export => {
+            store
+                .create_export_sync(who.site.id, definition_id, new)
                 .await
         }
     };
@@ -211,16 +212,38 @@ fn reject_dto(reject: StoredReject, column: &str) -> RejectDto {
     }
 }
 
-/// `GET`/`DELETE /syncs/{id}/data`: only export syncs have data; a sync action sync is a 400.
+/// `GET /syncs/{id}/data`: an export sync's rows; any other sync is a 400, as in Eloqua.
 async fn data(
     State(state): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    params: ListParams,
 ) -> ApiResult {
-    state.store.get_sync(who.site.id, parse_id(&id)?).await?;
-    Err(ApiError::invalid(
+    let sync = state.store.get_sync(who.site.id, parse_id(&id)?).await?;
+    if sync.kind != SyncKind::Export {
+        return Err(not_an_export());
+    }
+    exports::data_page(&state, who.site.id, sync.id, &headers, &params).await
+}
+
+/// `DELETE /syncs/{id}/data`: removes an export sync's rows.
+async fn delete_data(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let sync = state.store.get_sync(who.site.id, parse_id(&id)?).await?;
+    if sync.kind != SyncKind::Export {
+        return Err(not_an_export());
+    }
+    exports::delete_data(&state, who.site.id, sync.id).await
+}
+
+fn not_an_export() -> ApiError {
+    ApiError::invalid(
         "syncedInstanceUri",
         "Data can only be retrieved for export syncs; this sync is an import or sync action sync.",
         None,
-    ))
+    )
 }

@@ -4,6 +4,7 @@
 //! naming its JSON path, and all of them are reported at once.
 
 mod destination;
+mod export;
 mod import;
 mod rules;
 mod sync_action;
@@ -13,6 +14,8 @@ mod vocabulary;
 mod tests;
 #[cfg(test)]
 mod tests_actions;
+#[cfg(test)]
+mod tests_export;
 #[cfg(test)]
 mod tests_import;
 #[cfg(test)]
@@ -25,6 +28,9 @@ use crate::domain::failure::Failure;
 use crate::domain::markup::{FieldName, Statement};
 
 pub use destination::{ContainerRef, Destination};
+pub use export::{
+    DEFAULT_EXPORT_RETENTION, ExportDefinition, ExportField, validate_export_definition,
+};
 pub use import::{
     DEFAULT_RETENTION, FieldTarget, ImportDefinition, ImportField, UpdateRule,
     validate_import_definition,

@@ -30,6 +30,7 @@ codes! {
     TOTAL_REJECTED = "ELQ-00060", "Total rejected records.";
     MISSING_FIELDS = "ELQ-00061", "Rejected records (missing fields).";
     CONTACT_DOES_NOT_EXIST = "ELQ-00085", "Contact does not exist.";
+    EXPORTED = "ELQ-00102", "Successfully exported members to csv file.";
     SYNC_PROCESSED = "ELQ-00101", "Sync processed for sync {syncId}, resulting in {status} status.";
     FIELD_IGNORED = "ELQ-00111", "Field {field} is not part of import definition, and will be ignored.";
     SUBSCRIBED_TO_GROUP = "ELQ-00115", "Subscribed members to Email Group {groupId}.";
@@ -44,6 +45,7 @@ codes! {
     CONTACTS_SUBSCRIBED = "ELQ-00138", "Contacts email marked as subscribed.";
     STAGING_ERROR = "ELQ-00139", "Error staging data for sync actions.";
     RECORDS_STAGED = "ELQ-00140", "Records staged for sync actions.";
+    EXPORT_FAILED = "ELQ-00141", "Error when exporting members to csv file.";
     DEFINITION_DELETED = "ELQ-00143", "Sync Recovery Worker could not recover from sync error. {syncProductType} definition for id {syncReferenceId} has been deleted.";
 }
 

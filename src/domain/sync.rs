@@ -88,22 +88,26 @@ pub enum SyncKind {
     SyncAction,
     /// `/contacts/imports/{id}`
     Import,
+    /// `/contacts/exports/{id}`
+    Export,
 }
 
 impl SyncKind {
+    /// Every kind.
+    pub const ALL: [Self; 3] = [Self::SyncAction, Self::Import, Self::Export];
+
     /// The stored spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SyncAction => "syncAction",
             Self::Import => "import",
+            Self::Export => "export",
         }
     }
 
     /// Parses the stored spelling.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::SyncAction, Self::Import]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
     /// The definition collection's path, relative to the Bulk prefix.
@@ -111,6 +115,7 @@ impl SyncKind {
         match self {
             Self::SyncAction => "/contacts/syncActions",
             Self::Import => "/contacts/imports",
+            Self::Export => "/contacts/exports",
         }
     }
 
@@ -123,7 +128,7 @@ impl SyncKind {
     /// regard to case, a trailing slash allowed); `None` for anything else.
     pub fn parse_uri(uri: &str) -> Option<(Self, i64)> {
         let (head, id) = uri.trim_end_matches('/').rsplit_once('/')?;
-        let kind = [Self::SyncAction, Self::Import]
+        let kind = Self::ALL
             .into_iter()
             .find(|k| head.eq_ignore_ascii_case(k.collection()))?;
         let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
@@ -264,9 +269,13 @@ mod tests {
             SyncKind::parse_uri("/Contacts/Imports/3/"),
             Some((SyncKind::Import, 3))
         );
+        assert_eq!(
+            SyncKind::parse_uri("/contacts/exports/1"),
+            Some((SyncKind::Export, 1))
+        );
         for bad in [
             "/contacts/syncActions/0",
-            "/contacts/exports/1",
+            "/accounts/exports/1",
             "/contacts/syncActions/x",
             "12",
             "",

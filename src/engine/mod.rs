@@ -5,6 +5,7 @@
 //! [`Engine::run`] until shutdown, woken by [`Engine::notifier`] whenever a sync is created.
 
 mod callback;
+mod export;
 mod import;
 mod sync;
 
@@ -101,6 +102,7 @@ impl Engine {
         let processed = match job.kind {
             crate::domain::sync::SyncKind::SyncAction => sync::process(self, &job, shutdown).await,
             crate::domain::sync::SyncKind::Import => import::process(self, &job, shutdown).await,
+            crate::domain::sync::SyncKind::Export => export::process(self, &job, shutdown).await,
         };
         match processed {
             Ok(outcome) => {

@@ -8,6 +8,7 @@
 mod conformance;
 mod contacts;
 mod definitions;
+mod exports;
 mod fields;
 mod imports;
 mod sites;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 pub use contacts::{AppCloudStore, AssetStore, ContactSearch, ContactStore};
 pub use definitions::{DefinitionRecord, DefinitionRecordOf, DefinitionStore};
+pub use exports::{ExportPage, ExportRecord, ExportStore};
 pub use fields::FieldStore;
 pub use imports::{ImportCounts, ImportRecord, ImportStore, ImportUpload};
 pub use sites::{NewToken, NewUser, SiteStore, TokenGrant};
@@ -92,6 +94,7 @@ pub trait Store:
     + SyncStore
     + FieldStore
     + ImportStore
+    + ExportStore
 {
 }
 
@@ -104,6 +107,7 @@ impl<T> Store for T where
         + SyncStore
         + FieldStore
         + ImportStore
+        + ExportStore
 {
 }
 

@@ -99,13 +99,16 @@ impl Lookup for Columns<'_> {
     }
 }
 
-/// One allocation reused for the `&[Option<&str>]` of every row, although each row's values
-/// borrow from a different place (the body, the JSON arena, the current CSV record).
+/// Builds the `&[Option<&str>]` the sink of `decode_columns` gets for each row, without
+/// allocating per row, although each row's values borrow from a different place (the body,
+/// the JSON arena, the current CSV record).
 ///
-/// Between rows the vector is kept empty with a `'static` element type; [`View::take`] hands it
-/// out with the lifetime the row needs and [`View::put_back`] takes it back. Both re-type it
-/// with an in-place `collect` of an empty vector, which keeps the allocation (element types of
-/// equal size and alignment; checked by a unit test).
+/// Up to [`View::SMALL`] columns use an array on the stack (measured: re-typing the vector
+/// twice per row cost ~7 ns, a fifth of the per-row cost of a one-column JSON body). Wider
+/// rows use one vector, kept empty with a `'static` element type between rows: [`View::take`]
+/// hands it out with the lifetime the row needs and [`View::put_back`] takes it back, both by
+/// an in-place `collect` of an empty vector, which keeps the allocation (element types of equal
+/// size and alignment; checked by a unit test).
 #[derive(Default)]
 pub(super) struct View(Vec<Option<&'static str>>);
 
@@ -160,7 +163,8 @@ mod tests {
         let names = ["A", "B", "C", "A"];
         let mut columns = Columns::new(&names);
         assert_eq!(columns.width(), 4);
-        let rows: [&[(&str, Option<usize>)]; 4] = [
+        let rows: [&[(&str, Option<usize>)]; 5] = [
+            &[("A", Some(0)), ("B", Some(1)), ("x", None)],
             &[("A", Some(0)), ("B", Some(1)), ("x", None)],
             &[("A", Some(0)), ("B", Some(1)), ("C", Some(2))],
             &[("C", Some(2)), ("b", None), ("A", Some(0)), ("B", Some(1))],
@@ -196,5 +200,19 @@ mod tests {
         assert_eq!(values.as_ptr() as usize, pointer, "same allocation");
         values.push(Some(owned.as_str()));
         view.put_back(values);
+    }
+
+    #[test]
+    fn view_passes_narrow_and_wide_rows_whole() {
+        let mut view = View::default();
+        for width in [0, 1, View::SMALL, View::SMALL + 1, 100] {
+            let values = (0..width).map(|i| (i % 3 != 0).then_some("v"));
+            let want: Vec<_> = values.clone().collect();
+            let mut sink = |got: &[Option<&str>]| {
+                assert_eq!(got, want, "width {width}");
+                Ok::<(), ()>(())
+            };
+            assert_eq!(view.pass(values, &mut sink), Ok(()));
+        }
     }
 }

@@ -62,7 +62,6 @@ fn walk<'de, R: Rows<'de>>(
     let mut state = State {
         rows,
         count: 0,
-        nth: 0,
         ignored: BTreeSet::new(),
         keys: KeySet::default(),
         stop: None,
@@ -120,8 +119,6 @@ struct State<'de, R: Rows<'de>> {
     rows: R,
     /// Rows begun so far: the 1-based number of the current row.
     count: u64,
-    /// How many keys the current row has had so far.
-    nth: usize,
     ignored: BTreeSet<String>,
     keys: KeySet<'de>,
     stop: Option<Stop<R::Error>>,
@@ -150,8 +147,7 @@ impl<'de, R: Rows<'de>> State<'de, R> {
         if !self.keys.insert(key.clone()) {
             return self.refuse(row, format!("duplicate key {key:?}"));
         }
-        let position = self.rows.find(self.nth, &key);
-        self.nth += 1;
+        let position = self.rows.find(&key);
         if position.is_none() && !self.ignored.contains(&*key) {
             self.ignored.insert(key.clone().into_owned());
         }
@@ -254,7 +250,6 @@ impl<'de, R: Rows<'de>> Visitor<'de> for Row<'_, 'de, R> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let st = self.0;
         st.keys.clear();
-        st.nth = 0;
         st.rows.begin();
         while let Some(key) = map.next_key_seed(KeySeed)? {
             st.member(&mut map, key)?;

@@ -6,6 +6,7 @@
 mod appcloud;
 mod containers;
 mod discovery;
+mod exports;
 mod helpers;
 mod imports;
 mod pipeline;

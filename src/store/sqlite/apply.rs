@@ -194,9 +194,23 @@ pub(super) fn sweep(
         tx.execute("DELETE FROM import_definitions WHERE id = ?1", [id])
             .map_err(error::map)?;
     }
+    // Export data past its retention, and exports due for deletion.
+    let expired_exports = tx
+        .execute(
+            "DELETE FROM export_data WHERE retain_until <= ?1",
+            [now.as_nanos()],
+        )
+        .map_err(error::map)?;
+    let due_exports = tx
+        .execute(
+            "DELETE FROM export_definitions WHERE auto_delete_seconds IS NOT NULL
+             AND created_at + MIN(auto_delete_seconds, 9000000000) * 1000000000 <= ?1",
+            [now.as_nanos()],
+        )
+        .map_err(error::map)?;
     Ok(SweepReport {
-        expired_files: expired.len() as u64 + import_files as u64,
-        deleted_definitions: (due.len() + due_imports.len()) as u64,
+        expired_files: (expired.len() + import_files + expired_exports) as u64,
+        deleted_definitions: (due.len() + due_imports.len() + due_exports) as u64,
     })
 }
 

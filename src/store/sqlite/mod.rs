@@ -15,7 +15,9 @@ mod contacts;
 mod definitions;
 mod effects;
 mod error;
+mod exports;
 mod fields;
+mod filter_sql;
 mod functions;
 mod import_batch;
 mod imports;
@@ -41,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0004_staged_rows_by_rowid.sql"),
     include_str!("../../../migrations/sqlite/0005_contact_fields.sql"),
     include_str!("../../../migrations/sqlite/0006_imports.sql"),
+    include_str!("../../../migrations/sqlite/0007_exports.sql"),
 ];
 
 /// Read connections kept open for reuse.

@@ -74,6 +74,8 @@ pub(super) fn insert_sync(
         SyncKind::Import => {
             "UPDATE import_files SET sync_id = ?1 WHERE definition_id = ?2 AND sync_id IS NULL"
         }
+        // An export stages nothing: it reads contacts when it runs.
+        SyncKind::Export => return Ok(id),
     };
     tx.execute(files, params![id, definition_id])
         .map_err(error::map)?;

@@ -14,8 +14,8 @@ pub(super) trait Rows<'de> {
     /// A new row starts.
     fn begin(&mut self);
 
-    /// The position of the column named `key`, the `nth` key of its row; `None` if ignored.
-    fn find(&mut self, nth: usize, key: &str) -> Option<usize>;
+    /// The position of the column named `key`, the next key of the row; `None` if ignored.
+    fn find(&mut self, key: &str) -> Option<usize>;
 
     /// Where the value of the column at `position` (`None`: an ignored column) is appended when
     /// it cannot be borrowed from the body; [`Scalar::InBuffer`] ranges index into it.
@@ -67,8 +67,8 @@ where
     }
 
     #[inline]
-    fn find(&mut self, nth: usize, key: &str) -> Option<usize> {
-        self.lookup.find(nth, key)
+    fn find(&mut self, key: &str) -> Option<usize> {
+        self.lookup.find(0, key)
     }
 
     #[inline]
@@ -105,6 +105,8 @@ where
 pub(super) struct ManyColumns<'de, 'c, F> {
     lookup: Columns<'c>,
     sink: F,
+    /// How many keys the current row has had so far.
+    nth: usize,
     slots: Vec<Scalar<'de>>,
     arena: String,
     /// Values of ignored columns that cannot be borrowed: read to be checked, then dropped.
@@ -117,6 +119,7 @@ impl<'c, F> ManyColumns<'_, 'c, F> {
         Self {
             lookup: Columns::new(columns),
             sink,
+            nth: 0,
             slots: vec![Scalar::Null; columns.len()],
             arena: String::new(),
             scratch: String::new(),
@@ -133,12 +136,15 @@ where
 
     #[inline]
     fn begin(&mut self) {
+        self.nth = 0;
         self.slots.fill(Scalar::Null);
         self.arena.clear();
     }
 
     #[inline]
-    fn find(&mut self, nth: usize, key: &str) -> Option<usize> {
+    fn find(&mut self, key: &str) -> Option<usize> {
+        let nth = self.nth;
+        self.nth += 1;
         self.lookup.find(nth, key)
     }
 

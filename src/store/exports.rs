@@ -1,0 +1,83 @@
+//! Contact export definitions and the data their syncs snapshot.
+
+use async_trait::async_trait;
+
+use super::{DefinitionRecordOf, NewSync, Page, StoreResult, SyncJob};
+use crate::domain::definition::ExportDefinition;
+use crate::domain::fields::DefinitionField;
+use crate::domain::query::ListQuery;
+use crate::domain::sync::Sync;
+
+/// A stored export definition.
+pub type ExportRecord = DefinitionRecordOf<ExportDefinition>;
+
+/// One page of an export sync's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportPage {
+    /// Column names, in the definition's order when the sync ran.
+    pub fields: Vec<String>,
+    /// Rows, each a JSON array of values (strings or null) in `fields` order.
+    pub rows: Vec<String>,
+    /// Rows the sync exported.
+    pub total: u64,
+}
+
+/// Persistence of export definitions and exported data.
+#[async_trait]
+pub trait ExportStore: Send + std::marker::Sync {
+    /// Stores a new export definition.
+    async fn create_export(
+        &self,
+        site_id: i64,
+        by: &str,
+        definition: &ExportDefinition,
+    ) -> StoreResult<ExportRecord>;
+    /// One export definition.
+    async fn get_export(&self, site_id: i64, id: i64) -> StoreResult<ExportRecord>;
+    /// Replaces an export definition (PUT).
+    async fn replace_export(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        definition: &ExportDefinition,
+    ) -> StoreResult<ExportRecord>;
+    /// Deletes an export definition.
+    async fn delete_export(&self, site_id: i64, id: i64) -> StoreResult<()>;
+    /// A page of export definitions.
+    async fn list_exports(
+        &self,
+        site_id: i64,
+        query: &ListQuery<DefinitionField>,
+    ) -> StoreResult<Page<ExportRecord>>;
+    /// Creates a pending export sync.
+    async fn create_export_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<Sync>;
+    /// Prepares an export sync's (re-)run: forgets earlier data, records the column names.
+    async fn begin_export(
+        &self,
+        job: &SyncJob,
+        definition: &ExportDefinition,
+        retention_seconds: u64,
+    ) -> StoreResult<()>;
+    /// Appends up to `limit` matching contacts with ids above `after`; returns how many and the
+    /// last contact id. `Conflict { constraint: "export_filter" }` when the filter names a field
+    /// the site no longer has.
+    async fn export_batch(
+        &self,
+        job: &SyncJob,
+        definition: &ExportDefinition,
+        after: i64,
+        limit: u64,
+    ) -> StoreResult<(u64, i64)>;
+    /// A page of an export sync's data; `NotFound` when it has none (another kind of sync,
+    /// not yet run, or deleted).
+    async fn export_page(
+        &self,
+        site_id: i64,
+        sync_id: i64,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<ExportPage>;
+    /// Deletes an export sync's data.
+    async fn delete_export_data(&self, site_id: i64, sync_id: i64) -> StoreResult<()>;
+}

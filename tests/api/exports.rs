@@ -1,0 +1,289 @@
+//! Contact exports over HTTP, and the whole round trip a client does with no Loquat-specific
+//! call: import contacts, act on them with sync actions, export to check the effect.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, failure_fields, send, spawn_app};
+
+const EXPORTS: &str = "/api/bulk/2.0/contacts/exports";
+
+fn email(i: usize) -> String {
+    format!("person{i:04}@example.com")
+}
+
+/// Uploads JSON rows to a definition and syncs them; returns the finished sync.
+async fn upload_and_sync(app: &TestApp, uri: &str, rows: Vec<Value>) -> Value {
+    let (status, body) = app
+        .post(&format!("/api/bulk/2.0{uri}/data"), &Value::Array(rows))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let sync = app.sync(uri).await;
+    app.wait_for_sync(&sync).await
+}
+
+async fn export(app: &TestApp, fields: Value, filter: Option<&str>) -> String {
+    let mut body = json!({"name": "check", "fields": fields});
+    if let Some(filter) = filter {
+        body["filter"] = json!(filter);
+    }
+    let (status, created) = app.post(EXPORTS, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let sync = app.sync(created["uri"].as_str().unwrap()).await;
+    let done = app.wait_for_sync(&sync).await;
+    assert_eq!(done["status"], "success", "{done}");
+    sync
+}
+
+/// Every row of an export sync, paging 400 at a time.
+async fn rows(app: &TestApp, sync: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    loop {
+        let (status, page) = app
+            .get(&format!(
+                "/api/bulk/2.0{sync}/data?limit=400&offset={}",
+                all.len()
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        all.extend(page["items"].as_array().unwrap().iter().cloned());
+        if page["hasMore"] != json!(true) {
+            assert_eq!(page["totalResults"], all.len());
+            return all;
+        }
+    }
+}
+
+#[tokio::test]
+async fn import_act_and_export_round_trip_through_the_bulk_api_only() {
+    let app = spawn_app().await;
+    let (_, list) = app
+        .post(
+            "/api/REST/1.0/assets/contact/list",
+            &json!({"name": "Chosen"}),
+        )
+        .await;
+    let list: i64 = list["id"].as_str().unwrap().parse().unwrap();
+    let (_, group) = app
+        .post("/api/REST/1.0/assets/email/group", &json!({"name": "News"}))
+        .await;
+    let group: i64 = group["id"].as_str().unwrap().parse().unwrap();
+
+    let (_, import) = app
+        .post("/api/bulk/2.0/contacts/imports", &json!({"name": "All", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}", "First": "{{Contact.Field(C_FirstName)}}"}, "identifierFieldName": "Email"}))
+        .await;
+    let imported = upload_and_sync(
+        &app,
+        import["uri"].as_str().unwrap(),
+        (0..1000)
+            .map(|i| json!({"Email": email(i), "First": format!("P{i}")}))
+            .collect(),
+    )
+    .await;
+    assert_eq!(imported["status"], "success");
+
+    let definition = |actions: Value| json!({"name": "act", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "Email", "syncActions": actions});
+    let add = app
+        .definition(&definition(
+            json!([{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}]),
+        ))
+        .await;
+    assert_eq!(
+        upload_and_sync(
+            &app,
+            &add,
+            (0..600).map(|i| json!({"Email": email(i)})).collect()
+        )
+        .await["status"],
+        "success"
+    );
+    let unsub = app.definition(&definition(json!([{"action": "setStatus", "destination": format!("{{{{EmailGroup[{group}]}}}}"), "status": "unsubscribed"}]))).await;
+    assert_eq!(
+        upload_and_sync(
+            &app,
+            &unsub,
+            (500..600).map(|i| json!({"Email": email(i)})).collect()
+        )
+        .await["status"],
+        "success"
+    );
+    let global = app.definition(&definition(json!([{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "unsubscribed"}]))).await;
+    assert_eq!(
+        upload_and_sync(
+            &app,
+            &global,
+            (950..1000).map(|i| json!({"Email": email(i)})).collect()
+        )
+        .await["status"],
+        "success"
+    );
+
+    let members = export(
+        &app,
+        json!({"Id": "{{Contact.Id}}", "Email": "{{Contact.Field(C_EmailAddress)}}"}),
+        Some(&format!("EXISTS('{{{{ContactList[{list}]}}}}')")),
+    )
+    .await;
+    let got: Vec<String> = rows(&app, &members)
+        .await
+        .iter()
+        .map(|r| r["Email"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        got,
+        (0..600).map(email).collect::<Vec<_>>(),
+        "exactly the 600 added, in id order"
+    );
+
+    let flags = export(&app, json!({"Email": "{{Contact.Field(C_EmailAddress)}}", "Subscribed": "{{Contact.Email.IsSubscribed}}"}), None).await;
+    let all = rows(&app, &flags).await;
+    assert_eq!(all.len(), 1000);
+    for (i, row) in all.iter().enumerate() {
+        let expected = if i >= 950 { "false" } else { "true" };
+        assert_eq!(row["Subscribed"], expected, "{row}");
+    }
+    let first_unsubscribed = app
+        .get(&format!(
+            "/api/REST/1.0/data/contacts?search=C_EmailAddress={}",
+            email(550)
+        ))
+        .await
+        .1;
+    let contact_id = first_unsubscribed["elements"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, subscription) = app
+        .get(&format!(
+            "/api/REST/1.0/data/contact/{contact_id}/email/group/{group}/subscription"
+        ))
+        .await;
+    assert_eq!(subscription["isSubscribed"], "false");
+}
+
+#[tokio::test]
+async fn export_filters_select_contacts_and_data_comes_as_json_or_csv() {
+    let app = spawn_app().await;
+    for (i, email) in ["ann@example.com", "bob@other.org", "cy@example.com"]
+        .into_iter()
+        .enumerate()
+    {
+        let id = app.contact(email).await;
+        assert!(id > 0, "{i}");
+    }
+    let sync = export(
+        &app,
+        json!({"Email": "{{Contact.Field(C_EmailAddress)}}"}),
+        Some("'{{Contact.Field(C_EmailAddress)}}' ~ '*@example.com'"),
+    )
+    .await;
+    let emails: Vec<Value> = rows(&app, &sync)
+        .await
+        .into_iter()
+        .map(|r| r["Email"].clone())
+        .collect();
+    assert_eq!(emails, [json!("ann@example.com"), json!("cy@example.com")]);
+    let (_, logs) = app.get(&format!("/api/bulk/2.0{sync}/logs")).await;
+    assert_eq!(
+        (
+            logs["items"][0]["statusCode"].clone(),
+            logs["items"][0]["count"].clone()
+        ),
+        (json!("ELQ-00102"), json!(2))
+    );
+
+    let response = app
+        .request(Method::GET, &format!("/api/bulk/2.0{sync}/data"))
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert_eq!(
+        response.text().await.unwrap(),
+        "Email\nann@example.com\ncy@example.com\n"
+    );
+
+    let (_, page) = app
+        .get(&format!(
+            "/api/bulk/2.0{sync}/data?limit=1&totalResults=false"
+        ))
+        .await;
+    assert_eq!(
+        (
+            page["count"].clone(),
+            page["hasMore"].clone(),
+            page.get("totalResults")
+        ),
+        (json!(1), json!(true), None)
+    );
+    assert_eq!(
+        app.get(&format!("/api/bulk/2.0{sync}/data?limit=50001"))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.delete(&format!("/api/bulk/2.0{sync}/data")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/api/bulk/2.0{sync}/data")).await.0,
+        StatusCode::BAD_REQUEST,
+        "deleted"
+    );
+}
+
+#[tokio::test]
+async fn export_definitions_refuse_bad_filters_and_unknown_fields() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            json!({"name": "x", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "filter": "EXISTS('{{ContactList[1]}}'"}),
+            "filter",
+        ),
+        (
+            json!({"name": "x", "fields": {"E": "{{Contact.Field(C_Nope)}}"}}),
+            "fields.E",
+        ),
+        (
+            json!({"name": "x", "fields": {"E": "{{Contact.Id}}"}, "filter": "'{{Contact.Field(C_Nope)}}' = 'a'"}),
+            "filter",
+        ),
+        (
+            json!({"name": "x", "fields": {"E": "{{Contact.Id}}"}, "filter": "EXISTS('{{ContactSegment[3]}}')"}),
+            "filter",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, answer) = app.post(EXPORTS, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(failure_fields(&answer), [field], "{answer}");
+    }
+    let (_, created) = app
+        .post(
+            EXPORTS,
+            &json!({"name": "ok", "fields": {"E": "{{Contact.Id}}"}}),
+        )
+        .await;
+    let path = format!("/api/bulk/2.0{}", created["uri"].as_str().unwrap());
+    let (_, other) = app.add_site("Other", "bob", true).await;
+    assert_eq!(
+        send(
+            app.anonymous(Method::GET, &path)
+                .header("Authorization", other)
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, listed) = app.get(EXPORTS).await;
+    assert_eq!(listed["totalResults"], 1);
+    assert_eq!(app.delete(&path).await.0, StatusCode::NO_CONTENT);
+}
