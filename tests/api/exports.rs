@@ -287,3 +287,40 @@ async fn export_definitions_refuse_bad_filters_and_unknown_fields() {
     assert_eq!(listed["totalResults"], 1);
     assert_eq!(app.delete(&path).await.0, StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn custom_fields_are_imported_and_exported() {
+    let app = spawn_app().await;
+    app.store
+        .create_custom_field(
+            app.site.id,
+            "C_Lead_Score1",
+            "Lead Score",
+            loquat::domain::contact_fields::FieldType::Numeric,
+        )
+        .await
+        .unwrap();
+    let (_, import) = app
+        .post("/api/bulk/2.0/contacts/imports", &json!({"name": "scores", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}", "Score": "{{Contact.Field(C_Lead_Score1)}}"}, "identifierFieldName": "Email"}))
+        .await;
+    let uploaded = vec![
+        json!({"Email": "a@example.com", "Score": 12}),
+        json!({"Email": "b@example.com", "Score": "7.5"}),
+        json!({"Email": "c@example.com"}),
+    ];
+    assert_eq!(
+        upload_and_sync(&app, import["uri"].as_str().unwrap(), uploaded).await["status"],
+        "success"
+    );
+    let sync = export(&app, json!({"Email": "{{Contact.Field(C_EmailAddress)}}", "Score": "{{Contact.Field(C_Lead_Score1)}}"}), Some("'{{Contact.Field(C_Lead_Score1)}}' > '8'")).await;
+    assert_eq!(
+        rows(&app, &sync).await,
+        [json!({"Email": "a@example.com", "Score": "12"})]
+    );
+    let sync = export(&app, json!({"Email": "{{Contact.Field(C_EmailAddress)}}", "Score": "{{Contact.Field(C_Lead_Score1)}}"}), None).await;
+    assert_eq!(
+        rows(&app, &sync).await[2],
+        json!({"Email": "c@example.com", "Score": ""}),
+        "no value exports as an empty string"
+    );
+}

@@ -75,7 +75,8 @@ impl SqliteStore {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("creating data directory {}", dir.display()))?;
         }
-        let mut writer = connect(path).with_context(|| format!("opening {}", path.display()))?;
+        let mut writer = connect_with_cache(path, WRITER_CACHE_KIB)
+            .with_context(|| format!("opening {}", path.display()))?;
         migrate(&mut writer).context("migrating the SQLite store")?;
         Ok(Self {
             writer: Arc::new(Mutex::new(writer)),
@@ -160,11 +161,20 @@ where
         .map_err(|e| StoreError::Other(anyhow::anyhow!("store task failed: {e}")))?
 }
 
+/// Page cache of the writer, in KiB: the default 2 MB made large loads several times slower.
+const WRITER_CACHE_KIB: i64 = 256 * 1024;
+/// Page cache of each reader, in KiB: reads are pages of results and lookups by key, and
+/// four readers with the writer's cache would cost up to a GiB of memory.
+const READER_CACHE_KIB: i64 = 16 * 1024;
+
 fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    connect_with_cache(path, READER_CACHE_KIB)
+}
+
+fn connect_with_cache(path: &Path, cache_kib: i64) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     functions::register(&conn)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    // 256 MiB page cache: the default 2 MB made large loads several times slower.
     // Checkpoints every 64 MiB of WAL rather than 4 MiB: each one syncs the database file,
     // and a sync's many batch commits would otherwise pay for one every few batches.
     conn.execute_batch(
@@ -172,9 +182,9 @@ fn connect(path: &Path) -> rusqlite::Result<Connection> {
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -262144;
          PRAGMA wal_autocheckpoint = 16384;",
     )?;
+    conn.pragma_update(None, "cache_size", -cache_kib)?;
     Ok(conn)
 }
 
