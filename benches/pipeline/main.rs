@@ -130,8 +130,9 @@ fn main() {
         runtime.block_on(async {
             let server = Server::start().await;
             let import_1m = bulk::import(&server, rows).await;
+            let import_rss = server.peak_rss_kb();
             let (export_sync, export_read, exported) = bulk::export(&server).await;
-            let export_rss = server.peak_rss_kb();
+            let export_rss = (import_rss, server.peak_rss_kb());
             let bigger = Server::start().await;
             let import_2m = bulk::import(&bigger, 2 * rows).await;
             (
@@ -192,8 +193,9 @@ fn main() {
         loquat: export_read,
         raw: None,
         note: format!(
-            "server peak RSS through import and export: {} MB",
-            export_rss / 1024
+            "server peak RSS: {} MB after the import, {} MB after the export",
+            export_rss.0 / 1024,
+            export_rss.1 / 1024
         ),
     });
     lines.push(Line {

@@ -59,6 +59,8 @@ pub struct ImportPlan {
     pub columns: Vec<ImportColumn>,
     /// Actions run for every imported contact.
     pub actions: Vec<PlannedAction>,
+    /// Update every contact the identifier matches, not only the first (by id).
+    pub multiple: bool,
 }
 
 impl ImportPlan {
@@ -110,6 +112,7 @@ impl ImportPlan {
             email,
             columns,
             actions: planned_actions(&definition.sync_actions),
+            multiple: definition.is_updating_multiple_matched_records,
         }
     }
 

@@ -263,3 +263,81 @@ async fn import_definitions_are_validated_listed_replaced_and_deleted() {
     assert_eq!(app.delete(&path).await.0, StatusCode::NO_CONTENT);
     assert_eq!(app.get(&path).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn several_contacts_sharing_an_external_id_are_all_updated_only_when_asked() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for email in ["one@example.com", "two@example.com"] {
+        let input = loquat::domain::contact::ContactInput {
+            email_address: email.into(),
+            contact_id_ext: Some("SHARED".into()),
+            first_name: None,
+            last_name: None,
+            is_subscribed: true,
+            is_bounced: false,
+        };
+        ids.push(
+            app.store
+                .create_contact(app.site.id, input)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let names = || async {
+        let mut out = Vec::new();
+        for id in &ids {
+            out.push(
+                app.store
+                    .get_contact(app.site.id, *id)
+                    .await
+                    .unwrap()
+                    .first_name,
+            );
+        }
+        out
+    };
+    let definition = |multiple: bool| {
+        json!({"name": "by ext", "fields": {"Ext": "{{Contact.Field(ContactIDExt)}}", "First": "{{Contact.Field(C_FirstName)}}"},
+               "identifierFieldName": "Ext", "isUpdatingMultipleMatchedRecords": multiple})
+    };
+    let (_, first_only) = app.post(BASE, &definition(false)).await;
+    let (done, sync) = run(
+        &app,
+        first_only["uri"].as_str().unwrap(),
+        "Ext,First\nSHARED,Ann\nUNKNOWN,Nobody\n",
+    )
+    .await;
+    assert_eq!(
+        done["status"], "warning",
+        "an unknown external id cannot create a contact without an email"
+    );
+    assert!(
+        codes(&app, &sync)
+            .await
+            .contains(&("ELQ-00034".to_owned(), 1)),
+        "counted as unmatched"
+    );
+    assert_eq!(
+        names().await,
+        [Some("Ann".to_owned()), None],
+        "the lowest id only"
+    );
+    let (_, all) = app.post(BASE, &definition(true)).await;
+    let (_, sync) = run(
+        &app,
+        all["uri"].as_str().unwrap(),
+        "Ext,First\nSHARED,Both\n",
+    )
+    .await;
+    assert_eq!(
+        names().await,
+        [Some("Both".to_owned()), Some("Both".to_owned())]
+    );
+    assert!(
+        codes(&app, &sync)
+            .await
+            .contains(&("ELQ-00022".to_owned(), 2))
+    );
+}

@@ -75,7 +75,7 @@ pub(super) fn batch(
     )
     .map_err(error::map)?;
     classify(tx, plan)?;
-    let updated = update(tx, plan, now)?;
+    let updated = update(tx, job.site_id, plan, now)?;
     let created = if plan.creates() {
         create(tx, job.site_id, plan, now)?
     } else {
@@ -88,7 +88,15 @@ pub(super) fn batch(
         }
     }
     let rejected = reject_counts(tx)?;
-    let imported = updated + created;
+    // Actions run for the contacts this batch imported first (the ones in `sync_seen`).
+    let imported: i64 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM temp.sync_seen WHERE first_index >= ?1 AND first_index <= ?2",
+            params![records.first, records.last],
+            |r| r.get(0),
+        )
+        .map_err(error::map)?;
+    let imported = u64::try_from(imported).unwrap_or(0);
     let mut per_action = Vec::with_capacity(plan.actions.len());
     for action in &plan.actions {
         let applied = apply_effect(tx, job.site_id, &action.effect, records, now)?;
@@ -203,7 +211,12 @@ fn contact_column(target: &ColumnTarget) -> Option<&'static str> {
 }
 
 /// Updates every matched, accepted contact; returns how many.
-fn update(tx: &Transaction<'_>, plan: &ImportPlan, now: Timestamp) -> StoreResult<u64> {
+fn update(
+    tx: &Transaction<'_>,
+    site_id: i64,
+    plan: &ImportPlan,
+    now: Timestamp,
+) -> StoreResult<u64> {
     let sets: Vec<String> = plan
         .columns
         .iter()
@@ -214,6 +227,7 @@ fn update(tx: &Transaction<'_>, plan: &ImportPlan, now: Timestamp) -> StoreResul
     let matched: i64 = tx
         .query_row("SELECT COUNT(*) FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NOT NULL", [], |r| r.get(0))
         .map_err(error::map)?;
+    let mut updated = u64::try_from(matched).unwrap_or(0);
     if !sets.is_empty() && matched > 0 {
         // OR IGNORE: an email address another contact has already is left unchanged.
         let sql = format!(
@@ -223,8 +237,21 @@ fn update(tx: &Transaction<'_>, plan: &ImportPlan, now: Timestamp) -> StoreResul
             sets.join(", ")
         );
         tx.execute(&sql, [now.as_nanos()]).map_err(error::map)?;
+        // Only ContactIDExt can match several contacts; the first (by id) is updated above.
+        if plan.multiple && plan.key.1 == ImportKey::ContactIdExt {
+            let others = format!(
+                "UPDATE OR IGNORE contacts SET {}, updated_at = ?1
+                 FROM temp.import_batch b JOIN import_rows r ON r.id = b.rowkey
+                 WHERE b.reject IS NULL AND b.contact_id IS NOT NULL AND contacts.site_id = ?2
+                 AND contacts.contact_id_ext = b.ident AND contacts.id <> b.contact_id",
+                sets.join(", ")
+            );
+            updated += tx
+                .execute(&others, params![now.as_nanos(), site_id])
+                .map_err(error::map)? as u64;
+        }
     }
-    Ok(u64::try_from(matched).unwrap_or(0))
+    Ok(updated)
 }
 
 /// Creates a contact for each accepted row that matched none; returns how many.
