@@ -324,3 +324,69 @@ async fn custom_fields_are_imported_and_exported() {
         "no value exports as an empty string"
     );
 }
+
+#[tokio::test]
+async fn max_records_caps_an_export_at_the_lowest_ids() {
+    let app = spawn_app().await;
+    for i in 0..5 {
+        app.contact(&email(i)).await;
+    }
+    let (_, created) = app.post(EXPORTS, &json!({"name": "capped", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"}, "maxRecords": 3})).await;
+    let sync = app.sync(created["uri"].as_str().unwrap()).await;
+    app.wait_for_sync(&sync).await;
+    let emails: Vec<Value> = rows(&app, &sync)
+        .await
+        .into_iter()
+        .map(|r| r["Email"].clone())
+        .collect();
+    assert_eq!(emails, [json!(email(0)), json!(email(1)), json!(email(2))]);
+}
+
+#[tokio::test]
+async fn staged_imports_and_export_data_expire_with_their_retention() {
+    let clock = crate::helpers::manual_clock();
+    let app = crate::helpers::spawn_app_without_engine(
+        clock.clone(),
+        loquat::config::Overrides::default(),
+    )
+    .await;
+    let (_, import) = app
+        .post("/api/bulk/2.0/contacts/imports", &json!({"name": "kept 1h", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "Email", "dataRetentionDuration": "PT1H"}))
+        .await;
+    let import_uri = format!("/api/bulk/2.0{}", import["uri"].as_str().unwrap());
+    let (status, _) = app
+        .post(
+            &format!("{import_uri}/data"),
+            &json!([{"Email": "a@example.com"}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&import_uri).await.1["kbUsed"], 1);
+    app.contact("b@example.com").await;
+    let (_, export) = app.post(EXPORTS, &json!({"name": "kept 2h", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"}, "dataRetentionDuration": "PT2H"})).await;
+    let sync = app.sync(export["uri"].as_str().unwrap()).await;
+    app.run_engine_until_idle().await;
+    assert_eq!(
+        app.get(&format!("/api/bulk/2.0{sync}/data")).await.0,
+        StatusCode::OK
+    );
+
+    clock.advance_seconds(3601);
+    app.engine.sweep_once().await.unwrap();
+    assert!(
+        app.get(&import_uri).await.1.get("kbUsed").is_none(),
+        "staged import rows expired"
+    );
+    assert_eq!(
+        app.get(&format!("/api/bulk/2.0{sync}/data")).await.0,
+        StatusCode::OK,
+        "export data kept 2 h"
+    );
+    clock.advance_seconds(3600);
+    app.engine.sweep_once().await.unwrap();
+    assert_eq!(
+        app.get(&format!("/api/bulk/2.0{sync}/data")).await.0,
+        StatusCode::BAD_REQUEST,
+        "export data expired"
+    );
+}

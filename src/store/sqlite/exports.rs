@@ -248,36 +248,34 @@ impl ExportStore for SqliteStore {
                     |r| r.get(0),
                 )
                 .map_err(error::map)?;
-            let mut params: Vec<Sql> = vec![
-                Sql::Integer(sync_base(job.sync_id) + done),
-                Sql::Integer(job.site_id),
-                Sql::Integer(after),
-            ];
+            // The batch's contacts first, numbered 1.. by rowid: a window function here would
+            // number every remaining match before the LIMIT applies.
+            let mut params: Vec<Sql> = vec![Sql::Integer(job.site_id), Sql::Integer(after)];
             params.extend(args);
             params.push(Sql::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-            let sql = format!(
-                "INSERT INTO export_rows (id, contact_id, data)
-                 SELECT ? + ROW_NUMBER() OVER (ORDER BY c.id) - 1, c.id, json_array({})
-                 FROM contacts c WHERE c.site_id = ? AND c.id > ? {filter} ORDER BY c.id LIMIT ?",
-                values.join(", ")
-            );
-            let added = tx
-                .execute(&sql, params_from_iter(params))
-                .map_err(error::map)? as i64;
-            tx.execute(
-                "UPDATE export_data SET row_count = row_count + ?2 WHERE sync_id = ?1",
-                params![job.sync_id, added],
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS export_batch (n INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL);
+                 DELETE FROM temp.export_batch;",
             )
             .map_err(error::map)?;
+            let pick = format!(
+                "INSERT INTO temp.export_batch (contact_id)
+                 SELECT c.id FROM contacts c WHERE c.site_id = ? AND c.id > ? {filter} ORDER BY c.id LIMIT ?"
+            );
+            let added = tx.execute(&pick, params_from_iter(params)).map_err(error::map)? as i64;
+            let sql = format!(
+                "INSERT INTO export_rows (id, contact_id, data)
+                 SELECT ?1 + b.n - 1, c.id, json_array({}) FROM temp.export_batch b JOIN contacts c ON c.id = b.contact_id",
+                values.join(", ")
+            );
+            tx.execute(&sql, [sync_base(job.sync_id) + done]).map_err(error::map)?;
+            tx.execute("UPDATE export_data SET row_count = row_count + ?2 WHERE sync_id = ?1", params![job.sync_id, added])
+                .map_err(error::map)?;
             let last: i64 = if added == 0 {
                 after
             } else {
-                tx.query_row(
-                    "SELECT contact_id FROM export_rows WHERE id = ?1",
-                    [sync_base(job.sync_id) + done + added - 1],
-                    |r| r.get(0),
-                )
-                .map_err(error::map)?
+                tx.query_row("SELECT contact_id FROM temp.export_batch WHERE n = ?1", [added], |r| r.get(0))
+                    .map_err(error::map)?
             };
             Ok((u64::try_from(added).unwrap_or(0), last))
         })
