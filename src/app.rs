@@ -135,7 +135,9 @@ impl App {
         let service = router.map_request(api::normalize::normalize_request);
         axum::serve(
             self.listener,
-            axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                SocketAddr,
+            >(service),
         )
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await

@@ -33,6 +33,9 @@ pub enum ApiError {
     /// 413: the site's staging quota is exhausted.
     #[error("storage exceeded")]
     StorageExceeded,
+    /// 429: too many failed sign-ins; retry after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests(u64),
     /// 503: the store is busy or unreachable; clients retry with back-off.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -66,6 +69,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::StorageExceeded => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::OAuth { status, .. } => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -84,6 +88,9 @@ impl ApiError {
             }
             Self::Conflict(why) => format!("There was a conflict. {why}"),
             Self::StorageExceeded => "Storage space exceeded.".into(),
+            Self::TooManyRequests(_) => {
+                "Too Many Requests: too many failed sign-ins; retry later.".into()
+            }
             Self::Unavailable(_) => "Service Unavailable. Retry with a growing delay.".into(),
             Self::OAuth { description, .. } => description.clone(),
             Self::Internal(_) => "The service has encountered an error.".into(),
@@ -109,6 +116,11 @@ impl IntoResponse for ApiError {
             other => json!(other.message()),
         };
         let mut response = (status, axum::Json(body)).into_response();
+        if let Self::TooManyRequests(wait) = &self {
+            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -146,6 +158,7 @@ impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
             AuthError::Unauthenticated => Self::Unauthorized,
+            AuthError::Throttled(wait) => Self::TooManyRequests(wait),
             AuthError::Store(e) => e.into(),
         }
     }

@@ -43,7 +43,11 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or(ApiError::Unauthorized)?;
-    Ok(state.auth.header(value).await?)
+    let from = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    Ok(state.auth.header(value, from).await?)
 }
 
 /// A JSON request body as a `serde_json::Value`, after checking `Content-Type`.

@@ -3,7 +3,10 @@
 //! the body is JSON, as Eloqua documents it, or a URL-encoded form, as OAuth libraries send it.
 
 use axum::Router;
+use std::net::SocketAddr;
+
 use axum::body::Bytes;
+use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
@@ -13,7 +16,7 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::auth::{digest, random_token};
+use crate::auth::{AuthError, digest, random_token};
 use crate::domain::site::{Principal, TokenKind};
 use crate::store::NewToken;
 
@@ -24,7 +27,9 @@ pub const REFRESH_TOKEN_SECONDS: u64 = 30 * 24 * 3600;
 
 /// The token route.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/auth/oauth2/token", post(token))
+    Router::new()
+        .route("/auth/oauth2/token", post(token))
+        .route("/auth/oauth2/revoke", post(revoke))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -35,8 +40,45 @@ struct TokenRequest {
     refresh_token: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    /// The token to revoke (`/auth/oauth2/revoke`).
+    token: Option<String>,
     #[serde(rename = "scope")]
     _scope: Option<String>,
+    #[serde(rename = "token_type_hint")]
+    _token_type_hint: Option<String>,
+}
+
+/// `POST /auth/oauth2/revoke` (RFC 7009): forgets an access or refresh token issued to the
+/// calling client. Unknown tokens answer 200 too, so the answer tells an attacker nothing.
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let request = parse_request(&headers, &body)?;
+    let client_id = authenticate_client(&state, &headers, &request).await?;
+    let token = request.token.as_deref().ok_or_else(|| {
+        oauth(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "token is required.",
+        )
+    })?;
+    let hash = digest(token.trim());
+    let now = state.clock.now();
+    for kind in [TokenKind::Access, TokenKind::Refresh] {
+        if let Some(grant) = state.store.token_grant(&hash, kind, now).await? {
+            if grant.client_id == client_id {
+                state.store.revoke_token(&hash).await?;
+                tracing::info!(
+                    user_id = grant.principal.user.id,
+                    client_id,
+                    "revoked an OAuth token"
+                );
+            }
+        }
+    }
+    Ok(axum::Json(json!({})))
 }
 
 fn oauth(status: StatusCode, error: &'static str, description: &str) -> ApiError {
@@ -49,11 +91,13 @@ fn oauth(status: StatusCode, error: &'static str, description: &str) -> ApiError
 
 async fn token(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
     let request = parse_request(&headers, &body)?;
     let client_id = authenticate_client(&state, &headers, &request).await?;
+    let from = Some(peer.ip());
     let principal = match request.grant_type.as_deref() {
         Some("password") => {
             let (Some(login), Some(password)) = (&request.username, &request.password) else {
@@ -63,13 +107,19 @@ async fn token(
                     "username and password are required.",
                 ));
             };
-            state.auth.login(login, password).await.map_err(|_| {
-                oauth(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "The username or password is incorrect.",
-                )
-            })?
+            state
+                .auth
+                .login(login, password, from)
+                .await
+                .map_err(|e| match e {
+                    AuthError::Throttled(wait) => ApiError::TooManyRequests(wait),
+                    AuthError::Store(e) => e.into(),
+                    AuthError::Unauthenticated => oauth(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "The username or password is incorrect.",
+                    ),
+                })?
         }
         Some("refresh_token") => {
             let refresh = request.refresh_token.as_deref().ok_or_else(|| {

@@ -3,12 +3,15 @@
 //! the secret nor its hash is ever logged.
 
 mod password;
+mod throttle;
 mod token;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 pub use password::{hash_password, random_password, verify_password};
+pub use throttle::Throttle;
 pub use token::{digest, random_token};
 
 use crate::domain::clock::Clock;
@@ -24,6 +27,9 @@ pub enum AuthError {
     /// No usable credentials, or wrong ones.
     #[error("not authenticated")]
     Unauthenticated,
+    /// Too many recent failures for this login or address; retry after this many seconds.
+    #[error("too many failed attempts")]
+    Throttled(u64),
     /// The store failed while checking.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -37,6 +43,7 @@ pub struct Authenticator {
     /// digest(site \0 user \0 password) → the password hash it was verified against; a changed
     /// hash (new password) no longer matches, so a stale entry can never let an old password in.
     verified: Arc<Mutex<HashMap<String, String>>>,
+    throttle: Throttle,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -49,6 +56,7 @@ impl Authenticator {
     /// An authenticator over `store`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         Self {
+            throttle: Throttle::new(Arc::clone(&clock)),
             store,
             clock,
             verified: Arc::default(),
@@ -59,7 +67,24 @@ impl Authenticator {
     ///
     /// # Errors
     /// [`AuthError::Unauthenticated`] for an unknown site or user or a wrong password.
-    pub async fn login(&self, login: &str, password: &str) -> Result<Principal, AuthError> {
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        from: Option<IpAddr>,
+    ) -> Result<Principal, AuthError> {
+        let keys = throttle_keys(Some(login), from);
+        self.throttle.check(&keys).map_err(AuthError::Throttled)?;
+        let outcome = self.check_login(login, password).await;
+        match &outcome {
+            Ok(_) => self.throttle.succeeded(&keys[..1]),
+            Err(AuthError::Unauthenticated) => self.throttle.failed(&keys),
+            Err(_) => {}
+        }
+        outcome
+    }
+
+    async fn check_login(&self, login: &str, password: &str) -> Result<Principal, AuthError> {
         let (site_name, username) = login.split_once('\\').ok_or(AuthError::Unauthenticated)?;
         let Some(found) = self.store.credentials(site_name, username).await? else {
             return Err(AuthError::Unauthenticated);
@@ -103,43 +128,64 @@ impl Authenticator {
     ///
     /// # Errors
     /// [`AuthError::Unauthenticated`] when the value is malformed or the login fails.
-    pub async fn basic(&self, encoded: &str) -> Result<Principal, AuthError> {
+    pub async fn basic(&self, encoded: &str, from: Option<IpAddr>) -> Result<Principal, AuthError> {
         use base64::Engine;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .map_err(|_| AuthError::Unauthenticated)?;
         let text = String::from_utf8(bytes).map_err(|_| AuthError::Unauthenticated)?;
         let (login, password) = text.split_once(':').ok_or(AuthError::Unauthenticated)?;
-        self.login(login, password).await
+        self.login(login, password, from).await
     }
 
     /// Checks a bearer access token.
     ///
     /// # Errors
     /// [`AuthError::Unauthenticated`] for an unknown, revoked or expired token.
-    pub async fn bearer(&self, token: &str) -> Result<Principal, AuthError> {
+    pub async fn bearer(&self, token: &str, from: Option<IpAddr>) -> Result<Principal, AuthError> {
+        let keys = throttle_keys(None, from);
+        self.throttle.check(&keys).map_err(AuthError::Throttled)?;
         let grant = self
             .store
             .token_grant(&digest(token.trim()), TokenKind::Access, self.clock.now())
             .await?;
-        grant.map(|g| g.principal).ok_or(AuthError::Unauthenticated)
+        match grant {
+            Some(grant) => Ok(grant.principal),
+            None => {
+                self.throttle.failed(&keys);
+                Err(AuthError::Unauthenticated)
+            }
+        }
     }
 
     /// Checks a whole `Authorization` header value (Basic or Bearer).
     ///
     /// # Errors
     /// [`AuthError::Unauthenticated`] for any other scheme or failed check.
-    pub async fn header(&self, value: &str) -> Result<Principal, AuthError> {
+    pub async fn header(&self, value: &str, from: Option<IpAddr>) -> Result<Principal, AuthError> {
         let (scheme, rest) = value
             .trim()
             .split_once(' ')
             .ok_or(AuthError::Unauthenticated)?;
         if scheme.eq_ignore_ascii_case("basic") {
-            self.basic(rest).await
+            self.basic(rest, from).await
         } else if scheme.eq_ignore_ascii_case("bearer") {
-            self.bearer(rest).await
+            self.bearer(rest, from).await
         } else {
             Err(AuthError::Unauthenticated)
         }
     }
+}
+
+/// The throttle records an attempt counts against: the login (when there is one) first, then
+/// the client address.
+fn throttle_keys(login: Option<&str>, from: Option<IpAddr>) -> Vec<String> {
+    let mut keys = Vec::with_capacity(2);
+    if let Some(login) = login {
+        keys.push(format!("login:{}", login.to_lowercase()));
+    }
+    if let Some(ip) = from {
+        keys.push(format!("ip:{ip}"));
+    }
+    keys
 }

@@ -224,3 +224,97 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_json_bodies() {
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(body.is_string());
 }
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_with_429_and_retry_after() {
+    let app = spawn_app().await;
+    let attempt = |password: &str| {
+        app.anonymous(Method::GET, "/api/bulk/2.0/contacts/syncActions")
+            .header("Authorization", basic("TestSite", "tester", password))
+    };
+    for _ in 0..5 {
+        assert_eq!(send(attempt("guess")).await.0, StatusCode::UNAUTHORIZED);
+    }
+    let response = attempt(PASSWORD).send().await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=300).contains(&retry), "{retry}");
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body.as_str().unwrap().starts_with("Too Many Requests"),
+        "{body}"
+    );
+    let id = send(
+        app.anonymous(Method::GET, "/id")
+            .header("Authorization", basic("TestSite", "tester", PASSWORD)),
+    )
+    .await;
+    assert_eq!(
+        id.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "discovery is throttled too"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_stops_working() {
+    let app = spawn_app().await;
+    let (client_id, secret) = register_client(&app).await;
+    let grant =
+        json!({"grant_type": "password", "username": "TestSite\\tester", "password": PASSWORD});
+    let (_, token) = send(
+        app.anonymous(Method::POST, "/auth/oauth2/token")
+            .basic_auth(&client_id, Some(&secret))
+            .json(&grant),
+    )
+    .await;
+    let access = token["access_token"].as_str().unwrap().to_owned();
+    let works = || {
+        app.anonymous(Method::GET, "/api/bulk/2.0/syncs")
+            .bearer_auth(&access)
+    };
+    assert_eq!(send(works()).await.0, StatusCode::OK);
+    let revoke = |body: Value| {
+        app.anonymous(Method::POST, "/auth/oauth2/revoke")
+            .basic_auth(&client_id, Some(&secret))
+            .json(&body)
+    };
+    assert_eq!(
+        send(revoke(json!({"token": access}))).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(send(works()).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(revoke(json!({"token": "never-issued"}))).await.0,
+        StatusCode::OK,
+        "unknown tokens too"
+    );
+    let refresh = token["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        send(revoke(
+            json!({"token": refresh, "token_type_hint": "refresh_token"})
+        ))
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let form = format!("grant_type=refresh_token&refresh_token={refresh}");
+    let reuse = app
+        .anonymous(Method::POST, "/auth/oauth2/token")
+        .basic_auth(&client_id, Some(&secret))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form);
+    assert_eq!(send(reuse).await.1["error"], "invalid_grant");
+    let unauthenticated = app
+        .anonymous(Method::POST, "/auth/oauth2/revoke")
+        .json(&json!({"token": "x"}));
+    assert_eq!(send(unauthenticated).await.0, StatusCode::UNAUTHORIZED);
+}
