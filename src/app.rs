@@ -8,7 +8,6 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower::ServiceExt as _;
 
 use crate::api::{self, AppState};
 use crate::auth::Authenticator;
@@ -27,6 +26,7 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     engine: Engine,
+    max_in_flight: usize,
 }
 
 /// How often expired staging data is swept.
@@ -86,6 +86,7 @@ impl App {
             listener,
             state,
             engine,
+            max_in_flight: settings.max_in_flight,
         })
     }
 
@@ -131,8 +132,20 @@ impl App {
                 axum::http::StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
             ));
+        // One limit for the whole server (a layer on the router would give each route its
+        // own): beyond `max_in_flight` requests at once, new ones are shed with a 503, which
+        // clients retry with back-off as Oracle tells them to, rather than queued without bound.
         // Paths are normalised before routing, so the router sees one spelling.
-        let service = router.map_request(api::normalize::normalize_request);
+        let service = tower::ServiceBuilder::new()
+            .layer(axum::error_handling::HandleErrorLayer::new(
+                |_: tower::BoxError| async {
+                    api::ApiError::Unavailable("too many requests in flight".into())
+                },
+            ))
+            .load_shed()
+            .concurrency_limit(self.max_in_flight)
+            .map_request(api::normalize::normalize_request)
+            .service(router);
         axum::serve(
             self.listener,
             axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<

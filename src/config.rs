@@ -29,7 +29,12 @@ pub struct Settings {
     pub staging_retention_seconds: u64,
     /// Hosts callbacks may reach: `*` (any), `*.example.com` or `host.example.com`.
     pub callback_hosts: Vec<String>,
+    /// Requests served at once; more are answered 503.
+    pub max_in_flight: usize,
 }
+
+/// Default number of requests served at once.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
 
 /// Default staging quota per site: 10 GiB.
 pub const DEFAULT_STAGING_QUOTA_MB: u64 = 10 * 1024;
@@ -51,6 +56,7 @@ impl std::fmt::Debug for Settings {
             .field("staging_quota_bytes", &self.staging_quota_bytes)
             .field("staging_retention_seconds", &self.staging_retention_seconds)
             .field("callback_hosts", &self.callback_hosts)
+            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }
@@ -75,6 +81,8 @@ pub struct FileSettings {
     pub staging_retention_hours: Option<u64>,
     /// `callback_hosts = ["*"]`
     pub callback_hosts: Option<Vec<String>>,
+    /// `max_in_flight = 512`
+    pub max_in_flight: Option<usize>,
 }
 
 impl FileSettings {
@@ -108,6 +116,8 @@ pub struct Overrides {
     pub staging_retention_hours: Option<u64>,
     /// `--callback-hosts` / `LOQUAT_CALLBACK_HOSTS` (comma-separated)
     pub callback_hosts: Option<Vec<String>>,
+    /// `--max-in-flight` / `LOQUAT_MAX_IN_FLIGHT`
+    pub max_in_flight: Option<usize>,
 }
 
 impl Settings {
@@ -156,6 +166,11 @@ impl Settings {
                 .callback_hosts
                 .or(file.callback_hosts)
                 .unwrap_or_else(|| vec!["*".to_owned()]),
+            max_in_flight: cli
+                .max_in_flight
+                .or(file.max_in_flight)
+                .unwrap_or(DEFAULT_MAX_IN_FLIGHT)
+                .max(1),
         })
     }
 }
@@ -201,6 +216,9 @@ staging_retention_hours = 168
 # development, but a caller can then make the server send requests to any address it can
 # reach), "*.example.com" (a domain and its subdomains) or an exact host name.
 callback_hosts = ["*"]
+
+# Requests served at once; beyond it new requests are answered 503 (retry with back-off).
+max_in_flight = 512
 "#;
 
 #[cfg(test)]

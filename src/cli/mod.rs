@@ -83,6 +83,9 @@ struct ServeArgs {
     /// Hosts sync callbacks may reach, comma-separated: *, *.example.com, host [default: *].
     #[arg(long, env = "LOQUAT_CALLBACK_HOSTS", value_delimiter = ',')]
     callback_hosts: Option<Vec<String>>,
+    /// Requests served at once; more are answered 503 [default: 512].
+    #[arg(long, env = "LOQUAT_MAX_IN_FLIGHT")]
+    max_in_flight: Option<usize>,
 }
 
 impl Cli {
@@ -107,6 +110,7 @@ impl Cli {
             overrides.staging_quota_mb = args.staging_quota_mb;
             overrides.staging_retention_hours = args.staging_retention_hours;
             overrides.callback_hosts = args.callback_hosts.clone();
+            overrides.max_in_flight = args.max_in_flight;
         }
         let settings = Settings::resolve(file, overrides)?;
         crate::telemetry::init(settings.log_json);

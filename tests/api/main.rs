@@ -9,6 +9,7 @@ mod discovery;
 mod exports;
 mod helpers;
 mod imports;
+mod limits;
 mod pipeline;
 mod pipeline_actions;
 mod pipeline_background;
