@@ -99,3 +99,16 @@ async fn deleting_a_definition_or_discarding_removes_its_staged_rows() {
     store.discard_staged(site, second).await.unwrap();
     assert_eq!(rows(&store), 0);
 }
+
+#[tokio::test]
+async fn a_locked_database_is_reported_as_unavailable_not_as_a_failure() {
+    use crate::store::{SiteStore, StoreError};
+    let (dir, store) = fresh();
+    let blocker = rusqlite::Connection::open(dir.path().join("nested/loquat.db")).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Past the busy timeout the write gives up with a retryable error (503 over HTTP).
+    let err = store.create_site("Blocked").await.unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    blocker.execute_batch("ROLLBACK").unwrap();
+    store.create_site("Blocked").await.unwrap();
+}
