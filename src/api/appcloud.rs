@@ -16,8 +16,11 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
+use super::error::{ErrorMessage, FailuresBody};
 use super::extract::{Caller, JsonBody, parse_id};
+use super::openapi::schemas::{ExecutionInput, InstanceInput, PlacementInput};
 use super::rest::{ids, object, required_text, text, unknown_contact};
 use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::appcloud::{Execution, InstanceKind, Member, ServiceInstance};
@@ -47,7 +50,10 @@ pub fn router() -> Router<AppState> {
             "/appcloud/instances/{id}/executions/{execution_id}/members",
             get(members).put(place),
         )
-        .route("/appcloud/instances/{id}/members", get(members).put(place))
+        .route(
+            "/appcloud/instances/{id}/members",
+            get(feeder_members).put(feeder_place),
+        )
 }
 
 /// The instance a path names and, when it has one, the execution.
@@ -68,14 +74,14 @@ impl Slot {
 }
 
 /// `{"items":[…]}`: the whole collection (these are small and unpaged).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Items<T> {
     /// Every item, oldest first.
     pub items: Vec<T>,
 }
 
 /// A service instance.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InstanceDto {
     id: String,
@@ -104,7 +110,7 @@ impl From<ServiceInstance> for InstanceDto {
 }
 
 /// An execution of an action or decision instance.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecutionDto {
     id: i64,
@@ -129,7 +135,7 @@ impl ExecutionDto {
 }
 
 /// A contact's status in an execution or feeder.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MemberDto {
     contact_id: i64,
@@ -179,6 +185,19 @@ fn items<T: Serialize>(items: Vec<T>) -> ApiResult {
     Ok(axum::Json(Items { items }).into_response())
 }
 
+/// Registers a service instance.
+#[utoipa::path(
+    post,
+    path = "/api/loquat/1.0/appcloud/instances",
+    operation_id = "createInstance",
+    tag = "appcloud (Loquat extension)",
+    request_body(content = InstanceInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Registered", body = InstanceDto),
+        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 409, description = "Already registered", body = ErrorMessage),
+    )
+)]
 async fn create_instance(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -207,11 +226,33 @@ async fn create_instance(
     Ok((StatusCode::CREATED, axum::Json(InstanceDto::from(created))).into_response())
 }
 
+/// Lists the site's instances.
+#[utoipa::path(
+    get,
+    path = "/api/loquat/1.0/appcloud/instances",
+    operation_id = "listInstances",
+    tag = "appcloud (Loquat extension)",
+    responses(
+        (status = 200, description = "Every instance", body = Items<InstanceDto>),
+    )
+)]
 async fn list_instances(State(state): State<AppState>, Caller(who): Caller) -> ApiResult {
     let instances = state.store.list_instances(who.site.id).await?;
     items(instances.into_iter().map(InstanceDto::from).collect())
 }
 
+/// Reads an instance.
+#[utoipa::path(
+    get,
+    path = "/api/loquat/1.0/appcloud/instances/{id}",
+    operation_id = "getInstance",
+    tag = "appcloud (Loquat extension)",
+    params(("id" = String, Path, description = "Instance GUID: 32 hex digits")),
+    responses(
+        (status = 200, description = "Found", body = InstanceDto),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn read_instance(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -222,6 +263,17 @@ async fn read_instance(
     Ok(axum::Json(InstanceDto::from(found)).into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/loquat/1.0/appcloud/instances/{id}",
+    operation_id = "deleteInstance",
+    tag = "appcloud (Loquat extension)",
+    params(("id" = String, Path, description = "Instance GUID: 32 hex digits")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 /// Deleting answers 204, as Bulk deletes do.
 async fn remove_instance(
     State(state): State<AppState>,
@@ -234,6 +286,20 @@ async fn remove_instance(
     Ok(no_content())
 }
 
+/// Creates an execution holding contacts as pending.
+#[utoipa::path(
+    post,
+    path = "/api/loquat/1.0/appcloud/instances/{id}/executions",
+    operation_id = "createExecution",
+    tag = "appcloud (Loquat extension)",
+    params(("id" = String, Path, description = "Instance GUID: 32 hex digits")),
+    request_body(content = ExecutionInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = ExecutionDto),
+        (status = 400, description = "A feeder instance, an unknown contact, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn create_execution(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -262,6 +328,18 @@ async fn create_execution(
     Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
 }
 
+/// Lists an instance's executions.
+#[utoipa::path(
+    get,
+    path = "/api/loquat/1.0/appcloud/instances/{id}/executions",
+    operation_id = "listExecutions",
+    tag = "appcloud (Loquat extension)",
+    params(("id" = String, Path, description = "Instance GUID: 32 hex digits")),
+    responses(
+        (status = 200, description = "Every execution", body = Items<ExecutionDto>),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn list_executions(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -278,6 +356,18 @@ async fn list_executions(
     )
 }
 
+/// Reads an execution.
+#[utoipa::path(
+    get,
+    path = "/api/loquat/1.0/appcloud/instances/{id}/executions/{execution_id}",
+    operation_id = "getExecution",
+    tag = "appcloud (Loquat extension)",
+    params(("id" = String, Path, description = "Instance GUID: 32 hex digits"), ("execution_id" = i64, Path, description = "Execution id")),
+    responses(
+        (status = 200, description = "Found", body = ExecutionDto),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn read_execution(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -291,6 +381,17 @@ async fn read_execution(
     Ok(axum::Json(ExecutionDto::new(execution, kind)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/loquat/1.0/appcloud/instances/{id}/executions/{execution_id}/members",
+    operation_id = "listExecutionMembers",
+    tag = "appcloud (Loquat extension)",
+    params(("id" = String, Path, description = "Instance GUID: 32 hex digits"), ("execution_id" = i64, Path, description = "Execution id")),
+    responses(
+        (status = 200, description = "Every member", body = Items<MemberDto>),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 /// The members of an execution, or of a feeder (only feeders hold members outside one).
 async fn members(
     State(state): State<AppState>,
@@ -305,6 +406,19 @@ async fn members(
     items(found.into_iter().map(MemberDto::from).collect())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/loquat/1.0/appcloud/instances/{id}/executions/{execution_id}/members",
+    operation_id = "setExecutionMembers",
+    tag = "appcloud (Loquat extension)",
+    params(("id" = String, Path, description = "Instance GUID: 32 hex digits"), ("execution_id" = i64, Path, description = "Execution id")),
+    request_body(content = PlacementInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Every member", body = Items<MemberDto>),
+        (status = 400, description = "A bad status, an unknown contact, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 /// Puts contacts into a member slot with a status, answering with the slot's members.
 async fn place(
     State(state): State<AppState>,
@@ -337,6 +451,45 @@ async fn place(
         .list_members_of(site_id, &instance, execution_id)
         .await?;
     items(found.into_iter().map(MemberDto::from).collect())
+}
+
+/// Members of a feeder instance (only feeders hold contacts outside an execution).
+#[utoipa::path(
+    get,
+    path = "/api/loquat/1.0/appcloud/instances/{id}/members",
+    operation_id = "listFeederMembers",
+    tag = "appcloud (Loquat extension)",
+    params(("id" = String, Path, description = "Instance GUID: 32 hex digits")),
+    responses(
+        (status = 200, description = "Every member", body = Items<MemberDto>),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
+async fn feeder_members(state: State<AppState>, caller: Caller, slot: Path<Slot>) -> ApiResult {
+    members(state, caller, slot).await
+}
+
+/// Sets member statuses in a feeder instance.
+#[utoipa::path(
+    put,
+    path = "/api/loquat/1.0/appcloud/instances/{id}/members",
+    operation_id = "setFeederMembers",
+    tag = "appcloud (Loquat extension)",
+    params(("id" = String, Path, description = "Instance GUID: 32 hex digits")),
+    request_body(content = PlacementInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Every member", body = Items<MemberDto>),
+        (status = 400, description = "A bad status, an unknown contact, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
+async fn feeder_place(
+    state: State<AppState>,
+    caller: Caller,
+    slot: Path<Slot>,
+    body: JsonBody,
+) -> ApiResult {
+    place(state, caller, slot, body).await
 }
 
 /// The `contactIds` and `status` of a placement, the status checked against the instance kind.

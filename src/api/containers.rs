@@ -9,8 +9,10 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::extract::{Caller, ListParams, parse_id};
+use super::error::{ErrorMessage, FailuresBody};
+use super::extract::{Caller, ListParams, RawParams, parse_id};
 use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::asset::{ContactList, EmailGroup};
@@ -34,7 +36,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A contact list as the Bulk API writes it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactListDto {
     name: String,
@@ -63,7 +65,7 @@ impl From<ContactList> for ContactListDto {
 }
 
 /// An email group as the Bulk API writes it (no `count`: Eloqua has none here).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailGroupDto {
     name: String,
@@ -89,6 +91,18 @@ impl From<EmailGroup> for EmailGroupDto {
     }
 }
 
+/// Lists contact lists.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/contacts/lists",
+    operation_id = "listContactLists",
+    tag = "containers",
+    params(RawParams),
+    responses(
+        (status = 200, description = "A page", body = Envelope<ContactListDto>),
+        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
+    )
+)]
 async fn lists(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -99,6 +113,18 @@ async fn lists(
     Ok(axum::Json(Envelope::from_page(page, &query, ContactListDto::from)).into_response())
 }
 
+/// Reads a contact list.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/contacts/lists/{id}",
+    operation_id = "getContactList",
+    tag = "containers",
+    params(("id" = i64, Path, description = "Id")),
+    responses(
+        (status = 200, description = "Found", body = ContactListDto),
+        (status = 404, description = "No such item", body = ErrorMessage),
+    )
+)]
 async fn read_list(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -108,6 +134,18 @@ async fn read_list(
     Ok(axum::Json(ContactListDto::from(list)).into_response())
 }
 
+/// Lists email groups.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/emailGroups",
+    operation_id = "listEmailGroups",
+    tag = "containers",
+    params(RawParams),
+    responses(
+        (status = 200, description = "A page", body = Envelope<EmailGroupDto>),
+        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
+    )
+)]
 async fn groups(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -118,6 +156,18 @@ async fn groups(
     Ok(axum::Json(Envelope::from_page(page, &query, EmailGroupDto::from)).into_response())
 }
 
+/// Reads an email group.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/emailGroups/{id}",
+    operation_id = "getEmailGroup",
+    tag = "containers",
+    params(("id" = i64, Path, description = "Id")),
+    responses(
+        (status = 200, description = "Found", body = EmailGroupDto),
+        (status = 404, description = "No such item", body = ErrorMessage),
+    )
+)]
 async fn read_group(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -128,7 +178,7 @@ async fn read_group(
 }
 
 /// A contact field as the Bulk API writes it (no timestamps: standard fields are built in).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldDto {
     name: String,
@@ -204,6 +254,18 @@ async fn catalogue(state: &AppState, site_id: i64) -> Result<Vec<ContactField>, 
     Ok(fields)
 }
 
+/// Lists contact fields.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/contacts/fields",
+    operation_id = "listContactFields",
+    tag = "containers",
+    params(RawParams),
+    responses(
+        (status = 200, description = "A page", body = Envelope<FieldDto>),
+        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
+    )
+)]
 async fn fields(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -214,6 +276,18 @@ async fn fields(
     Ok(axum::Json(Envelope::from_page(page, &query, FieldDto::from)).into_response())
 }
 
+/// Reads a contact field.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/contacts/fields/{id}",
+    operation_id = "getContactField",
+    tag = "containers",
+    params(("id" = i64, Path, description = "Id")),
+    responses(
+        (status = 200, description = "Found", body = FieldDto),
+        (status = 404, description = "No such item", body = ErrorMessage),
+    )
+)]
 async fn read_field(
     State(state): State<AppState>,
     Caller(who): Caller,

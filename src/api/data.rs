@@ -13,7 +13,9 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use http_body_util::BodyExt;
 
+use super::error::{ErrorMessage, FailuresBody};
 use super::extract::{Caller, parse_id};
+use super::openapi::schemas::{CsvText, UploadRows};
 use super::state::{MAX_FILES, MAX_UPLOAD_BYTES};
 use super::wire::SyncDto;
 use super::{ApiError, ApiResult, AppState, no_content};
@@ -28,6 +30,25 @@ pub fn router() -> Router<AppState> {
     )
 }
 
+/// Stages one file of rows for a sync action definition.
+#[utoipa::path(
+    post,
+    path = "/api/bulk/2.0/contacts/syncActions/{id}/data",
+    operation_id = "uploadSyncActionData",
+    tag = "sync actions",
+    params(("id" = i64, Path, description = "Definition id")),
+    request_body(content(
+        (UploadRows = "application/json"),
+        (CsvText = "text/csv"),
+    )),
+    responses(
+        (status = 201, description = "Staged; the definition's isSyncTriggeredOnImport created this sync", body = SyncDto),
+        (status = 204, description = "Staged"),
+        (status = 400, description = "Malformed body, wrong Content-Type or charset, or 500 files already staged", body = FailuresBody),
+        (status = 404, description = "No such definition, or a body over 32 MB", body = ErrorMessage),
+        (status = 413, description = "The site's staging quota is exhausted", body = ErrorMessage),
+    )
+)]
 async fn upload(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -174,6 +195,19 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     Ok(Bytes::from(buffer))
 }
 
+/// Discards what is staged for a sync action definition.
+#[utoipa::path(
+    delete,
+    path = "/api/bulk/2.0/contacts/syncActions/{id}/data",
+    operation_id = "deleteSyncActionData",
+    tag = "sync actions",
+    params(("id" = i64, Path, description = "Definition id")),
+    responses(
+        (status = 204, description = "Discarded"),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+        (status = 409, description = "A sync of the definition is pending or active", body = ErrorMessage),
+    )
+)]
 async fn discard(
     State(state): State<AppState>,
     Caller(who): Caller,

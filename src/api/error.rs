@@ -3,7 +3,9 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::auth::AuthError;
 use crate::domain::failure::Failure;
@@ -107,13 +109,16 @@ impl IntoResponse for ApiError {
             _ => tracing::debug!(status = status.as_u16(), "request refused"),
         }
         let body = match &self {
-            Self::Validation(failures) => {
-                json!({ "failures": failures.iter().map(failure_json).collect::<Vec<_>>() })
-            }
+            Self::Validation(failures) => json!(FailuresBody {
+                failures: failures.iter().map(FailureDto::from).collect(),
+            }),
             Self::OAuth {
                 error, description, ..
-            } => json!({ "error": error, "error_description": description }),
-            other => json!(other.message()),
+            } => json!(OAuthErrorBody {
+                error,
+                error_description: description.clone(),
+            }),
+            other => json!(ErrorMessage(other.message())),
         };
         let mut response = (status, axum::Json(body)).into_response();
         if let Self::TooManyRequests(wait) = &self {
@@ -131,14 +136,50 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn failure_json(failure: &Failure) -> serde_json::Value {
-    let mut object = serde_json::Map::new();
-    object.insert("field".into(), json!(failure.field));
-    object.insert("constraint".into(), json!(failure.constraint));
-    if let Some(value) = &failure.value {
-        object.insert("value".into(), json!(value));
+/// The body of every 400: one entry per problem.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailuresBody {
+    /// Every problem found, in request order.
+    pub failures: Vec<FailureDto>,
+}
+
+/// One problem of a refused request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailureDto {
+    /// The JSON path (`syncActions[1].destination`), parameter or header it concerns.
+    #[schema(example = "name")]
+    field: String,
+    /// What is wrong.
+    constraint: String,
+    /// The offending value, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+}
+
+impl From<&Failure> for FailureDto {
+    fn from(failure: &Failure) -> Self {
+        Self {
+            field: failure.field.clone(),
+            constraint: failure.constraint.clone(),
+            value: failure.value.clone(),
+        }
     }
-    serde_json::Value::Object(object)
+}
+
+/// Every status other than 400 (and the OAuth endpoints' errors): Oracle's status text as a
+/// JSON string.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = "The requested resource was not found.")]
+pub struct ErrorMessage(String);
+
+/// An OAuth 2.0 token-endpoint error (RFC 6749 §5.2).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OAuthErrorBody {
+    /// `invalid_request`, `invalid_client`, `invalid_grant` or `unsupported_grant_type`.
+    #[schema(example = "invalid_grant")]
+    error: &'static str,
+    /// Human explanation.
+    error_description: String,
 }
 
 impl From<StoreError> for ApiError {

@@ -7,7 +7,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use super::extract::{Caller, JsonBody, ListParams, parse_id};
+use super::error::{ErrorMessage, FailuresBody};
+use super::extract::{Caller, JsonBody, ListParams, RawParams, parse_id};
+use super::openapi::schemas::{ExportDefinitionDto, ExportDefinitionInput};
+use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::contact_fields::{ContactField, standard_field};
 use crate::domain::definition::{ExportDefinition, FieldTarget, validate_export_definition};
@@ -30,7 +33,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn dto(record: ExportRecord) -> serde_json::Value {
+pub(super) fn dto(record: ExportRecord) -> serde_json::Value {
     let mut body = record.definition.to_json();
     if let Some(object) = body.as_object_mut() {
         object.insert(
@@ -51,6 +54,18 @@ fn dto(record: ExportRecord) -> serde_json::Value {
     body
 }
 
+/// Creates a contact export definition.
+#[utoipa::path(
+    post,
+    path = "/api/bulk/2.0/contacts/exports",
+    operation_id = "createExportDefinition",
+    tag = "exports",
+    request_body(content = ExportDefinitionInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = ExportDefinitionDto),
+        (status = 400, description = "A broken rule, malformed JSON or wrong Content-Type", body = FailuresBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -69,6 +84,18 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(dto(record))).into_response())
 }
 
+/// Reads an export definition.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/contacts/exports/{id}",
+    operation_id = "getExportDefinition",
+    tag = "exports",
+    params(("id" = i64, Path, description = "Export definition id")),
+    responses(
+        (status = 200, description = "The definition", body = ExportDefinitionDto),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -81,6 +108,20 @@ async fn read(
     .into_response())
 }
 
+/// Replaces an export definition.
+#[utoipa::path(
+    put,
+    path = "/api/bulk/2.0/contacts/exports/{id}",
+    operation_id = "replaceExportDefinition",
+    tag = "exports",
+    params(("id" = i64, Path, description = "Export definition id")),
+    request_body(content = ExportDefinitionInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The replaced definition", body = ExportDefinitionDto),
+        (status = 400, description = "A broken rule, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -97,6 +138,18 @@ async fn replace(
     Ok(axum::Json(dto(record)).into_response())
 }
 
+/// Deletes an export definition.
+#[utoipa::path(
+    delete,
+    path = "/api/bulk/2.0/contacts/exports/{id}",
+    operation_id = "deleteExportDefinition",
+    tag = "exports",
+    params(("id" = i64, Path, description = "Export definition id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -109,10 +162,22 @@ async fn remove(
     Ok(no_content())
 }
 
+/// Lists contact export definitions.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/contacts/exports",
+    operation_id = "listExportDefinitions",
+    tag = "exports",
+    params(RawParams),
+    responses(
+        (status = 200, description = "A page of definitions", body = Envelope<ExportDefinitionDto>),
+        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
+    )
+)]
 async fn list(State(state): State<AppState>, Caller(who): Caller, params: ListParams) -> ApiResult {
     let query = params.query::<DefinitionField>(MAX_PAGE)?;
     let page = state.store.list_exports(who.site.id, &query).await?;
-    Ok(axum::Json(super::wire::Envelope::from_page(page, &query, dto)).into_response())
+    Ok(axum::Json(Envelope::from_page(page, &query, dto)).into_response())
 }
 
 fn known(name: &str, custom: &[ContactField]) -> bool {

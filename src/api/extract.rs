@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use utoipa::IntoParams;
 
 use super::error::ApiError;
 use super::state::AppState;
@@ -92,13 +93,73 @@ pub fn require_json_content_type(headers: &axum::http::HeaderMap) -> Result<(), 
     }
 }
 
-/// Parses JSON text, reporting where it is malformed.
+/// Parses JSON text, reporting where it is malformed. An object naming a key twice is
+/// malformed too: which value would win is up to the parser, so none is guessed.
 ///
 /// # Errors
 /// A failure naming `body` with serde's line and column.
 pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
-    serde_json::from_slice(bytes)
+    serde_json::from_slice::<UniqueKeys>(bytes)
+        .map(|parsed| parsed.0)
         .map_err(|e| ApiError::invalid("body", format!("There was a parsing error: {e}."), None))
+}
+
+/// A JSON value whose objects never repeat a key (serde_json's own keeps the last silently).
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor).map(Self)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueKeys(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate key {key:?}")));
+            }
+            let UniqueKeys(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
 }
 
 /// Converts a parsed body into a typed request, naming the problem on failure.
@@ -115,14 +176,25 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
     })
 }
 
-/// `limit`, `offset`, `orderBy`, `q`, `totalResults` as received.
-#[derive(Debug, Default, Deserialize)]
+/// `limit`, `offset`, `orderBy`, `q`, `totalResults` as received (typed in the document as
+/// clients should send them; anything else is a 400 naming the parameter).
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
-struct RawParams {
+#[into_params(parameter_in = Query)]
+pub struct RawParams {
+    /// Page size: 1 to 1000; default 1000.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
+    /// Items to skip; default 0.
+    #[param(value_type = Option<u64>)]
     offset: Option<String>,
+    /// `property` or `property DESC`/`ASC`, e.g. `createdAt DESC`.
     order_by: Option<String>,
+    /// Filter: `property='value'` terms (`*` wildcards, `=`, `!=`, `>`, `<` on dates) joined
+    /// by `and`, e.g. `name='Daily*'`.
     q: Option<String>,
+    /// `false` omits `totalResults` (cheaper); default `true`.
+    #[param(value_type = Option<bool>)]
     total_results: Option<String>,
 }
 
@@ -166,4 +238,25 @@ pub fn parse_id(text: &str) -> Result<i64, ApiError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or(ApiError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_json;
+
+    #[test]
+    fn json_bodies_refuse_a_key_named_twice_in_any_object() {
+        for text in [
+            r#"{"name":"a","name":"b"}"#,
+            r#"{"fields":{"E":"x","E":"y"}}"#,
+            r#"[{"a":1},{"b":{"c":1,"c":1}}]"#,
+        ] {
+            assert!(parse_json(text.as_bytes()).is_err(), "{text}");
+        }
+        let parsed = parse_json(br#"{"b":[{"a":1},{"a":2.5}],"a":null,"c":"\u00e9"}"#).unwrap();
+        assert_eq!(
+            parsed.to_string(),
+            r#"{"b":[{"a":1},{"a":2.5}],"a":null,"c":"é"}"#
+        );
+    }
 }

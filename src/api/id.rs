@@ -7,8 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorMessage};
 use super::extract::authenticate;
+use super::openapi::schemas::IdentityAnswer;
 use super::state::AppState;
 
 /// The discovery route.
@@ -16,6 +17,19 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/id", get(identify))
 }
 
+/// Base-URL discovery. Bad or missing credentials answer 200 with `"Not authenticated."`.
+#[utoipa::path(
+    get,
+    path = "/id",
+    operation_id = "identify",
+    tag = "meta",
+    security(("basic" = []), ("bearer" = []), ()),
+    responses(
+        (status = 200, description = "The caller and the API URLs, or \"Not authenticated.\"", body = IdentityAnswer),
+        (status = 403, description = "The user has no API access", body = ErrorMessage),
+        (status = 429, description = "Too many failed sign-ins; see Retry-After", body = ErrorMessage),
+    )
+)]
 async fn identify(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
     let principal = match authenticate(&parts, &state).await {
         Ok(principal) => principal,

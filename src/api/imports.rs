@@ -8,10 +8,13 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use super::data::{read_upload, stage_error, staged_response};
-use super::extract::{Caller, JsonBody, ListParams, parse_id};
+use super::error::{ErrorMessage, FailuresBody};
+use super::extract::{Caller, JsonBody, ListParams, RawParams, parse_id};
+use super::openapi::schemas::{CsvText, ImportDefinitionDto, ImportDefinitionInput, UploadRows};
 use super::state::MAX_FILES;
 use super::sync_actions::missing_destinations;
 use super::wire::Envelope;
+use super::wire::SyncDto;
 use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::contact_fields::standard_field;
 use crate::domain::definition::{FieldTarget, ImportDefinition, validate_import_definition};
@@ -33,7 +36,7 @@ pub fn router() -> Router<AppState> {
 
 /// An import definition as Eloqua writes it: the definition's properties, then `kbUsed`
 /// (while something is staged), `uri` and the audit properties.
-fn dto(record: ImportRecord) -> serde_json::Value {
+pub(super) fn dto(record: ImportRecord) -> serde_json::Value {
     let mut body = record.definition.to_json();
     if let Some(object) = body.as_object_mut() {
         if record.kb_used > 0 {
@@ -57,6 +60,18 @@ fn dto(record: ImportRecord) -> serde_json::Value {
     body
 }
 
+/// Creates a contact import definition.
+#[utoipa::path(
+    post,
+    path = "/api/bulk/2.0/contacts/imports",
+    operation_id = "createImportDefinition",
+    tag = "imports",
+    request_body(content = ImportDefinitionInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = ImportDefinitionDto),
+        (status = 400, description = "A broken rule, malformed JSON or wrong Content-Type", body = FailuresBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -75,6 +90,18 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(dto(record))).into_response())
 }
 
+/// Reads an import definition.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/contacts/imports/{id}",
+    operation_id = "getImportDefinition",
+    tag = "imports",
+    params(("id" = i64, Path, description = "Import definition id")),
+    responses(
+        (status = 200, description = "The definition", body = ImportDefinitionDto),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -84,6 +111,20 @@ async fn read(
     Ok(axum::Json(dto(record)).into_response())
 }
 
+/// Replaces an import definition.
+#[utoipa::path(
+    put,
+    path = "/api/bulk/2.0/contacts/imports/{id}",
+    operation_id = "replaceImportDefinition",
+    tag = "imports",
+    params(("id" = i64, Path, description = "Import definition id")),
+    request_body(content = ImportDefinitionInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The replaced definition", body = ImportDefinitionDto),
+        (status = 400, description = "A broken rule, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -100,6 +141,18 @@ async fn replace(
     Ok(axum::Json(dto(record)).into_response())
 }
 
+/// Deletes an import definition and its staged data.
+#[utoipa::path(
+    delete,
+    path = "/api/bulk/2.0/contacts/imports/{id}",
+    operation_id = "deleteImportDefinition",
+    tag = "imports",
+    params(("id" = i64, Path, description = "Import definition id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -112,6 +165,18 @@ async fn remove(
     Ok(no_content())
 }
 
+/// Lists contact import definitions.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/contacts/imports",
+    operation_id = "listImportDefinitions",
+    tag = "imports",
+    params(RawParams),
+    responses(
+        (status = 200, description = "A page of definitions", body = Envelope<ImportDefinitionDto>),
+        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
+    )
+)]
 async fn list(State(state): State<AppState>, Caller(who): Caller, params: ListParams) -> ApiResult {
     let query = params.query::<DefinitionField>(MAX_PAGE)?;
     let page = state.store.list_imports(who.site.id, &query).await?;
@@ -153,6 +218,25 @@ async fn validate(
     }
 }
 
+/// Stages one file of rows for an import.
+#[utoipa::path(
+    post,
+    path = "/api/bulk/2.0/contacts/imports/{id}/data",
+    operation_id = "uploadImportData",
+    tag = "imports",
+    params(("id" = i64, Path, description = "Import definition id")),
+    request_body(content(
+        (UploadRows = "application/json"),
+        (CsvText = "text/csv"),
+    )),
+    responses(
+        (status = 201, description = "Staged; the definition's isSyncTriggeredOnImport created this sync", body = SyncDto),
+        (status = 204, description = "Staged"),
+        (status = 400, description = "Malformed body, wrong Content-Type or charset, or 500 files already staged", body = FailuresBody),
+        (status = 404, description = "No such definition, or a body over 32 MB", body = ErrorMessage),
+        (status = 413, description = "The site's staging quota is exhausted", body = ErrorMessage),
+    )
+)]
 async fn upload(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -189,6 +273,19 @@ async fn upload(
     Ok(staged_response(&state, staged.sync))
 }
 
+/// Discards what is staged for an import.
+#[utoipa::path(
+    delete,
+    path = "/api/bulk/2.0/contacts/imports/{id}/data",
+    operation_id = "deleteImportData",
+    tag = "imports",
+    params(("id" = i64, Path, description = "Import definition id")),
+    responses(
+        (status = 204, description = "Discarded"),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+        (status = 409, description = "A sync of the import is pending or active", body = ErrorMessage),
+    )
+)]
 async fn discard(
     State(state): State<AppState>,
     Caller(who): Caller,

@@ -11,6 +11,7 @@ mod id;
 mod imports;
 pub mod normalize;
 mod oauth;
+pub mod openapi;
 mod rest;
 pub mod state;
 mod sync_actions;
@@ -48,6 +49,7 @@ fn bulk_routes() -> Router<AppState> {
         .merge(exports::router())
         .merge(syncs::router())
         .merge(containers::router())
+        .merge(openapi::router())
 }
 
 async fn not_found() -> ApiError {

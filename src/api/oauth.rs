@@ -14,7 +14,10 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorMessage, OAuthErrorBody};
+use super::openapi::schemas::{
+    Empty, RevokeRequest, TokenRequest as TokenRequestDoc, TokenResponse,
+};
 use super::state::AppState;
 use crate::auth::{AuthError, digest, random_token};
 use crate::domain::site::{Principal, TokenKind};
@@ -50,6 +53,22 @@ struct TokenRequest {
 
 /// `POST /auth/oauth2/revoke` (RFC 7009): forgets an access or refresh token issued to the
 /// calling client. Unknown tokens answer 200 too, so the answer tells an attacker nothing.
+#[utoipa::path(
+    post,
+    path = "/auth/oauth2/revoke",
+    operation_id = "revokeToken",
+    tag = "oauth",
+    security(("basic" = []), ()),
+    request_body(content(
+        (RevokeRequest = "application/json"),
+        (RevokeRequest = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "Revoked (also for an unknown token)", body = Empty),
+        (status = 400, description = "A malformed request", body = OAuthErrorBody),
+        (status = 401, description = "Client authentication failed", body = OAuthErrorBody),
+    )
+)]
 async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -89,6 +108,24 @@ fn oauth(status: StatusCode, error: &'static str, description: &str) -> ApiError
     }
 }
 
+/// Issues a token pair (password and refresh_token grants).
+#[utoipa::path(
+    post,
+    path = "/auth/oauth2/token",
+    operation_id = "issueToken",
+    tag = "oauth",
+    security(("basic" = []), ()),
+    request_body(content(
+        (TokenRequestDoc = "application/json"),
+        (TokenRequestDoc = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "A token pair", body = TokenResponse),
+        (status = 400, description = "A malformed request, an unsupported grant or a bad grant", body = OAuthErrorBody),
+        (status = 401, description = "Client authentication failed", body = OAuthErrorBody),
+        (status = 429, description = "Too many failed sign-ins; see Retry-After", body = ErrorMessage),
+    )
+)]
 async fn token(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

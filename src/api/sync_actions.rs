@@ -7,8 +7,11 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::extract::{Caller, JsonBody, ListParams, parse_id};
+use super::error::{ErrorMessage, FailuresBody};
+use super::extract::{Caller, JsonBody, ListParams, RawParams, parse_id};
+use super::openapi::schemas::{SyncActionDefinitionInput, SyncActionItem};
 use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::appcloud::InstanceKind;
@@ -28,16 +31,19 @@ pub fn router() -> Router<AppState> {
             "/contacts/syncActions/{id}",
             get(read).put(replace).delete(remove),
         )
-        .route("/syncActions", get(list))
+        .route("/syncActions", get(list_all))
 }
 
 /// A definition as Eloqua writes it (property order of §3.2).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DefinitionDto {
     name: String,
+    /// The identifier column and its markup.
+    #[schema(value_type = Object)]
     fields: serde_json::Map<String, serde_json::Value>,
     identifier_field_name: String,
+    #[schema(value_type = Vec<SyncActionItem>)]
     sync_actions: Vec<serde_json::Value>,
     is_sync_triggered_on_import: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,6 +80,18 @@ impl From<DefinitionRecord> for DefinitionDto {
     }
 }
 
+/// Creates a contact sync action definition.
+#[utoipa::path(
+    post,
+    path = "/api/bulk/2.0/contacts/syncActions",
+    operation_id = "createSyncActionDefinition",
+    tag = "sync actions",
+    request_body(content = SyncActionDefinitionInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = DefinitionDto),
+        (status = 400, description = "A broken rule, malformed JSON or wrong Content-Type", body = FailuresBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -92,6 +110,18 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(DefinitionDto::from(record))).into_response())
 }
 
+/// Reads a definition.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/contacts/syncActions/{id}",
+    operation_id = "getSyncActionDefinition",
+    tag = "sync actions",
+    params(("id" = i64, Path, description = "Definition id")),
+    responses(
+        (status = 200, description = "The definition", body = DefinitionDto),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -104,6 +134,20 @@ async fn read(
     Ok(axum::Json(DefinitionDto::from(record)).into_response())
 }
 
+/// Replaces a definition (every writable property must be sent).
+#[utoipa::path(
+    put,
+    path = "/api/bulk/2.0/contacts/syncActions/{id}",
+    operation_id = "replaceSyncActionDefinition",
+    tag = "sync actions",
+    params(("id" = i64, Path, description = "Definition id")),
+    request_body(content = SyncActionDefinitionInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The replaced definition", body = DefinitionDto),
+        (status = 400, description = "A broken rule, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -122,6 +166,18 @@ async fn replace(
     Ok(axum::Json(DefinitionDto::from(record)).into_response())
 }
 
+/// Deletes a definition and its staged data.
+#[utoipa::path(
+    delete,
+    path = "/api/bulk/2.0/contacts/syncActions/{id}",
+    operation_id = "deleteSyncActionDefinition",
+    tag = "sync actions",
+    params(("id" = i64, Path, description = "Definition id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such definition", body = ErrorMessage),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -133,10 +189,38 @@ async fn remove(
     Ok(no_content())
 }
 
+/// Lists contact sync action definitions.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/contacts/syncActions",
+    operation_id = "listSyncActionDefinitions",
+    tag = "sync actions",
+    params(RawParams),
+    responses(
+        (status = 200, description = "A page of definitions", body = Envelope<DefinitionDto>),
+        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
+    )
+)]
 async fn list(State(state): State<AppState>, Caller(who): Caller, params: ListParams) -> ApiResult {
     let query = params.query::<DefinitionField>(MAX_PAGE)?;
     let page = state.store.list_definitions(who.site.id, &query).await?;
     Ok(axum::Json(Envelope::from_page(page, &query, DefinitionDto::from)).into_response())
+}
+
+/// Lists sync action definitions of every entity type (contacts only, here).
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/syncActions",
+    operation_id = "listAllSyncActionDefinitions",
+    tag = "sync actions",
+    params(RawParams),
+    responses(
+        (status = 200, description = "A page of definitions", body = Envelope<DefinitionDto>),
+        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
+    )
+)]
+async fn list_all(state: State<AppState>, caller: Caller, params: ListParams) -> ApiResult {
+    list(state, caller, params).await
 }
 
 /// Checks the body against every rule, then that each destination names something that exists.

@@ -6,9 +6,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::error::{ErrorMessage, FailuresBody};
 use super::exports;
-use super::extract::{Caller, JsonBody, ListParams, parse_id};
+use super::extract::{Caller, JsonBody, ListParams, RawParams, parse_id};
+use super::openapi::schemas::{CsvText, DataParams, ExportDataPage, SyncInput};
 use super::wire::{Envelope, SyncDto};
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::fields::{NoField, SyncField};
@@ -28,6 +31,18 @@ pub fn router() -> Router<AppState> {
         .route("/syncs/{id}/data", get(data).delete(delete_data))
 }
 
+/// Creates a sync of a sync action, import or export definition.
+#[utoipa::path(
+    post,
+    path = "/api/bulk/2.0/syncs",
+    operation_id = "createSync",
+    tag = "syncs",
+    request_body(content = SyncInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created, pending", body = SyncDto),
+        (status = 400, description = "No such definition, a bad callbackUrl, malformed JSON or wrong Content-Type", body = FailuresBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -100,6 +115,18 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(SyncDto::from(sync))).into_response())
 }
 
+/// Reads a sync.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/syncs/{id}",
+    operation_id = "getSync",
+    tag = "syncs",
+    params(("id" = i64, Path, description = "Sync id")),
+    responses(
+        (status = 200, description = "The sync", body = SyncDto),
+        (status = 404, description = "No such sync", body = ErrorMessage),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -109,6 +136,18 @@ async fn read(
     Ok(axum::Json(SyncDto::from(sync)).into_response())
 }
 
+/// Lists syncs.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/syncs",
+    operation_id = "listSyncs",
+    tag = "syncs",
+    params(RawParams),
+    responses(
+        (status = 200, description = "A page of syncs", body = Envelope<SyncDto>),
+        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
+    )
+)]
 async fn list(State(state): State<AppState>, Caller(who): Caller, params: ListParams) -> ApiResult {
     let query = params.query::<SyncField>(MAX_PAGE)?;
     let page = state.store.list_syncs(who.site.id, &query).await?;
@@ -116,17 +155,31 @@ async fn list(State(state): State<AppState>, Caller(who): Caller, params: ListPa
 }
 
 /// A log line as Eloqua writes it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct LogDto {
     sync_uri: String,
     count: u64,
+    /// `information`, `warning` or `error`.
     severity: &'static str,
     status_code: String,
     message: String,
     created_at: String,
 }
 
+/// A sync's log lines.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/syncs/{id}/logs",
+    operation_id = "listSyncLogs",
+    tag = "syncs",
+    params(("id" = i64, Path, description = "Sync id"), RawParams),
+    responses(
+        (status = 200, description = "A page of log lines", body = Envelope<LogDto>),
+        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
+        (status = 404, description = "No such sync", body = ErrorMessage),
+    )
+)]
 async fn logs(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -149,9 +202,10 @@ async fn logs(
 }
 
 /// A rejected row as Eloqua writes it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct RejectDto {
+    #[schema(value_type = Object)]
     field_values: serde_json::Map<String, serde_json::Value>,
     message: &'static str,
     status_code: String,
@@ -159,6 +213,19 @@ struct RejectDto {
     invalid_fields: Vec<String>,
 }
 
+/// A sync's rejected rows.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/syncs/{id}/rejects",
+    operation_id = "listSyncRejects",
+    tag = "syncs",
+    params(("id" = i64, Path, description = "Sync id"), RawParams),
+    responses(
+        (status = 200, description = "A page of rejects", body = Envelope<RejectDto>),
+        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
+        (status = 404, description = "No such sync", body = ErrorMessage),
+    )
+)]
 async fn rejects(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -213,6 +280,25 @@ fn reject_dto(reject: StoredReject, column: &str) -> RejectDto {
 }
 
 /// `GET /syncs/{id}/data`: an export sync's rows; any other sync is a 400, as in Eloqua.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/syncs/{id}/data",
+    operation_id = "getSyncData",
+    tag = "syncs",
+    params(
+        ("id" = i64, Path, description = "Sync id"),
+        DataParams,
+        ("Accept" = Option<String>, Header, description = "`text/csv` for CSV; JSON otherwise"),
+    ),
+    responses(
+        (status = 200, description = "A page of the export's rows", content(
+            (ExportDataPage = "application/json"),
+            (CsvText = "text/csv"),
+        )),
+        (status = 400, description = "Not an export sync, its data was deleted, or a bad limit/offset/totalResults", body = FailuresBody),
+        (status = 404, description = "No such sync", body = ErrorMessage),
+    )
+)]
 async fn data(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -228,6 +314,18 @@ async fn data(
 }
 
 /// `DELETE /syncs/{id}/data`: removes an export sync's rows.
+#[utoipa::path(
+    delete,
+    path = "/api/bulk/2.0/syncs/{id}/data",
+    operation_id = "deleteSyncData",
+    tag = "syncs",
+    params(("id" = i64, Path, description = "Sync id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Not an export sync, or its data was already deleted", body = FailuresBody),
+        (status = 404, description = "No such sync", body = ErrorMessage),
+    )
+)]
 async fn delete_data(
     State(state): State<AppState>,
     Caller(who): Caller,

@@ -1,13 +1,14 @@
 //! Shapes shared by every Bulk response: the collection envelope.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::query::ListQuery;
 use crate::store::Page;
 
 /// Eloqua's collection envelope, properties in Eloqua's order; `totalResults` is omitted
 /// when the client asked for `totalResults=false`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope<T> {
     /// The page.
@@ -46,7 +47,7 @@ impl<T> Envelope<T> {
 
 /// A sync as Eloqua writes it: `syncedInstanceUri, callbackUrl, syncStartedAt, syncEndedAt,
 /// status, createdAt, createdBy, uri`, absent values omitted.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncDto {
     synced_instance_uri: String,
@@ -56,6 +57,8 @@ pub struct SyncDto {
     sync_started_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sync_ended_at: Option<String>,
+    /// `pending`, `active`, `success`, `warning` or `error`.
+    #[schema(example = "success")]
     status: &'static str,
     created_at: String,
     created_by: String,

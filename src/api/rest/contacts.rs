@@ -11,9 +11,13 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
+use super::RawPage;
 use super::{Elements, RestPage, deleted, flag, flag_text, object, plain, text, unix};
+use crate::api::error::{ErrorMessage, FailuresBody};
 use crate::api::extract::{Caller, JsonBody, parse_id};
+use crate::api::openapi::schemas;
 use crate::api::{ApiError, ApiResult, AppState};
 use crate::domain::contact::{Contact, ContactInput, is_valid_email};
 use crate::store::{ContactSearch, StoreError};
@@ -36,7 +40,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A contact as Eloqua's REST 1.0 API writes it at `depth=complete`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactDto {
     #[serde(rename = "type")]
@@ -58,7 +62,7 @@ pub struct ContactDto {
 }
 
 /// One entry of `fieldValues`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FieldValueDto {
     #[serde(rename = "type")]
     kind: &'static str,
@@ -95,6 +99,19 @@ impl From<Contact> for ContactDto {
 }
 
 /// Eloqua's REST 1.0 create answers 201 Created with the new contact.
+/// Creates one.
+#[utoipa::path(
+    post,
+    path = "/api/REST/1.0/data/contact",
+    operation_id = "createContact",
+    tag = "REST contacts",
+    request_body(content = schemas::ContactInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = ContactDto),
+        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 409, description = "Another contact has this email address", body = ErrorMessage),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -110,6 +127,18 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(ContactDto::from(contact))).into_response())
 }
 
+/// Reads one.
+#[utoipa::path(
+    get,
+    path = "/api/REST/1.0/data/contact/{id}",
+    operation_id = "getContact",
+    tag = "REST contacts",
+    params(("id" = i64, Path, description = "Id")),
+    responses(
+        (status = 200, description = "Found", body = ContactDto),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -120,6 +149,21 @@ async fn read(
 }
 
 /// A full replace: properties left out go back to their defaults.
+/// Replaces one.
+#[utoipa::path(
+    put,
+    path = "/api/REST/1.0/data/contact/{id}",
+    operation_id = "replaceContact",
+    tag = "REST contacts",
+    params(("id" = i64, Path, description = "Id")),
+    request_body(content = schemas::ContactInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced", body = ContactDto),
+        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 404, description = "Not found", body = ErrorMessage),
+        (status = 409, description = "Another contact has this email address", body = ErrorMessage),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -139,6 +183,18 @@ async fn replace(
     Ok(axum::Json(ContactDto::from(contact)).into_response())
 }
 
+/// Deletes one.
+#[utoipa::path(
+    delete,
+    path = "/api/REST/1.0/data/contact/{id}",
+    operation_id = "deleteContact",
+    tag = "REST contacts",
+    params(("id" = i64, Path, description = "Id")),
+    responses(
+        (status = 200, description = "Deleted (an empty body, as Eloqua answers)"),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -150,6 +206,18 @@ async fn remove(
     Ok(deleted())
 }
 
+/// Lists (or searches) them.
+#[utoipa::path(
+    get,
+    path = "/api/REST/1.0/data/contacts",
+    operation_id = "searchContacts",
+    tag = "REST contacts",
+    params(RawPage),
+    responses(
+        (status = 200, description = "A page", body = Elements<ContactDto>),
+        (status = 400, description = "A bad page, count or search", body = FailuresBody),
+    )
+)]
 async fn search(State(state): State<AppState>, Caller(who): Caller, page: RestPage) -> ApiResult {
     let email = page.pattern(&["C_EmailAddress", "emailAddress"])?;
     let query = ContactSearch {

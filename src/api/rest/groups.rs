@@ -9,10 +9,14 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
+use super::RawPage;
 use super::lists::name_query;
 use super::{Elements, RestPage, deleted, flag, flag_text, object, required_text, text, unix};
+use crate::api::error::{ErrorMessage, FailuresBody};
 use crate::api::extract::{Caller, JsonBody, parse_id};
+use crate::api::openapi::schemas;
 use crate::api::{ApiError, ApiResult, AppState};
 use crate::domain::asset::{EmailGroup, EmailGroupInput, Subscription};
 
@@ -37,7 +41,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// An email group as Eloqua's REST 1.0 API writes it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RestEmailGroup)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailGroupDto {
     #[serde(rename = "type")]
@@ -80,7 +85,7 @@ impl From<EmailGroup> for EmailGroupDto {
 }
 
 /// A contact's subscription to one group.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionDto {
     #[serde(rename = "type")]
@@ -91,7 +96,7 @@ pub struct SubscriptionDto {
 }
 
 /// The group inside a subscription.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct GroupRefDto {
     #[serde(rename = "type")]
     kind: &'static str,
@@ -115,6 +120,18 @@ impl SubscriptionDto {
 }
 
 /// Eloqua's REST 1.0 create answers 201 Created with the new group.
+/// Creates one.
+#[utoipa::path(
+    post,
+    path = "/api/REST/1.0/assets/email/group",
+    operation_id = "createRestEmailGroup",
+    tag = "REST email groups",
+    request_body(content = schemas::EmailGroupInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = EmailGroupDto),
+        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -129,6 +146,18 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(EmailGroupDto::from(group))).into_response())
 }
 
+/// Reads one.
+#[utoipa::path(
+    get,
+    path = "/api/REST/1.0/assets/email/group/{id}",
+    operation_id = "getRestEmailGroup",
+    tag = "REST email groups",
+    params(("id" = i64, Path, description = "Id")),
+    responses(
+        (status = 200, description = "Found", body = EmailGroupDto),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -139,6 +168,20 @@ async fn read(
 }
 
 /// A full replace of the group's writable properties.
+/// Replaces one.
+#[utoipa::path(
+    put,
+    path = "/api/REST/1.0/assets/email/group/{id}",
+    operation_id = "replaceRestEmailGroup",
+    tag = "REST email groups",
+    params(("id" = i64, Path, description = "Id")),
+    request_body(content = schemas::EmailGroupInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced", body = EmailGroupDto),
+        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -157,6 +200,18 @@ async fn replace(
     Ok(axum::Json(EmailGroupDto::from(group)).into_response())
 }
 
+/// Deletes one.
+#[utoipa::path(
+    delete,
+    path = "/api/REST/1.0/assets/email/group/{id}",
+    operation_id = "deleteRestEmailGroup",
+    tag = "REST email groups",
+    params(("id" = i64, Path, description = "Id")),
+    responses(
+        (status = 200, description = "Deleted (an empty body, as Eloqua answers)"),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -168,6 +223,18 @@ async fn remove(
     Ok(deleted())
 }
 
+/// Lists (or searches) them.
+#[utoipa::path(
+    get,
+    path = "/api/REST/1.0/assets/email/groups",
+    operation_id = "listRestEmailGroups",
+    tag = "REST email groups",
+    params(RawPage),
+    responses(
+        (status = 200, description = "A page", body = Elements<EmailGroupDto>),
+        (status = 400, description = "A bad page, count or search", body = FailuresBody),
+    )
+)]
 async fn list(State(state): State<AppState>, Caller(who): Caller, page: RestPage) -> ApiResult {
     let query = name_query(&page)?;
     let found = state.store.list_groups(who.site.id, &query).await?;
@@ -177,6 +244,18 @@ async fn list(State(state): State<AppState>, Caller(who): Caller, page: RestPage
 }
 
 /// Contacts never set count as subscribed, as in Eloqua.
+/// A contact's subscription to a group (never set counts as subscribed).
+#[utoipa::path(
+    get,
+    path = "/api/REST/1.0/data/contact/{id}/email/group/{group_id}/subscription",
+    operation_id = "getSubscription",
+    tag = "REST email groups",
+    params(("id" = i64, Path, description = "Contact id"), ("group_id" = i64, Path, description = "Email group id")),
+    responses(
+        (status = 200, description = "The subscription", body = SubscriptionDto),
+        (status = 404, description = "No such contact or group", body = ErrorMessage),
+    )
+)]
 async fn read_subscription(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -191,6 +270,20 @@ async fn read_subscription(
     Ok(axum::Json(SubscriptionDto::new(&subscription, group)).into_response())
 }
 
+/// Subscribes or unsubscribes a contact.
+#[utoipa::path(
+    put,
+    path = "/api/REST/1.0/data/contact/{id}/email/group/{group_id}/subscription",
+    operation_id = "setSubscription",
+    tag = "REST email groups",
+    params(("id" = i64, Path, description = "Contact id"), ("group_id" = i64, Path, description = "Email group id")),
+    request_body(content = schemas::SubscriptionInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The subscription", body = SubscriptionDto),
+        (status = 400, description = "A bad isSubscribed, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 404, description = "No such contact or group", body = ErrorMessage),
+    )
+)]
 async fn set_subscription(
     State(state): State<AppState>,
     Caller(who): Caller,

@@ -12,9 +12,13 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
+use super::RawPage;
 use super::{Elements, RestPage, deleted, ids, object, required_text, text, unix, unknown_contact};
+use crate::api::error::{ErrorMessage, FailuresBody};
 use crate::api::extract::{Caller, JsonBody, parse_id};
+use crate::api::openapi::schemas;
 use crate::api::{ApiError, ApiResult, AppState};
 use crate::domain::asset::{ContactList, ContactListInput};
 use crate::domain::fields::ContainerField;
@@ -38,7 +42,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A contact list as Eloqua's REST 1.0 API writes it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RestContactList)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactListDto {
     #[serde(rename = "type")]
@@ -95,6 +100,18 @@ fn data_lookup_id(site_id: i64, list_id: i64) -> String {
 }
 
 /// Eloqua's REST 1.0 create answers 201 Created with the new list.
+/// Creates one.
+#[utoipa::path(
+    post,
+    path = "/api/REST/1.0/assets/contact/list",
+    operation_id = "createRestContactList",
+    tag = "REST contact lists",
+    request_body(content = schemas::ContactListInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = ContactListDto),
+        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -125,6 +142,18 @@ async fn create(
         .into_response())
 }
 
+/// Reads one.
+#[utoipa::path(
+    get,
+    path = "/api/REST/1.0/assets/contact/list/{id}",
+    operation_id = "getRestContactList",
+    tag = "REST contact lists",
+    params(("id" = i64, Path, description = "Id")),
+    responses(
+        (status = 200, description = "Found", body = ContactListDto),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -135,6 +164,20 @@ async fn read(
 }
 
 /// Replaces name and description (scope only when given) and applies membership changes.
+/// Replaces one.
+#[utoipa::path(
+    put,
+    path = "/api/REST/1.0/assets/contact/list/{id}",
+    operation_id = "replaceRestContactList",
+    tag = "REST contact lists",
+    params(("id" = i64, Path, description = "Id")),
+    request_body(content = schemas::ContactListInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced", body = ContactListDto),
+        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -166,6 +209,18 @@ async fn replace(
     Ok(axum::Json(ContactListDto::new(list, site_id, Some(&input))).into_response())
 }
 
+/// Deletes one.
+#[utoipa::path(
+    delete,
+    path = "/api/REST/1.0/assets/contact/list/{id}",
+    operation_id = "deleteRestContactList",
+    tag = "REST contact lists",
+    params(("id" = i64, Path, description = "Id")),
+    responses(
+        (status = 200, description = "Deleted (an empty body, as Eloqua answers)"),
+        (status = 404, description = "Not found", body = ErrorMessage),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -177,6 +232,18 @@ async fn remove(
     Ok(deleted())
 }
 
+/// Lists (or searches) them.
+#[utoipa::path(
+    get,
+    path = "/api/REST/1.0/assets/contact/lists",
+    operation_id = "listRestContactLists",
+    tag = "REST contact lists",
+    params(RawPage),
+    responses(
+        (status = 200, description = "A page", body = Elements<ContactListDto>),
+        (status = 400, description = "A bad page, count or search", body = FailuresBody),
+    )
+)]
 async fn list(State(state): State<AppState>, Caller(who): Caller, page: RestPage) -> ApiResult {
     let query = name_query(&page)?;
     let found = state.store.list_lists(who.site.id, &query).await?;

@@ -10,8 +10,8 @@
 //! envelope and lenient property readers for request bodies.
 
 pub mod contacts;
-mod groups;
-mod lists;
+pub(super) mod groups;
+pub(super) mod lists;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Query};
@@ -20,6 +20,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiError, AppState};
 use crate::domain::clock::Timestamp;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(lists::router())
         .merge(groups::router())
+        .merge(super::openapi::rest_router())
 }
 
 /// `page`, `count` and `search` of a REST collection request; other parameters (`depth`,
@@ -48,10 +50,17 @@ pub struct RestPage {
     pub search: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct RawPage {
+/// `page`, `count` and `search` as received.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RawPage {
+    /// Page number, from 1; default 1.
+    #[param(value_type = Option<u64>, minimum = 1)]
     page: Option<String>,
+    /// Page size, 1 to 1000; default 1000.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     count: Option<String>,
+    /// `name=pattern` (lists, groups) or `C_EmailAddress=pattern` (contacts), `*` a wildcard.
     search: Option<String>,
 }
 
@@ -129,7 +138,7 @@ fn unquote(text: &str) -> &str {
 }
 
 /// A REST 1.0 collection: `{"elements":[…],"page":1,"pageSize":N,"total":T}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Elements<T> {
     /// This page.

@@ -1,0 +1,221 @@
+//! The OpenAPI 3 document, generated from the `#[utoipa::path]` annotations on the handlers
+//! and the `ToSchema` derives on the wire DTOs, served (without authentication) at
+//! `GET /api/bulk/2.0/openapi.json` and `GET /api/REST/1.0/openapi.json`.
+//!
+//! Statuses every authenticated operation can answer (401, 403, 429, 503) are added here once,
+//! by [`CommonResponses`], rather than repeated on each handler.
+
+pub mod schemas;
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use super::AppState;
+use super::error::{ErrorMessage, FailureDto, FailuresBody, OAuthErrorBody};
+use super::rest::{contacts, groups, lists};
+use super::{appcloud, containers, data, exports, id, imports, oauth, sync_actions, syncs, wire};
+
+/// The whole API: every annotated handler, the Basic and Bearer schemes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Loquat",
+        description = "A server speaking Oracle Eloqua's Bulk API 2.0 (and the parts of REST 1.0 \
+                       its clients use). Authenticate with HTTP Basic `Site\\User:password` or an \
+                       OAuth 2.0 bearer token."
+    ),
+    paths(
+        document,
+        document_rest,
+        sync_actions::list,
+        sync_actions::create,
+        sync_actions::read,
+        sync_actions::replace,
+        sync_actions::remove,
+        sync_actions::list_all,
+        data::upload,
+        data::discard,
+        imports::list,
+        imports::create,
+        imports::read,
+        imports::replace,
+        imports::remove,
+        imports::upload,
+        imports::discard,
+        exports::list,
+        exports::create,
+        exports::read,
+        exports::replace,
+        exports::remove,
+        syncs::list,
+        syncs::create,
+        syncs::read,
+        syncs::logs,
+        syncs::rejects,
+        syncs::data,
+        syncs::delete_data,
+        containers::lists,
+        containers::read_list,
+        containers::groups,
+        containers::read_group,
+        containers::fields,
+        containers::read_field,
+        contacts::create,
+        contacts::read,
+        contacts::replace,
+        contacts::remove,
+        contacts::search,
+        lists::create,
+        lists::read,
+        lists::replace,
+        lists::remove,
+        lists::list,
+        groups::create,
+        groups::read,
+        groups::replace,
+        groups::remove,
+        groups::list,
+        groups::read_subscription,
+        groups::set_subscription,
+        id::identify,
+        oauth::token,
+        oauth::revoke,
+        appcloud::list_instances,
+        appcloud::create_instance,
+        appcloud::read_instance,
+        appcloud::remove_instance,
+        appcloud::list_executions,
+        appcloud::create_execution,
+        appcloud::read_execution,
+        appcloud::members,
+        appcloud::place,
+        appcloud::feeder_members,
+        appcloud::feeder_place,
+    ),
+    components(schemas(FailuresBody, FailureDto, ErrorMessage, OAuthErrorBody, wire::SyncDto)),
+    modifiers(&SecuritySchemes, &CommonResponses),
+    security(("basic" = []), ("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+/// The document, built once.
+static DOCUMENT: LazyLock<Document> = LazyLock::new(ApiDoc::openapi);
+
+/// The document's route, relative to the Bulk prefix.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(document))
+}
+
+/// The same document, relative to the REST prefix.
+pub fn rest_router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(document_rest))
+}
+
+/// This OpenAPI document.
+#[utoipa::path(
+    get,
+    path = "/api/bulk/2.0/openapi.json",
+    operation_id = "document",
+    tag = "meta",
+    security(()),
+    responses((status = 200, description = "This document", content_type = "application/json"))
+)]
+async fn document() -> impl IntoResponse {
+    axum::Json(&*DOCUMENT)
+}
+
+/// This OpenAPI document (the same as under the Bulk prefix).
+#[utoipa::path(
+    get,
+    path = "/api/REST/1.0/openapi.json",
+    operation_id = "documentRest",
+    tag = "meta",
+    security(()),
+    responses((status = 200, description = "This document", content_type = "application/json"))
+)]
+async fn document_rest() -> impl IntoResponse {
+    axum::Json(&*DOCUMENT)
+}
+
+/// Registers `basic` (`Site\User:password`) and `bearer` (an OAuth 2.0 access token).
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some("`Site\\User:password`"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An access token from `POST /auth/oauth2/token`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Adds what any operation can answer: 503 everywhere (store busy, too many requests in
+/// flight), and 401, 403 and 429 on those that inherit the document's security.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut Document) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                if operation.security.is_none() {
+                    for (status, why) in [
+                        ("401", "Missing or wrong credentials"),
+                        ("403", "The user has no API access"),
+                        ("429", "Too many failed sign-ins; see Retry-After"),
+                    ] {
+                        responses
+                            .entry(status.to_owned())
+                            .or_insert_with(|| message(why));
+                    }
+                }
+                responses
+                    .entry("503".to_owned())
+                    .or_insert_with(|| message("Busy: retry with back-off"));
+            }
+        }
+    }
+}
+
+/// A response whose body is an [`ErrorMessage`].
+fn message(description: &str) -> RefOr<Response> {
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorMessage")))
+        .build();
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", content)
+        .build()
+        .into()
+}
+
+#[cfg(test)]
+mod tests;

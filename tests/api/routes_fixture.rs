@@ -1,0 +1,212 @@
+//! One of each resource of a site, for the route table ([`crate::routes`]) and the hostile
+//! suites: a definition with staged data and a finished sync, an import with staged data, an
+//! export and its finished sync, a contact, list, group, custom field, AppCloud instances and
+//! an execution.
+
+use std::collections::HashMap;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::routes::ROUTES;
+
+/// What a request carries, built from the [`Fixture`] so it would succeed for the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    None,
+    Definition,
+    Rows,
+    Import,
+    Export,
+    Sync,
+    Contact,
+    Subscription,
+    List,
+    Group,
+    Instance,
+    Execution,
+    Members,
+    FeederMembers,
+}
+
+use Payload as P;
+
+const ACTION: &str = "0123456789abcdef0123456789abcdef";
+const FEEDER: &str = "fedcba9876543210fedcba9876543210";
+/// The body of every 404.
+pub const NOT_FOUND: &str = "The requested resource was not found.";
+
+/// One of each resource of the default site, with staged data and finished syncs.
+pub struct Fixture {
+    ids: HashMap<&'static str, String>,
+}
+
+impl Fixture {
+    /// Creates the resources (two syncs run to the end; a fraction of a second).
+    pub async fn new(app: &TestApp) -> Self {
+        let contact = app.contact("owner@example.com").await;
+        let list = app.list("Owned").await;
+        let group = created(
+            app,
+            "/api/rest/1.0/assets/email/group",
+            json!({"name": "News"}),
+        )
+        .await;
+        let instances = "/api/loquat/1.0/appcloud/instances";
+        created(app, instances, json!({"id": ACTION, "type": "action"})).await;
+        created(app, instances, json!({"id": FEEDER, "type": "feeder"})).await;
+        let executions = format!("{instances}/{ACTION}/executions");
+        let execution = created(app, &executions, json!({"contactIds": [contact]})).await;
+        let mut fixture = Self {
+            ids: HashMap::from([
+                ("contact", contact.to_string()),
+                ("list", list.to_string()),
+                ("group", group),
+                ("instance", ACTION.to_owned()),
+                ("feeder", FEEDER.to_owned()),
+                ("execution", execution),
+            ]),
+        };
+        let definition = app.definition(&fixture.body(P::Definition)).await;
+        app.upload(&definition, &fixture.body(P::Rows)).await;
+        let sync = app.sync(&definition).await;
+        assert_eq!(app.wait_for_sync(&sync).await["status"], "success");
+        stage_one_kb(app, &definition).await;
+        let import = uri(
+            app,
+            "/api/bulk/2.0/contacts/imports",
+            fixture.body(P::Import),
+        )
+        .await;
+        stage_one_kb(app, &import).await;
+        let export = uri(
+            app,
+            "/api/bulk/2.0/contacts/exports",
+            fixture.body(P::Export),
+        )
+        .await;
+        let export_sync = app.sync(&export).await;
+        assert_eq!(app.wait_for_sync(&export_sync).await["status"], "success");
+        let field = app.store.create_custom_field(
+            app.site.id,
+            "C_Score1",
+            "Score",
+            loquat::domain::contact_fields::FieldType::Numeric,
+        );
+        let field = field.await.unwrap().id.to_string();
+        for (key, value) in [
+            ("definition", definition),
+            ("sync", sync),
+            ("import", import),
+            ("export", export),
+            ("export_sync", export_sync),
+        ] {
+            let id = value.rsplit('/').next().unwrap().to_owned();
+            fixture.ids.insert(key, id);
+        }
+        fixture.ids.insert("field", field);
+        fixture
+    }
+
+    /// The id behind `{key}`.
+    pub fn id(&self, key: &str) -> &str {
+        self.ids
+            .get(key)
+            .unwrap_or_else(|| panic!("no fixture id {key}"))
+    }
+
+    /// `template` with each `{key}` replaced by the fixture's id.
+    pub fn fill(&self, template: &str) -> String {
+        self.fill_with(template, "", "")
+    }
+
+    /// `template` with `{key}` replaced by `value` and every other `{…}` by the fixture's id.
+    pub fn fill_with(&self, template: &str, key: &str, value: &str) -> String {
+        let mut out = template.to_owned();
+        for (name, id) in &self.ids {
+            let id = if *name == key { value } else { id.as_str() };
+            out = out.replace(&format!("{{{name}}}"), id);
+        }
+        assert!(!out.contains('{'), "unfilled placeholder in {template}");
+        out
+    }
+
+    /// A body that `payload` names, valid for the owner.
+    pub fn body(&self, payload: Payload) -> Value {
+        let contact: i64 = self.id("contact").parse().unwrap();
+        let list = self.id("list");
+        let email = "{{Contact.Field(C_EmailAddress)}}";
+        match payload {
+            P::None => Value::Null,
+            P::Definition => json!({
+                "name": "Owned", "fields": {"Email": email}, "identifierFieldName": "Email",
+                "syncActions": [{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}]
+            }),
+            P::Rows => json!([{"Email": "owner@example.com"}]),
+            P::Import => {
+                json!({"name": "In", "fields": {"Email": email}, "identifierFieldName": "Email"})
+            }
+            P::Export => json!({"name": "Out", "fields": {"Email": email}}),
+            P::Sync => {
+                json!({"syncedInstanceUri": format!("/contacts/syncActions/{}", self.id("definition"))})
+            }
+            P::Contact => json!({"emailAddress": "owner@example.com"}),
+            P::Subscription => json!({"isSubscribed": "false"}),
+            P::List => json!({"name": "Owned"}),
+            P::Group => json!({"name": "News"}),
+            P::Instance => json!({"id": "abcdefabcdefabcdefabcdefabcdef01", "type": "decision"}),
+            P::Execution => json!({"contactIds": [contact]}),
+            P::Members => json!({"contactIds": [contact], "status": "complete"}),
+            P::FeederMembers => json!({"contactIds": [contact], "status": "active"}),
+        }
+    }
+
+    /// The request a table row describes, filled in, without credentials.
+    pub fn request(&self, app: &TestApp, route: &(&str, &str, Payload)) -> reqwest::RequestBuilder {
+        let (method, path, payload) = *route;
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let request = app.anonymous(method, &self.fill(path));
+        match payload {
+            P::None => request,
+            payload => request.json(&self.body(payload)),
+        }
+    }
+}
+
+/// Stages one row in exactly 1024 bytes, so that any byte staged later shows in `kbUsed`.
+async fn stage_one_kb(app: &TestApp, uri: &str) {
+    let mut csv = b"Email,Pad\nowner@example.com,".to_vec();
+    csv.resize(1023, b'x');
+    csv.push(b'\n');
+    let (status, body) = app.post_data(uri, "text/csv", csv).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, read) = app.bulk_get(uri).await;
+    assert_eq!(read["kbUsed"], 1, "{read}");
+}
+
+async fn created(app: &TestApp, path: &str, body: Value) -> String {
+    let (status, answer) = app.post(path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{path}: {answer}");
+    match &answer["id"] {
+        Value::String(id) => id.clone(),
+        other => other.to_string(),
+    }
+}
+
+async fn uri(app: &TestApp, path: &str, body: Value) -> String {
+    let (status, answer) = app.post(path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{path}: {answer}");
+    answer["uri"].as_str().unwrap().to_owned()
+}
+
+/// Every GET of the table as the owner: `(path, status, body)`, to compare before and after.
+pub async fn snapshot(app: &TestApp, fixture: &Fixture) -> Vec<(String, StatusCode, Value)> {
+    let mut seen = Vec::new();
+    for (_, path, _) in ROUTES.iter().filter(|r| r.0 == "GET") {
+        let path = fixture.fill(path);
+        let (status, body) = app.get(&path).await;
+        seen.push((path, status, body));
+    }
+    seen
+}
