@@ -10,10 +10,14 @@ use axum::routing::get;
 use super::error::{ErrorMessage, FailuresBody};
 use super::extract::{Caller, JsonBody, ListParams, RawParams, parse_id};
 use super::openapi::schemas::{ExportDefinitionDto, ExportDefinitionInput};
+use super::sync_actions::missing_reference;
 use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState, no_content};
+use crate::domain::appcloud::InstanceKind;
 use crate::domain::contact_fields::{ContactField, standard_field};
-use crate::domain::definition::{ExportDefinition, FieldTarget, validate_export_definition};
+use crate::domain::definition::{
+    ContainerRef, ExportDefinition, FieldTarget, validate_export_definition,
+};
 use crate::domain::failure::Failure;
 use crate::domain::fields::{DefinitionField, NoField};
 use crate::domain::filter::{FieldRef, Filter, Membership};
@@ -209,7 +213,13 @@ async fn validate(
         .collect();
     if let Some((text, filter)) = &definition.filter {
         let mut problems = Vec::new();
-        filter_problems(filter, &custom, &mut problems);
+        let mut references = Vec::new();
+        filter_problems(filter, &custom, &mut problems, &mut references);
+        for reference in references {
+            if let Some(why) = missing_reference(state, site_id, &reference).await? {
+                problems.push(why);
+            }
+        }
         failures.extend(
             problems
                 .into_iter()
@@ -223,16 +233,49 @@ async fn validate(
     }
 }
 
-/// What in a parsed filter this server cannot evaluate for the site.
-fn filter_problems(filter: &Filter, custom: &[ContactField], problems: &mut Vec<String>) {
+/// What in a parsed filter this server cannot evaluate for the site, and the lists and
+/// AppCloud executions it names (checked against the store by the caller, as destinations are).
+fn filter_problems(
+    filter: &Filter,
+    custom: &[ContactField],
+    problems: &mut Vec<String>,
+    references: &mut Vec<ContainerRef>,
+) {
     match filter {
         Filter::And(a, b) | Filter::Or(a, b) => {
-            filter_problems(a, custom, problems);
-            filter_problems(b, custom, problems);
+            filter_problems(a, custom, problems, references);
+            filter_problems(b, custom, problems, references);
         }
-        Filter::Not(inner) => filter_problems(inner, custom, problems),
+        Filter::Not(inner) => filter_problems(inner, custom, problems, references),
+        Filter::Exists(Membership::ContactList(id)) => {
+            references.push(ContainerRef::ContactList(*id))
+        }
         Filter::Exists(Membership::ContactSegment(_) | Membership::ContactFilter(_)) => {
             problems.push("Loquat has no contact segments or shared filters; use EXISTS('{{ContactList[id]}}').".into());
+        }
+        Filter::Status {
+            instance,
+            kind,
+            execution,
+            value,
+            ..
+        } => {
+            let allowed: &[&str] = match kind {
+                InstanceKind::Decision => &["pending", "yes", "no", "errored"],
+                _ => &["pending", "active", "complete", "errored"],
+            };
+            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(value)) {
+                problems.push(format!(
+                    "A {} step member's status is one of {}, not '{value}'.",
+                    kind.as_str(),
+                    allowed.join(", ")
+                ));
+            }
+            references.push(ContainerRef::AppCloudInstance {
+                kind: *kind,
+                instance: instance.clone(),
+                execution: Some(*execution),
+            });
         }
         Filter::Compare {
             field: FieldRef::Field(name),
@@ -242,7 +285,7 @@ fn filter_problems(filter: &Filter, custom: &[ContactField], problems: &mut Vec<
                 "There was a missing reference: the site has no contact field {name}."
             ));
         }
-        _ => {}
+        Filter::Compare { .. } => {}
     }
 }
 

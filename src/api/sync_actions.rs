@@ -261,7 +261,7 @@ pub(super) async fn missing_destinations(
 }
 
 /// Why `reference` names nothing usable, or `None` when it exists.
-async fn missing_reference(
+pub(super) async fn missing_reference(
     state: &AppState,
     site_id: i64,
     reference: &ContainerRef,

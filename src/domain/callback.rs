@@ -2,6 +2,9 @@
 
 use url::Url;
 
+/// Longest callback URL accepted (what browsers and servers commonly handle).
+pub const MAX_URL_BYTES: usize = 2048;
+
 /// Host patterns callbacks may reach: `*`, `*.example.com` (the domain and its subdomains),
 /// or an exact host name or address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +28,9 @@ impl CallbackPolicy {
     /// # Errors
     /// A sentence saying what is wrong with it.
     pub fn check(&self, text: &str) -> Result<Url, String> {
+        if text.len() > MAX_URL_BYTES {
+            return Err(format!("Must be at most {MAX_URL_BYTES} characters."));
+        }
         let url = Url::parse(text)
             .map_err(|e| format!("Must be an absolute http or https URL ({e})."))?;
         if !matches!(url.scheme(), "http" | "https") {

@@ -376,8 +376,6 @@ async fn json_endpoints_refuse_a_wrong_or_missing_content_type() {
 }
 
 #[tokio::test]
-#[ignore = "bug: callbackUrl has no length limit, so a 1 MB URL is stored with the sync (201) \
-            and retried; the limit belongs in syncs.rs or domain/callback.rs and its docs"]
 async fn a_huge_callback_url_is_400() {
     let app = spawn_app().await;
     let fixture = Fixture::new(&app).await;

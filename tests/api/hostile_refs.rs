@@ -344,9 +344,6 @@ async fn foreign(app: &TestApp, fixture: &Fixture) -> Foreign {
 }
 
 #[tokio::test]
-#[ignore = "bug: an export filter naming a list or execution the site lacks (unknown, another \
-            site's, an overflowing id) or a status no member can have is accepted (201), unlike \
-            sync action destinations; exports.rs validate could check them as sync_actions.rs does"]
 async fn export_filters_naming_what_the_site_lacks_are_400() {
     let app = spawn_app().await;
     let fixture = Fixture::new(&app).await;
