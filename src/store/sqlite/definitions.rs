@@ -15,7 +15,8 @@ use crate::store::{DefinitionRecord, DefinitionStore, Page, StoreError, StoreRes
 
 const SELECT: &str = "SELECT d.id, d.name, d.field_column, d.field_statement, d.sync_actions,
     d.is_sync_triggered_on_import, d.auto_delete_duration,
-    (SELECT (COALESCE(SUM(f.bytes), 0) + 1023) / 1024 FROM staged_files f WHERE f.definition_id = d.id),
+    (SELECT (COALESCE(SUM(f.bytes), 0) + 1023) / 1024 FROM staged_files f WHERE f.definition_id = d.id
+     AND (f.sync_id IS NULL OR f.sync_id IN (SELECT id FROM syncs WHERE status IN ('pending', 'active')))),
     d.created_by, d.created_at, d.updated_by, d.updated_at FROM sync_action_definitions d";
 
 fn column(field: DefinitionField) -> &'static str {

@@ -20,7 +20,8 @@ use crate::store::{
 use crate::upload::{DecodeFailure, decode_columns};
 
 const SELECT: &str = "SELECT d.id, d.body, d.created_by, d.created_at, d.updated_by, d.updated_at,
-    (SELECT (COALESCE(SUM(f.bytes), 0) + 1023) / 1024 FROM import_files f WHERE f.definition_id = d.id)
+    (SELECT (COALESCE(SUM(f.bytes), 0) + 1023) / 1024 FROM import_files f WHERE f.definition_id = d.id
+     AND (f.sync_id IS NULL OR f.sync_id IN (SELECT id FROM syncs WHERE status IN ('pending', 'active'))))
     FROM import_definitions d";
 
 fn column(field: DefinitionField) -> &'static str {
@@ -89,14 +90,7 @@ fn stage(
     if files >= i64::from(upload.max_files) {
         return Err(StageError::TooManyFiles);
     }
-    let used: i64 = tx
-        .query_row(
-            "SELECT (SELECT COALESCE(SUM(bytes), 0) FROM staged_files WHERE site_id = ?1)
-                  + (SELECT COALESCE(SUM(bytes), 0) FROM import_files WHERE site_id = ?1)",
-            [site_id],
-            |r| r.get(0),
-        )
-        .map_err(error::map)?;
+    let used = staging::site_staged_bytes(tx, site_id)?;
     let size = upload.body.len() as u64;
     if u64::try_from(used).unwrap_or(0).saturating_add(size) > upload.site_quota_bytes {
         return Err(StageError::QuotaExceeded);

@@ -43,13 +43,7 @@ pub(super) fn stage(
     if files >= i64::from(upload.max_files) {
         return Err(StageError::TooManyFiles);
     }
-    let used: i64 = tx
-        .query_row(
-            "SELECT COALESCE(SUM(bytes), 0) FROM staged_files WHERE site_id = ?1",
-            [site_id],
-            |r| r.get(0),
-        )
-        .map_err(error::map)?;
+    let used = site_staged_bytes(tx, site_id)?;
     let size = upload.body.len() as u64;
     if u64::try_from(used).unwrap_or(0).saturating_add(size) > upload.site_quota_bytes {
         return Err(StageError::QuotaExceeded);
@@ -200,6 +194,21 @@ fn insert_rows(
             .map_err(error::map)?;
     }
     Ok(summary)
+}
+
+/// The condition on a staging file `f` (sync action or import) that it still occupies space:
+/// not yet taken by a sync, or taken by one still running. A finished sync's files are being
+/// released and no longer count.
+pub(super) const LIVE_FILE: &str = "(f.sync_id IS NULL OR f.sync_id IN (SELECT id FROM syncs WHERE status IN ('pending', 'active')))";
+
+/// Bytes a site has staged (sync actions and imports), counted against its quota.
+pub(super) fn site_staged_bytes(tx: &Transaction<'_>, site_id: i64) -> StoreResult<i64> {
+    let sql = format!(
+        "SELECT (SELECT COALESCE(SUM(f.bytes), 0) FROM staged_files f WHERE f.site_id = ?1 AND {LIVE_FILE})
+              + (SELECT COALESCE(SUM(f.bytes), 0) FROM import_files f WHERE f.site_id = ?1 AND {LIVE_FILE})"
+    );
+    tx.query_row(&sql, [site_id], |r| r.get(0))
+        .map_err(error::map)
 }
 
 /// Deletes the files `file_ids` (their rows go by trigger).
