@@ -94,7 +94,7 @@ fn main() {
         for _ in 0..RUNS {
             lists.push(
                 server
-                    .seed_contacts(if lists.is_empty() { rows } else { 0 })
+                    .seed_contacts(if lists.is_empty() { rows } else { 0 }, email)
                     .await,
             );
         }
