@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Engine, Outcome};
 use crate::domain::plan::{ApplyPlan, Tally, definition_deleted_logs};
 use crate::domain::sync::SyncStatus;
-use crate::store::{StoreError, SyncJob};
+use crate::store::{StoreError, SyncJob, batches};
 
 /// Applies `job`; returns `Interrupted` if shutdown came between two batches.
 pub(super) async fn process(
@@ -43,24 +43,21 @@ pub(super) async fn process(
         tally
             .ignored_columns
             .extend(file.ignored_columns.iter().cloned());
-        let mut from = 0;
-        while from < file.rows {
-            if shutdown.is_cancelled() {
-                tracing::info!(
-                    sync_id = job.sync_id,
-                    "stopping between batches; the sync resumes on restart"
-                );
-                return Ok(Outcome::Interrupted);
-            }
-            let to = (from + engine.settings.batch_rows).min(file.rows);
-            let counts = store.apply_batch(job, &plan, file, from, to).await?;
-            for (total, count) in tally.per_action.iter_mut().zip(&counts.per_action) {
-                *total += count;
-            }
-            for (reason, count) in counts.rejected {
-                tally.reject(reason, count);
-            }
-            from = to;
+    }
+    for group in batches(&files, engine.settings.batch_rows) {
+        if shutdown.is_cancelled() {
+            tracing::info!(
+                sync_id = job.sync_id,
+                "stopping between batches; the sync resumes on restart"
+            );
+            return Ok(Outcome::Interrupted);
+        }
+        let counts = store.apply_batches(job, &plan, &group).await?;
+        for (total, count) in tally.per_action.iter_mut().zip(&counts.per_action) {
+            *total += count;
+        }
+        for (reason, count) in counts.rejected {
+            tally.reject(reason, count);
         }
     }
     for (index, action) in plan.actions.iter().enumerate() {

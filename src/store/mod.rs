@@ -24,8 +24,8 @@ pub use fields::FieldStore;
 pub use imports::{ImportCounts, ImportRecord, ImportStore, ImportUpload};
 pub use sites::{NewToken, NewUser, SiteStore, TokenGrant};
 pub use syncs::{
-    BatchCounts, DueCallback, NewSync, StageError, Staged, SweepReport, SyncFile, SyncJob,
-    SyncStore, Upload,
+    BatchCounts, DueCallback, NewSync, RowRange, StageError, Staged, SweepReport, SyncFile,
+    SyncJob, SyncStore, Upload, batches,
 };
 
 use crate::domain::clock::Clock;

@@ -92,6 +92,45 @@ pub struct SyncFile {
     pub ignored_columns: Vec<String>,
 }
 
+/// Rows `from..to` of one staged file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowRange {
+    /// The file.
+    pub file: SyncFile,
+    /// First row (0-based).
+    pub from: u64,
+    /// One past the last row.
+    pub to: u64,
+}
+
+/// Splits and groups the rows of `files` into batches of at most `batch_rows` rows, in
+/// upload order: a big file spans several batches, small files share one.
+pub fn batches(files: &[SyncFile], batch_rows: u64) -> Vec<Vec<RowRange>> {
+    let batch_rows = batch_rows.max(1);
+    let mut groups: Vec<Vec<RowRange>> = Vec::new();
+    let mut room = 0;
+    for file in files {
+        let mut from = 0;
+        while from < file.rows {
+            if room == 0 {
+                groups.push(Vec::new());
+                room = batch_rows;
+            }
+            let to = (from + room).min(file.rows);
+            if let Some(group) = groups.last_mut() {
+                group.push(RowRange {
+                    file: file.clone(),
+                    from,
+                    to,
+                });
+            }
+            room -= to - from;
+            from = to;
+        }
+    }
+    groups
+}
+
 /// What one batch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchCounts {
@@ -166,14 +205,13 @@ pub trait SyncStore: Send + std::marker::Sync {
     /// Prepares a (re-)run: forgets rejects of an earlier attempt, records the identifier
     /// column, and lists the sync's files in upload order.
     async fn begin_apply(&self, job: &SyncJob, column: &str) -> StoreResult<Vec<SyncFile>>;
-    /// Applies the plan to rows `seq_from..seq_to` of one file in one transaction.
-    async fn apply_batch(
+    /// Applies the plan to some row ranges (`file`, `seq_from..seq_to`) in one transaction,
+    /// so many small files cost one commit.
+    async fn apply_batches(
         &self,
         job: &SyncJob,
         plan: &ApplyPlan,
-        file: &SyncFile,
-        seq_from: u64,
-        seq_to: u64,
+        ranges: &[RowRange],
     ) -> StoreResult<BatchCounts>;
     /// Applies an `updateAll` action to every member of its execution; returns the count.
     async fn apply_update_all(
@@ -199,4 +237,41 @@ pub trait SyncStore: Send + std::marker::Sync {
     /// Records a callback attempt: `next_at` for a retry, or `None` when done (or given up).
     async fn callback_attempted(&self, sync_id: i64, next_at: Option<Timestamp>)
     -> StoreResult<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SyncFile, batches};
+
+    fn file(file_id: i64, rows: u64) -> SyncFile {
+        SyncFile {
+            file_id,
+            rows,
+            offset: 0,
+            ignored_columns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn small_files_share_a_batch_and_big_ones_are_split_in_order() {
+        let files = [file(1, 3), file(2, 4), file(3, 10), file(4, 0), file(5, 1)];
+        let groups: Vec<Vec<(i64, u64, u64)>> = batches(&files, 5)
+            .into_iter()
+            .map(|g| {
+                g.into_iter()
+                    .map(|r| (r.file.file_id, r.from, r.to))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                vec![(1, 0, 3), (2, 0, 2)],
+                vec![(2, 2, 4), (3, 0, 3)],
+                vec![(3, 3, 8)],
+                vec![(3, 8, 10), (5, 0, 1)],
+            ]
+        );
+        assert!(batches(&[], 5).is_empty());
+    }
 }

@@ -12,7 +12,7 @@ use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
 use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncKind, SyncLog, SyncStatus};
 use crate::store::{
-    BatchCounts, DueCallback, NewSync, Page, StageError, Staged, StoreError, StoreResult,
+    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StoreError, StoreResult,
     SweepReport, SyncFile, SyncJob, SyncStore, Upload,
 };
 
@@ -276,17 +276,29 @@ impl SyncStore for SqliteStore {
         self.write(move |tx| apply::begin(tx, &job, &column)).await
     }
 
-    async fn apply_batch(
+    async fn apply_batches(
         &self,
         job: &SyncJob,
         plan: &ApplyPlan,
-        file: &SyncFile,
-        seq_from: u64,
-        seq_to: u64,
+        ranges: &[RowRange],
     ) -> StoreResult<BatchCounts> {
-        let (job, plan, file, now) = (job.clone(), plan.clone(), file.clone(), self.now());
-        self.write(move |tx| batch::batch(tx, &job, &plan, &file, (seq_from, seq_to), now))
-            .await
+        let (job, plan, ranges, now) = (job.clone(), plan.clone(), ranges.to_vec(), self.now());
+        self.write(move |tx| {
+            let mut total = BatchCounts {
+                per_action: vec![0; plan.actions.len()],
+                rejected: Vec::new(),
+            };
+            for range in &ranges {
+                let counts =
+                    batch::batch(tx, &job, &plan, &range.file, (range.from, range.to), now)?;
+                for (sum, count) in total.per_action.iter_mut().zip(&counts.per_action) {
+                    *sum += count;
+                }
+                total.rejected.extend(counts.rejected);
+            }
+            Ok(total)
+        })
+        .await
     }
 
     async fn apply_update_all(
