@@ -51,7 +51,9 @@ const READERS: usize = 4;
 
 /// The SQLite store.
 pub struct SqliteStore {
-    writer: Arc<Mutex<Connection>>,
+    /// Taken in arrival order (tokio's mutex is fair), so a sync's batches are not starved by
+    /// a stream of uploads.
+    writer: Arc<tokio::sync::Mutex<Connection>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     path: Arc<Path>,
     clock: Arc<dyn Clock>,
@@ -79,7 +81,7 @@ impl SqliteStore {
             .with_context(|| format!("opening {}", path.display()))?;
         migrate(&mut writer).context("migrating the SQLite store")?;
         Ok(Self {
-            writer: Arc::new(Mutex::new(writer)),
+            writer: Arc::new(tokio::sync::Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
             path: path.into(),
             clock,
@@ -106,11 +108,8 @@ impl SqliteStore {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
-        let writer = Arc::clone(&self.writer);
+        let mut conn = Arc::clone(&self.writer).lock_owned().await;
         let joined = tokio::task::spawn_blocking(move || {
-            let mut conn = writer
-                .lock()
-                .map_err(|_| StoreError::Other(anyhow::anyhow!("writer connection poisoned")))?;
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(error::map)?;

@@ -82,6 +82,26 @@ pub(super) fn insert_sync(
     Ok(id)
 }
 
+/// Rows released per transaction when a sync ends.
+const RELEASE_ROWS: i64 = 200_000;
+
+/// File ids grouped so each group holds about [`RELEASE_ROWS`] rows (a bigger file alone).
+fn release_groups(files: &[(i64, i64)]) -> Vec<Vec<i64>> {
+    let mut groups: Vec<Vec<i64>> = Vec::new();
+    let mut rows = RELEASE_ROWS;
+    for (id, count) in files {
+        if rows + count > RELEASE_ROWS {
+            groups.push(Vec::new());
+            rows = 0;
+        }
+        rows += count;
+        if let Some(group) = groups.last_mut() {
+            group.push(*id);
+        }
+    }
+    groups
+}
+
 fn sync_column(field: SyncField) -> &'static str {
     match field {
         SyncField::Status => "s.status",
@@ -322,20 +342,33 @@ impl SyncStore for SqliteStore {
         let sync = self
             .write(move |tx| apply::finish(tx, sync_id, status, &logs, now))
             .await?;
-        // Staged rows are released after the terminal commit, file by file, so the writer is
-        // never held for long; the sweeper finishes the job if the process stops here.
-        let ids = self
-            .write(move |tx| {
-                staging::file_ids(
-                    tx,
-                    "SELECT id FROM staged_files WHERE sync_id = ?1",
-                    [sync_id],
-                )
-            })
-            .await?;
-        for id in ids {
-            self.write(move |tx| staging::delete_files(tx, &[id]))
+        // Staged rows are released after the terminal commit, a bounded number of rows per
+        // transaction, so the writer is never held for long (nor queued for once per file);
+        // the sweeper finishes the job if the process stops here.
+        for table in ["staged_files", "import_files"] {
+            let files: Vec<(i64, i64)> = self
+                .read(move |conn| {
+                    let sql =
+                        format!("SELECT id, row_count FROM {table} WHERE sync_id = ?1 ORDER BY id");
+                    let mut stmt = conn.prepare(&sql).map_err(error::map)?;
+                    let rows = stmt
+                        .query_map([sync_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .map_err(error::map)?;
+                    rows.collect::<rusqlite::Result<_>>().map_err(error::map)
+                })
                 .await?;
+            for group in release_groups(&files) {
+                self.write(move |tx| {
+                    let mut delete = tx
+                        .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))
+                        .map_err(error::map)?;
+                    for id in &group {
+                        delete.execute([id]).map_err(error::map)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
         }
         Ok(sync)
     }
