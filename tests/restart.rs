@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::Client;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -16,35 +18,6 @@ const ROWS: usize = 300_000;
 
 fn email(i: usize) -> String {
     format!("person{i:07}@example.com")
-}
-
-struct Client {
-    http: reqwest::Client,
-    base: String,
-    auth: String,
-}
-
-impl Client {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("Authorization", &self.auth);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            if text.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).unwrap()
-            },
-        )
-    }
 }
 
 /// Contacts straight into the store file (no bulk contact API yet): all but every tenth.
@@ -92,11 +65,7 @@ async fn a_sync_killed_midway_is_rerun_on_restart_to_the_exact_clean_result() {
     ];
     let server = common::serve(dir.path(), port, &env);
     common::wait_for_port(port);
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: format!("http://127.0.0.1:{port}"),
-        auth: common::basic("Crash\\ops", PASSWORD),
-    };
+    let client = Client::new(port, "Crash\\ops", PASSWORD);
     seed_contacts(dir.path());
 
     let (_, list) = client

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::Client;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -31,45 +33,6 @@ fn count(dir: &Path, sql: &str, id: i64) -> i64 {
     db(dir).query_row(sql, [id], |r| r.get(0)).unwrap()
 }
 
-struct Client {
-    http: reqwest::Client,
-    base: String,
-    auth: String,
-}
-
-impl Client {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("Authorization", &self.auth);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn definition(&self, list: i64) -> (i64, String) {
-        let body = json!({
-            "name": "shutdown", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "Email",
-            "syncActions": [{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}]
-        });
-        let (status, created) = self
-            .call(
-                reqwest::Method::POST,
-                "/api/bulk/2.0/contacts/syncActions",
-                Some(body),
-            )
-            .await;
-        assert_eq!(status, 201);
-        let uri = created["uri"].as_str().unwrap().to_owned();
-        (uri.rsplit('/').next().unwrap().parse().unwrap(), uri)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_between_batches_and_a_restart_finishes_the_sync() {
     let dir = tempfile::tempdir().unwrap();
@@ -81,11 +44,7 @@ async fn sigterm_stops_between_batches_and_a_restart_finishes_the_sync() {
     ];
     let mut server = common::serve(dir.path(), port, &env);
     common::wait_for_port(port);
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: format!("http://127.0.0.1:{port}"),
-        auth: common::basic("Stop\\ops", PASSWORD),
-    };
+    let client = Client::new(port, "Stop\\ops", PASSWORD);
     {
         let mut conn = db(dir.path());
         let tx = conn.transaction().unwrap();
@@ -104,7 +63,7 @@ async fn sigterm_stops_between_batches_and_a_restart_finishes_the_sync() {
         )
         .await;
     let list: i64 = list["id"].as_str().unwrap().parse().unwrap();
-    let (_, uri) = client.definition(list).await;
+    let (_, uri) = definition(&client, list).await;
     let rows: Vec<Value> = (0..ROWS).map(|i| json!({"Email": email(i)})).collect();
     assert_eq!(
         client
@@ -128,7 +87,7 @@ async fn sigterm_stops_between_batches_and_a_restart_finishes_the_sync() {
     let sync_id: i64 = sync_uri.rsplit('/').next().unwrap().parse().unwrap();
 
     // An upload in flight to a second definition when the signal comes.
-    let (upload_definition, upload_uri) = client.definition(list).await;
+    let (upload_definition, upload_uri) = definition(&client, list).await;
     let body = Value::Array(
         (0..UPLOAD_ROWS)
             .map(|i| json!({"Email": email(i)}))
@@ -240,4 +199,22 @@ async fn sigterm_stops_between_batches_and_a_restart_finishes_the_sync() {
         "one set of rejects (had {partial} at the stop)"
     );
     drop(server);
+}
+
+/// A sync action definition adding to `list`; returns its id and uri.
+async fn definition(client: &Client, list: i64) -> (i64, String) {
+    let body = json!({
+        "name": "shutdown", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "Email",
+        "syncActions": [{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}]
+    });
+    let (status, created) = client
+        .call(
+            reqwest::Method::POST,
+            "/api/bulk/2.0/contacts/syncActions",
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let uri = created["uri"].as_str().unwrap().to_owned();
+    (uri.rsplit('/').next().unwrap().parse().unwrap(), uri)
 }

@@ -67,3 +67,47 @@ pub fn wait_for_port(port: u16) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A JSON client of a test server, authenticated with one `Authorization` value.
+pub struct Client {
+    /// The HTTP client.
+    pub http: reqwest::Client,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// The `Authorization` header value.
+    pub auth: String,
+}
+
+impl Client {
+    /// A client of the server on `port` signing in as `login` (`Site\\User`).
+    pub fn new(port: u16, login: &str, password: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: format!("http://127.0.0.1:{port}"),
+            auth: basic(login, password),
+        }
+    }
+
+    /// Sends `body` (if any) as JSON; returns the status and the JSON answer (`Null` when empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("Authorization", &self.auth);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}

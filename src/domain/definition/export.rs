@@ -4,7 +4,9 @@
 use serde_json::{Map, Value};
 
 use super::import::FieldTarget;
-use super::rules::{Failures, Reported, check_auto_delete, check_name, present, value_text};
+use super::rules::{
+    Failures, Reported, check_auto_delete, check_name, check_retention, present, value_text,
+};
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
 use crate::domain::filter::{self, Filter};
@@ -12,8 +14,6 @@ use crate::domain::markup::{self, EmailProperty, Statement};
 
 /// Most fields one export may hold (Eloqua's limit).
 const MAX_FIELDS: usize = 250;
-/// `dataRetentionDuration` bounds in seconds: PT1H to P14D.
-const RETENTION: (u64, u64) = (3_600, 14 * 86_400);
 /// Default `dataRetentionDuration` of exported data.
 pub const DEFAULT_EXPORT_RETENTION: &str = "PT12H";
 
@@ -91,7 +91,7 @@ pub fn validate_export_definition(body: &Value) -> Result<ExportDefinition, Vec<
     let fields = check_fields(obj, &mut f);
     let filter = check_filter(obj, &mut f);
     let max_records = check_max_records(obj, &mut f);
-    let retention = check_retention(obj, &mut f);
+    let retention = check_retention(obj, &mut f, DEFAULT_EXPORT_RETENTION);
     let auto_delete = check_auto_delete(obj, &mut f);
     match (name, fields, filter, max_records, retention, auto_delete) {
         (Ok(name), Ok(fields), Ok(filter), Ok(max_records), Ok(retention), Ok(auto_delete))
@@ -195,25 +195,5 @@ fn check_max_records(obj: &Map<String, Value>, f: &mut Failures) -> Result<Optio
                 Some(value_text(v)),
             ),
         },
-    }
-}
-
-fn check_retention(obj: &Map<String, Value>, f: &mut Failures) -> Result<IsoDuration, Reported> {
-    let key = "dataRetentionDuration";
-    let text = match present(obj, key) {
-        None => DEFAULT_EXPORT_RETENTION.to_owned(),
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => {
-            return f.fail(
-                key,
-                "must be an ISO-8601 duration from PT1H to P14D",
-                Some(value_text(other)),
-            );
-        }
-    };
-    match IsoDuration::parse(&text) {
-        Ok(d) if (RETENTION.0..=RETENTION.1).contains(&d.seconds()) => Ok(d),
-        Ok(_) => f.fail(key, "must be from PT1H to P14D", Some(text)),
-        Err(e) => f.fail(key, e.to_string(), Some(text)),
     }
 }

@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 
 use super::SyncAction;
 use super::rules::{
-    Failures, Reported, check_auto_delete, check_name, check_sync_action_list, check_text_field,
-    check_triggered, lenient_bool, present, value_text,
+    Failures, Reported, check_auto_delete, check_name, check_retention, check_sync_action_list,
+    check_text_field, check_triggered, lenient_bool, present, value_text,
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
@@ -14,8 +14,6 @@ use crate::domain::markup::{self, EmailProperty, Statement};
 
 /// Most `fields` entries an import may map.
 const MAX_FIELDS: usize = 100;
-/// `dataRetentionDuration` bounds, in seconds: PT1H to P14D, default P7D.
-const RETENTION: (u64, u64) = (3_600, 14 * 86_400);
 /// The default `dataRetentionDuration`.
 pub const DEFAULT_RETENTION: &str = "P7D";
 
@@ -149,7 +147,7 @@ pub fn validate_import_definition(body: &Value) -> Result<ImportDefinition, Vec<
     let null_identifier = check_optional_bool(obj, "nullIdentifierFieldName", &mut f);
     let multiple = check_optional_bool(obj, "isUpdatingMultipleMatchedRecords", &mut f);
     let triggered = check_triggered(obj, &mut f);
-    let retention = check_retention(obj, &mut f);
+    let retention = check_retention(obj, &mut f, DEFAULT_RETENTION);
     let auto_delete = check_auto_delete(obj, &mut f);
     let sync_actions = check_sync_action_list(obj, &mut f, false);
     match (
@@ -368,26 +366,6 @@ fn check_optional_bool(
             || f.fail(key, "must be true or false", Some(value_text(v))),
             |b| Ok(Some(b)),
         ),
-    }
-}
-
-fn check_retention(obj: &Map<String, Value>, f: &mut Failures) -> Result<IsoDuration, Reported> {
-    let key = "dataRetentionDuration";
-    let text = match present(obj, key) {
-        None => DEFAULT_RETENTION.to_owned(),
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => {
-            return f.fail(
-                key,
-                "must be an ISO-8601 duration from PT1H to P14D",
-                Some(value_text(other)),
-            );
-        }
-    };
-    match IsoDuration::parse(&text) {
-        Ok(d) if (RETENTION.0..=RETENTION.1).contains(&d.seconds()) => Ok(d),
-        Ok(_) => f.fail(key, "must be from PT1H to P14D", Some(text)),
-        Err(e) => f.fail(key, e.to_string(), Some(text)),
     }
 }
 

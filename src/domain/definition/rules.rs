@@ -280,3 +280,31 @@ pub(super) fn check_auto_delete(
         ),
     }
 }
+
+/// `dataRetentionDuration` bounds in seconds (imports and exports): PT1H to P14D.
+const RETENTION: (u64, u64) = (3_600, 14 * 86_400);
+
+/// Checks `dataRetentionDuration`: an ISO-8601 duration from PT1H to P14D, `default` when absent.
+pub(super) fn check_retention(
+    obj: &Map<String, Value>,
+    f: &mut Failures,
+    default: &str,
+) -> Result<IsoDuration, Reported> {
+    let key = "dataRetentionDuration";
+    let text = match present(obj, key) {
+        None => default.to_owned(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => {
+            return f.fail(
+                key,
+                "must be an ISO-8601 duration from PT1H to P14D",
+                Some(value_text(other)),
+            );
+        }
+    };
+    match IsoDuration::parse(&text) {
+        Ok(d) if (RETENTION.0..=RETENTION.1).contains(&d.seconds()) => Ok(d),
+        Ok(_) => f.fail(key, "must be from PT1H to P14D", Some(text)),
+        Err(e) => f.fail(key, e.to_string(), Some(text)),
+    }
+}
