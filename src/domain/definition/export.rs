@@ -3,14 +3,13 @@
 
 use serde_json::{Map, Value};
 
-use super::import::FieldTarget;
+use super::import::{FieldTarget, check_field_entry};
 use super::rules::{
     Failures, Reported, check_auto_delete, check_name, check_retention, present, value_text,
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
 use crate::domain::filter::{self, Filter};
-use crate::domain::markup::{self, EmailProperty, Statement};
 
 /// Most fields one export may hold (Eloqua's limit).
 const MAX_FIELDS: usize = 250;
@@ -121,45 +120,17 @@ fn check_fields(obj: &Map<String, Value>, f: &mut Failures) -> Result<Vec<Export
     let mut fields = Vec::with_capacity(entries.len());
     let mut outcome = Ok(());
     for (name, value) in entries {
-        let path = format!("fields.{name}");
-        if name.is_empty() || name.chars().count() > 100 {
-            outcome = f.fail(
-                path,
-                "a column name must be 1 to 100 characters",
-                Some(name.clone()),
-            );
-            continue;
-        }
-        let Value::String(text) = value else {
-            outcome = f.fail(
-                path,
-                "must be a contact field statement string",
-                Some(value_text(value)),
-            );
-            continue;
-        };
-        let target = match markup::parse(text) {
-            Ok(Statement::ContactId) => FieldTarget::Id,
-            Ok(Statement::ContactField(field)) => FieldTarget::Field(field.as_str().to_owned()),
-            Ok(Statement::ContactEmail(EmailProperty::IsSubscribed)) => FieldTarget::IsSubscribed,
-            Ok(Statement::ContactEmail(EmailProperty::IsBounced)) => FieldTarget::IsBounced,
-            Ok(_) => {
-                outcome = f.fail(
-                    path,
-                    "must be {{Contact.Id}}, {{Contact.Field(<internal name>)}}, {{Contact.Email.IsSubscribed}} or {{Contact.Email.IsBounced}}",
-                    Some(text.clone()),
-                );
-                continue;
-            }
-            Err(e) => {
-                outcome = f.fail(path, e.to_string(), Some(text.clone()));
+        let (target, text) = match check_field_entry(name, value, f) {
+            Ok(entry) => entry,
+            Err(reported) => {
+                outcome = Err(reported);
                 continue;
             }
         };
         fields.push(ExportField {
             name: name.clone(),
             target,
-            statement: text.clone(),
+            statement: text,
         });
     }
     outcome.map(|()| fields)

@@ -207,37 +207,10 @@ fn check_import_fields(
     let mut outcome = Ok(());
     for (column, value) in entries {
         let path = format!("fields.{column}");
-        if column.is_empty() || column.chars().count() > 100 {
-            outcome = f.fail(
-                path.clone(),
-                "a column name must be 1 to 100 characters",
-                Some(column.clone()),
-            );
-            continue;
-        }
-        let Value::String(text) = value else {
-            outcome = f.fail(
-                path,
-                "must be a contact field statement string",
-                Some(value_text(value)),
-            );
-            continue;
-        };
-        let target = match markup::parse(text) {
-            Ok(Statement::ContactId) => FieldTarget::Id,
-            Ok(Statement::ContactField(name)) => FieldTarget::Field(name.as_str().to_owned()),
-            Ok(Statement::ContactEmail(EmailProperty::IsSubscribed)) => FieldTarget::IsSubscribed,
-            Ok(Statement::ContactEmail(EmailProperty::IsBounced)) => FieldTarget::IsBounced,
-            Ok(_) => {
-                outcome = f.fail(
-                    path,
-                    "must be {{Contact.Id}}, {{Contact.Field(<internal name>)}}, {{Contact.Email.IsSubscribed}} or {{Contact.Email.IsBounced}}",
-                    Some(text.clone()),
-                );
-                continue;
-            }
-            Err(e) => {
-                outcome = f.fail(path, e.to_string(), Some(text.clone()));
+        let (target, text) = match check_field_entry(column, value, f) {
+            Ok(entry) => entry,
+            Err(reported) => {
+                outcome = Err(reported);
                 continue;
             }
         };
@@ -255,7 +228,7 @@ fn check_import_fields(
         fields.push(ImportField {
             column: column.clone(),
             target,
-            statement: text.clone(),
+            statement: text,
         });
     }
     outcome.map(|()| fields)
@@ -422,4 +395,43 @@ impl ImportDefinition {
         );
         Value::Object(obj)
     }
+}
+
+/// Checks one `fields` entry of an import or export: a column name of 1 to 100 characters
+/// mapped to a contact field statement; returns what it reads or writes and the text as sent.
+pub(super) fn check_field_entry(
+    name: &str,
+    value: &Value,
+    f: &mut Failures,
+) -> Result<(FieldTarget, String), Reported> {
+    let path = format!("fields.{name}");
+    if name.is_empty() || name.chars().count() > 100 {
+        return f.fail(
+            path,
+            "a column name must be 1 to 100 characters",
+            Some(name.to_owned()),
+        );
+    }
+    let Value::String(text) = value else {
+        return f.fail(
+            path,
+            "must be a contact field statement string",
+            Some(value_text(value)),
+        );
+    };
+    let target = match markup::parse(text) {
+        Ok(Statement::ContactId) => FieldTarget::Id,
+        Ok(Statement::ContactField(field)) => FieldTarget::Field(field.as_str().to_owned()),
+        Ok(Statement::ContactEmail(EmailProperty::IsSubscribed)) => FieldTarget::IsSubscribed,
+        Ok(Statement::ContactEmail(EmailProperty::IsBounced)) => FieldTarget::IsBounced,
+        Ok(_) => {
+            return f.fail(
+                path,
+                "must be {{Contact.Id}}, {{Contact.Field(<internal name>)}}, {{Contact.Email.IsSubscribed}} or {{Contact.Email.IsBounced}}",
+                Some(text.clone()),
+            );
+        }
+        Err(e) => return f.fail(path, e.to_string(), Some(text.clone())),
+    };
+    Ok((target, text.clone()))
 }
