@@ -63,8 +63,7 @@ impl Throttle {
             return;
         };
         if records.len() >= MAX_RECORDS {
-            let cutoff = now.plus_seconds(0);
-            records.retain(|_, r| r.blocked_until > cutoff);
+            records.retain(|_, r| r.blocked_until > now);
             if records.len() >= MAX_RECORDS {
                 records.clear();
             }
