@@ -39,7 +39,7 @@ impl App {
     /// When the store cannot be opened or the address cannot be bound.
     pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let backend = Backend::choose(settings.database.as_deref(), &settings.data_dir)?;
-        let store = store::open(&backend, Arc::clone(&clock))?;
+        let store = store::open(&backend, Arc::clone(&clock), settings.database_pool_size).await?;
         Self::with_store(settings, store, clock).await
     }
 
@@ -71,6 +71,7 @@ impl App {
                 staging_retention_seconds: settings.staging_retention_seconds,
                 sweep_every: SWEEP_EVERY,
                 batch_rows: BATCH_ROWS,
+                sync_lease: Duration::from_secs(settings.sync_lease_seconds),
             },
         );
         let state = AppState {

@@ -17,8 +17,10 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// Directory of the embedded store.
     pub data_dir: PathBuf,
-    /// A database URL overriding the embedded store (`sqlite:PATH`; PostgreSQL later).
+    /// A database URL overriding the embedded store: `sqlite:PATH` or `postgres://…`.
     pub database: Option<String>,
+    /// Connections kept to a PostgreSQL store.
+    pub database_pool_size: usize,
     /// The URL clients reach this server at, advertised by `/id` (no trailing slash).
     pub public_url: String,
     /// Log lines as JSON instead of text.
@@ -31,7 +33,15 @@ pub struct Settings {
     pub callback_hosts: Vec<String>,
     /// Requests served at once; more are answered 503.
     pub max_in_flight: usize,
+    /// How long a running sync stays its node's without renewal before another node may take
+    /// it over.
+    pub sync_lease_seconds: u64,
 }
+
+/// Default connections kept to a PostgreSQL store.
+pub const DEFAULT_DATABASE_POOL_SIZE: usize = 16;
+/// Default lease of a running sync.
+pub const DEFAULT_SYNC_LEASE_SECONDS: u64 = 30;
 
 /// Default number of requests served at once.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
@@ -57,6 +67,8 @@ impl std::fmt::Debug for Settings {
             .field("staging_retention_seconds", &self.staging_retention_seconds)
             .field("callback_hosts", &self.callback_hosts)
             .field("max_in_flight", &self.max_in_flight)
+            .field("database_pool_size", &self.database_pool_size)
+            .field("sync_lease_seconds", &self.sync_lease_seconds)
             .finish()
     }
 }
@@ -83,6 +95,10 @@ pub struct FileSettings {
     pub callback_hosts: Option<Vec<String>>,
     /// `max_in_flight = 512`
     pub max_in_flight: Option<usize>,
+    /// `database_pool_size = 16`
+    pub database_pool_size: Option<usize>,
+    /// `sync_lease_seconds = 30`
+    pub sync_lease_seconds: Option<u64>,
 }
 
 impl FileSettings {
@@ -118,6 +134,10 @@ pub struct Overrides {
     pub callback_hosts: Option<Vec<String>>,
     /// `--max-in-flight` / `LOQUAT_MAX_IN_FLIGHT`
     pub max_in_flight: Option<usize>,
+    /// `--database-pool-size` / `LOQUAT_DATABASE_POOL_SIZE`
+    pub database_pool_size: Option<usize>,
+    /// `--sync-lease-seconds` / `LOQUAT_SYNC_LEASE_SECONDS`
+    pub sync_lease_seconds: Option<u64>,
 }
 
 impl Settings {
@@ -171,6 +191,16 @@ impl Settings {
                 .or(file.max_in_flight)
                 .unwrap_or(DEFAULT_MAX_IN_FLIGHT)
                 .max(1),
+            database_pool_size: cli
+                .database_pool_size
+                .or(file.database_pool_size)
+                .unwrap_or(DEFAULT_DATABASE_POOL_SIZE)
+                .max(2),
+            sync_lease_seconds: cli
+                .sync_lease_seconds
+                .or(file.sync_lease_seconds)
+                .unwrap_or(DEFAULT_SYNC_LEASE_SECONDS)
+                .max(1),
         })
     }
 }
@@ -189,7 +219,8 @@ pub fn default_data_dir() -> PathBuf {
 
 /// A commented sample config file (`loquat config-example`).
 pub const EXAMPLE: &str = r#"# Loquat configuration. Every key is optional; environment variables (LOQUAT_BIND,
-# LOQUAT_DATA_DIR, LOQUAT_DATABASE_URL, LOQUAT_PUBLIC_URL, LOQUAT_LOG_JSON) and flags override it.
+# LOQUAT_DATA_DIR, LOQUAT_DATABASE_URL, LOQUAT_PUBLIC_URL, LOQUAT_LOG_JSON, ...) and flags
+# override it.
 
 # Address to listen on.
 bind = "127.0.0.1:8080"
@@ -197,8 +228,17 @@ bind = "127.0.0.1:8080"
 # Directory of the embedded SQLite store (created on first start).
 # data_dir = "/var/lib/loquat"
 
-# Explicit database URL instead of <data_dir>/loquat.db.
+# Explicit database URL instead of <data_dir>/loquat.db: an SQLite file, or a PostgreSQL
+# database shared by several Loquat nodes (see docs/OPERATIONS.md).
 # database = "sqlite:/var/lib/loquat/loquat.db"
+# database = "postgres://loquat@db.example.com/loquat"
+
+# Connections each node keeps to a PostgreSQL store.
+database_pool_size = 16
+
+# Seconds a running sync stays its node's without renewal (renewed every third of it); when
+# a node stops, another takes its syncs over after at most this long.
+sync_lease_seconds = 30
 
 # The URL clients reach this server at; GET /id advertises it. Defaults to http://<bind>.
 # public_url = "https://loquat.example.com"

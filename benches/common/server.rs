@@ -1,5 +1,9 @@
 //! The real `loquat` binary on a temporary store, bound to 127.0.0.1, with bootstrap
 //! credentials; shared by the benches (each includes it with `#[path]` and uses a part).
+//!
+//! The store is the server's own SQLite file in a temporary directory, or a database named by
+//! URL ([`Server::start_on`], e.g. a PostgreSQL scratch schema); several servers ("nodes") can
+//! share one PostgreSQL database ([`Server::another_node`]).
 
 #![allow(dead_code)]
 
@@ -12,12 +16,19 @@ use serde_json::{Value, json};
 /// The bootstrap login and password every bench request carries.
 pub const AUTH: (&str, &str) = ("Bench\\bench", "bench-password");
 
-/// A running server, killed (and its store deleted) when dropped.
+/// The bootstrap site's name.
+const SITE: &str = "Bench";
+
+/// A running server, killed (and its store deleted) when dropped. A database named by URL
+/// is left to its owner (a PostgreSQL scratch schema is dropped when its value drops, which
+/// must outlive the servers on it).
 pub struct Server {
     child: Child,
     base: String,
     dir: tempfile::TempDir,
     http: reqwest::Client,
+    /// The `--database` URL; `None` for the SQLite file `loquat.db` in `dir`.
+    database: Option<String>,
 }
 
 impl Drop for Server {
@@ -35,17 +46,49 @@ impl Server {
 
     /// Starts a server on a free loopback port; its warnings and errors go to `log`.
     pub async fn start_logging_to(log: &Path) -> Self {
+        Self::spawn(log, None)
+    }
+
+    /// Starts a server on the database `url` (`--database`, e.g. `postgres://…`) whose
+    /// warnings go to `/tmp/bench-server.log`.
+    pub async fn start_on(url: &str) -> Self {
+        Self::spawn(Path::new("/tmp/bench-server.log"), Some(url))
+    }
+
+    /// Starts another node on this server's database (which must be one a URL names, i.e.
+    /// PostgreSQL); its warnings go to `/tmp/bench-server-2.log`. The first node has
+    /// bootstrapped the site, so the same credentials work on both.
+    pub async fn another_node(&self) -> Self {
+        let url = self
+            .database
+            .as_deref()
+            .expect("another node needs a shared database (Server::start_on)");
+        Self::spawn(Path::new("/tmp/bench-server-2.log"), Some(url))
+    }
+
+    fn spawn(log: &Path, database: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_loquat"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_loquat"));
+        command
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
-            .arg(dir.path())
-            .env("LOQUAT_BOOTSTRAP_SITE", "Bench")
+            .arg(dir.path());
+        match database {
+            Some(url) => {
+                command.args(["--database", url]);
+            }
+            // The SQLite file in `dir`, whatever the environment says.
+            None => {
+                command.env_remove("LOQUAT_DATABASE_URL");
+            }
+        }
+        let mut child = command
+            .env("LOQUAT_BOOTSTRAP_SITE", SITE)
             .env("LOQUAT_BOOTSTRAP_USER", "bench")
             .env("LOQUAT_BOOTSTRAP_PASSWORD", AUTH.1)
             .env("LOQUAT_LOG", "warn")
@@ -55,6 +98,12 @@ impl Server {
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "server exited ({status}) before listening; see {}",
+                    log.display()
+                );
+            }
             assert!(Instant::now() < deadline, "server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -63,6 +112,7 @@ impl Server {
             base: format!("http://127.0.0.1:{port}"),
             dir,
             http: reqwest::Client::new(),
+            database: database.map(str::to_owned),
         }
     }
 
@@ -112,11 +162,17 @@ impl Server {
         list["id"].as_str().unwrap().parse().unwrap()
     }
 
-    /// Loads `rows` contacts (`email(0)`, `email(1)`, …) straight into the server's SQLite
-    /// file (the server reads them through WAL like any other write; no bulk contact API
-    /// exists yet) and returns a new list's id.
+    /// Loads `rows` contacts (`email(0)`, `email(1)`, …) straight into the server's store
+    /// (no bulk contact API exists yet) and returns a new list's id. SQLite: one prepared
+    /// insert per row into the server's file (the server reads them through WAL like any other
+    /// write). PostgreSQL: set-based inserts from `unnest` of text arrays, then `ANALYZE`, as
+    /// autovacuum would do for a table that size.
     pub async fn seed_contacts(&self, rows: usize, email: fn(usize) -> String) -> i64 {
         let list = self.create_list("Bench").await;
+        if let Some(url) = &self.database {
+            seed_postgres(url, rows, email).await;
+            return list;
+        }
         let path = self.dir.path().join("loquat.db");
         tokio::task::spawn_blocking(move || {
             let mut conn = rusqlite::Connection::open(path).unwrap();
@@ -154,4 +210,38 @@ impl Server {
             .await;
         created["uri"].as_str().unwrap().to_owned()
     }
+}
+
+/// Inserts `rows` contacts of the bootstrap site into the PostgreSQL database `url`, 100,000
+/// per statement, in one transaction.
+async fn seed_postgres(url: &str, rows: usize, email: fn(usize) -> String) {
+    const CHUNK: usize = 100_000;
+    let (mut client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    let tx = client.transaction().await.unwrap();
+    let site: i64 = tx
+        .query_one(
+            "SELECT id FROM sites WHERE lower(name) = lower($1)",
+            &[&SITE],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let insert = tx
+        .prepare(
+            "INSERT INTO contacts (site_id, email_address, created_at, updated_at)
+             SELECT $1, e, 0, 0 FROM unnest($2::text[]) AS e",
+        )
+        .await
+        .unwrap();
+    for start in (0..rows).step_by(CHUNK) {
+        let emails: Vec<String> = (start..(start + CHUNK).min(rows)).map(email).collect();
+        tx.execute(&insert, &[&site, &emails]).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    client.batch_execute("ANALYZE contacts").await.unwrap();
+    drop(client);
+    let _ = driver.await;
 }

@@ -4,9 +4,15 @@
 //! not the seconds, as machines differ and shared ones are noisy.
 //!
 //! `cargo bench --bench pipeline` (set `LOQUAT_BENCH_ROWS` to change the 1,000,000-row sync).
+//!
+//! With `LOQUAT_BENCH_DATABASE_URL` naming a PostgreSQL database (e.g.
+//! `postgres://postgres@127.0.0.1/test`) it then measures the PostgreSQL store too, in
+//! scratch schemas of that database, and prints two more tables: the backends side by side,
+//! and one node beside two nodes sharing the database (`backends.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod backends;
 mod bulk;
 mod raw;
 mod server;
@@ -225,6 +231,15 @@ fn main() {
             "| {} | {loquat} | {raw} | {ratio} | {} |",
             line.what, line.note
         );
+    }
+
+    if let Some(base) = backends::database_url() {
+        let sqlite = backends::Measured {
+            upload_json,
+            sync,
+            import: import_1m,
+        };
+        runtime.block_on(backends::run(&base, rows, &json, sqlite));
     }
 }
 

@@ -112,10 +112,10 @@ pub enum OAuthCommand {
     },
 }
 
-fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let backend = Backend::choose(settings.database.as_deref(), &settings.data_dir)?;
-    store::open(&backend, clock)
+    store::open(&backend, clock, settings.database_pool_size).await
 }
 
 async fn find_site(store: &dyn Store, name: &str) -> anyhow::Result<Site> {
@@ -126,15 +126,15 @@ async fn find_site(store: &dyn Store, name: &str) -> anyhow::Result<Site> {
 }
 
 /// `loquat migrate`
-pub(super) fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    open(settings)?;
+pub(super) async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    open(settings).await?;
     println!("The store is at the latest schema.");
     Ok(())
 }
 
 /// `loquat site …`
 pub(super) async fn site(settings: &Settings, command: SiteCommand) -> anyhow::Result<()> {
-    let store = open(settings)?;
+    let store = open(settings).await?;
     match command {
         SiteCommand::Create { name } => {
             let name = name.trim();
@@ -160,7 +160,7 @@ pub(super) async fn site(settings: &Settings, command: SiteCommand) -> anyhow::R
 
 /// `loquat user …`
 pub(super) async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
-    let store = open(settings)?;
+    let store = open(settings).await?;
     match command {
         UserCommand::Add {
             site,
@@ -247,7 +247,7 @@ fn not_found_user(err: StoreError, site: &Site, username: &str) -> anyhow::Error
 
 /// `loquat field …`
 pub(super) async fn field(settings: &Settings, command: FieldCommand) -> anyhow::Result<()> {
-    let store = open(settings)?;
+    let store = open(settings).await?;
     match command {
         FieldCommand::Add {
             site,
@@ -306,7 +306,7 @@ pub(super) async fn field(settings: &Settings, command: FieldCommand) -> anyhow:
 
 /// `loquat oauth-client …`
 pub(super) async fn oauth(settings: &Settings, command: OAuthCommand) -> anyhow::Result<()> {
-    let store = open(settings)?;
+    let store = open(settings).await?;
     match command {
         OAuthCommand::Add { name } => {
             let client_id = random_token();

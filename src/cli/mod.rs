@@ -30,7 +30,8 @@ struct StoreArgs {
     /// Directory of the embedded store [default: $XDG_DATA_HOME/loquat or ~/.local/share/loquat].
     #[arg(long, env = "LOQUAT_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
-    /// Database URL instead of the embedded store in the data directory (sqlite:PATH).
+    /// Database URL instead of the embedded store in the data directory: sqlite:PATH, or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB for a store several nodes share.
     #[arg(
         long,
         env = "LOQUAT_DATABASE_URL",
@@ -38,6 +39,9 @@ struct StoreArgs {
         hide_env_values = true
     )]
     database: Option<String>,
+    /// Connections kept to a PostgreSQL store [default: 16].
+    #[arg(long, env = "LOQUAT_DATABASE_POOL_SIZE", global = true)]
+    database_pool_size: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +90,9 @@ struct ServeArgs {
     /// Requests served at once; more are answered 503 [default: 512].
     #[arg(long, env = "LOQUAT_MAX_IN_FLIGHT")]
     max_in_flight: Option<usize>,
+    /// Seconds a running sync stays this node's without renewal [default: 30].
+    #[arg(long, env = "LOQUAT_SYNC_LEASE_SECONDS")]
+    sync_lease_seconds: Option<u64>,
 }
 
 impl Cli {
@@ -101,6 +108,7 @@ impl Cli {
         let mut overrides = Overrides {
             data_dir: self.store.data_dir,
             database: self.store.database,
+            database_pool_size: self.store.database_pool_size,
             ..Overrides::default()
         };
         if let Command::Serve(args) = &self.command {
@@ -111,6 +119,7 @@ impl Cli {
             overrides.staging_retention_hours = args.staging_retention_hours;
             overrides.callback_hosts = args.callback_hosts.clone();
             overrides.max_in_flight = args.max_in_flight;
+            overrides.sync_lease_seconds = args.sync_lease_seconds;
         }
         let settings = Settings::resolve(file, overrides)?;
         crate::telemetry::init(settings.log_json);
@@ -120,7 +129,7 @@ impl Cli {
         runtime.block_on(async move {
             match self.command {
                 Command::Serve(_) => serve::run(&settings).await,
-                Command::Migrate => admin::migrate(&settings),
+                Command::Migrate => admin::migrate(&settings).await,
                 Command::ConfigExample => {
                     print!("{}", crate::config::EXAMPLE);
                     Ok(())

@@ -9,13 +9,13 @@ use crate::app::App;
 use crate::auth::{hash_password, random_password};
 use crate::config::Settings;
 use crate::domain::clock::{Clock, SystemClock};
-use crate::store::{self, Backend, NewUser, Store};
+use crate::store::{self, Backend, NewUser, Store, StoreError};
 
 /// Serves with the system clock.
 pub(super) async fn run(settings: &Settings) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let backend = Backend::choose(settings.database.as_deref(), &settings.data_dir)?;
-    let store = store::open(&backend, Arc::clone(&clock))?;
+    let store = store::open(&backend, Arc::clone(&clock), settings.database_pool_size).await?;
     bootstrap(store.as_ref()).await?;
     let app = App::with_store(settings, store, clock).await?;
     tracing::info!(address = %app.local_addr()?, public_url = %settings.public_url, "loquat listening");
@@ -39,10 +39,14 @@ pub async fn bootstrap(store: &dyn Store) -> anyhow::Result<()> {
     let username = env("LOQUAT_BOOTSTRAP_USER").unwrap_or_else(|| "admin".to_owned());
     let given = env("LOQUAT_BOOTSTRAP_PASSWORD");
     let password = given.clone().unwrap_or_else(random_password);
-    let site = store
-        .create_site(&site_name)
-        .await
-        .context("creating the first site")?;
+    let site = match store.create_site(&site_name).await {
+        Ok(site) => site,
+        // Another node sharing the database bootstrapped it first.
+        Err(StoreError::Conflict {
+            constraint: "sites_name",
+        }) => return Ok(()),
+        Err(other) => return Err(other).context("creating the first site"),
+    };
     store
         .add_user(
             site.id,

@@ -37,6 +37,12 @@ impl Timestamp {
         Self(self.0.saturating_add(delta))
     }
 
+    /// This instant moved forward by `duration` (saturating).
+    pub fn plus_duration(self, duration: std::time::Duration) -> Self {
+        let delta = i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX);
+        Self(self.0.saturating_add(delta))
+    }
+
     /// Parses the date forms clients put in `q` filters: `2024-05-01`, `2024-05-01T12:00:00Z`,
     /// `2024-05-01T12:00:00.1230000Z`, `2024-05-01 12:00:00` (UTC is assumed without an offset).
     pub fn parse_lenient(text: &str) -> Option<Self> {

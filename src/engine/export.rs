@@ -21,7 +21,7 @@ pub(super) async fn process(
         Err(StoreError::NotFound) => {
             let logs = deleted_logs(job.sync_id, "Export", job.definition_id);
             store
-                .finish_sync(job.sync_id, SyncStatus::Error, logs, engine.clock.now())
+                .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
                 .await?;
             return Ok(Outcome::Worked);
         }
@@ -55,7 +55,7 @@ pub(super) async fn process(
                     final_line(job.sync_id, SyncStatus::Error),
                 ];
                 store
-                    .finish_sync(job.sync_id, SyncStatus::Error, logs, engine.clock.now())
+                    .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
                     .await?;
                 return Ok(Outcome::Worked);
             }
@@ -77,7 +77,7 @@ pub(super) async fn process(
         final_line(job.sync_id, SyncStatus::Success),
     ];
     store
-        .finish_sync(job.sync_id, SyncStatus::Success, logs, engine.clock.now())
+        .finish_sync(job, SyncStatus::Success, logs, engine.clock.now())
         .await?;
     tracing::info!(sync_id = job.sync_id, rows = exported, "export finished");
     Ok(Outcome::Worked)

@@ -21,7 +21,7 @@ pub(super) async fn process(
         Err(StoreError::NotFound) => {
             let logs = deleted_logs(job.sync_id, "Import", job.definition_id);
             store
-                .finish_sync(job.sync_id, SyncStatus::Error, logs, engine.clock.now())
+                .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
                 .await?;
             return Ok(Outcome::Worked);
         }
@@ -60,7 +60,7 @@ pub(super) async fn process(
     let status = tally.outcome();
     store
         .finish_sync(
-            job.sync_id,
+            job,
             status,
             tally.logs(job.sync_id, &plan),
             engine.clock.now(),

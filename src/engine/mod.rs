@@ -1,5 +1,6 @@
 //! The engine: claims pending syncs and applies them batch by batch, delivers callbacks,
-//! and sweeps expired staging data. One in-process worker per SQLite store.
+//! and sweeps expired staging data. Every `loquat serve` process runs one; on a shared
+//! PostgreSQL store several share the work, each sync held by one node under a lease.
 //!
 //! Tests drive it with [`Engine::run_once`] and [`Engine::sweep_once`]; `loquat serve` runs
 //! [`Engine::run`] until shutdown, woken by [`Engine::notifier`] whenever a sync is created.
@@ -7,6 +8,7 @@
 mod callback;
 mod export;
 mod import;
+mod lease;
 mod sync;
 
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::clock::Clock;
-use crate::store::{Store, StoreError, SweepReport};
+use crate::store::{LEASE_LOST, Store, StoreError, SweepReport};
 
 pub use callback::deliver_due_callbacks;
 
@@ -37,8 +39,12 @@ pub enum Outcome {
     Worked,
     /// Nothing was pending.
     Idle,
-    /// Shutdown was requested mid-sync; it stays active and is re-run on the next start.
+    /// Shutdown was requested mid-sync; the sync was given back and is re-run by the next
+    /// engine to claim it.
     Interrupted,
+    /// Another node took the sync over (this node's lease had expired); this run stopped
+    /// without writing anything more.
+    Lost,
 }
 
 /// Engine settings.
@@ -50,7 +56,13 @@ pub struct EngineSettings {
     pub sweep_every: Duration,
     /// Rows per batch.
     pub batch_rows: u64,
+    /// How long a claimed sync stays this node's without a renewal; renewed every third of it.
+    /// Another node takes a sync over once its lease has expired (its node stopped).
+    pub sync_lease: Duration,
 }
+
+/// The default [`EngineSettings::sync_lease`].
+pub const SYNC_LEASE: Duration = Duration::from_secs(30);
 
 /// The background worker.
 #[derive(Clone)]
@@ -61,6 +73,8 @@ pub struct Engine {
     callbacks_due: Arc<Notify>,
     settings: EngineSettings,
     http: reqwest::Client,
+    /// This engine's name in lease records (process id and a random suffix).
+    node: Arc<str>,
 }
 
 impl Engine {
@@ -78,7 +92,13 @@ impl Engine {
             callbacks_due: Arc::new(Notify::new()),
             settings,
             http,
+            node: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()).into(),
         }
+    }
+
+    /// The name this engine's leases carry.
+    pub fn node(&self) -> &str {
+        &self.node
     }
 
     /// Wakes the worker; handlers call it after creating a sync.
@@ -86,35 +106,64 @@ impl Engine {
         Arc::clone(&self.notify)
     }
 
-    /// Processes the next pending sync, if any, to its end.
+    /// Processes the next claimable sync, if any, to its end.
     ///
     /// # Errors
-    /// When the store fails; the sync is then put back to pending for a later attempt.
+    /// When the store fails; the sync is then given back for a later attempt.
     pub async fn run_once(&self, shutdown: &CancellationToken) -> Result<Outcome, StoreError> {
-        let Some(job) = self.store.claim_sync(self.clock.now()).await? else {
+        let now = self.clock.now();
+        let lease_until = now.plus_duration(self.settings.sync_lease);
+        let Some(job) = self.store.claim_sync(now, &self.node, lease_until).await? else {
             return Ok(Outcome::Idle);
         };
         tracing::info!(
             sync_id = job.sync_id,
             definition_id = job.definition_id,
+            attempt = job.attempt,
             "sync started"
         );
+        // The run stops between batches when shutdown comes or the lease cannot be kept.
+        let stop = shutdown.child_token();
+        let renewer = tokio::spawn(lease::keep(self.clone(), job.clone(), stop.clone()));
         let processed = match job.kind {
-            crate::domain::sync::SyncKind::SyncAction => sync::process(self, &job, shutdown).await,
-            crate::domain::sync::SyncKind::Import => import::process(self, &job, shutdown).await,
-            crate::domain::sync::SyncKind::Export => export::process(self, &job, shutdown).await,
+            crate::domain::sync::SyncKind::SyncAction => sync::process(self, &job, &stop).await,
+            crate::domain::sync::SyncKind::Import => import::process(self, &job, &stop).await,
+            crate::domain::sync::SyncKind::Export => export::process(self, &job, &stop).await,
         };
+        renewer.abort();
         match processed {
-            Ok(outcome) => {
-                if outcome == Outcome::Worked {
-                    // Delivery runs on its own task: a slow client never holds up the next sync.
-                    self.callbacks_due.notify_one();
-                }
-                Ok(outcome)
+            Ok(Outcome::Worked) => {
+                // Delivery runs on its own task: a slow client never holds up the next sync.
+                self.callbacks_due.notify_one();
+                Ok(Outcome::Worked)
+            }
+            Ok(Outcome::Interrupted) if !shutdown.is_cancelled() => {
+                tracing::warn!(
+                    sync_id = job.sync_id,
+                    "stopped: the sync's lease could not be renewed"
+                );
+                Ok(Outcome::Lost)
+            }
+            Ok(Outcome::Interrupted) => {
+                // Given back so that another node need not wait for the lease to expire.
+                self.store.release_sync(&job).await?;
+                Ok(Outcome::Interrupted)
+            }
+            Ok(other) => Ok(other),
+            Err(StoreError::Conflict {
+                constraint: LEASE_LOST,
+            }) => {
+                tracing::warn!(
+                    sync_id = job.sync_id,
+                    "stopped: another node took the sync over"
+                );
+                Ok(Outcome::Lost)
             }
             Err(err) => {
-                // Put it back: effects are idempotent, so the retry re-runs it from the start.
-                self.store.recover_interrupted().await?;
+                // Given back: effects are idempotent, so the retry re-runs it from the start.
+                if let Err(release) = self.store.release_sync(&job).await {
+                    tracing::warn!(error = ?release, sync_id = job.sync_id, "giving a sync back failed; its lease will expire");
+                }
                 Err(err)
             }
         }
@@ -157,7 +206,7 @@ impl Engine {
         let mut backoff = Duration::from_millis(100);
         while !shutdown.is_cancelled() {
             match self.run_once(&shutdown).await {
-                Ok(Outcome::Worked) => backoff = Duration::from_millis(100),
+                Ok(Outcome::Worked | Outcome::Lost) => backoff = Duration::from_millis(100),
                 Ok(Outcome::Interrupted) => break,
                 Ok(Outcome::Idle) => {
                     tokio::select! {

@@ -20,7 +20,7 @@ pub(super) async fn process(
         Err(StoreError::NotFound) => {
             let logs = definition_deleted_logs(job.sync_id, job.definition_id);
             store
-                .finish_sync(job.sync_id, SyncStatus::Error, logs, engine.clock.now())
+                .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
                 .await?;
             tracing::warn!(
                 sync_id = job.sync_id,
@@ -68,7 +68,7 @@ pub(super) async fn process(
     let status = tally.outcome();
     let logs = tally.logs(job.sync_id, &plan);
     store
-        .finish_sync(job.sync_id, status, logs, engine.clock.now())
+        .finish_sync(job, status, logs, engine.clock.now())
         .await?;
     tracing::info!(sync_id = job.sync_id, rows = tally.rows, rejected = tally.total_rejected(), status = %status, "sync finished");
     Ok(Outcome::Worked)

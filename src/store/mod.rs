@@ -2,7 +2,8 @@
 //!
 //! Every call that touches tenant data takes the caller's site id; a record of another site
 //! is reported exactly like a record that does not exist ([`StoreError::NotFound`]).
-//! Backends: SQLite (embedded, the default). [`open`] picks one from a URL or a data directory.
+//! Backends: SQLite (embedded, the default) and PostgreSQL (shared by several nodes).
+//! [`open`] picks one from a URL or a data directory.
 
 #[cfg(test)]
 mod conformance;
@@ -24,12 +25,14 @@ pub use fields::FieldStore;
 pub use imports::{ImportCounts, ImportRecord, ImportStore, ImportUpload};
 pub use sites::{NewToken, NewUser, SiteStore, TokenGrant};
 pub use syncs::{
-    BatchCounts, DueCallback, NewSync, RowRange, StageError, Staged, SweepReport, SyncFile,
-    SyncJob, SyncStore, Upload, batches,
+    BatchCounts, DueCallback, LEASE_LOST, NewSync, RowRange, StageError, Staged, SweepReport,
+    SyncFile, SyncJob, SyncStore, Upload, batches,
 };
 
 use crate::domain::clock::Clock;
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -159,23 +162,39 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Opens (creating and migrating when needed) the store `backend` names.
+/// Opens (creating and migrating when needed) the store `backend` names; a PostgreSQL store
+/// keeps up to `pool_size` connections.
 ///
 /// # Errors
 /// When the database cannot be opened or migrated, or this build lacks the backend.
-pub fn open(backend: &Backend, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn open(
+    backend: &Backend,
+    clock: Arc<dyn Clock>,
+    pool_size: usize,
+) -> anyhow::Result<Arc<dyn Store>> {
     match backend {
         #[cfg(feature = "sqlite")]
-        Backend::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path, clock)?)),
+        Backend::Sqlite(path) => {
+            let _ = pool_size;
+            Ok(Arc::new(sqlite::SqliteStore::open(path, clock)?))
+        }
         #[cfg(not(feature = "sqlite"))]
         Backend::Sqlite(_) => {
-            let _ = clock;
+            let _ = (clock, pool_size);
             anyhow::bail!("this build has no SQLite support; rebuild with `--features sqlite`")
         }
-        Backend::Postgres(url) => anyhow::bail!(
-            "this build has no PostgreSQL support yet (asked for {})",
-            redact(url)
-        ),
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(url) => Ok(Arc::new(
+            postgres::PostgresStore::connect(url, pool_size, clock).await?,
+        )),
+        #[cfg(not(feature = "postgres"))]
+        Backend::Postgres(url) => {
+            let _ = (clock, pool_size);
+            anyhow::bail!(
+                "this build has no PostgreSQL support (asked for {}); rebuild with `--features postgres`",
+                redact(url)
+            )
+        }
     }
 }
 

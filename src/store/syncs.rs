@@ -77,7 +77,13 @@ pub struct SyncJob {
     pub site_id: i64,
     /// The definition it syncs.
     pub definition_id: i64,
+    /// Which claim of the sync this is (1 for the first). Every write of the run names it, and
+    /// the store refuses it once another claim has taken the sync over (a fencing token).
+    pub attempt: i64,
 }
+
+/// The name the store gives a write refused because the sync was claimed again meanwhile.
+pub const LEASE_LOST: &str = "sync_lease_lost";
 
 /// One staged file of a sync, with where its rows start in the sync's record numbering.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,10 +204,26 @@ pub trait SyncStore: Send + std::marker::Sync {
         query: &ListQuery<NoField>,
     ) -> StoreResult<(String, Page<StoredReject>)>;
 
-    /// Puts syncs left active by a stopped process back to pending; returns how many.
+    /// Puts syncs left active by a stopped process back to pending; returns how many. Only a
+    /// store with one node does this at start; a shared store leaves it to lease expiry.
     async fn recover_interrupted(&self) -> StoreResult<u64>;
-    /// Claims the oldest pending sync whose definition has no active sync (pending → active).
-    async fn claim_sync(&self, now: Timestamp) -> StoreResult<Option<SyncJob>>;
+    /// Claims the oldest claimable sync for `node` until `lease_until`: a pending sync whose
+    /// definition has no active or earlier pending sync (pending → active), or an active sync
+    /// whose lease expired before `now` (its node stopped). Each claim increments `attempt`.
+    async fn claim_sync(
+        &self,
+        now: Timestamp,
+        node: &str,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<SyncJob>>;
+    /// Extends the lease of a running sync; `false` when the job no longer holds it.
+    async fn renew_lease(&self, job: &SyncJob, lease_until: Timestamp) -> StoreResult<bool>;
+    /// Gives a claimed sync back (active → pending) so that it is claimed again, by this node
+    /// or another; does nothing when the job no longer holds it.
+    async fn release_sync(&self, job: &SyncJob) -> StoreResult<()>;
+    /// The writes below fail with `Conflict { constraint: LEASE_LOST }` when `job` no longer
+    /// holds its sync.
+    ///
     /// Prepares a (re-)run: forgets rejects of an earlier attempt, records the identifier
     /// column, and lists the sync's files in upload order.
     async fn begin_apply(&self, job: &SyncJob, column: &str) -> StoreResult<Vec<SyncFile>>;
@@ -224,7 +246,7 @@ pub trait SyncStore: Send + std::marker::Sync {
     /// attempt), releases its staged rows, and queues its callback.
     async fn finish_sync(
         &self,
-        sync_id: i64,
+        job: &SyncJob,
         status: SyncStatus,
         logs: Vec<SyncLog>,
         now: Timestamp,

@@ -31,6 +31,7 @@ pub struct TestApp {
     client: reqwest::Client,
     shutdown: CancellationToken,
     _dir: tempfile::TempDir,
+    _schema: Option<loquat::store::postgres::ScratchSchema>,
 }
 
 impl Drop for TestApp {
@@ -55,11 +56,29 @@ pub async fn spawn_app_without_engine(clock: Arc<dyn Clock>, overrides: Override
     start(clock, overrides, false).await
 }
 
+/// The PostgreSQL database tests run on instead of SQLite, when one is given.
+pub fn test_database_url() -> Option<String> {
+    std::env::var("LOQUAT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
 async fn start(clock: Arc<dyn Clock>, overrides: Overrides, with_engine: bool) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
+    // With LOQUAT_TEST_DATABASE_URL the whole suite runs on PostgreSQL, one schema per test.
+    let schema = match test_database_url() {
+        Some(url) => Some(
+            loquat::store::postgres::ScratchSchema::create(&url)
+                .await
+                .expect("scratch schema"),
+        ),
+        None => None,
+    };
     let overrides = Overrides {
         bind: Some("127.0.0.1:0".into()),
         data_dir: Some(dir.path().to_path_buf()),
+        database: schema.as_ref().map(|s| s.url().to_owned()),
+        database_pool_size: Some(4),
         ..overrides
     };
     let settings = Settings::resolve(FileSettings::default(), overrides).expect("settings");
@@ -85,6 +104,7 @@ async fn start(clock: Arc<dyn Clock>, overrides: Overrides, with_engine: bool) -
         client: reqwest::Client::new(),
         shutdown,
         _dir: dir,
+        _schema: schema,
     };
     let (site, auth) = test.add_site("TestSite", "tester", true).await;
     test.site = site;

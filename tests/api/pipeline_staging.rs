@@ -289,14 +289,20 @@ async fn delete_data_is_409_while_a_sync_of_the_definition_is_pending_or_active(
     let sync = app.sync(&uri).await;
     let (status, body) = app.delete(&data).await;
     assert_eq!(status, StatusCode::CONFLICT, "pending: {body}");
-    let job = app.store.claim_sync(clock.now()).await.unwrap().unwrap();
+    let lease = clock.now().plus_seconds(30);
+    let job = app
+        .store
+        .claim_sync(clock.now(), "test", lease)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(format!("/syncs/{}", job.sync_id), sync);
     assert_eq!(app.bulk_get(&sync).await.1["status"], "active");
     assert_eq!(app.delete(&data).await.0, StatusCode::CONFLICT, "active");
     // An upload during the sync is accepted; it waits for the next sync.
     app.upload(&uri, &rows("Key", &["later@example.com"])).await;
     // Put the sync back and let the engine run it: its staged row was not discarded.
-    app.store.recover_interrupted().await.unwrap();
+    app.store.release_sync(&job).await.unwrap();
     app.run_engine_until_idle().await;
     assert_eq!(app.bulk_get(&sync).await.1["status"], "success");
     assert_eq!(app.log_codes(&sync).await[0], ("ELQ-00140".to_owned(), 1));

@@ -229,7 +229,13 @@ async fn the_engine_takes_one_sync_per_definition_at_a_time_oldest_first() {
         app.sync(&other).await,
     );
     let mut claimed = Vec::new();
-    while let Some(job) = app.store.claim_sync(clock.now()).await.unwrap() {
+    let lease = clock.now().plus_seconds(30);
+    while let Some(job) = app
+        .store
+        .claim_sync(clock.now(), "test", lease)
+        .await
+        .unwrap()
+    {
         claimed.push(format!("/syncs/{}", job.sync_id));
     }
     assert_eq!(claimed, [a.as_str(), &c], "{b} waits while {a} is active");

@@ -8,18 +8,26 @@ use super::staging;
 use super::syncs::{SYNC_SELECT, sync_from};
 use crate::domain::clock::Timestamp;
 use crate::domain::sync::{Sync, SyncKind, SyncLog, SyncStatus};
-use crate::store::{StoreError, StoreResult, SweepReport, SyncFile, SyncJob};
+use crate::store::{LEASE_LOST, StoreError, StoreResult, SweepReport, SyncFile, SyncJob};
 
-/// Claims the oldest pending sync whose definition has no active or earlier pending sync.
-pub(super) fn claim(tx: &Transaction<'_>, now: Timestamp) -> StoreResult<Option<SyncJob>> {
+/// Claims the oldest claimable sync: pending with no active or earlier pending sync of its
+/// definition, or active under a lease that expired.
+pub(super) fn claim(
+    tx: &Transaction<'_>,
+    now: Timestamp,
+    node: &str,
+    lease_until: Timestamp,
+) -> StoreResult<Option<SyncJob>> {
     tx.query_row(
-        "UPDATE syncs SET status = 'active', started_at = COALESCE(started_at, ?1)
-         WHERE id = (SELECT s.id FROM syncs s WHERE s.status = 'pending' AND NOT EXISTS (
+        "UPDATE syncs SET status = 'active', started_at = COALESCE(started_at, ?1),
+             attempt = attempt + 1, lease_owner = ?2, lease_expires_at = ?3
+         WHERE id = (SELECT s.id FROM syncs s WHERE (s.status = 'pending' AND NOT EXISTS (
              SELECT 1 FROM syncs o WHERE o.kind = s.kind AND o.definition_id = s.definition_id
-             AND (o.status = 'active' OR (o.status = 'pending' AND o.id < s.id)))
+             AND (o.status = 'active' OR (o.status = 'pending' AND o.id < s.id))))
+             OR (s.status = 'active' AND s.lease_expires_at < ?1)
            ORDER BY s.id LIMIT 1)
-         RETURNING id, site_id, definition_id, kind",
-        [now.as_nanos()],
+         RETURNING id, site_id, definition_id, kind, attempt",
+        params![now.as_nanos(), node, lease_until.as_nanos()],
         |r| {
             let kind: String = r.get(3)?;
             Ok(SyncJob {
@@ -27,11 +35,49 @@ pub(super) fn claim(tx: &Transaction<'_>, now: Timestamp) -> StoreResult<Option<
                 site_id: r.get(1)?,
                 definition_id: r.get(2)?,
                 kind: SyncKind::parse(&kind).unwrap_or(SyncKind::SyncAction),
+                attempt: r.get(4)?,
             })
         },
     )
     .optional()
     .map_err(error::map)
+}
+
+/// Fails with [`LEASE_LOST`] unless `job` still holds its sync.
+pub(super) fn hold(tx: &Transaction<'_>, job: &SyncJob) -> StoreResult<()> {
+    let held = tx
+        .query_row(
+            "SELECT 1 FROM syncs WHERE id = ?1 AND status = 'active' AND attempt = ?2",
+            params![job.sync_id, job.attempt],
+            |_| Ok(()),
+        )
+        .optional()
+        .map_err(error::map)?;
+    held.ok_or(StoreError::Conflict {
+        constraint: LEASE_LOST,
+    })
+}
+
+/// Extends `job`'s lease; `false` when it no longer holds the sync.
+pub(super) fn renew(tx: &Transaction<'_>, job: &SyncJob, until: Timestamp) -> StoreResult<bool> {
+    let n = tx
+        .execute(
+            "UPDATE syncs SET lease_expires_at = ?3 WHERE id = ?1 AND status = 'active' AND attempt = ?2",
+            params![job.sync_id, job.attempt, until.as_nanos()],
+        )
+        .map_err(error::map)?;
+    Ok(n == 1)
+}
+
+/// Puts `job`'s sync back to pending when it still holds it.
+pub(super) fn release(tx: &Transaction<'_>, job: &SyncJob) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE syncs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL
+         WHERE id = ?1 AND status = 'active' AND attempt = ?2",
+        params![job.sync_id, job.attempt],
+    )
+    .map_err(error::map)?;
+    Ok(())
 }
 
 /// Resets what an earlier attempt wrote and lists the sync's files with record offsets.
@@ -40,6 +86,7 @@ pub(super) fn begin(
     job: &SyncJob,
     column: &str,
 ) -> StoreResult<Vec<SyncFile>> {
+    hold(tx, job)?;
     tx.execute("DELETE FROM sync_rejects WHERE sync_id = ?1", [job.sync_id])
         .map_err(error::map)?;
     tx.execute(
@@ -90,11 +137,13 @@ pub(super) fn begin(
 /// Writes the logs and the terminal status together, and queues the callback.
 pub(super) fn finish(
     tx: &Transaction<'_>,
-    sync_id: i64,
+    job: &SyncJob,
     status: SyncStatus,
     logs: &[SyncLog],
     now: Timestamp,
 ) -> StoreResult<Sync> {
+    hold(tx, job)?;
+    let sync_id = job.sync_id;
     let current: String = tx
         .query_row("SELECT status FROM syncs WHERE id = ?1", [sync_id], |r| {
             r.get(0)
@@ -126,7 +175,8 @@ pub(super) fn finish(
             .map_err(error::map)?;
     }
     tx.execute(
-        "UPDATE syncs SET status = ?2, ended_at = ?3, started_at = COALESCE(started_at, ?3) WHERE id = ?1",
+        "UPDATE syncs SET status = ?2, ended_at = ?3, started_at = COALESCE(started_at, ?3),
+             lease_owner = NULL, lease_expires_at = NULL WHERE id = ?1",
         params![sync_id, status.as_str(), now.as_nanos()],
     )
     .map_err(error::map)?;

@@ -199,11 +199,13 @@ impl ExportStore for SqliteStore {
     ) -> StoreResult<()> {
         let names: Vec<&str> = definition.fields.iter().map(|f| f.name.as_str()).collect();
         let names = serde_json::to_string(&names).map_err(|e| StoreError::Other(e.into()))?;
-        let (sync_id, until) = (
+        let (held, sync_id, until) = (
+            job.clone(),
             job.sync_id,
             self.now().plus_seconds(retention_seconds).as_nanos(),
         );
         self.write(move |tx| {
+            super::apply::hold(tx, &held)?;
             tx.execute("DELETE FROM export_data WHERE sync_id = ?1", [sync_id]).map_err(error::map)?;
             tx.execute("INSERT INTO export_data (sync_id, fields, row_count, retain_until) VALUES (?1, ?2, 0, ?3)", params![sync_id, names, until])
                 .map_err(error::map)?;
@@ -221,6 +223,7 @@ impl ExportStore for SqliteStore {
     ) -> StoreResult<(u64, i64)> {
         let (job, definition) = (job.clone(), definition.clone());
         self.write(move |tx| {
+            super::apply::hold(tx, &job)?;
             let custom = fields::custom_fields(tx, job.site_id)?;
             let values: Vec<String> = definition
                 .fields

@@ -271,6 +271,7 @@ impl ImportStore for SqliteStore {
     async fn begin_import(&self, job: &SyncJob) -> StoreResult<Vec<SyncFile>> {
         let job = job.clone();
         self.write(move |tx| {
+            super::apply::hold(tx, &job)?;
             tx.execute("DELETE FROM sync_rejects WHERE sync_id = ?1", [job.sync_id]).map_err(error::map)?;
             import_batch::begin(tx)?;
             let mut stmt = tx
@@ -303,8 +304,11 @@ impl ImportStore for SqliteStore {
         seq_to: u64,
     ) -> StoreResult<ImportCounts> {
         let (job, plan, file, now) = (job.clone(), plan.clone(), file.clone(), self.now());
-        self.write(move |tx| import_batch::batch(tx, &job, &plan, &file, (seq_from, seq_to), now))
-            .await
+        self.write(move |tx| {
+            super::apply::hold(tx, &job)?;
+            import_batch::batch(tx, &job, &plan, &file, (seq_from, seq_to), now)
+        })
+        .await
     }
 
     async fn create_import_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<Sync> {

@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0005_contact_fields.sql"),
     include_str!("../../../migrations/sqlite/0006_imports.sql"),
     include_str!("../../../migrations/sqlite/0007_exports.sql"),
+    include_str!("../../../migrations/sqlite/0008_sync_leases.sql"),
 ];
 
 /// Read connections kept open for reuse.

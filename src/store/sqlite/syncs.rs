@@ -278,7 +278,8 @@ impl SyncStore for SqliteStore {
         self.write(|tx| {
             let n = tx
                 .execute(
-                    "UPDATE syncs SET status = 'pending' WHERE status = 'active'",
+                    "UPDATE syncs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL
+                     WHERE status = 'active'",
                     [],
                 )
                 .map_err(error::map)?;
@@ -287,8 +288,26 @@ impl SyncStore for SqliteStore {
         .await
     }
 
-    async fn claim_sync(&self, now: Timestamp) -> StoreResult<Option<SyncJob>> {
-        self.write(move |tx| apply::claim(tx, now)).await
+    async fn claim_sync(
+        &self,
+        now: Timestamp,
+        node: &str,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<SyncJob>> {
+        let node = node.to_owned();
+        self.write(move |tx| apply::claim(tx, now, &node, lease_until))
+            .await
+    }
+
+    async fn renew_lease(&self, job: &SyncJob, lease_until: Timestamp) -> StoreResult<bool> {
+        let job = job.clone();
+        self.write(move |tx| apply::renew(tx, &job, lease_until))
+            .await
+    }
+
+    async fn release_sync(&self, job: &SyncJob) -> StoreResult<()> {
+        let job = job.clone();
+        self.write(move |tx| apply::release(tx, &job)).await
     }
 
     async fn begin_apply(&self, job: &SyncJob, column: &str) -> StoreResult<Vec<SyncFile>> {
@@ -304,6 +323,7 @@ impl SyncStore for SqliteStore {
     ) -> StoreResult<BatchCounts> {
         let (job, plan, ranges, now) = (job.clone(), plan.clone(), ranges.to_vec(), self.now());
         self.write(move |tx| {
+            apply::hold(tx, &job)?;
             let mut total = BatchCounts {
                 per_action: vec![0; plan.actions.len()],
                 rejected: Vec::new(),
@@ -328,19 +348,23 @@ impl SyncStore for SqliteStore {
         action: usize,
     ) -> StoreResult<u64> {
         let (job, plan, now) = (job.clone(), plan.clone(), self.now());
-        self.write(move |tx| effects::update_all(tx, &job, &plan, action, now))
-            .await
+        self.write(move |tx| {
+            apply::hold(tx, &job)?;
+            effects::update_all(tx, &job, &plan, action, now)
+        })
+        .await
     }
 
     async fn finish_sync(
         &self,
-        sync_id: i64,
+        job: &SyncJob,
         status: SyncStatus,
         logs: Vec<SyncLog>,
         now: Timestamp,
     ) -> StoreResult<Sync> {
+        let (sync_id, held) = (job.sync_id, job.clone());
         let sync = self
-            .write(move |tx| apply::finish(tx, sync_id, status, &logs, now))
+            .write(move |tx| apply::finish(tx, &held, status, &logs, now))
             .await?;
         // Staged rows are released after the terminal commit, a bounded number of rows per
         // transaction, so the writer is never held for long (nor queued for once per file);

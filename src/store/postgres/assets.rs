@@ -1,0 +1,462 @@
+//! Contact lists, email groups and subscriptions on PostgreSQL.
+
+use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+
+use super::listing::Listing;
+use super::{PostgresStore, error};
+use crate::domain::asset::{
+    Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
+};
+use crate::domain::clock::Timestamp;
+use crate::domain::fields::ContainerField;
+use crate::domain::query::ListQuery;
+use crate::store::{AssetStore, Page, StoreError, StoreResult};
+
+const LIST_SELECT: &str = "SELECT l.id, l.name, l.description, l.scope,
+    (SELECT COUNT(*) FROM contact_list_members m WHERE m.list_id = l.id),
+    l.created_by, l.created_at, l.updated_by, l.updated_at FROM contact_lists l";
+
+/// Columns [`group_from`] reads, of `email_groups` aliased `g`.
+const GROUP_COLUMNS: &str = "g.id, g.name, g.display_name, g.description,
+    g.is_visible_in_public_subscription_list, g.created_by, g.created_at, g.updated_by, g.updated_at";
+
+fn audit_from(row: &Row, first: usize) -> Audit {
+    Audit {
+        created_by: row.get(first),
+        created_at: Timestamp::from_nanos(row.get(first + 1)),
+        updated_by: row.get(first + 2),
+        updated_at: Timestamp::from_nanos(row.get(first + 3)),
+    }
+}
+
+fn list_from(row: &Row) -> StoreResult<ContactList> {
+    Ok(ContactList {
+        id: row.get(0),
+        name: row.get(1),
+        description: row.get(2),
+        scope: row.get(3),
+        count: row.get(4),
+        audit: audit_from(row, 5),
+    })
+}
+
+fn group_from(row: &Row) -> StoreResult<EmailGroup> {
+    Ok(EmailGroup {
+        id: row.get(0),
+        name: row.get(1),
+        display_name: row.get(2),
+        description: row.get(3),
+        is_visible_in_public_subscription_list: row.get(4),
+        audit: audit_from(row, 5),
+    })
+}
+
+fn list_column(field: ContainerField) -> &'static str {
+    match field {
+        ContainerField::Name => "l.name",
+        ContainerField::CreatedAt => "l.created_at",
+        ContainerField::UpdatedAt => "l.updated_at",
+        ContainerField::Id => "l.id",
+    }
+}
+
+fn group_column(field: ContainerField) -> &'static str {
+    match field {
+        ContainerField::Name => "g.name",
+        ContainerField::CreatedAt => "g.created_at",
+        ContainerField::UpdatedAt => "g.updated_at",
+        ContainerField::Id => "g.id",
+    }
+}
+
+async fn load_list(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult<ContactList> {
+    let stmt = client
+        .prepare_cached(&format!("{LIST_SELECT} WHERE l.site_id = $1 AND l.id = $2"))
+        .await
+        .map_err(error::map)?;
+    let row = client
+        .query_opt(&stmt, &[&site_id, &id])
+        .await
+        .map_err(error::map)?
+        .ok_or(StoreError::NotFound)?;
+    list_from(&row)
+}
+
+async fn load_group(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult<EmailGroup> {
+    let stmt = client
+        .prepare_cached(&format!(
+            "SELECT {GROUP_COLUMNS} FROM email_groups g WHERE g.site_id = $1 AND g.id = $2"
+        ))
+        .await
+        .map_err(error::map)?;
+    let row = client
+        .query_opt(&stmt, &[&site_id, &id])
+        .await
+        .map_err(error::map)?
+        .ok_or(StoreError::NotFound)?;
+    group_from(&row)
+}
+
+/// `NotFound` unless every id is a contact of the site. The contacts are locked until the
+/// transaction ends, so none is deleted (and its memberships cascaded) before rows naming it
+/// are written.
+pub(super) async fn lock_site_contacts(
+    client: &impl GenericClient,
+    site_id: i64,
+    ids: &[i64],
+) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut wanted = ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let stmt = client
+        .prepare_cached(
+            "SELECT id FROM contacts WHERE site_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE",
+        )
+        .await
+        .map_err(error::map)?;
+    let found = client
+        .query(&stmt, &[&site_id, &wanted])
+        .await
+        .map_err(error::map)?;
+    if found.len() == wanted.len() {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// Applies membership changes; every contact must be the site's, or nothing changes.
+async fn change_members(
+    client: &impl GenericClient,
+    site_id: i64,
+    list_id: i64,
+    input: &ContactListInput,
+) -> StoreResult<()> {
+    let named: Vec<i64> = input
+        .membership_additions
+        .iter()
+        .chain(&input.membership_deletions)
+        .copied()
+        .collect();
+    lock_site_contacts(client, site_id, &named).await?;
+    if !input.membership_additions.is_empty() {
+        client
+            .execute(
+                "INSERT INTO contact_list_members (list_id, contact_id)
+                 SELECT DISTINCT $1::BIGINT, c FROM unnest($2::BIGINT[]) AS c
+                 ON CONFLICT (list_id, contact_id) DO NOTHING",
+                &[&list_id, &input.membership_additions],
+            )
+            .await
+            .map_err(error::map)?;
+    }
+    if !input.membership_deletions.is_empty() {
+        client
+            .execute(
+                "DELETE FROM contact_list_members WHERE list_id = $1 AND contact_id = ANY($2)",
+                &[&list_id, &input.membership_deletions],
+            )
+            .await
+            .map_err(error::map)?;
+    }
+    Ok(())
+}
+
+/// `Ok` when a statement touched a row, `NotFound` otherwise.
+fn found(n: u64) -> StoreResult<()> {
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AssetStore for PostgresStore {
+    async fn create_list(
+        &self,
+        site_id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        let now = self.now().as_nanos();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        let id: i64 = tx
+            .query_one(
+                "INSERT INTO contact_lists (site_id, name, description, scope, created_by, created_at, updated_by, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $5, $6) RETURNING id",
+                &[
+                    &site_id,
+                    &input.name,
+                    &input.description,
+                    &input.scope.as_deref().unwrap_or("local"),
+                    &by,
+                    &now,
+                ],
+            )
+            .await
+            .map_err(error::map)?
+            .get(0);
+        change_members(&tx, site_id, id, &input).await?;
+        let list = load_list(&tx, site_id, id).await?;
+        tx.commit().await.map_err(error::map)?;
+        Ok(list)
+    }
+
+    async fn get_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
+        let client = self.client().await?;
+        load_list(&client, site_id, id).await
+    }
+
+    async fn update_list(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        let now = self.now().as_nanos();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        let changed = tx
+            .execute(
+                "UPDATE contact_lists SET name = $3, description = $4, scope = COALESCE($5, scope),
+                 updated_by = $6, updated_at = $7 WHERE site_id = $1 AND id = $2",
+                &[
+                    &site_id,
+                    &id,
+                    &input.name,
+                    &input.description,
+                    &input.scope,
+                    &by,
+                    &now,
+                ],
+            )
+            .await
+            .map_err(error::map)?;
+        found(changed)?;
+        change_members(&tx, site_id, id, &input).await?;
+        let list = load_list(&tx, site_id, id).await?;
+        tx.commit().await.map_err(error::map)?;
+        Ok(list)
+    }
+
+    async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
+        let client = self.client().await?;
+        // Members go by trigger.
+        let n = client
+            .execute(
+                "DELETE FROM contact_lists WHERE site_id = $1 AND id = $2",
+                &[&site_id, &id],
+            )
+            .await
+            .map_err(error::map)?;
+        found(n)
+    }
+
+    async fn list_lists(
+        &self,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+    ) -> StoreResult<Page<ContactList>> {
+        let client = self.client().await?;
+        let listing = Listing {
+            select: LIST_SELECT,
+            column: list_column,
+            site_column: "l.site_id",
+            id_column: "l.id",
+        };
+        listing.page(&client, site_id, query, list_from).await
+    }
+
+    async fn list_members(
+        &self,
+        site_id: i64,
+        id: i64,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<i64>> {
+        let client = self.client().await?;
+        load_list(&client, site_id, id).await?;
+        let rows = client
+            .query(
+                "SELECT contact_id FROM contact_list_members WHERE list_id = $1 AND contact_id > $2
+                 ORDER BY contact_id LIMIT $3",
+                &[&id, &after, &i64::from(limit)],
+            )
+            .await
+            .map_err(error::map)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn create_group(
+        &self,
+        site_id: i64,
+        by: &str,
+        input: EmailGroupInput,
+    ) -> StoreResult<EmailGroup> {
+        let now = self.now().as_nanos();
+        let client = self.client().await?;
+        let sql = format!(
+            "INSERT INTO email_groups AS g (site_id, name, display_name, description,
+             is_visible_in_public_subscription_list, created_by, created_at, updated_by, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $7) RETURNING {GROUP_COLUMNS}"
+        );
+        let row = client
+            .query_one(
+                sql.as_str(),
+                &[
+                    &site_id,
+                    &input.name,
+                    &input.display_name,
+                    &input.description,
+                    &input.is_visible_in_public_subscription_list,
+                    &by,
+                    &now,
+                ],
+            )
+            .await
+            .map_err(error::map)?;
+        group_from(&row)
+    }
+
+    async fn get_group(&self, site_id: i64, id: i64) -> StoreResult<EmailGroup> {
+        let client = self.client().await?;
+        load_group(&client, site_id, id).await
+    }
+
+    async fn update_group(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: EmailGroupInput,
+    ) -> StoreResult<EmailGroup> {
+        let now = self.now().as_nanos();
+        let client = self.client().await?;
+        let sql = format!(
+            "UPDATE email_groups g SET name = $3, display_name = $4, description = $5,
+             is_visible_in_public_subscription_list = $6, updated_by = $7, updated_at = $8
+             WHERE g.site_id = $1 AND g.id = $2 RETURNING {GROUP_COLUMNS}"
+        );
+        let row = client
+            .query_opt(
+                sql.as_str(),
+                &[
+                    &site_id,
+                    &id,
+                    &input.name,
+                    &input.display_name,
+                    &input.description,
+                    &input.is_visible_in_public_subscription_list,
+                    &by,
+                    &now,
+                ],
+            )
+            .await
+            .map_err(error::map)?
+            .ok_or(StoreError::NotFound)?;
+        group_from(&row)
+    }
+
+    async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()> {
+        let client = self.client().await?;
+        // Subscriptions go by trigger.
+        let n = client
+            .execute(
+                "DELETE FROM email_groups WHERE site_id = $1 AND id = $2",
+                &[&site_id, &id],
+            )
+            .await
+            .map_err(error::map)?;
+        found(n)
+    }
+
+    async fn list_groups(
+        &self,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+    ) -> StoreResult<Page<EmailGroup>> {
+        let client = self.client().await?;
+        let select = format!("SELECT {GROUP_COLUMNS} FROM email_groups g");
+        let listing = Listing {
+            select: &select,
+            column: group_column,
+            site_column: "g.site_id",
+            id_column: "g.id",
+        };
+        listing.page(&client, site_id, query, group_from).await
+    }
+
+    async fn get_subscription(
+        &self,
+        site_id: i64,
+        contact_id: i64,
+        group_id: i64,
+    ) -> StoreResult<Subscription> {
+        let client = self.client().await?;
+        // The contact is checked before the group, as on SQLite; both must be the site's.
+        let row = client
+            .query_opt(
+                "SELECT (SELECT s.is_subscribed FROM email_group_subscriptions s
+                         WHERE s.group_id = g.id AND s.contact_id = c.id)
+                 FROM contacts c, email_groups g
+                 WHERE c.site_id = $1 AND c.id = $2 AND g.site_id = $1 AND g.id = $3",
+                &[&site_id, &contact_id, &group_id],
+            )
+            .await
+            .map_err(error::map)?
+            .ok_or(StoreError::NotFound)?;
+        let stored: Option<bool> = row.get(0);
+        Ok(Subscription {
+            contact_id,
+            group_id,
+            is_subscribed: stored.unwrap_or(true),
+        })
+    }
+
+    async fn set_subscription(
+        &self,
+        site_id: i64,
+        contact_id: i64,
+        group_id: i64,
+        subscribed: bool,
+    ) -> StoreResult<Subscription> {
+        let now = self.now().as_nanos();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        // Both rows stay locked until commit, so neither is deleted under the new row.
+        let both = tx
+            .query_opt(
+                "SELECT 1 FROM contacts c, email_groups g
+                 WHERE c.site_id = $1 AND c.id = $2 AND g.site_id = $1 AND g.id = $3 FOR SHARE",
+                &[&site_id, &contact_id, &group_id],
+            )
+            .await
+            .map_err(error::map)?;
+        if both.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        tx.execute(
+            "INSERT INTO email_group_subscriptions (group_id, contact_id, is_subscribed, updated_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (group_id, contact_id) DO UPDATE
+             SET is_subscribed = excluded.is_subscribed, updated_at = excluded.updated_at",
+            &[&group_id, &contact_id, &subscribed, &now],
+        )
+        .await
+        .map_err(error::map)?;
+        tx.commit().await.map_err(error::map)?;
+        Ok(Subscription {
+            contact_id,
+            group_id,
+            is_subscribed: subscribed,
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! The effects of planned actions on the contacts a batch matched first (`sync_seen` rows of
+//! the sync whose first record lies in the batch): one set-based statement per action, which
+//! also tells whether the action's container still exists (`target`), so an action costs one
+//! round trip.
+//!
+//! Memberships are written in contact order, so two syncs writing the same container lock its
+//! rows in the same order rather than deadlocking; contacts are locked in id order before a
+//! global subscription change for the same reason.
+
+use deadpool_postgres::Transaction;
+use tokio_postgres::types::ToSql;
+
+use super::batch::Records;
+use super::error;
+use crate::domain::clock::Timestamp;
+use crate::domain::plan::{ApplyPlan, Effect, MemberTarget};
+use crate::store::{StoreResult, SyncJob};
+
+/// The contacts of the batch: `$1` = sync, `$2`..`$3` = its records.
+const MATCHED: &str =
+    "SELECT contact_id FROM sync_seen WHERE sync_id = $1 AND first_index BETWEEN $2 AND $3";
+
+/// Applies one effect to the batch's matched contacts; false when its container is gone.
+pub(super) async fn apply_effect(
+    tx: &Transaction<'_>,
+    job: &SyncJob,
+    effect: &Effect,
+    records: Records,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let now = now.as_nanos();
+    let batch: [&(dyn ToSql + Sync); 4] =
+        [&job.sync_id, &records.first, &records.last, &job.site_id];
+    let run = async |sql: String, extra: &[&(dyn ToSql + Sync)]| -> StoreResult<bool> {
+        let params: Vec<&(dyn ToSql + Sync)> = batch.iter().chain(extra).copied().collect();
+        let statement = tx.prepare_cached(&sql).await.map_err(error::map)?;
+        let row = tx
+            .query_one(&statement, &params)
+            .await
+            .map_err(error::map)?;
+        Ok(row.get(0))
+    };
+    match effect {
+        Effect::ListAdd(list) => {
+            run(
+                format!(
+                    "WITH target AS (SELECT id FROM contact_lists WHERE site_id = $4 AND id = $5),
+                     done AS (
+                         INSERT INTO contact_list_members (list_id, contact_id)
+                         SELECT t.id, m.contact_id FROM target t, ({MATCHED}) m ORDER BY m.contact_id
+                         ON CONFLICT DO NOTHING)
+                     SELECT EXISTS (SELECT 1 FROM target)"
+                ),
+                &[list],
+            )
+            .await
+        }
+        Effect::ListRemove(list) => {
+            run(
+                format!(
+                    "WITH target AS (SELECT id FROM contact_lists WHERE site_id = $4 AND id = $5),
+                     done AS (
+                         DELETE FROM contact_list_members
+                         WHERE list_id = (SELECT id FROM target) AND contact_id IN ({MATCHED}))
+                     SELECT EXISTS (SELECT 1 FROM target)"
+                ),
+                &[list],
+            )
+            .await
+        }
+        Effect::GroupStatus(group, subscribed) => {
+            run(
+                format!(
+                    "WITH target AS (SELECT id FROM email_groups WHERE site_id = $4 AND id = $5),
+                     done AS (
+                         INSERT INTO email_group_subscriptions (group_id, contact_id, is_subscribed, updated_at)
+                         SELECT t.id, m.contact_id, $6, $7 FROM target t, ({MATCHED}) m ORDER BY m.contact_id
+                         ON CONFLICT (group_id, contact_id) DO UPDATE
+                         SET is_subscribed = excluded.is_subscribed, updated_at = excluded.updated_at)
+                     SELECT EXISTS (SELECT 1 FROM target)"
+                ),
+                &[group, subscribed, &now],
+            )
+            .await
+        }
+        Effect::GlobalStatus(subscribed) => {
+            run(
+                format!(
+                    "WITH locked AS (
+                         SELECT id FROM contacts WHERE site_id = $4 AND id IN ({MATCHED})
+                         ORDER BY id FOR NO KEY UPDATE),
+                     done AS (
+                         UPDATE contacts c SET is_subscribed = $5, updated_at = $6
+                         FROM locked l WHERE c.id = l.id)
+                     SELECT true"
+                ),
+                &[subscribed, &now],
+            )
+            .await
+        }
+        Effect::MemberStatus {
+            instance,
+            target,
+            status,
+        } => {
+            let instance = instance.as_str();
+            let target_sql =
+                "target AS (SELECT id FROM appcloud_instances WHERE site_id = $4 AND guid = $5)";
+            match target {
+                MemberTarget::WholeInstance => {
+                    run(
+                        format!(
+                            "WITH {target_sql},
+                             done AS (
+                                 UPDATE appcloud_members SET status = $6, updated_at = $7
+                                 WHERE instance_id = (SELECT id FROM target) AND contact_id IN ({MATCHED}))
+                             SELECT EXISTS (SELECT 1 FROM target)"
+                        ),
+                        &[&instance, status, &now],
+                    )
+                    .await
+                }
+                MemberTarget::Execution(_) | MemberTarget::Feeder => {
+                    let execution = match target {
+                        MemberTarget::Execution(e) => *e,
+                        _ => 0,
+                    };
+                    run(
+                        format!(
+                            "WITH {target_sql},
+                             done AS (
+                                 INSERT INTO appcloud_members (instance_id, execution_id, contact_id, status, updated_at)
+                                 SELECT t.id, $8, m.contact_id, $6, $7 FROM target t, ({MATCHED}) m ORDER BY m.contact_id
+                                 ON CONFLICT (instance_id, execution_id, contact_id) DO UPDATE
+                                 SET status = excluded.status, updated_at = excluded.updated_at)
+                             SELECT EXISTS (SELECT 1 FROM target)"
+                        ),
+                        &[&instance, status, &now, &execution],
+                    )
+                    .await
+                }
+            }
+        }
+    }
+}
+
+/// Sets the status of every member of the execution an `updateAll` action names.
+pub(super) async fn update_all(
+    tx: &Transaction<'_>,
+    job: &SyncJob,
+    plan: &ApplyPlan,
+    action: usize,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    let Some(Effect::MemberStatus {
+        instance,
+        target: MemberTarget::Execution(execution),
+        status,
+    }) = plan.actions.get(action).map(|a| &a.effect)
+    else {
+        return Ok(0);
+    };
+    tx.execute(
+        "UPDATE appcloud_members SET status = $3, updated_at = $4
+         WHERE instance_id = (SELECT id FROM appcloud_instances WHERE site_id = $5 AND guid = $1)
+           AND execution_id = $2",
+        &[
+            &instance.as_str(),
+            execution,
+            status,
+            &now.as_nanos(),
+            &job.site_id,
+        ],
+    )
+    .await
+    .map_err(error::map)
+}

@@ -1,0 +1,54 @@
+//! The one place PostgreSQL errors become [`StoreError`]s.
+
+use tokio_postgres::error::SqlState;
+
+use crate::store::StoreError;
+
+/// Unique indexes by name, mapped to the rule names the API knows (the same as SQLite's).
+const UNIQUE_RULES: &[&str] = &[
+    "sites_name",
+    "users_login",
+    "oauth_clients_pkey",
+    "contacts_email",
+    "appcloud_instances_guid",
+    "contact_custom_fields_name",
+];
+
+/// Maps a driver error to the store's error.
+pub(super) fn map(err: tokio_postgres::Error) -> StoreError {
+    let Some(db) = err.as_db_error() else {
+        // No answer from the server: the connection broke or could not be made.
+        if err.is_closed() || err.to_string().contains("connect") {
+            return StoreError::Unavailable(format!("database connection: {err}"));
+        }
+        return StoreError::Other(err.into());
+    };
+    let code = db.code();
+    if *code == SqlState::UNIQUE_VIOLATION {
+        let constraint = db
+            .constraint()
+            .and_then(|name| UNIQUE_RULES.iter().find(|rule| **rule == name))
+            .copied()
+            .unwrap_or("reference");
+        return StoreError::Conflict { constraint };
+    }
+    if *code == SqlState::FOREIGN_KEY_VIOLATION {
+        return StoreError::Conflict {
+            constraint: "reference",
+        };
+    }
+    if *code == SqlState::T_R_SERIALIZATION_FAILURE
+        || *code == SqlState::T_R_DEADLOCK_DETECTED
+        || *code == SqlState::LOCK_NOT_AVAILABLE
+        || *code == SqlState::ADMIN_SHUTDOWN
+        || *code == SqlState::CANNOT_CONNECT_NOW
+        || *code == SqlState::TOO_MANY_CONNECTIONS
+        || *code == SqlState::QUERY_CANCELED
+    {
+        return StoreError::Unavailable(format!("the database is busy ({})", code.code()));
+    }
+    if *code == SqlState::DISK_FULL {
+        return StoreError::Unavailable("the database disk is full".into());
+    }
+    StoreError::Other(err.into())
+}

@@ -1,0 +1,401 @@
+//! Contact export definitions and exported data on PostgreSQL. An export sync snapshots the
+//! matching contacts in batches of contact ids, one transaction and one `INSERT … SELECT`
+//! each, so no transaction is long and memory stays flat whatever the export's size.
+
+use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+
+use super::listing::{Listing, Param, refs};
+use super::sync_rows::{insert_sync, load_sync};
+use super::{PostgresStore, big, count, error, fields, filter_sql};
+use crate::domain::asset::Audit;
+use crate::domain::clock::Timestamp;
+use crate::domain::contact_fields::{ContactField, Storage, standard_field};
+use crate::domain::definition::{ExportDefinition, FieldTarget, validate_export_definition};
+use crate::domain::fields::DefinitionField;
+use crate::domain::query::ListQuery;
+use crate::domain::sync::{Sync, SyncKind};
+use crate::store::{
+    ExportPage, ExportRecord, ExportStore, LEASE_LOST, NewSync, Page, StoreError, StoreResult,
+    SyncJob,
+};
+
+const SELECT: &str = "SELECT d.id, d.body, d.created_by, d.created_at, d.updated_by, d.updated_at FROM export_definitions d";
+
+/// The columns of [`SELECT`], for `RETURNING`.
+const RETURNING: &str = "RETURNING id, body, created_by, created_at, updated_by, updated_at";
+
+fn column(field: DefinitionField) -> &'static str {
+    match field {
+        DefinitionField::Name => "d.name",
+        DefinitionField::CreatedAt => "d.created_at",
+        DefinitionField::UpdatedAt => "d.updated_at",
+        DefinitionField::CreatedBy => "d.created_by",
+        DefinitionField::UpdatedBy => "d.updated_by",
+        DefinitionField::Id => "d.id",
+    }
+}
+
+fn record_from(row: &Row) -> StoreResult<ExportRecord> {
+    let body: &str = row.get(1);
+    let bad = |why: String| StoreError::Other(anyhow::anyhow!("stored export: {why}"));
+    let json: serde_json::Value = serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
+    let definition = validate_export_definition(&json).map_err(|f| bad(format!("{f:?}")))?;
+    Ok(ExportRecord {
+        id: row.get(0),
+        definition,
+        kb_used: 0,
+        audit: Audit {
+            created_by: row.get(2),
+            created_at: Timestamp::from_nanos(row.get(3)),
+            updated_by: row.get(4),
+            updated_at: Timestamp::from_nanos(row.get(5)),
+        },
+    })
+}
+
+/// One export definition of a site (`NotFound` for another site's).
+async fn load(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult<ExportRecord> {
+    let row = client
+        .query_opt(
+            &format!("{SELECT} WHERE d.site_id = $1 AND d.id = $2"),
+            &[&site_id, &id],
+        )
+        .await
+        .map_err(error::map)?
+        .ok_or(StoreError::NotFound)?;
+    record_from(&row)
+}
+
+fn auto_delete_seconds(definition: &ExportDefinition) -> Option<i64> {
+    definition
+        .auto_delete_duration
+        .as_ref()
+        .map(|d| i64::try_from(d.seconds()).unwrap_or(i64::MAX))
+}
+
+/// Fails with [`LEASE_LOST`] unless `job` still holds its sync. The row stays share-locked
+/// until the transaction ends, so no other node can claim the sync under the writes it fences.
+async fn hold(client: &impl GenericClient, job: &SyncJob) -> StoreResult<()> {
+    client
+        .query_opt(
+            "SELECT 1 FROM syncs WHERE id = $1 AND status = 'active' AND attempt = $2 FOR SHARE",
+            &[&job.sync_id, &job.attempt],
+        )
+        .await
+        .map_err(error::map)?
+        .map(|_| ())
+        .ok_or(StoreError::Conflict {
+            constraint: LEASE_LOST,
+        })
+}
+
+/// The SQL reading one exported column of contact `c` (every value as text).
+fn value_expression(target: &FieldTarget, custom: &[ContactField]) -> String {
+    match target {
+        FieldTarget::Id => "c.id::text".to_owned(),
+        FieldTarget::IsSubscribed => {
+            "CASE WHEN c.is_subscribed THEN 'true' ELSE 'false' END".to_owned()
+        }
+        FieldTarget::IsBounced => "CASE WHEN c.is_bounced THEN 'true' ELSE 'false' END".to_owned(),
+        FieldTarget::Field(name) => match standard_field(name) {
+            Some(ContactField {
+                storage: Storage::Column(column),
+                ..
+            }) => format!("c.{column}"),
+            _ => match custom
+                .iter()
+                .find(|f| f.internal_name.eq_ignore_ascii_case(name))
+            {
+                // The id is the store's own integer, never client text.
+                Some(field) => format!(
+                    "(SELECT v.value FROM contact_custom_values v WHERE v.field_id = {} AND v.contact_id = c.id)",
+                    field.id
+                ),
+                None => "NULL".to_owned(),
+            },
+        },
+    }
+}
+
+#[async_trait]
+impl ExportStore for PostgresStore {
+    async fn create_export(
+        &self,
+        site_id: i64,
+        by: &str,
+        definition: &ExportDefinition,
+    ) -> StoreResult<ExportRecord> {
+        let now = self.now().as_nanos();
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                &format!(
+                    "INSERT INTO export_definitions (site_id, name, body, auto_delete_seconds, created_by, created_at, updated_by, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $5, $6) {RETURNING}"
+                ),
+                &[
+                    &site_id,
+                    &definition.name,
+                    &definition.to_json().to_string(),
+                    &auto_delete_seconds(definition),
+                    &by,
+                    &now,
+                ],
+            )
+            .await
+            .map_err(error::map)?;
+        record_from(&row)
+    }
+
+    async fn get_export(&self, site_id: i64, id: i64) -> StoreResult<ExportRecord> {
+        let client = self.client().await?;
+        load(&client, site_id, id).await
+    }
+
+    async fn replace_export(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        definition: &ExportDefinition,
+    ) -> StoreResult<ExportRecord> {
+        let now = self.now().as_nanos();
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                &format!(
+                    "UPDATE export_definitions SET name = $3, body = $4, auto_delete_seconds = $5, updated_by = $6, updated_at = $7
+                     WHERE site_id = $1 AND id = $2 {RETURNING}"
+                ),
+                &[
+                    &site_id,
+                    &id,
+                    &definition.name,
+                    &definition.to_json().to_string(),
+                    &auto_delete_seconds(definition),
+                    &by,
+                    &now,
+                ],
+            )
+            .await
+            .map_err(error::map)?
+            .ok_or(StoreError::NotFound)?;
+        record_from(&row)
+    }
+
+    async fn delete_export(&self, site_id: i64, id: i64) -> StoreResult<()> {
+        let client = self.client().await?;
+        let removed = client
+            .execute(
+                "DELETE FROM export_definitions WHERE site_id = $1 AND id = $2",
+                &[&site_id, &id],
+            )
+            .await
+            .map_err(error::map)?;
+        if removed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_exports(
+        &self,
+        site_id: i64,
+        query: &ListQuery<DefinitionField>,
+    ) -> StoreResult<Page<ExportRecord>> {
+        let client = self.client().await?;
+        let listing = Listing {
+            select: SELECT,
+            column,
+            site_column: "d.site_id",
+            id_column: "d.id",
+        };
+        listing.page(&client, site_id, query, record_from).await
+    }
+
+    async fn create_export_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<Sync> {
+        let now = self.now();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        // Share-locked: the definition cannot be deleted before the sync exists.
+        tx.query_opt(
+            "SELECT 1 FROM export_definitions WHERE site_id = $1 AND id = $2 FOR SHARE",
+            &[&site_id, &id],
+        )
+        .await
+        .map_err(error::map)?
+        .ok_or(StoreError::NotFound)?;
+        let sync_id = insert_sync(&tx, site_id, SyncKind::Export, id, &sync, now).await?;
+        let created = load_sync(&tx, site_id, sync_id).await?;
+        tx.commit().await.map_err(error::map)?;
+        Ok(created)
+    }
+
+    async fn begin_export(
+        &self,
+        job: &SyncJob,
+        definition: &ExportDefinition,
+        retention_seconds: u64,
+    ) -> StoreResult<()> {
+        let names: Vec<&str> = definition.fields.iter().map(|f| f.name.as_str()).collect();
+        let names = serde_json::to_string(&names).map_err(|e| StoreError::Other(e.into()))?;
+        let until = self.now().plus_seconds(retention_seconds).as_nanos();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        hold(&tx, job).await?;
+        // The export_data_rows trigger removes an earlier run's rows.
+        tx.execute(
+            "DELETE FROM export_data WHERE sync_id = $1",
+            &[&job.sync_id],
+        )
+        .await
+        .map_err(error::map)?;
+        tx.execute(
+            "INSERT INTO export_data (sync_id, fields, row_count, retain_until) VALUES ($1, $2, 0, $3)",
+            &[&job.sync_id, &names, &until],
+        )
+        .await
+        .map_err(error::map)?;
+        tx.commit().await.map_err(error::map)
+    }
+
+    async fn export_batch(
+        &self,
+        job: &SyncJob,
+        definition: &ExportDefinition,
+        after: i64,
+        limit: u64,
+    ) -> StoreResult<(u64, i64)> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        hold(&tx, job).await?;
+        let custom = fields::custom_fields(&tx, job.site_id).await?;
+        let values: Vec<String> = definition
+            .fields
+            .iter()
+            .map(|f| value_expression(&f.target, &custom))
+            .collect();
+        let done: i64 = tx
+            .query_one(
+                "SELECT row_count FROM export_data WHERE sync_id = $1",
+                &[&job.sync_id],
+            )
+            .await
+            .map_err(error::map)?
+            .get(0);
+        // $1 site, $2 after, $3 limit, $4 sync, $5 rows already exported; the filter's follow.
+        let mut params: Vec<Param> = vec![
+            Box::new(job.site_id),
+            Box::new(after),
+            Box::new(big(limit)),
+            Box::new(job.sync_id),
+            Box::new(done),
+        ];
+        let filter = match &definition.filter {
+            Some((_, filter)) => {
+                let compiled = filter_sql::compile(filter, job.site_id, &custom, params.len())
+                    .map_err(|_| StoreError::Conflict {
+                        constraint: "export_filter",
+                    })?;
+                params.extend(compiled.params);
+                format!("AND {}", compiled.sql)
+            }
+            None => String::new(),
+        };
+        // The batch's contacts are picked (and numbered) first, so the row values are read
+        // for them alone. An array, not json_build_array: a definition may have more columns
+        // than a function takes arguments.
+        let sql = format!(
+            "WITH picked AS (
+                 SELECT c.id FROM contacts c WHERE c.site_id = $1 AND c.id > $2 {filter}
+                 ORDER BY c.id LIMIT $3
+             ), added AS (
+                 INSERT INTO export_rows (sync_id, seq, contact_id, data)
+                 SELECT $4, $5 + p.n - 1, c.id, array_to_json(ARRAY[{}]::text[])::text
+                 FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM picked) p
+                 JOIN contacts c ON c.id = p.id
+                 RETURNING contact_id
+             )
+             SELECT COUNT(*), MAX(contact_id) FROM added",
+            values.join(", ")
+        );
+        let row = tx
+            .query_one(sql.as_str(), &refs(&params))
+            .await
+            .map_err(error::map)?;
+        let (added, last): (i64, Option<i64>) = (row.get(0), row.get(1));
+        tx.execute(
+            "UPDATE export_data SET row_count = row_count + $2 WHERE sync_id = $1",
+            &[&job.sync_id, &added],
+        )
+        .await
+        .map_err(error::map)?;
+        tx.commit().await.map_err(error::map)?;
+        Ok((count(added), last.unwrap_or(after)))
+    }
+
+    async fn export_page(
+        &self,
+        site_id: i64,
+        sync_id: i64,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<ExportPage> {
+        let mut client = self.client().await?;
+        // One snapshot for the total and the rows.
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(error::map)?;
+        load_sync(&tx, site_id, sync_id).await?;
+        let data = tx
+            .query_opt(
+                "SELECT fields, row_count FROM export_data WHERE sync_id = $1",
+                &[&sync_id],
+            )
+            .await
+            .map_err(error::map)?
+            .ok_or(StoreError::NotFound)?;
+        let fields: Vec<String> =
+            serde_json::from_str(data.get(0)).map_err(|e| StoreError::Other(e.into()))?;
+        let total: i64 = data.get(1);
+        let stmt = tx
+            .prepare_cached(
+                "SELECT data FROM export_rows WHERE sync_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+            )
+            .await
+            .map_err(error::map)?;
+        let rows = tx
+            .query(&stmt, &[&sync_id, &big(offset), &i64::from(limit)])
+            .await
+            .map_err(error::map)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        tx.commit().await.map_err(error::map)?;
+        Ok(ExportPage {
+            fields,
+            rows,
+            total: count(total),
+        })
+    }
+
+    async fn delete_export_data(&self, site_id: i64, sync_id: i64) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        let sync = load_sync(&tx, site_id, sync_id).await?;
+        if sync.kind != SyncKind::Export {
+            return Err(StoreError::NotFound);
+        }
+        // The export_data_rows trigger removes the rows.
+        tx.execute("DELETE FROM export_data WHERE sync_id = $1", &[&sync_id])
+            .await
+            .map_err(error::map)?;
+        tx.commit().await.map_err(error::map)
+    }
+}

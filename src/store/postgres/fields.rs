@@ -1,0 +1,79 @@
+//! Custom contact fields on PostgreSQL.
+
+use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+
+use super::{PostgresStore, error};
+use crate::domain::contact_fields::{ContactField, FieldType, Storage};
+use crate::store::{FieldStore, StoreResult};
+
+fn field_from(row: &Row) -> ContactField {
+    let data_type: &str = row.get(3);
+    ContactField {
+        id: row.get(0),
+        internal_name: row.get(1),
+        name: row.get(2),
+        data_type: FieldType::parse(data_type).unwrap_or(FieldType::Text),
+        storage: Storage::Custom,
+        not_null: false,
+        unique: false,
+    }
+}
+
+/// The site's custom fields, by id (also usable inside the engine's transactions).
+pub(super) async fn custom_fields(
+    client: &impl GenericClient,
+    site_id: i64,
+) -> StoreResult<Vec<ContactField>> {
+    let stmt = client
+        .prepare_cached(
+            "SELECT id, internal_name, name, data_type FROM contact_custom_fields WHERE site_id = $1 ORDER BY id",
+        )
+        .await
+        .map_err(error::map)?;
+    let rows = client.query(&stmt, &[&site_id]).await.map_err(error::map)?;
+    Ok(rows.iter().map(field_from).collect())
+}
+
+#[async_trait]
+impl FieldStore for PostgresStore {
+    async fn create_custom_field(
+        &self,
+        site_id: i64,
+        internal_name: &str,
+        name: &str,
+        data_type: FieldType,
+    ) -> StoreResult<ContactField> {
+        let client = self.client().await?;
+        let id: i64 = client
+            .query_one(
+                "INSERT INTO contact_custom_fields (site_id, internal_name, name, data_type, created_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[
+                    &site_id,
+                    &internal_name,
+                    &name,
+                    &data_type.as_str(),
+                    &self.now().as_nanos(),
+                ],
+            )
+            .await
+            .map_err(error::map)?
+            .get(0);
+        Ok(ContactField {
+            id,
+            internal_name: internal_name.to_owned(),
+            name: name.to_owned(),
+            data_type,
+            storage: Storage::Custom,
+            not_null: false,
+            unique: false,
+        })
+    }
+
+    async fn list_custom_fields(&self, site_id: i64) -> StoreResult<Vec<ContactField>> {
+        let client = self.client().await?;
+        custom_fields(&client, site_id).await
+    }
+}

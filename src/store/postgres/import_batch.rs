@@ -1,0 +1,479 @@
+//! Applying an import plan to one batch of staged rows, set-based: resolve each row's contact,
+//! classify rejects, update matched contacts, create new ones, write custom field values, then
+//! run the import's sync actions on every imported contact.
+//!
+//! The batch lives in a per-connection temporary table emptied at every commit; what spans
+//! batches (contacts and new identifiers already seen) lives in `sync_seen` and `import_new`,
+//! keyed by sync, since the batches of one sync may run on different connections or nodes.
+//!
+//! Column names in these statements come from the plan (fixed `vals[n]` positions and contact
+//! columns of the standard field catalogue); every client value is a bound parameter.
+
+use deadpool_postgres::{GenericClient, Transaction};
+use tokio_postgres::types::ToSql;
+
+use super::batch::Records;
+use super::effects::apply_effect;
+use super::error;
+use super::import_stage::{BOOL_FALSE, BOOL_TRUE, NOT_DATE, NOT_EMAIL, NOT_NUMERIC};
+use crate::domain::clock::Timestamp;
+use crate::domain::contact_fields::FieldType;
+use crate::domain::definition::UpdateRule;
+use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportKey, ImportPlan, ImportReject};
+use crate::store::{ImportCounts, StoreResult, SyncFile, SyncJob};
+
+/// Forgets what an earlier run of the sync saw.
+pub(super) async fn begin(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()> {
+    for sql in [
+        "DELETE FROM sync_seen WHERE sync_id = $1",
+        "DELETE FROM import_new WHERE sync_id = $1",
+    ] {
+        tx.execute(sql, &[&sync_id]).await.map_err(error::map)?;
+    }
+    Ok(())
+}
+
+/// The batch table (one per connection, emptied at every commit).
+const BATCH_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS import_batch (
+    record_index BIGINT PRIMARY KEY, vals TEXT[] NOT NULL, flags BYTEA NOT NULL,
+    ident TEXT, contact_id BIGINT, reject TEXT, invalid TEXT) ON COMMIT DELETE ROWS";
+
+/// The value of staged column `index`.
+fn v(index: usize) -> String {
+    format!("b.vals[{}]", index + 1)
+}
+
+/// The flags of staged column `index` (0 when the row has no such column).
+fn flag(index: usize) -> String {
+    format!("(CASE WHEN length(b.flags) > {index} THEN get_byte(b.flags, {index}) ELSE 0 END)")
+}
+
+/// What `loquat_bool` gives on SQLite: true, false, or NULL for anything else.
+fn boolean(index: usize) -> String {
+    let flag = flag(index);
+    format!(
+        "(CASE WHEN {flag} & {BOOL_TRUE} <> 0 THEN TRUE WHEN {flag} & {BOOL_FALSE} <> 0 THEN FALSE END)"
+    )
+}
+
+/// How the identifier finds a contact, given the identifier text `k.ident`.
+fn key_match(key: ImportKey) -> &'static str {
+    match key {
+        ImportKey::EmailAddress => "lower(c.email_address) = lower(k.ident)",
+        ImportKey::ContactIdExt => "c.contact_id_ext = k.ident",
+        // Digits only; more than 18 (after leading zeros) names no contact and would overflow.
+        ImportKey::ContactId => {
+            "c.id = CASE WHEN k.ident ~ '^0*[0-9]{1,18}$' THEN k.ident::BIGINT END"
+        }
+    }
+}
+
+/// Applies `plan` to rows `from..to` of `file`.
+pub(super) async fn batch(
+    tx: &Transaction<'_>,
+    job: &SyncJob,
+    plan: &ImportPlan,
+    file: &SyncFile,
+    (from, to): (u64, u64),
+    now: Timestamp,
+) -> StoreResult<ImportCounts> {
+    let big = super::big;
+    let records = Records {
+        first: big(file.offset + from + 1),
+        last: big(file.offset + to),
+    };
+    let (key_index, key) = plan.key;
+    tx.batch_execute(BATCH_TABLE).await.map_err(error::map)?;
+    let resolve = format!(
+        "INSERT INTO import_batch (record_index, vals, flags, ident, contact_id)
+         SELECT $1 + r.seq + 1, r.vals, r.flags, k.ident,
+                (SELECT c.id FROM contacts c WHERE c.site_id = $2 AND {} ORDER BY c.id LIMIT 1)
+         FROM import_rows r CROSS JOIN LATERAL (SELECT NULLIF(btrim(r.vals[{}]), '') AS ident) k
+         WHERE r.file_id = $3 AND r.seq >= $4 AND r.seq < $5",
+        key_match(key),
+        key_index + 1
+    );
+    tx.execute(
+        resolve.as_str(),
+        &[
+            &big(file.offset),
+            &job.site_id,
+            &file.file_id,
+            &big(from),
+            &big(to),
+        ],
+    )
+    .await
+    .map_err(error::map)?;
+    let key_name = plan
+        .columns
+        .iter()
+        .find(|c| c.index == key_index)
+        .map_or(String::new(), |c| c.name.clone());
+    classify(tx, job.sync_id, plan, &key_name).await?;
+    let updated = update(tx, job.site_id, plan, now).await?;
+    let created = if plan.creates() {
+        create(tx, job, plan, &key_name, now).await?
+    } else {
+        0
+    };
+    write_rejects(tx, job.sync_id, plan).await?;
+    for column in &plan.columns {
+        if let ColumnTarget::Custom(field_id) = column.target {
+            custom_values(tx, field_id, column).await?;
+        }
+    }
+    let rejected = reject_counts(tx).await?;
+    // Actions run for the contacts this batch imported first (the ones in `sync_seen`).
+    let imported: i64 = tx
+        .query_one(
+            "SELECT COUNT(*) FROM sync_seen WHERE sync_id = $1 AND first_index >= $2 AND first_index <= $3",
+            &[&job.sync_id, &records.first, &records.last],
+        )
+        .await
+        .map_err(error::map)?
+        .get(0);
+    let imported = super::count(imported);
+    let mut per_action = Vec::with_capacity(plan.actions.len());
+    for action in &plan.actions {
+        let applied = apply_effect(tx, job, &action.effect, records, now).await?;
+        per_action.push(if applied { imported } else { 0 });
+    }
+    Ok(ImportCounts {
+        created,
+        updated,
+        per_action,
+        rejected,
+    })
+}
+
+/// Marks the rows meeting `condition` (over `b`) and not rejected yet with `reason`;
+/// `extra` binds `$3` onwards.
+async fn set_reject(
+    tx: &Transaction<'_>,
+    reason: ImportReject,
+    column: &str,
+    condition: &str,
+    extra: &[&(dyn ToSql + Sync)],
+) -> StoreResult<()> {
+    let sql = format!(
+        "UPDATE import_batch b SET reject = $1, invalid = json_build_array($2::TEXT)::TEXT
+         WHERE b.reject IS NULL AND ({condition})"
+    );
+    let code = reason.code().code;
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&code, &column];
+    params.extend_from_slice(extra);
+    tx.execute(sql.as_str(), &params)
+        .await
+        .map_err(error::map)?;
+    Ok(())
+}
+
+/// Marks each rejected row with its first reason.
+async fn classify(
+    tx: &Transaction<'_>,
+    sync_id: i64,
+    plan: &ImportPlan,
+    key_name: &str,
+) -> StoreResult<()> {
+    set_reject(tx, ImportReject::Missing, key_name, "b.ident IS NULL", &[]).await?;
+    for column in &plan.columns {
+        let (reason, bit) = match column.data_type {
+            FieldType::EmailAddress => (ImportReject::InvalidEmail, NOT_EMAIL),
+            FieldType::Numeric => (ImportReject::InvalidValue, NOT_NUMERIC),
+            FieldType::Date => (ImportReject::InvalidValue, NOT_DATE),
+            FieldType::Text | FieldType::LargeText => continue,
+        };
+        if column.target == ColumnTarget::MatchOnly {
+            continue;
+        }
+        // The flags say what `FieldType::accepts` answered for the value while staging.
+        let condition = format!("{} & {bit} <> 0", flag(column.index));
+        set_reject(tx, reason, &column.name, &condition, &[]).await?;
+    }
+    // Rows that match no contact become new contacts only with an email address.
+    let unmatched = match plan.email {
+        Some(email) if plan.creates() => format!(
+            "b.contact_id IS NULL AND NULLIF(btrim({}), '') IS NULL",
+            v(email)
+        ),
+        _ => "b.contact_id IS NULL".to_owned(),
+    };
+    let reason = if plan.creates() {
+        ImportReject::Missing
+    } else {
+        ImportReject::Unmatched
+    };
+    set_reject(tx, reason, key_name, &unmatched, &[]).await?;
+    // A contact (or a new identifier) claimed by an earlier row of the sync is a duplicate.
+    tx.execute(
+        "INSERT INTO sync_seen (sync_id, contact_id, first_index)
+         SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL
+         ORDER BY record_index ON CONFLICT DO NOTHING",
+        &[&sync_id],
+    )
+    .await
+    .map_err(error::map)?;
+    tx.execute(
+        "INSERT INTO import_new (sync_id, ident, first_index)
+         SELECT $1, lower(ident), record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NULL
+         ORDER BY record_index ON CONFLICT DO NOTHING",
+        &[&sync_id],
+    )
+    .await
+    .map_err(error::map)?;
+    let duplicate = "(b.contact_id IS NOT NULL AND b.record_index <> (SELECT s.first_index FROM sync_seen s WHERE s.sync_id = $3 AND s.contact_id = b.contact_id))
+         OR (b.contact_id IS NULL AND b.record_index <> (SELECT n.first_index FROM import_new n WHERE n.sync_id = $3 AND n.ident = lower(b.ident)))";
+    set_reject(
+        tx,
+        ImportReject::Duplicate,
+        key_name,
+        duplicate,
+        &[&sync_id],
+    )
+    .await
+}
+
+/// The new value of a contact column under `rule` (`current` is the column itself).
+fn rule_expression(column: &ImportColumn, current: &str) -> String {
+    let value = v(column.index);
+    match (&column.target, column.rule) {
+        (ColumnTarget::IsSubscribed | ColumnTarget::IsBounced, _) => {
+            format!("COALESCE({}, {current})", boolean(column.index))
+        }
+        // The email address is never emptied.
+        (ColumnTarget::Standard("email_address"), UpdateRule::IfExistingIsNull) => {
+            current.to_owned()
+        }
+        (ColumnTarget::Standard("email_address"), _) => {
+            format!("COALESCE(NULLIF(btrim({value}), ''), {current})")
+        }
+        (_, UpdateRule::IfNewIsNotNull) => format!("COALESCE(NULLIF({value}, ''), {current})"),
+        (_, UpdateRule::IfExistingIsNull) => format!("COALESCE({current}, NULLIF({value}, ''))"),
+        // Always (and per-field rules already resolved): an absent value leaves the field alone.
+        _ => format!("CASE WHEN {value} IS NULL THEN {current} ELSE NULLIF({value}, '') END"),
+    }
+}
+
+fn contact_column(target: &ColumnTarget) -> Option<&'static str> {
+    match target {
+        ColumnTarget::Standard(column) => Some(column),
+        ColumnTarget::IsSubscribed => Some("is_subscribed"),
+        ColumnTarget::IsBounced => Some("is_bounced"),
+        _ => None,
+    }
+}
+
+/// Updates every matched, accepted contact; returns how many.
+///
+/// SQLite's `UPDATE OR IGNORE` leaves a contact alone when its new email address belongs to
+/// another contact; here that contact is left out of the update: when another contact has the
+/// address already, or an earlier row of the batch gives it to another contact first. (One
+/// created meanwhile by another node fails the batch, which the engine runs again.)
+async fn update(
+    tx: &Transaction<'_>,
+    site_id: i64,
+    plan: &ImportPlan,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    let sets: Vec<String> = plan
+        .columns
+        .iter()
+        .filter_map(|c| {
+            contact_column(&c.target).map(|name| {
+                format!(
+                    "{name} = {}",
+                    rule_expression(c, &format!("contacts.{name}"))
+                )
+            })
+        })
+        .collect();
+    let matched: i64 = tx
+        .query_one(
+            "SELECT COUNT(*) FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(error::map)?
+        .get(0);
+    let mut updated = super::count(matched);
+    if sets.is_empty() || matched == 0 {
+        return Ok(updated);
+    }
+    let new_email = plan
+        .columns
+        .iter()
+        .find(|c| {
+            c.target == ColumnTarget::Standard("email_address")
+                && c.rule != UpdateRule::IfExistingIsNull
+        })
+        .map(|c| format!("NULLIF(btrim({}), '')", v(c.index)));
+    let (nth, unique) = match &new_email {
+        Some(new) => (
+            format!(", row_number() OVER (PARTITION BY lower({new}) ORDER BY b.record_index) AS nth"),
+            format!(
+                " AND ({new} IS NULL OR (b.nth = 1 AND NOT EXISTS (SELECT 1 FROM contacts o
+                   WHERE o.site_id = contacts.site_id AND lower(o.email_address) = lower({new}) AND o.id <> contacts.id)))"
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let rows = format!(
+        "(SELECT b.record_index, b.vals, b.flags, b.ident, b.contact_id{nth}
+          FROM import_batch b WHERE b.reject IS NULL AND b.contact_id IS NOT NULL) b"
+    );
+    let sql = format!(
+        "UPDATE contacts SET {}, updated_at = $1 FROM {rows} WHERE contacts.id = b.contact_id{unique}",
+        sets.join(", ")
+    );
+    tx.execute(sql.as_str(), &[&now.as_nanos()])
+        .await
+        .map_err(error::map)?;
+    // Only ContactIDExt can match several contacts; the first (by id) is updated above.
+    if plan.multiple && plan.key.1 == ImportKey::ContactIdExt {
+        let others = format!(
+            "UPDATE contacts SET {}, updated_at = $1 FROM {rows}
+             WHERE contacts.site_id = $2 AND contacts.contact_id_ext = b.ident AND contacts.id <> b.contact_id{unique}",
+            sets.join(", ")
+        );
+        updated += tx
+            .execute(others.as_str(), &[&now.as_nanos(), &site_id])
+            .await
+            .map_err(error::map)?;
+    }
+    Ok(updated)
+}
+
+/// Creates a contact for each accepted row that matched none; returns how many.
+///
+/// Another node's import may create the same contact meanwhile: `ON CONFLICT` on the unique
+/// email address leaves it to that one (as SQLite's `INSERT OR IGNORE` does for an earlier row).
+async fn create(
+    tx: &Transaction<'_>,
+    job: &SyncJob,
+    plan: &ImportPlan,
+    key_name: &str,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    let Some(email) = plan.email else {
+        return Ok(0);
+    };
+    let mut names = vec!["site_id", "created_at", "updated_at"];
+    let mut values = vec!["$1".to_owned(), "$2".to_owned(), "$2".to_owned()];
+    for column in &plan.columns {
+        let Some(name) = contact_column(&column.target) else {
+            continue;
+        };
+        names.push(name);
+        values.push(match &column.target {
+            ColumnTarget::Standard("email_address") => format!("btrim({})", v(email)),
+            ColumnTarget::IsSubscribed => format!("COALESCE({}, TRUE)", boolean(column.index)),
+            ColumnTarget::IsBounced => format!("COALESCE({}, FALSE)", boolean(column.index)),
+            _ => format!("NULLIF({}, '')", v(column.index)),
+        });
+    }
+    let sql = format!(
+        "INSERT INTO contacts ({}) SELECT {} FROM import_batch b
+         WHERE b.reject IS NULL AND b.contact_id IS NULL ORDER BY b.record_index
+         ON CONFLICT (site_id, lower(email_address)) DO NOTHING",
+        names.join(", "),
+        values.join(", ")
+    );
+    let created = tx
+        .execute(sql.as_str(), &[&job.site_id, &now.as_nanos()])
+        .await
+        .map_err(error::map)?;
+    let link = format!(
+        "UPDATE import_batch b SET contact_id = c.id FROM contacts c
+         WHERE b.reject IS NULL AND b.contact_id IS NULL
+         AND c.site_id = $1 AND lower(c.email_address) = lower(btrim({}))",
+        v(email)
+    );
+    tx.execute(link.as_str(), &[&job.site_id])
+        .await
+        .map_err(error::map)?;
+    // A new row whose email address another new row of the sync took first is a duplicate.
+    tx.execute(
+        "INSERT INTO sync_seen (sync_id, contact_id, first_index)
+         SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL
+         ORDER BY record_index ON CONFLICT DO NOTHING",
+        &[&job.sync_id],
+    )
+    .await
+    .map_err(error::map)?;
+    set_reject(
+        tx,
+        ImportReject::Duplicate,
+        key_name,
+        "b.contact_id IS NULL OR b.record_index <> (SELECT s.first_index FROM sync_seen s WHERE s.sync_id = $3 AND s.contact_id = b.contact_id)",
+        &[&job.sync_id],
+    )
+    .await?;
+    Ok(created)
+}
+
+/// Writes one reject per rejected row, with the whole row as `fieldValues`.
+async fn write_rejects(tx: &Transaction<'_>, sync_id: i64, plan: &ImportPlan) -> StoreResult<()> {
+    let names: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
+    let values: Vec<String> = plan.columns.iter().map(|c| v(c.index)).collect();
+    let sql = format!(
+        "INSERT INTO sync_rejects (sync_id, record_index, status_code, value, field_values, invalid_fields)
+         SELECT $1, b.record_index, b.reject, b.ident, json_object($2::TEXT[], ARRAY[{}]::TEXT[])::TEXT, b.invalid
+         FROM import_batch b WHERE b.reject IS NOT NULL
+         ON CONFLICT (sync_id, record_index) DO UPDATE SET status_code = excluded.status_code,
+             value = excluded.value, field_values = excluded.field_values, invalid_fields = excluded.invalid_fields",
+        values.join(", ")
+    );
+    tx.execute(sql.as_str(), &[&sync_id, &names])
+        .await
+        .map_err(error::map)?;
+    Ok(())
+}
+
+async fn reject_counts(tx: &Transaction<'_>) -> StoreResult<Vec<(ImportReject, u64)>> {
+    let rows = tx
+        .query(
+            "SELECT reject, COUNT(*) FROM import_batch WHERE reject IS NOT NULL GROUP BY reject",
+            &[],
+        )
+        .await
+        .map_err(error::map)?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            ImportReject::from_code(row.get(0)).map(|reason| (reason, super::count(row.get(1))))
+        })
+        .collect())
+}
+
+/// Writes one custom field's values for the batch's imported contacts under the column's rule.
+async fn custom_values(
+    tx: &Transaction<'_>,
+    field_id: i64,
+    column: &ImportColumn,
+) -> StoreResult<()> {
+    let value = v(column.index);
+    let rows = "FROM import_batch b WHERE b.reject IS NULL AND b.contact_id IS NOT NULL";
+    let conflict = if column.rule == UpdateRule::IfExistingIsNull {
+        "DO NOTHING"
+    } else {
+        "DO UPDATE SET value = excluded.value"
+    };
+    let upsert = format!(
+        "INSERT INTO contact_custom_values (field_id, contact_id, value)
+         SELECT $1, b.contact_id, {value} {rows} AND NULLIF({value}, '') IS NOT NULL
+         ON CONFLICT (field_id, contact_id) {conflict}"
+    );
+    tx.execute(upsert.as_str(), &[&field_id])
+        .await
+        .map_err(error::map)?;
+    if column.rule == UpdateRule::Always {
+        let clear = format!(
+            "DELETE FROM contact_custom_values WHERE field_id = $1 AND contact_id IN (SELECT b.contact_id {rows} AND {value} = '')"
+        );
+        tx.execute(clear.as_str(), &[&field_id])
+            .await
+            .map_err(error::map)?;
+    }
+    Ok(())
+}

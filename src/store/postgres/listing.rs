@@ -1,0 +1,147 @@
+//! Turns a [`ListQuery`] into bound SQL: column names come from each resource's fixed
+//! mapping, every client value is a parameter.
+
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use super::error;
+use crate::domain::query::{Condition, Direction, ListQuery, Op, Operand};
+use crate::store::{Page, StoreResult};
+
+/// A bound parameter of a statement built at run time.
+pub(super) type Param = Box<dyn ToSql + Sync + Send>;
+
+/// The parameters as the driver takes them.
+pub(super) fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+        .collect()
+}
+
+/// A resource's table and how its query fields map to columns.
+pub(super) struct Listing<'a, F> {
+    /// `SELECT … FROM …` up to (not including) `WHERE`; must expose `site_id` and `id`.
+    pub select: &'a str,
+    /// Qualified column of each field.
+    pub column: fn(F) -> &'static str,
+    /// The site filter column, e.g. `d.site_id`.
+    pub site_column: &'a str,
+    /// The id column used as tie-breaker, e.g. `d.id`.
+    pub id_column: &'a str,
+}
+
+impl<F: Copy> Listing<'_, F> {
+    /// Runs the query for `site_id`, mapping rows with `map`.
+    pub async fn page<T>(
+        &self,
+        client: &impl GenericClient,
+        site_id: i64,
+        query: &ListQuery<F>,
+        map: impl Fn(&Row) -> StoreResult<T>,
+    ) -> StoreResult<Page<T>> {
+        let mut params: Vec<Param> = vec![Box::new(site_id)];
+        let mut filter = format!("{} = $1", self.site_column);
+        for condition in &query.conditions {
+            filter.push_str(" AND ");
+            filter.push_str(&self.condition(condition, &mut params));
+        }
+        let order = match query.order {
+            Some((field, dir)) => format!(
+                "{} {}, {} {}",
+                (self.column)(field),
+                sql_direction(dir),
+                self.id_column,
+                sql_direction(dir)
+            ),
+            None => format!("{} ASC", self.id_column),
+        };
+        // Without a total, one extra row tells whether more follow.
+        let fetch = i64::from(query.limit) + i64::from(!query.total_results);
+        let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+        let sql = format!(
+            "{} WHERE {filter} ORDER BY {order} LIMIT {fetch} OFFSET {offset}",
+            self.select
+        );
+        let rows = client
+            .query(sql.as_str(), &refs(&params))
+            .await
+            .map_err(error::map)?;
+        let items = rows.iter().map(map).collect::<StoreResult<Vec<T>>>()?;
+        let total = if query.total_results {
+            let count_sql = format!(
+                "SELECT COUNT(*) FROM ({} WHERE {filter}) counted",
+                self.select
+            );
+            let total: i64 = client
+                .query_one(count_sql.as_str(), &refs(&params))
+                .await
+                .map_err(error::map)?
+                .get(0);
+            Some(u64::try_from(total).unwrap_or(0))
+        } else {
+            None
+        };
+        Ok(Page::assemble(items, query.limit, query.offset, total))
+    }
+
+    fn condition(&self, condition: &Condition<F>, params: &mut Vec<Param>) -> String {
+        let column = (self.column)(condition.field);
+        let n = params.len() + 1;
+        match &condition.operand {
+            Operand::Text(text) if text.contains('*') => {
+                params.push(Box::new(like_pattern(text)));
+                let not = if condition.op == Op::Ne { "NOT " } else { "" };
+                format!("{column} {not}ILIKE ${n}")
+            }
+            Operand::Text(text) => {
+                params.push(Box::new(text.clone()));
+                format!("lower({column}) {} lower(${n})", sql_op(condition.op))
+            }
+            Operand::Time(at) => {
+                params.push(Box::new(at.as_nanos()));
+                format!("{column} {} ${n}", sql_op(condition.op))
+            }
+            Operand::Integer(value) => {
+                params.push(Box::new(*value));
+                format!("{column} {} ${n}", sql_op(condition.op))
+            }
+        }
+    }
+}
+
+/// `*Test*` → `%Test%`, with LIKE wildcards in the text escaped (backslash is PostgreSQL's
+/// default LIKE escape).
+pub(super) fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '*' => out.push('%'),
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn sql_op(op: Op) -> &'static str {
+    match op {
+        Op::Eq => "=",
+        Op::Ne => "<>",
+        Op::Gt => ">",
+        Op::Lt => "<",
+        Op::Ge => ">=",
+        Op::Le => "<=",
+    }
+}
+
+fn sql_direction(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Ascending => "ASC",
+        Direction::Descending => "DESC",
+    }
+}

@@ -1,0 +1,122 @@
+//! The PostgreSQL store (tokio-postgres behind a deadpool pool), for several Loquat nodes
+//! sharing one database.
+//!
+//! Nothing is coordinated outside PostgreSQL: migrations take an advisory lock, a sync is
+//! claimed with `FOR UPDATE SKIP LOCKED` and held under a lease its node renews, and every
+//! write of a run is fenced by the claim's `attempt`. Staging uses binary COPY; applies are
+//! set-based statements; every user value travels as a bound parameter.
+
+mod appcloud;
+mod apply;
+mod assets;
+mod batch;
+mod contacts;
+mod definitions;
+mod effects;
+mod error;
+mod exports;
+mod fields;
+mod filter_sql;
+mod import_batch;
+mod import_stage;
+mod imports;
+mod listing;
+mod migrate;
+pub mod scratch;
+mod sites;
+mod staging;
+mod sync_rows;
+mod syncs;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+use super::{StoreError, StoreResult};
+use crate::domain::clock::{Clock, Timestamp};
+
+pub use migrate::migrate;
+pub use scratch::ScratchSchema;
+
+/// The PostgreSQL store.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("pool", &self.pool.status())
+            .finish()
+    }
+}
+
+/// A pooled connection.
+pub(super) type Client = deadpool_postgres::Object;
+
+impl PostgresStore {
+    /// Connects to `url` with up to `pool_size` connections and migrates the schema.
+    ///
+    /// # Errors
+    /// When the URL is invalid, the server cannot be reached, or a migration fails.
+    pub async fn connect(
+        url: &str,
+        pool_size: usize,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .with_context(|| format!("parsing database URL {}", super::redact(url)))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                // Checks a connection with a round trip before reuse, so a restarted database
+                // costs a retry rather than an error.
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(2))
+            .build()
+            .context("building the PostgreSQL connection pool")?;
+        let store = Self { pool, clock };
+        let mut client = store
+            .client()
+            .await
+            .with_context(|| format!("connecting to {}", super::redact(url)))?;
+        migrate(&mut client)
+            .await
+            .context("migrating the PostgreSQL store")?;
+        Ok(store)
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// A connection from the pool.
+    pub(super) async fn client(&self) -> StoreResult<Client> {
+        self.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Backend(e) => error::map(e),
+            other => StoreError::Unavailable(format!("no database connection: {other}")),
+        })
+    }
+}
+
+/// Converts a count or offset for a BIGINT parameter.
+pub(super) fn big(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Converts a BIGINT count read back.
+pub(super) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

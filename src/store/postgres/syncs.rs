@@ -1,0 +1,339 @@
+//! Syncs, logs and rejects on PostgreSQL, and the [`SyncStore`] implementation (staging lives
+//! in `staging.rs`, the engine's statements in `apply.rs`, `batch.rs` and `effects.rs`).
+
+use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+
+use super::listing::Listing;
+use super::sync_rows::{SYNC_SELECT, insert_sync, load_sync, sync_from};
+use super::{PostgresStore, apply, batch, big, count, effects, error, staging};
+use crate::domain::clock::Timestamp;
+use crate::domain::fields::{NoField, SyncField};
+use crate::domain::plan::ApplyPlan;
+use crate::domain::query::ListQuery;
+use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncKind, SyncLog, SyncStatus};
+use crate::store::{
+    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StoreError, StoreResult,
+    SweepReport, SyncFile, SyncJob, SyncStore, Upload,
+};
+
+fn sync_column(field: SyncField) -> &'static str {
+    match field {
+        SyncField::Status => "s.status",
+        SyncField::SyncedInstanceUri => "s.synced_instance_uri",
+        SyncField::CreatedAt => "s.created_at",
+        SyncField::SyncStartedAt => "s.started_at",
+        SyncField::SyncEndedAt => "s.ended_at",
+        SyncField::CreatedBy => "s.created_by",
+        SyncField::Id => "s.id",
+    }
+}
+
+/// A page of a sync's rows: `rows_sql` takes `$1` = sync, `$2` = limit, `$3` = offset.
+async fn page_of<T>(
+    client: &impl GenericClient,
+    count_sql: &str,
+    rows_sql: &str,
+    sync_id: i64,
+    query: &ListQuery<NoField>,
+    map: impl Fn(&Row) -> T,
+) -> StoreResult<Page<T>> {
+    let fetch = i64::from(query.limit) + i64::from(!query.total_results);
+    let offset = big(query.offset);
+    let rows = client
+        .query(rows_sql, &[&sync_id, &fetch, &offset])
+        .await
+        .map_err(error::map)?;
+    let items = rows.iter().map(map).collect();
+    let total = if query.total_results {
+        let total: i64 = client
+            .query_one(count_sql, &[&sync_id])
+            .await
+            .map_err(error::map)?
+            .get(0);
+        Some(count(total))
+    } else {
+        None
+    };
+    Ok(Page::assemble(items, query.limit, query.offset, total))
+}
+
+#[async_trait]
+impl SyncStore for PostgresStore {
+    async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError> {
+        let now = self.now();
+        let mut client = self.client().await?;
+        staging::stage(&mut client, site_id, &upload, now).await
+    }
+
+    async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        let exists = tx
+            .query_opt(
+                "SELECT 1 FROM sync_action_definitions WHERE site_id = $1 AND id = $2",
+                &[&site_id, &definition_id],
+            )
+            .await
+            .map_err(error::map)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let busy = tx
+            .query_opt(
+                "SELECT 1 FROM syncs WHERE kind = 'syncAction' AND definition_id = $1
+                 AND status IN ('pending', 'active') LIMIT 1",
+                &[&definition_id],
+            )
+            .await
+            .map_err(error::map)?;
+        if busy.is_some() {
+            return Err(StoreError::Conflict {
+                constraint: "sync_in_progress",
+            });
+        }
+        // The trigger deletes the files' rows.
+        tx.execute(
+            "DELETE FROM staged_files WHERE definition_id = $1 AND sync_id IS NULL",
+            &[&definition_id],
+        )
+        .await
+        .map_err(error::map)?;
+        tx.commit().await.map_err(error::map)
+    }
+
+    async fn create_sync(
+        &self,
+        site_id: i64,
+        definition_id: i64,
+        sync: NewSync,
+    ) -> StoreResult<Sync> {
+        let now = self.now();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        tx.query_opt(
+            "SELECT 1 FROM sync_action_definitions WHERE site_id = $1 AND id = $2",
+            &[&site_id, &definition_id],
+        )
+        .await
+        .map_err(error::map)?
+        .ok_or(StoreError::NotFound)?;
+        let id = insert_sync(
+            &tx,
+            site_id,
+            SyncKind::SyncAction,
+            definition_id,
+            &sync,
+            now,
+        )
+        .await?;
+        let sync = load_sync(&tx, site_id, id).await?;
+        tx.commit().await.map_err(error::map)?;
+        Ok(sync)
+    }
+
+    async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<Sync> {
+        let client = self.client().await?;
+        load_sync(&client, site_id, id).await
+    }
+
+    async fn list_syncs(
+        &self,
+        site_id: i64,
+        query: &ListQuery<SyncField>,
+    ) -> StoreResult<Page<Sync>> {
+        let client = self.client().await?;
+        let listing = Listing {
+            select: SYNC_SELECT,
+            column: sync_column,
+            site_column: "s.site_id",
+            id_column: "s.id",
+        };
+        listing.page(&client, site_id, query, sync_from).await
+    }
+
+    async fn sync_logs(
+        &self,
+        site_id: i64,
+        id: i64,
+        query: &ListQuery<NoField>,
+    ) -> StoreResult<Page<StoredLog>> {
+        let client = self.client().await?;
+        load_sync(&client, site_id, id).await?;
+        page_of(
+            &client,
+            "SELECT COUNT(*) FROM sync_logs WHERE sync_id = $1",
+            "SELECT severity, status_code, message, count, created_at FROM sync_logs
+             WHERE sync_id = $1 ORDER BY seq LIMIT $2 OFFSET $3",
+            id,
+            query,
+            |r| StoredLog {
+                severity: Severity::parse(r.get(0)).unwrap_or(Severity::Information),
+                status_code: r.get(1),
+                message: r.get(2),
+                count: count(r.get(3)),
+                created_at: Timestamp::from_nanos(r.get(4)),
+            },
+        )
+        .await
+    }
+
+    async fn sync_rejects(
+        &self,
+        site_id: i64,
+        id: i64,
+        query: &ListQuery<NoField>,
+    ) -> StoreResult<(String, Page<StoredReject>)> {
+        let client = self.client().await?;
+        load_sync(&client, site_id, id).await?;
+        let column: Option<String> = client
+            .query_one("SELECT field_column FROM syncs WHERE id = $1", &[&id])
+            .await
+            .map_err(error::map)?
+            .get(0);
+        let page = page_of(
+            &client,
+            "SELECT COUNT(*) FROM sync_rejects WHERE sync_id = $1",
+            "SELECT record_index, status_code, value, field_values, invalid_fields FROM sync_rejects
+             WHERE sync_id = $1 ORDER BY record_index LIMIT $2 OFFSET $3",
+            id,
+            query,
+            |r| StoredReject {
+                record_index: count(r.get(0)),
+                status_code: r.get(1),
+                value: r.get(2),
+                field_values: r.get(3),
+                invalid_fields: r.get(4),
+            },
+        )
+        .await?;
+        Ok((column.unwrap_or_default(), page))
+    }
+
+    /// Does nothing: other nodes may be running the active syncs; a sync whose node stopped is
+    /// taken over by [`SyncStore::claim_sync`] once its lease expires.
+    async fn recover_interrupted(&self) -> StoreResult<u64> {
+        Ok(0)
+    }
+
+    async fn claim_sync(
+        &self,
+        now: Timestamp,
+        node: &str,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<SyncJob>> {
+        let mut client = self.client().await?;
+        apply::claim(&mut client, now, node, lease_until).await
+    }
+
+    async fn renew_lease(&self, job: &SyncJob, lease_until: Timestamp) -> StoreResult<bool> {
+        let client = self.client().await?;
+        apply::renew(&client, job, lease_until).await
+    }
+
+    async fn release_sync(&self, job: &SyncJob) -> StoreResult<()> {
+        let client = self.client().await?;
+        apply::release(&client, job).await
+    }
+
+    async fn begin_apply(&self, job: &SyncJob, column: &str) -> StoreResult<Vec<SyncFile>> {
+        let mut client = self.client().await?;
+        apply::begin(&mut client, job, column).await
+    }
+
+    async fn apply_batches(
+        &self,
+        job: &SyncJob,
+        plan: &ApplyPlan,
+        ranges: &[RowRange],
+    ) -> StoreResult<BatchCounts> {
+        let now = self.now();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        apply::hold(&tx, job).await?;
+        let counts = batch::batch(&tx, job, plan, ranges, now).await?;
+        tx.commit().await.map_err(error::map)?;
+        Ok(counts)
+    }
+
+    async fn apply_update_all(
+        &self,
+        job: &SyncJob,
+        plan: &ApplyPlan,
+        action: usize,
+    ) -> StoreResult<u64> {
+        let now = self.now();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        apply::hold(&tx, job).await?;
+        let n = effects::update_all(&tx, job, plan, action, now).await?;
+        tx.commit().await.map_err(error::map)?;
+        Ok(n)
+    }
+
+    async fn finish_sync(
+        &self,
+        job: &SyncJob,
+        status: SyncStatus,
+        logs: Vec<SyncLog>,
+        now: Timestamp,
+    ) -> StoreResult<Sync> {
+        let mut client = self.client().await?;
+        let sync = apply::finish(&mut client, job, status, &logs, now).await?;
+        apply::release_staged(&client, job.sync_id).await?;
+        Ok(sync)
+    }
+
+    async fn sweep(&self, now: Timestamp, retention_seconds: u64) -> StoreResult<SweepReport> {
+        let mut client = self.client().await?;
+        apply::sweep(&mut client, now, retention_seconds).await
+    }
+
+    async fn due_callbacks(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<DueCallback>> {
+        let client = self.client().await?;
+        let select = SYNC_SELECT.replace(" FROM syncs s", ", c.attempts FROM syncs s");
+        let sql = format!(
+            "{select} JOIN sync_callbacks c ON c.sync_id = s.id WHERE c.next_at <= $1
+             ORDER BY c.next_at LIMIT $2"
+        );
+        let rows = client
+            .query(sql.as_str(), &[&now.as_nanos(), &i64::from(limit)])
+            .await
+            .map_err(error::map)?;
+        rows.iter()
+            .map(|r| {
+                let attempts: i64 = r.get(10);
+                Ok(DueCallback {
+                    sync: sync_from(r)?,
+                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
+    }
+
+    async fn callback_attempted(
+        &self,
+        sync_id: i64,
+        next_at: Option<Timestamp>,
+    ) -> StoreResult<()> {
+        let client = self.client().await?;
+        match next_at {
+            Some(at) => {
+                client
+                    .execute(
+                        "UPDATE sync_callbacks SET attempts = attempts + 1, next_at = $2 WHERE sync_id = $1",
+                        &[&sync_id, &at.as_nanos()],
+                    )
+                    .await
+            }
+            None => {
+                client
+                    .execute("DELETE FROM sync_callbacks WHERE sync_id = $1", &[&sync_id])
+                    .await
+            }
+        }
+        .map_err(error::map)?;
+        Ok(())
+    }
+}

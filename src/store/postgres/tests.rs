@@ -1,0 +1,53 @@
+//! The store conformance story on PostgreSQL; runs when `LOQUAT_TEST_DATABASE_URL` names a
+//! database (each test in its own schema) and passes trivially otherwise.
+
+use std::sync::Arc;
+
+use super::{PostgresStore, ScratchSchema};
+use crate::domain::clock::SystemClock;
+use crate::store::conformance;
+
+async fn fresh() -> Option<(ScratchSchema, PostgresStore)> {
+    let Some(url) = std::env::var("LOQUAT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("LOQUAT_TEST_DATABASE_URL is not set: skipping a PostgreSQL test");
+        return None;
+    };
+    let schema = ScratchSchema::create(&url).await.unwrap();
+    let store = PostgresStore::connect(schema.url(), 4, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    Some((schema, store))
+}
+
+#[tokio::test]
+async fn sites_and_credentials() {
+    if let Some((_schema, store)) = fresh().await {
+        conformance::sites_and_credentials(&store).await;
+    }
+}
+
+#[tokio::test]
+async fn containers_are_scoped_by_site() {
+    if let Some((_schema, store)) = fresh().await {
+        conformance::containers_are_scoped_by_site(&store).await;
+    }
+}
+
+#[tokio::test]
+async fn lists_page_filter_and_sort() {
+    if let Some((_schema, store)) = fresh().await {
+        conformance::lists_page_filter_and_sort(&store).await;
+    }
+}
+
+#[tokio::test]
+async fn migrating_twice_is_a_no_op() {
+    if let Some((schema, store)) = fresh().await {
+        drop(store);
+        let again = PostgresStore::connect(schema.url(), 2, Arc::new(SystemClock)).await;
+        assert!(again.is_ok(), "{:?}", again.err());
+    }
+}
