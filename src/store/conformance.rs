@@ -8,7 +8,10 @@ use crate::domain::contact::ContactInput;
 use crate::domain::fields::{ContainerField, DefinitionField};
 use crate::domain::query::{Condition, Direction, ListQuery, Op, Operand};
 use crate::domain::site::TokenKind;
-use crate::store::{ContactSearch, NewToken, NewUser, Store, StoreError};
+use crate::domain::sync::SyncStatus;
+use crate::store::{
+    ContactSearch, LEASE_LOST, NewSync, NewToken, NewUser, Store, StoreError, Upload, batches,
+};
 
 fn contact(email: &str) -> ContactInput {
     ContactInput {
@@ -320,4 +323,126 @@ pub async fn lists_page_filter_and_sort(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(defs.total, Some(0));
+}
+
+/// A definition that globally subscribes by email, with `files` one-row files staged and a
+/// pending sync owning them; returns the definition id.
+async fn pending_sync(store: &dyn Store, site: i64, files: usize) -> i64 {
+    let body = serde_json::json!({
+        "name": "n", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E",
+        "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
+    });
+    let definition = crate::domain::definition::validate_contact_definition(&body).unwrap();
+    let id = store
+        .create_definition(site, "u", &definition)
+        .await
+        .unwrap()
+        .id;
+    for _ in 0..files {
+        let upload = Upload {
+            definition_id: id,
+            format: crate::upload::Format::Csv,
+            body: bytes::Bytes::from_static(b"E\na@example.com\n"),
+            column: "E".into(),
+            max_files: 500,
+            site_quota_bytes: u64::MAX,
+            trigger: None,
+        };
+        store.stage_file(site, upload).await.unwrap();
+    }
+    let new = NewSync {
+        created_by: "u".into(),
+        callback_url: None,
+    };
+    store.create_sync(site, id, new).await.unwrap();
+    id
+}
+
+/// A sync is held under a lease: once it expires another node takes the sync over, and every
+/// write of the earlier holder is refused from then on.
+pub async fn leases_fence_a_taken_over_sync(store: &dyn Store) {
+    let site = store.create_site("Leases").await.unwrap().id;
+    let definition = pending_sync(store, site, 2).await;
+    let t = |s: u64| Timestamp::from_nanos(1_700_000_000_000_000_000).plus_seconds(s);
+    let first = store.claim_sync(t(0), "a", t(10)).await.unwrap().unwrap();
+    assert_eq!((first.definition_id, first.attempt), (definition, 1));
+    assert_eq!(
+        store.claim_sync(t(5), "b", t(15)).await.unwrap(),
+        None,
+        "held"
+    );
+    assert!(store.renew_lease(&first, t(20)).await.unwrap());
+    assert_eq!(
+        store.claim_sync(t(15), "b", t(25)).await.unwrap(),
+        None,
+        "renewed"
+    );
+    let files = store.begin_apply(&first, "E").await.unwrap();
+    assert_eq!(files.len(), 2);
+
+    // Past the lease, node b takes it over; node a can no longer write anything.
+    let second = store.claim_sync(t(21), "b", t(31)).await.unwrap().unwrap();
+    assert_eq!((second.sync_id, second.attempt), (first.sync_id, 2));
+    let lost = |r: StoreError| matches!(r, StoreError::Conflict { constraint } if constraint == LEASE_LOST);
+    assert!(lost(store.begin_apply(&first, "E").await.unwrap_err()));
+    let plan = crate::domain::plan::ApplyPlan::of(
+        &store
+            .get_definition(site, definition)
+            .await
+            .unwrap()
+            .definition,
+    );
+    let group = &batches(&files, 10)[0];
+    assert!(lost(
+        store.apply_batches(&first, &plan, group).await.unwrap_err()
+    ));
+    let finish = store.finish_sync(&first, SyncStatus::Success, Vec::new(), t(22));
+    assert!(lost(finish.await.unwrap_err()));
+    assert!(!store.renew_lease(&first, t(40)).await.unwrap());
+    store.release_sync(&first).await.unwrap();
+    assert_eq!(
+        store.get_sync(site, first.sync_id).await.unwrap().status,
+        SyncStatus::Active,
+        "releasing a lost sync does nothing"
+    );
+
+    // The new holder runs it to its end.
+    let files = store.begin_apply(&second, "E").await.unwrap();
+    let counts = store
+        .apply_batches(&second, &plan, &batches(&files, 10)[0])
+        .await
+        .unwrap();
+    assert_eq!(counts.per_action, [0], "no contact a@example.com");
+    let done = store
+        .finish_sync(&second, SyncStatus::Warning, Vec::new(), t(23))
+        .await
+        .unwrap();
+    assert_eq!(done.status, SyncStatus::Warning);
+    assert_eq!(store.claim_sync(t(100), "c", t(110)).await.unwrap(), None);
+}
+
+/// Syncs of one definition run one at a time, oldest first; a released sync is claimed again.
+pub async fn one_sync_per_definition_at_a_time(store: &dyn Store) {
+    let site = store.create_site("Order").await.unwrap().id;
+    let one = pending_sync(store, site, 1).await;
+    let new = || NewSync {
+        created_by: "u".into(),
+        callback_url: None,
+    };
+    let later = store.create_sync(site, one, new()).await.unwrap();
+    let other = pending_sync(store, site, 1).await;
+    let t = |s: u64| Timestamp::from_nanos(1_700_000_000_000_000_000).plus_seconds(s);
+    let a = store.claim_sync(t(0), "n", t(30)).await.unwrap().unwrap();
+    let b = store.claim_sync(t(0), "n", t(30)).await.unwrap().unwrap();
+    assert_eq!((a.definition_id, b.definition_id), (one, other));
+    assert_eq!(store.claim_sync(t(0), "n", t(30)).await.unwrap(), None);
+    store.release_sync(&a).await.unwrap();
+    let again = store.claim_sync(t(1), "m", t(31)).await.unwrap().unwrap();
+    assert_eq!((again.sync_id, again.attempt), (a.sync_id, 2));
+    store
+        .finish_sync(&again, SyncStatus::Success, Vec::new(), t(2))
+        .await
+        .unwrap();
+    let next = store.claim_sync(t(3), "n", t(33)).await.unwrap().unwrap();
+    assert_eq!(next.sync_id, later.id);
 }

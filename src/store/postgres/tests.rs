@@ -44,6 +44,20 @@ async fn lists_page_filter_and_sort() {
 }
 
 #[tokio::test]
+async fn leases_fence_a_taken_over_sync() {
+    if let Some((_schema, store)) = fresh().await {
+        conformance::leases_fence_a_taken_over_sync(&store).await;
+    }
+}
+
+#[tokio::test]
+async fn one_sync_per_definition_at_a_time() {
+    if let Some((_schema, store)) = fresh().await {
+        conformance::one_sync_per_definition_at_a_time(&store).await;
+    }
+}
+
+#[tokio::test]
 async fn migrating_twice_is_a_no_op() {
     if let Some((schema, store)) = fresh().await {
         drop(store);

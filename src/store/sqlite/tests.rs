@@ -29,6 +29,18 @@ async fn lists_page_filter_and_sort() {
     conformance::lists_page_filter_and_sort(&store).await;
 }
 
+#[tokio::test]
+async fn leases_fence_a_taken_over_sync() {
+    let (_dir, store) = fresh();
+    conformance::leases_fence_a_taken_over_sync(&store).await;
+}
+
+#[tokio::test]
+async fn one_sync_per_definition_at_a_time() {
+    let (_dir, store) = fresh();
+    conformance::one_sync_per_definition_at_a_time(&store).await;
+}
+
 #[test]
 fn reopening_a_migrated_store_keeps_its_data() {
     let dir = tempfile::tempdir().unwrap();
