@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::assets::lock_site_contacts;
+use super::membership::lock_site_contacts;
 use super::{PostgresStore, error};
 use crate::domain::appcloud::{Execution, InstanceKind, Member, ServiceInstance};
 use crate::domain::clock::Timestamp;

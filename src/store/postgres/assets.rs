@@ -5,6 +5,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
 use super::listing::Listing;
+use super::membership::change_members;
 use super::{PostgresStore, error};
 use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
@@ -97,74 +98,6 @@ async fn load_group(client: &impl GenericClient, site_id: i64, id: i64) -> Store
         .map_err(error::map)?
         .ok_or(StoreError::NotFound)?;
     group_from(&row)
-}
-
-/// `NotFound` unless every id is a contact of the site. The contacts are locked until the
-/// transaction ends, so none is deleted (and its memberships cascaded) before rows naming it
-/// are written.
-pub(super) async fn lock_site_contacts(
-    client: &impl GenericClient,
-    site_id: i64,
-    ids: &[i64],
-) -> StoreResult<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let mut wanted = ids.to_vec();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let stmt = client
-        .prepare_cached(
-            "SELECT id FROM contacts WHERE site_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE",
-        )
-        .await
-        .map_err(error::map)?;
-    let found = client
-        .query(&stmt, &[&site_id, &wanted])
-        .await
-        .map_err(error::map)?;
-    if found.len() == wanted.len() {
-        Ok(())
-    } else {
-        Err(StoreError::NotFound)
-    }
-}
-
-/// Applies membership changes; every contact must be the site's, or nothing changes.
-async fn change_members(
-    client: &impl GenericClient,
-    site_id: i64,
-    list_id: i64,
-    input: &ContactListInput,
-) -> StoreResult<()> {
-    let named: Vec<i64> = input
-        .membership_additions
-        .iter()
-        .chain(&input.membership_deletions)
-        .copied()
-        .collect();
-    lock_site_contacts(client, site_id, &named).await?;
-    if !input.membership_additions.is_empty() {
-        client
-            .execute(
-                "INSERT INTO contact_list_members (list_id, contact_id)
-                 SELECT DISTINCT $1::BIGINT, c FROM unnest($2::BIGINT[]) AS c
-                 ON CONFLICT (list_id, contact_id) DO NOTHING",
-                &[&list_id, &input.membership_additions],
-            )
-            .await
-            .map_err(error::map)?;
-    }
-    if !input.membership_deletions.is_empty() {
-        client
-            .execute(
-                "DELETE FROM contact_list_members WHERE list_id = $1 AND contact_id = ANY($2)",
-                &[&list_id, &input.membership_deletions],
-            )
-            .await
-            .map_err(error::map)?;
-    }
-    Ok(())
 }
 
 /// `Ok` when a statement touched a row, `NotFound` otherwise.

@@ -433,7 +433,7 @@ async fn write_rejects(tx: &Transaction<'_>, sync_id: i64, plan: &ImportPlan) ->
 async fn reject_counts(tx: &Transaction<'_>) -> StoreResult<Vec<(ImportReject, u64)>> {
     let rows = tx
         .query(
-            "SELECT reject, COUNT(*) FROM import_batch WHERE reject IS NOT NULL GROUP BY reject",
+            "SELECT reject, COUNT(*) FROM import_batch WHERE reject IS NOT NULL GROUP BY reject ORDER BY reject",
             &[],
         )
         .await
