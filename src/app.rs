@@ -64,6 +64,7 @@ impl App {
         } else {
             settings.public_url.clone()
         };
+        let metrics = crate::metrics::Metrics::new();
         let engine = Engine::new(
             Arc::clone(&store),
             Arc::clone(&clock),
@@ -73,7 +74,8 @@ impl App {
                 batch_rows: BATCH_ROWS,
                 sync_lease: Duration::from_secs(settings.sync_lease_seconds),
             },
-        );
+        )
+        .with_metrics(metrics.clone());
         let state = AppState {
             auth: Authenticator::new(Arc::clone(&store), Arc::clone(&clock)),
             store,
@@ -82,6 +84,11 @@ impl App {
             engine: engine.notifier(),
             callbacks: Arc::new(CallbackPolicy::new(&settings.callback_hosts)),
             staging_quota_bytes: settings.staging_quota_bytes,
+            metrics,
+            metrics_access: crate::metrics::Access::new(
+                settings.metrics,
+                settings.metrics_token.as_ref(),
+            ),
         };
         Ok(Self {
             listener,
@@ -128,6 +135,7 @@ impl App {
     /// # Errors
     /// When the server fails to accept connections.
     pub async fn serve(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let metrics = self.state.metrics.clone();
         let router =
             api::router(self.state).layer(tower_http::timeout::TimeoutLayer::with_status_code(
                 axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -137,10 +145,17 @@ impl App {
         // own): beyond `max_in_flight` requests at once, new ones are shed with a 503, which
         // clients retry with back-off as Oracle tells them to, rather than queued without bound.
         // Paths are normalised before routing, so the router sees one spelling.
+        // Every response, shed and timed-out ones included, carries the request's id.
         let service = tower::ServiceBuilder::new()
+            .map_request(api::request_id::keep_if_sane)
+            .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+                tower_http::request_id::MakeRequestUuid,
+            ))
+            .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
             .layer(axum::error_handling::HandleErrorLayer::new(
-                |_: tower::BoxError| async {
-                    api::ApiError::Unavailable("too many requests in flight".into())
+                move |_: tower::BoxError| {
+                    metrics.request_shed();
+                    async { api::ApiError::Unavailable("too many requests in flight".into()) }
                 },
             ))
             .load_shed()

@@ -36,6 +36,10 @@ pub struct Settings {
     /// How long a running sync stays its node's without renewal before another node may take
     /// it over.
     pub sync_lease_seconds: u64,
+    /// Serve `GET /metrics`.
+    pub metrics: bool,
+    /// When set, `GET /metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<crate::metrics::Token>,
 }
 
 /// Default connections kept to a PostgreSQL store.
@@ -69,6 +73,9 @@ impl std::fmt::Debug for Settings {
             .field("max_in_flight", &self.max_in_flight)
             .field("database_pool_size", &self.database_pool_size)
             .field("sync_lease_seconds", &self.sync_lease_seconds)
+            .field("metrics", &self.metrics)
+            // `Token`'s Debug shows only that one is set.
+            .field("metrics_token", &self.metrics_token)
             .finish()
     }
 }
@@ -99,6 +106,10 @@ pub struct FileSettings {
     pub database_pool_size: Option<usize>,
     /// `sync_lease_seconds = 30`
     pub sync_lease_seconds: Option<u64>,
+    /// `metrics = true`
+    pub metrics: Option<bool>,
+    /// `metrics_token = "…"`
+    pub metrics_token: Option<crate::metrics::Token>,
 }
 
 impl FileSettings {
@@ -138,6 +149,10 @@ pub struct Overrides {
     pub database_pool_size: Option<usize>,
     /// `--sync-lease-seconds` / `LOQUAT_SYNC_LEASE_SECONDS`
     pub sync_lease_seconds: Option<u64>,
+    /// `--metrics` / `LOQUAT_METRICS`
+    pub metrics: Option<bool>,
+    /// `--metrics-token` / `LOQUAT_METRICS_TOKEN`
+    pub metrics_token: Option<crate::metrics::Token>,
 }
 
 impl Settings {
@@ -201,6 +216,8 @@ impl Settings {
                 .or(file.sync_lease_seconds)
                 .unwrap_or(DEFAULT_SYNC_LEASE_SECONDS)
                 .max(1),
+            metrics: cli.metrics.or(file.metrics).unwrap_or(true),
+            metrics_token: cli.metrics_token.or(file.metrics_token),
         })
     }
 }
@@ -259,6 +276,15 @@ callback_hosts = ["*"]
 
 # Requests served at once; beyond it new requests are answered 503 (retry with back-off).
 max_in_flight = 512
+
+# Serve GET /metrics (Prometheus text format) on the same address, outside the Eloqua API's
+# sign-in. It shows counts and timings only (no ids, no row values); see docs/METRICS.md.
+metrics = true
+
+# When set, GET /metrics answers 401 unless the request carries
+# "Authorization: Bearer <metrics_token>". Without it anyone who reaches the address can read
+# the metrics.
+# metrics_token = "a-long-random-string"
 "#;
 
 #[cfg(test)]
@@ -297,6 +323,22 @@ mod tests {
         assert!(err.to_string().starts_with("bind:"), "{err}");
         let err = toml::from_str::<FileSettings>("colour = 1").unwrap_err();
         assert!(err.to_string().contains("colour"));
+    }
+
+    #[test]
+    fn metrics_are_on_by_default_and_the_token_never_shows() {
+        let settings = Settings::resolve(FileSettings::default(), Overrides::default()).unwrap();
+        assert!(settings.metrics);
+        assert_eq!(settings.metrics_token, None);
+        let file: FileSettings =
+            toml::from_str("metrics = false\nmetrics_token = \"hunter2\"").unwrap();
+        assert!(!format!("{file:?}").contains("hunter2"));
+        let settings = Settings::resolve(file, Overrides::default()).unwrap();
+        assert!(!settings.metrics);
+        assert!(settings.metrics_token.is_some());
+        assert!(!format!("{settings:?}").contains("hunter2"));
+        let err = toml::from_str::<FileSettings>("metrics_token = \"\"").unwrap_err();
+        assert!(err.to_string().contains("must not be empty"), "{err}");
     }
 
     #[test]

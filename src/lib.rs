@@ -7,6 +7,8 @@
 //! - [`auth`]: password and token checks.
 //! - [`app`]: wiring a store and a listener into a running server.
 //! - [`cli`]: the `loquat` command line.
+//! - [`push`]: `loquat push`, a client sending files through any Eloqua Bulk API.
+//! - [`metrics`]: Prometheus series and `GET /metrics`.
 
 pub mod api;
 pub mod app;
@@ -15,6 +17,8 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod metrics;
+pub mod push;
 pub mod store;
 pub mod telemetry;
 pub mod upload;

@@ -3,11 +3,5 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    match loquat::cli::Cli::parse().run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    loquat::cli::Cli::parse().execute()
 }

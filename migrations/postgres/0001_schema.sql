@@ -382,10 +382,12 @@ END $$;
 CREATE TRIGGER import_files_rows AFTER DELETE ON import_files
     FOR EACH ROW EXECUTE FUNCTION loquat_import_files_rows();
 
--- Identifiers (lower-cased) of the new contacts a running import sync has seen, keyed by the
--- first record that named each, so a later row naming the same new contact is a duplicate.
--- A re-run clears its sync's rows first; a sync's rows go when it ends.
-CREATE TABLE import_new (
+-- External ids (lower-cased) of the new contacts a running import sync keyed by ContactIDExt
+-- has seen, keyed by the first record that named each, so a later row naming the same new
+-- contact is a duplicate. A re-run clears its sync's rows first; a sync's rows go when it
+-- ends. Unlogged: only the run in progress reads them, and a database crash or failover
+-- fails that run, which then starts again from its first batch.
+CREATE UNLOGGED TABLE import_new (
     sync_id     BIGINT NOT NULL,
     ident       TEXT NOT NULL,
     first_index BIGINT NOT NULL,

@@ -77,6 +77,11 @@ async fn upload(
         .stage_file(who.site.id, upload)
         .await
         .map_err(stage_error)?;
+    state.metrics.upload(
+        crate::domain::sync::SyncKind::SyncAction,
+        size as u64,
+        staged.rows,
+    );
     tracing::info!(
         definition_id = id,
         file_id = staged.file_id,

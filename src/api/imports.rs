@@ -259,15 +259,22 @@ async fn upload(
             callback_url: None,
         }),
     };
+    let size = upload.body.len();
     let staged = state
         .store
         .stage_import(who.site.id, upload)
         .await
         .map_err(stage_error)?;
+    state.metrics.upload(
+        crate::domain::sync::SyncKind::Import,
+        size as u64,
+        staged.rows,
+    );
     tracing::info!(
         import_id = id,
         file_id = staged.file_id,
         rows = staged.rows,
+        bytes = size,
         "staged import upload"
     );
     Ok(staged_response(&state, staged.sync))

@@ -3,6 +3,7 @@
 
 mod appcloud;
 mod containers;
+mod dashboard;
 mod data;
 mod error;
 mod exports;
@@ -12,10 +13,12 @@ mod imports;
 pub mod normalize;
 mod oauth;
 pub mod openapi;
+pub mod request_id;
 mod rest;
 pub mod state;
 mod sync_actions;
 mod syncs;
+mod ui;
 pub mod wire;
 
 use axum::Router;
@@ -35,9 +38,20 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/bulk/2.0", bulk_routes())
         .nest("/api/rest/1.0", rest::router())
         .nest("/api/loquat/1.0", appcloud::router())
+        .merge(dashboard::router())
+        .merge(ui::router())
+        .merge(crate::metrics::router(
+            state.metrics_access.clone(),
+            state.metrics.clone(),
+            std::sync::Arc::clone(&state.store),
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http().make_span_with(span_for))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
         .with_state(state)
 }
 
@@ -60,13 +74,15 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
-/// Request spans carry the matched route, never the raw URI (which may hold ids of others).
+/// Request spans carry the matched route, never the raw URI (which may hold ids of others),
+/// and the request id, so every log line of a request can be found from its `X-Request-Id`.
 fn span_for(req: &Request) -> tracing::Span {
     let route = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map_or("(unmatched)", |p| p.as_str());
-    tracing::info_span!("request", method = %req.method(), route)
+        .map_or(crate::metrics::UNMATCHED, |p| p.as_str());
+    let request_id = request_id::of(req);
+    tracing::info_span!("request", method = %req.method(), route, request_id)
 }
 
 /// A handler result that is either a response or an [`ApiError`].

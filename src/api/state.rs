@@ -31,4 +31,8 @@ pub struct AppState {
     pub callbacks: Arc<CallbackPolicy>,
     /// Bytes a site may keep staged.
     pub staging_quota_bytes: u64,
+    /// This node's metrics (requests and uploads are counted here).
+    pub metrics: crate::metrics::Metrics,
+    /// Who may read `GET /metrics`.
+    pub metrics_access: crate::metrics::Access,
 }

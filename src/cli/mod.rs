@@ -64,6 +64,8 @@ enum Command {
     /// Manage OAuth clients allowed to use the token endpoint.
     #[command(subcommand, name = "oauth-client")]
     OAuthClient(admin::OAuthCommand),
+    /// Send a CSV or JSON file through a sync action (to Loquat or any Eloqua instance).
+    Push(Box<crate::push::PushArgs>),
 }
 
 /// Flags of `loquat serve`.
@@ -93,9 +95,31 @@ struct ServeArgs {
     /// Seconds a running sync stays this node's without renewal [default: 30].
     #[arg(long, env = "LOQUAT_SYNC_LEASE_SECONDS")]
     sync_lease_seconds: Option<u64>,
+    /// Serve GET /metrics (Prometheus text format) [default: true].
+    #[arg(long, env = "LOQUAT_METRICS")]
+    metrics: Option<bool>,
+    /// Require "Authorization: Bearer <TOKEN>" on GET /metrics.
+    #[arg(long, env = "LOQUAT_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<crate::metrics::Token>,
 }
 
 impl Cli {
+    /// Runs the parsed command and tells the exit code. `push` is a client: it needs no data
+    /// directory or store settings, and has exit codes of its own (2 for rejected rows).
+    pub fn execute(self) -> std::process::ExitCode {
+        let command = match self.command {
+            Command::Push(args) => return crate::push::execute(*args),
+            command => command,
+        };
+        match (Self { command, ..self }).run() {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                std::process::ExitCode::FAILURE
+            }
+        }
+    }
+
     /// Runs the parsed command.
     ///
     /// # Errors
@@ -120,6 +144,8 @@ impl Cli {
             overrides.callback_hosts = args.callback_hosts.clone();
             overrides.max_in_flight = args.max_in_flight;
             overrides.sync_lease_seconds = args.sync_lease_seconds;
+            overrides.metrics = args.metrics;
+            overrides.metrics_token = args.metrics_token.clone();
         }
         let settings = Settings::resolve(file, overrides)?;
         crate::telemetry::init(settings.log_json);
@@ -138,6 +164,7 @@ impl Cli {
                 Command::User(cmd) => admin::user(&settings, cmd).await,
                 Command::OAuthClient(cmd) => admin::oauth(&settings, cmd).await,
                 Command::Field(cmd) => admin::field(&settings, cmd).await,
+                Command::Push(_) => anyhow::bail!("push runs through Cli::execute"),
             }
         })
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::api::wire::SyncDto;
 use crate::domain::clock::Clock;
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// Per-attempt timeout.
@@ -14,8 +15,14 @@ pub(super) const TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts before giving up.
 pub const MAX_ATTEMPTS: u32 = 5;
 
-/// Sends every due callback once; schedules retries (1 s, 2 s, 4 s, 8 s) for failures.
-pub async fn deliver_due_callbacks(store: &dyn Store, clock: &dyn Clock, http: &reqwest::Client) {
+/// Sends every due callback once; schedules retries (1 s, 2 s, 4 s, 8 s) for failures, and
+/// counts each failed attempt in `metrics`.
+pub async fn deliver_due_callbacks(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    http: &reqwest::Client,
+    metrics: &Metrics,
+) {
     let due = match store.due_callbacks(clock.now(), 100).await {
         Ok(due) => due,
         Err(err) => {
@@ -42,6 +49,7 @@ pub async fn deliver_due_callbacks(store: &dyn Store, clock: &dyn Clock, http: &
                     Ok(response) => format!("status {}", response.status().as_u16()),
                     Err(err) => err.without_url().to_string(),
                 };
+                metrics.callback_failed(attempts >= MAX_ATTEMPTS);
                 if attempts >= MAX_ATTEMPTS {
                     tracing::warn!(sync_id, attempts, reason = %why, "callback failed; giving up");
                     None

@@ -1,6 +1,8 @@
 //! Running one claimed export sync: snapshot the matching contacts batch by batch, then log
 //! ELQ-00102 and end in success.
 
+use std::time::Instant;
+
 use tokio_util::sync::CancellationToken;
 
 use super::{Engine, Outcome};
@@ -15,6 +17,7 @@ pub(super) async fn process(
     job: &SyncJob,
     shutdown: &CancellationToken,
 ) -> Result<Outcome, StoreError> {
+    let started = Instant::now();
     let store = &engine.store;
     let definition = match store.get_export(job.site_id, job.definition_id).await {
         Ok(record) => record.definition,
@@ -23,6 +26,7 @@ pub(super) async fn process(
             store
                 .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
                 .await?;
+            engine.finished(job, SyncStatus::Error, started, 0);
             return Ok(Outcome::Worked);
         }
         Err(other) => return Err(other),
@@ -57,6 +61,7 @@ pub(super) async fn process(
                 store
                     .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
                     .await?;
+                engine.finished(job, SyncStatus::Error, started, exported);
                 return Ok(Outcome::Worked);
             }
             Err(other) => return Err(other),
@@ -79,6 +84,7 @@ pub(super) async fn process(
     store
         .finish_sync(job, SyncStatus::Success, logs, engine.clock.now())
         .await?;
+    engine.finished(job, SyncStatus::Success, started, exported);
     tracing::info!(sync_id = job.sync_id, rows = exported, "export finished");
     Ok(Outcome::Worked)
 }

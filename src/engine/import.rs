@@ -1,6 +1,8 @@
 //! Running one claimed import sync: apply the import plan to every staged row in batches,
 //! then write logs and the terminal status together.
 
+use std::time::Instant;
+
 use tokio_util::sync::CancellationToken;
 
 use super::{Engine, Outcome};
@@ -15,6 +17,7 @@ pub(super) async fn process(
     job: &SyncJob,
     shutdown: &CancellationToken,
 ) -> Result<Outcome, StoreError> {
+    let started = Instant::now();
     let store = &engine.store;
     let record = match store.get_import(job.site_id, job.definition_id).await {
         Ok(record) => record,
@@ -23,6 +26,7 @@ pub(super) async fn process(
             store
                 .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
                 .await?;
+            engine.finished(job, SyncStatus::Error, started, 0);
             return Ok(Outcome::Worked);
         }
         Err(other) => return Err(other),
@@ -66,6 +70,7 @@ pub(super) async fn process(
             engine.clock.now(),
         )
         .await?;
+    engine.finished(job, status, started, tally.rows);
     tracing::info!(sync_id = job.sync_id, rows = tally.rows, created = tally.created, updated = tally.updated, status = %status, "import finished");
     Ok(Outcome::Worked)
 }

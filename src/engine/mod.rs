@@ -12,13 +12,15 @@ mod lease;
 mod sync;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::clock::Clock;
-use crate::store::{LEASE_LOST, Store, StoreError, SweepReport};
+use crate::domain::sync::SyncStatus;
+use crate::metrics::Metrics;
+use crate::store::{LEASE_LOST, Store, StoreError, SweepReport, SyncJob};
 
 pub use callback::deliver_due_callbacks;
 
@@ -75,6 +77,8 @@ pub struct Engine {
     http: reqwest::Client,
     /// This engine's name in lease records (process id and a random suffix).
     node: Arc<str>,
+    /// Where finished syncs and failed callbacks are counted.
+    metrics: Metrics,
 }
 
 impl Engine {
@@ -93,7 +97,21 @@ impl Engine {
             settings,
             http,
             node: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()).into(),
+            metrics: Metrics::new(),
         }
+    }
+
+    /// Counts into `metrics` (the server's, served at `/metrics`) instead of a private set.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Records a sync this engine ran to `status` (rows per second over the run's time).
+    fn finished(&self, job: &SyncJob, status: SyncStatus, started: Instant, rows: u64) {
+        self.metrics
+            .sync_finished(job.kind, status, started.elapsed(), rows);
     }
 
     /// The name this engine's leases carry.
@@ -190,7 +208,13 @@ impl Engine {
 
     /// Sends the callbacks that are due (best effort; failures are retried later).
     pub async fn deliver_callbacks(&self) {
-        deliver_due_callbacks(self.store.as_ref(), self.clock.as_ref(), &self.http).await;
+        deliver_due_callbacks(
+            self.store.as_ref(),
+            self.clock.as_ref(),
+            &self.http,
+            &self.metrics,
+        )
+        .await;
     }
 
     /// Runs until `shutdown`: recovers interrupted syncs, then processes syncs as they come,

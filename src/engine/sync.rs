@@ -1,6 +1,8 @@
 //! Running one claimed sync: load the definition, apply its plan to every staged row in
 //! batches, then write logs and the terminal status together.
 
+use std::time::Instant;
+
 use tokio_util::sync::CancellationToken;
 
 use super::{Engine, Outcome};
@@ -14,6 +16,7 @@ pub(super) async fn process(
     job: &SyncJob,
     shutdown: &CancellationToken,
 ) -> Result<Outcome, StoreError> {
+    let started = Instant::now();
     let store = &engine.store;
     let record = match store.get_definition(job.site_id, job.definition_id).await {
         Ok(record) => record,
@@ -22,6 +25,7 @@ pub(super) async fn process(
             store
                 .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
                 .await?;
+            engine.finished(job, SyncStatus::Error, started, 0);
             tracing::warn!(
                 sync_id = job.sync_id,
                 "sync ended in error: its definition was deleted"
@@ -70,6 +74,7 @@ pub(super) async fn process(
     store
         .finish_sync(job, status, logs, engine.clock.now())
         .await?;
+    engine.finished(job, status, started, tally.rows);
     tracing::info!(sync_id = job.sync_id, rows = tally.rows, rejected = tally.total_rejected(), status = %status, "sync finished");
     Ok(Outcome::Worked)
 }

@@ -446,3 +446,45 @@ pub async fn one_sync_per_definition_at_a_time(store: &dyn Store) {
     let next = store.claim_sync(t(3), "n", t(33)).await.unwrap().unwrap();
     assert_eq!(next.sync_id, later.id);
 }
+
+/// What the metrics endpoint reads covers every site: syncs by status, and rows staged until a
+/// finished sync releases them.
+pub async fn counts_for_metrics_cover_every_site(store: &dyn Store) {
+    let counts = |mut c: Vec<(SyncStatus, u64)>| {
+        c.sort_by_key(|(s, _)| s.as_str());
+        c
+    };
+    assert_eq!(store.sync_counts().await.unwrap(), Vec::new());
+    assert_eq!(store.staged_rows().await.unwrap(), 0);
+    let a = store.create_site("CountsA").await.unwrap().id;
+    let b = store.create_site("CountsB").await.unwrap().id;
+    pending_sync(store, a, 2).await;
+    pending_sync(store, b, 1).await;
+    assert_eq!(
+        counts(store.sync_counts().await.unwrap()),
+        [(SyncStatus::Pending, 2)]
+    );
+    assert_eq!(store.staged_rows().await.unwrap(), 3, "rows of both sites");
+    let t = |s: u64| Timestamp::from_nanos(1_700_000_000_000_000_000).plus_seconds(s);
+    let first = store.claim_sync(t(0), "n", t(30)).await.unwrap().unwrap();
+    let second = store.claim_sync(t(0), "n", t(30)).await.unwrap().unwrap();
+    assert_eq!(
+        counts(store.sync_counts().await.unwrap()),
+        [(SyncStatus::Active, 2)]
+    );
+    store
+        .finish_sync(&first, SyncStatus::Success, Vec::new(), t(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(store.sync_counts().await.unwrap()),
+        [(SyncStatus::Active, 1), (SyncStatus::Success, 1)]
+    );
+    let left = if first.site_id == a { 1 } else { 2 };
+    assert_eq!(store.staged_rows().await.unwrap(), left, "released");
+    store
+        .finish_sync(&second, SyncStatus::Error, Vec::new(), t(2))
+        .await
+        .unwrap();
+    assert_eq!(store.staged_rows().await.unwrap(), 0);
+}

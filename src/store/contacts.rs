@@ -51,6 +51,17 @@ pub trait ContactStore: Send + Sync {
     ) -> StoreResult<(Vec<Contact>, u64)>;
 }
 
+/// Set subscriptions of one email group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubscriptionCounts {
+    /// The group.
+    pub group_id: i64,
+    /// Contacts set to subscribed.
+    pub subscribed: u64,
+    /// Contacts set to unsubscribed.
+    pub unsubscribed: u64,
+}
+
 /// Persistence of contact lists, email groups and subscriptions.
 #[async_trait]
 pub trait AssetStore: Send + Sync {
@@ -115,6 +126,14 @@ pub trait AssetStore: Send + Sync {
         site_id: i64,
         query: &ListQuery<ContainerField>,
     ) -> StoreResult<Page<EmailGroup>>;
+    /// How many contacts' subscriptions to each of `group_ids` were set to subscribed and to
+    /// unsubscribed (contacts never set, who read as subscribed, are not counted), in id
+    /// order; ids naming no group of the site are left out.
+    async fn subscription_counts(
+        &self,
+        site_id: i64,
+        group_ids: &[i64],
+    ) -> StoreResult<Vec<SubscriptionCounts>>;
     /// A contact's subscription to a group (subscribed unless set otherwise).
     async fn get_subscription(
         &self,

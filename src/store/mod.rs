@@ -18,15 +18,15 @@ mod syncs;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use contacts::{AppCloudStore, AssetStore, ContactSearch, ContactStore};
+pub use contacts::{AppCloudStore, AssetStore, ContactSearch, ContactStore, SubscriptionCounts};
 pub use definitions::{DefinitionRecord, DefinitionRecordOf, DefinitionStore};
 pub use exports::{ExportPage, ExportRecord, ExportStore};
 pub use fields::FieldStore;
 pub use imports::{ImportCounts, ImportRecord, ImportStore, ImportUpload};
 pub use sites::{NewToken, NewUser, SiteStore, TokenGrant};
 pub use syncs::{
-    BatchCounts, DueCallback, LEASE_LOST, NewSync, RowRange, StageError, Staged, SweepReport,
-    SyncFile, SyncJob, SyncStore, Upload, batches,
+    BatchCounts, DueCallback, LEASE_LOST, NewSync, RowRange, StageError, Staged, StagedFiles,
+    SweepReport, SyncFile, SyncJob, SyncStore, Upload, batches,
 };
 
 use crate::domain::clock::Clock;

@@ -66,6 +66,17 @@ pub enum StageError {
     Store(#[from] StoreError),
 }
 
+/// What a definition holds staged before its next sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StagedFiles {
+    /// The definition.
+    pub definition_id: i64,
+    /// Files not yet owned by a sync.
+    pub files: u64,
+    /// Rows in those files.
+    pub rows: u64,
+}
+
 /// A sync the engine has claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncJob {
@@ -203,6 +214,14 @@ pub trait SyncStore: Send + std::marker::Sync {
         id: i64,
         query: &ListQuery<NoField>,
     ) -> StoreResult<(String, Page<StoredReject>)>;
+    /// Files and rows staged for each of `definition_ids` and not yet owned by a sync (what
+    /// counts toward the 500-file limit), in id order; ids naming no definition of the site
+    /// are left out.
+    async fn staged_files(
+        &self,
+        site_id: i64,
+        definition_ids: &[i64],
+    ) -> StoreResult<Vec<StagedFiles>>;
 
     /// Puts syncs left active by a stopped process back to pending; returns how many. Only a
     /// store with one node does this at start; a shared store leaves it to lease expiry.
@@ -259,6 +278,14 @@ pub trait SyncStore: Send + std::marker::Sync {
     /// Records a callback attempt: `next_at` for a retry, or `None` when done (or given up).
     async fn callback_attempted(&self, sync_id: i64, next_at: Option<Timestamp>)
     -> StoreResult<()>;
+
+    /// How many syncs of every site are in each status (statuses with none are left out): one
+    /// grouped count over the status index, read at each metrics scrape so that every node
+    /// sharing the store reports the same numbers.
+    async fn sync_counts(&self) -> StoreResult<Vec<(SyncStatus, u64)>>;
+    /// Rows of every site staged and not yet released (sync-action and import uploads, whether
+    /// or not a sync owns them yet): a sum over the staged files, one row per upload.
+    async fn staged_rows(&self) -> StoreResult<u64>;
 }
 
 #[cfg(test)]

@@ -79,6 +79,8 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("GET", "/api/bulk/2.0/emailGroups/{group}", P::None),
     ("GET", "/api/bulk/2.0/contacts/fields", P::None),
     ("GET", "/api/bulk/2.0/contacts/fields/{field}", P::None),
+    ("GET", "/api/loquat/1.0/contacts/syncActions/staged", P::None),
+    ("GET", "/api/loquat/1.0/emailGroups/subscriptions", P::None),
 ];
 
 /// Routes that answer without an API user, and how: `/id` is a 200 holding
@@ -90,6 +92,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/auth/oauth2/revoke"),
     ("GET", "/api/bulk/2.0/openapi.json"),
     ("GET", "/api/rest/1.0/openapi.json"),
+    ("GET", "/ui"),
+    ("GET", "/ui/{}"),
 ];
 
 #[tokio::test]
@@ -117,6 +121,13 @@ async fn every_route_without_credentials_is_401_and_changes_nothing() {
 async fn public_routes_answer_as_documented_without_credentials() {
     let app = spawn_app().await;
     for (method, path) in PUBLIC {
+        if path.starts_with("/ui") {
+            // The dashboard's page and assets (it signs in from the browser).
+            let path = path.replace("{}", "app.js");
+            let response = app.anonymous(Method::GET, &path).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            continue;
+        }
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let request = match method {
             Method::POST => app
@@ -202,7 +213,7 @@ fn routes_in_file(file: &std::path::Path, found: &mut BTreeSet<(String, String)>
         let prefix = match name {
             _ if in_rest || router.starts_with("rest_") => "/api/rest/1.0",
             "appcloud.rs" => "/api/loquat/1.0",
-            "id.rs" | "oauth.rs" => "",
+            "id.rs" | "oauth.rs" | "dashboard.rs" | "ui.rs" => "",
             _ => "/api/bulk/2.0",
         };
         let mut depth = 1;

@@ -19,7 +19,9 @@ use utoipa::{Modify, OpenApi};
 use super::AppState;
 use super::error::{ErrorMessage, FailureDto, FailuresBody, OAuthErrorBody};
 use super::rest::{contacts, groups, lists};
-use super::{appcloud, containers, data, exports, id, imports, oauth, sync_actions, syncs, wire};
+use super::{
+    appcloud, containers, dashboard, data, exports, id, imports, oauth, sync_actions, syncs, wire,
+};
 
 /// The whole API: every annotated handler, the Basic and Bearer schemes.
 #[derive(OpenApi)]
@@ -97,6 +99,8 @@ use super::{appcloud, containers, data, exports, id, imports, oauth, sync_action
         appcloud::place,
         appcloud::feeder_members,
         appcloud::feeder_place,
+        dashboard::staged,
+        dashboard::subscriptions,
     ),
     components(schemas(FailuresBody, FailureDto, ErrorMessage, OAuthErrorBody, wire::SyncDto)),
     modifiers(&SecuritySchemes, &CommonResponses),

@@ -6,14 +6,14 @@ use tokio_postgres::Row;
 
 use super::listing::Listing;
 use super::membership::change_members;
-use super::{PostgresStore, error};
+use super::{PostgresStore, count, error};
 use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
 };
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::ContainerField;
 use crate::domain::query::ListQuery;
-use crate::store::{AssetStore, Page, StoreError, StoreResult};
+use crate::store::{AssetStore, Page, StoreError, StoreResult, SubscriptionCounts};
 
 const LIST_SELECT: &str = "SELECT l.id, l.name, l.description, l.scope,
     (SELECT COUNT(*) FROM contact_list_members m WHERE m.list_id = l.id),
@@ -325,6 +325,32 @@ impl AssetStore for PostgresStore {
             id_column: "g.id",
         };
         listing.page(&client, site_id, query, group_from).await
+    }
+
+    async fn subscription_counts(
+        &self,
+        site_id: i64,
+        group_ids: &[i64],
+    ) -> StoreResult<Vec<SubscriptionCounts>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT g.id, COUNT(s.contact_id) FILTER (WHERE s.is_subscribed),
+                        COUNT(s.contact_id) FILTER (WHERE NOT s.is_subscribed)
+                 FROM email_groups g LEFT JOIN email_group_subscriptions s ON s.group_id = g.id
+                 WHERE g.site_id = $1 AND g.id = ANY($2) GROUP BY g.id ORDER BY g.id",
+                &[&site_id, &group_ids],
+            )
+            .await
+            .map_err(error::map)?;
+        Ok(rows
+            .iter()
+            .map(|r| SubscriptionCounts {
+                group_id: r.get(0),
+                subscribed: count(r.get(1)),
+                unsubscribed: count(r.get(2)),
+            })
+            .collect())
     }
 
     async fn get_subscription(

@@ -1,6 +1,6 @@
 //! The one place PostgreSQL errors become [`StoreError`]s.
 
-use tokio_postgres::error::SqlState;
+use tokio_postgres::error::{DbError, SqlState};
 
 use crate::store::StoreError;
 
@@ -50,5 +50,28 @@ pub(super) fn map(err: tokio_postgres::Error) -> StoreError {
     if *code == SqlState::DISK_FULL {
         return StoreError::Unavailable("the database disk is full".into());
     }
-    StoreError::Other(err.into())
+    StoreError::Other(anyhow::anyhow!(described(db)))
+}
+
+/// A database error as logs may show it: its SQLSTATE, the objects it names and its message,
+/// but never its DETAIL (where PostgreSQL puts a failing row's values) and, for data
+/// exceptions (class 22, e.g. `invalid input syntax for type bigint: "…"`), not the message
+/// either, which quotes the offending value. Uploaded rows are personal data.
+fn described(db: &DbError) -> String {
+    let code = db.code().code();
+    let mut text = format!("database error {code}");
+    for (what, name) in [
+        ("table", db.table()),
+        ("column", db.column()),
+        ("constraint", db.constraint()),
+    ] {
+        if let Some(name) = name {
+            text.push_str(&format!(" {what} {name}"));
+        }
+    }
+    if !code.starts_with("22") {
+        text.push_str(": ");
+        text.push_str(db.message());
+    }
+    text
 }

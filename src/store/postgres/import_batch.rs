@@ -33,10 +33,12 @@ pub(super) async fn begin(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()>
     Ok(())
 }
 
-/// The batch table (one per connection, emptied at every commit).
+/// The batch table (one per connection, emptied at every commit). `fresh` marks rows linked
+/// to a contact by [`create`] (rather than matched by their identifier).
 const BATCH_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS import_batch (
     record_index BIGINT PRIMARY KEY, vals TEXT[] NOT NULL, flags BYTEA NOT NULL,
-    ident TEXT, contact_id BIGINT, reject TEXT, invalid TEXT) ON COMMIT DELETE ROWS";
+    ident TEXT, contact_id BIGINT, reject TEXT, invalid TEXT,
+    fresh BOOLEAN NOT NULL DEFAULT FALSE) ON COMMIT DELETE ROWS";
 
 /// The value of staged column `index`.
 fn v(index: usize) -> String {
@@ -83,7 +85,9 @@ pub(super) async fn batch(
         last: big(file.offset + to),
     };
     let (key_index, key) = plan.key;
+    let t0 = std::time::Instant::now();
     tx.batch_execute(BATCH_TABLE).await.map_err(error::map)?;
+    eprintln!("T table {:?}", t0.elapsed());
     let resolve = format!(
         "INSERT INTO import_batch (record_index, vals, flags, ident, contact_id)
          SELECT $1 + r.seq + 1, r.vals, r.flags, k.ident,
@@ -110,20 +114,25 @@ pub(super) async fn batch(
         .iter()
         .find(|c| c.index == key_index)
         .map_or(String::new(), |c| c.name.clone());
-    classify(tx, job.sync_id, plan, &key_name).await?;
+    classify(tx, job.sync_id, plan, &key_name, file.offset + from == 0).await?;
+    eprintln!("T classify {:?}", t0.elapsed());
     let updated = update(tx, job.site_id, plan, now).await?;
+    eprintln!("T let updated = update {:?}", t0.elapsed());
     let created = if plan.creates() {
         create(tx, job, plan, &key_name, now).await?
     } else {
         0
     };
+    eprintln!("T create {:?}", t0.elapsed());
     write_rejects(tx, job.sync_id, plan).await?;
+    eprintln!("T write_rejects {:?}", t0.elapsed());
     for column in &plan.columns {
         if let ColumnTarget::Custom(field_id) = column.target {
             custom_values(tx, field_id, column).await?;
         }
     }
     let rejected = reject_counts(tx).await?;
+    eprintln!("T let rejected = reject_counts {:?}", t0.elapsed());
     // Actions run for the contacts this batch imported first (the ones in `sync_seen`).
     let imported: i64 = tx
         .query_one(
@@ -147,23 +156,18 @@ pub(super) async fn batch(
     })
 }
 
-/// Marks the rows meeting `condition` (over `b`) and not rejected yet with `reason`;
-/// `extra` binds `$3` onwards.
+/// Marks the rows meeting `condition` (over `b`) and not rejected yet with `reason`.
 async fn set_reject(
     tx: &Transaction<'_>,
     reason: ImportReject,
     column: &str,
     condition: &str,
-    extra: &[&(dyn ToSql + Sync)],
 ) -> StoreResult<()> {
     let sql = format!(
         "UPDATE import_batch b SET reject = $1, invalid = json_build_array($2::TEXT)::TEXT
          WHERE b.reject IS NULL AND ({condition})"
     );
-    let code = reason.code().code;
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&code, &column];
-    params.extend_from_slice(extra);
-    tx.execute(sql.as_str(), &params)
+    tx.execute(sql.as_str(), &[&reason.code().code, &column])
         .await
         .map_err(error::map)?;
     Ok(())
@@ -175,8 +179,9 @@ async fn classify(
     sync_id: i64,
     plan: &ImportPlan,
     key_name: &str,
+    first_batch: bool,
 ) -> StoreResult<()> {
-    set_reject(tx, ImportReject::Missing, key_name, "b.ident IS NULL", &[]).await?;
+    set_reject(tx, ImportReject::Missing, key_name, "b.ident IS NULL").await?;
     for column in &plan.columns {
         let (reason, bit) = match column.data_type {
             FieldType::EmailAddress => (ImportReject::InvalidEmail, NOT_EMAIL),
@@ -189,7 +194,7 @@ async fn classify(
         }
         // The flags say what `FieldType::accepts` answered for the value while staging.
         let condition = format!("{} & {bit} <> 0", flag(column.index));
-        set_reject(tx, reason, &column.name, &condition, &[]).await?;
+        set_reject(tx, reason, &column.name, &condition).await?;
     }
     // Rows that match no contact become new contacts only with an email address.
     let unmatched = match plan.email {
@@ -204,34 +209,82 @@ async fn classify(
     } else {
         ImportReject::Unmatched
     };
-    set_reject(tx, reason, key_name, &unmatched, &[]).await?;
-    // A contact (or a new identifier) claimed by an earlier row of the sync is a duplicate.
+    set_reject(tx, reason, key_name, &unmatched).await?;
+    // A contact (or a new identifier) claimed by an earlier row of the sync is a duplicate:
+    // by a row of an earlier batch (none before the first) ...
+    if !first_batch {
+        duplicates(
+            tx,
+            key_name,
+            "FROM sync_seen s WHERE b.contact_id IS NOT NULL AND s.sync_id = $3 AND s.contact_id = b.contact_id",
+            &[&sync_id],
+        )
+        .await?;
+        if plan.key.1 == ImportKey::ContactIdExt {
+            duplicates(
+                tx,
+                key_name,
+                "FROM import_new n WHERE b.contact_id IS NULL AND n.sync_id = $3 AND n.ident = lower(b.ident)",
+                &[&sync_id],
+            )
+            .await?;
+        }
+    }
+    // ... or by an earlier row of this batch.
+    duplicates(
+        tx,
+        key_name,
+        "FROM (SELECT w.record_index FROM (
+             SELECT record_index, row_number() OVER (PARTITION BY contact_id,
+                 CASE WHEN contact_id IS NULL THEN lower(ident) END ORDER BY record_index) AS nth
+             FROM import_batch WHERE reject IS NULL) w WHERE w.nth > 1) d
+         WHERE d.record_index = b.record_index",
+        &[],
+    )
+    .await?;
+    // The rest claim their contacts, and new external ids their identifier: a new external id
+    // may stay unmatchable in later batches (case, spaces, or a contact that had the row's
+    // address took it). A new email address has its contact by the end of the batch, so later
+    // batches match it instead.
     tx.execute(
         "INSERT INTO sync_seen (sync_id, contact_id, first_index)
-         SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL
-         ORDER BY record_index ON CONFLICT DO NOTHING",
+         SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL",
         &[&sync_id],
     )
     .await
     .map_err(error::map)?;
-    tx.execute(
-        "INSERT INTO import_new (sync_id, ident, first_index)
-         SELECT $1, lower(ident), record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NULL
-         ORDER BY record_index ON CONFLICT DO NOTHING",
-        &[&sync_id],
-    )
-    .await
-    .map_err(error::map)?;
-    let duplicate = "(b.contact_id IS NOT NULL AND b.record_index <> (SELECT s.first_index FROM sync_seen s WHERE s.sync_id = $3 AND s.contact_id = b.contact_id))
-         OR (b.contact_id IS NULL AND b.record_index <> (SELECT n.first_index FROM import_new n WHERE n.sync_id = $3 AND n.ident = lower(b.ident)))";
-    set_reject(
-        tx,
-        ImportReject::Duplicate,
-        key_name,
-        duplicate,
-        &[&sync_id],
-    )
-    .await
+    if plan.key.1 == ImportKey::ContactIdExt {
+        tx.execute(
+            "INSERT INTO import_new (sync_id, ident, first_index)
+             SELECT $1, lower(ident), record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NULL",
+            &[&sync_id],
+        )
+        .await
+        .map_err(error::map)?;
+    }
+    Ok(())
+}
+
+/// Marks the rows `b` that `from` (a `FROM … WHERE …` joining `b`; `extra` binds `$3`
+/// onwards) selects and are not rejected yet as duplicates. Joins go to tables, or to derived
+/// tables on the primary key, so no plan rescans an underestimated set once per row.
+async fn duplicates(
+    tx: &Transaction<'_>,
+    key_name: &str,
+    from: &str,
+    extra: &[&(dyn ToSql + Sync)],
+) -> StoreResult<()> {
+    let sql = format!(
+        "UPDATE import_batch b SET reject = $1, invalid = json_build_array($2::TEXT)::TEXT
+         {from} AND b.reject IS NULL"
+    );
+    let code = ImportReject::Duplicate.code().code;
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&code, &key_name];
+    params.extend_from_slice(extra);
+    tx.execute(sql.as_str(), &params)
+        .await
+        .map_err(error::map)?;
+    Ok(())
 }
 
 /// The new value of a contact column under `rule` (`current` is the column itself).
@@ -372,19 +425,30 @@ async fn create(
             _ => format!("NULLIF({}, '')", v(column.index)),
         });
     }
-    let sql = format!(
+    let insert = format!(
         "INSERT INTO contacts ({}) SELECT {} FROM import_batch b
          WHERE b.reject IS NULL AND b.contact_id IS NULL ORDER BY b.record_index
          ON CONFLICT (site_id, lower(email_address)) DO NOTHING",
         names.join(", "),
         values.join(", ")
     );
+    // Contacts with a higher id than every one existing now did not exist before this batch,
+    // so no row of the sync can have claimed them yet.
+    let newest: i64 = tx
+        .query_one("SELECT COALESCE(MAX(id), 0) FROM contacts", &[])
+        .await
+        .map_err(error::map)?
+        .get(0);
+    let tc = std::time::Instant::now();
     let created = tx
-        .execute(sql.as_str(), &[&job.site_id, &now.as_nanos()])
+        .execute(insert.as_str(), &[&job.site_id, &now.as_nanos()])
         .await
         .map_err(error::map)?;
+    eprintln!("  C insert {:?}", tc.elapsed());
+    // Each row finds its contact: the one it created, one that had its address already, or
+    // one another node's import created meanwhile.
     let link = format!(
-        "UPDATE import_batch b SET contact_id = c.id FROM contacts c
+        "UPDATE import_batch b SET contact_id = c.id, fresh = TRUE FROM contacts c
          WHERE b.reject IS NULL AND b.contact_id IS NULL
          AND c.site_id = $1 AND lower(c.email_address) = lower(btrim({}))",
         v(email)
@@ -392,23 +456,41 @@ async fn create(
     tx.execute(link.as_str(), &[&job.site_id])
         .await
         .map_err(error::map)?;
-    // A new row whose email address another new row of the sync took first is a duplicate.
-    tx.execute(
-        "INSERT INTO sync_seen (sync_id, contact_id, first_index)
-         SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL
-         ORDER BY record_index ON CONFLICT DO NOTHING",
-        &[&job.sync_id],
-    )
-    .await
-    .map_err(error::map)?;
+    eprintln!("  C link {:?}", tc.elapsed());
+    // A new row whose contact another row of the sync took first is a duplicate: one left
+    // without a contact, one whose contact an earlier batch or a matched row claimed, one
+    // whose contact an earlier new row of the batch took.
     set_reject(
         tx,
         ImportReject::Duplicate,
         key_name,
-        "b.contact_id IS NULL OR b.record_index <> (SELECT s.first_index FROM sync_seen s WHERE s.sync_id = $3 AND s.contact_id = b.contact_id)",
-        &[&job.sync_id],
+        "b.contact_id IS NULL",
     )
     .await?;
+    duplicates(
+        tx,
+        key_name,
+        "FROM sync_seen s WHERE b.fresh AND b.contact_id <= $4 AND s.sync_id = $3 AND s.contact_id = b.contact_id",
+        &[&job.sync_id, &newest],
+    )
+    .await?;
+    duplicates(
+        tx,
+        key_name,
+        "FROM (SELECT w.record_index FROM (
+             SELECT record_index, row_number() OVER (PARTITION BY contact_id ORDER BY record_index) AS nth
+             FROM import_batch WHERE reject IS NULL AND fresh) w WHERE w.nth > 1) d
+         WHERE d.record_index = b.record_index",
+        &[],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO sync_seen (sync_id, contact_id, first_index)
+         SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND fresh",
+        &[&job.sync_id],
+    )
+    .await
+    .map_err(error::map)?;
     Ok(created)
 }
 

@@ -14,8 +14,8 @@ use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
 use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncKind, SyncLog, SyncStatus};
 use crate::store::{
-    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StoreError, StoreResult,
-    SweepReport, SyncFile, SyncJob, SyncStore, Upload,
+    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles, StoreError,
+    StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
 };
 
 fn sync_column(field: SyncField) -> &'static str {
@@ -211,6 +211,32 @@ impl SyncStore for PostgresStore {
         Ok((column.unwrap_or_default(), page))
     }
 
+    async fn staged_files(
+        &self,
+        site_id: i64,
+        definition_ids: &[i64],
+    ) -> StoreResult<Vec<StagedFiles>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT d.id, COUNT(f.id), COALESCE(SUM(f.row_count), 0)::bigint
+                 FROM sync_action_definitions d
+                 LEFT JOIN staged_files f ON f.definition_id = d.id AND f.sync_id IS NULL
+                 WHERE d.site_id = $1 AND d.id = ANY($2) GROUP BY d.id ORDER BY d.id",
+                &[&site_id, &definition_ids],
+            )
+            .await
+            .map_err(error::map)?;
+        Ok(rows
+            .iter()
+            .map(|r| StagedFiles {
+                definition_id: r.get(0),
+                files: count(r.get(1)),
+                rows: count(r.get(2)),
+            })
+            .collect())
+    }
+
     /// Does nothing: other nodes may be running the active syncs; a sync whose node stopped is
     /// taken over by [`SyncStore::claim_sync`] once its lease expires.
     async fn recover_interrupted(&self) -> StoreResult<u64> {
@@ -335,5 +361,30 @@ impl SyncStore for PostgresStore {
         }
         .map_err(error::map)?;
         Ok(())
+    }
+
+    async fn sync_counts(&self) -> StoreResult<Vec<(SyncStatus, u64)>> {
+        let client = self.client().await?;
+        let rows = client
+            .query("SELECT status, COUNT(*) FROM syncs GROUP BY status", &[])
+            .await
+            .map_err(error::map)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| Some((SyncStatus::parse(r.get(0))?, count(r.get(1)))))
+            .collect())
+    }
+
+    async fn staged_rows(&self) -> StoreResult<u64> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT (SELECT COALESCE(SUM(row_count), 0) FROM staged_files)::BIGINT
+                      + (SELECT COALESCE(SUM(row_count), 0) FROM import_files)::BIGINT",
+                &[],
+            )
+            .await
+            .map_err(error::map)?;
+        Ok(count(row.get(0)))
     }
 }

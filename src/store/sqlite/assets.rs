@@ -1,7 +1,7 @@
 //! Contact lists, email groups and subscriptions on SQLite.
 
 use async_trait::async_trait;
-use rusqlite::{Connection, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::contacts::load_contact;
 use super::listing::Listing;
@@ -12,7 +12,7 @@ use crate::domain::asset::{
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::ContainerField;
 use crate::domain::query::ListQuery;
-use crate::store::{AssetStore, Page, StoreError, StoreResult};
+use crate::store::{AssetStore, Page, StoreError, StoreResult, SubscriptionCounts};
 
 const LIST_SELECT: &str = "SELECT l.id, l.name, l.description, l.scope,
     (SELECT COUNT(*) FROM contact_list_members m WHERE m.list_id = l.id),
@@ -311,6 +311,43 @@ impl AssetStore for SqliteStore {
                 id_column: "g.id",
             };
             listing.page(conn, site_id, &query, group_from)
+        })
+        .await
+    }
+
+    async fn subscription_counts(
+        &self,
+        site_id: i64,
+        group_ids: &[i64],
+    ) -> StoreResult<Vec<SubscriptionCounts>> {
+        let mut ids = group_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        self.read(move |conn| {
+            let mut query = conn
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(s.is_subscribed = 1), 0), COALESCE(SUM(s.is_subscribed = 0), 0)
+                     FROM email_groups g LEFT JOIN email_group_subscriptions s ON s.group_id = g.id
+                     WHERE g.site_id = ?1 AND g.id = ?2 GROUP BY g.id",
+                )
+                .map_err(error::map)?;
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                let counts = query
+                    .query_row(params![site_id, id], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                    })
+                    .optional()
+                    .map_err(error::map)?;
+                if let Some((subscribed, unsubscribed)) = counts {
+                    found.push(SubscriptionCounts {
+                        group_id: id,
+                        subscribed: u64::try_from(subscribed).unwrap_or(0),
+                        unsubscribed: u64::try_from(unsubscribed).unwrap_or(0),
+                    });
+                }
+            }
+            Ok(found)
         })
         .await
     }

@@ -12,8 +12,8 @@ use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
 use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncKind, SyncLog, SyncStatus};
 use crate::store::{
-    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StoreError, StoreResult,
-    SweepReport, SyncFile, SyncJob, SyncStore, Upload,
+    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles, StoreError,
+    StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
 };
 
 pub(super) const SYNC_SELECT: &str =
@@ -274,6 +274,43 @@ impl SyncStore for SqliteStore {
         .await
     }
 
+    async fn staged_files(
+        &self,
+        site_id: i64,
+        definition_ids: &[i64],
+    ) -> StoreResult<Vec<StagedFiles>> {
+        let mut ids = definition_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        self.read(move |conn| {
+            let mut query = conn
+                .prepare_cached(
+                    "SELECT COUNT(f.id), COALESCE(SUM(f.row_count), 0) FROM sync_action_definitions d
+                     LEFT JOIN staged_files f ON f.definition_id = d.id AND f.sync_id IS NULL
+                     WHERE d.site_id = ?1 AND d.id = ?2 GROUP BY d.id",
+                )
+                .map_err(error::map)?;
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                let counts = query
+                    .query_row(params![site_id, id], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                    })
+                    .optional()
+                    .map_err(error::map)?;
+                if let Some((files, rows)) = counts {
+                    found.push(StagedFiles {
+                        definition_id: id,
+                        files: u64::try_from(files).unwrap_or(0),
+                        rows: u64::try_from(rows).unwrap_or(0),
+                    });
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     async fn recover_interrupted(&self) -> StoreResult<u64> {
         self.write(|tx| {
             let n = tx
@@ -435,6 +472,41 @@ impl SyncStore for SqliteStore {
             }
             .map_err(error::map)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn sync_counts(&self) -> StoreResult<Vec<(SyncStatus, u64)>> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT status, COUNT(*) FROM syncs GROUP BY status")
+                .map_err(error::map)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(error::map)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(error::map)?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(status, n)| {
+                    Some((SyncStatus::parse(&status)?, u64::try_from(n).unwrap_or(0)))
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn staged_rows(&self) -> StoreResult<u64> {
+        self.read(|conn| {
+            let rows: i64 = conn
+                .query_row(
+                    "SELECT (SELECT COALESCE(SUM(row_count), 0) FROM staged_files)
+                          + (SELECT COALESCE(SUM(row_count), 0) FROM import_files)",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(error::map)?;
+            Ok(u64::try_from(rows).unwrap_or(0))
         })
         .await
     }

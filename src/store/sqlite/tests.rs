@@ -41,6 +41,12 @@ async fn one_sync_per_definition_at_a_time() {
     conformance::one_sync_per_definition_at_a_time(&store).await;
 }
 
+#[tokio::test]
+async fn counts_for_metrics_cover_every_site() {
+    let (_dir, store) = fresh();
+    conformance::counts_for_metrics_cover_every_site(&store).await;
+}
+
 #[test]
 fn reopening_a_migrated_store_keeps_its_data() {
     let dir = tempfile::tempdir().unwrap();

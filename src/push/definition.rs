@@ -1,0 +1,214 @@
+//! The sync action definition a push uploads to: an existing one (`--definition`), or one
+//! created from the action flags (`--add-to-list 123 --identifier email` …).
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+use super::args::PushArgs;
+use super::client::Api;
+use super::state::DefinitionRef;
+
+/// The `syncActions` the flags ask for, in Eloqua's markup.
+pub fn actions(args: &PushArgs) -> Vec<Value> {
+    let mut actions = Vec::new();
+    for id in &args.add_to_list {
+        actions.push(json!({"action": "add", "destination": format!("{{{{ContactList[{id}]}}}}")}));
+    }
+    for id in &args.remove_from_list {
+        actions
+            .push(json!({"action": "remove", "destination": format!("{{{{ContactList[{id}]}}}}")}));
+    }
+    let group = |id: &u64, status: &str| json!({"action": "setStatus", "destination": format!("{{{{EmailGroup[{id}]}}}}"), "status": status});
+    actions.extend(
+        args.subscribe_group
+            .iter()
+            .map(|id| group(id, "subscribed")),
+    );
+    actions.extend(
+        args.unsubscribe_group
+            .iter()
+            .map(|id| group(id, "unsubscribed")),
+    );
+    let global = |status: &str| json!({"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": status});
+    if args.global_subscribe {
+        actions.push(global("subscribed"));
+    }
+    if args.global_unsubscribe {
+        actions.push(global("unsubscribed"));
+    }
+    actions
+}
+
+/// The column the file identifies contacts by, for a definition this push creates.
+pub fn column(args: &PushArgs) -> String {
+    args.column
+        .clone()
+        .unwrap_or_else(|| args.identifier.default_column().to_owned())
+}
+
+/// The body of `POST /contacts/syncActions` for the flags.
+///
+/// # Errors
+/// No action flag was given.
+pub fn new_definition(args: &PushArgs) -> anyhow::Result<Value> {
+    let actions = actions(args);
+    if actions.is_empty() {
+        bail!(
+            "nothing to do: give --definition URI, or at least one of --add-to-list, --remove-from-list, --subscribe-group, --unsubscribe-group, --global-subscribe, --global-unsubscribe"
+        );
+    }
+    let column = column(args);
+    let file = args
+        .input
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let name = args.name.clone().unwrap_or_else(|| {
+        let name = format!("loquat push {file}");
+        name.chars().take(100).collect()
+    });
+    let mut fields = serde_json::Map::new();
+    fields.insert(column.clone(), args.identifier.identifier().markup().into());
+    let mut body = json!({
+        "name": name,
+        "fields": Value::Object(fields),
+        "identifierFieldName": column,
+        "syncActions": actions,
+        "isSyncTriggeredOnImport": false,
+    });
+    if !args.auto_delete.eq_ignore_ascii_case("never") {
+        body["autoDeleteDuration"] = Value::String(args.auto_delete.clone());
+    }
+    Ok(body)
+}
+
+/// Reads the definition at `--definition`, or creates one from the flags.
+///
+/// # Errors
+/// The definition does not exist, or the server refuses the new one.
+pub async fn prepare(api: &Api, args: &PushArgs) -> anyhow::Result<DefinitionRef> {
+    let Some(given) = &args.definition else {
+        let body = new_definition(args)?;
+        let created = api
+            .post_json("/contacts/syncActions", &body)
+            .await
+            .context("creating the sync action definition")?;
+        return reference(&created, true);
+    };
+    let uri = relative_uri(given)?;
+    let found = api
+        .get(&uri)
+        .await
+        .with_context(|| format!("reading the definition {uri}"))?;
+    let definition = reference(&found, false)?;
+    if let Some(column) = &args.column {
+        if *column != definition.column {
+            bail!(
+                "--column {column}: the definition {uri} identifies rows by \"{}\"",
+                definition.column
+            );
+        }
+    }
+    Ok(definition)
+}
+
+fn reference(definition: &Value, created: bool) -> anyhow::Result<DefinitionRef> {
+    let text = |key: &str| {
+        definition
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .with_context(|| format!("the definition has no {key}"))
+    };
+    Ok(DefinitionRef {
+        uri: text("uri")?,
+        column: text("identifierFieldName")?,
+        created,
+        triggered_on_import: definition
+            .get("isSyncTriggeredOnImport")
+            .is_some_and(|v| v == &Value::Bool(true) || v == "true"),
+    })
+}
+
+/// `/contacts/syncActions/12` from that, `contacts/syncActions/12`, or a full URL of it.
+fn relative_uri(given: &str) -> anyhow::Result<String> {
+    let lower = given.to_ascii_lowercase();
+    let rest = match lower.find("/api/bulk/2.0/") {
+        Some(at) => &given[at + "/api/bulk/2.0".len()..],
+        None => given,
+    };
+    let uri = format!("/{}", rest.trim_matches('/'));
+    if uri.len() < 2 || uri.contains(['?', '#']) {
+        bail!("--definition {given}: expected a definition URI such as /contacts/syncActions/12");
+    }
+    Ok(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        push: PushArgs,
+    }
+
+    fn args(flags: &[&str]) -> PushArgs {
+        let mut argv = vec!["push", "in.csv"];
+        argv.extend_from_slice(flags);
+        Wrapper::parse_from(argv).push
+    }
+
+    #[test]
+    fn flags_become_eloqua_markup() {
+        let body = new_definition(&args(&[
+            "--add-to-list",
+            "123",
+            "--unsubscribe-group",
+            "7",
+            "--identifier",
+            "external-id",
+        ]))
+        .unwrap();
+        assert_eq!(
+            body,
+            json!({
+                "name": "loquat push in.csv",
+                "fields": {"ContactIDExt": "{{Contact.Field(ContactIDExt)}}"},
+                "identifierFieldName": "ContactIDExt",
+                "syncActions": [
+                    {"action": "add", "destination": "{{ContactList[123]}}"},
+                    {"action": "setStatus", "destination": "{{EmailGroup[7]}}", "status": "unsubscribed"},
+                ],
+                "isSyncTriggeredOnImport": false,
+                "autoDeleteDuration": "P7D",
+            })
+        );
+        let by_id = new_definition(&args(&[
+            "--subscribe-group",
+            "2",
+            "--identifier",
+            "id",
+            "--auto-delete",
+            "never",
+        ]))
+        .unwrap();
+        assert_eq!(by_id["fields"], json!({"ContactId": "{{Contact.Id}}"}));
+        assert!(by_id.get("autoDeleteDuration").is_none());
+        assert!(new_definition(&args(&[])).is_err());
+    }
+
+    #[test]
+    fn definition_uris_are_made_relative() {
+        for given in [
+            "/contacts/syncActions/12",
+            "contacts/syncActions/12/",
+            "https://h.example/API/Bulk/2.0/contacts/syncActions/12",
+        ] {
+            assert_eq!(relative_uri(given).unwrap(), "/contacts/syncActions/12");
+        }
+        assert!(relative_uri("/").is_err());
+    }
+}

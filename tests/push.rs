@@ -1,0 +1,493 @@
+//! `loquat push` against a real Loquat server, both being the real `loquat` binary: chunking,
+//! the files-per-sync boundary, rejects, JSON input, callbacks, resuming after a kill or a lost
+//! answer without staging any row twice, and malformed input.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Client, Process, free_port, serve, wait_for_port};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const SITE: &str = "PushCo";
+const USER: &str = "pusher";
+const PASSWORD: &str = "push-secret-123";
+
+/// A server with known credentials, and a client of it.
+struct Server {
+    _process: Process,
+    port: u16,
+    client: Client,
+    dir: tempfile::TempDir,
+}
+
+fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let process = serve(
+        &dir.path().join("data"),
+        port,
+        &[
+            ("LOQUAT_BOOTSTRAP_SITE", SITE),
+            ("LOQUAT_BOOTSTRAP_USER", USER),
+            ("LOQUAT_BOOTSTRAP_PASSWORD", PASSWORD),
+        ],
+    );
+    wait_for_port(port);
+    let client = Client::new(port, &format!("{SITE}\\{USER}"), PASSWORD);
+    Server {
+        _process: process,
+        port,
+        client,
+        dir,
+    }
+}
+
+impl Server {
+    /// `loquat push FILE ARGS…` signed in through the environment, discovering the base URL
+    /// through this server's `/id` (which advertises its --public-url, so the base is given).
+    fn push(&self, file: &Path, args: &[&str]) -> Command {
+        let mut command = self.discovering(file, args);
+        command.args(["--base-url", &format!("http://127.0.0.1:{}", self.port)]);
+        command
+    }
+
+    /// `loquat push FILE ARGS…` finding the base URL through `GET /id` on this server.
+    fn discovering(&self, file: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_loquat"));
+        command
+            .arg("push")
+            .arg(file)
+            .args(args)
+            .env("LOQUAT_PUSH_SITE", SITE)
+            .env("LOQUAT_PUSH_USER", USER)
+            .env("LOQUAT_PUSH_PASSWORD", PASSWORD)
+            .env("XDG_CONFIG_HOME", self.dir.path())
+            .env_remove("LOQUAT_PUSH_PROFILE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Creates contacts `user{i}@example.com` for each `i` through a Bulk import.
+    async fn contacts(&self, ids: impl Iterator<Item = usize>) {
+        let (status, import) = self
+            .client
+            .call(
+                Method::POST,
+                "/api/bulk/2.0/contacts/imports",
+                Some(json!({
+                    "name": "seed",
+                    "fields": {"EmailAddress": "{{Contact.Field(C_EmailAddress)}}"},
+                    "identifierFieldName": "EmailAddress",
+                })),
+            )
+            .await;
+        assert_eq!(status, 201, "{import}");
+        let mut csv = String::from("EmailAddress\n");
+        for i in ids {
+            csv.push_str(&format!("user{i}@example.com\n"));
+        }
+        let uri = import["uri"].as_str().unwrap();
+        let answer = self
+            .client
+            .http
+            .post(format!("{}/api/bulk/2.0{uri}/data", self.client.base))
+            .header("Authorization", &self.client.auth)
+            .header("Content-Type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 204);
+        let (_, sync) = self
+            .client
+            .call(
+                Method::POST,
+                "/api/bulk/2.0/syncs",
+                Some(json!({"syncedInstanceUri": uri})),
+            )
+            .await;
+        let status = self.until_done(sync["uri"].as_str().unwrap()).await;
+        assert_eq!(status, "success");
+    }
+
+    async fn until_done(&self, sync: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let (_, body) = self
+                .client
+                .call(Method::GET, &format!("/api/bulk/2.0{sync}"), None)
+                .await;
+            let status = body["status"].as_str().unwrap().to_owned();
+            if ["success", "warning", "error"].contains(&status.as_str()) {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "sync {sync} did not end");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn list(&self, name: &str) -> u64 {
+        let (status, list) = self
+            .client
+            .call(
+                Method::POST,
+                "/api/REST/1.0/assets/contact/list",
+                Some(json!({"name": name})),
+            )
+            .await;
+        assert_eq!(status, 201, "{list}");
+        list["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    async fn list_count(&self, id: u64) -> u64 {
+        let (_, list) = self
+            .client
+            .call(
+                Method::GET,
+                &format!("/api/bulk/2.0/contacts/lists/{id}"),
+                None,
+            )
+            .await;
+        list["count"].as_u64().unwrap()
+    }
+
+    /// Rows staged (ELQ-00140) by every sync of sync action definitions, and how many syncs.
+    async fn staged_rows(&self) -> (u64, usize) {
+        let (_, syncs) = self
+            .client
+            .call(Method::GET, "/api/bulk/2.0/syncs?limit=1000", None)
+            .await;
+        let mut total = 0;
+        let mut count = 0;
+        for sync in syncs["items"].as_array().unwrap() {
+            if !sync["syncedInstanceUri"]
+                .as_str()
+                .unwrap()
+                .contains("syncActions")
+            {
+                continue;
+            }
+            count += 1;
+            let uri = sync["uri"].as_str().unwrap();
+            let (_, logs) = self
+                .client
+                .call(Method::GET, &format!("/api/bulk/2.0{uri}/logs"), None)
+                .await;
+            total += logs["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| l["statusCode"] == "ELQ-00140")
+                .map(|l| l["count"].as_u64().unwrap())
+                .sum::<u64>();
+        }
+        (total, count)
+    }
+}
+
+fn write_csv(path: &Path, rows: usize) {
+    let mut text = String::from("EmailAddress,Note\n");
+    for i in 0..rows {
+        text.push_str(&format!("user{i}@example.com,\"row {i}, quoted\"\n"));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Every 12,000th contact is missing from the store.
+fn known(i: &usize) -> bool {
+    i % 12_000 != 7
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_csv_is_sent_in_chunks_synced_every_few_files_and_its_rejects_saved() {
+    let server = start();
+    const ROWS: usize = 120_000;
+    server.contacts((0..ROWS).filter(known)).await;
+    let list = server.list("Pushed").await;
+    let input = server.path("contacts.csv");
+    write_csv(&input, ROWS);
+    let rejects = server.path("rejects.csv");
+    let output = server
+        .push(
+            &input,
+            &[
+                "--add-to-list",
+                &list.to_string(),
+                "--rejects",
+                rejects.to_str().unwrap(),
+                "--chunk-bytes",
+                "400000",
+                "--max-files",
+                "4",
+            ],
+        )
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    // 13 bodies of at most 400,000 bytes, synced after every 4th and at the end.
+    assert!(
+        stdout.contains("rows sent:  120000 in 13 uploads"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("syncs:      4 (1 success, 3 warning, 0 error)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ELQ-00140      120000  Records staged for sync actions."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "ELQ-00119      119990  Added members to Contact List {list}."
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("rejects:    10, written to"), "{stdout}");
+    assert!(
+        stdout.contains("rows/s") && stdout.contains("result:     warning"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
+    // Not a terminal: one plain line per upload.
+    assert_eq!(stderr.matches("staged;").count(), 13, "{stderr}");
+
+    let lines: Vec<String> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines[0], "row,identifier,code,message");
+    let expected: Vec<String> = (0..ROWS)
+        .filter(|i| !known(i))
+        .map(|i| {
+            format!(
+                "{},user{i}@example.com,ELQ-00085,Contact does not exist.",
+                i + 1
+            )
+        })
+        .collect();
+    assert_eq!(lines[1..], expected[..]);
+
+    assert_eq!(server.list_count(list).await, 119_990);
+    assert_eq!(server.staged_rows().await, (120_000, 4));
+    assert!(!PathBuf::from(format!("{}.loquat-push.json", input.display())).exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_arrays_and_json_lines_are_pushed_and_callbacks_end_the_wait() {
+    let server = start();
+    server.contacts(0..3000).await;
+    let list = server.list("From JSON").await;
+    let rows: Vec<Value> = (0..3000)
+        .map(|i| json!({"EmailAddress": format!("user{i}@example.com"), "Score": i}))
+        .collect();
+    let input = server.path("contacts.json");
+    std::fs::write(&input, serde_json::to_string_pretty(&rows).unwrap()).unwrap();
+    let output = server
+        .push(
+            &input,
+            &[
+                "--add-to-list",
+                &list.to_string(),
+                "--callback",
+                "http://127.0.0.1:0/loquat-callback",
+                "--chunk-bytes",
+                "50000",
+            ],
+        )
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("rows sent:  3000 in 4 uploads"), "{stdout}");
+    assert!(stderr.contains("sync /syncs/2 ended: success"), "{stderr}");
+    assert!(stdout.contains("result:     success"), "{stdout}");
+    assert_eq!(server.list_count(list).await, 3000);
+
+    // JSON Lines, to an existing definition, removing them again.
+    let (_, definition) = server
+        .client
+        .call(
+            Method::POST,
+            "/api/bulk/2.0/contacts/syncActions",
+            Some(json!({
+                "name": "remove",
+                "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"},
+                "identifierFieldName": "Email",
+                "syncActions": [{"action": "remove", "destination": format!("{{{{ContactList[{list}]}}}}")}],
+            })),
+        )
+        .await;
+    let lines: String = (0..1000)
+        .map(|i| format!("{{\"Email\":\"user{i}@example.com\"}}\n"))
+        .collect();
+    let input = server.path("some.jsonl");
+    std::fs::write(&input, lines).unwrap();
+    let output = server
+        .push(
+            &input,
+            &["--definition", definition["uri"].as_str().unwrap()],
+        )
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(server.list_count(list).await, 2000);
+}
+
+/// Waits until the push's state file records at least one acknowledged upload.
+fn wait_for_acknowledged_rows(state: &Path) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(state) {
+            if let Ok(value) = serde_json::from_str::<Value>(&text) {
+                let rows = value["acked"]["rows"].as_u64().unwrap_or(0);
+                if rows > 0 {
+                    return rows;
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "no upload was acknowledged");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_push_resumes_without_staging_any_row_twice() {
+    let server = start();
+    const ROWS: usize = 60_000;
+    server.contacts(0..ROWS).await;
+    let list = server.list("Resumed").await;
+    let input = server.path("resume.csv");
+    write_csv(&input, ROWS);
+    let state = server.path("resume.state.json");
+    let args = [
+        "--add-to-list",
+        &list.to_string(),
+        "--chunk-bytes",
+        "100000",
+        "--max-files",
+        "5",
+        "--state",
+        state.to_str().unwrap(),
+    ];
+    let mut first = server.push(&input, &args).spawn().unwrap();
+    let acknowledged = wait_for_acknowledged_rows(&state);
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!((acknowledged as usize) < ROWS);
+
+    let output = server.push(&input, &args).output().unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("resuming:"), "{stderr}");
+    assert!(
+        stdout.contains(&format!("rows sent:  {ROWS} in")),
+        "{stdout}"
+    );
+    assert_eq!(server.staged_rows().await.0, ROWS as u64);
+    assert_eq!(server.list_count(list).await, ROWS as u64);
+    assert!(!state.exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_whose_answer_was_lost_is_not_sent_again() {
+    let server = start();
+    const ROWS: usize = 20_000;
+    server.contacts(0..ROWS).await;
+    let list = server.list("Lost answer").await;
+    let input = server.path("lost.csv");
+    write_csv(&input, ROWS);
+    let args = [
+        "--add-to-list",
+        &list.to_string(),
+        "--chunk-bytes",
+        "100000",
+    ];
+    let mut crashing = args.to_vec();
+    crashing.extend(["--crash-after-upload", "3"]);
+    let output = server.push(&input, &crashing).output().unwrap();
+    assert_eq!(output.status.code(), Some(101), "{:?}", text(&output));
+    let state = PathBuf::from(format!("{}.loquat-push.json", input.display()));
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(saved["inFlight"].is_object(), "{saved}");
+
+    let output = server.push(&input, &args).output().unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("was staged: not sending it again"),
+        "{stderr}"
+    );
+    assert_eq!(server.staged_rows().await, (ROWS as u64, 1));
+    assert_eq!(server.list_count(list).await, ROWS as u64);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_input_and_bad_credentials_fail_clearly() {
+    let server = start();
+    let list = server.list("Never").await;
+    let input = server.path("bad.csv");
+    std::fs::write(
+        &input,
+        "EmailAddress,Note\na@example.com,x\nb@example.com\n",
+    )
+    .unwrap();
+    let output = server
+        .push(&input, &["--add-to-list", &list.to_string()])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("malformed CSV at line 3: this record has 1 fields where the header has 2; nothing was sent"),
+        "{stderr}"
+    );
+
+    let output = server
+        .push(
+            &input,
+            &["--add-to-list", "1", "--password", "wrong-password"],
+        )
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(!stderr.contains("wrong-password"), "{stderr}");
+
+    let output = server
+        .discovering(
+            &input,
+            &["--add-to-list", "1", "--password", "wrong-password"],
+        )
+        .env(
+            "LOQUAT_PUSH_LOGIN_URL",
+            format!("http://127.0.0.1:{}", server.port),
+        )
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Not authenticated."), "{stderr}");
+}
