@@ -14,12 +14,11 @@ use tokio_postgres::types::ToSql;
 
 use super::batch::Records;
 use super::effects::apply_effect;
-use super::error;
 use super::import_stage::{BOOL_FALSE, BOOL_TRUE, NOT_DATE, NOT_EMAIL, NOT_NUMERIC};
+use super::{error, import_contacts};
 use crate::domain::clock::Timestamp;
 use crate::domain::contact_fields::FieldType;
-use crate::domain::definition::UpdateRule;
-use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportKey, ImportPlan, ImportReject};
+use crate::domain::import_plan::{ColumnTarget, ImportKey, ImportPlan, ImportReject};
 use crate::store::{ImportCounts, StoreResult, SyncFile, SyncJob};
 
 /// Forgets what an earlier run of the sync saw.
@@ -34,14 +33,14 @@ pub(super) async fn begin(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()>
 }
 
 /// The batch table (one per connection, emptied at every commit). `fresh` marks rows linked
-/// to a contact by [`create`] (rather than matched by their identifier).
+/// to a contact by [`import_contacts::create`] (rather than matched by their identifier).
 const BATCH_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS import_batch (
     record_index BIGINT PRIMARY KEY, vals TEXT[] NOT NULL, flags BYTEA NOT NULL,
     ident TEXT, contact_id BIGINT, reject TEXT, invalid TEXT,
     fresh BOOLEAN NOT NULL DEFAULT FALSE) ON COMMIT DELETE ROWS";
 
 /// The value of staged column `index`.
-fn v(index: usize) -> String {
+pub(super) fn v(index: usize) -> String {
     format!("b.vals[{}]", index + 1)
 }
 
@@ -51,7 +50,7 @@ fn flag(index: usize) -> String {
 }
 
 /// What `loquat_bool` gives on SQLite: true, false, or NULL for anything else.
-fn boolean(index: usize) -> String {
+pub(super) fn boolean(index: usize) -> String {
     let flag = flag(index);
     format!(
         "(CASE WHEN {flag} & {BOOL_TRUE} <> 0 THEN TRUE WHEN {flag} & {BOOL_FALSE} <> 0 THEN FALSE END)"
@@ -85,9 +84,7 @@ pub(super) async fn batch(
         last: big(file.offset + to),
     };
     let (key_index, key) = plan.key;
-    let t0 = std::time::Instant::now();
     tx.batch_execute(BATCH_TABLE).await.map_err(error::map)?;
-    eprintln!("T table {:?}", t0.elapsed());
     let resolve = format!(
         "INSERT INTO import_batch (record_index, vals, flags, ident, contact_id)
          SELECT $1 + r.seq + 1, r.vals, r.flags, k.ident,
@@ -115,24 +112,19 @@ pub(super) async fn batch(
         .find(|c| c.index == key_index)
         .map_or(String::new(), |c| c.name.clone());
     classify(tx, job.sync_id, plan, &key_name, file.offset + from == 0).await?;
-    eprintln!("T classify {:?}", t0.elapsed());
-    let updated = update(tx, job.site_id, plan, now).await?;
-    eprintln!("T let updated = update {:?}", t0.elapsed());
+    let updated = import_contacts::update(tx, job.site_id, plan, now).await?;
     let created = if plan.creates() {
-        create(tx, job, plan, &key_name, now).await?
+        import_contacts::create(tx, job, plan, &key_name, now).await?
     } else {
         0
     };
-    eprintln!("T create {:?}", t0.elapsed());
     write_rejects(tx, job.sync_id, plan).await?;
-    eprintln!("T write_rejects {:?}", t0.elapsed());
     for column in &plan.columns {
         if let ColumnTarget::Custom(field_id) = column.target {
-            custom_values(tx, field_id, column).await?;
+            import_contacts::custom_values(tx, field_id, column).await?;
         }
     }
     let rejected = reject_counts(tx).await?;
-    eprintln!("T let rejected = reject_counts {:?}", t0.elapsed());
     // Actions run for the contacts this batch imported first (the ones in `sync_seen`).
     let imported: i64 = tx
         .query_one(
@@ -157,7 +149,7 @@ pub(super) async fn batch(
 }
 
 /// Marks the rows meeting `condition` (over `b`) and not rejected yet with `reason`.
-async fn set_reject(
+pub(super) async fn set_reject(
     tx: &Transaction<'_>,
     reason: ImportReject,
     column: &str,
@@ -268,7 +260,7 @@ async fn classify(
 /// Marks the rows `b` that `from` (a `FROM … WHERE …` joining `b`; `extra` binds `$3`
 /// onwards) selects and are not rejected yet as duplicates. Joins go to tables, or to derived
 /// tables on the primary key, so no plan rescans an underestimated set once per row.
-async fn duplicates(
+pub(super) async fn duplicates(
     tx: &Transaction<'_>,
     key_name: &str,
     from: &str,
@@ -285,213 +277,6 @@ async fn duplicates(
         .await
         .map_err(error::map)?;
     Ok(())
-}
-
-/// The new value of a contact column under `rule` (`current` is the column itself).
-fn rule_expression(column: &ImportColumn, current: &str) -> String {
-    let value = v(column.index);
-    match (&column.target, column.rule) {
-        (ColumnTarget::IsSubscribed | ColumnTarget::IsBounced, _) => {
-            format!("COALESCE({}, {current})", boolean(column.index))
-        }
-        // The email address is never emptied.
-        (ColumnTarget::Standard("email_address"), UpdateRule::IfExistingIsNull) => {
-            current.to_owned()
-        }
-        (ColumnTarget::Standard("email_address"), _) => {
-            format!("COALESCE(NULLIF(btrim({value}), ''), {current})")
-        }
-        (_, UpdateRule::IfNewIsNotNull) => format!("COALESCE(NULLIF({value}, ''), {current})"),
-        (_, UpdateRule::IfExistingIsNull) => format!("COALESCE({current}, NULLIF({value}, ''))"),
-        // Always (and per-field rules already resolved): an absent value leaves the field alone.
-        _ => format!("CASE WHEN {value} IS NULL THEN {current} ELSE NULLIF({value}, '') END"),
-    }
-}
-
-fn contact_column(target: &ColumnTarget) -> Option<&'static str> {
-    match target {
-        ColumnTarget::Standard(column) => Some(column),
-        ColumnTarget::IsSubscribed => Some("is_subscribed"),
-        ColumnTarget::IsBounced => Some("is_bounced"),
-        _ => None,
-    }
-}
-
-/// Updates every matched, accepted contact; returns how many.
-///
-/// SQLite's `UPDATE OR IGNORE` leaves a contact alone when its new email address belongs to
-/// another contact; here that contact is left out of the update: when another contact has the
-/// address already, or an earlier row of the batch gives it to another contact first. (One
-/// created meanwhile by another node fails the batch, which the engine runs again.)
-async fn update(
-    tx: &Transaction<'_>,
-    site_id: i64,
-    plan: &ImportPlan,
-    now: Timestamp,
-) -> StoreResult<u64> {
-    let sets: Vec<String> = plan
-        .columns
-        .iter()
-        .filter_map(|c| {
-            contact_column(&c.target).map(|name| {
-                format!(
-                    "{name} = {}",
-                    rule_expression(c, &format!("contacts.{name}"))
-                )
-            })
-        })
-        .collect();
-    let matched: i64 = tx
-        .query_one(
-            "SELECT COUNT(*) FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL",
-            &[],
-        )
-        .await
-        .map_err(error::map)?
-        .get(0);
-    let mut updated = super::count(matched);
-    if sets.is_empty() || matched == 0 {
-        return Ok(updated);
-    }
-    let new_email = plan
-        .columns
-        .iter()
-        .find(|c| {
-            c.target == ColumnTarget::Standard("email_address")
-                && c.rule != UpdateRule::IfExistingIsNull
-        })
-        .map(|c| format!("NULLIF(btrim({}), '')", v(c.index)));
-    let (nth, unique) = match &new_email {
-        Some(new) => (
-            format!(", row_number() OVER (PARTITION BY lower({new}) ORDER BY b.record_index) AS nth"),
-            format!(
-                " AND ({new} IS NULL OR (b.nth = 1 AND NOT EXISTS (SELECT 1 FROM contacts o
-                   WHERE o.site_id = contacts.site_id AND lower(o.email_address) = lower({new}) AND o.id <> contacts.id)))"
-            ),
-        ),
-        None => (String::new(), String::new()),
-    };
-    let rows = format!(
-        "(SELECT b.record_index, b.vals, b.flags, b.ident, b.contact_id{nth}
-          FROM import_batch b WHERE b.reject IS NULL AND b.contact_id IS NOT NULL) b"
-    );
-    let sql = format!(
-        "UPDATE contacts SET {}, updated_at = $1 FROM {rows} WHERE contacts.id = b.contact_id{unique}",
-        sets.join(", ")
-    );
-    tx.execute(sql.as_str(), &[&now.as_nanos()])
-        .await
-        .map_err(error::map)?;
-    // Only ContactIDExt can match several contacts; the first (by id) is updated above.
-    if plan.multiple && plan.key.1 == ImportKey::ContactIdExt {
-        let others = format!(
-            "UPDATE contacts SET {}, updated_at = $1 FROM {rows}
-             WHERE contacts.site_id = $2 AND contacts.contact_id_ext = b.ident AND contacts.id <> b.contact_id{unique}",
-            sets.join(", ")
-        );
-        updated += tx
-            .execute(others.as_str(), &[&now.as_nanos(), &site_id])
-            .await
-            .map_err(error::map)?;
-    }
-    Ok(updated)
-}
-
-/// Creates a contact for each accepted row that matched none; returns how many.
-///
-/// Another node's import may create the same contact meanwhile: `ON CONFLICT` on the unique
-/// email address leaves it to that one (as SQLite's `INSERT OR IGNORE` does for an earlier row).
-async fn create(
-    tx: &Transaction<'_>,
-    job: &SyncJob,
-    plan: &ImportPlan,
-    key_name: &str,
-    now: Timestamp,
-) -> StoreResult<u64> {
-    let Some(email) = plan.email else {
-        return Ok(0);
-    };
-    let mut names = vec!["site_id", "created_at", "updated_at"];
-    let mut values = vec!["$1".to_owned(), "$2".to_owned(), "$2".to_owned()];
-    for column in &plan.columns {
-        let Some(name) = contact_column(&column.target) else {
-            continue;
-        };
-        names.push(name);
-        values.push(match &column.target {
-            ColumnTarget::Standard("email_address") => format!("btrim({})", v(email)),
-            ColumnTarget::IsSubscribed => format!("COALESCE({}, TRUE)", boolean(column.index)),
-            ColumnTarget::IsBounced => format!("COALESCE({}, FALSE)", boolean(column.index)),
-            _ => format!("NULLIF({}, '')", v(column.index)),
-        });
-    }
-    let insert = format!(
-        "INSERT INTO contacts ({}) SELECT {} FROM import_batch b
-         WHERE b.reject IS NULL AND b.contact_id IS NULL ORDER BY b.record_index
-         ON CONFLICT (site_id, lower(email_address)) DO NOTHING",
-        names.join(", "),
-        values.join(", ")
-    );
-    // Contacts with a higher id than every one existing now did not exist before this batch,
-    // so no row of the sync can have claimed them yet.
-    let newest: i64 = tx
-        .query_one("SELECT COALESCE(MAX(id), 0) FROM contacts", &[])
-        .await
-        .map_err(error::map)?
-        .get(0);
-    let tc = std::time::Instant::now();
-    let created = tx
-        .execute(insert.as_str(), &[&job.site_id, &now.as_nanos()])
-        .await
-        .map_err(error::map)?;
-    eprintln!("  C insert {:?}", tc.elapsed());
-    // Each row finds its contact: the one it created, one that had its address already, or
-    // one another node's import created meanwhile.
-    let link = format!(
-        "UPDATE import_batch b SET contact_id = c.id, fresh = TRUE FROM contacts c
-         WHERE b.reject IS NULL AND b.contact_id IS NULL
-         AND c.site_id = $1 AND lower(c.email_address) = lower(btrim({}))",
-        v(email)
-    );
-    tx.execute(link.as_str(), &[&job.site_id])
-        .await
-        .map_err(error::map)?;
-    eprintln!("  C link {:?}", tc.elapsed());
-    // A new row whose contact another row of the sync took first is a duplicate: one left
-    // without a contact, one whose contact an earlier batch or a matched row claimed, one
-    // whose contact an earlier new row of the batch took.
-    set_reject(
-        tx,
-        ImportReject::Duplicate,
-        key_name,
-        "b.contact_id IS NULL",
-    )
-    .await?;
-    duplicates(
-        tx,
-        key_name,
-        "FROM sync_seen s WHERE b.fresh AND b.contact_id <= $4 AND s.sync_id = $3 AND s.contact_id = b.contact_id",
-        &[&job.sync_id, &newest],
-    )
-    .await?;
-    duplicates(
-        tx,
-        key_name,
-        "FROM (SELECT w.record_index FROM (
-             SELECT record_index, row_number() OVER (PARTITION BY contact_id ORDER BY record_index) AS nth
-             FROM import_batch WHERE reject IS NULL AND fresh) w WHERE w.nth > 1) d
-         WHERE d.record_index = b.record_index",
-        &[],
-    )
-    .await?;
-    tx.execute(
-        "INSERT INTO sync_seen (sync_id, contact_id, first_index)
-         SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND fresh",
-        &[&job.sync_id],
-    )
-    .await
-    .map_err(error::map)?;
-    Ok(created)
 }
 
 /// Writes one reject per rejected row, with the whole row as `fieldValues`.
@@ -526,36 +311,4 @@ async fn reject_counts(tx: &Transaction<'_>) -> StoreResult<Vec<(ImportReject, u
             ImportReject::from_code(row.get(0)).map(|reason| (reason, super::count(row.get(1))))
         })
         .collect())
-}
-
-/// Writes one custom field's values for the batch's imported contacts under the column's rule.
-async fn custom_values(
-    tx: &Transaction<'_>,
-    field_id: i64,
-    column: &ImportColumn,
-) -> StoreResult<()> {
-    let value = v(column.index);
-    let rows = "FROM import_batch b WHERE b.reject IS NULL AND b.contact_id IS NOT NULL";
-    let conflict = if column.rule == UpdateRule::IfExistingIsNull {
-        "DO NOTHING"
-    } else {
-        "DO UPDATE SET value = excluded.value"
-    };
-    let upsert = format!(
-        "INSERT INTO contact_custom_values (field_id, contact_id, value)
-         SELECT $1, b.contact_id, {value} {rows} AND NULLIF({value}, '') IS NOT NULL
-         ON CONFLICT (field_id, contact_id) {conflict}"
-    );
-    tx.execute(upsert.as_str(), &[&field_id])
-        .await
-        .map_err(error::map)?;
-    if column.rule == UpdateRule::Always {
-        let clear = format!(
-            "DELETE FROM contact_custom_values WHERE field_id = $1 AND contact_id IN (SELECT b.contact_id {rows} AND {value} = '')"
-        );
-        tx.execute(clear.as_str(), &[&field_id])
-            .await
-            .map_err(error::map)?;
-    }
-    Ok(())
 }

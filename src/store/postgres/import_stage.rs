@@ -41,7 +41,7 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 
 /// The flags of one value (see the `import_rows` table): what `loquat_valid` and
 /// `loquat_bool` answer for it on SQLite.
-pub(super) fn flags(value: Option<&str>) -> u8 {
+fn flags(value: Option<&str>) -> u8 {
     let Some(value) = value else {
         return 0;
     };

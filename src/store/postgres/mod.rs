@@ -18,6 +18,7 @@ mod exports;
 mod fields;
 mod filter_sql;
 mod import_batch;
+mod import_contacts;
 mod import_stage;
 mod imports;
 mod listing;
