@@ -13,6 +13,7 @@ mod exports;
 mod fields;
 mod imports;
 mod sites;
+mod sql_text;
 mod syncs;
 
 use std::path::Path;

@@ -6,7 +6,9 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::error;
-use crate::domain::query::{Condition, Direction, ListQuery, Op, Operand};
+use crate::domain::query::{Condition, ListQuery, Op, Operand};
+pub(super) use crate::store::sql_text::like_pattern;
+use crate::store::sql_text::{direction, list_op};
 use crate::store::{Page, StoreResult};
 
 /// A bound parameter of a statement built at run time.
@@ -51,9 +53,9 @@ impl<F: Copy> Listing<'_, F> {
             Some((field, dir)) => format!(
                 "{} {}, {} {}",
                 (self.column)(field),
-                sql_direction(dir),
+                direction(dir),
                 self.id_column,
-                sql_direction(dir)
+                direction(dir)
             ),
             None => format!("{} ASC", self.id_column),
         };
@@ -97,51 +99,16 @@ impl<F: Copy> Listing<'_, F> {
             }
             Operand::Text(text) => {
                 params.push(Box::new(text.clone()));
-                format!("lower({column}) {} lower(${n})", sql_op(condition.op))
+                format!("lower({column}) {} lower(${n})", list_op(condition.op))
             }
             Operand::Time(at) => {
                 params.push(Box::new(at.as_nanos()));
-                format!("{column} {} ${n}", sql_op(condition.op))
+                format!("{column} {} ${n}", list_op(condition.op))
             }
             Operand::Integer(value) => {
                 params.push(Box::new(*value));
-                format!("{column} {} ${n}", sql_op(condition.op))
+                format!("{column} {} ${n}", list_op(condition.op))
             }
         }
-    }
-}
-
-/// `*Test*` → `%Test%`, with LIKE wildcards in the text escaped (backslash is PostgreSQL's
-/// default LIKE escape).
-pub(super) fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '*' => out.push('%'),
-            '%' | '_' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn sql_op(op: Op) -> &'static str {
-    match op {
-        Op::Eq => "=",
-        Op::Ne => "<>",
-        Op::Gt => ">",
-        Op::Lt => "<",
-        Op::Ge => ">=",
-        Op::Le => "<=",
-    }
-}
-
-fn sql_direction(dir: Direction) -> &'static str {
-    match dir {
-        Direction::Ascending => "ASC",
-        Direction::Descending => "DESC",
     }
 }

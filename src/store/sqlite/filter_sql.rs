@@ -38,11 +38,13 @@ mod values;
 
 use rusqlite::types::Value;
 
-use super::listing::like_pattern;
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::contact_fields::{self, ContactField};
 use crate::domain::filter::{CompareOp, FieldRef, Filter, Membership, StatusOp};
 use crate::domain::markup::InstanceId;
+use crate::store::sql_text::{
+    FilterSqlError, Junction, balanced, filter_op as sql_op, like_pattern, unsupported,
+};
 
 /// A filter as SQL: `sql` is a boolean expression over `contacts c`; `params` bind its `?`s in order.
 ///
@@ -59,17 +61,6 @@ pub(super) struct CompiledFilter {
     pub sql: String,
     /// Values for its `?`s, in text order.
     pub params: Vec<Value>,
-}
-
-/// Why a parsed filter cannot run on this store.
-#[derive(Debug, thiserror::Error)]
-pub(super) enum FilterSqlError {
-    /// `{{Contact.Field(X)}}` names neither a standard nor one of the site's custom fields.
-    #[error("unknown contact field '{0}'")]
-    UnknownField(String),
-    /// Valid Eloqua that Loquat does not implement, or an operator the value cannot take.
-    #[error("{0}")]
-    Unsupported(String),
 }
 
 /// A condition that matches no contact.
@@ -141,7 +132,7 @@ impl Compiler<'_> {
                 _ => operands.push(self.node(node)?),
             }
         }
-        Ok(balanced(&operands, junction.keyword()))
+        Ok(balanced(&operands, junction.keyword(), NOTHING))
     }
 
     fn exists(&mut self, membership: Membership) -> Result<String, FilterSqlError> {
@@ -250,53 +241,4 @@ impl Compiler<'_> {
         self.params.push(Value::Integer(flag));
         Ok(format!("({column} {} ?)", sql_op(op)))
     }
-}
-
-/// How a run of `AND`s or `OR`s is joined.
-#[derive(Clone, Copy)]
-enum Junction {
-    And,
-    Or,
-}
-
-impl Junction {
-    fn keyword(self) -> &'static str {
-        match self {
-            Self::And => "AND",
-            Self::Or => "OR",
-        }
-    }
-}
-
-/// `operands` joined by `keyword` as a balanced, fully parenthesised tree.
-fn balanced(operands: &[String], keyword: &str) -> String {
-    match operands {
-        // Never called empty: every chain has at least two operands.
-        [] => NOTHING.to_owned(),
-        [one] => one.clone(),
-        _ => {
-            let (left, right) = operands.split_at(operands.len() / 2);
-            let (left, right) = (balanced(left, keyword), balanced(right, keyword));
-            format!("({left} {keyword} {right})")
-        }
-    }
-}
-
-/// The SQL spelling of a comparison (`LIKE` needs a pattern from [`like_pattern`]).
-pub(super) fn sql_op(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Eq => "=",
-        CompareOp::Ne => "<>",
-        CompareOp::Gt => ">",
-        CompareOp::Lt => "<",
-        CompareOp::Ge => ">=",
-        CompareOp::Le => "<=",
-        CompareOp::Like => "LIKE",
-    }
-}
-
-fn unsupported(what: &str) -> FilterSqlError {
-    FilterSqlError::Unsupported(format!(
-        "Loquat has no {what}; filter on a contact list with EXISTS('{{{{ContactList[<id>]}}}}')"
-    ))
 }

@@ -5,7 +5,9 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 
 use super::error;
-use crate::domain::query::{Condition, Direction, ListQuery, Op, Operand};
+use crate::domain::query::{Condition, ListQuery, Op, Operand};
+pub(super) use crate::store::sql_text::like_pattern;
+use crate::store::sql_text::{direction, list_op};
 use crate::store::{Page, StoreResult};
 
 /// A resource's table and how its query fields map to columns.
@@ -39,9 +41,9 @@ impl<F: Copy> Listing<'_, F> {
             Some((field, dir)) => format!(
                 "{} {}, {} {}",
                 (self.column)(field),
-                sql_direction(dir),
+                direction(dir),
                 self.id_column,
-                sql_direction(dir)
+                direction(dir)
             ),
             None => format!("{} ASC", self.id_column),
         };
@@ -82,50 +84,16 @@ impl<F: Copy> Listing<'_, F> {
             }
             Operand::Text(text) => {
                 params.push(Value::Text(text.clone()));
-                format!("{column} {} ? COLLATE NOCASE", sql_op(condition.op))
+                format!("{column} {} ? COLLATE NOCASE", list_op(condition.op))
             }
             Operand::Time(at) => {
                 params.push(Value::Integer(at.as_nanos()));
-                format!("{column} {} ?", sql_op(condition.op))
+                format!("{column} {} ?", list_op(condition.op))
             }
             Operand::Integer(n) => {
                 params.push(Value::Integer(*n));
-                format!("{column} {} ?", sql_op(condition.op))
+                format!("{column} {} ?", list_op(condition.op))
             }
         }
-    }
-}
-
-/// `*Test*` → `%Test%`, with SQL wildcards in the text escaped.
-pub(super) fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '*' => out.push('%'),
-            '%' | '_' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn sql_op(op: Op) -> &'static str {
-    match op {
-        Op::Eq => "=",
-        Op::Ne => "!=",
-        Op::Gt => ">",
-        Op::Lt => "<",
-        Op::Ge => ">=",
-        Op::Le => "<=",
-    }
-}
-
-fn sql_direction(dir: Direction) -> &'static str {
-    match dir {
-        Direction::Ascending => "ASC",
-        Direction::Descending => "DESC",
     }
 }

@@ -1,0 +1,121 @@
+//! SQL text both backends build the same way: `LIKE` patterns, comparison and order keywords,
+//! balanced `AND`/`OR` trees, and the filter compiler's errors. Values never appear here; each
+//! backend binds them in its own placeholder style.
+
+use crate::domain::filter::CompareOp;
+use crate::domain::query::{Direction, Op};
+
+/// Why a parsed filter cannot run on a store.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum FilterSqlError {
+    /// `{{Contact.Field(X)}}` names neither a standard nor one of the site's custom fields.
+    #[error("unknown contact field '{0}'")]
+    UnknownField(String),
+    /// Valid Eloqua that Loquat does not implement, or an operator the value cannot take.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// The error for valid Eloqua that Loquat does not implement.
+pub(crate) fn unsupported(what: &str) -> FilterSqlError {
+    FilterSqlError::Unsupported(format!(
+        "Loquat has no {what}; filter on a contact list with EXISTS('{{{{ContactList[<id>]}}}}')"
+    ))
+}
+
+/// `*Test*` → `%Test%`, with `LIKE` wildcards in the text escaped by a backslash (both stores'
+/// statements name it as the escape).
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '*' => out.push('%'),
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The SQL spelling of a `q` comparison.
+pub(crate) fn list_op(op: Op) -> &'static str {
+    match op {
+        Op::Eq => "=",
+        Op::Ne => "<>",
+        Op::Gt => ">",
+        Op::Lt => "<",
+        Op::Ge => ">=",
+        Op::Le => "<=",
+    }
+}
+
+/// The SQL spelling of an `orderBy` direction.
+pub(crate) fn direction(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Ascending => "ASC",
+        Direction::Descending => "DESC",
+    }
+}
+
+/// The SQL spelling of a filter comparison (`LIKE` needs a pattern from [`like_pattern`]).
+pub(crate) fn filter_op(op: CompareOp) -> &'static str {
+    match op {
+        CompareOp::Eq => "=",
+        CompareOp::Ne => "<>",
+        CompareOp::Gt => ">",
+        CompareOp::Lt => "<",
+        CompareOp::Ge => ">=",
+        CompareOp::Le => "<=",
+        CompareOp::Like => "LIKE",
+    }
+}
+
+/// How a run of `AND`s or `OR`s is joined.
+#[derive(Clone, Copy)]
+pub(crate) enum Junction {
+    /// `AND`
+    And,
+    /// `OR`
+    Or,
+}
+
+impl Junction {
+    /// The SQL keyword.
+    pub(crate) fn keyword(self) -> &'static str {
+        match self {
+            Self::And => "AND",
+            Self::Or => "OR",
+        }
+    }
+}
+
+/// `operands` joined by `keyword` as a balanced, fully parenthesised tree, so a long chain
+/// nests only logarithmically deep; `empty` when there is none.
+pub(crate) fn balanced(operands: &[String], keyword: &str, empty: &str) -> String {
+    match operands {
+        [] => empty.to_owned(),
+        [one] => one.clone(),
+        _ => {
+            let (left, right) = operands.split_at(operands.len() / 2);
+            let left = balanced(left, keyword, empty);
+            let right = balanced(right, keyword, empty);
+            format!("({left} {keyword} {right})")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_escape_sql_wildcards_and_trees_stay_balanced() {
+        assert_eq!(like_pattern("*50%_off\\*"), "%50\\%\\_off\\\\%");
+        let ops: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        assert_eq!(balanced(&ops, "AND", "(0)"), "(a AND (b AND c))");
+        assert_eq!(balanced(&[], "OR", "(0)"), "(0)");
+    }
+}
