@@ -24,6 +24,10 @@ const CLAIM_LOCK: i32 = 0x4c51_434c;
 /// Advisory lock class ("LQSW") letting one node sweep at a time.
 const SWEEP_LOCK: i32 = 0x4c51_5357;
 
+// Advisory locks belong to the whole database; the second key is the schema's hash, so that
+// deployments (and tests) in different schemas of one database never wait on, or skip for,
+// each other.
+
 /// Claims the oldest claimable sync: pending with no active or earlier pending sync of its
 /// definition, or active under a lease that expired.
 pub(super) async fn claim(
@@ -34,9 +38,12 @@ pub(super) async fn claim(
 ) -> StoreResult<Option<SyncJob>> {
     let tx = client.transaction().await.map_err(error::map)?;
     // Held to the commit: the next claim's statements see this one's outcome.
-    tx.execute("SELECT pg_advisory_xact_lock($1, 0)", &[&CLAIM_LOCK])
-        .await
-        .map_err(error::map)?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+        &[&CLAIM_LOCK],
+    )
+    .await
+    .map_err(error::map)?;
     // A sync whose row a run of it holds locked (a batch in flight) is skipped, not waited for.
     let candidate = tx
         .query_opt(
@@ -309,7 +316,10 @@ pub(super) async fn sweep(
 ) -> StoreResult<SweepReport> {
     let tx = client.transaction().await.map_err(error::map)?;
     let mine: bool = tx
-        .query_one("SELECT pg_try_advisory_xact_lock($1, 0)", &[&SWEEP_LOCK])
+        .query_one(
+            "SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema()))",
+            &[&SWEEP_LOCK],
+        )
         .await
         .map_err(error::map)?
         .get(0);
