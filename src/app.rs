@@ -27,6 +27,7 @@ pub struct App {
     state: AppState,
     engine: Engine,
     max_in_flight: usize,
+    client_addrs: api::client_addr::ClientAddrs,
 }
 
 /// How often expired staging data is swept.
@@ -95,6 +96,7 @@ impl App {
             state,
             engine,
             max_in_flight: settings.max_in_flight,
+            client_addrs: api::client_addr::ClientAddrs::new(&settings.trusted_proxies),
         })
     }
 
@@ -146,7 +148,9 @@ impl App {
         // clients retry with back-off as Oracle tells them to, rather than queued without bound.
         // Paths are normalised before routing, so the router sees one spelling.
         // Every response, shed and timed-out ones included, carries the request's id.
+        let client_addrs = self.client_addrs.clone();
         let service = tower::ServiceBuilder::new()
+            .map_request(move |req| client_addrs.tag(req))
             .map_request(api::request_id::keep_if_sane)
             .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
                 tower_http::request_id::MakeRequestUuid,

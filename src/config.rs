@@ -40,7 +40,30 @@ pub struct Settings {
     pub metrics: bool,
     /// When set, `GET /metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<crate::metrics::Token>,
+    /// Proxies whose `X-Forwarded-For` names the client; without any, the peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seconds a request body may take to arrive in full (408 beyond).
+    pub body_timeout_seconds: u64,
+    /// Bytes per second a request body must keep up after its first [`BODY_RATE_GRACE_BYTES`]
+    /// (408 below).
+    pub body_min_rate_bytes: u64,
+    /// Requests one client address may have in flight at once (503 beyond).
+    pub max_in_flight_per_address: usize,
+    /// Callbacks may reach loopback, private, link-local and metadata addresses.
+    pub callback_allow_private: bool,
+    /// CSV written by Loquat prefixes cells that a spreadsheet would run as a formula with `'`.
+    pub csv_formula_escape: bool,
 }
+
+/// Default whole-body deadline of a request.
+pub const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 30;
+/// Default minimum body rate, in KiB/s, after the first [`BODY_RATE_GRACE_BYTES`].
+pub const DEFAULT_BODY_MIN_RATE_KIB: u64 = 16;
+/// Bytes of a body that may arrive at any pace before the minimum rate applies.
+pub const BODY_RATE_GRACE_BYTES: u64 = 64 * 1024;
+/// Most requests one address may have in flight by default (and at most half of
+/// `max_in_flight`, so one address can never take every slot).
+pub const DEFAULT_MAX_IN_FLIGHT_PER_ADDRESS: usize = 128;
 
 /// Default connections kept to a PostgreSQL store.
 pub const DEFAULT_DATABASE_POOL_SIZE: usize = 16;
@@ -76,6 +99,12 @@ impl std::fmt::Debug for Settings {
             .field("metrics", &self.metrics)
             // `Token`'s Debug shows only that one is set.
             .field("metrics_token", &self.metrics_token)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("body_timeout_seconds", &self.body_timeout_seconds)
+            .field("body_min_rate_bytes", &self.body_min_rate_bytes)
+            .field("max_in_flight_per_address", &self.max_in_flight_per_address)
+            .field("callback_allow_private", &self.callback_allow_private)
+            .field("csv_formula_escape", &self.csv_formula_escape)
             .finish()
     }
 }
@@ -110,6 +139,18 @@ pub struct FileSettings {
     pub metrics: Option<bool>,
     /// `metrics_token = "…"`
     pub metrics_token: Option<crate::metrics::Token>,
+    /// `trusted_proxies = ["10.0.0.0/8"]`
+    pub trusted_proxies: Option<Vec<String>>,
+    /// `body_timeout_seconds = 30`
+    pub body_timeout_seconds: Option<u64>,
+    /// `body_min_rate_kib = 16`
+    pub body_min_rate_kib: Option<u64>,
+    /// `max_in_flight_per_address = 128`
+    pub max_in_flight_per_address: Option<usize>,
+    /// `callback_allow_private = false`
+    pub callback_allow_private: Option<bool>,
+    /// `csv_formula_escape = true`
+    pub csv_formula_escape: Option<bool>,
 }
 
 impl FileSettings {
@@ -153,6 +194,18 @@ pub struct Overrides {
     pub metrics: Option<bool>,
     /// `--metrics-token` / `LOQUAT_METRICS_TOKEN`
     pub metrics_token: Option<crate::metrics::Token>,
+    /// `--trusted-proxy` (repeatable) / `LOQUAT_TRUSTED_PROXIES` (comma-separated)
+    pub trusted_proxies: Option<Vec<String>>,
+    /// `--body-timeout-seconds` / `LOQUAT_BODY_TIMEOUT_SECONDS`
+    pub body_timeout_seconds: Option<u64>,
+    /// `--body-min-rate-kib` / `LOQUAT_BODY_MIN_RATE_KIB`
+    pub body_min_rate_kib: Option<u64>,
+    /// `--max-in-flight-per-address` / `LOQUAT_MAX_IN_FLIGHT_PER_ADDRESS`
+    pub max_in_flight_per_address: Option<usize>,
+    /// `--callback-allow-private` / `LOQUAT_CALLBACK_ALLOW_PRIVATE`
+    pub callback_allow_private: Option<bool>,
+    /// `--csv-formula-escape` / `LOQUAT_CSV_FORMULA_ESCAPE`
+    pub csv_formula_escape: Option<bool>,
 }
 
 impl Settings {
@@ -181,7 +234,7 @@ impl Settings {
             }
             None => format!("http://{bind}"),
         };
-        Ok(Self {
+        let mut settings = Self {
             bind,
             data_dir,
             database: cli.database.or(file.database),
@@ -218,8 +271,67 @@ impl Settings {
                 .max(1),
             metrics: cli.metrics.or(file.metrics).unwrap_or(true),
             metrics_token: cli.metrics_token.or(file.metrics_token),
-        })
+            trusted_proxies: cli
+                .trusted_proxies
+                .or(file.trusted_proxies)
+                .unwrap_or_default()
+                .iter()
+                .map(|text| parse_cidr(text))
+                .collect::<anyhow::Result<_>>()?,
+            body_timeout_seconds: cli
+                .body_timeout_seconds
+                .or(file.body_timeout_seconds)
+                .unwrap_or(DEFAULT_BODY_TIMEOUT_SECONDS)
+                .max(1),
+            body_min_rate_bytes: cli
+                .body_min_rate_kib
+                .or(file.body_min_rate_kib)
+                .unwrap_or(DEFAULT_BODY_MIN_RATE_KIB)
+                .saturating_mul(1024),
+            max_in_flight_per_address: 0,
+            callback_allow_private: cli
+                .callback_allow_private
+                .or(file.callback_allow_private)
+                .unwrap_or(false),
+            csv_formula_escape: cli
+                .csv_formula_escape
+                .or(file.csv_formula_escape)
+                .unwrap_or(true),
+        };
+        settings.max_in_flight_per_address = cli
+            .max_in_flight_per_address
+            .or(file.max_in_flight_per_address)
+            .unwrap_or_else(|| DEFAULT_MAX_IN_FLIGHT_PER_ADDRESS.min(settings.max_in_flight / 2))
+            .clamp(1, settings.max_in_flight);
+        settings.check_metrics_exposure()?;
+        Ok(settings)
     }
+
+    /// Metrics count callback failures and request outcomes of every site; on an address other
+    /// machines reach, only a holder of `metrics_token` may read them.
+    fn check_metrics_exposure(&self) -> anyhow::Result<()> {
+        if self.metrics && self.metrics_token.is_none() && !self.bind.ip().is_loopback() {
+            anyhow::bail!(
+                "metrics_token: GET /metrics is served on {}, which other machines can reach; \
+                 set metrics_token (--metrics-token, LOQUAT_METRICS_TOKEN) or turn metrics off \
+                 (metrics = false)",
+                self.bind
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `10.0.0.0/8`, `::1/128` or a bare address (one host).
+fn parse_cidr(text: &str) -> anyhow::Result<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "trusted_proxies: {text:?} is not an address or a CIDR block such as 10.0.0.0/8"
+            )
+        })
 }
 
 /// `$XDG_DATA_HOME/loquat`, else `~/.local/share/loquat`, else `./loquat-data`.
@@ -277,8 +389,35 @@ callback_hosts = ["*"]
 # Requests served at once; beyond it new requests are answered 503 (retry with back-off).
 max_in_flight = 512
 
+# Requests one client address may have in flight at once (503 beyond), so that one address
+# cannot take every slot of max_in_flight. Default: 128, and at most half of max_in_flight.
+# max_in_flight_per_address = 128
+
+# Proxies (addresses or CIDR blocks) whose X-Forwarded-For header names the client. Without
+# any, the connecting peer is the client: behind a proxy, list it here, or every client shares
+# the proxy's address for sign-in throttling and max_in_flight_per_address.
+# trusted_proxies = ["10.0.0.0/8"]
+
+# A request body must arrive in full within body_timeout_seconds and, after its first 64 KiB,
+# at body_min_rate_kib KiB/s or more; otherwise the answer is 408. A 32 MB upload at the
+# default rate needs about 33 minutes of bandwidth at worst, so slow links still fit.
+body_timeout_seconds = 30
+body_min_rate_kib = 16
+
+# Callbacks never reach loopback, private (RFC 1918, RFC 4193), link-local, CGNAT, multicast,
+# unspecified or cloud metadata addresses unless this is true, or callback_hosts names the
+# host or its CIDR block exactly. When the server listens on a loopback address only,
+# loopback callbacks are allowed (local development).
+callback_allow_private = false
+
+# CSV written by Loquat (export data, rejects) prefixes cells starting with = + - @, tab or
+# carriage return with ' so that spreadsheets show them as text instead of running them.
+# Machine consumers that need the raw values can turn it off.
+csv_formula_escape = true
+
 # Serve GET /metrics (Prometheus text format) on the same address, outside the Eloqua API's
 # sign-in. It shows counts and timings only (no ids, no row values); see docs/METRICS.md.
+# On an address other than loopback the server refuses to start without metrics_token.
 metrics = true
 
 # When set, GET /metrics answers 401 unless the request carries
@@ -339,6 +478,65 @@ mod tests {
         assert!(!format!("{settings:?}").contains("hunter2"));
         let err = toml::from_str::<FileSettings>("metrics_token = \"\"").unwrap_err();
         assert!(err.to_string().contains("must not be empty"), "{err}");
+    }
+
+    #[test]
+    fn metrics_on_a_reachable_address_need_a_token() {
+        let on = |bind: &str, extra: &str| {
+            let file: FileSettings =
+                toml::from_str(&format!("bind = \"{bind}\"\n{extra}")).unwrap();
+            Settings::resolve(file, Overrides::default())
+        };
+        let err = on("0.0.0.0:8080", "").unwrap_err();
+        assert!(err.to_string().starts_with("metrics_token:"), "{err}");
+        assert!(on("0.0.0.0:8080", "metrics_token = \"t0ken\"").is_ok());
+        assert!(on("0.0.0.0:8080", "metrics = false").is_ok());
+        assert!(on("127.0.0.1:8080", "").is_ok());
+        assert!(on("[::1]:8080", "").is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_take_blocks_or_addresses_and_name_a_bad_one() {
+        let cli = Overrides {
+            trusted_proxies: Some(vec!["10.0.0.0/8".into(), " ::1 ".into()]),
+            ..Overrides::default()
+        };
+        let settings = Settings::resolve(FileSettings::default(), cli).unwrap();
+        let shown: Vec<String> = settings
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["10.0.0.0/8", "::1/128"]);
+        let cli = Overrides {
+            trusted_proxies: Some(vec!["10.0.0.0/33".into()]),
+            ..Overrides::default()
+        };
+        let err = Settings::resolve(FileSettings::default(), cli).unwrap_err();
+        assert!(err.to_string().starts_with("trusted_proxies:"), "{err}");
+    }
+
+    #[test]
+    fn one_address_never_gets_every_slot_by_default() {
+        let with = |max: usize, per: Option<usize>| {
+            let cli = Overrides {
+                max_in_flight: Some(max),
+                max_in_flight_per_address: per,
+                ..Overrides::default()
+            };
+            Settings::resolve(FileSettings::default(), cli)
+                .unwrap()
+                .max_in_flight_per_address
+        };
+        assert_eq!(with(512, None), 128);
+        assert_eq!(with(20, None), 10);
+        assert_eq!(with(1, None), 1);
+        assert_eq!(with(20, Some(500)), 20, "never above max_in_flight");
+        let defaults = Settings::resolve(FileSettings::default(), Overrides::default()).unwrap();
+        assert_eq!(defaults.body_timeout_seconds, 30);
+        assert_eq!(defaults.body_min_rate_bytes, 16 * 1024);
+        assert!(!defaults.callback_allow_private);
+        assert!(defaults.csv_formula_escape);
     }
 
     #[test]

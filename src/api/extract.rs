@@ -46,8 +46,8 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
         .ok_or(ApiError::Unauthorized)?;
     let from = parts
         .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip());
+        .get::<super::client_addr::ClientAddr>()
+        .map(|client| client.0);
     Ok(state.auth.header(value, from).await?)
 }
 

@@ -2,6 +2,7 @@
 //! domain and the store, and map; Eloqua's wire shapes live here and nowhere else.
 
 mod appcloud;
+pub mod client_addr;
 mod containers;
 mod dashboard;
 mod data;

@@ -3,10 +3,8 @@
 //! the body is JSON, as Eloqua documents it, or a URL-encoded form, as OAuth libraries send it.
 
 use axum::Router;
-use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
@@ -128,13 +126,13 @@ fn oauth(status: StatusCode, error: &'static str, description: &str) -> ApiError
 )]
 async fn token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Option<axum::Extension<super::client_addr::ClientAddr>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
     let request = parse_request(&headers, &body)?;
     let client_id = authenticate_client(&state, &headers, &request).await?;
-    let from = Some(peer.ip());
+    let from = client.map(|client| client.0.0);
     let principal = match request.grant_type.as_deref() {
         Some("password") => {
             let (Some(login), Some(password)) = (&request.username, &request.password) else {

@@ -101,6 +101,28 @@ struct ServeArgs {
     /// Require "Authorization: Bearer <TOKEN>" on GET /metrics.
     #[arg(long, env = "LOQUAT_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<crate::metrics::Token>,
+    /// A proxy (address or CIDR) whose X-Forwarded-For names the client; repeatable.
+    #[arg(
+        long = "trusted-proxy",
+        env = "LOQUAT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Option<Vec<String>>,
+    /// Seconds a request body may take to arrive (408 beyond) [default: 30].
+    #[arg(long, env = "LOQUAT_BODY_TIMEOUT_SECONDS")]
+    body_timeout_seconds: Option<u64>,
+    /// KiB/s a request body must keep up after its first 64 KiB (408 below) [default: 16].
+    #[arg(long, env = "LOQUAT_BODY_MIN_RATE_KIB")]
+    body_min_rate_kib: Option<u64>,
+    /// Requests one client address may have in flight [default: 128, at most half of --max-in-flight].
+    #[arg(long, env = "LOQUAT_MAX_IN_FLIGHT_PER_ADDRESS")]
+    max_in_flight_per_address: Option<usize>,
+    /// Let callbacks reach loopback, private, link-local and metadata addresses [default: false].
+    #[arg(long, env = "LOQUAT_CALLBACK_ALLOW_PRIVATE")]
+    callback_allow_private: Option<bool>,
+    /// Prefix CSV cells a spreadsheet would run as formulas with ' [default: true].
+    #[arg(long, env = "LOQUAT_CSV_FORMULA_ESCAPE")]
+    csv_formula_escape: Option<bool>,
 }
 
 impl Cli {
@@ -146,6 +168,12 @@ impl Cli {
             overrides.sync_lease_seconds = args.sync_lease_seconds;
             overrides.metrics = args.metrics;
             overrides.metrics_token = args.metrics_token.clone();
+            overrides.trusted_proxies = args.trusted_proxies.clone();
+            overrides.body_timeout_seconds = args.body_timeout_seconds;
+            overrides.body_min_rate_kib = args.body_min_rate_kib;
+            overrides.max_in_flight_per_address = args.max_in_flight_per_address;
+            overrides.callback_allow_private = args.callback_allow_private;
+            overrides.csv_formula_escape = args.csv_formula_escape;
         }
         let settings = Settings::resolve(file, overrides)?;
         crate::telemetry::init(settings.log_json);
