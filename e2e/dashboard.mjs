@@ -30,8 +30,11 @@ const PASSWORD = 'e2e-password-1';
 const DEADLINE_MS = 30_000;
 /** Rows whose address no contact has: rejects, enough for two pages. */
 const UNKNOWN = 150;
-/** One more unknown address, made of markup and CSV syntax: it must show as plain text. */
-const HOSTILE = '<b>bold</b>, "quoted"@example.com';
+/**
+ * One more unknown address, made of a spreadsheet formula, markup and CSV syntax: it must show
+ * as plain text, and the CSV download must keep spreadsheets from running it.
+ */
+const HOSTILE = '=HYPERLINK("http://x.example") <b>bold</b>, "quoted"@example.com';
 const REJECTS = UNKNOWN + 1;
 /** Rows of the sync: two known contacts, then the unknown ones. */
 const ROWS = REJECTS + 2;
@@ -232,7 +235,8 @@ async function scenario(page, base, { webinar, nightly, sync, list, group }, wor
   assert.match(lines[1], /^3,ELQ-00085,.*,nobody1@example\.com$/);
   assert.match(lines[UNKNOWN], new RegExp(`^${UNKNOWN + 2},ELQ-00085,.*,nobody${UNKNOWN}@example\\.com$`));
   assert.ok(lines[REJECTS].startsWith(`${ROWS},ELQ-00085,`), lines[REJECTS]);
-  assert.ok(lines[REJECTS].endsWith(',"<b>bold</b>, ""quoted""@example.com"'), lines[REJECTS]);
+  const safe = `"'${HOSTILE.replaceAll('"', '""')}"`;
+  assert.ok(lines[REJECTS].endsWith(`,${safe}`), lines[REJECTS]);
   await page.getByText(`Saved ${REJECTS} rejects.`).waitFor();
 
   // Lists and groups: the sync added two contacts to the list and unsubscribed them.

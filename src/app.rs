@@ -90,6 +90,7 @@ impl App {
                 settings.metrics,
                 settings.metrics_token.as_ref(),
             ),
+            csv_cells: crate::domain::spreadsheet::CsvCells::escaping(settings.csv_formula_escape),
         };
         Ok(Self {
             listener,

@@ -124,8 +124,13 @@ async function downloadCsv(ctx, uri, progress) {
   progress.textContent = `Saved ${number(all.length)} rejects.`;
 }
 
-/** One RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
+/**
+ * One RFC 4180 field: quoted when it holds a comma, a quote or a line break. A value a
+ * spreadsheet would run as a formula (starting with = + - @, tab or CR, and not a plain
+ * number) gets a leading ', as the server's CSV does (OWASP's advice for CSV injection).
+ */
 function csvField(value) {
-  const text = String(value ?? '');
+  let text = String(value ?? '');
+  if (/^[=+\-@\t\r]/.test(text) && !/^[+-]?\d+(\.\d+)?$/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

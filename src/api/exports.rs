@@ -22,6 +22,7 @@ use crate::domain::failure::Failure;
 use crate::domain::fields::{DefinitionField, NoField};
 use crate::domain::filter::{FieldRef, Filter, Membership};
 use crate::domain::query::MAX_PAGE;
+use crate::domain::spreadsheet::CsvCells;
 use crate::store::{ExportRecord, StoreError};
 
 /// Largest page of `GET /syncs/{id}/data` (and its default is 1000).
@@ -314,7 +315,7 @@ pub(super) async fn data_page(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/csv"));
     if wants_csv {
-        return csv_response(&page.fields, &rows);
+        return csv_response(state.csv_cells, &page.fields, &rows);
     }
     let items: Vec<serde_json::Value> = rows
         .into_iter()
@@ -340,13 +341,18 @@ pub(super) async fn data_page(
     Ok(axum::Json(serde_json::Value::Object(body)).into_response())
 }
 
-fn csv_response(fields: &[String], rows: &[Vec<Option<String>>]) -> ApiResult {
+fn csv_response(cells: CsvCells, fields: &[String], rows: &[Vec<Option<String>>]) -> ApiResult {
     let mut writer = csv::Writer::from_writer(Vec::with_capacity(64 * (rows.len() + 1)));
     let failed = |e: csv::Error| ApiError::Internal(e.into());
-    writer.write_record(fields).map_err(failed)?;
+    writer
+        .write_record(fields.iter().map(|f| cells.cell_bytes(f)))
+        .map_err(failed)?;
     for row in rows {
         writer
-            .write_record(row.iter().map(|v| v.as_deref().unwrap_or("")))
+            .write_record(
+                row.iter()
+                    .map(|v| cells.cell_bytes(v.as_deref().unwrap_or(""))),
+            )
             .map_err(failed)?;
     }
     let body = writer

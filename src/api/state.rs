@@ -35,4 +35,6 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Who may read `GET /metrics`.
     pub metrics_access: crate::metrics::Access,
+    /// How CSV answers write cells (formula-like ones prefixed unless turned off).
+    pub csv_cells: crate::domain::spreadsheet::CsvCells,
 }

@@ -18,4 +18,5 @@ pub mod markup;
 pub mod plan;
 pub mod query;
 pub mod site;
+pub mod spreadsheet;
 pub mod sync;

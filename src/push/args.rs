@@ -135,6 +135,10 @@ pub struct PushArgs {
     /// Write rejected rows here as CSV (row,identifier,code,message).
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
+    /// Write --rejects values exactly as uploaded, without the ' that keeps spreadsheets from
+    /// running cells starting with = + - @ as formulas (for files read by programs).
+    #[arg(long, requires = "rejects")]
+    pub raw_csv: bool,
     /// Resume state file [default: <input>.loquat-push.json].
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::client::Api;
 use super::state::SyncRecord;
+use crate::domain::spreadsheet::CsvCells;
 
 /// The largest page Eloqua serves.
 const PAGE: u64 = 1000;
@@ -34,6 +35,7 @@ pub async fn collect(
     syncs: &[SyncRecord],
     column: &str,
     file: Option<&Path>,
+    cells: CsvCells,
 ) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let mut writer = match file {
@@ -75,7 +77,7 @@ pub async fn collect(
         let mut rejects = Pages::new(api, format!("{uri}/rejects"));
         while let Some(items) = rejects.next().await? {
             for reject in items {
-                write_reject(writer, &reject, sync.first_row, column)?;
+                write_reject(writer, cells, &reject, sync.first_row, column)?;
                 report.rejects += 1;
             }
         }
@@ -89,6 +91,7 @@ pub async fn collect(
 /// One CSV line: the input row number, the identifier as uploaded, the code and the message.
 fn write_reject(
     writer: &mut csv::Writer<std::fs::File>,
+    cells: CsvCells,
     reject: &Value,
     first_row: u64,
     column: &str,
@@ -106,10 +109,10 @@ fn write_reject(
         .and_then(Value::as_str)
         .unwrap_or("");
     writer.write_record([
-        row.as_str(),
-        identifier,
-        text(reject, "statusCode"),
-        text(reject, "message"),
+        cells.cell_bytes(&row),
+        cells.cell_bytes(identifier),
+        cells.cell_bytes(text(reject, "statusCode")),
+        cells.cell_bytes(text(reject, "message")),
     ])?;
     Ok(())
 }
@@ -156,4 +159,36 @@ impl<'a> Pages<'a> {
 
 fn text<'a>(item: &'a Value, key: &str) -> &'a str {
     item.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(cells: CsvCells) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rejects.csv");
+        let mut writer = csv::Writer::from_path(&path).unwrap();
+        let reject = serde_json::json!({
+            "recordIndex": 2,
+            "statusCode": "ELQ-00085",
+            "message": "No contact has this email address.",
+            "fieldValues": {"Email": "=HYPERLINK(\"http://x.example\")"}
+        });
+        write_reject(&mut writer, cells, &reject, 10, "Email").unwrap();
+        writer.flush().unwrap();
+        std::fs::read_to_string(&path).unwrap()
+    }
+
+    #[test]
+    fn rejects_files_neutralise_formulas_unless_raw() {
+        assert_eq!(
+            written(CsvCells::FormulaSafe),
+            "11,\"'=HYPERLINK(\"\"http://x.example\"\")\",ELQ-00085,No contact has this email address.\n"
+        );
+        assert_eq!(
+            written(CsvCells::Raw),
+            "11,\"=HYPERLINK(\"\"http://x.example\"\")\",ELQ-00085,No contact has this email address.\n"
+        );
+    }
 }

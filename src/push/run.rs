@@ -18,6 +18,7 @@ use super::report::{self, Report};
 use super::state::{self, DefinitionRef, InFlight, InputIdentity, State, SyncRecord};
 use super::wait::{self, Callbacks};
 use super::{Outcome, credentials, definition, recover};
+use crate::domain::spreadsheet::CsvCells;
 
 /// Uploads that fail in transit are checked and retried this many times.
 const UPLOAD_ATTEMPTS: u32 = 4;
@@ -96,6 +97,7 @@ pub async fn push(args: PushArgs) -> anyhow::Result<Outcome> {
         &push.state.syncs,
         &definition.column,
         args.rejects.as_deref(),
+        CsvCells::escaping(!args.raw_csv),
     )
     .await?;
     let outcome = push.summary(&args, &definition, &report);

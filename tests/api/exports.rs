@@ -22,7 +22,7 @@ async fn upload_and_sync(app: &TestApp, uri: &str, rows: Vec<Value>) -> Value {
     app.wait_for_sync(&sync).await
 }
 
-async fn export(app: &TestApp, fields: Value, filter: Option<&str>) -> String {
+pub(crate) async fn export(app: &TestApp, fields: Value, filter: Option<&str>) -> String {
     let mut body = json!({"name": "check", "fields": fields});
     if let Some(filter) = filter {
         body["filter"] = json!(filter);

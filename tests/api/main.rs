@@ -5,6 +5,7 @@
 
 mod appcloud;
 mod containers;
+mod csv_injection;
 mod discovery;
 mod exports;
 mod helpers;
