@@ -65,6 +65,13 @@ async fn counts_for_metrics_cover_every_site() {
 }
 
 #[tokio::test]
+async fn overlapping_ids_across_kinds_stay_apart() {
+    if let Some((_schema, store)) = fresh().await {
+        conformance::overlapping_ids_across_kinds_stay_apart(&store).await;
+    }
+}
+
+#[tokio::test]
 async fn migrating_twice_is_a_no_op() {
     if let Some((schema, store)) = fresh().await {
         drop(store);

@@ -159,7 +159,7 @@ impl SyncStore for SqliteStore {
                 return Err(StoreError::NotFound);
             }
             let busy = tx
-                .query_row("SELECT 1 FROM syncs WHERE definition_id = ?1 AND status IN ('pending', 'active') LIMIT 1", [definition_id], |_| Ok(()))
+                .query_row("SELECT 1 FROM syncs WHERE kind = 'syncAction' AND definition_id = ?1 AND status IN ('pending', 'active') LIMIT 1", [definition_id], |_| Ok(()))
                 .optional()
                 .map_err(error::map)?;
             if busy.is_some() {

@@ -47,6 +47,12 @@ async fn counts_for_metrics_cover_every_site() {
     conformance::counts_for_metrics_cover_every_site(&store).await;
 }
 
+#[tokio::test]
+async fn overlapping_ids_across_kinds_stay_apart() {
+    let (_dir, store) = fresh();
+    conformance::overlapping_ids_across_kinds_stay_apart(&store).await;
+}
+
 #[test]
 fn reopening_a_migrated_store_keeps_its_data() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,10 @@
 //! Behaviour every backend must show, written once against `&dyn Store` and run on each
 //! backend's test module with a fresh database.
 
+mod kinds;
+
+pub use kinds::overlapping_ids_across_kinds_stay_apart;
+
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::asset::{ContactListInput, EmailGroupInput};
 use crate::domain::clock::Timestamp;

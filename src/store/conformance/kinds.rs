@@ -1,0 +1,151 @@
+//! Sync action, import and export definitions are numbered separately, so one id can name a
+//! definition of each kind; every lookup of syncs by definition must also match the kind.
+
+use serde_json::json;
+
+use crate::domain::clock::Timestamp;
+use crate::domain::sync::{SyncKind, SyncStatus};
+use crate::store::{ImportUpload, NewSync, Store, StoreError, Upload};
+
+fn new_sync() -> NewSync {
+    NewSync {
+        created_by: "u".into(),
+        callback_url: None,
+    }
+}
+
+/// One sync action, one import and one export definition of `site` sharing one id.
+async fn definitions_sharing_an_id(store: &dyn Store, site: i64) -> i64 {
+    let fields = json!({"E": "{{Contact.Field(C_EmailAddress)}}"});
+    let action = crate::domain::definition::validate_contact_definition(&json!({
+        "name": "s", "fields": fields, "identifierFieldName": "E",
+        "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
+    }))
+    .unwrap();
+    let import = crate::domain::definition::validate_import_definition(
+        &json!({"name": "i", "fields": fields, "identifierFieldName": "E"}),
+    )
+    .unwrap();
+    let export = crate::domain::definition::validate_export_definition(
+        &json!({"name": "x", "fields": fields}),
+    )
+    .unwrap();
+    let mut ids = [
+        store
+            .create_definition(site, "u", &action)
+            .await
+            .unwrap()
+            .id,
+        store.create_import(site, "u", &import).await.unwrap().id,
+        store.create_export(site, "u", &export).await.unwrap().id,
+    ];
+    // Each kind counts on its own: create more of the lagging kinds until the three meet.
+    while ids[0] != ids[1] || ids[1] != ids[2] {
+        let target = ids.iter().copied().max().unwrap_or(0);
+        if ids[0] < target {
+            ids[0] = store
+                .create_definition(site, "u", &action)
+                .await
+                .unwrap()
+                .id;
+        }
+        if ids[1] < target {
+            ids[1] = store.create_import(site, "u", &import).await.unwrap().id;
+        }
+        if ids[2] < target {
+            ids[2] = store.create_export(site, "u", &export).await.unwrap().id;
+        }
+    }
+    ids[0]
+}
+
+async fn stage_action_row(store: &dyn Store, site: i64, id: i64) {
+    let upload = Upload {
+        definition_id: id,
+        format: crate::upload::Format::Csv,
+        body: bytes::Bytes::from_static(b"E\na@example.com\n"),
+        column: "E".into(),
+        max_files: 500,
+        site_quota_bytes: u64::MAX,
+        trigger: None,
+    };
+    store.stage_file(site, upload).await.unwrap();
+}
+
+async fn stage_import_row(store: &dyn Store, site: i64, id: i64) {
+    let upload = ImportUpload {
+        definition_id: id,
+        format: crate::upload::Format::Csv,
+        body: bytes::Bytes::from_static(b"E\na@example.com\n"),
+        columns: vec!["E".into()],
+        max_files: 500,
+        site_quota_bytes: u64::MAX,
+        retention_seconds: 3600,
+        trigger: None,
+    };
+    store.stage_import(site, upload).await.unwrap();
+}
+
+async fn unsynced_action_files(store: &dyn Store, site: i64, id: i64) -> u64 {
+    let staged = store.staged_files(site, &[id]).await.unwrap();
+    staged.iter().map(|s| s.files).sum()
+}
+
+/// Discarding staged data, and claiming syncs one per definition, look only at syncs of the
+/// same kind: a running import or export never blocks the sync action of the same id.
+pub async fn overlapping_ids_across_kinds_stay_apart(store: &dyn Store) {
+    let site = store.create_site("Kinds").await.unwrap().id;
+    let id = definitions_sharing_an_id(store, site).await;
+    let t = |s: u64| Timestamp::from_nanos(1_700_000_000_000_000_000).plus_seconds(s);
+
+    // An import and an export of this id are syncing: the sync action's data can go.
+    stage_import_row(store, site, id).await;
+    let import_sync = store
+        .create_import_sync(site, id, new_sync())
+        .await
+        .unwrap();
+    let export_sync = store
+        .create_export_sync(site, id, new_sync())
+        .await
+        .unwrap();
+    stage_action_row(store, site, id).await;
+    assert_eq!(unsynced_action_files(store, site, id).await, 1);
+    store.discard_staged(site, id).await.unwrap();
+    assert_eq!(unsynced_action_files(store, site, id).await, 0);
+
+    // The sync action's own sync does block it.
+    stage_action_row(store, site, id).await;
+    let action_sync = store.create_sync(site, id, new_sync()).await.unwrap();
+    assert!(matches!(
+        store.discard_staged(site, id).await,
+        Err(StoreError::Conflict {
+            constraint: "sync_in_progress"
+        })
+    ));
+
+    // One sync per definition at a time means per definition of a kind: all three run at once.
+    let mut claimed = Vec::new();
+    while let Some(job) = store.claim_sync(t(0), "n", t(30)).await.unwrap() {
+        assert_eq!(job.definition_id, id);
+        claimed.push(job);
+    }
+    let mut kinds: Vec<(i64, SyncKind)> = claimed.iter().map(|j| (j.sync_id, j.kind)).collect();
+    kinds.sort_by_key(|(sync, _)| *sync);
+    assert_eq!(
+        kinds,
+        [
+            (import_sync.id, SyncKind::Import),
+            (export_sync.id, SyncKind::Export),
+            (action_sync.id, SyncKind::SyncAction)
+        ]
+    );
+    // With only the sync action's sync left running, the import's new data can go.
+    for job in claimed.iter().filter(|j| j.kind != SyncKind::SyncAction) {
+        store
+            .finish_sync(job, SyncStatus::Success, Vec::new(), t(1))
+            .await
+            .unwrap();
+    }
+    stage_import_row(store, site, id).await;
+    store.discard_import_data(site, id).await.unwrap();
+}
