@@ -52,12 +52,12 @@ async fn identify(State(state): State<AppState>, parts: Parts) -> Result<Respons
     user_json.insert("username".into(), json!(user.username));
     user_json.insert("displayName".into(), json!(display));
     user_json.insert("firstName".into(), json!(first));
-    if !last.is_empty() {
-        user_json.insert("lastName".into(), json!(last));
-    }
-    if let Some(email) = &user.email_address {
-        user_json.insert("emailAddress".into(), json!(email));
-    }
+    // Eloqua always sends every user property, as a string; clients read them unguarded.
+    user_json.insert("lastName".into(), json!(last));
+    user_json.insert(
+        "emailAddress".into(),
+        json!(user.email_address.as_deref().unwrap_or("")),
+    );
     let body = json!({
         "site": { "id": principal.site.id, "name": principal.site.name },
         "user": user_json,

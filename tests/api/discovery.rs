@@ -25,6 +25,60 @@ async fn id_describes_the_caller_and_points_every_url_at_this_server() {
 }
 
 #[tokio::test]
+async fn id_sends_every_user_property_as_a_string_even_when_unknown() {
+    let app = spawn_app().await;
+    let new = loquat::store::NewUser {
+        username: "bare".into(),
+        password_hash: loquat::auth::hash_password(PASSWORD).unwrap(),
+        display_name: None,
+        email_address: None,
+        api_access: true,
+    };
+    app.store.add_user(app.site.id, new).await.unwrap();
+    let request = app
+        .anonymous(Method::GET, "/id")
+        .header("Authorization", basic("TestSite", "bare", PASSWORD));
+    let (status, body) = send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    let user = &body["user"];
+    let keys: Vec<&str> = user
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "username",
+            "displayName",
+            "firstName",
+            "lastName",
+            "emailAddress"
+        ]
+    );
+    assert_eq!(
+        (
+            &user["displayName"],
+            &user["firstName"],
+            &user["lastName"],
+            &user["emailAddress"]
+        ),
+        (&json!("bare"), &json!("bare"), &json!(""), &json!(""))
+    );
+    let (_, full) = app.get("/id").await;
+    assert_eq!(
+        (
+            &full["user"]["firstName"],
+            &full["user"]["lastName"],
+            &full["user"]["emailAddress"]
+        ),
+        (&json!("Test"), &json!("User"), &json!("tester@example.com"))
+    );
+}
+
+#[tokio::test]
 async fn id_answers_200_not_authenticated_for_bad_or_missing_credentials() {
     let app = spawn_app().await;
     for auth in [
