@@ -2,6 +2,7 @@
 //! balanced `AND`/`OR` trees, and the filter compiler's errors. Values never appear here; each
 //! backend binds them in its own placeholder style.
 
+use crate::domain::clock::Timestamp;
 use crate::domain::filter::CompareOp;
 use crate::domain::query::{Direction, Op};
 
@@ -117,5 +118,76 @@ mod tests {
         let ops: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
         assert_eq!(balanced(&ops, "AND", "(0)"), "(a AND (b AND c))");
         assert_eq!(balanced(&[], "OR", "(0)"), "(0)");
+    }
+}
+
+/// Stored times carry nanoseconds, but clients see them, and compare with them, at Eloqua's
+/// seven fractional digits (100 ns). So a comparison treats every stored instant within one
+/// 100 ns step as equal to the time shown for it: `createdAt > '<a row's createdAt>'` must not
+/// return that row. The condition is written as bounds on the raw column (so an index still
+/// serves it); `bind` stores each bound and gives its placeholder.
+pub(crate) fn time_condition(
+    column: &str,
+    op: Op,
+    at: Timestamp,
+    mut bind: impl FnMut(i64) -> String,
+) -> String {
+    const STEP: i64 = 100;
+    let start = at.as_nanos().div_euclid(STEP).saturating_mul(STEP);
+    let next = start.saturating_add(STEP);
+    match op {
+        Op::Gt => format!("{column} >= {}", bind(next)),
+        Op::Ge => format!("{column} >= {}", bind(start)),
+        Op::Lt => format!("{column} < {}", bind(start)),
+        Op::Le => format!("{column} < {}", bind(next)),
+        Op::Eq => format!(
+            "({column} >= {} AND {column} < {})",
+            bind(start),
+            bind(next)
+        ),
+        Op::Ne => format!("({column} < {} OR {column} >= {})", bind(start), bind(next)),
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    #[test]
+    fn times_compare_at_the_shown_precision() {
+        // 12:00:00.1234567 shown; stored with 89 more nanoseconds.
+        let shown = Timestamp::from_nanos(1_000_000_123_456_700);
+        let render = |op| {
+            let mut bound = Vec::new();
+            let sql = time_condition("c", op, shown, |v| {
+                bound.push(v);
+                "?".to_owned()
+            });
+            (sql, bound)
+        };
+        let (start, next) = (1_000_000_123_456_700, 1_000_000_123_456_800);
+        assert_eq!(render(Op::Gt), ("c >= ?".into(), vec![next]));
+        assert_eq!(render(Op::Ge), ("c >= ?".into(), vec![start]));
+        assert_eq!(render(Op::Lt), ("c < ?".into(), vec![start]));
+        assert_eq!(render(Op::Le), ("c < ?".into(), vec![next]));
+        assert_eq!(
+            render(Op::Eq),
+            ("(c >= ? AND c < ?)".into(), vec![start, next])
+        );
+        assert_eq!(
+            render(Op::Ne),
+            ("(c < ? OR c >= ?)".into(), vec![start, next])
+        );
+        // A time given with nanoseconds is taken at the same precision.
+        let finer = Timestamp::from_nanos(start + 89);
+        let (_, bound) = {
+            let mut bound = Vec::new();
+            let sql = time_condition("c", Op::Gt, finer, |v| {
+                bound.push(v);
+                "?".to_owned()
+            });
+            (sql, bound)
+        };
+        assert_eq!(bound, vec![next]);
     }
 }

@@ -15,6 +15,7 @@ mod hostile_refs;
 mod hostile_uploads;
 mod imports;
 mod limits;
+mod listing_times;
 mod metrics;
 mod openapi;
 mod pipeline;

@@ -8,7 +8,7 @@ use tokio_postgres::types::ToSql;
 use super::error;
 use crate::domain::query::{Condition, ListQuery, Op, Operand};
 pub(super) use crate::store::sql_text::like_pattern;
-use crate::store::sql_text::{direction, list_op};
+use crate::store::sql_text::{direction, list_op, time_condition};
 use crate::store::{Page, StoreResult};
 
 /// A bound parameter of a statement built at run time.
@@ -101,10 +101,10 @@ impl<F: Copy> Listing<'_, F> {
                 params.push(Box::new(text.clone()));
                 format!("lower({column}) {} lower(${n})", list_op(condition.op))
             }
-            Operand::Time(at) => {
-                params.push(Box::new(at.as_nanos()));
-                format!("{column} {} ${n}", list_op(condition.op))
-            }
+            Operand::Time(at) => time_condition(column, condition.op, *at, |bound| {
+                params.push(Box::new(bound));
+                format!("${}", params.len())
+            }),
             Operand::Integer(value) => {
                 params.push(Box::new(*value));
                 format!("{column} {} ${n}", list_op(condition.op))

@@ -7,7 +7,7 @@ use rusqlite::{Connection, Row};
 use super::error;
 use crate::domain::query::{Condition, ListQuery, Op, Operand};
 pub(super) use crate::store::sql_text::like_pattern;
-use crate::store::sql_text::{direction, list_op};
+use crate::store::sql_text::{direction, list_op, time_condition};
 use crate::store::{Page, StoreResult};
 
 /// A resource's table and how its query fields map to columns.
@@ -86,10 +86,10 @@ impl<F: Copy> Listing<'_, F> {
                 params.push(Value::Text(text.clone()));
                 format!("{column} {} ? COLLATE NOCASE", list_op(condition.op))
             }
-            Operand::Time(at) => {
-                params.push(Value::Integer(at.as_nanos()));
-                format!("{column} {} ?", list_op(condition.op))
-            }
+            Operand::Time(at) => time_condition(column, condition.op, *at, |bound| {
+                params.push(Value::Integer(bound));
+                "?".to_owned()
+            }),
             Operand::Integer(n) => {
                 params.push(Value::Integer(*n));
                 format!("{column} {} ?", list_op(condition.op))
