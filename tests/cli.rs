@@ -229,3 +229,22 @@ fn first_start_without_a_password_prints_a_random_one_once() {
         serde_json::json!("Not authenticated.")
     );
 }
+
+#[test]
+fn serve_refuses_open_metrics_on_an_address_other_machines_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_loquat"))
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .args(["serve", "--bind", "0.0.0.0:0"])
+        .env_remove("LOQUAT_CONFIG")
+        .env_remove("LOQUAT_DATABASE_URL")
+        .env_remove("LOQUAT_METRICS_TOKEN")
+        .env_remove("LOQUAT_METRICS")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("metrics_token"), "{stderr}");
+    assert!(stderr.contains("0.0.0.0:0"), "{stderr}");
+}
