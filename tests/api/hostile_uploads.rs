@@ -10,10 +10,11 @@ use loquat::config::Overrides;
 use loquat::domain::clock::SystemClock;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::hostile::{Case, Want, case, run};
+use crate::raw::{connect_from, post_head, read_answer};
 use crate::routes_fixture::{Fixture, NOT_FOUND};
 
 const TARGETS: [&str; 2] = [
@@ -268,14 +269,9 @@ async fn post_slowly(
     chunks: usize,
     pause: Duration,
 ) -> (String, String) {
-    let addr = app.base.trim_start_matches("http://").to_owned();
-    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let stream = connect_from(app, std::net::Ipv4Addr::LOCALHOST.into()).await;
     let (mut reader, mut writer) = stream.into_split();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {}\r\nContent-Type: text/csv\r\n\
-         Transfer-Encoding: chunked\r\n\r\n",
-        app.auth
-    );
+    let head = post_head(app, path, "text/csv", "Transfer-Encoding: chunked");
     let writing = tokio::spawn(async move {
         writer.write_all(head.as_bytes()).await?;
         let mut chunk = b"Email,Pad\na@x.com,".to_vec();
@@ -291,43 +287,9 @@ async fn post_slowly(
         }
         writer.write_all(b"0\r\n\r\n").await
     });
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(10), async {
-        let mut buffer = [0; 4096];
-        loop {
-            let n = reader.read(&mut buffer).await.unwrap_or(0);
-            answer.extend_from_slice(&buffer[..n]);
-            if n == 0 || complete(&answer) {
-                break;
-            }
-        }
-    });
-    read.await.expect("an answer within 10 s");
+    let answer = read_answer(&mut reader, Duration::from_secs(10)).await;
     writing.abort();
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let status = text.split(' ').nth(1).unwrap_or_default().to_owned();
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-/// Whether `answer` holds a whole response: its head and `Content-Length` bytes of body.
-fn complete(answer: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(answer);
-    let Some((head, body)) = text.split_once("\r\n\r\n") else {
-        return false;
-    };
-    let length = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-length:")
-                .map(|v| v.trim().parse::<usize>())
-        })
-        .and_then(Result::ok);
-    length.is_some_and(|n| body.len() >= n)
+    answer
 }
 
 /// A definition adding contacts found by `C_EmailAddress` to a new list, and three contacts.
