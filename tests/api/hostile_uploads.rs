@@ -1,5 +1,5 @@
 //! Hostile uploads to `…/syncActions/{id}/data` and `…/imports/{id}/data`: broken JSON and
-//! CSV, duplicate keys, NUL bytes, invalid UTF-8, ragged rows, 10,000 columns, wrong content
+//! CSV, duplicate keys, NUL bytes, invalid UTF-8, ragged rows, 1,000 columns, wrong content
 //! types, and bodies over the 32 MiB limit (Eloqua's 404), one sent slowly as a chunked
 //! stream. Each is refused without staging anything; BOMs and mixed line endings are accepted.
 
@@ -36,8 +36,8 @@ fn malformed() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         "{\"a\":".repeat(100_000),
         "}".repeat(100_000)
     );
-    let wide = format!("Email,{}\n{}\n", columns("C", 9_999), columns("v", 9_999));
-    let wide_json = (0..10_000)
+    let wide = format!("Email,{}\n{}\n", columns("C", 999), columns("v", 999));
+    let wide_json = (0..1_000)
         .map(|i| format!("\"K{i}\":\"v\""))
         .collect::<Vec<_>>()
         .join(",");
@@ -63,7 +63,7 @@ fn malformed() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             br#"[{"Email":"a@x.com","Email":"b@x.com"}]"#.to_vec(),
         ),
         (
-            "a duplicate key after 10,000",
+            "a duplicate key after 1,000",
             format!("[{{{wide_json},\"K0\":\"w\"}}]").into_bytes(),
         ),
         ("an escaped NUL", br#"[{"Email":"a\u0000@x.com"}]"#.to_vec()),
@@ -84,8 +84,8 @@ fn malformed() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ("ragged (short)", b"Email,Name\na@x.com\n".to_vec()),
         ("ragged (long)", b"Email,Name\na@x.com,A,extra\n".to_vec()),
         (
-            "ragged after 10,000 columns",
-            format!("{wide}{}\n", columns("v", 9_998)).into_bytes(),
+            "ragged after 1,000 columns",
+            format!("{wide}{}\n", columns("v", 998)).into_bytes(),
         ),
         (
             "an unterminated quote",
@@ -309,13 +309,13 @@ async fn adding(app: &TestApp) -> (String, i64, Vec<i64>) {
 }
 
 #[tokio::test]
-async fn boms_mixed_line_endings_and_10000_columns_are_accepted() {
+async fn boms_mixed_line_endings_and_1000_columns_are_accepted() {
     let app = spawn_app().await;
     let (uri, list, contacts) = adding(&app).await;
     let wide = format!(
         "Email,{}\na@x.com,{}\n",
-        columns("C", 9_999),
-        columns("v", 9_999)
+        columns("C", 999),
+        columns("v", 999)
     );
     let accepted: [(&str, &str, Vec<u8>); 5] = [
         ("a BOM", "text/csv", "\u{feff}Email\r\na@x.com\r\n".into()),
@@ -334,7 +334,7 @@ async fn boms_mixed_line_endings_and_10000_columns_are_accepted() {
             "application/json",
             "\u{feff}[{\"Email\":\"c@x.com\"}]".into(),
         ),
-        ("10,000 columns", "text/csv", wide.into_bytes()),
+        ("1,000 columns", "text/csv", wide.into_bytes()),
     ];
     for (what, content_type, body) in accepted {
         let (status, answer) = app.post_data(&uri, content_type, body).await;
@@ -343,26 +343,25 @@ async fn boms_mixed_line_endings_and_10000_columns_are_accepted() {
     let sync = app.sync(&uri).await;
     let done = app.wait_for_sync(&sync).await;
     // The BOM is not part of the first column's name, so every row found its contact.
-    let mut codes = Vec::new();
-    while codes.len() % 1000 == 0 {
-        let page = format!("/api/bulk/2.0{sync}/logs?limit=1000&offset={}", codes.len());
-        let (_, logs) = app.get(&page).await;
-        let items = logs["items"].as_array().unwrap();
-        codes.extend(
-            items
-                .iter()
-                .map(|l| l["statusCode"].as_str().unwrap().to_owned()),
-        );
-        if items.is_empty() {
-            break;
-        }
-    }
-    let staged = app.log_codes(&sync).await[0].clone();
-    assert_eq!(staged, ("ELQ-00140".to_owned(), 7), "{done}");
-    let ignored = codes.iter().filter(|c| *c == "ELQ-00111").count();
-    assert_eq!(ignored, 9_999, "one line per ignored column");
+    let lines = app.log_lines(&sync).await;
+    let codes = app.log_codes(&sync).await;
+    assert_eq!(codes[0], ("ELQ-00140".to_owned(), 7), "{done}");
+    let ignored: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("ELQ-00111"))
+        .collect();
+    assert_eq!(
+        ignored.len(),
+        101,
+        "one line per ignored column up to 100, then one more"
+    );
+    assert_eq!(
+        ignored[100],
+        "ELQ-00111 899 899 more fields are not part of import definition, and will be ignored."
+    );
+    let codes: Vec<&str> = codes.iter().map(|(code, _)| code.as_str()).collect();
     assert!(
-        codes.iter().all(|c| c != "ELQ-00061"),
+        !codes.contains(&"ELQ-00061"),
         "no row lacked its identifier"
     );
     let members = app

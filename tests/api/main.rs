@@ -9,6 +9,7 @@ mod discovery;
 mod exports;
 mod helpers;
 mod hostile;
+mod hostile_limits;
 mod hostile_params;
 mod hostile_refs;
 mod hostile_uploads;
