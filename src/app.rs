@@ -18,7 +18,7 @@ use crate::engine::{BATCH_ROWS, Engine, EngineSettings};
 use crate::store::{self, Backend, Store};
 
 /// How long a request may take before the server answers 408 (slow clients cannot stall
-/// shutdown forever).
+/// shutdown forever). Its body has a shorter deadline of its own (`body_timeout_seconds`).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A built, bound server.
@@ -27,6 +27,8 @@ pub struct App {
     state: AppState,
     engine: Engine,
     max_in_flight: usize,
+    max_in_flight_per_address: usize,
+    deadlines: api::deadline::Deadlines,
     client_addrs: api::client_addr::ClientAddrs,
 }
 
@@ -97,6 +99,12 @@ impl App {
             state,
             engine,
             max_in_flight: settings.max_in_flight,
+            max_in_flight_per_address: settings.max_in_flight_per_address,
+            deadlines: api::deadline::Deadlines {
+                request: REQUEST_TIMEOUT,
+                body: Duration::from_secs(settings.body_timeout_seconds),
+                min_rate: settings.body_min_rate_bytes,
+            },
             client_addrs: api::client_addr::ClientAddrs::new(&settings.trusted_proxies),
         })
     }
@@ -139,14 +147,20 @@ impl App {
     /// When the server fails to accept connections.
     pub async fn serve(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let metrics = self.state.metrics.clone();
-        let router =
-            api::router(self.state).layer(tower_http::timeout::TimeoutLayer::with_status_code(
-                axum::http::StatusCode::REQUEST_TIMEOUT,
-                REQUEST_TIMEOUT,
-            ));
+        let per_address = api::per_address::PerAddress::new(
+            self.max_in_flight_per_address,
+            self.state.metrics.clone(),
+        );
+        // Deadlines start once a request is admitted: a shed one reads no body.
+        let router = api::router(self.state).layer(axum::middleware::from_fn_with_state(
+            self.deadlines,
+            api::deadline::enforce,
+        ));
         // One limit for the whole server (a layer on the router would give each route its
         // own): beyond `max_in_flight` requests at once, new ones are shed with a 503, which
         // clients retry with back-off as Oracle tells them to, rather than queued without bound.
+        // Before it, each client address gets at most `max_in_flight_per_address` of those
+        // slots, so one client cannot take them all.
         // Paths are normalised before routing, so the router sees one spelling.
         // Every response, shed and timed-out ones included, carries the request's id.
         let client_addrs = self.client_addrs.clone();
@@ -157,6 +171,10 @@ impl App {
                 tower_http::request_id::MakeRequestUuid,
             ))
             .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+            .layer(axum::middleware::from_fn_with_state(
+                per_address,
+                api::per_address::limit,
+            ))
             .layer(axum::error_handling::HandleErrorLayer::new(
                 move |_: tower::BoxError| {
                     metrics.request_shed();

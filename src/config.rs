@@ -399,8 +399,9 @@ max_in_flight = 512
 # trusted_proxies = ["10.0.0.0/8"]
 
 # A request body must arrive in full within body_timeout_seconds and, after its first 64 KiB,
-# at body_min_rate_kib KiB/s or more; otherwise the answer is 408. A 32 MB upload at the
-# default rate needs about 33 minutes of bandwidth at worst, so slow links still fit.
+# at body_min_rate_kib KiB/s or more; otherwise the answer is 408. The whole-body deadline
+# binds first for large bodies: a 32 MB upload must arrive at about 1.1 MB/s within the default
+# 30 s, so raise body_timeout_seconds for clients on slower links.
 body_timeout_seconds = 30
 body_min_rate_kib = 16
 

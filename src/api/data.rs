@@ -187,6 +187,8 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     let mut buffer = Vec::with_capacity(capacity);
     let mut body = body;
     while let Some(frame) = body.frame().await {
+        // A body past its deadline fails here too; `deadline::enforce` then answers 408
+        // whatever this says, and nothing has been staged yet.
         let frame = frame.map_err(|e| {
             ApiError::invalid("body", format!("Could not read the body: {e}."), None)
         })?;

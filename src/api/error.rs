@@ -11,6 +11,10 @@ use crate::auth::AuthError;
 use crate::domain::failure::Failure;
 use crate::store::StoreError;
 
+/// The first wait a 503 suggests: a busy server usually has a slot again within a second, and
+/// clients grow the delay from there.
+const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 1;
+
 /// A failed request, rendered in Eloqua's shapes.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -29,6 +33,10 @@ pub enum ApiError {
     /// 405: the path exists but not with this method.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// 408: the request body arrived too slowly, or the request took too long (which of the
+    /// two).
+    #[error("request timeout: {0}")]
+    RequestTimeout(&'static str),
     /// 409 with what conflicted.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -38,7 +46,8 @@ pub enum ApiError {
     /// 429: too many failed sign-ins; retry after this many seconds.
     #[error("too many requests")]
     TooManyRequests(u64),
-    /// 503: the store is busy or unreachable; clients retry with back-off.
+    /// 503: the store is busy or unreachable, or too many requests are in flight; clients retry
+    /// with back-off (`Retry-After` says when to start).
     #[error("unavailable: {0}")]
     Unavailable(String),
     /// An OAuth 2.0 token-endpoint error (RFC 6749 §5.2 body).
@@ -69,6 +78,7 @@ impl ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::StorageExceeded => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -88,6 +98,7 @@ impl ApiError {
             Self::MethodNotAllowed => {
                 "The requested method is not supported on this resource.".into()
             }
+            Self::RequestTimeout(why) => format!("Request Timeout: {why}."),
             Self::Conflict(why) => format!("There was a conflict. {why}"),
             Self::StorageExceeded => "Storage space exceeded.".into(),
             Self::TooManyRequests(_) => {
@@ -121,10 +132,13 @@ impl IntoResponse for ApiError {
             other => json!(ErrorMessage(other.message())),
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let Self::TooManyRequests(wait) = &self {
-            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        let retry_after = match &self {
+            Self::TooManyRequests(wait) => Some(*wait),
+            Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECONDS),
+            _ => None,
+        };
+        if let Some(Ok(value)) = retry_after.map(|wait| HeaderValue::from_str(&wait.to_string())) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

@@ -49,6 +49,30 @@ codes! {
     DEFINITION_DELETED = "ELQ-00143", "Sync Recovery Worker could not recover from sync error. {syncProductType} definition for id {syncReferenceId} has been deleted.";
 }
 
+/// Most ELQ-00111 lines naming an ignored column that one sync log gets; the rest are counted
+/// in one more line. A sync may gather hundreds of thousands of names across its files, and a
+/// log line for each only buries the rest of the log.
+pub const MAX_IGNORED_FIELD_LINES: usize = 100;
+
+/// The ELQ-00111 lines of a sync that ignored the columns `ignored`, as (message, count): one
+/// naming each of the first [`MAX_IGNORED_FIELD_LINES`] (count 0, as Eloqua writes them), then,
+/// if there are more, one whose count is how many more.
+pub fn ignored_fields(
+    ignored: &std::collections::BTreeSet<String>,
+) -> impl Iterator<Item = (String, u64)> + '_ {
+    let named = ignored
+        .iter()
+        .take(MAX_IGNORED_FIELD_LINES)
+        .map(|field| (FIELD_IGNORED.fill(&[("field", field)]), 0));
+    let more = ignored.len().saturating_sub(MAX_IGNORED_FIELD_LINES) as u64;
+    let rest = (more > 0).then(|| {
+        let message =
+            format!("{more} more fields are not part of import definition, and will be ignored.");
+        (message, more)
+    });
+    named.chain(rest)
+}
+
 impl Code {
     /// The message with each `(placeholder, value)` filled in.
     pub fn fill(self, values: &[(&str, &str)]) -> String {
@@ -63,6 +87,32 @@ impl Code {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ignored_fields_are_named_up_to_the_cap_then_counted() {
+        let few: std::collections::BTreeSet<String> = ["A".into()].into();
+        assert_eq!(
+            ignored_fields(&few).collect::<Vec<_>>(),
+            [(
+                "Field A is not part of import definition, and will be ignored.".into(),
+                0
+            )]
+        );
+        let many = (0..MAX_IGNORED_FIELD_LINES + 5)
+            .map(|i| format!("F{i:04}"))
+            .collect();
+        let lines: Vec<_> = ignored_fields(&many).collect();
+        assert_eq!(lines.len(), MAX_IGNORED_FIELD_LINES + 1);
+        assert!(lines[0].0.starts_with("Field F0000 "), "{lines:?}");
+        let last = lines.last().unwrap();
+        assert_eq!(
+            last,
+            &(
+                "5 more fields are not part of import definition, and will be ignored.".into(),
+                5
+            )
+        );
+    }
 
     #[test]
     fn fills_placeholders() {

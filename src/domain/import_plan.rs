@@ -217,13 +217,8 @@ impl ImportTally {
             elq::RECORDS_STAGED_FOR_IMPORT.message.into(),
             self.rows,
         )];
-        for field in &self.ignored_columns {
-            logs.push(line(
-                Severity::Warning,
-                elq::FIELD_IGNORED,
-                elq::FIELD_IGNORED.fill(&[("field", field)]),
-                0,
-            ));
+        for (message, count) in elq::ignored_fields(&self.ignored_columns) {
+            logs.push(line(Severity::Warning, elq::FIELD_IGNORED, message, count));
         }
         if self.rows == 0 {
             logs.push(line(

@@ -271,13 +271,8 @@ impl Tally {
             elq::RECORDS_STAGED.message.into(),
             self.rows,
         )];
-        for field in &self.ignored_columns {
-            logs.push(line(
-                Severity::Warning,
-                elq::FIELD_IGNORED,
-                elq::FIELD_IGNORED.fill(&[("field", field)]),
-                0,
-            ));
+        for (message, count) in elq::ignored_fields(&self.ignored_columns) {
+            logs.push(line(Severity::Warning, elq::FIELD_IGNORED, message, count));
         }
         if self.rows == 0 && !plan.works_without_rows() {
             logs.push(line(

@@ -150,7 +150,7 @@ impl Metrics {
         let shed = Counter::default();
         registry.register(
             "http_requests_shed",
-            "Requests answered 503 before routing because max_in_flight requests were already being served",
+            "Requests answered 503 before routing because max_in_flight requests, or max_in_flight_per_address from the client's address, were already being served",
             shed.clone(),
         );
         let upload_bytes = Family::<KindLabels, Counter>::default();

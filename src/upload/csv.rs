@@ -22,7 +22,10 @@ use ::csv::{ByteRecord, ErrorKind, ReaderBuilder};
 
 use self::scan::{Scan, Start, scan_record};
 use super::columns::{Columns, Identifier, Lookup, View};
-use super::{DecodeError, DecodeFailure, FileSummary, RowValue};
+use super::{
+    DecodeError, DecodeFailure, FileSummary, MAX_COLUMNS, MAX_VALUE_CHARS, RowValue, too_long,
+    too_many_columns,
+};
 
 /// Decodes a CSV body (already UTF-8 checked, BOM removed). See [`super::decode`].
 pub(super) fn decode<E, F>(
@@ -80,6 +83,8 @@ fn records<E, L: Lookup>(
     // The body is not empty (checked by the caller), so there is a header record.
     read(&mut reader, &mut record, bytes, 0)?;
     let (fields, mut summary) = header(&record, &mut lookup, bytes)?;
+    // Kept to name a column whose value is too long.
+    let names = record.clone();
     // NUL is rare: look once for the whole body, and per record only if it is there.
     let has_nul = bytes.contains(&0);
     let mut last_start = Start::of(&record);
@@ -94,6 +99,10 @@ fn records<E, L: Lookup>(
                 .with_line(line)
                 .into());
         }
+        // No field can be too long unless the record is, so most records cost one comparison.
+        if record.as_slice().len() > MAX_VALUE_CHARS {
+            check_lengths(&record, &names, summary.rows, bytes)?;
+        }
         each(&record, &fields, summary.rows, bytes)?;
     }
     if let Scan::Unterminated { line } = scan_record(bytes, last_start) {
@@ -101,6 +110,28 @@ fn records<E, L: Lookup>(
         return Err(unterminated(row, line).into());
     }
     Ok(summary)
+}
+
+/// Refuses the first field of `record` longer than [`MAX_VALUE_CHARS`], naming its column.
+fn check_lengths(
+    record: &ByteRecord,
+    names: &ByteRecord,
+    row: u64,
+    bytes: &[u8],
+) -> Result<(), DecodeError> {
+    let long = record
+        .iter()
+        .zip(names.iter())
+        .find_map(|(value, name)| too_long(value).map(|problem| (name, problem)));
+    match long {
+        Some((name, problem)) => {
+            let name = String::from_utf8_lossy(name);
+            Err(DecodeError::new(format!("the value of {name:?} {problem}"))
+                .with_row(row)
+                .with_line(Start::of(record).line_in(bytes)))
+        }
+        None => Ok(()),
+    }
 }
 
 /// Reads the next record; `row` names it in errors (0 for the header).
@@ -166,6 +197,9 @@ fn header(
     bytes: &[u8],
 ) -> Result<(Vec<Option<usize>>, FileSummary), DecodeError> {
     let line = Start::of(record).line_in(bytes);
+    if record.len() > MAX_COLUMNS {
+        return Err(DecodeError::new(too_many_columns("the header names")).with_line(line));
+    }
     let mut summary = FileSummary::default();
     let mut fields = vec![None; lookup.width()];
     for (i, name) in record.iter().enumerate() {

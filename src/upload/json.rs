@@ -27,7 +27,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use self::member::{KeySeed, KeySet, ValueSeed};
 use self::rows::{ManyColumns, OneColumn, Rows};
-use super::{DecodeError, DecodeFailure, FileSummary, RowValue};
+use super::{DecodeError, DecodeFailure, FileSummary, MAX_COLUMNS, RowValue, too_many_columns};
 
 /// Decodes a JSON body (already UTF-8 checked, BOM removed). See [`super::decode`].
 pub(super) fn decode<E, F>(
@@ -147,8 +147,15 @@ impl<'de, R: Rows<'de>> State<'de, R> {
         if !self.keys.insert(key.clone()) {
             return self.refuse(row, format!("duplicate key {key:?}"));
         }
+        if self.keys.len() > MAX_COLUMNS {
+            return self.refuse(row, too_many_columns("the object has"));
+        }
         let position = self.rows.find(&key);
         if position.is_none() && !self.ignored.contains(&*key) {
+            if self.ignored.len() >= MAX_COLUMNS {
+                let what = "the rows name, besides the definition's,";
+                return self.refuse(row, too_many_columns(what));
+            }
             self.ignored.insert(key.clone().into_owned());
         }
         let mut problem = None;

@@ -51,6 +51,16 @@ use std::fmt;
 
 pub use charset::to_utf8;
 
+/// Most columns one file may name: a CSV header's columns, one JSON object's keys, or the
+/// distinct keys, between all of a JSON file's rows, that the definition lacks. Eloqua's
+/// definitions use at most 250 fields (exports; 100 for imports), so a file naming more is a
+/// mistake or an attack, and every ignored name costs a stored name and an ELQ-00111 line.
+pub const MAX_COLUMNS: usize = 1_000;
+
+/// Longest value one column of a row may hold, in characters: what Eloqua's large text fields
+/// hold. A longer value could never be stored, and would be copied whole into rejects.
+pub const MAX_VALUE_CHARS: usize = 32_000;
+
 /// The two body formats Eloqua accepts for staged data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -124,6 +134,8 @@ pub enum DecodeFailure<E> {
 ///
 /// [`DecodeFailure::Malformed`], located by row, line, column or byte, when the body
 /// - is empty or only whitespace, is not UTF-8, or holds NUL in a value or column name;
+/// - has a value longer than [`MAX_VALUE_CHARS`] characters (naming its row and column), or
+///   names more than [`MAX_COLUMNS`] columns (see there);
 /// - (JSON) is not an array, has an element that is not an object, a nested array or object
 ///   as a value, a key twice in one object, a syntax error, or anything after the array;
 /// - (CSV) has a header name that is empty or repeated, a record whose field count differs
@@ -174,6 +186,24 @@ pub fn decode_columns<E>(
         Format::Json => json::decode_columns(text, columns, sink),
         Format::Csv => csv::decode_columns(text, columns, sink),
     }
+}
+
+/// What is wrong with a value longer than [`MAX_VALUE_CHARS`] (`None` if it is not), for the
+/// message `the value of "column" …`. Characters are only counted when the bytes alone could
+/// exceed the limit, so the common case costs one comparison.
+fn too_long(value: &[u8]) -> Option<String> {
+    if value.len() <= MAX_VALUE_CHARS {
+        return None;
+    }
+    // Every UTF-8 character has exactly one byte that is not a continuation (0b10xx_xxxx).
+    let chars = value.iter().filter(|&&b| (b as i8) >= -0x40).count();
+    (chars > MAX_VALUE_CHARS)
+        .then(|| format!("has {chars} characters; at most {MAX_VALUE_CHARS} are accepted"))
+}
+
+/// Why a file naming too many columns is refused.
+fn too_many_columns(what: &str) -> String {
+    format!("{what} more than {MAX_COLUMNS} columns; at most {MAX_COLUMNS} are accepted")
 }
 
 /// Checks the encoding, skips a BOM and refuses an empty body: the text the formats walk.

@@ -9,6 +9,7 @@
 pub(super) mod columns;
 mod csv;
 mod json;
+mod limits;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;

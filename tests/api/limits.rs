@@ -1,57 +1,230 @@
-//! Explicit limits: requests beyond `max_in_flight` are shed with a 503 instead of queueing.
+//! Explicit limits: requests beyond `max_in_flight` are shed with a 503 instead of queueing, and
+//! one client address may hold only `max_in_flight_per_address` of those slots.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use loquat::config::Overrides;
 use loquat::domain::clock::SystemClock;
-use reqwest::StatusCode;
-use std::sync::Arc;
+use reqwest::{Method, StatusCode};
 use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::task::JoinHandle;
 
-use crate::helpers::spawn_app_with;
+use crate::helpers::{TestApp, send, spawn_app_with};
+use crate::raw::{OTHER_CLIENT, connect_from, post_head};
+
+/// A sync action definition to upload to.
+pub async fn definition(app: &TestApp) -> String {
+    app.definition(&serde_json::json!({
+        "name": "slow", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E",
+        "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
+    }))
+    .await
+}
+
+/// Starts a `POST path` from `from` announcing `length` bytes of `content_type`, sends `first`,
+/// then one more byte every `every`, never finishing. Returns the connection's reading half
+/// (drop it and the task to close the connection) and the writing task.
+pub async fn dribble(
+    app: &TestApp,
+    from: IpAddr,
+    path: &str,
+    content_type: &str,
+    length: usize,
+    first: Vec<u8>,
+    every: Duration,
+) -> (OwnedReadHalf, JoinHandle<()>) {
+    let stream = connect_from(app, from).await;
+    let (reader, mut writer) = stream.into_split();
+    let head = post_head(
+        app,
+        path,
+        content_type,
+        &format!("Content-Length: {length}"),
+    );
+    let writing = tokio::spawn(async move {
+        if writer.write_all(head.as_bytes()).await.is_err()
+            || writer.write_all(&first).await.is_err()
+        {
+            return;
+        }
+        while writer.write_all(b" ").await.is_ok() {
+            tokio::time::sleep(every).await;
+        }
+    });
+    (reader, writing)
+}
+
+/// Polls `GET /api/bulk/2.0/syncs` with `client` until it answers `want` (panics after 10 s);
+/// returns that response.
+async fn until_status(
+    app: &TestApp,
+    client: &reqwest::Client,
+    want: StatusCode,
+) -> reqwest::Response {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = client
+            .get(format!("{}/api/bulk/2.0/syncs", app.base))
+            .header("Authorization", &app.auth)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == want {
+            return response;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never {want}: {}",
+            response.status()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn client_from(addr: IpAddr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(addr)
+        .build()
+        .unwrap()
+}
+
+fn localhost() -> IpAddr {
+    std::net::Ipv4Addr::LOCALHOST.into()
+}
+
+async fn spawn(overrides: Overrides) -> TestApp {
+    spawn_app_with(Arc::new(SystemClock), overrides).await
+}
 
 #[tokio::test]
 async fn requests_beyond_the_in_flight_limit_are_answered_503() {
-    let app = spawn_app_with(
-        Arc::new(SystemClock),
-        Overrides {
-            max_in_flight: Some(1),
-            ..Overrides::default()
-        },
+    let app = spawn(Overrides {
+        max_in_flight: Some(1),
+        ..Overrides::default()
+    })
+    .await;
+    let uri = definition(&app).await;
+    // An upload whose body never finishes, from another address, holds the only slot.
+    let path = format!("/api/bulk/2.0{uri}/data");
+    let every = Duration::from_millis(500);
+    let slow = dribble(
+        &app,
+        OTHER_CLIENT.into(),
+        &path,
+        "text/csv",
+        1000,
+        b"E\n".into(),
+        every,
+    );
+    let (reader, writing) = slow.await;
+    let shed = until_status(
+        &app,
+        &client_from(localhost()),
+        StatusCode::SERVICE_UNAVAILABLE,
     )
     .await;
-    let uri = app
-        .definition(&serde_json::json!({
-            "name": "slow", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E",
-            "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
-        }))
-        .await;
-    // An upload whose body never finishes holds the only slot.
-    let address = app.base.trim_start_matches("http://").to_owned();
-    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
-    let head = format!(
-        "POST /api/bulk/2.0{uri}/data HTTP/1.1\r\nHost: {address}\r\nAuthorization: {}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nE\n",
-        app.auth
-    );
-    slow.write_all(head.as_bytes()).await.unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let (status, body) = app.get("/api/bulk/2.0/syncs").await;
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            assert!(
-                body.as_str().unwrap().starts_with("Service Unavailable"),
-                "{body}"
-            );
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "never shed: {status}");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    drop(slow);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while app.get("/api/bulk/2.0/syncs").await.0 != StatusCode::OK {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the slot was never released"
+    assert_eq!(shed.headers()["retry-after"], "1");
+    let body = shed.text().await.unwrap();
+    assert!(body.starts_with("\"Service Unavailable"), "{body}");
+    writing.abort();
+    drop(reader);
+    until_status(&app, &client_from(localhost()), StatusCode::OK).await;
+}
+
+#[tokio::test]
+async fn requests_beyond_the_per_address_cap_are_answered_503_while_other_addresses_are_served() {
+    let app = spawn(Overrides {
+        max_in_flight_per_address: Some(2),
+        ..Overrides::default()
+    })
+    .await;
+    let uri = definition(&app).await;
+    let path = format!("/api/bulk/2.0{uri}/data");
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let every = Duration::from_millis(500);
+        held.push(
+            dribble(
+                &app,
+                localhost(),
+                &path,
+                "text/csv",
+                1000,
+                b"E\n".into(),
+                every,
+            )
+            .await,
         );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let shed = until_status(
+        &app,
+        &client_from(localhost()),
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
+    assert_eq!(shed.headers()["retry-after"], "1");
+    let body = shed.text().await.unwrap();
+    assert!(body.starts_with("\"Service Unavailable"), "{body}");
+    let (status, _) = send(
+        client_from(OTHER_CLIENT.into())
+            .request(Method::GET, format!("{}/api/bulk/2.0/syncs", app.base))
+            .header("Authorization", &app.auth),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "another address is not capped");
+    for (reader, writing) in held {
+        writing.abort();
+        drop(reader);
+    }
+    until_status(&app, &client_from(localhost()), StatusCode::OK).await;
+}
+
+#[tokio::test]
+async fn slow_bodies_from_one_address_cannot_keep_another_address_from_being_served() {
+    // Issue 11: 20 connections dribbling bodies took all of `--max-in-flight 20`.
+    let app = spawn(Overrides {
+        max_in_flight: Some(20),
+        ..Overrides::default()
+    })
+    .await;
+    let uri = definition(&app).await;
+    let path = format!("/api/bulk/2.0{uri}/data");
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        let every = Duration::from_secs(1);
+        held.push(
+            dribble(
+                &app,
+                localhost(),
+                &path,
+                "text/csv",
+                1000,
+                b"E\n".into(),
+                every,
+            )
+            .await,
+        );
+    }
+    // The attacker's own address is shed once it holds its share...
+    until_status(
+        &app,
+        &client_from(localhost()),
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
+    // ...and everyone else is still served.
+    let (status, body) = send(
+        client_from(OTHER_CLIENT.into())
+            .request(Method::GET, format!("{}/api/bulk/2.0/syncs", app.base))
+            .header("Authorization", &app.auth),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for (reader, writing) in held {
+        writing.abort();
+        drop(reader);
     }
 }

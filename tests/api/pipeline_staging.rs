@@ -161,12 +161,32 @@ fn post_chunked(app: &TestApp, path: &str, body: Vec<u8>) -> std::thread::JoinHa
     })
 }
 
+/// A CSV of exactly `size` bytes (at least 32): rows of one address and a pad, each value
+/// within the 32,000-character limit.
+fn csv_of(size: usize) -> Vec<u8> {
+    const ROW: &[u8] = b"a@example.com,";
+    const PAD: usize = 30_000;
+    let mut body = b"Key,Pad\n".to_vec();
+    while body.len() < size {
+        let room = size - body.len();
+        // Leave room for at least one more whole row after this one, or fill the rest exactly.
+        let pad = if room > PAD + ROW.len() + 1 {
+            PAD.min(room - 2 * (ROW.len() + 1))
+        } else {
+            room - ROW.len() - 1
+        };
+        body.extend_from_slice(ROW);
+        body.resize(body.len() + pad, b'x');
+        body.push(b'\n');
+    }
+    body
+}
+
 #[tokio::test]
 async fn a_body_over_32_mb_is_eloquas_404_with_or_without_a_content_length() {
     let app = spawn_app().await;
     let (uri, _) = email_definition(&app).await;
-    let mut body = b"Key,Pad\na@example.com,".to_vec();
-    body.resize(32 * MIB + 1, b'x');
+    let mut body = csv_of(32 * MIB + 1);
     let (status, _) = app.post_data(&uri, "text/csv", body.clone()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let data = format!("/api/bulk/2.0{uri}/data");
@@ -223,7 +243,16 @@ async fn the_site_staging_quota_is_413_until_a_sync_frees_it() {
     };
     let app = spawn_app_with(Arc::new(SystemClock), quota).await;
     let ((uri, _), (other, _)) = (email_definition(&app).await, email_definition(&app).await);
-    let big = |email: &str| format!("Key,Pad\n{email},{}\n", "x".repeat(600 * 1024));
+    // 600 KiB in one row: 25 values of 24 KiB (a value holds at most 32,000 characters).
+    let big = |email: &str| {
+        let names: Vec<String> = (1..=25).map(|i| format!("Pad{i}")).collect();
+        let pad = "x".repeat(24 * 1024);
+        format!(
+            "Key,{}\n{email}{}\n",
+            names.join(","),
+            format!(",{pad}").repeat(25)
+        )
+    };
     assert_eq!(
         app.post_data(&uri, "text/csv", big("a@x.com")).await.0,
         StatusCode::NO_CONTENT

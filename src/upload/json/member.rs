@@ -6,6 +6,8 @@ use std::fmt::{self, Write as _};
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
+use crate::upload::too_long;
+
 /// Keys of the current object, for the duplicate check: a short list scanned linearly (rows
 /// usually have one key), switching to a hash set so a huge object stays linear.
 #[derive(Default)]
@@ -16,6 +18,11 @@ pub(super) struct KeySet<'de> {
 
 impl<'de> KeySet<'de> {
     const FEW: usize = 16;
+
+    /// How many keys the current object has had.
+    pub(super) fn len(&self) -> usize {
+        self.few.len() + self.many.len()
+    }
 
     pub(super) fn clear(&mut self) {
         self.few.clear();
@@ -111,17 +118,19 @@ impl<'de> Scalar<'de> {
 /// naming the key.
 pub(super) struct ValueSeed<'a> {
     text: &'a mut String,
-    problem: &'a mut Option<&'static str>,
+    problem: &'a mut Option<String>,
 }
 
 impl<'a> ValueSeed<'a> {
-    pub(super) fn new(text: &'a mut String, problem: &'a mut Option<&'static str>) -> Self {
+    pub(super) fn new(text: &'a mut String, problem: &'a mut Option<String>) -> Self {
         Self { text, problem }
     }
 
-    fn refuse<Er: de::Error>(self, problem: &'static str) -> Result<Scalar<'static>, Er> {
+    fn refuse<Er: de::Error>(self, problem: impl Into<String>) -> Result<Scalar<'static>, Er> {
+        let problem = problem.into();
+        let err = Er::custom(&problem);
         *self.problem = Some(problem);
-        Err(Er::custom(problem))
+        Err(err)
     }
 
     fn write(self, value: impl fmt::Display) -> Scalar<'static> {
@@ -173,12 +182,18 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 
     fn visit_borrowed_str<Er: de::Error>(self, v: &'de str) -> Result<Self::Value, Er> {
         // Only escaped strings can hold U+0000: serde_json refuses raw control characters.
+        if let Some(problem) = too_long(v.as_bytes()) {
+            return self.refuse(problem);
+        }
         Ok(Scalar::Borrowed(v))
     }
 
     fn visit_str<Er: de::Error>(self, v: &str) -> Result<Self::Value, Er> {
         if v.contains('\0') {
             return self.refuse("contains a NUL character (U+0000)");
+        }
+        if let Some(problem) = too_long(v.as_bytes()) {
+            return self.refuse(problem);
         }
         Ok(self.write(v))
     }
