@@ -29,7 +29,8 @@ pub struct Settings {
     pub staging_quota_bytes: u64,
     /// How long unsynced staged data is kept.
     pub staging_retention_seconds: u64,
-    /// Hosts callbacks may reach: `*` (any), `*.example.com` or `host.example.com`.
+    /// Hosts callbacks may reach: `*` (any), `*.example.com`, `host.example.com`, or an
+    /// address or CIDR block (which also allows private addresses in it).
     pub callback_hosts: Vec<String>,
     /// Requests served at once; more are answered 503.
     pub max_in_flight: usize,
@@ -304,7 +305,22 @@ impl Settings {
             .unwrap_or_else(|| DEFAULT_MAX_IN_FLIGHT_PER_ADDRESS.min(settings.max_in_flight / 2))
             .clamp(1, settings.max_in_flight);
         settings.check_metrics_exposure()?;
+        settings.callback_policy()?;
         Ok(settings)
+    }
+
+    /// Where callbacks may go: `callback_hosts`, `callback_allow_private`, and loopback when
+    /// the server listens on a loopback address only.
+    ///
+    /// # Errors
+    /// When a `callback_hosts` pattern is malformed.
+    pub fn callback_policy(&self) -> anyhow::Result<crate::domain::callback::CallbackPolicy> {
+        crate::domain::callback::CallbackPolicy::new(
+            &self.callback_hosts,
+            self.callback_allow_private,
+            self.bind.ip().is_loopback(),
+        )
+        .map_err(|why| anyhow::anyhow!("callback_hosts: {why}"))
     }
 
     /// Metrics count callback failures and request outcomes of every site; on an address other
