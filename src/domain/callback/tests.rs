@@ -129,6 +129,10 @@ fn every_spelling_of_a_forbidden_host_is_refused_by_default() {
         "http://metadata.google.internal/computeMetadata/v1/",
         "http://METADATA/computeMetadata/v1/",
         "http://metadata.google.internal./",
+        "http://\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}/cb",
+        "http://127.0.0.1./cb",
+        "http://127.0.0.1%2e/cb",
+        "http://%31%32%37.0.0.1/cb",
     ] {
         assert!(any.check(url).is_err(), "{url}");
     }
@@ -228,4 +232,28 @@ fn malformed_patterns_are_refused() {
             "{bad}"
         );
     }
+}
+
+#[test]
+fn odd_spellings_of_a_name_are_checked_in_the_form_that_is_resolved() {
+    let any = policy(&["*"], false, false);
+    let url = any
+        .check("http://\u{ff4c}\u{ff4f}\u{ff43}\u{ff41}\u{ff4c}host/cb")
+        .unwrap();
+    assert_eq!(
+        url.host_str(),
+        Some("localhost"),
+        "full-width letters map to ASCII"
+    );
+    let url = any.check("http://b\u{fc}cher.example/cb").unwrap();
+    assert_eq!(url.host_str(), Some("xn--bcher-kva.example"));
+    let unicode = ["b\u{fc}cher.example".to_owned()];
+    assert!(
+        CallbackPolicy::new(&unicode, false, false).is_err(),
+        "patterns are written in punycode"
+    );
+    let punycode = policy(&["xn--bcher-kva.example"], false, false);
+    assert!(punycode.check("http://b\u{fc}cher.example/cb").is_ok());
+    assert!(any.check("http://exa mple.com/cb").is_err());
+    assert!(any.check("http://[::1/cb").is_err());
 }
