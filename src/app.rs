@@ -12,7 +12,6 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{self, AppState};
 use crate::auth::Authenticator;
 use crate::config::Settings;
-use crate::domain::callback::CallbackPolicy;
 use crate::domain::clock::Clock;
 use crate::engine::{BATCH_ROWS, Engine, EngineSettings};
 use crate::store::{self, Backend, Store};
@@ -68,6 +67,10 @@ impl App {
             settings.public_url.clone()
         };
         let metrics = crate::metrics::Metrics::new();
+        let callbacks = Arc::new(settings.callback_policy()?);
+        if callbacks.allows_loopback_for_bind() {
+            tracing::info!(bind = %settings.bind, "callbacks may reach loopback addresses: the server listens on loopback only");
+        }
         let engine = Engine::new(
             Arc::clone(&store),
             Arc::clone(&clock),
@@ -76,6 +79,7 @@ impl App {
                 sweep_every: SWEEP_EVERY,
                 batch_rows: BATCH_ROWS,
                 sync_lease: Duration::from_secs(settings.sync_lease_seconds),
+                callbacks: Arc::clone(&callbacks),
             },
         )
         .with_metrics(metrics.clone());
@@ -85,7 +89,7 @@ impl App {
             clock,
             public_url: public_url.into(),
             engine: engine.notifier(),
-            callbacks: Arc::new(CallbackPolicy::new(&settings.callback_hosts)),
+            callbacks,
             staging_quota_bytes: settings.staging_quota_bytes,
             metrics,
             metrics_access: crate::metrics::Access::new(

@@ -29,7 +29,8 @@ pub struct Settings {
     pub staging_quota_bytes: u64,
     /// How long unsynced staged data is kept.
     pub staging_retention_seconds: u64,
-    /// Hosts callbacks may reach: `*` (any), `*.example.com` or `host.example.com`.
+    /// Hosts callbacks may reach: `*` (any), `*.example.com`, `host.example.com`, or an
+    /// address or CIDR block (which also allows private addresses in it).
     pub callback_hosts: Vec<String>,
     /// Requests served at once; more are answered 503.
     pub max_in_flight: usize,
@@ -304,7 +305,22 @@ impl Settings {
             .unwrap_or_else(|| DEFAULT_MAX_IN_FLIGHT_PER_ADDRESS.min(settings.max_in_flight / 2))
             .clamp(1, settings.max_in_flight);
         settings.check_metrics_exposure()?;
+        settings.callback_policy()?;
         Ok(settings)
+    }
+
+    /// Where callbacks may go: `callback_hosts`, `callback_allow_private`, and loopback when
+    /// the server listens on a loopback address only.
+    ///
+    /// # Errors
+    /// When a `callback_hosts` pattern is malformed.
+    pub fn callback_policy(&self) -> anyhow::Result<crate::domain::callback::CallbackPolicy> {
+        crate::domain::callback::CallbackPolicy::new(
+            &self.callback_hosts,
+            self.callback_allow_private,
+            self.bind.ip().is_loopback(),
+        )
+        .map_err(|why| anyhow::anyhow!("callback_hosts: {why}"))
     }
 
     /// Metrics count callback failures and request outcomes of every site; on an address other
@@ -381,9 +397,11 @@ staging_quota_mb = 10240
 # Hours unsynced staged data is kept before it expires.
 staging_retention_hours = 168
 
-# Hosts sync callbacks may be sent to: "*" (any host, the default: convenient for local
-# development, but a caller can then make the server send requests to any address it can
-# reach), "*.example.com" (a domain and its subdomains) or an exact host name.
+# Hosts sync callbacks may be sent to: "*" (any host), "*.example.com" (a domain and its
+# subdomains), an exact host name, or an address or CIDR block such as "10.1.0.0/16". Whatever
+# the host, a callback never reaches a loopback, private, link-local or metadata address
+# unless callback_allow_private is true, the address lies in a listed block, or the host is
+# listed by exact name (see docs/OPERATIONS.md, "Callbacks and private networks").
 callback_hosts = ["*"]
 
 # Requests served at once; beyond it new requests are answered 503 (retry with back-off).
@@ -406,9 +424,9 @@ body_timeout_seconds = 30
 body_min_rate_kib = 16
 
 # Callbacks never reach loopback, private (RFC 1918, RFC 4193), link-local, CGNAT, multicast,
-# unspecified or cloud metadata addresses unless this is true, or callback_hosts names the
-# host or its CIDR block exactly. When the server listens on a loopback address only,
-# loopback callbacks are allowed (local development).
+# unspecified, reserved or cloud metadata addresses unless this is true, or callback_hosts
+# lists the host by exact name or the address's CIDR block. When the server listens on a
+# loopback address only, loopback callbacks are allowed (local development).
 callback_allow_private = false
 
 # CSV written by Loquat (export data, rejects) prefixes cells starting with = + - @, tab or

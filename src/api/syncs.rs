@@ -66,10 +66,11 @@ async fn create(
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(url)) if url.is_empty() => None,
         Some(serde_json::Value::String(url)) => {
-            state
-                .callbacks
-                .check(url)
-                .map_err(|why| ApiError::invalid("callbackUrl", why, Some(url.clone())))?;
+            state.callbacks.check(url).map_err(|why| {
+                // A URL with user info carries a password: it is not echoed back (or logged).
+                let echo = (!url.contains('@')).then(|| url.clone());
+                ApiError::invalid("callbackUrl", why, echo)
+            })?;
             Some(url.clone())
         }
         Some(other) => {

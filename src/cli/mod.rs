@@ -86,7 +86,7 @@ struct ServeArgs {
     /// Hours unsynced staged data is kept [default: 168].
     #[arg(long, env = "LOQUAT_STAGING_RETENTION_HOURS")]
     staging_retention_hours: Option<u64>,
-    /// Hosts sync callbacks may reach, comma-separated: *, *.example.com, host [default: *].
+    /// Hosts sync callbacks may reach, comma-separated: *, *.example.com, host, address or CIDR [default: *].
     #[arg(long, env = "LOQUAT_CALLBACK_HOSTS", value_delimiter = ',')]
     callback_hosts: Option<Vec<String>>,
     /// Requests served at once; more are answered 503 [default: 512].

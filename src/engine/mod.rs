@@ -15,14 +15,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::domain::callback::CallbackPolicy;
 use crate::domain::clock::Clock;
 use crate::domain::sync::SyncStatus;
 use crate::metrics::Metrics;
 use crate::store::{LEASE_LOST, Store, StoreError, SweepReport, SyncJob};
 
-pub use callback::deliver_due_callbacks;
+pub use callback::{IN_FLIGHT as CALLBACKS_IN_FLIGHT, PER_SITE as CALLBACKS_PER_SITE};
 
 /// Rows applied per transaction: small enough that uploads never wait long for SQLite's
 /// single writer, large enough that per-statement overhead vanishes.
@@ -61,6 +63,8 @@ pub struct EngineSettings {
     /// How long a claimed sync stays this node's without a renewal; renewed every third of it.
     /// Another node takes a sync over once its lease has expired (its node stopped).
     pub sync_lease: Duration,
+    /// Where callbacks may go; checked again at delivery, on the addresses connected to.
+    pub callbacks: Arc<CallbackPolicy>,
 }
 
 /// The default [`EngineSettings::sync_lease`].
@@ -74,7 +78,7 @@ pub struct Engine {
     notify: Arc<Notify>,
     callbacks_due: Arc<Notify>,
     settings: EngineSettings,
-    http: reqwest::Client,
+    callbacks: callback::Sender,
     /// This engine's name in lease records (process id and a random suffix).
     node: Arc<str>,
     /// Where finished syncs and failed callbacks are counted.
@@ -84,18 +88,14 @@ pub struct Engine {
 impl Engine {
     /// An engine over `store`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: EngineSettings) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(callback::TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
+        let callbacks = callback::Sender::new(Arc::clone(&settings.callbacks));
         Self {
             store,
             clock,
             notify: Arc::new(Notify::new()),
             callbacks_due: Arc::new(Notify::new()),
             settings,
-            http,
+            callbacks,
             node: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()).into(),
             metrics: Metrics::new(),
         }
@@ -206,15 +206,23 @@ impl Engine {
         Ok(report)
     }
 
-    /// Sends the callbacks that are due (best effort; failures are retried later).
+    /// Sends the callbacks that are due and waits for those deliveries (best effort; failures
+    /// are retried later).
     pub async fn deliver_callbacks(&self) {
-        deliver_due_callbacks(
-            self.store.as_ref(),
-            self.clock.as_ref(),
-            &self.http,
-            &self.metrics,
-        )
-        .await;
+        let mut tasks = JoinSet::new();
+        self.callbacks
+            .start_due(&self.callback_context(), &mut tasks)
+            .await;
+        while tasks.join_next().await.is_some() {}
+    }
+
+    fn callback_context(&self) -> Arc<callback::Context> {
+        Arc::new(callback::Context {
+            store: Arc::clone(&self.store),
+            clock: Arc::clone(&self.clock),
+            metrics: self.metrics.clone(),
+            done: Arc::clone(&self.callbacks_due),
+        })
     }
 
     /// Runs until `shutdown`: recovers interrupted syncs, then processes syncs as they come,
@@ -254,9 +262,15 @@ impl Engine {
         tracing::info!("engine stopped");
     }
 
+    /// Starts due callbacks whenever one may be due, without waiting for deliveries in
+    /// flight; they end with this task (dropping the set aborts them; a claimed callback is
+    /// retried once its claim lapses).
     async fn callback_loop(self, shutdown: CancellationToken) {
+        let cx = self.callback_context();
+        let mut tasks = JoinSet::new();
         loop {
-            self.deliver_callbacks().await;
+            while tasks.try_join_next().is_some() {}
+            self.callbacks.start_due(&cx, &mut tasks).await;
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = self.callbacks_due.notified() => {}

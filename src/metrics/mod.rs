@@ -188,7 +188,7 @@ impl Metrics {
         let callback_failures = Family::<CallbackLabels, Counter>::default();
         registry.register(
             "callback_failures",
-            "Sync callbacks that failed (error status, timeout or unreachable), by what follows: retry or gave_up",
+            "Sync callbacks that failed (error status, timeout or unreachable), by what follows: retry or gave_up; refused when the callback policy forbids the address",
             callback_failures.clone(),
         );
         registry.register(
@@ -279,6 +279,14 @@ impl Metrics {
         self.inner
             .callback_failures
             .get_or_create(&CallbackLabels { outcome })
+            .inc();
+    }
+
+    /// Counts a callback refused by the callback policy (given up at once).
+    pub fn callback_refused(&self) {
+        self.inner
+            .callback_failures
+            .get_or_create(&CallbackLabels { outcome: "refused" })
             .inc();
     }
 

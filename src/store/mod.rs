@@ -7,6 +7,8 @@
 
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod conformance_callbacks;
 mod contacts;
 mod definitions;
 mod exports;

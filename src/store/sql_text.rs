@@ -108,6 +108,29 @@ pub(crate) fn balanced(operands: &[String], keyword: &str, empty: &str) -> Strin
     }
 }
 
+/// Owed callbacks due at parameter 1, oldest first, at most parameter 3 of each site and
+/// parameter 2 in all: the columns of `sync_select` (`… FROM syncs s`), then the attempts made
+/// and the site. `mark` is the backend's positional placeholder (`?` or `$`). The per-site
+/// bound keeps one site's backlog from filling the batch, so every site's callbacks are seen.
+pub(crate) fn due_callbacks(sync_select: &str, mark: char) -> String {
+    let select = sync_select.replace(" FROM syncs s", ", c.attempts, s.site_id FROM syncs s");
+    format!(
+        "{select} JOIN sync_callbacks c ON c.sync_id = s.id
+         JOIN (SELECT c2.sync_id, ROW_NUMBER() OVER (PARTITION BY s2.site_id ORDER BY c2.next_at, c2.sync_id) AS n
+               FROM sync_callbacks c2 JOIN syncs s2 ON s2.id = c2.sync_id WHERE c2.next_at <= {mark}1) r
+           ON r.sync_id = s.id
+         WHERE r.n <= {mark}3 ORDER BY c.next_at, s.id LIMIT {mark}2"
+    )
+}
+
+/// Takes callback `sync_id` (parameter 1) if it is still due at parameter 2, moving it to
+/// parameter 3 so that no other delivery picks it up meanwhile.
+pub(crate) fn claim_callback(mark: char) -> String {
+    format!(
+        "UPDATE sync_callbacks SET next_at = {mark}3 WHERE sync_id = {mark}1 AND next_at <= {mark}2"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,6 +171,8 @@ pub struct SweepReport {
 pub struct DueCallback {
     /// The sync to report.
     pub sync: Sync,
+    /// Its site (callbacks in flight are capped per site).
+    pub site_id: i64,
     /// Attempts made so far.
     pub attempts: u32,
 }
@@ -273,8 +275,22 @@ pub trait SyncStore: Send + std::marker::Sync {
     /// Expires unsynced files older than `retention_seconds` and deletes definitions whose
     /// `autoDeleteDuration` has elapsed.
     async fn sweep(&self, now: Timestamp, retention_seconds: u64) -> StoreResult<SweepReport>;
-    /// Callbacks due at `now`.
-    async fn due_callbacks(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<DueCallback>>;
+    /// Callbacks due at `now`, oldest first: at most `per_site` of each site, `limit` in all.
+    async fn due_callbacks(
+        &self,
+        now: Timestamp,
+        per_site: u32,
+        limit: u32,
+    ) -> StoreResult<Vec<DueCallback>>;
+    /// Takes a callback for delivery if it is still due at `now`: it is not due again before
+    /// `until` (a delivery that never records its attempt, because its node stopped, is
+    /// retried then). False when it was not due: another delivery took it, or it is done.
+    async fn claim_callback(
+        &self,
+        sync_id: i64,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<bool>;
     /// Records a callback attempt: `next_at` for a retry, or `None` when done (or given up).
     async fn callback_attempted(&self, sync_id: i64, next_at: Option<Timestamp>)
     -> StoreResult<()>;

@@ -23,6 +23,7 @@ mod openapi;
 mod pipeline;
 mod pipeline_actions;
 mod pipeline_background;
+mod pipeline_callbacks;
 mod pipeline_rejects;
 mod pipeline_staging;
 mod pipeline_syncs;

@@ -17,7 +17,7 @@ use crate::pipeline_syncs::{definition, emails, sync_with_callback};
 
 /// A callback receiver on 127.0.0.1 that records every POST body; the first `failures`
 /// requests are answered 500. Returns its URL and the bodies received.
-async fn listen(failures: usize) -> (String, mpsc::UnboundedReceiver<Value>) {
+pub async fn listen(failures: usize) -> (String, mpsc::UnboundedReceiver<Value>) {
     let (tx, bodies) = mpsc::unbounded_channel();
     let seen = Arc::new(AtomicUsize::new(0));
     let handler = move |axum::Json(body): axum::Json<Value>| {
@@ -39,7 +39,7 @@ async fn listen(failures: usize) -> (String, mpsc::UnboundedReceiver<Value>) {
 }
 
 /// Creates a sync (of a new definition, one known contact staged) that calls back `url`.
-async fn sync_calling_back(app: &TestApp, url: &str) -> String {
+pub async fn sync_calling_back(app: &TestApp, url: &str) -> String {
     app.contact("a@example.com").await;
     let uri = definition(app).await;
     app.upload(&uri, &emails(&["a@example.com"])).await;

@@ -331,7 +331,7 @@ pub async fn lists_page_filter_and_sort(store: &dyn Store) {
 
 /// A definition that globally subscribes by email, with `files` one-row files staged and a
 /// pending sync owning them; returns the definition id.
-async fn pending_sync(store: &dyn Store, site: i64, files: usize) -> i64 {
+pub(super) async fn pending_sync(store: &dyn Store, site: i64, files: usize) -> i64 {
     let body = serde_json::json!({
         "name": "n", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E",
         "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]

@@ -13,6 +13,7 @@ use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
 use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncKind, SyncLog, SyncStatus};
+use crate::store::sql_text;
 use crate::store::{
     BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles, StoreError,
     StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
@@ -316,15 +317,18 @@ impl SyncStore for PostgresStore {
         apply::sweep(&mut client, now, retention_seconds).await
     }
 
-    async fn due_callbacks(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<DueCallback>> {
+    async fn due_callbacks(
+        &self,
+        now: Timestamp,
+        per_site: u32,
+        limit: u32,
+    ) -> StoreResult<Vec<DueCallback>> {
         let client = self.client().await?;
-        let select = SYNC_SELECT.replace(" FROM syncs s", ", c.attempts FROM syncs s");
-        let sql = format!(
-            "{select} JOIN sync_callbacks c ON c.sync_id = s.id WHERE c.next_at <= $1
-             ORDER BY c.next_at LIMIT $2"
-        );
+        let sql = sql_text::due_callbacks(SYNC_SELECT, '$');
+        let params: [&(dyn tokio_postgres::types::ToSql + std::marker::Sync); 3] =
+            [&now.as_nanos(), &i64::from(limit), &i64::from(per_site)];
         let rows = client
-            .query(sql.as_str(), &[&now.as_nanos(), &i64::from(limit)])
+            .query(sql.as_str(), &params)
             .await
             .map_err(error::map)?;
         rows.iter()
@@ -332,10 +336,28 @@ impl SyncStore for PostgresStore {
                 let attempts: i64 = r.get(10);
                 Ok(DueCallback {
                     sync: sync_from(r)?,
+                    site_id: r.get(11),
                     attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                 })
             })
             .collect()
+    }
+
+    async fn claim_callback(
+        &self,
+        sync_id: i64,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let claimed = client
+            .execute(
+                sql_text::claim_callback('$').as_str(),
+                &[&sync_id, &now.as_nanos(), &until.as_nanos()],
+            )
+            .await
+            .map_err(error::map)?;
+        Ok(claimed == 1)
     }
 
     async fn callback_attempted(

@@ -11,6 +11,7 @@ use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
 use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncKind, SyncLog, SyncStatus};
+use crate::store::sql_text;
 use crate::store::{
     BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles, StoreError,
     StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
@@ -439,20 +440,46 @@ impl SyncStore for SqliteStore {
             .await
     }
 
-    async fn due_callbacks(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<DueCallback>> {
+    async fn due_callbacks(
+        &self,
+        now: Timestamp,
+        per_site: u32,
+        limit: u32,
+    ) -> StoreResult<Vec<DueCallback>> {
         self.read(move |conn| {
-            let select = SYNC_SELECT.replace(" FROM syncs s", ", c.attempts FROM syncs s");
-            let sql = format!("{select} JOIN sync_callbacks c ON c.sync_id = s.id WHERE c.next_at <= ?1 ORDER BY c.next_at LIMIT ?2");
-            let mut stmt = conn.prepare(&sql).map_err(error::map)?;
+            let sql = sql_text::due_callbacks(SYNC_SELECT, '?');
+            let mut stmt = conn.prepare_cached(&sql).map_err(error::map)?;
             let due = stmt
-                .query_map(params![now.as_nanos(), limit], |r| {
+                .query_map(params![now.as_nanos(), limit, per_site], |r| {
                     let attempts: i64 = r.get(10)?;
-                    Ok(DueCallback { sync: sync_from(r)?, attempts: u32::try_from(attempts).unwrap_or(u32::MAX) })
+                    Ok(DueCallback {
+                        sync: sync_from(r)?,
+                        site_id: r.get(11)?,
+                        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    })
                 })
                 .map_err(error::map)?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(error::map)?;
             Ok(due)
+        })
+        .await
+    }
+
+    async fn claim_callback(
+        &self,
+        sync_id: i64,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| {
+            let claimed = tx
+                .execute(
+                    &sql_text::claim_callback('?'),
+                    params![sync_id, now.as_nanos(), until.as_nanos()],
+                )
+                .map_err(error::map)?;
+            Ok(claimed == 1)
         })
         .await
     }
