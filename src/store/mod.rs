@@ -7,8 +7,6 @@
 
 #[cfg(test)]
 mod conformance;
-#[cfg(test)]
-mod conformance_callbacks;
 mod contacts;
 mod definitions;
 mod exports;

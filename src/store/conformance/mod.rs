@@ -1,8 +1,10 @@
 //! Behaviour every backend must show, written once against `&dyn Store` and run on each
 //! backend's test module with a fresh database.
 
+mod callbacks;
 mod kinds;
 
+pub use callbacks::due_callbacks_are_fair_to_sites_and_claimed_once;
 pub use kinds::overlapping_ids_across_kinds_stay_apart;
 
 use crate::domain::appcloud::InstanceKind;

@@ -60,10 +60,7 @@ async fn one_sync_per_definition_at_a_time() {
 #[tokio::test]
 async fn due_callbacks_are_fair_to_sites_and_claimed_once() {
     if let Some((_schema, store)) = fresh().await {
-        crate::store::conformance_callbacks::due_callbacks_are_fair_to_sites_and_claimed_once(
-            &store,
-        )
-        .await;
+        conformance::due_callbacks_are_fair_to_sites_and_claimed_once(&store).await;
     }
 }
 

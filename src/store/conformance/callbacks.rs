@@ -1,9 +1,9 @@
 //! Owed callbacks on every backend: read at most a few per site so that every site's are
 //! seen, and claimed by one delivery at a time.
 
+use super::pending_sync;
 use crate::domain::clock::Timestamp;
 use crate::domain::sync::SyncStatus;
-use crate::store::conformance::pending_sync;
 use crate::store::{NewSync, Store};
 
 fn t(seconds: u64) -> Timestamp {
