@@ -45,8 +45,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Seconds a request body may take to arrive in full (408 beyond).
     pub body_timeout_seconds: u64,
-    /// Bytes per second a request body must keep up after its first [`BODY_RATE_GRACE_BYTES`]
-    /// (408 below).
+    /// Bytes of a request body past its first [`BODY_RATE_GRACE_BYTES`] that extend its
+    /// deadline by a second (the minimum rate a body must keep up; 0 fixes the deadline).
     pub body_min_rate_bytes: u64,
     /// Requests one client address may have in flight at once (503 beyond).
     pub max_in_flight_per_address: usize,
@@ -416,10 +416,10 @@ max_in_flight = 512
 # the proxy's address for sign-in throttling and max_in_flight_per_address.
 # trusted_proxies = ["10.0.0.0/8"]
 
-# A request body must arrive in full within body_timeout_seconds and, after its first 64 KiB,
-# at body_min_rate_kib KiB/s or more; otherwise the answer is 408. The whole-body deadline
-# binds first for large bodies: a 32 MB upload must arrive at about 1.1 MB/s within the default
-# 30 s, so raise body_timeout_seconds for clients on slower links.
+# A request body must arrive in full within body_timeout_seconds of the request's start, plus
+# one second for every body_min_rate_kib KiB it sends past its first 64 KiB; otherwise the answer
+# is 408. A client that keeps up the minimum rate is never cut off by this rule (the 120 s limit
+# on the whole request still holds); one that stalls is. 0 fixes the deadline.
 body_timeout_seconds = 30
 body_min_rate_kib = 16
 

@@ -1,13 +1,14 @@
-//! How long a request may take: its body must arrive in full within a deadline and, past its
-//! first [`BODY_RATE_GRACE_BYTES`], at a minimum average rate; the whole request must finish
-//! within [`Deadlines::request`]. Past either, the answer is 408.
+//! How long a request may take: its body must arrive within a deadline that each byte past the
+//! first [`BODY_RATE_GRACE_BYTES`] extends at a minimum rate (so a client that keeps up the rate
+//! is never cut off, and one that stalls is); the whole request must finish within
+//! [`Deadlines::request`]. Past either, the answer is 408.
 //!
 //! Without this, a client dribbling bodies at a byte a second holds as many of the server's
-//! in-flight slots as it opens connections, for as long as it likes (issue 11, item 8).
+//! in-flight slots as it opens connections, for as long as it likes.
 //!
 //! tower-http's `RequestBodyTimeout` bounds the wait for each frame, which a client sending a
-//! byte just within each wait defeats; the deadline here is for the whole body, and the rate
-//! rule is ours. The body reports the breach as an error to whichever extractor reads it, and
+//! byte just within each wait defeats; the deadline here is for the whole body (as Apache's
+//! mod_reqtimeout `body=30,MinRate=…`). The body reports the breach as an error to whichever extractor reads it, and
 //! the layer answers 408 whatever that extractor made of the error, so every route, present and
 //! future, is covered the same way.
 
@@ -35,8 +36,8 @@ pub struct Deadlines {
     pub request: Duration,
     /// The body, from the moment the request is admitted until its last byte.
     pub body: Duration,
-    /// Bytes per second the body must average once [`BODY_RATE_GRACE_BYTES`] have arrived;
-    /// 0 turns the rule off.
+    /// Bytes that buy one more second past `body`, once [`BODY_RATE_GRACE_BYTES`] have
+    /// arrived; 0 fixes the deadline at `body`.
     pub min_rate: u64,
 }
 
@@ -76,10 +77,9 @@ fn closing(error: ApiError) -> Response {
     response
 }
 
-/// A request body that fails with [`BodyTooSlow`] once it breaks its [`Deadlines`]: when the
-/// whole-body deadline passes, or when, after the grace bytes, its average rate since the start
-/// falls below the minimum. A timer wakes the reader at the earlier of the two instants, so a
-/// client that sends nothing at all is cut off on time too.
+/// A request body that fails with [`BodyTooSlow`] once it breaks its [`Deadlines`]: when its
+/// deadline, extended by what it has sent past the grace bytes, passes. A timer wakes the
+/// reader at that instant, so a client that sends nothing at all is cut off on time too.
 pub struct DeadlineBody {
     inner: Body,
     started: Instant,
@@ -104,15 +104,18 @@ impl DeadlineBody {
         }
     }
 
-    /// The instant the body is in breach unless more arrives: the whole-body deadline or,
-    /// past the grace bytes, when the average rate would fall below the minimum.
+    /// The instant the body is in breach unless more arrives: the body deadline, extended by
+    /// one second for every `min_rate` bytes past the grace bytes (Apache's mod_reqtimeout
+    /// model). A client that keeps up the minimum rate is never cut off by it, however large
+    /// its body (the request deadline still bounds it); one that stalls is cut off once its
+    /// data has bought no more time. With a rate of 0 the deadline is fixed.
     fn breach_at(&self) -> Instant {
-        let whole = self.started + self.limits.body;
-        if self.limits.min_rate == 0 || self.received < BODY_RATE_GRACE_BYTES {
-            return whole;
+        let deadline = self.started + self.limits.body;
+        if self.limits.min_rate == 0 {
+            return deadline;
         }
-        let allowed = Duration::from_secs_f64(self.received as f64 / self.limits.min_rate as f64);
-        whole.min(self.started + allowed)
+        let paid = self.received.saturating_sub(BODY_RATE_GRACE_BYTES);
+        deadline + Duration::from_secs_f64(paid as f64 / self.limits.min_rate as f64)
     }
 
     fn trip(&mut self) -> Poll<Option<Result<Frame<Bytes>, axum::BoxError>>> {
@@ -184,23 +187,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_rate_rule_starts_after_the_grace_bytes_and_never_extends_the_whole_deadline() {
-        let whole = |b: &DeadlineBody| b.started + Duration::from_secs(30);
-        let early = body(BODY_RATE_GRACE_BYTES - 1, 1024);
-        assert_eq!(early.breach_at(), whole(&early), "within the grace bytes");
-        let graced = body(BODY_RATE_GRACE_BYTES, 16 * 1024);
-        assert_eq!(graced.breach_at(), graced.started + Duration::from_secs(4));
-        let fast = body(100 * 1024 * 1024, 16 * 1024);
+    async fn data_past_the_grace_bytes_extends_the_deadline_at_the_minimum_rate() {
+        let deadline = |b: &DeadlineBody| b.started + Duration::from_secs(30);
+        let early = body(BODY_RATE_GRACE_BYTES, 16 * 1024);
         assert_eq!(
-            fast.breach_at(),
-            whole(&fast),
-            "the whole deadline still holds"
+            early.breach_at(),
+            deadline(&early),
+            "the grace bytes buy nothing"
         );
-        let off = body(BODY_RATE_GRACE_BYTES, 0);
+        let paid = body(BODY_RATE_GRACE_BYTES + 64 * 1024, 16 * 1024);
+        assert_eq!(paid.breach_at(), deadline(&paid) + Duration::from_secs(4));
+        let off = body(100 * 1024 * 1024, 0);
         assert_eq!(
             off.breach_at(),
-            whole(&off),
-            "a rate of 0 turns the rule off"
+            deadline(&off),
+            "a rate of 0 fixes the deadline"
         );
     }
 }

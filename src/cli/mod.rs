@@ -111,7 +111,7 @@ struct ServeArgs {
     /// Seconds a request body may take to arrive (408 beyond) [default: 30].
     #[arg(long, env = "LOQUAT_BODY_TIMEOUT_SECONDS")]
     body_timeout_seconds: Option<u64>,
-    /// KiB/s a request body must keep up after its first 64 KiB (408 below) [default: 16].
+    /// KiB of a request body past its first 64 KiB that buy one more second (408 once a body falls behind) [default: 16].
     #[arg(long, env = "LOQUAT_BODY_MIN_RATE_KIB")]
     body_min_rate_kib: Option<u64>,
     /// Requests one client address may have in flight [default: 128, at most half of --max-in-flight].

@@ -1,4 +1,4 @@
-//! Uploads past the decoders' size limits (issue 11, items 9 and 10): more columns than any
+//! Uploads past the decoders' size limits: more columns than any
 //! definition can use, and values longer than Eloqua's longest text field. Each is a 400 that
 //! names the limit (and, for a value, its row and column) and stages nothing.
 
@@ -27,7 +27,7 @@ fn past_the_limits() -> Vec<(&'static str, &'static str, Vec<u8>, &'static str)>
     let spread: Vec<String> = (0..=1_000).map(|i| format!("{{\"K{i}\":\"v\"}}")).collect();
     vec![
         (
-            "1,000,000 header columns (issue 11)",
+            "1,000,000 header columns",
             "text/csv",
             format!("{}\n", columns("C", 1_000_000)).into_bytes(),
             "the header names more than 1000 columns; at most 1000 are accepted",

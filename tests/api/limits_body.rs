@@ -1,5 +1,6 @@
-//! Body deadlines: a body must arrive within `body_timeout_seconds` and, after its first 64 KiB,
-//! at `body_min_rate_kib` or faster; past either the answer is 408, on every route.
+//! Body deadlines: a body must arrive within `body_timeout_seconds`, extended by a second for
+//! every `body_min_rate_kib` KiB past its first 64 KiB; past that the answer is 408, on every
+//! route.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +11,8 @@ use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, spawn_app_with};
 use crate::limits::{definition, dribble};
-use crate::raw::read_answer;
+use crate::raw::{connect_from, post_head, read_answer};
+use tokio::io::AsyncWriteExt;
 
 async fn spawn(overrides: Overrides) -> TestApp {
     spawn_app_with(Arc::new(SystemClock), overrides).await
@@ -65,10 +67,11 @@ async fn a_body_sent_slowly_is_answered_408_at_its_deadline_and_stages_nothing()
 }
 
 #[tokio::test]
-async fn a_body_below_the_minimum_rate_after_its_first_64_kib_is_answered_408() {
-    // The whole-body deadline stays at its default of 30 s: an answer within 10 s can only come
-    // from the rate rule (64 KiB/s here, so the first 64 KiB buy one second).
+async fn a_body_below_the_minimum_rate_is_cut_off_once_its_data_buys_no_more_time() {
+    // 1 s, plus a second per 64 KiB past the first 64 KiB: 128 KiB at once buys 2 s in all,
+    // then a byte per 50 ms buys nothing more.
     let app = spawn(Overrides {
+        body_timeout_seconds: Some(1),
         body_min_rate_kib: Some(64),
         ..Overrides::default()
     })
@@ -76,14 +79,57 @@ async fn a_body_below_the_minimum_rate_after_its_first_64_kib_is_answered_408() 
     let uri = definition(&app).await;
     let path = format!("/api/bulk/2.0{uri}/data");
     let mut first = b"E\n".to_vec();
-    first.resize(64 * 1024 + 1, b'x');
+    first.resize(128 * 1024, b'x');
     let every = Duration::from_millis(50);
+    let started = Instant::now();
     let (mut reader, writing) =
         dribble(&app, localhost(), &path, "text/csv", 10 << 20, first, every).await;
     let answer = read_answer(&mut reader, Duration::from_secs(10)).await;
     writing.abort();
     assert_timed_out(&answer, "below the minimum rate");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1_900),
+        "the first 64 KiB past the grace bought a second: {:?}",
+        started.elapsed()
+    );
     assert_eq!(app.kb_used(&uri).await, 0, "nothing was staged");
+}
+
+#[tokio::test]
+async fn a_body_that_keeps_up_the_minimum_rate_may_outlast_the_body_deadline() {
+    // A slow link, not an attack: 16 KiB every 100 ms (160 KiB/s) for about 2.5 s, against a
+    // 1 s deadline that each 64 KiB extends by a second.
+    let app = spawn(Overrides {
+        body_timeout_seconds: Some(1),
+        body_min_rate_kib: Some(64),
+        ..Overrides::default()
+    })
+    .await;
+    let uri = definition(&app).await;
+    let mut body = b"E\n".to_vec();
+    while body.len() < 400 * 1024 {
+        body.extend_from_slice(b"someone@example.com\n");
+    }
+    let stream = connect_from(&app, localhost()).await;
+    let (mut reader, mut writer) = stream.into_split();
+    let head = post_head(
+        &app,
+        &format!("/api/bulk/2.0{uri}/data"),
+        "text/csv",
+        &format!("Content-Length: {}", body.len()),
+    );
+    let started = Instant::now();
+    writer.write_all(head.as_bytes()).await.unwrap();
+    for chunk in body.chunks(16 * 1024) {
+        writer.write_all(chunk).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, answer) = read_answer(&mut reader, Duration::from_secs(10)).await;
+    assert!(
+        started.elapsed() > Duration::from_secs(2),
+        "outlasted the 1 s deadline"
+    );
+    assert_eq!(status, "204", "{answer}");
 }
 
 #[tokio::test]

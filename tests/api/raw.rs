@@ -57,7 +57,8 @@ pub async fn read_answer(reader: &mut OwnedReadHalf, within: Duration) -> (Strin
     (status, body)
 }
 
-/// Whether `answer` holds a whole response: its head and `Content-Length` bytes of body.
+/// Whether `answer` holds a whole response: its head and `Content-Length` bytes of body (or
+/// just the head of a 204).
 fn complete(answer: &[u8]) -> bool {
     let text = String::from_utf8_lossy(answer);
     let Some((head, body)) = text.split_once("\r\n\r\n") else {
@@ -71,5 +72,7 @@ fn complete(answer: &[u8]) -> bool {
                 .map(|v| v.trim().parse::<usize>())
         })
         .and_then(Result::ok);
-    length.is_some_and(|n| body.len() >= n)
+    // A 204 has no body and no length (RFC 9110 §6.4.1): its head is the whole answer.
+    let no_content = head.split(' ').nth(1) == Some("204");
+    no_content || length.is_some_and(|n| body.len() >= n)
 }
