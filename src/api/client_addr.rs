@@ -13,6 +13,21 @@ use ipnet::IpNet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
 
+impl ClientAddr {
+    /// What limits per address count against: the address itself for IPv4, its /64 for IPv6.
+    /// One IPv6 subscriber is routinely handed a whole /64, so counting single IPv6 addresses
+    /// would give one client 2^64 separate allowances.
+    pub fn limit_key(self) -> IpAddr {
+        match self.0 {
+            IpAddr::V4(_) => self.0,
+            IpAddr::V6(v6) => {
+                let bits = u128::from(v6) & !((1_u128 << 64) - 1);
+                IpAddr::V6(bits.into())
+            }
+        }
+    }
+}
+
 /// Resolves client addresses given the proxies whose `X-Forwarded-For` is believed.
 #[derive(Debug, Clone, Default)]
 pub struct ClientAddrs {
@@ -127,6 +142,15 @@ mod tests {
             addrs.resolve(ip("203.0.113.9"), ["1.1.1.1"].into_iter()),
             ip("203.0.113.9")
         );
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64_and_ipv4_clients_by_their_address() {
+        let key = |text: &str| ClientAddr(ip(text)).limit_key();
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), ip("2001:db8:1:2::"));
+        assert_eq!(key("192.0.2.7"), ip("192.0.2.7"));
     }
 
     #[test]

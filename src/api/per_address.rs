@@ -2,7 +2,8 @@
 //! loop, or a slow-body attack) cannot take every slot of `--max-in-flight` and lock everyone
 //! else out. Beyond the cap the answer is 503 with `Retry-After`, as for the global limit.
 //!
-//! The address is the request's [`ClientAddr`] (trusted-proxy aware). Counts live in one map
+//! The address is the request's [`ClientAddr`] (trusted-proxy aware; an IPv6 client counts by
+//! its /64, see [`ClientAddr::limit_key`]). Counts live in one map
 //! holding only addresses with a request in flight: a [`Slot`] decrements its count when the
 //! request ends, and removes the entry at zero, so memory follows concurrency, not history.
 
@@ -82,10 +83,10 @@ impl Drop for Slot {
 /// Middleware: holds a [`Slot`] for the request's address while the request is served, or
 /// answers 503. A request without a [`ClientAddr`] (none reaches here in a served app) passes.
 pub async fn limit(State(cap): State<PerAddress>, request: Request, next: Next) -> Response {
-    let Some(ClientAddr(addr)) = request.extensions().get::<ClientAddr>().copied() else {
+    let Some(client) = request.extensions().get::<ClientAddr>().copied() else {
         return next.run(request).await;
     };
-    let Some(slot) = cap.acquire(addr) else {
+    let Some(slot) = cap.acquire(client.limit_key()) else {
         cap.metrics.request_shed();
         return ApiError::Unavailable("too many requests in flight from one address".into())
             .into_response();
