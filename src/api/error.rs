@@ -38,7 +38,8 @@ pub enum ApiError {
     /// 429: too many failed sign-ins; retry after this many seconds.
     #[error("too many requests")]
     TooManyRequests(u64),
-    /// 503: the store is busy or unreachable; clients retry with back-off.
+    /// 503: the store is busy or unreachable, or every password check slot is taken; clients
+    /// retry with back-off (`Retry-After: 1`).
     #[error("unavailable: {0}")]
     Unavailable(String),
     /// An OAuth 2.0 token-endpoint error (RFC 6749 §5.2 body).
@@ -105,7 +106,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         match &self {
             Self::Internal(err) => tracing::error!(error = ?err, "request failed"),
-            Self::Unavailable(why) => tracing::warn!(reason = %why, "store unavailable"),
+            Self::Unavailable(why) => tracing::warn!(reason = %why, "service unavailable"),
             _ => tracing::debug!(status = status.as_u16(), "request refused"),
         }
         let body = match &self {
@@ -121,10 +122,13 @@ impl IntoResponse for ApiError {
             other => json!(ErrorMessage(other.message())),
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let Self::TooManyRequests(wait) = &self {
-            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        let retry_after = match &self {
+            Self::TooManyRequests(wait) => Some(*wait),
+            Self::Unavailable(_) => Some(1),
+            _ => None,
+        };
+        if let Some(value) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
@@ -200,6 +204,7 @@ impl From<AuthError> for ApiError {
         match err {
             AuthError::Unauthenticated => Self::Unauthorized,
             AuthError::Throttled(wait) => Self::TooManyRequests(wait),
+            AuthError::Busy => Self::Unavailable("password checks at capacity".into()),
             AuthError::Store(e) => e.into(),
         }
     }

@@ -147,13 +147,12 @@ async fn token(
                 .login(login, password, from)
                 .await
                 .map_err(|e| match e {
-                    AuthError::Throttled(wait) => ApiError::TooManyRequests(wait),
-                    AuthError::Store(e) => e.into(),
                     AuthError::Unauthenticated => oauth(
                         StatusCode::BAD_REQUEST,
                         "invalid_grant",
                         "The username or password is incorrect.",
                     ),
+                    other => other.into(),
                 })?
         }
         Some("refresh_token") => {
