@@ -26,5 +26,6 @@ mod rest_assets;
 mod rest_contacts;
 mod routes;
 mod routes_fixture;
+mod signin;
 mod sync_actions;
 mod ui;
