@@ -27,5 +27,6 @@ mod rest_contacts;
 mod routes;
 mod routes_fixture;
 mod signin;
+mod signin_tokens;
 mod sync_actions;
 mod ui;

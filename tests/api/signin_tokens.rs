@@ -25,7 +25,7 @@ async fn token_pair(app: &TestApp, client_id: &str, secret: &str) -> Value {
     pair
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_refreshes_of_one_token_give_exactly_one_new_pair() {
     let app = spawn_app().await;
     let (client_id, secret) = register_client(&app).await;
