@@ -35,15 +35,25 @@ fn client_from(address: &str) -> reqwest::Client {
         .unwrap()
 }
 
-async fn list_syncs(client: &reqwest::Client, port: u16, login: &str, password: &str) -> u16 {
-    client
+/// The status of a sign-in, and whether it said when to retry.
+async fn try_sign_in(
+    client: &reqwest::Client,
+    port: u16,
+    login: &str,
+    password: &str,
+) -> (u16, bool) {
+    let response = client
         .get(format!("http://127.0.0.1:{port}/api/bulk/2.0/syncs"))
         .header("Authorization", common::basic(login, password))
         .send()
         .await
-        .unwrap()
-        .status()
-        .as_u16()
+        .unwrap();
+    let retry_after = response.headers().contains_key("retry-after");
+    (response.status().as_u16(), retry_after)
+}
+
+async fn list_syncs(client: &reqwest::Client, port: u16, login: &str, password: &str) -> u16 {
+    try_sign_in(client, port, login, password).await.0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
