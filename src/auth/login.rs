@@ -2,7 +2,6 @@
 //! for a login that does not exist as for a wrong password.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use super::{AuthError, Authenticator, Key, digest, verify_or_pretend};
 use crate::domain::site::{Principal, Site, UserCredentials};
@@ -43,9 +42,7 @@ impl Authenticator {
             return Ok(principal(found.clone()));
         }
         // Unsettled, `attempt` is refunded when returning Busy: nothing was checked.
-        let slot = Arc::clone(&self.verifications)
-            .try_acquire_owned()
-            .map_err(|_| AuthError::Busy)?;
+        let slot = self.slots.try_take(from).ok_or(AuthError::Busy)?;
         let (hash, password) = (
             found.as_ref().map(|f| f.password_hash.clone()),
             password.to_owned(),

@@ -4,6 +4,7 @@
 
 mod login;
 mod password;
+mod slots;
 mod throttle;
 mod token;
 
@@ -12,9 +13,8 @@ use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::Semaphore;
-
 pub use password::{hash_password, random_password, verify_or_pretend, verify_password};
+use slots::Slots;
 pub use throttle::{Key, Permit, Throttle};
 pub use token::{digest, random_token};
 
@@ -59,8 +59,8 @@ pub struct Authenticator {
     /// hash (new password) no longer matches, so a stale entry can never let an old password in.
     verified: Arc<Mutex<HashMap<String, String>>>,
     throttle: Throttle,
-    /// Permits to run argon2 (see [`VERIFICATIONS_PER_CORE`], [`MAX_VERIFICATIONS`]).
-    verifications: Arc<Semaphore>,
+    /// Slots to run argon2 (see [`VERIFICATIONS_PER_CORE`], [`MAX_VERIFICATIONS`]).
+    slots: Slots,
     /// One turn per credential digest bucket (see [`CREDENTIAL_TURNS`]).
     turns: Arc<[tokio::sync::Mutex<()>]>,
 }
@@ -80,9 +80,7 @@ impl Authenticator {
             store,
             clock,
             verified: Arc::default(),
-            verifications: Arc::new(Semaphore::new(
-                (VERIFICATIONS_PER_CORE * cores).min(MAX_VERIFICATIONS),
-            )),
+            slots: Slots::new((VERIFICATIONS_PER_CORE * cores).min(MAX_VERIFICATIONS)),
             turns: (0..CREDENTIAL_TURNS)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
