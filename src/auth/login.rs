@@ -1,5 +1,5 @@
-//! Password sign-in: throttled before any work, argon2 bounded by a semaphore, and as costly
-//! for a login that does not exist as for a wrong password.
+//! Password sign-in: throttled before any work, argon2 run only in a free check slot, and
+//! as costly for a login that does not exist as for a wrong password.
 
 use std::net::IpAddr;
 

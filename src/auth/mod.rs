@@ -13,9 +13,10 @@ use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
-pub use password::{hash_password, random_password, verify_or_pretend, verify_password};
+use password::verify_or_pretend;
+pub use password::{hash_password, random_password, verify_password};
 use slots::Slots;
-pub use throttle::{Key, Permit, Throttle};
+use throttle::{Key, Throttle};
 pub use token::{digest, random_token};
 
 use crate::domain::clock::Clock;
