@@ -248,3 +248,55 @@ fn serve_refuses_open_metrics_on_an_address_other_machines_reach() {
     assert!(stderr.contains("metrics_token"), "{stderr}");
     assert!(stderr.contains("0.0.0.0:0"), "{stderr}");
 }
+
+#[test]
+fn site_names_basic_sign_in_cannot_carry_are_refused_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["Acme:EU", "Acme\\EU", "Acme\u{7}", "Acme\nEU", "  "] {
+        let refused = loquat(dir.path(), &["site", "create", name]);
+        assert!(!refused.status.success(), "{name:?} was accepted");
+        let reason = String::from_utf8_lossy(&refused.stderr);
+        assert!(reason.contains("a site name"), "{name:?}: {reason}");
+    }
+    let colon = loquat(dir.path(), &["site", "create", "Acme:EU"]);
+    assert!(
+        String::from_utf8_lossy(&colon.stderr).contains("cannot contain ':'"),
+        "the character is named"
+    );
+    assert_eq!(stdout(&loquat(dir.path(), &["site", "list"])), "");
+}
+
+#[test]
+fn a_bootstrap_site_name_basic_sign_in_cannot_carry_stops_the_first_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = common::free_port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_loquat"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env_remove("LOQUAT_CONFIG")
+        .env_remove("LOQUAT_DATABASE_URL")
+        .env("LOQUAT_BOOTSTRAP_SITE", "Bad:Name")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = server.kill();
+            panic!("the server started with a site name nobody can sign in to");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(!status.success());
+    let mut reason = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut reason).unwrap();
+    assert!(
+        reason.contains("LOQUAT_BOOTSTRAP_SITE") && reason.contains("cannot contain ':'"),
+        "{reason}"
+    );
+}

@@ -46,8 +46,8 @@ pub enum ApiError {
     /// 429: too many failed sign-ins; retry after this many seconds.
     #[error("too many requests")]
     TooManyRequests(u64),
-    /// 503: the store is busy or unreachable, or too many requests are in flight; clients retry
-    /// with back-off (`Retry-After` says when to start).
+    /// 503: the store is busy or unreachable, too many requests are in flight, or every
+    /// password check slot is taken; clients retry with back-off (`Retry-After` says when).
     #[error("unavailable: {0}")]
     Unavailable(String),
     /// An OAuth 2.0 token-endpoint error (RFC 6749 §5.2 body).
@@ -116,7 +116,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         match &self {
             Self::Internal(err) => tracing::error!(error = ?err, "request failed"),
-            Self::Unavailable(why) => tracing::warn!(reason = %why, "store unavailable"),
+            Self::Unavailable(why) => tracing::warn!(reason = %why, "service unavailable"),
             _ => tracing::debug!(status = status.as_u16(), "request refused"),
         }
         let body = match &self {
@@ -214,6 +214,7 @@ impl From<AuthError> for ApiError {
         match err {
             AuthError::Unauthenticated => Self::Unauthorized,
             AuthError::Throttled(wait) => Self::TooManyRequests(wait),
+            AuthError::Busy => Self::Unavailable("password checks at capacity".into()),
             AuthError::Store(e) => e.into(),
         }
     }

@@ -2,24 +2,37 @@
 //! bearer tokens. Passwords are kept as argon2 hashes and tokens as SHA-256 digests; neither
 //! the secret nor its hash is ever logged.
 
+mod login;
 mod password;
+mod slots;
 mod throttle;
 mod token;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
+use password::verify_or_pretend;
 pub use password::{hash_password, random_password, verify_password};
-pub use throttle::Throttle;
+use slots::Slots;
+use throttle::{Key, Throttle};
 pub use token::{digest, random_token};
 
 use crate::domain::clock::Clock;
-use crate::domain::site::{Principal, Site, TokenKind};
+use crate::domain::site::{Principal, TokenKind};
 use crate::store::{Store, StoreError};
 
-/// Verified credentials remembered so that argon2 runs once per password, not per request.
-const CACHE_LIMIT: usize = 10_000;
+/// Password checks at once per core. An argon2 check holds ~19 MiB and a core for ~50 ms;
+/// two per core keeps the cores busy while a flood of wrong passwords gets 503s, not
+/// gigabytes of hashing buffers.
+const VERIFICATIONS_PER_CORE: usize = 2;
+/// Password checks at once at most, whatever the core count: bounds their memory to ~115 MiB
+/// (the buffers are kept for reuse). Cached sign-ins need no check, so this is plenty.
+const MAX_VERIFICATIONS: usize = 6;
+/// Locks that make concurrent checks of one credential wait for each other, so the first one
+/// fills the cache and the rest are cache hits (not extra reserved attempts).
+const CREDENTIAL_TURNS: usize = 64;
 
 /// Why a request could not be authenticated.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +43,9 @@ pub enum AuthError {
     /// Too many recent failures for this login or address; retry after this many seconds.
     #[error("too many failed attempts")]
     Throttled(u64),
+    /// Every password check slot is busy; retry in a second.
+    #[error("password checks at capacity")]
+    Busy,
     /// The store failed while checking.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -44,6 +60,10 @@ pub struct Authenticator {
     /// hash (new password) no longer matches, so a stale entry can never let an old password in.
     verified: Arc<Mutex<HashMap<String, String>>>,
     throttle: Throttle,
+    /// Slots to run argon2 (see [`VERIFICATIONS_PER_CORE`], [`MAX_VERIFICATIONS`]).
+    slots: Slots,
+    /// One turn per credential digest bucket (see [`CREDENTIAL_TURNS`]).
+    turns: Arc<[tokio::sync::Mutex<()>]>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -55,73 +75,17 @@ impl std::fmt::Debug for Authenticator {
 impl Authenticator {
     /// An authenticator over `store`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
         Self {
             throttle: Throttle::new(Arc::clone(&clock)),
             store,
             clock,
             verified: Arc::default(),
+            slots: Slots::new((VERIFICATIONS_PER_CORE * cores).min(MAX_VERIFICATIONS)),
+            turns: (0..CREDENTIAL_TURNS)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
         }
-    }
-
-    /// Checks a `Site\User` login and its password.
-    ///
-    /// # Errors
-    /// [`AuthError::Unauthenticated`] for an unknown site or user or a wrong password.
-    pub async fn login(
-        &self,
-        login: &str,
-        password: &str,
-        from: Option<IpAddr>,
-    ) -> Result<Principal, AuthError> {
-        let keys = throttle_keys(Some(login), from);
-        self.throttle.check(&keys).map_err(AuthError::Throttled)?;
-        let outcome = self.check_login(login, password).await;
-        match &outcome {
-            Ok(_) => self.throttle.succeeded(&keys[..1]),
-            Err(AuthError::Unauthenticated) => self.throttle.failed(&keys),
-            Err(_) => {}
-        }
-        outcome
-    }
-
-    async fn check_login(&self, login: &str, password: &str) -> Result<Principal, AuthError> {
-        let (site_name, username) = login.split_once('\\').ok_or(AuthError::Unauthenticated)?;
-        let Some(found) = self.store.credentials(site_name, username).await? else {
-            return Err(AuthError::Unauthenticated);
-        };
-        let key = digest(&format!(
-            "{}\0{}\0{password}",
-            site_name.to_lowercase(),
-            username.to_lowercase()
-        ));
-        let cached = self
-            .verified
-            .lock()
-            .ok()
-            .and_then(|cache| cache.get(&key).cloned());
-        if cached.as_deref() != Some(found.password_hash.as_str()) {
-            let (hash, password) = (found.password_hash.clone(), password.to_owned());
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .unwrap_or(false);
-            if !ok {
-                return Err(AuthError::Unauthenticated);
-            }
-            if let Ok(mut cache) = self.verified.lock() {
-                if cache.len() >= CACHE_LIMIT {
-                    cache.clear();
-                }
-                cache.insert(key, found.password_hash.clone());
-            }
-        }
-        let site = Site {
-            id: found.user.site_id,
-            name: found.site_name,
-        };
-        Ok(Principal {
-            site,
-            user: found.user,
-        })
     }
 
     /// Checks an `Authorization: Basic` value (base64 of `Site\User:password`).
@@ -138,21 +102,27 @@ impl Authenticator {
         self.login(login, password, from).await
     }
 
-    /// Checks a bearer access token.
+    /// Checks a bearer access token. Failures count in a bucket of their own per address, so
+    /// a stale token never slows Basic sign-in from the same place.
     ///
     /// # Errors
     /// [`AuthError::Unauthenticated`] for an unknown, revoked or expired token.
     pub async fn bearer(&self, token: &str, from: Option<IpAddr>) -> Result<Principal, AuthError> {
-        let keys = throttle_keys(None, from);
-        self.throttle.check(&keys).map_err(AuthError::Throttled)?;
+        let attempt = self
+            .throttle
+            .reserve(&[Key::bearer(from)])
+            .map_err(AuthError::Throttled)?;
         let grant = self
             .store
             .token_grant(&digest(token.trim()), TokenKind::Access, self.clock.now())
             .await?;
         match grant {
-            Some(grant) => Ok(grant.principal),
+            Some(grant) => {
+                attempt.succeeded();
+                Ok(grant.principal)
+            }
             None => {
-                self.throttle.failed(&keys);
+                attempt.failed();
                 Err(AuthError::Unauthenticated)
             }
         }
@@ -175,17 +145,4 @@ impl Authenticator {
             Err(AuthError::Unauthenticated)
         }
     }
-}
-
-/// The throttle records an attempt counts against: the login (when there is one) first, then
-/// the client address.
-fn throttle_keys(login: Option<&str>, from: Option<IpAddr>) -> Vec<String> {
-    let mut keys = Vec::with_capacity(2);
-    if let Some(login) = login {
-        keys.push(format!("login:{}", login.to_lowercase()));
-    }
-    if let Some(ip) = from {
-        keys.push(format!("ip:{ip}"));
-    }
-    keys
 }

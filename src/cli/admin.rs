@@ -12,7 +12,7 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::contact_fields::{
     FieldType, internal_name_for, standard_field, standard_fields,
 };
-use crate::domain::site::{OAuthClient, Site};
+use crate::domain::site::{OAuthClient, Site, site_name};
 use crate::store::{self, Backend, NewUser, Store, StoreError};
 
 /// `loquat site …`
@@ -137,10 +137,7 @@ pub(super) async fn site(settings: &Settings, command: SiteCommand) -> anyhow::R
     let store = open(settings).await?;
     match command {
         SiteCommand::Create { name } => {
-            let name = name.trim();
-            if name.is_empty() || name.contains('\\') {
-                anyhow::bail!("a site name must be non-empty and cannot contain a backslash");
-            }
+            let name = site_name(&name)?;
             let site = store.create_site(name).await.map_err(|e| match e {
                 StoreError::Conflict { .. } => {
                     anyhow::anyhow!("a site named {name:?} exists already")

@@ -36,6 +36,9 @@ pub async fn bootstrap(store: &dyn Store) -> anyhow::Result<()> {
     }
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let site_name = env("LOQUAT_BOOTSTRAP_SITE").unwrap_or_else(|| "Loquat".to_owned());
+    let site_name = crate::domain::site::site_name(&site_name)
+        .context("LOQUAT_BOOTSTRAP_SITE")?
+        .to_owned();
     let username = env("LOQUAT_BOOTSTRAP_USER").unwrap_or_else(|| "admin".to_owned());
     let given = env("LOQUAT_BOOTSTRAP_PASSWORD");
     let password = given.clone().unwrap_or_else(random_password);

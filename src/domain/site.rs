@@ -9,6 +9,41 @@ pub struct Site {
     pub name: String,
 }
 
+/// Why a text cannot name a site.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SiteNameError {
+    /// Nothing but spaces.
+    #[error("a site name must not be empty")]
+    Empty,
+    /// `:` or `\`, which HTTP Basic sign-in (`Site\User:password`) uses as separators.
+    #[error(
+        "a site name cannot contain {0:?}: users sign in with HTTP Basic as Site\\User:password, which could not carry it"
+    )]
+    Separator(char),
+    /// A control character (invisible, and unsafe in logs and headers).
+    #[error("a site name cannot contain control characters")]
+    Control,
+}
+
+/// The name a site is created with: `text` without surrounding spaces, if users can sign in
+/// with it.
+///
+/// # Errors
+/// [`SiteNameError`] naming what makes it unusable.
+pub fn site_name(text: &str) -> Result<&str, SiteNameError> {
+    let name = text.trim();
+    if name.is_empty() {
+        return Err(SiteNameError::Empty);
+    }
+    if let Some(separator) = name.chars().find(|c| matches!(c, ':' | '\\')) {
+        return Err(SiteNameError::Separator(separator));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(SiteNameError::Control);
+    }
+    Ok(name)
+}
+
 /// A user of a site, without secrets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -73,5 +108,21 @@ impl TokenKind {
             Self::Access => "access",
             Self::Refresh => "refresh",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_names_are_what_basic_sign_in_can_carry() {
+        assert_eq!(site_name("  COMPANYX "), Ok("COMPANYX"));
+        assert_eq!(site_name("Acme Corp. (EU)"), Ok("Acme Corp. (EU)"));
+        assert_eq!(site_name(" \t"), Err(SiteNameError::Empty));
+        assert_eq!(site_name("a:b"), Err(SiteNameError::Separator(':')));
+        assert_eq!(site_name("a\\b"), Err(SiteNameError::Separator('\\')));
+        assert_eq!(site_name("a\u{7}b"), Err(SiteNameError::Control));
+        assert_eq!(site_name("a\nb"), Err(SiteNameError::Control));
     }
 }

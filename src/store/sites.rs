@@ -34,6 +34,8 @@ pub struct NewToken {
     pub client_id: String,
     /// When it stops working.
     pub expires_at: Timestamp,
+    /// The grant it belongs to: the pair issued together and the pairs refreshed from it.
+    pub grant_id: String,
 }
 
 /// A token found by digest, with the client it was issued to.
@@ -43,6 +45,8 @@ pub struct TokenGrant {
     pub principal: Principal,
     /// The client it was issued to.
     pub client_id: String,
+    /// The grant it belongs to (see [`NewToken::grant_id`]).
+    pub grant_id: String,
 }
 
 /// Persistence of sites, users and credentials.
@@ -87,6 +91,15 @@ pub trait SiteStore: Send + Sync {
         kind: TokenKind,
         now: Timestamp,
     ) -> StoreResult<Option<TokenGrant>>;
-    /// Forgets a token; true when it existed.
+    /// Takes a live refresh token issued to `client_id`, deleting it in the same step: of
+    /// concurrent redemptions of one token, exactly one gets the grant, the rest `None`.
+    async fn redeem_refresh_token(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<TokenGrant>>;
+    /// Forgets a token, and for a refresh token every token of its grant; true when it
+    /// existed.
     async fn revoke_token(&self, token_hash: &str) -> StoreResult<bool>;
 }

@@ -138,7 +138,7 @@ async fn a_user_without_api_access_gets_403() {
     assert_eq!(send(request).await.0, StatusCode::FORBIDDEN);
 }
 
-async fn register_client(app: &crate::helpers::TestApp) -> (String, String) {
+pub(crate) async fn register_client(app: &crate::helpers::TestApp) -> (String, String) {
     let (id, secret) = ("client-1".to_owned(), "client-secret".to_owned());
     app.store
         .add_oauth_client(loquat::domain::site::OAuthClient {

@@ -32,5 +32,7 @@ mod rest_assets;
 mod rest_contacts;
 mod routes;
 mod routes_fixture;
+mod signin;
+mod signin_tokens;
 mod sync_actions;
 mod ui;

@@ -202,6 +202,7 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
 fn routes_in_file(file: &std::path::Path, found: &mut BTreeSet<(String, String)>) {
     let name = file.file_name().unwrap().to_str().unwrap();
     let in_rest = file.parent().unwrap().ends_with("rest");
+    let in_oauth = file.parent().unwrap().ends_with("oauth");
     let text = std::fs::read_to_string(file).unwrap();
     let mut calls = text.split(".route(");
     let mut router = String::new();
@@ -212,6 +213,7 @@ fn routes_in_file(file: &std::path::Path, found: &mut BTreeSet<(String, String)>
         }
         let prefix = match name {
             _ if in_rest || router.starts_with("rest_") => "/api/rest/1.0",
+            _ if in_oauth => "",
             "appcloud.rs" => "/api/loquat/1.0",
             "id.rs" | "oauth.rs" | "dashboard.rs" | "ui.rs" => "",
             _ => "/api/bulk/2.0",

@@ -19,6 +19,9 @@ use crate::store::{
     ContactSearch, LEASE_LOST, NewSync, NewToken, NewUser, Store, StoreError, Upload, batches,
 };
 
+mod tokens;
+pub use tokens::refresh_tokens_are_redeemed_once_and_revoke_their_grant;
+
 fn contact(email: &str) -> ContactInput {
     ContactInput {
         email_address: email.into(),
@@ -78,6 +81,7 @@ pub async fn sites_and_credentials(store: &dyn Store) {
         user_id: jane.id,
         client_id: "c".into(),
         expires_at: Timestamp::from_nanos(expires),
+        grant_id: hash.into(),
     };
     store.insert_token(token("live", i64::MAX)).await.unwrap();
     let now = Timestamp::from_nanos(1_000);

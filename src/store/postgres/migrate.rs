@@ -4,7 +4,10 @@
 use anyhow::Context;
 
 /// Schema versions, applied in order.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/0001_schema.sql"),
+    include_str!("../../../migrations/postgres/0002_token_grants.sql"),
+];
 
 /// The advisory lock key migrations hold (any constant unlikely to clash: "loquat" in ASCII).
 const LOCK_KEY: i64 = 0x6c6f_7175_6174;

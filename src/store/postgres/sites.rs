@@ -216,13 +216,14 @@ impl SiteStore for PostgresStore {
         .await
         .map_err(error::map)?;
         tx.execute(
-            "INSERT INTO oauth_tokens (token_hash, kind, user_id, client_id, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO oauth_tokens (token_hash, kind, user_id, client_id, expires_at, grant_id) VALUES ($1, $2, $3, $4, $5, $6)",
             &[
                 &token.token_hash,
                 &token.kind.as_str(),
                 &token.user_id,
                 &token.client_id,
                 &token.expires_at.as_nanos(),
+                &token.grant_id,
             ],
         )
         .await
@@ -239,7 +240,8 @@ impl SiteStore for PostgresStore {
         let client = self.client().await?;
         // Every API call authenticates: the statement is prepared once per connection.
         let sql = format!(
-            "SELECT {USER_COLUMNS}, s.name, t.client_id FROM oauth_tokens t
+            "SELECT {USER_COLUMNS}, s.name, t.client_id, COALESCE(t.grant_id, t.token_hash)
+             FROM oauth_tokens t
              JOIN users u ON u.id = t.user_id JOIN sites s ON s.id = u.site_id
              WHERE t.token_hash = $1 AND t.kind = $2 AND t.expires_at > $3"
         );
@@ -248,28 +250,67 @@ impl SiteStore for PostgresStore {
             .query_opt(&stmt, &[&token_hash, &kind.as_str(), &now.as_nanos()])
             .await
             .map_err(error::map)?;
-        Ok(row.map(|row| {
-            let user = user_from(&row);
-            let site = Site {
-                id: user.site_id,
-                name: row.get(6),
-            };
-            TokenGrant {
-                principal: Principal { site, user },
-                client_id: row.get(7),
-            }
-        }))
+        Ok(row.as_ref().map(grant_from))
+    }
+
+    async fn redeem_refresh_token(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<TokenGrant>> {
+        let client = self.client().await?;
+        // A concurrent redemption deleting the same row first leaves this DELETE nothing to
+        // delete (it re-checks the row after waiting for the other to commit), so it finds none.
+        let sql = format!(
+            "WITH gone AS (
+                 DELETE FROM oauth_tokens
+                 WHERE token_hash = $1 AND kind = 'refresh' AND client_id = $2 AND expires_at > $3
+                 RETURNING user_id, client_id, COALESCE(grant_id, token_hash) AS grant_id
+             )
+             SELECT {USER_COLUMNS}, s.name, g.client_id, g.grant_id FROM gone g
+             JOIN users u ON u.id = g.user_id JOIN sites s ON s.id = u.site_id"
+        );
+        let row = client
+            .query_opt(&sql, &[&token_hash, &client_id, &now.as_nanos()])
+            .await
+            .map_err(error::map)?;
+        Ok(row.as_ref().map(grant_from))
     }
 
     async fn revoke_token(&self, token_hash: &str) -> StoreResult<bool> {
-        let client = self.client().await?;
-        let n = client
-            .execute(
-                "DELETE FROM oauth_tokens WHERE token_hash = $1",
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(error::map)?;
+        let gone = tx
+            .query_opt(
+                "DELETE FROM oauth_tokens WHERE token_hash = $1 RETURNING kind, grant_id",
                 &[&token_hash],
             )
             .await
             .map_err(error::map)?;
-        Ok(n > 0)
+        if let Some(row) = &gone {
+            let (kind, grant_id): (String, Option<String>) = (row.get(0), row.get(1));
+            if kind == TokenKind::Refresh.as_str() {
+                tx.execute("DELETE FROM oauth_tokens WHERE grant_id = $1", &[&grant_id])
+                    .await
+                    .map_err(error::map)?;
+            }
+        }
+        tx.commit().await.map_err(error::map)?;
+        Ok(gone.is_some())
+    }
+}
+
+/// A token grant from a row of `USER_COLUMNS`, site name, client id and grant id.
+fn grant_from(row: &Row) -> TokenGrant {
+    let user = user_from(row);
+    let site = Site {
+        id: user.site_id,
+        name: row.get(6),
+    };
+    TokenGrant {
+        principal: Principal { site, user },
+        client_id: row.get(7),
+        grant_id: row.get(8),
     }
 }

@@ -116,3 +116,10 @@ async fn database_errors_never_carry_row_values() {
         assert!(!shown.contains(value), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn refresh_tokens_are_redeemed_once_and_revoke_their_grant() {
+    if let Some((_schema, store)) = fresh().await {
+        conformance::refresh_tokens_are_redeemed_once_and_revoke_their_grant(&store).await;
+    }
+}

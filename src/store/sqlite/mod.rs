@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0006_imports.sql"),
     include_str!("../../../migrations/sqlite/0007_exports.sql"),
     include_str!("../../../migrations/sqlite/0008_sync_leases.sql"),
+    include_str!("../../../migrations/sqlite/0009_token_grants.sql"),
 ];
 
 /// Read connections kept open for reuse.

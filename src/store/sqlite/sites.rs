@@ -210,8 +210,8 @@ impl SiteStore for SqliteStore {
             tx.execute("DELETE FROM oauth_tokens WHERE expires_at <= ?1", [now.as_nanos()])
                 .map_err(error::map)?;
             tx.execute(
-                "INSERT INTO oauth_tokens (token_hash, kind, user_id, client_id, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![token.token_hash, token.kind.as_str(), token.user_id, token.client_id, token.expires_at.as_nanos()],
+                "INSERT INTO oauth_tokens (token_hash, kind, user_id, client_id, expires_at, grant_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![token.token_hash, token.kind.as_str(), token.user_id, token.client_id, token.expires_at.as_nanos(), token.grant_id],
             )
             .map_err(error::map)?;
             Ok(())
@@ -226,29 +226,28 @@ impl SiteStore for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<Option<TokenGrant>> {
         let token_hash = token_hash.to_owned();
-        self.read(move |conn| {
-            let sql = format!(
-                "SELECT {USER_COLUMNS}, s.name, t.client_id FROM oauth_tokens t
-                 JOIN users u ON u.id = t.user_id JOIN sites s ON s.id = u.site_id
-                 WHERE t.token_hash = ?1 AND t.kind = ?2 AND t.expires_at > ?3"
-            );
-            conn.query_row(
-                &sql,
-                params![token_hash, kind.as_str(), now.as_nanos()],
-                |row| {
-                    let user = user_from(row)?;
-                    let site = Site {
-                        id: user.site_id,
-                        name: row.get(6)?,
-                    };
-                    Ok(TokenGrant {
-                        principal: Principal { site, user },
-                        client_id: row.get(7)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(error::map)
+        self.read(move |conn| find_grant(conn, &token_hash, kind, None, now))
+            .await
+    }
+
+    async fn redeem_refresh_token(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<TokenGrant>> {
+        let (token_hash, client_id) = (token_hash.to_owned(), client_id.to_owned());
+        // One write transaction at a time: the token found here is still there to delete.
+        self.write(move |tx| {
+            let grant = find_grant(tx, &token_hash, TokenKind::Refresh, Some(&client_id), now)?;
+            if grant.is_some() {
+                tx.execute(
+                    "DELETE FROM oauth_tokens WHERE token_hash = ?1",
+                    [&token_hash],
+                )
+                .map_err(error::map)?;
+            }
+            Ok(grant)
         })
         .await
     }
@@ -256,14 +255,57 @@ impl SiteStore for SqliteStore {
     async fn revoke_token(&self, token_hash: &str) -> StoreResult<bool> {
         let token_hash = token_hash.to_owned();
         self.write(move |tx| {
-            let n = tx
-                .execute(
-                    "DELETE FROM oauth_tokens WHERE token_hash = ?1",
-                    [token_hash],
+            let gone: Option<(String, Option<String>)> = tx
+                .query_row(
+                    "DELETE FROM oauth_tokens WHERE token_hash = ?1 RETURNING kind, grant_id",
+                    [&token_hash],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )
+                .optional()
                 .map_err(error::map)?;
-            Ok(n > 0)
+            if let Some((kind, Some(grant_id))) = &gone {
+                if kind == TokenKind::Refresh.as_str() {
+                    tx.execute("DELETE FROM oauth_tokens WHERE grant_id = ?1", [grant_id])
+                        .map_err(error::map)?;
+                }
+            }
+            Ok(gone.is_some())
         })
         .await
     }
+}
+
+/// The live token of `kind` (issued to `client_id`, when given) with its user and site.
+fn find_grant(
+    conn: &rusqlite::Connection,
+    token_hash: &str,
+    kind: TokenKind,
+    client_id: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<Option<TokenGrant>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, s.name, t.client_id, COALESCE(t.grant_id, t.token_hash)
+         FROM oauth_tokens t
+         JOIN users u ON u.id = t.user_id JOIN sites s ON s.id = u.site_id
+         WHERE t.token_hash = ?1 AND t.kind = ?2 AND t.expires_at > ?3
+           AND (?4 IS NULL OR t.client_id = ?4)"
+    );
+    conn.query_row(
+        &sql,
+        params![token_hash, kind.as_str(), now.as_nanos(), client_id],
+        |row| {
+            let user = user_from(row)?;
+            let site = Site {
+                id: user.site_id,
+                name: row.get(6)?,
+            };
+            Ok(TokenGrant {
+                principal: Principal { site, user },
+                client_id: row.get(7)?,
+                grant_id: row.get(8)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(error::map)
 }

@@ -142,3 +142,9 @@ async fn a_locked_database_is_reported_as_unavailable_not_as_a_failure() {
     blocker.execute_batch("ROLLBACK").unwrap();
     store.create_site("Blocked").await.unwrap();
 }
+
+#[tokio::test]
+async fn refresh_tokens_are_redeemed_once_and_revoke_their_grant() {
+    let (_dir, store) = fresh();
+    conformance::refresh_tokens_are_redeemed_once_and_revoke_their_grant(&store).await;
+}

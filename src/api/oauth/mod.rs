@@ -2,15 +2,15 @@
 //! The client authenticates with Basic `client_id:client_secret` (or both in the body);
 //! the body is JSON, as Eloqua documents it, or a URL-encoded form, as OAuth libraries send it.
 
-use axum::Router;
+mod request;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::routing::post;
-use base64::Engine;
-use serde::Deserialize;
 use serde_json::json;
+
+use request::read_authenticated;
 
 use super::error::{ApiError, ErrorMessage, OAuthErrorBody};
 use super::openapi::schemas::{
@@ -33,24 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/oauth2/revoke", post(revoke))
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct TokenRequest {
-    grant_type: Option<String>,
-    username: Option<String>,
-    password: Option<String>,
-    refresh_token: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    /// The token to revoke (`/auth/oauth2/revoke`).
-    token: Option<String>,
-    #[serde(rename = "scope")]
-    _scope: Option<String>,
-    #[serde(rename = "token_type_hint")]
-    _token_type_hint: Option<String>,
-}
-
 /// `POST /auth/oauth2/revoke` (RFC 7009): forgets an access or refresh token issued to the
-/// calling client. Unknown tokens answer 200 too, so the answer tells an attacker nothing.
+/// calling client; a refresh token takes the access tokens of its grant with it. Unknown tokens answer 200 too, so the answer tells an attacker nothing.
 #[utoipa::path(
     post,
     path = "/auth/oauth2/revoke",
@@ -69,11 +53,9 @@ struct TokenRequest {
 )]
 async fn revoke(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    let request = parse_request(&headers, &body)?;
-    let client_id = authenticate_client(&state, &headers, &request).await?;
+    let (client_id, request) = read_authenticated(&state, request).await?;
     let token = request.token.as_deref().ok_or_else(|| {
         oauth(
             StatusCode::BAD_REQUEST,
@@ -122,18 +104,17 @@ fn oauth(status: StatusCode, error: &'static str, description: &str) -> ApiError
         (status = 400, description = "A malformed request, an unsupported grant or a bad grant", body = OAuthErrorBody),
         (status = 401, description = "Client authentication failed", body = OAuthErrorBody),
         (status = 429, description = "Too many failed sign-ins; see Retry-After", body = ErrorMessage),
+        (status = 503, description = "Every password check is busy; see Retry-After", body = ErrorMessage),
     )
 )]
 async fn token(
     State(state): State<AppState>,
     client: Option<axum::Extension<super::client_addr::ClientAddr>>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    let request = parse_request(&headers, &body)?;
-    let client_id = authenticate_client(&state, &headers, &request).await?;
+    let (client_id, request) = read_authenticated(&state, request).await?;
     let from = client.map(|client| client.0.0);
-    let principal = match request.grant_type.as_deref() {
+    let (principal, grant_id) = match request.grant_type.as_deref() {
         Some("password") => {
             let (Some(login), Some(password)) = (&request.username, &request.password) else {
                 return Err(oauth(
@@ -142,19 +123,19 @@ async fn token(
                     "username and password are required.",
                 ));
             };
-            state
+            let principal = state
                 .auth
                 .login(login, password, from)
                 .await
                 .map_err(|e| match e {
-                    AuthError::Throttled(wait) => ApiError::TooManyRequests(wait),
-                    AuthError::Store(e) => e.into(),
                     AuthError::Unauthenticated => oauth(
                         StatusCode::BAD_REQUEST,
                         "invalid_grant",
                         "The username or password is incorrect.",
                     ),
-                })?
+                    other => other.into(),
+                })?;
+            (principal, random_token())
         }
         Some("refresh_token") => {
             let refresh = request.refresh_token.as_deref().ok_or_else(|| {
@@ -164,21 +145,21 @@ async fn token(
                     "refresh_token is required.",
                 )
             })?;
-            let hash = digest(refresh);
+            // Deleted as it is taken: of concurrent refreshes of one token, only one wins.
             let grant = state
                 .store
-                .token_grant(&hash, TokenKind::Refresh, state.clock.now())
-                .await?;
-            let grant = grant.filter(|g| g.client_id == client_id).ok_or_else(|| {
-                oauth(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "The refresh token is unknown, expired or revoked.",
-                )
-            })?;
-            // Refresh tokens are single-use: the new pair replaces the old one.
-            state.store.revoke_token(&hash).await?;
-            grant.principal
+                .redeem_refresh_token(&digest(refresh), &client_id, state.clock.now())
+                .await?
+                .ok_or_else(|| {
+                    oauth(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "The refresh token is unknown, expired or revoked.",
+                    )
+                })?;
+            // The new pair stays in the grant, so revoking its refresh token later revokes
+            // the access tokens issued before it too.
+            (grant.principal, grant.grant_id)
         }
         Some(_) => {
             return Err(oauth(
@@ -195,88 +176,15 @@ async fn token(
             ));
         }
     };
-    issue(&state, &principal, &client_id).await
+    issue(&state, &principal, &client_id, grant_id).await
 }
 
-fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<TokenRequest, ApiError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let parsed = match mime.as_str() {
-        "application/json" => serde_json::from_slice(body).map_err(|e| e.to_string()),
-        "application/x-www-form-urlencoded" => serde_urlencoded_form(body),
-        _ => Err("the body must be application/json or application/x-www-form-urlencoded".into()),
-    };
-    parsed.map_err(|why| {
-        oauth(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            &format!("Malformed token request: {why}."),
-        )
-    })
-}
-
-fn serde_urlencoded_form(body: &[u8]) -> Result<TokenRequest, String> {
-    serde_urlencoded::from_bytes(body).map_err(|e| e.to_string())
-}
-
-async fn authenticate_client(
-    state: &AppState,
-    headers: &HeaderMap,
-    request: &TokenRequest,
-) -> Result<String, ApiError> {
-    let from_header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Basic ")
-                .or_else(|| v.strip_prefix("basic "))
-        })
-        .and_then(|b64| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b64.trim())
-                .ok()
-        })
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| {
-            text.split_once(':')
-                .map(|(id, secret)| (id.to_owned(), secret.to_owned()))
-        });
-    let body_pair = request.client_id.clone().zip(request.client_secret.clone());
-    let invalid = || {
-        oauth(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed.",
-        )
-    };
-    let (client_id, secret) = from_header.or(body_pair).ok_or_else(invalid)?;
-    let client = state
-        .store
-        .oauth_client(&client_id)
-        .await?
-        .ok_or_else(invalid)?;
-    if !constant_time_eq(client.secret_hash.as_bytes(), digest(&secret).as_bytes()) {
-        return Err(invalid());
-    }
-    Ok(client_id)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
+/// Issues an access and a refresh token in grant `grant_id`.
 async fn issue(
     state: &AppState,
     principal: &Principal,
     client_id: &str,
+    grant_id: String,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
     let (access, refresh) = (random_token(), random_token());
     let now = state.clock.now();
@@ -292,6 +200,7 @@ async fn issue(
                 user_id: principal.user.id,
                 client_id: client_id.to_owned(),
                 expires_at: now.plus_seconds(seconds),
+                grant_id: grant_id.clone(),
             })
             .await?;
     }
