@@ -47,7 +47,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
     let from = parts
         .extensions
         .get::<super::client_addr::ClientAddr>()
-        .map(|client| client.0);
+        .map(|client| client.limit_key());
     Ok(state.auth.header(value, from).await?)
 }
 

@@ -113,7 +113,7 @@ async fn token(
     request: Request,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
     let (client_id, request) = read_authenticated(&state, request).await?;
-    let from = client.map(|client| client.0.0);
+    let from = client.map(|client| client.0.limit_key());
     let (principal, grant_id) = match request.grant_type.as_deref() {
         Some("password") => {
             let (Some(login), Some(password)) = (&request.username, &request.password) else {
