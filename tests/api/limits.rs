@@ -57,6 +57,41 @@ pub async fn dribble(
     (reader, writing)
 }
 
+/// `n` uploads from this machine's loopback address, each sending a byte per `every`.
+async fn hold_slow_uploads(
+    app: &TestApp,
+    n: usize,
+    every: Duration,
+) -> Vec<(OwnedReadHalf, JoinHandle<()>)> {
+    let uri = definition(app).await;
+    let path = format!("/api/bulk/2.0{uri}/data");
+    let mut held = Vec::with_capacity(n);
+    for _ in 0..n {
+        let first = b"E\n".to_vec();
+        held.push(dribble(app, localhost(), &path, "text/csv", 1000, first, every).await);
+    }
+    held
+}
+
+/// Ends uploads held by [`hold_slow_uploads`].
+fn release(held: Vec<(OwnedReadHalf, JoinHandle<()>)>) {
+    for (reader, writing) in held {
+        writing.abort();
+        drop(reader);
+    }
+}
+
+/// A request from [`OTHER_CLIENT`] answers 200.
+async fn assert_another_address_is_served(app: &TestApp) {
+    let (status, body) = send(
+        client_from(OTHER_CLIENT.into())
+            .request(Method::GET, format!("{}/api/bulk/2.0/syncs", app.base))
+            .header("Authorization", &app.auth),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "another address is served: {body}");
+}
+
 /// Polls `GET /api/bulk/2.0/syncs` with `client` until it answers `want` (panics after 10 s);
 /// returns that response.
 async fn until_status(
@@ -141,24 +176,7 @@ async fn requests_beyond_the_per_address_cap_are_answered_503_while_other_addres
         ..Overrides::default()
     })
     .await;
-    let uri = definition(&app).await;
-    let path = format!("/api/bulk/2.0{uri}/data");
-    let mut held = Vec::new();
-    for _ in 0..2 {
-        let every = Duration::from_millis(500);
-        held.push(
-            dribble(
-                &app,
-                localhost(),
-                &path,
-                "text/csv",
-                1000,
-                b"E\n".into(),
-                every,
-            )
-            .await,
-        );
-    }
+    let held = hold_slow_uploads(&app, 2, Duration::from_millis(500)).await;
     let shed = until_status(
         &app,
         &client_from(localhost()),
@@ -168,46 +186,20 @@ async fn requests_beyond_the_per_address_cap_are_answered_503_while_other_addres
     assert_eq!(shed.headers()["retry-after"], "1");
     let body = shed.text().await.unwrap();
     assert!(body.starts_with("\"Service Unavailable"), "{body}");
-    let (status, _) = send(
-        client_from(OTHER_CLIENT.into())
-            .request(Method::GET, format!("{}/api/bulk/2.0/syncs", app.base))
-            .header("Authorization", &app.auth),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "another address is not capped");
-    for (reader, writing) in held {
-        writing.abort();
-        drop(reader);
-    }
+    assert_another_address_is_served(&app).await;
+    release(held);
     until_status(&app, &client_from(localhost()), StatusCode::OK).await;
 }
 
 #[tokio::test]
 async fn slow_bodies_from_one_address_cannot_keep_another_address_from_being_served() {
-    // Issue 11: 20 connections dribbling bodies took all of `--max-in-flight 20`.
+    // 20 connections dribbling bodies once took all of `--max-in-flight 20`.
     let app = spawn(Overrides {
         max_in_flight: Some(20),
         ..Overrides::default()
     })
     .await;
-    let uri = definition(&app).await;
-    let path = format!("/api/bulk/2.0{uri}/data");
-    let mut held = Vec::new();
-    for _ in 0..20 {
-        let every = Duration::from_secs(1);
-        held.push(
-            dribble(
-                &app,
-                localhost(),
-                &path,
-                "text/csv",
-                1000,
-                b"E\n".into(),
-                every,
-            )
-            .await,
-        );
-    }
+    let held = hold_slow_uploads(&app, 20, Duration::from_secs(1)).await;
     // The attacker's own address is shed once it holds its share...
     until_status(
         &app,
@@ -216,15 +208,6 @@ async fn slow_bodies_from_one_address_cannot_keep_another_address_from_being_ser
     )
     .await;
     // ...and everyone else is still served.
-    let (status, body) = send(
-        client_from(OTHER_CLIENT.into())
-            .request(Method::GET, format!("{}/api/bulk/2.0/syncs", app.base))
-            .header("Authorization", &app.auth),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    for (reader, writing) in held {
-        writing.abort();
-        drop(reader);
-    }
+    assert_another_address_is_served(&app).await;
+    release(held);
 }

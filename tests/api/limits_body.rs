@@ -18,6 +18,16 @@ async fn spawn(overrides: Overrides) -> TestApp {
     spawn_app_with(Arc::new(SystemClock), overrides).await
 }
 
+/// A body deadline of 1 s, extended by a second per 64 KiB past the first 64 KiB.
+async fn spawn_with_one_second_and_64_kib() -> TestApp {
+    spawn(Overrides {
+        body_timeout_seconds: Some(1),
+        body_min_rate_kib: Some(64),
+        ..Overrides::default()
+    })
+    .await
+}
+
 fn localhost() -> std::net::IpAddr {
     std::net::Ipv4Addr::LOCALHOST.into()
 }
@@ -70,12 +80,7 @@ async fn a_body_sent_slowly_is_answered_408_at_its_deadline_and_stages_nothing()
 async fn a_body_below_the_minimum_rate_is_cut_off_once_its_data_buys_no_more_time() {
     // 1 s, plus a second per 64 KiB past the first 64 KiB: 128 KiB at once buys 2 s in all,
     // then a byte per 50 ms buys nothing more.
-    let app = spawn(Overrides {
-        body_timeout_seconds: Some(1),
-        body_min_rate_kib: Some(64),
-        ..Overrides::default()
-    })
-    .await;
+    let app = spawn_with_one_second_and_64_kib().await;
     let uri = definition(&app).await;
     let path = format!("/api/bulk/2.0{uri}/data");
     let mut first = b"E\n".to_vec();
@@ -99,12 +104,7 @@ async fn a_body_below_the_minimum_rate_is_cut_off_once_its_data_buys_no_more_tim
 async fn a_body_that_keeps_up_the_minimum_rate_may_outlast_the_body_deadline() {
     // A slow link, not an attack: 16 KiB every 100 ms (160 KiB/s) for about 2.5 s, against a
     // 1 s deadline that each 64 KiB extends by a second.
-    let app = spawn(Overrides {
-        body_timeout_seconds: Some(1),
-        body_min_rate_kib: Some(64),
-        ..Overrides::default()
-    })
-    .await;
+    let app = spawn_with_one_second_and_64_kib().await;
     let uri = definition(&app).await;
     let mut body = b"E\n".to_vec();
     while body.len() < 400 * 1024 {

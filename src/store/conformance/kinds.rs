@@ -59,7 +59,8 @@ async fn definitions_sharing_an_id(store: &dyn Store, site: i64) -> i64 {
     ids[0]
 }
 
-async fn stage_action_row(store: &dyn Store, site: i64, id: i64) {
+/// Stages a one-row file (`a@example.com` in column `E`) for sync action definition `id`.
+pub(super) async fn stage_action_row(store: &dyn Store, site: i64, id: i64) {
     let upload = Upload {
         definition_id: id,
         format: crate::upload::Format::Csv,

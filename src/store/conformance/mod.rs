@@ -16,7 +16,7 @@ use crate::domain::query::{Condition, Direction, ListQuery, Op, Operand};
 use crate::domain::site::TokenKind;
 use crate::domain::sync::SyncStatus;
 use crate::store::{
-    ContactSearch, LEASE_LOST, NewSync, NewToken, NewUser, Store, StoreError, Upload, batches,
+    ContactSearch, LEASE_LOST, NewSync, NewToken, NewUser, Store, StoreError, batches,
 };
 
 mod tokens;
@@ -349,16 +349,7 @@ pub(super) async fn pending_sync(store: &dyn Store, site: i64, files: usize) -> 
         .unwrap()
         .id;
     for _ in 0..files {
-        let upload = Upload {
-            definition_id: id,
-            format: crate::upload::Format::Csv,
-            body: bytes::Bytes::from_static(b"E\na@example.com\n"),
-            column: "E".into(),
-            max_files: 500,
-            site_quota_bytes: u64::MAX,
-            trigger: None,
-        };
-        store.stage_file(site, upload).await.unwrap();
+        kinds::stage_action_row(store, site, id).await;
     }
     let new = NewSync {
         created_by: "u".into(),
