@@ -37,6 +37,8 @@ const MAX_BACKOFF_SECONDS: u64 = 300;
 const FORGET_AFTER_SECONDS: u64 = 3_600;
 /// How long a login that signed in from an address is exempt from that address's limit.
 const KNOWN_GOOD_SECONDS: u64 = 30 * 24 * 3_600;
+/// `blocked_until` of a record that refuses nothing.
+const NOT_BLOCKED: Timestamp = Timestamp::from_nanos(i64::MIN);
 /// Records kept at most (each map); beyond, the quiet ones are dropped first (bounded memory).
 const MAX_RECORDS: usize = 100_000;
 
@@ -101,7 +103,9 @@ impl Record {
             let backoff = (FIRST_BACKOFF_SECONDS << doublings).min(MAX_BACKOFF_SECONDS);
             self.last_failure.plus_seconds(backoff)
         } else {
-            self.last_failure
+            // Not "until the last failure": another thread may read the clock before this
+            // record's last failure and take an unblocked record for a blocked one.
+            NOT_BLOCKED
         };
     }
 }
@@ -151,7 +155,7 @@ impl Throttle {
                 let record = records.failures.entry(key.name.clone()).or_insert(Record {
                     failures: 0,
                     last_failure: now,
-                    blocked_until: now,
+                    blocked_until: NOT_BLOCKED,
                 });
                 if seconds_between(record.last_failure, now) > FORGET_AFTER_SECONDS {
                     record.failures = 0;

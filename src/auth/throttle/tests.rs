@@ -117,3 +117,20 @@ fn the_backoff_is_capped_and_old_failures_are_forgotten() {
     fail(&throttle, &keys);
     assert_eq!(throttle.check(&keys), Ok(()), "counting starts again");
 }
+
+#[test]
+fn a_record_below_its_limit_refuses_nothing_even_to_a_clock_read_before_its_failure() {
+    // Threads read the clock before taking the lock: one may check with a time earlier than
+    // another's just-recorded attempt.
+    let clock = ManualClock::new(Timestamp::from_nanos(10_000_000_000));
+    let throttle = Throttle::new(Arc::new(clock.clone()));
+    let keys = [Key::login("acme\\jane", None)];
+    let attempt = throttle.reserve(&keys).unwrap();
+    let records = throttle.records.lock().unwrap();
+    assert_eq!(
+        records.wait(&keys, Timestamp::from_nanos(9_000_000_000)),
+        None
+    );
+    drop(records);
+    attempt.succeeded();
+}
