@@ -29,14 +29,18 @@ impl Authenticator {
             "{}\0{password}",
             login.to_lowercase().replacen('\\', "\0", 1)
         ));
+        // A password verified before (against the hash still stored) is right: no attempt to
+        // count, no turn to wait for, so a client's concurrent requests never queue here.
+        let found = self.credentials(login).await?;
+        if let Some(found) = found.as_ref().filter(|f| self.is_verified(&key, f)) {
+            self.throttle.signed_in(&keys);
+            return Ok(principal(found.clone()));
+        }
         let _turn = self.turn(&key).lock().await;
-        // Reserved before any work, so concurrent guesses cannot all get past the throttle
-        // (nor all reach the store).
+        // Reserved before any further work, so concurrent guesses cannot all get past the
+        // throttle (nor all reach argon2).
         let attempt = self.throttle.reserve(&keys).map_err(AuthError::Throttled)?;
-        let found = match login.split_once('\\') {
-            Some((site_name, username)) => self.store.credentials(site_name, username).await?,
-            None => None,
-        };
+        // A request that held the turn before may have verified these credentials meanwhile.
         if let Some(found) = found.as_ref().filter(|f| self.is_verified(&key, f)) {
             attempt.succeeded();
             return Ok(principal(found.clone()));
@@ -66,6 +70,14 @@ impl Authenticator {
                 Err(AuthError::Unauthenticated)
             }
         }
+    }
+
+    /// The stored credentials of a `Site\User` login, if there are any.
+    async fn credentials(&self, login: &str) -> Result<Option<UserCredentials>, AuthError> {
+        Ok(match login.split_once('\\') {
+            Some((site_name, username)) => self.store.credentials(site_name, username).await?,
+            None => None,
+        })
     }
 
     fn turn(&self, key: &str) -> &tokio::sync::Mutex<()> {

@@ -172,6 +172,18 @@ impl Throttle {
         })
     }
 
+    /// A sign-in succeeded with no attempt reserved (its password had been verified before):
+    /// clears the keys a success clears and remembers the login as known good at its address,
+    /// without counting or refunding anything.
+    pub fn signed_in(&self, keys: &[Key]) {
+        let now = self.clock.now();
+        if let Ok(mut records) = self.records.lock() {
+            for key in keys.iter().filter(|key| key.cleared_by_success) {
+                records.signed_in(key, now);
+            }
+        }
+    }
+
     /// Takes back one reserved failure of each key; with `success`, clears the keys a success
     /// clears and remembers the login as known good at its address.
     fn settle(&self, keys: &[Key], success: bool) {
@@ -181,8 +193,7 @@ impl Throttle {
         };
         for key in keys {
             if success && key.cleared_by_success {
-                records.failures.remove(&key.name);
-                records.known_good.insert(key.name.clone(), now);
+                records.signed_in(key, now);
             } else if let Some(record) = records.failures.get_mut(&key.name) {
                 record.failures = record.failures.saturating_sub(1);
                 record.block(key.free_failures);
@@ -192,6 +203,11 @@ impl Throttle {
 }
 
 impl Records {
+    fn signed_in(&mut self, key: &Key, now: Timestamp) {
+        self.failures.remove(&key.name);
+        self.known_good.insert(key.name.clone(), now);
+    }
+
     fn wait(&self, keys: &[Key], now: Timestamp) -> Option<u64> {
         keys.iter()
             .filter(|key| !self.waived(key, now))

@@ -134,3 +134,24 @@ fn a_record_below_its_limit_refuses_nothing_even_to_a_clock_read_before_its_fail
     drop(records);
     attempt.succeeded();
 }
+
+#[test]
+fn a_sign_in_with_a_known_password_clears_the_login_and_counts_nothing() {
+    let (throttle, _clock) = throttle();
+    let keys = password_keys("acme\\jane", "198.51.100.7");
+    for _ in 0..4 {
+        fail(&throttle, &keys);
+    }
+    throttle.signed_in(&keys);
+    let records = throttle.records.lock().unwrap();
+    assert!(
+        !records.failures.contains_key(&keys[0].name),
+        "login cleared"
+    );
+    assert_eq!(
+        records.failures.get(&keys[1].name).map(|r| r.failures),
+        Some(4),
+        "the address keeps its failures: nothing refunded"
+    );
+    assert!(records.known_good.contains_key(&keys[0].name));
+}
