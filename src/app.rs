@@ -156,10 +156,7 @@ impl App {
             self.state.metrics.clone(),
         );
         // Deadlines start once a request is admitted: a shed one reads no body.
-        let router = api::router(self.state).layer(axum::middleware::from_fn_with_state(
-            self.deadlines,
-            api::deadline::enforce,
-        ));
+        let router = api::router(self.state, self.deadlines);
         // One limit for the whole server (a layer on the router would give each route its
         // own): beyond `max_in_flight` requests at once, new ones are shed with a 503, which
         // clients retry with back-off as Oracle tells them to, rather than queued without bound.

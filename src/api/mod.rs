@@ -34,7 +34,9 @@ pub use error::ApiError;
 pub use state::AppState;
 
 /// Every route, with auth enforced per handler by the [`extract::Caller`] extractor.
-pub fn router(state: AppState) -> Router {
+/// Every request (routes and fallbacks) runs under `deadlines`, inside the metrics and trace
+/// layers, so a 408 is counted and logged by route like any answer.
+pub fn router(state: AppState, deadlines: deadline::Deadlines) -> Router {
     Router::new()
         .merge(id::router())
         .merge(oauth::router())
@@ -50,6 +52,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            deadlines,
+            deadline::enforce,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(span_for))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),

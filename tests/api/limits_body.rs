@@ -72,6 +72,23 @@ async fn a_body_sent_slowly_is_answered_408_at_its_deadline_and_stages_nothing()
         );
     }
     assert_eq!(app.kb_used(&uri).await, 0, "nothing was staged");
+    let metrics = app
+        .anonymous(reqwest::Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for route in [
+        "/api/bulk/2.0/contacts/syncActions/{id}/data",
+        "/api/bulk/2.0/contacts/syncActions",
+    ] {
+        let series = format!(
+            "loquat_http_requests_total{{route=\"{route}\",method=\"POST\",status=\"408\"}} 1"
+        );
+        assert!(metrics.contains(&series), "{series} in:\n{metrics}");
+    }
     let (status, _) = app.get("/api/bulk/2.0/syncs").await;
     assert_eq!(status, StatusCode::OK, "the server still serves");
 }
