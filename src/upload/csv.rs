@@ -23,8 +23,8 @@ use ::csv::{ByteRecord, ErrorKind, ReaderBuilder};
 use self::scan::{Scan, Start, scan_record};
 use super::columns::{Columns, Identifier, Lookup, View};
 use super::{
-    DecodeError, DecodeFailure, FileSummary, MAX_COLUMNS, MAX_VALUE_CHARS, RowValue, too_long,
-    too_many_columns,
+    DecodeError, DecodeFailure, FileSummary, MAX_COLUMNS, MAX_VALUE_CHARS, RowValue, name_too_long,
+    too_long, too_many_columns,
 };
 
 /// Decodes a CSV body (already UTF-8 checked, BOM removed). See [`super::decode`].
@@ -209,6 +209,9 @@ fn header(
             .map_err(|_| refuse(format!("header column {} is not UTF-8", i + 1)))?;
         if name.is_empty() {
             return Err(refuse(format!("header column {} has an empty name", i + 1)));
+        }
+        if let Some(why) = name_too_long(name) {
+            return Err(refuse(format!("header column {}: {why}", i + 1)));
         }
         if name.contains('\0') {
             return Err(refuse(format!(

@@ -27,7 +27,9 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use self::member::{KeySeed, KeySet, ValueSeed};
 use self::rows::{ManyColumns, OneColumn, Rows};
-use super::{DecodeError, DecodeFailure, FileSummary, MAX_COLUMNS, RowValue, too_many_columns};
+use super::{
+    DecodeError, DecodeFailure, FileSummary, MAX_COLUMNS, RowValue, name_too_long, too_many_columns,
+};
 
 /// Decodes a JSON body (already UTF-8 checked, BOM removed). See [`super::decode`].
 pub(super) fn decode<E, F>(
@@ -143,6 +145,9 @@ impl<'de, R: Rows<'de>> State<'de, R> {
         if matches!(&key, Cow::Owned(k) if k.contains('\0')) {
             let message = format!("key {key:?} contains a NUL character (U+0000)");
             return self.refuse(row, message);
+        }
+        if let Some(why) = name_too_long(&key) {
+            return self.refuse(row, why);
         }
         if !self.keys.insert(key.clone()) {
             return self.refuse(row, format!("duplicate key {key:?}"));

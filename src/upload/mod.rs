@@ -61,6 +61,11 @@ pub const MAX_COLUMNS: usize = 1_000;
 /// hold. A longer value could never be stored, and would be copied whole into rejects.
 pub const MAX_VALUE_CHARS: usize = 32_000;
 
+/// Longest column name a file may use, in characters. A definition's column names have at most
+/// 100; longer ones can only be ignored, and each ignored name is stored and logged, and named
+/// in errors, so it is bounded like the values.
+pub const MAX_COLUMN_NAME_CHARS: usize = 1_000;
+
 /// The two body formats Eloqua accepts for staged data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -192,13 +197,22 @@ pub fn decode_columns<E>(
 /// message `the value of "column" …`. Characters are only counted when the bytes alone could
 /// exceed the limit, so the common case costs one comparison.
 fn too_long(value: &[u8]) -> Option<String> {
-    if value.len() <= MAX_VALUE_CHARS {
+    longer_than(value, MAX_VALUE_CHARS)
+}
+
+/// Why a column name is refused, if it is longer than [`MAX_COLUMN_NAME_CHARS`] (said without
+/// the name itself, which may be as long as the body).
+fn name_too_long(name: &str) -> Option<String> {
+    longer_than(name.as_bytes(), MAX_COLUMN_NAME_CHARS).map(|why| format!("a column name {why}"))
+}
+
+fn longer_than(value: &[u8], max: usize) -> Option<String> {
+    if value.len() <= max {
         return None;
     }
     // Every UTF-8 character has exactly one byte that is not a continuation (0b10xx_xxxx).
     let chars = value.iter().filter(|&&b| (b as i8) >= -0x40).count();
-    (chars > MAX_VALUE_CHARS)
-        .then(|| format!("has {chars} characters; at most {MAX_VALUE_CHARS} are accepted"))
+    (chars > max).then(|| format!("has {chars} characters; at most {max} are accepted"))
 }
 
 /// Why a file naming too many columns is refused.

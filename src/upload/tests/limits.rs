@@ -1,7 +1,8 @@
-//! The size limits both formats share: [`MAX_COLUMNS`] and [`MAX_VALUE_CHARS`].
+//! The size limits both formats share: [`MAX_COLUMNS`], [`MAX_COLUMN_NAME_CHARS`] and
+//! [`MAX_VALUE_CHARS`].
 
 use super::{Row, collect};
-use crate::upload::{Format, MAX_COLUMNS, MAX_VALUE_CHARS};
+use crate::upload::{Format, MAX_COLUMN_NAME_CHARS, MAX_COLUMNS, MAX_VALUE_CHARS};
 
 /// `n` distinct names after the identifier: `EmailAddress,C1,…`.
 fn header(n: usize) -> String {
@@ -101,5 +102,30 @@ fn values_may_hold_up_to_max_value_chars_characters() {
             (Some(2), Some(line)),
             "{format:?}: {err}"
         );
+    }
+}
+
+#[test]
+fn column_names_may_have_up_to_max_column_name_chars_characters() {
+    let longest = "é".repeat(MAX_COLUMN_NAME_CHARS);
+    let longer = "n".repeat(MAX_COLUMN_NAME_CHARS + 1);
+    let csv = |name: &str| format!("EmailAddress,{name}\na,b\n");
+    let json = |name: &str| format!("[{{\"EmailAddress\":\"a\"}},{{\"{name}\":\"b\"}}]");
+    for (format, body) in [(Format::Csv, csv(&longest)), (Format::Json, json(&longest))] {
+        let (_, ignored) = collect(format, body.as_bytes()).expect("exactly the limit");
+        assert_eq!(ignored.len(), 1);
+    }
+    for (format, body, row) in [
+        (Format::Csv, csv(&longer), None),
+        (Format::Json, json(&longer), Some(2)),
+    ] {
+        let err = collect(format, body.as_bytes()).expect_err("one past");
+        assert!(
+            err.message
+                .contains("a column name has 1001 characters; at most 1000 are accepted"),
+            "{err}"
+        );
+        assert!(!err.message.contains(&longer), "the name is not echoed");
+        assert_eq!(err.row, row, "{err}");
     }
 }
