@@ -50,7 +50,7 @@ pub struct Settings {
     pub body_min_rate_bytes: u64,
     /// Requests one client address may have in flight at once (503 beyond).
     pub max_in_flight_per_address: usize,
-    /// Callbacks may reach loopback, private, link-local and metadata addresses.
+    /// Callbacks may reach loopback, private and link-local addresses (metadata services only when listed).
     pub callback_allow_private: bool,
     /// CSV written by Loquat prefixes cells that a spreadsheet would run as a formula with `'`.
     pub csv_formula_escape: bool,
@@ -425,8 +425,9 @@ body_min_rate_kib = 16
 
 # Callbacks never reach loopback, private (RFC 1918, RFC 4193), link-local, CGNAT, multicast,
 # unspecified, reserved or cloud metadata addresses unless this is true, or callback_hosts
-# lists the host by exact name or the address's CIDR block. When the server listens on a
-# loopback address only, loopback callbacks are allowed (local development).
+# lists the host by exact name or the address's CIDR block. Cloud metadata services are never
+# allowed by this switch, only by such a listing. When the server listens on a loopback address
+# only, loopback callbacks are allowed (local development).
 callback_allow_private = false
 
 # CSV written by Loquat (export data, rejects) prefixes cells starting with = + - @, tab or

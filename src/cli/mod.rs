@@ -117,7 +117,7 @@ struct ServeArgs {
     /// Requests one client address may have in flight [default: 128, at most half of --max-in-flight].
     #[arg(long, env = "LOQUAT_MAX_IN_FLIGHT_PER_ADDRESS")]
     max_in_flight_per_address: Option<usize>,
-    /// Let callbacks reach loopback, private, link-local and metadata addresses [default: false].
+    /// Let callbacks reach loopback, private and link-local addresses (not metadata services) [default: false].
     #[arg(long, env = "LOQUAT_CALLBACK_ALLOW_PRIVATE")]
     callback_allow_private: Option<bool>,
     /// Prefix CSV cells a spreadsheet would run as formulas with ' [default: true].

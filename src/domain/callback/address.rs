@@ -23,13 +23,16 @@ const METADATA: [IpAddr; 3] = [
     IpAddr::V4(Ipv4Addr::new(168, 63, 129, 16)),
 ];
 
+/// The [`Reach::Special`] kind of a metadata service's address.
+pub const METADATA_KIND: &str = "cloud metadata";
+
 /// Host names of metadata services (GCP's; `metadata` is its short form).
 const METADATA_NAMES: [&str; 3] = ["metadata", "metadata.google.internal", "metadata.goog"];
 
 /// Classifies `ip`, looking through IPv6 forms that embed an IPv4 address.
 pub fn classify(ip: IpAddr) -> Reach {
     if METADATA.contains(&ip) || embedded_v4(ip).is_some_and(|v4| METADATA.contains(&v4.into())) {
-        return Reach::Special("cloud metadata");
+        return Reach::Special(METADATA_KIND);
     }
     match ip {
         IpAddr::V4(v4) => classify_v4(v4),

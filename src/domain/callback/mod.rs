@@ -25,7 +25,8 @@ pub const MAX_URL_BYTES: usize = 2048;
 /// host name, or an address or CIDR block (`10.1.0.0/16`, `::1`). A host must match one. An
 /// address that is not public (see [`address::classify`]) is allowed only when
 /// `allow_private` is set, it lies in a listed block, the URL's host is listed by exact name
-/// (not by a wildcard), or it is loopback and the server listens on loopback only.
+/// (not by a wildcard), or it is loopback and the server listens on loopback only. A cloud
+/// metadata service is reached only when listed: by exact name, address or block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackPolicy {
     names: Vec<String>,
@@ -101,7 +102,7 @@ impl CallbackPolicy {
                         "Callbacks to host {name} are not allowed by this server."
                     ));
                 }
-                if address::is_metadata_name(&name) && !self.private_allowed_for(Some(&name)) {
+                if address::is_metadata_name(&name) && !self.named_exactly(Some(&name)) {
                     return Err(format!(
                         "Callbacks to {name} (a cloud metadata service) are not allowed by this server."
                     ));
@@ -123,6 +124,10 @@ impl CallbackPolicy {
         let allowed = match reach {
             Reach::Public => true,
             Reach::Loopback if self.loopback_bind => true,
+            // Credentials live there: only an explicit listing, never the blanket switch.
+            Reach::Special(address::METADATA_KIND) => {
+                self.named_exactly(host) || self.in_blocks(ip)
+            }
             _ => self.private_allowed_for(host) || self.in_blocks(ip),
         };
         if allowed {
@@ -150,7 +155,12 @@ impl CallbackPolicy {
 
     /// The operator allows non-public addresses everywhere, or for this host by exact name.
     fn private_allowed_for(&self, host: Option<&str>) -> bool {
-        self.allow_private || host.is_some_and(|host| self.names.iter().any(|p| p == host))
+        self.allow_private || self.named_exactly(host)
+    }
+
+    /// `callback_hosts` lists this host by its exact name (not by a wildcard).
+    fn named_exactly(&self, host: Option<&str>) -> bool {
+        host.is_some_and(|host| self.names.iter().any(|p| p == host))
     }
 
     fn in_blocks(&self, ip: IpAddr) -> bool {

@@ -200,7 +200,22 @@ fn listed_blocks_exact_names_and_the_switch_allow_private_addresses() {
     );
     assert!(named.check("http://metadata.google.internal/").is_err());
     let allowed = policy(&["*"], true, false);
-    assert!(allowed.check("http://169.254.169.254/").is_ok());
+    assert!(
+        allowed.check("http://169.254.169.254/").is_err(),
+        "metadata services need an explicit listing, not the switch"
+    );
+    assert!(allowed.check("http://metadata.google.internal/").is_err());
+    assert!(
+        allowed.check("http://169.254.1.1/").is_ok(),
+        "other link-local"
+    );
+    let listed = policy(
+        &["*", "169.254.169.254", "metadata.google.internal"],
+        false,
+        false,
+    );
+    assert!(listed.check("http://169.254.169.254/").is_ok());
+    assert!(listed.check("http://metadata.google.internal/").is_ok());
     assert!(
         allowed
             .check_address(Some("x.example"), ip("192.168.0.1"))
