@@ -8,6 +8,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
 use serde::Deserialize;
+use subtle::ConstantTimeEq;
 
 use super::oauth;
 use crate::api::error::ApiError;
@@ -91,15 +92,16 @@ async fn verify_client(state: &AppState, id: String, secret: &str) -> Result<Str
         .oauth_client(&id)
         .await?
         .ok_or_else(invalid_client)?;
-    if constant_time_eq(client.secret_hash.as_bytes(), digest(secret).as_bytes()) {
+    if bool::from(
+        client
+            .secret_hash
+            .as_bytes()
+            .ct_eq(digest(secret).as_bytes()),
+    ) {
         Ok(id)
     } else {
         Err(invalid_client())
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The body as JSON (Eloqua's documentation) or a URL-encoded form (OAuth libraries).
