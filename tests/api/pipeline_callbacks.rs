@@ -15,9 +15,7 @@ use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 use tokio::sync::watch;
 
-use crate::helpers::{
-    TestApp, failure_fields, send, spawn_app, spawn_app_with, spawn_app_without_engine,
-};
+use crate::helpers::{TestApp, failure_fields, send, spawn_app, spawn_app_without_engine};
 use crate::pipeline_background::{listen, sync_calling_back};
 use crate::pipeline_syncs::{definition, emails, sync_with_callback};
 
@@ -131,11 +129,13 @@ async fn private_and_metadata_addresses_are_400_unless_the_operator_allows_them(
         app.wait_for_sync(answer["uri"].as_str().unwrap()).await;
     }
 
+    // From here on only the answers to POST /syncs are checked: no engine runs, so nothing is
+    // ever sent to these private and metadata addresses.
     let block = Overrides {
         callback_hosts: Some(vec!["*".into(), "10.1.0.0/16".into()]),
         ..Overrides::default()
     };
-    let app = spawn_app_with(Arc::new(SystemClock), block).await;
+    let app = spawn_app_without_engine(Arc::new(SystemClock), block).await;
     let uri = definition(&app).await;
     let (status, answer) = sync_with_callback(&app, &uri, json!("http://10.1.2.3/cb")).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
@@ -146,7 +146,20 @@ async fn private_and_metadata_addresses_are_400_unless_the_operator_allows_them(
         callback_allow_private: Some(true),
         ..Overrides::default()
     };
-    let app = spawn_app_with(Arc::new(SystemClock), private).await;
+    let app = spawn_app_without_engine(Arc::new(SystemClock), private).await;
+    let uri = definition(&app).await;
+    let (status, answer) = sync_with_callback(&app, &uri, json!(refused[3])).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    // Metadata services hold credentials: the blanket switch does not open them...
+    let (status, answer) = sync_with_callback(&app, &uri, json!(refused[0])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+
+    // ...only an explicit listing does.
+    let listed = Overrides {
+        callback_hosts: Some(vec!["*".into(), "169.254.169.254".into()]),
+        ..Overrides::default()
+    };
+    let app = spawn_app_without_engine(Arc::new(SystemClock), listed).await;
     let uri = definition(&app).await;
     let (status, answer) = sync_with_callback(&app, &uri, json!(refused[0])).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");

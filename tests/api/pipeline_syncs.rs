@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::spawn_app_without_engine as spawn_manual;
-use crate::helpers::{TestApp, failure_fields, manual_clock, rows, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, failure_fields, manual_clock, rows, spawn_app};
 
 /// A definition adding contacts found by email (column `Email`) to a new list.
 pub async fn definition(app: &TestApp) -> String {
@@ -76,7 +76,8 @@ async fn a_sync_needs_a_definition_of_this_site_in_synced_instance_uri() {
 
 #[tokio::test]
 async fn a_callback_url_must_be_http_and_null_means_none() {
-    let app = spawn_app().await;
+    // No engine: these syncs must never call anything back (their hosts are not ours).
+    let app = spawn_manual(Arc::new(SystemClock), Overrides::default()).await;
     let uri = definition(&app).await;
     let (status, sync) = sync_with_callback(&app, &uri, Value::Null).await;
     assert_eq!(status, StatusCode::CREATED, "{sync}");
@@ -108,7 +109,8 @@ async fn callback_hosts_limit_where_callbacks_may_go() {
         callback_hosts: hosts,
         ..Overrides::default()
     };
-    let app = spawn_app_with(Arc::new(SystemClock), overrides).await;
+    // No engine: only the answers are checked, and nothing is sent to these hosts.
+    let app = spawn_manual(Arc::new(SystemClock), overrides).await;
     let uri = definition(&app).await;
     for (url, allowed) in [
         ("https://hooks.example.com/cb", true),
