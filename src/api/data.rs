@@ -95,7 +95,7 @@ async fn upload(
 /// 201 with the sync an upload triggered, else 204.
 pub(super) fn staged_response(
     state: &AppState,
-    sync: Option<crate::domain::sync::Sync>,
+    sync: Option<crate::domain::sync::SyncRecord>,
 ) -> axum::response::Response {
     match sync {
         Some(sync) => {

@@ -65,8 +65,8 @@ pub struct SyncDto {
     uri: String,
 }
 
-impl From<crate::domain::sync::Sync> for SyncDto {
-    fn from(sync: crate::domain::sync::Sync) -> Self {
+impl From<crate::domain::sync::SyncRecord> for SyncDto {
+    fn from(sync: crate::domain::sync::SyncRecord) -> Self {
         Self {
             synced_instance_uri: sync.synced_instance_uri,
             callback_url: sync.callback_url,

@@ -138,7 +138,7 @@ impl SyncKind {
 
 /// A sync as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sync {
+pub struct SyncRecord {
     /// Store id (`/syncs/{id}`).
     pub id: i64,
     /// What kind of definition it syncs.

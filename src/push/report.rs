@@ -8,7 +8,7 @@ use anyhow::Context;
 use serde_json::Value;
 
 use super::client::Api;
-use super::state::SyncRecord;
+use super::state::PushedSync;
 use crate::domain::spreadsheet::CsvCells;
 
 /// The largest page Eloqua serves.
@@ -32,7 +32,7 @@ pub struct Report {
 /// A log or reject page cannot be read, or the file cannot be written.
 pub async fn collect(
     api: &Api,
-    syncs: &[SyncRecord],
+    syncs: &[PushedSync],
     column: &str,
     file: Option<&Path>,
     cells: CsvCells,

@@ -15,7 +15,7 @@ use super::chunker::{Chunk, Chunker, Cursor, InputError, InputFormat};
 use super::client::{Api, CallError};
 use super::progress::Progress;
 use super::report::{self, Report};
-use super::state::{self, DefinitionRef, InFlight, InputIdentity, State, SyncRecord};
+use super::state::{self, DefinitionRef, InFlight, InputIdentity, PushedSync, State};
 use super::wait::{self, Callbacks};
 use super::{Outcome, credentials, definition, recover};
 use crate::domain::spreadsheet::CsvCells;
@@ -281,7 +281,7 @@ impl Push {
     /// Hands the uploads since the last sync to a new sync record (its URI known or not yet).
     fn start_batch_sync(&mut self, uri: Option<String>) {
         let acked = self.state.acked.rows;
-        self.state.syncs.push(SyncRecord {
+        self.state.syncs.push(PushedSync {
             uri,
             first_row: self.state.batch_start + 1,
             rows: acked - self.state.batch_start,

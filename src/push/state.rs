@@ -84,7 +84,7 @@ pub struct InFlight {
 /// A sync this push started.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SyncRecord {
+pub struct PushedSync {
     /// e.g. `/syncs/9`; `None` while the `POST /syncs` is unanswered.
     pub uri: Option<String>,
     /// Input row number (1-based) of its first row.
@@ -126,7 +126,7 @@ pub struct State {
     /// The upload in flight, if any.
     pub in_flight: Option<InFlight>,
     /// The syncs, oldest first.
-    pub syncs: Vec<SyncRecord>,
+    pub syncs: Vec<PushedSync>,
 }
 
 impl State {

@@ -6,7 +6,7 @@ use super::{DefinitionRecordOf, NewSync, Page, StoreResult, SyncJob};
 use crate::domain::definition::ExportDefinition;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
-use crate::domain::sync::Sync;
+use crate::domain::sync::SyncRecord;
 
 /// A stored export definition.
 pub type ExportRecord = DefinitionRecordOf<ExportDefinition>;
@@ -24,7 +24,7 @@ pub struct ExportPage {
 
 /// Persistence of export definitions and exported data.
 #[async_trait]
-pub trait ExportStore: Send + std::marker::Sync {
+pub trait ExportStore: Send + Sync {
     /// Stores a new export definition.
     async fn create_export(
         &self,
@@ -51,7 +51,12 @@ pub trait ExportStore: Send + std::marker::Sync {
         query: &ListQuery<DefinitionField>,
     ) -> StoreResult<Page<ExportRecord>>;
     /// Creates a pending export sync.
-    async fn create_export_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<Sync>;
+    async fn create_export_sync(
+        &self,
+        site_id: i64,
+        id: i64,
+        sync: NewSync,
+    ) -> StoreResult<SyncRecord>;
     /// Prepares an export sync's (re-)run: forgets earlier data, records the column names.
     async fn begin_export(
         &self,

@@ -9,7 +9,7 @@ use crate::domain::definition::ImportDefinition;
 use crate::domain::fields::DefinitionField;
 use crate::domain::import_plan::{ImportPlan, ImportReject};
 use crate::domain::query::ListQuery;
-use crate::domain::sync::Sync;
+use crate::domain::sync::SyncRecord;
 use crate::upload::Format;
 
 /// A stored import definition.
@@ -51,7 +51,7 @@ pub struct ImportCounts {
 
 /// Persistence of import definitions and their staging.
 #[async_trait]
-pub trait ImportStore: Send + std::marker::Sync {
+pub trait ImportStore: Send + Sync {
     /// Stores a new import definition.
     async fn create_import(
         &self,
@@ -82,7 +82,12 @@ pub trait ImportStore: Send + std::marker::Sync {
     /// Discards unsynced uploads; `Conflict { constraint: "sync_in_progress" }` while a sync runs.
     async fn discard_import_data(&self, site_id: i64, id: i64) -> StoreResult<()>;
     /// Creates a pending sync owning the import's staged files.
-    async fn create_import_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<Sync>;
+    async fn create_import_sync(
+        &self,
+        site_id: i64,
+        id: i64,
+        sync: NewSync,
+    ) -> StoreResult<SyncRecord>;
     /// Prepares an import sync's (re-)run and lists its files in upload order.
     async fn begin_import(&self, job: &SyncJob) -> StoreResult<Vec<SyncFile>>;
     /// Applies the plan to rows `seq_from..seq_to` of one file in one transaction.

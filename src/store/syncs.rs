@@ -7,7 +7,7 @@ use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::{ApplyPlan, RejectReason};
 use crate::domain::query::ListQuery;
-use crate::domain::sync::{StoredLog, StoredReject, Sync, SyncLog, SyncStatus};
+use crate::domain::sync::{StoredLog, StoredReject, SyncLog, SyncRecord, SyncStatus};
 use crate::upload::{DecodeError, Format};
 
 /// One upload to stage as a file.
@@ -46,7 +46,7 @@ pub struct Staged {
     /// Rows in it.
     pub rows: u64,
     /// The sync the upload triggered.
-    pub sync: Option<Sync>,
+    pub sync: Option<SyncRecord>,
 }
 
 /// Why an upload was not staged (nothing was written in every case).
@@ -170,7 +170,7 @@ pub struct SweepReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueCallback {
     /// The sync to report.
-    pub sync: Sync,
+    pub sync: SyncRecord,
     /// Its site (callbacks in flight are capped per site).
     pub site_id: i64,
     /// Attempts made so far.
@@ -179,7 +179,7 @@ pub struct DueCallback {
 
 /// Persistence of staging and syncs.
 #[async_trait]
-pub trait SyncStore: Send + std::marker::Sync {
+pub trait SyncStore: Send + Sync {
     /// Decodes and stages one upload atomically: all rows or nothing.
     async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError>;
     /// Discards a definition's unsynced files.
@@ -193,15 +193,15 @@ pub trait SyncStore: Send + std::marker::Sync {
         site_id: i64,
         definition_id: i64,
         sync: NewSync,
-    ) -> StoreResult<Sync>;
+    ) -> StoreResult<SyncRecord>;
     /// One sync.
-    async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<Sync>;
+    async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<SyncRecord>;
     /// A page of syncs.
     async fn list_syncs(
         &self,
         site_id: i64,
         query: &ListQuery<SyncField>,
-    ) -> StoreResult<Page<Sync>>;
+    ) -> StoreResult<Page<SyncRecord>>;
     /// A page of a sync's log lines, in order.
     async fn sync_logs(
         &self,
@@ -271,7 +271,7 @@ pub trait SyncStore: Send + std::marker::Sync {
         status: SyncStatus,
         logs: Vec<SyncLog>,
         now: Timestamp,
-    ) -> StoreResult<Sync>;
+    ) -> StoreResult<SyncRecord>;
     /// Expires unsynced files older than `retention_seconds` and deletes definitions whose
     /// `autoDeleteDuration` has elapsed.
     async fn sweep(&self, now: Timestamp, retention_seconds: u64) -> StoreResult<SweepReport>;

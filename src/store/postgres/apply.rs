@@ -15,7 +15,7 @@ use deadpool_postgres::GenericClient;
 use super::sync_rows::{SYNC_SELECT, sync_from};
 use super::{Client, big, count, error};
 use crate::domain::clock::Timestamp;
-use crate::domain::sync::{Sync, SyncKind, SyncLog, SyncStatus};
+use crate::domain::sync::{SyncKind, SyncLog, SyncRecord, SyncStatus};
 use crate::store::{LEASE_LOST, StoreError, StoreResult, SweepReport, SyncFile, SyncJob};
 
 /// Advisory lock class ("LQCL") serialising claims across nodes.
@@ -181,7 +181,7 @@ pub(super) async fn finish(
     status: SyncStatus,
     logs: &[SyncLog],
     now: Timestamp,
-) -> StoreResult<Sync> {
+) -> StoreResult<SyncRecord> {
     let tx = client.transaction().await.map_err(error::map)?;
     // Held means active, the only status a run ends from.
     hold(&tx, job).await?;

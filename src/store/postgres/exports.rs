@@ -15,7 +15,7 @@ use crate::domain::contact_fields::{ContactField, Storage, standard_field};
 use crate::domain::definition::{ExportDefinition, FieldTarget, validate_export_definition};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
-use crate::domain::sync::{Sync, SyncKind};
+use crate::domain::sync::{SyncKind, SyncRecord};
 use crate::store::{
     ExportPage, ExportRecord, ExportStore, LEASE_LOST, NewSync, Page, StoreError, StoreResult,
     SyncJob,
@@ -215,7 +215,12 @@ impl ExportStore for PostgresStore {
         listing.page(&client, site_id, query, record_from).await
     }
 
-    async fn create_export_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<Sync> {
+    async fn create_export_sync(
+        &self,
+        site_id: i64,
+        id: i64,
+        sync: NewSync,
+    ) -> StoreResult<SyncRecord> {
         let now = self.now();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(error::map)?;

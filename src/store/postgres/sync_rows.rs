@@ -5,7 +5,7 @@ use tokio_postgres::Row;
 
 use super::error;
 use crate::domain::clock::Timestamp;
-use crate::domain::sync::{Sync, SyncKind, SyncStatus};
+use crate::domain::sync::{SyncKind, SyncRecord, SyncStatus};
 use crate::store::{NewSync, StoreError, StoreResult};
 
 /// Columns [`sync_from`] reads, in order.
@@ -14,9 +14,9 @@ pub(super) const SYNC_SELECT: &str =
     s.created_by, s.created_at, s.started_at, s.ended_at, s.kind FROM syncs s";
 
 /// A sync from a row of [`SYNC_SELECT`].
-pub(super) fn sync_from(row: &Row) -> StoreResult<Sync> {
+pub(super) fn sync_from(row: &Row) -> StoreResult<SyncRecord> {
     let status: String = row.get(4);
-    Ok(Sync {
+    Ok(SyncRecord {
         id: row.get(0),
         definition_id: row.get(1),
         synced_instance_uri: row.get(2),
@@ -37,7 +37,7 @@ pub(super) async fn load_sync(
     client: &impl GenericClient,
     site_id: i64,
     id: i64,
-) -> StoreResult<Sync> {
+) -> StoreResult<SyncRecord> {
     let row = client
         .query_opt(
             &format!("{SYNC_SELECT} WHERE s.site_id = $1 AND s.id = $2"),

@@ -12,7 +12,9 @@ use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
-use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncKind, SyncLog, SyncStatus};
+use crate::domain::sync::{
+    Severity, StoredLog, StoredReject, SyncKind, SyncLog, SyncRecord, SyncStatus,
+};
 use crate::store::sql_text;
 use crate::store::{
     BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles, StoreError,
@@ -109,7 +111,7 @@ impl SyncStore for PostgresStore {
         site_id: i64,
         definition_id: i64,
         sync: NewSync,
-    ) -> StoreResult<Sync> {
+    ) -> StoreResult<SyncRecord> {
         let now = self.now();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(error::map)?;
@@ -134,7 +136,7 @@ impl SyncStore for PostgresStore {
         Ok(sync)
     }
 
-    async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<Sync> {
+    async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<SyncRecord> {
         let client = self.client().await?;
         load_sync(&client, site_id, id).await
     }
@@ -143,7 +145,7 @@ impl SyncStore for PostgresStore {
         &self,
         site_id: i64,
         query: &ListQuery<SyncField>,
-    ) -> StoreResult<Page<Sync>> {
+    ) -> StoreResult<Page<SyncRecord>> {
         let client = self.client().await?;
         let listing = Listing {
             select: SYNC_SELECT,
@@ -305,7 +307,7 @@ impl SyncStore for PostgresStore {
         status: SyncStatus,
         logs: Vec<SyncLog>,
         now: Timestamp,
-    ) -> StoreResult<Sync> {
+    ) -> StoreResult<SyncRecord> {
         let mut client = self.client().await?;
         let sync = apply::finish(&mut client, job, status, &logs, now).await?;
         apply::release_staged(&client, job.sync_id).await?;
@@ -325,7 +327,7 @@ impl SyncStore for PostgresStore {
     ) -> StoreResult<Vec<DueCallback>> {
         let client = self.client().await?;
         let sql = sql_text::due_callbacks(SYNC_SELECT, '$');
-        let params: [&(dyn tokio_postgres::types::ToSql + std::marker::Sync); 3] =
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
             [&now.as_nanos(), &i64::from(limit), &i64::from(per_site)];
         let rows = client
             .query(sql.as_str(), &params)

@@ -7,7 +7,7 @@ use super::error;
 use super::staging;
 use super::syncs::{SYNC_SELECT, sync_from};
 use crate::domain::clock::Timestamp;
-use crate::domain::sync::{Sync, SyncKind, SyncLog, SyncStatus};
+use crate::domain::sync::{SyncKind, SyncLog, SyncRecord, SyncStatus};
 use crate::store::{LEASE_LOST, StoreError, StoreResult, SweepReport, SyncFile, SyncJob};
 
 /// Claims the oldest claimable sync: pending with no active or earlier pending sync of its
@@ -141,7 +141,7 @@ pub(super) fn finish(
     status: SyncStatus,
     logs: &[SyncLog],
     now: Timestamp,
-) -> StoreResult<Sync> {
+) -> StoreResult<SyncRecord> {
     hold(tx, job)?;
     let sync_id = job.sync_id;
     let current: String = tx

@@ -15,7 +15,7 @@ use crate::domain::contact_fields::{ContactField, Storage, standard_field};
 use crate::domain::definition::{ExportDefinition, FieldTarget, validate_export_definition};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
-use crate::domain::sync::{Sync, SyncKind};
+use crate::domain::sync::{SyncKind, SyncRecord};
 use crate::store::{
     ExportPage, ExportRecord, ExportStore, NewSync, Page, StoreError, StoreResult, SyncJob,
 };
@@ -181,7 +181,12 @@ impl ExportStore for SqliteStore {
         .await
     }
 
-    async fn create_export_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<Sync> {
+    async fn create_export_sync(
+        &self,
+        site_id: i64,
+        id: i64,
+        sync: NewSync,
+    ) -> StoreResult<SyncRecord> {
         let now = self.now();
         self.write(move |tx| {
             load(tx, site_id, id)?;

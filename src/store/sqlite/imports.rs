@@ -12,7 +12,7 @@ use crate::domain::definition::{ImportDefinition, validate_import_definition};
 use crate::domain::fields::DefinitionField;
 use crate::domain::import_plan::ImportPlan;
 use crate::domain::query::ListQuery;
-use crate::domain::sync::{Sync, SyncKind};
+use crate::domain::sync::{SyncKind, SyncRecord};
 use crate::store::{
     ImportCounts, ImportRecord, ImportStore, ImportUpload, NewSync, Page, StageError, Staged,
     StoreError, StoreResult, SyncFile, SyncJob,
@@ -311,7 +311,12 @@ impl ImportStore for SqliteStore {
         .await
     }
 
-    async fn create_import_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<Sync> {
+    async fn create_import_sync(
+        &self,
+        site_id: i64,
+        id: i64,
+        sync: NewSync,
+    ) -> StoreResult<SyncRecord> {
         let now = self.now();
         self.write(move |tx| {
             load(tx, site_id, id)?;

@@ -10,7 +10,9 @@ use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
-use crate::domain::sync::{Severity, StoredLog, StoredReject, Sync, SyncKind, SyncLog, SyncStatus};
+use crate::domain::sync::{
+    Severity, StoredLog, StoredReject, SyncKind, SyncLog, SyncRecord, SyncStatus,
+};
 use crate::store::sql_text;
 use crate::store::{
     BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles, StoreError,
@@ -21,9 +23,9 @@ pub(super) const SYNC_SELECT: &str =
     "SELECT s.id, s.definition_id, s.synced_instance_uri, s.callback_url, s.status,
     s.created_by, s.created_at, s.started_at, s.ended_at, s.kind FROM syncs s";
 
-pub(super) fn sync_from(row: &Row<'_>) -> rusqlite::Result<Sync> {
+pub(super) fn sync_from(row: &Row<'_>) -> rusqlite::Result<SyncRecord> {
     let status: String = row.get(4)?;
-    Ok(Sync {
+    Ok(SyncRecord {
         id: row.get(0)?,
         definition_id: row.get(1)?,
         synced_instance_uri: row.get(2)?,
@@ -43,7 +45,7 @@ pub(super) fn sync_from(row: &Row<'_>) -> rusqlite::Result<Sync> {
     })
 }
 
-pub(super) fn load_sync(conn: &Connection, site_id: i64, id: i64) -> StoreResult<Sync> {
+pub(super) fn load_sync(conn: &Connection, site_id: i64, id: i64) -> StoreResult<SyncRecord> {
     conn.query_row(
         &format!("{SYNC_SELECT} WHERE s.site_id = ?1 AND s.id = ?2"),
         params![site_id, id],
@@ -177,7 +179,7 @@ impl SyncStore for SqliteStore {
         site_id: i64,
         definition_id: i64,
         sync: NewSync,
-    ) -> StoreResult<Sync> {
+    ) -> StoreResult<SyncRecord> {
         let now = self.now();
         self.write(move |tx| {
             tx.query_row(
@@ -192,7 +194,7 @@ impl SyncStore for SqliteStore {
         .await
     }
 
-    async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<Sync> {
+    async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<SyncRecord> {
         self.read(move |conn| load_sync(conn, site_id, id)).await
     }
 
@@ -200,7 +202,7 @@ impl SyncStore for SqliteStore {
         &self,
         site_id: i64,
         query: &ListQuery<SyncField>,
-    ) -> StoreResult<Page<Sync>> {
+    ) -> StoreResult<Page<SyncRecord>> {
         let query = query.clone();
         self.read(move |conn| {
             let listing = Listing {
@@ -399,7 +401,7 @@ impl SyncStore for SqliteStore {
         status: SyncStatus,
         logs: Vec<SyncLog>,
         now: Timestamp,
-    ) -> StoreResult<Sync> {
+    ) -> StoreResult<SyncRecord> {
         let (sync_id, held) = (job.sync_id, job.clone());
         let sync = self
             .write(move |tx| apply::finish(tx, &held, status, &logs, now))
