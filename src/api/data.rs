@@ -16,9 +16,9 @@ use http_body_util::BodyExt;
 use super::error::{ErrorMessage, FailuresBody};
 use super::extract::{Caller, parse_id};
 use super::openapi::schemas::{CsvText, UploadRows};
-use super::state::{MAX_FILES, MAX_UPLOAD_BYTES};
 use super::wire::SyncDto;
 use super::{ApiError, ApiResult, AppState, no_content};
+use crate::domain::staging::{MAX_FILES, MAX_UPLOAD_BYTES};
 use crate::store::{NewSync, StageError, StoreError, Upload};
 use crate::upload::{Format, to_utf8};
 

@@ -11,7 +11,6 @@ use super::data::{read_upload, stage_error, staged_response};
 use super::error::{ErrorMessage, FailuresBody};
 use super::extract::{Caller, JsonBody, ListParams, RawParams, parse_id};
 use super::openapi::schemas::{CsvText, ImportDefinitionDto, ImportDefinitionInput, UploadRows};
-use super::state::MAX_FILES;
 use super::sync_actions::missing_destinations;
 use super::wire::Envelope;
 use super::wire::SyncDto;
@@ -21,6 +20,7 @@ use crate::domain::definition::{FieldTarget, ImportDefinition, validate_import_d
 use crate::domain::failure::Failure;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::MAX_PAGE;
+use crate::domain::staging::MAX_FILES;
 use crate::store::{ImportRecord, ImportUpload, NewSync, StoreError};
 
 /// Routes under the Bulk prefix.

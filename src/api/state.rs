@@ -9,11 +9,6 @@ use crate::domain::callback::CallbackPolicy;
 use crate::domain::clock::Clock;
 use crate::store::Store;
 
-/// Eloqua's upload limits: 32 MB per request (a larger body answers 404) and 500 files.
-pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
-/// Files a definition may hold before a sync.
-pub const MAX_FILES: u32 = 500;
-
 /// Shared state of the HTTP layer: cheap to clone (all `Arc`s).
 #[derive(Clone)]
 pub struct AppState {

@@ -19,4 +19,5 @@ pub mod plan;
 pub mod query;
 pub mod site;
 pub mod spreadsheet;
+pub mod staging;
 pub mod sync;
