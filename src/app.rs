@@ -80,6 +80,7 @@ impl App {
                 batch_rows: BATCH_ROWS,
                 sync_lease: Duration::from_secs(settings.sync_lease_seconds),
                 callbacks: Arc::clone(&callbacks),
+                callback_body: api::wire::sync_json,
             },
         )
         .with_metrics(metrics.clone());

@@ -65,6 +65,11 @@ pub struct SyncDto {
     uri: String,
 }
 
+/// A sync as `GET /syncs/{id}` shows it: the body of its callback.
+pub fn sync_json(sync: crate::domain::sync::SyncRecord) -> serde_json::Value {
+    serde_json::to_value(SyncDto::from(sync)).unwrap_or_default()
+}
+
 impl From<crate::domain::sync::SyncRecord> for SyncDto {
     fn from(sync: crate::domain::sync::SyncRecord) -> Self {
         Self {

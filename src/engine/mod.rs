@@ -24,7 +24,9 @@ use crate::domain::sync::SyncStatus;
 use crate::metrics::Metrics;
 use crate::store::{LEASE_LOST, Store, StoreError, SweepReport, SyncJob};
 
-pub use callback::{IN_FLIGHT as CALLBACKS_IN_FLIGHT, PER_SITE as CALLBACKS_PER_SITE};
+pub use callback::{
+    CallbackBody, IN_FLIGHT as CALLBACKS_IN_FLIGHT, PER_SITE as CALLBACKS_PER_SITE,
+};
 
 /// Rows applied per transaction: small enough that uploads never wait long for SQLite's
 /// single writer, large enough that per-statement overhead vanishes.
@@ -65,6 +67,8 @@ pub struct EngineSettings {
     pub sync_lease: Duration,
     /// Where callbacks may go; checked again at delivery, on the addresses connected to.
     pub callbacks: Arc<CallbackPolicy>,
+    /// What a callback carries.
+    pub callback_body: CallbackBody,
 }
 
 /// The default [`EngineSettings::sync_lease`].
@@ -88,7 +92,8 @@ pub struct Engine {
 impl Engine {
     /// An engine over `store`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: EngineSettings) -> Self {
-        let callbacks = callback::Sender::new(Arc::clone(&settings.callbacks));
+        let callbacks =
+            callback::Sender::new(Arc::clone(&settings.callbacks), settings.callback_body);
         Self {
             store,
             clock,

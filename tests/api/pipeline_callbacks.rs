@@ -31,6 +31,7 @@ fn engine_of_a_reachable_server(app: &TestApp, metrics: &Metrics) -> Engine {
         batch_rows: BATCH_ROWS,
         sync_lease: SYNC_LEASE,
         callbacks: Arc::new(policy),
+        callback_body: loquat::api::wire::sync_json,
     };
     Engine::new(Arc::clone(&app.store), Arc::new(SystemClock), settings)
         .with_metrics(metrics.clone())

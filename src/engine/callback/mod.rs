@@ -17,9 +17,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::api::wire::SyncDto;
 use crate::domain::callback::CallbackPolicy;
 use crate::domain::clock::Clock;
+use crate::domain::sync::SyncRecord;
 use crate::metrics::Metrics;
 use crate::store::{DueCallback, Store};
 
@@ -39,11 +39,16 @@ pub const IN_FLIGHT: usize = 64;
 /// mid-attempt): well past an attempt's timeout.
 const CLAIM: Duration = Duration::from_secs(2 * TIMEOUT.as_secs());
 
+/// The JSON a callback carries for a finished sync. Given by the caller (the HTTP layer owns
+/// Eloqua's wire shapes; a callback body is the sync as `GET /syncs/{id}` shows it).
+pub type CallbackBody = fn(SyncRecord) -> serde_json::Value;
+
 /// Sends callbacks: the HTTP client, the policy, and the caps on callbacks in flight.
 #[derive(Clone)]
 pub(super) struct Sender {
     http: Option<reqwest::Client>,
     policy: Arc<CallbackPolicy>,
+    body: CallbackBody,
     slots: Arc<Semaphore>,
     sites: Arc<Mutex<HashMap<i64, usize>>>,
 }
@@ -60,7 +65,7 @@ pub(super) struct Context {
 impl Sender {
     /// A sender that only reaches what `policy` allows: no redirects (they would bypass the
     /// check), no proxy from the environment, and names resolved by the guarded resolver.
-    pub(super) fn new(policy: Arc<CallbackPolicy>) -> Self {
+    pub(super) fn new(policy: Arc<CallbackPolicy>, body: CallbackBody) -> Self {
         let resolver = Arc::new(resolve::GuardedResolver {
             policy: Arc::clone(&policy),
         });
@@ -77,6 +82,7 @@ impl Sender {
         Self {
             http,
             policy,
+            body,
             slots: Arc::new(Semaphore::new(IN_FLIGHT)),
             sites: Arc::default(),
         }
@@ -143,7 +149,7 @@ impl Sender {
         let Some(http) = &self.http else {
             return refused(cx, sync_id, "no HTTP client (TLS failed to initialise)").await;
         };
-        let result = http.post(url).json(&SyncDto::from(sync)).send().await;
+        let result = http.post(url).json(&(self.body)(sync)).send().await;
         let why = match result {
             Ok(response) if response.status().is_success() => {
                 tracing::info!(sync_id, "callback delivered");
