@@ -15,7 +15,7 @@ fn new_sync() -> NewSync {
 }
 
 /// One sync action, one import and one export definition of `site` sharing one id.
-async fn definitions_sharing_an_id(store: &dyn Store, site: i64) -> i64 {
+pub(super) async fn definitions_sharing_an_id(store: &dyn Store, site: i64) -> i64 {
     let fields = json!({"E": "{{Contact.Field(C_EmailAddress)}}"});
     let action = crate::domain::definition::validate_contact_definition(&json!({
         "name": "s", "fields": fields, "identifierFieldName": "E",
@@ -59,31 +59,44 @@ async fn definitions_sharing_an_id(store: &dyn Store, site: i64) -> i64 {
     ids[0]
 }
 
-/// Stages a one-row file (`a@example.com` in column `E`) for sync action definition `id`.
-pub(super) async fn stage_action_row(store: &dyn Store, site: i64, id: i64) {
-    let upload = Upload {
+/// The one-row file (`a@example.com` in column `E`) every scenario stages.
+pub(super) const ROW: &[u8] = b"E\na@example.com\n";
+
+/// An upload of [`ROW`] to sync action definition `id` under the given limits.
+pub(super) fn action_upload(id: i64, max_files: u32, site_quota_bytes: u64) -> Upload {
+    Upload {
         definition_id: id,
         format: crate::upload::Format::Csv,
-        body: bytes::Bytes::from_static(b"E\na@example.com\n"),
+        body: bytes::Bytes::from_static(ROW),
         column: "E".into(),
-        max_files: 500,
-        site_quota_bytes: u64::MAX,
+        max_files,
+        site_quota_bytes,
         trigger: None,
-    };
+    }
+}
+
+/// An upload of [`ROW`] to import definition `id` under the given limits.
+pub(super) fn import_upload(id: i64, max_files: u32, site_quota_bytes: u64) -> ImportUpload {
+    ImportUpload {
+        definition_id: id,
+        format: crate::upload::Format::Csv,
+        body: bytes::Bytes::from_static(ROW),
+        columns: vec!["E".into()],
+        max_files,
+        site_quota_bytes,
+        retention_seconds: 3600,
+        trigger: None,
+    }
+}
+
+/// Stages [`ROW`] for sync action definition `id`.
+pub(super) async fn stage_action_row(store: &dyn Store, site: i64, id: i64) {
+    let upload = action_upload(id, 500, u64::MAX);
     store.stage_file(site, upload).await.unwrap();
 }
 
 async fn stage_import_row(store: &dyn Store, site: i64, id: i64) {
-    let upload = ImportUpload {
-        definition_id: id,
-        format: crate::upload::Format::Csv,
-        body: bytes::Bytes::from_static(b"E\na@example.com\n"),
-        columns: vec!["E".into()],
-        max_files: 500,
-        site_quota_bytes: u64::MAX,
-        retention_seconds: 3600,
-        trigger: None,
-    };
+    let upload = import_upload(id, 500, u64::MAX);
     store.stage_import(site, upload).await.unwrap();
 }
 

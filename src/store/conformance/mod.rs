@@ -3,9 +3,11 @@
 
 mod callbacks;
 mod kinds;
+mod staging;
 
 pub use callbacks::due_callbacks_are_fair_to_sites_and_claimed_once;
 pub use kinds::overlapping_ids_across_kinds_stay_apart;
+pub use staging::staging_limits_hold_for_sync_actions_and_imports;
 
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::asset::{ContactListInput, EmailGroupInput};

@@ -79,6 +79,13 @@ async fn overlapping_ids_across_kinds_stay_apart() {
 }
 
 #[tokio::test]
+async fn staging_limits_hold_for_sync_actions_and_imports() {
+    if let Some((_schema, store)) = fresh().await {
+        conformance::staging_limits_hold_for_sync_actions_and_imports(&store).await;
+    }
+}
+
+#[tokio::test]
 async fn migrating_twice_is_a_no_op() {
     if let Some((schema, store)) = fresh().await {
         drop(store);

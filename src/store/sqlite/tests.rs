@@ -59,6 +59,12 @@ async fn overlapping_ids_across_kinds_stay_apart() {
     conformance::overlapping_ids_across_kinds_stay_apart(&store).await;
 }
 
+#[tokio::test]
+async fn staging_limits_hold_for_sync_actions_and_imports() {
+    let (_dir, store) = fresh();
+    conformance::staging_limits_hold_for_sync_actions_and_imports(&store).await;
+}
+
 #[test]
 fn reopening_a_migrated_store_keeps_its_data() {
     let dir = tempfile::tempdir().unwrap();
