@@ -36,7 +36,7 @@ pub(crate) async fn export(app: &TestApp, fields: Value, filter: Option<&str>) -
 }
 
 /// Every row of an export sync, paging 400 at a time.
-async fn rows(app: &TestApp, sync: &str) -> Vec<Value> {
+pub(crate) async fn rows(app: &TestApp, sync: &str) -> Vec<Value> {
     let mut all = Vec::new();
     loop {
         let (status, page) = app

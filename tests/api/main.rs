@@ -15,6 +15,7 @@ mod hostile_params;
 mod hostile_refs;
 mod hostile_uploads;
 mod imports;
+mod imports_rules;
 mod limits;
 mod limits_body;
 mod listing_times;

@@ -1,0 +1,103 @@
+//! Update rules on every kind of field an import writes: a standard text field and custom
+//! numeric and date fields (stored apart from the contact row), read back through an export.
+
+use loquat::domain::contact_fields::FieldType;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::exports::{export, rows};
+use crate::helpers::{TestApp, spawn_app};
+
+const FIELDS: [(&str, &str); 4] = [
+    ("Email", "{{Contact.Field(C_EmailAddress)}}"),
+    ("City", "{{Contact.Field(C_City)}}"),
+    ("Score", "{{Contact.Field(C_Score1)}}"),
+    ("Since", "{{Contact.Field(C_Since1)}}"),
+];
+
+fn fields() -> Value {
+    FIELDS
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), json!(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+async fn import(app: &TestApp, rule: Value) -> String {
+    let mut body = json!({"name": "rules", "fields": fields(), "identifierFieldName": "Email"});
+    for (key, value) in rule.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    let (status, created) = app.post("/api/bulk/2.0/contacts/imports", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["uri"].as_str().unwrap().to_owned()
+}
+
+/// Uploads one CSV line (after the header) and syncs it; the sync must succeed.
+async fn run(app: &TestApp, uri: &str, line: &str) {
+    let body = format!("Email,City,Score,Since\n{line}\n");
+    let path = format!("/api/bulk/2.0{uri}/data");
+    let (status, answer) = app.post_raw(&path, "text/csv", body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let sync = app.sync(uri).await;
+    assert_eq!(app.wait_for_sync(&sync).await["status"], "success");
+}
+
+/// The contact's City, Score and Since as an export shows them.
+async fn values(app: &TestApp) -> [String; 3] {
+    let sync = export(app, fields(), None).await;
+    let all = rows(app, &sync).await;
+    assert_eq!(all.len(), 1, "one contact throughout: {all:?}");
+    ["City", "Score", "Since"].map(|k| all[0][k].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn update_rules_hold_for_standard_numeric_and_date_fields() {
+    let app = spawn_app().await;
+    for (name, kind) in [
+        ("C_Score1", FieldType::Numeric),
+        ("C_Since1", FieldType::Date),
+    ] {
+        app.store
+            .create_custom_field(app.site.id, name, name, kind)
+            .await
+            .unwrap();
+    }
+    let always = import(&app, json!({})).await;
+    run(&app, &always, "x@example.com,Paris,5,2024-01-02").await;
+    let first = values(&app).await;
+    assert_eq!(first[..2], ["Paris".to_owned(), "5".to_owned()]);
+    assert!(first[2].starts_with("2024-01-02"), "{first:?}");
+
+    let keep = import(&app, json!({"updateRule": "ifNewIsNotNull"})).await;
+    run(&app, &keep, "x@example.com,,,").await;
+    assert_eq!(values(&app).await, first, "empty values keep the old ones");
+
+    let fill = import(&app, json!({"updateRule": "ifExistingIsNull"})).await;
+    run(&app, &fill, "X@example.com,Rome,9,2025-05-05").await;
+    assert_eq!(values(&app).await, first, "only empty fields are filled");
+
+    run(&app, &always, "x@example.com,,,").await;
+    assert_eq!(
+        values(&app).await,
+        [String::new(), String::new(), String::new()],
+        "always writes empties"
+    );
+
+    run(&app, &fill, "x@example.com,Rome,9,2025-05-05").await;
+    let filled = values(&app).await;
+    assert_eq!(filled[..2], ["Rome".to_owned(), "9".to_owned()]);
+    assert!(filled[2].starts_with("2025-05-05"), "{filled:?}");
+
+    let by_field = import(
+        &app,
+        json!({"updateRule": "useFieldRule", "updateRuleByField": {"City": "ifExistingIsNull", "Score": "always", "Since": "ifNewIsNotNull"}}),
+    )
+    .await;
+    run(&app, &by_field, "x@example.com,Oslo,1,").await;
+    let mixed = values(&app).await;
+    assert_eq!(
+        mixed,
+        ["Rome".to_owned(), "1".to_owned(), filled[2].clone()]
+    );
+}
