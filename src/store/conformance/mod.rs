@@ -383,6 +383,12 @@ pub async fn leases_fence_a_taken_over_sync(store: &dyn Store) {
     let files = store.begin_apply(&first, "E").await.unwrap();
     assert_eq!(files.len(), 2);
 
+    // A lease holds through its last instant: at exactly its end it is still a's.
+    assert_eq!(
+        store.claim_sync(t(20), "b", t(30)).await.unwrap(),
+        None,
+        "held at the lease's end"
+    );
     // Past the lease, node b takes it over; node a can no longer write anything.
     let second = store.claim_sync(t(21), "b", t(31)).await.unwrap().unwrap();
     assert_eq!((second.sync_id, second.attempt), (first.sync_id, 2));
