@@ -373,10 +373,9 @@ async fn staged_imports_and_export_data_expire_with_their_retention() {
 
     clock.advance_seconds(3601);
     app.engine.sweep_once().await.unwrap();
-    assert!(
-        app.get(&import_uri).await.1.get("kbUsed").is_none(),
-        "staged import rows expired"
-    );
+    let (status, import) = app.get(&import_uri).await;
+    assert_eq!(status, StatusCode::OK, "{import}");
+    assert!(import.get("kbUsed").is_none(), "staged import rows expired");
     assert_eq!(
         app.get(&format!("/api/bulk/2.0{sync}/data")).await.0,
         StatusCode::OK,

@@ -353,7 +353,14 @@ impl TestApp {
     pub async fn kb_used(&self, definition_uri: &str) -> u64 {
         let (status, body) = self.get(&format!("/api/bulk/2.0{definition_uri}")).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        body.get("kbUsed").map_or(0, |kb| kb.as_u64().unwrap())
+        body.get("kbUsed").map_or(0, |kb| {
+            let kb = kb.as_u64().unwrap();
+            assert!(
+                kb > 0,
+                "kbUsed is omitted while nothing is staged, never 0: {body}"
+            );
+            kb
+        })
     }
 }
 

@@ -351,7 +351,8 @@ async fn uploads_and_deletes_on_unknown_or_foreign_definitions_are_404() {
         assert_eq!(app.delete(&data).await.0, StatusCode::NOT_FOUND, "{uri}");
     }
     let as_owner = app.anonymous(Method::GET, &format!("/api/bulk/2.0{foreign}"));
-    let (_, definition) = send(as_owner.header("Authorization", &other)).await;
+    let (status, definition) = send(as_owner.header("Authorization", &other)).await;
+    assert_eq!(status, StatusCode::OK, "{definition}");
     assert!(
         definition.get("kbUsed").is_none(),
         "nothing was staged: {definition}"
