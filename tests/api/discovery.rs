@@ -187,6 +187,22 @@ async fn password_grant_issues_a_bearer_token_that_the_bulk_api_accepts() {
     let (status, reused) = send(again()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(reused["error"], "invalid_grant");
+
+    // The renewed pair works: its access token signs in, and its refresh token renews once more.
+    let access = renewed["access_token"].as_str().unwrap();
+    let id = app.anonymous(Method::GET, "/id").bearer_auth(access);
+    assert_eq!(send(id).await.1["user"]["username"], "tester");
+    let next = renewed["refresh_token"].as_str().unwrap();
+    let form = format!(
+        "grant_type=refresh_token&refresh_token={next}&client_id={client_id}&client_secret={secret}"
+    );
+    let (status, third) = send(
+        app.anonymous(Method::POST, "/auth/oauth2/token")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{third}");
 }
 
 #[tokio::test]
