@@ -64,11 +64,10 @@ async fn load_instance(
         "SELECT {INSTANCE_COLUMNS} FROM appcloud_instances WHERE site_id = $1 AND guid = $2{}",
         if lock { " FOR SHARE" } else { "" }
     );
-    let stmt = client.prepare_cached(&sql).await.map_err(error::map)?;
+    let stmt = client.prepare_cached(&sql).await?;
     let row = client
         .query_opt(&stmt, &[&site_id, &guid])
-        .await
-        .map_err(error::map)?
+        .await?
         .ok_or(StoreError::NotFound)?;
     instance_from(&row)
 }
@@ -82,12 +81,10 @@ async fn load_execution(
         .prepare_cached(&format!(
             "{EXECUTION_SELECT} WHERE e.instance_id = $1 AND e.id = $2"
         ))
-        .await
-        .map_err(error::map)?;
+        .await?;
     let row = client
         .query_opt(&stmt, &[&instance_row, &execution_id])
-        .await
-        .map_err(error::map)?
+        .await?
         .ok_or(StoreError::NotFound)?;
     execution_from(&row)
 }
@@ -131,7 +128,7 @@ async fn upsert_members(
             &[&instance_row, &execution_id, &contact_ids, &status, &now],
         )
         .await
-        .map_err(error::map)?;
+        ?;
     Ok(())
 }
 
@@ -162,7 +159,7 @@ impl AppCloudStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         instance_from(&row).map(|(_, i)| i)
     }
 
@@ -187,7 +184,7 @@ impl AppCloudStore for PostgresStore {
                 &[&site_id],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         rows.iter()
             .map(|row| instance_from(row).map(|(_, i)| i))
             .collect()
@@ -201,8 +198,7 @@ impl AppCloudStore for PostgresStore {
                 "DELETE FROM appcloud_instances WHERE site_id = $1 AND guid = $2",
                 &[&site_id, &instance.as_str()],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -219,7 +215,7 @@ impl AppCloudStore for PostgresStore {
     ) -> StoreResult<Execution> {
         let now = self.now().as_nanos();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let (row, found) = load_instance(&tx, site_id, instance.as_str(), true).await?;
         if found.kind == InstanceKind::Feeder {
             return Err(StoreError::Conflict {
@@ -233,11 +229,11 @@ impl AppCloudStore for PostgresStore {
                 &[&row, &by, &now],
             )
             .await
-            .map_err(error::map)?
+            ?
             .get(0);
         upsert_members(&tx, row, execution_id, contact_ids, "pending", now).await?;
         let execution = load_execution(&tx, row, execution_id).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(execution)
     }
 
@@ -264,8 +260,7 @@ impl AppCloudStore for PostgresStore {
                 &format!("{EXECUTION_SELECT} WHERE e.instance_id = $1 ORDER BY e.id"),
                 &[&row],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         rows.iter().map(execution_from).collect()
     }
 
@@ -284,8 +279,7 @@ impl AppCloudStore for PostgresStore {
                  WHERE instance_id = $1 AND execution_id = $2 ORDER BY contact_id",
                 &[&row, &execution_id],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(rows
             .iter()
             .map(|r| Member {
@@ -306,7 +300,7 @@ impl AppCloudStore for PostgresStore {
     ) -> StoreResult<()> {
         let now = self.now().as_nanos();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let (row, found) = load_instance(&tx, site_id, instance.as_str(), true).await?;
         check_slot(&tx, row, found.kind, execution_id).await?;
         lock_site_contacts(&tx, site_id, contact_ids).await?;

@@ -36,14 +36,13 @@ pub(super) async fn claim(
     node: &str,
     lease_until: Timestamp,
 ) -> StoreResult<Option<SyncJob>> {
-    let tx = client.transaction().await.map_err(error::map)?;
+    let tx = client.transaction().await?;
     // Held to the commit: the next claim's statements see this one's outcome.
     tx.execute(
         "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
         &[&CLAIM_LOCK],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     // A sync whose row a run of it holds locked (a batch in flight) is skipped, not waited for.
     let candidate = tx
         .query_opt(
@@ -54,8 +53,7 @@ pub(super) async fn claim(
              ORDER BY s.id LIMIT 1 FOR UPDATE SKIP LOCKED",
             &[&now.as_nanos()],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
     let Some(candidate) = candidate else {
         return Ok(None);
     };
@@ -67,9 +65,8 @@ pub(super) async fn claim(
              WHERE id = $1 RETURNING id, site_id, definition_id, kind, attempt",
             &[&id, &now.as_nanos(), &node, &lease_until.as_nanos()],
         )
-        .await
-        .map_err(error::map)?;
-    tx.commit().await.map_err(error::map)?;
+        .await?;
+    tx.commit().await?;
     Ok(Some(SyncJob {
         sync_id: row.get(0),
         site_id: row.get(1),
@@ -89,8 +86,7 @@ pub(super) async fn hold(client: &impl GenericClient, job: &SyncJob) -> StoreRes
              FOR NO KEY UPDATE",
             &[&job.sync_id, &job.attempt],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
     held.map(|_| ()).ok_or(StoreError::Conflict {
         constraint: LEASE_LOST,
     })
@@ -108,7 +104,7 @@ pub(super) async fn renew(
             &[&job.sync_id, &job.attempt, &until.as_nanos()],
         )
         .await
-        .map_err(error::map)?;
+        ?;
     Ok(n == 1)
 }
 
@@ -120,8 +116,7 @@ pub(super) async fn release(client: &impl GenericClient, job: &SyncJob) -> Store
              WHERE id = $1 AND status = 'active' AND attempt = $2",
             &[&job.sync_id, &job.attempt],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
     Ok(())
 }
 
@@ -132,31 +127,28 @@ pub(super) async fn begin(
     job: &SyncJob,
     column: &str,
 ) -> StoreResult<Vec<SyncFile>> {
-    let tx = client.transaction().await.map_err(error::map)?;
+    let tx = client.transaction().await?;
     hold(&tx, job).await?;
     tx.execute(
         "DELETE FROM sync_rejects WHERE sync_id = $1",
         &[&job.sync_id],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     tx.execute("DELETE FROM sync_seen WHERE sync_id = $1", &[&job.sync_id])
-        .await
-        .map_err(error::map)?;
+        .await?;
     tx.execute(
         "UPDATE syncs SET field_column = $2 WHERE id = $1",
         &[&job.sync_id, &column],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     let rows = tx
         .query(
             "SELECT id, row_count, ignored_columns FROM staged_files WHERE sync_id = $1 ORDER BY id",
             &[&job.sync_id],
         )
         .await
-        .map_err(error::map)?;
-    tx.commit().await.map_err(error::map)?;
+        ?;
+    tx.commit().await?;
     let mut offset = 0u64;
     let mut files = Vec::with_capacity(rows.len());
     for row in rows {
@@ -182,7 +174,7 @@ pub(super) async fn finish(
     logs: &[SyncLog],
     now: Timestamp,
 ) -> StoreResult<SyncRecord> {
-    let tx = client.transaction().await.map_err(error::map)?;
+    let tx = client.transaction().await?;
     // Held means active, the only status a run ends from.
     hold(&tx, job).await?;
     if !SyncStatus::Active.can_become(status) {
@@ -192,8 +184,7 @@ pub(super) async fn finish(
     }
     let sync_id = job.sync_id;
     tx.execute("DELETE FROM sync_logs WHERE sync_id = $1", &[&sync_id])
-        .await
-        .map_err(error::map)?;
+        .await?;
     let severities: Vec<&str> = logs.iter().map(|l| l.severity.as_str()).collect();
     let codes: Vec<&str> = logs.iter().map(|l| l.status_code).collect();
     let messages: Vec<&str> = logs.iter().map(|l| l.message.as_str()).collect();
@@ -212,29 +203,25 @@ pub(super) async fn finish(
             &now.as_nanos(),
         ],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     tx.execute(
         "UPDATE syncs SET status = $2, ended_at = $3, started_at = COALESCE(started_at, $3),
              lease_owner = NULL, lease_expires_at = NULL WHERE id = $1",
         &[&sync_id, &status.as_str(), &now.as_nanos()],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     tx.execute(
         "INSERT INTO sync_callbacks (sync_id, attempts, next_at)
          SELECT id, 0, $2 FROM syncs WHERE id = $1 AND callback_url IS NOT NULL
          ON CONFLICT DO NOTHING",
         &[&sync_id, &now.as_nanos()],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     let row = tx
         .query_one(&format!("{SYNC_SELECT} WHERE s.id = $1"), &[&sync_id])
-        .await
-        .map_err(error::map)?;
+        .await?;
     let sync = sync_from(&row)?;
-    tx.commit().await.map_err(error::map)?;
+    tx.commit().await?;
     Ok(sync)
 }
 
@@ -268,16 +255,12 @@ pub(super) async fn release_staged(client: &Client, sync_id: i64) -> StoreResult
                 &format!("SELECT id, row_count FROM {table} WHERE sync_id = $1 ORDER BY id"),
                 &[&sync_id],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         let files: Vec<(i64, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         let delete = format!("DELETE FROM {table} WHERE id = ANY($1)");
         for group in release_groups(&files) {
             // Each statement commits on its own; the trigger deletes the files' rows.
-            client
-                .execute(delete.as_str(), &[&group])
-                .await
-                .map_err(error::map)?;
+            client.execute(delete.as_str(), &[&group]).await?;
         }
     }
     let last: Option<i64> = client
@@ -285,8 +268,7 @@ pub(super) async fn release_staged(client: &Client, sync_id: i64) -> StoreResult
             "SELECT MAX(first_index) FROM sync_seen WHERE sync_id = $1",
             &[&sync_id],
         )
-        .await
-        .map_err(error::map)?
+        .await?
         .get(0);
     let mut from = 0;
     while last.is_some_and(|last| from <= last) {
@@ -296,7 +278,7 @@ pub(super) async fn release_staged(client: &Client, sync_id: i64) -> StoreResult
                 &[&sync_id, &from, &(from + RELEASE_ROWS)],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         from += RELEASE_ROWS;
     }
     Ok(())
@@ -314,14 +296,13 @@ pub(super) async fn sweep(
     now: Timestamp,
     retention_seconds: u64,
 ) -> StoreResult<SweepReport> {
-    let tx = client.transaction().await.map_err(error::map)?;
+    let tx = client.transaction().await?;
     let mine: bool = tx
         .query_one(
             "SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema()))",
             &[&SWEEP_LOCK],
         )
-        .await
-        .map_err(error::map)?
+        .await?
         .get(0);
     if !mine {
         return Ok(SweepReport::default());
@@ -344,15 +325,13 @@ pub(super) async fn sweep(
          WHERE s.id = f.sync_id AND s.status IN ('success', 'warning', 'error')",
         &[],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     let due = tx
         .execute(
             &format!("DELETE FROM sync_action_definitions WHERE {DUE}"),
             &[&now],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
     // Imports keep their own staging: expired or consumed files, and imports due for deletion.
     let import_files = run(
         "DELETE FROM import_files WHERE (sync_id IS NULL AND retain_until <= $1)
@@ -365,8 +344,7 @@ pub(super) async fn sweep(
             &format!("DELETE FROM import_definitions WHERE {DUE}"),
             &[&now],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
     // Export data past its retention, and exports due for deletion.
     let expired_exports = run("DELETE FROM export_data WHERE retain_until <= $1", now).await?;
     let due_exports = tx
@@ -374,8 +352,7 @@ pub(super) async fn sweep(
             &format!("DELETE FROM export_definitions WHERE {DUE}"),
             &[&now],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
     // Matched contacts of syncs no longer running (a node stopped before releasing them): the
     // distinct sync ids are walked down the primary key rather than scanning every row.
     tx.execute(
@@ -390,8 +367,8 @@ pub(super) async fn sweep(
         &[],
     )
     .await
-    .map_err(error::map)?;
-    tx.commit().await.map_err(error::map)?;
+    ?;
+    tx.commit().await?;
     Ok(SweepReport {
         expired_files: expired + import_files + expired_exports,
         deleted_definitions: due + due_imports + due_exports,

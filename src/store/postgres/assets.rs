@@ -6,7 +6,7 @@ use tokio_postgres::Row;
 
 use super::listing::Listing;
 use super::membership::change_members;
-use super::{PostgresStore, count, error};
+use super::{PostgresStore, count};
 use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
 };
@@ -75,12 +75,10 @@ fn group_column(field: ContainerField) -> &'static str {
 async fn load_list(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult<ContactList> {
     let stmt = client
         .prepare_cached(&format!("{LIST_SELECT} WHERE l.site_id = $1 AND l.id = $2"))
-        .await
-        .map_err(error::map)?;
+        .await?;
     let row = client
         .query_opt(&stmt, &[&site_id, &id])
-        .await
-        .map_err(error::map)?
+        .await?
         .ok_or(StoreError::NotFound)?;
     list_from(&row)
 }
@@ -90,12 +88,10 @@ async fn load_group(client: &impl GenericClient, site_id: i64, id: i64) -> Store
         .prepare_cached(&format!(
             "SELECT {GROUP_COLUMNS} FROM email_groups g WHERE g.site_id = $1 AND g.id = $2"
         ))
-        .await
-        .map_err(error::map)?;
+        .await?;
     let row = client
         .query_opt(&stmt, &[&site_id, &id])
-        .await
-        .map_err(error::map)?
+        .await?
         .ok_or(StoreError::NotFound)?;
     group_from(&row)
 }
@@ -119,7 +115,7 @@ impl AssetStore for PostgresStore {
     ) -> StoreResult<ContactList> {
         let now = self.now().as_nanos();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let id: i64 = tx
             .query_one(
                 "INSERT INTO contact_lists (site_id, name, description, scope, created_by, created_at, updated_by, updated_at)
@@ -134,11 +130,11 @@ impl AssetStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?
+            ?
             .get(0);
         change_members(&tx, site_id, id, &input).await?;
         let list = load_list(&tx, site_id, id).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(list)
     }
 
@@ -156,7 +152,7 @@ impl AssetStore for PostgresStore {
     ) -> StoreResult<ContactList> {
         let now = self.now().as_nanos();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let changed = tx
             .execute(
                 "UPDATE contact_lists SET name = $3, description = $4, scope = COALESCE($5, scope),
@@ -171,12 +167,11 @@ impl AssetStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         found(changed)?;
         change_members(&tx, site_id, id, &input).await?;
         let list = load_list(&tx, site_id, id).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(list)
     }
 
@@ -188,8 +183,7 @@ impl AssetStore for PostgresStore {
                 "DELETE FROM contact_lists WHERE site_id = $1 AND id = $2",
                 &[&site_id, &id],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         found(n)
     }
 
@@ -223,8 +217,7 @@ impl AssetStore for PostgresStore {
                  ORDER BY contact_id LIMIT $3",
                 &[&id, &after, &i64::from(limit)],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
@@ -254,8 +247,7 @@ impl AssetStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         group_from(&row)
     }
 
@@ -292,8 +284,7 @@ impl AssetStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            .map_err(error::map)?
+            .await?
             .ok_or(StoreError::NotFound)?;
         group_from(&row)
     }
@@ -306,8 +297,7 @@ impl AssetStore for PostgresStore {
                 "DELETE FROM email_groups WHERE site_id = $1 AND id = $2",
                 &[&site_id, &id],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         found(n)
     }
 
@@ -341,8 +331,7 @@ impl AssetStore for PostgresStore {
                  WHERE g.site_id = $1 AND g.id = ANY($2) GROUP BY g.id ORDER BY g.id",
                 &[&site_id, &group_ids],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(rows
             .iter()
             .map(|r| SubscriptionCounts {
@@ -369,8 +358,7 @@ impl AssetStore for PostgresStore {
                  WHERE c.site_id = $1 AND c.id = $2 AND g.site_id = $1 AND g.id = $3",
                 &[&site_id, &contact_id, &group_id],
             )
-            .await
-            .map_err(error::map)?
+            .await?
             .ok_or(StoreError::NotFound)?;
         let stored: Option<bool> = row.get(0);
         Ok(Subscription {
@@ -389,7 +377,7 @@ impl AssetStore for PostgresStore {
     ) -> StoreResult<Subscription> {
         let now = self.now().as_nanos();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         // Both rows stay locked until commit, so neither is deleted under the new row.
         let both = tx
             .query_opt(
@@ -397,8 +385,7 @@ impl AssetStore for PostgresStore {
                  WHERE c.site_id = $1 AND c.id = $2 AND g.site_id = $1 AND g.id = $3 FOR SHARE",
                 &[&site_id, &contact_id, &group_id],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         if both.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -410,8 +397,8 @@ impl AssetStore for PostgresStore {
             &[&group_id, &contact_id, &subscribed, &now],
         )
         .await
-        .map_err(error::map)?;
-        tx.commit().await.map_err(error::map)?;
+        ?;
+        tx.commit().await?;
         Ok(Subscription {
             contact_id,
             group_id,

@@ -16,7 +16,6 @@
 use deadpool_postgres::Transaction;
 
 use super::effects::apply_effect;
-use super::error;
 use super::staging::{KIND_EMPTY, KIND_MISSING, KIND_VALUE};
 use super::{big, count};
 use crate::domain::clock::Timestamp;
@@ -64,8 +63,7 @@ pub(super) async fn batch(
     // enough for JIT compilation, which would cost more than the statements themselves; a
     // group's sorts fit in memory.
     tx.batch_execute("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'")
-        .await
-        .map_err(error::map)?;
+        .await?;
     let files: Vec<i64> = ranges.iter().map(|r| r.file.file_id).collect();
     let froms: Vec<i64> = ranges.iter().map(|r| big(r.from)).collect();
     let tos: Vec<i64> = ranges.iter().map(|r| big(r.to)).collect();
@@ -82,14 +80,13 @@ pub(super) async fn batch(
          ON CONFLICT DO NOTHING",
         match_clause(plan.identifier)
     );
-    let statement = tx.prepare_cached(&claim).await.map_err(error::map)?;
+    let statement = tx.prepare_cached(&claim).await?;
     let matched = tx
         .execute(
             &statement,
             &[&job.sync_id, &job.site_id, &files, &froms, &tos, &offsets],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
     // With one contact per identifier, as many first matches as rows means nothing to reject.
     let clean = plan.identifier != Identifier::ContactIdExt && matched == rows;
     let spans = spans(ranges);
@@ -179,7 +176,7 @@ async fn reject(
         match_clause(plan.identifier)
     );
     let code = |r: RejectReason| r.code().code;
-    let statement = tx.prepare_cached(&sql).await.map_err(error::map)?;
+    let statement = tx.prepare_cached(&sql).await?;
     let row = tx
         .query_one(
             &statement,
@@ -199,8 +196,7 @@ async fn reject(
                 &records.last,
             ],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
     let paired = count(row.get(0));
     let mut rejected = vec![
         (RejectReason::Missing, count(row.get(1))),

@@ -5,7 +5,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
 use super::listing::like_pattern;
-use super::{PostgresStore, big, count, error};
+use super::{PostgresStore, big, count};
 use crate::domain::clock::Timestamp;
 use crate::domain::contact::{Contact, ContactInput};
 use crate::store::{ContactSearch, ContactStore, StoreError, StoreResult};
@@ -32,12 +32,10 @@ async fn load_contact(client: &impl GenericClient, site_id: i64, id: i64) -> Sto
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM contacts WHERE site_id = $1 AND id = $2"
         ))
-        .await
-        .map_err(error::map)?;
+        .await?;
     client
         .query_opt(&stmt, &[&site_id, &id])
-        .await
-        .map_err(error::map)?
+        .await?
         .map(|row| contact_from(&row))
         .ok_or(StoreError::NotFound)
 }
@@ -65,7 +63,7 @@ impl ContactStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         Ok(contact_from(&row))
     }
 
@@ -102,7 +100,7 @@ impl ContactStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         row.map(|row| contact_from(&row))
             .ok_or(StoreError::NotFound)
     }
@@ -115,8 +113,7 @@ impl ContactStore for PostgresStore {
                 "DELETE FROM contacts WHERE site_id = $1 AND id = $2",
                 &[&site_id, &id],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         if removed == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -142,15 +139,13 @@ impl ContactStore for PostgresStore {
             .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()
-            .await
-            .map_err(error::map)?;
+            .await?;
         let total: i64 = tx
             .query_one(
                 &format!("SELECT COUNT(*) FROM contacts WHERE {filter}"),
                 &[&site_id, &pattern],
             )
-            .await
-            .map_err(error::map)?
+            .await?
             .get(0);
         let limit = big(search.count);
         let offset = big(search.page.saturating_sub(1).saturating_mul(search.count));
@@ -161,9 +156,8 @@ impl ContactStore for PostgresStore {
                 ),
                 &[&site_id, &pattern, &limit, &offset],
             )
-            .await
-            .map_err(error::map)?;
-        tx.commit().await.map_err(error::map)?;
+            .await?;
+        tx.commit().await?;
         Ok((rows.iter().map(contact_from).collect(), count(total)))
     }
 }

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
+use super::PostgresStore;
 use super::listing::Listing;
-use super::{PostgresStore, error};
 use crate::domain::asset::Audit;
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::SyncActionDefinition;
@@ -59,12 +59,10 @@ fn record_from(row: &Row) -> StoreResult<DefinitionRecord> {
 async fn load(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult<DefinitionRecord> {
     let stmt = client
         .prepare_cached(&format!("{SELECT} WHERE d.site_id = $1 AND d.id = $2"))
-        .await
-        .map_err(error::map)?;
+        .await?;
     let row = client
         .query_opt(&stmt, &[&site_id, &id])
-        .await
-        .map_err(error::map)?
+        .await?
         .ok_or(StoreError::NotFound)?;
     record_from(&row)
 }
@@ -89,7 +87,7 @@ impl DefinitionStore for PostgresStore {
         let now = self.now().as_nanos();
         let (duration, seconds) = auto_delete(definition);
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let id: i64 = tx
             .query_one(
                 "INSERT INTO sync_action_definitions (site_id, name, field_column, field_statement, identifier_field_name,
@@ -110,10 +108,10 @@ impl DefinitionStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?
+            ?
             .get(0);
         let record = load(&tx, site_id, id).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(record)
     }
 
@@ -132,7 +130,7 @@ impl DefinitionStore for PostgresStore {
         let now = self.now().as_nanos();
         let (duration, seconds) = auto_delete(definition);
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let n = tx
             .execute(
                 "UPDATE sync_action_definitions SET name = $3, field_column = $4, field_statement = $5,
@@ -154,12 +152,12 @@ impl DefinitionStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
         let record = load(&tx, site_id, id).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(record)
     }
 
@@ -173,8 +171,7 @@ impl DefinitionStore for PostgresStore {
                 "DELETE FROM sync_action_definitions WHERE site_id = $1 AND id = $2",
                 &[&site_id, &id],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         if n == 0 {
             Err(StoreError::NotFound)
         } else {

@@ -33,11 +33,8 @@ pub(super) async fn apply_effect(
         [&job.sync_id, &records.first, &records.last, &job.site_id];
     let run = async |sql: String, extra: &[&(dyn ToSql + Sync)]| -> StoreResult<bool> {
         let params: Vec<&(dyn ToSql + Sync)> = batch.iter().chain(extra).copied().collect();
-        let statement = tx.prepare_cached(&sql).await.map_err(error::map)?;
-        let row = tx
-            .query_one(&statement, &params)
-            .await
-            .map_err(error::map)?;
+        let statement = tx.prepare_cached(&sql).await?;
+        let row = tx.query_one(&statement, &params).await?;
         Ok(row.get(0))
     };
     match effect {

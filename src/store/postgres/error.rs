@@ -14,6 +14,20 @@ const UNIQUE_RULES: &[&str] = &[
     "contact_custom_fields_name",
 ];
 
+/// `?` on a driver call gives the store's error (see [`map`]).
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(err: tokio_postgres::Error) -> Self {
+        map(err)
+    }
+}
+
+/// Staging answers with the store's error too.
+impl From<tokio_postgres::Error> for crate::store::StageError {
+    fn from(err: tokio_postgres::Error) -> Self {
+        Self::Store(map(err))
+    }
+}
+
 /// Maps a driver error to the store's error.
 pub(super) fn map(err: tokio_postgres::Error) -> StoreError {
     let Some(db) = err.as_db_error() else {

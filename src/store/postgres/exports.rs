@@ -62,8 +62,7 @@ async fn load(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult
             &format!("{SELECT} WHERE d.site_id = $1 AND d.id = $2"),
             &[&site_id, &id],
         )
-        .await
-        .map_err(error::map)?
+        .await?
         .ok_or(StoreError::NotFound)?;
     record_from(&row)
 }
@@ -83,8 +82,7 @@ async fn hold(client: &impl GenericClient, job: &SyncJob) -> StoreResult<()> {
             "SELECT 1 FROM syncs WHERE id = $1 AND status = 'active' AND attempt = $2 FOR SHARE",
             &[&job.sync_id, &job.attempt],
         )
-        .await
-        .map_err(error::map)?
+        .await?
         .map(|_| ())
         .ok_or(StoreError::Conflict {
             constraint: LEASE_LOST,
@@ -145,7 +143,7 @@ impl ExportStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         record_from(&row)
     }
 
@@ -180,7 +178,7 @@ impl ExportStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?
+            ?
             .ok_or(StoreError::NotFound)?;
         record_from(&row)
     }
@@ -192,8 +190,7 @@ impl ExportStore for PostgresStore {
                 "DELETE FROM export_definitions WHERE site_id = $1 AND id = $2",
                 &[&site_id, &id],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         if removed == 0 {
             return Err(StoreError::NotFound);
         }
@@ -223,18 +220,17 @@ impl ExportStore for PostgresStore {
     ) -> StoreResult<SyncRecord> {
         let now = self.now();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         // Share-locked: the definition cannot be deleted before the sync exists.
         tx.query_opt(
             "SELECT 1 FROM export_definitions WHERE site_id = $1 AND id = $2 FOR SHARE",
             &[&site_id, &id],
         )
-        .await
-        .map_err(error::map)?
+        .await?
         .ok_or(StoreError::NotFound)?;
         let sync_id = insert_sync(&tx, site_id, SyncKind::Export, id, &sync, now).await?;
         let created = load_sync(&tx, site_id, sync_id).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(created)
     }
 
@@ -248,21 +244,20 @@ impl ExportStore for PostgresStore {
         let names = serde_json::to_string(&names).map_err(|e| StoreError::Other(e.into()))?;
         let until = self.now().plus_seconds(retention_seconds).as_nanos();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         hold(&tx, job).await?;
         // The export_data_rows trigger removes an earlier run's rows.
         tx.execute(
             "DELETE FROM export_data WHERE sync_id = $1",
             &[&job.sync_id],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
         tx.execute(
             "INSERT INTO export_data (sync_id, fields, row_count, retain_until) VALUES ($1, $2, 0, $3)",
             &[&job.sync_id, &names, &until],
         )
         .await
-        .map_err(error::map)?;
+        ?;
         tx.commit().await.map_err(error::map)
     }
 
@@ -274,7 +269,7 @@ impl ExportStore for PostgresStore {
         limit: u64,
     ) -> StoreResult<(u64, i64)> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         hold(&tx, job).await?;
         let custom = fields::custom_fields(&tx, job.site_id).await?;
         let values: Vec<String> = definition
@@ -287,8 +282,7 @@ impl ExportStore for PostgresStore {
                 "SELECT row_count FROM export_data WHERE sync_id = $1",
                 &[&job.sync_id],
             )
-            .await
-            .map_err(error::map)?
+            .await?
             .get(0);
         // $1 site, $2 after, $3 limit, $4 sync, $5 rows already exported; the filter's follow.
         let mut params: Vec<Param> = vec![
@@ -326,18 +320,14 @@ impl ExportStore for PostgresStore {
              SELECT COUNT(*), MAX(contact_id) FROM added",
             values.join(", ")
         );
-        let row = tx
-            .query_one(sql.as_str(), &refs(&params))
-            .await
-            .map_err(error::map)?;
+        let row = tx.query_one(sql.as_str(), &refs(&params)).await?;
         let (added, last): (i64, Option<i64>) = (row.get(0), row.get(1));
         tx.execute(
             "UPDATE export_data SET row_count = row_count + $2 WHERE sync_id = $1",
             &[&job.sync_id, &added],
         )
-        .await
-        .map_err(error::map)?;
-        tx.commit().await.map_err(error::map)?;
+        .await?;
+        tx.commit().await?;
         Ok((count(added), last.unwrap_or(after)))
     }
 
@@ -355,16 +345,14 @@ impl ExportStore for PostgresStore {
             .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()
-            .await
-            .map_err(error::map)?;
+            .await?;
         load_sync(&tx, site_id, sync_id).await?;
         let data = tx
             .query_opt(
                 "SELECT fields, row_count FROM export_data WHERE sync_id = $1",
                 &[&sync_id],
             )
-            .await
-            .map_err(error::map)?
+            .await?
             .ok_or(StoreError::NotFound)?;
         let fields: Vec<String> =
             serde_json::from_str(data.get(0)).map_err(|e| StoreError::Other(e.into()))?;
@@ -374,15 +362,14 @@ impl ExportStore for PostgresStore {
                 "SELECT data FROM export_rows WHERE sync_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
             )
             .await
-            .map_err(error::map)?;
+            ?;
         let rows = tx
             .query(&stmt, &[&sync_id, &big(offset), &i64::from(limit)])
-            .await
-            .map_err(error::map)?
+            .await?
             .iter()
             .map(|r| r.get(0))
             .collect();
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(ExportPage {
             fields,
             rows,
@@ -392,15 +379,14 @@ impl ExportStore for PostgresStore {
 
     async fn delete_export_data(&self, site_id: i64, sync_id: i64) -> StoreResult<()> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let sync = load_sync(&tx, site_id, sync_id).await?;
         if sync.kind != SyncKind::Export {
             return Err(StoreError::NotFound);
         }
         // The export_data_rows trigger removes the rows.
         tx.execute("DELETE FROM export_data WHERE sync_id = $1", &[&sync_id])
-            .await
-            .map_err(error::map)?;
+            .await?;
         tx.commit().await.map_err(error::map)
     }
 }

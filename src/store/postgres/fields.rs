@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{PostgresStore, error};
+use super::PostgresStore;
 use crate::domain::contact_fields::{ContactField, FieldType, Storage};
 use crate::store::{FieldStore, StoreResult};
 
@@ -31,8 +31,8 @@ pub(super) async fn custom_fields(
             "SELECT id, internal_name, name, data_type FROM contact_custom_fields WHERE site_id = $1 ORDER BY id",
         )
         .await
-        .map_err(error::map)?;
-    let rows = client.query(&stmt, &[&site_id]).await.map_err(error::map)?;
+        ?;
+    let rows = client.query(&stmt, &[&site_id]).await?;
     Ok(rows.iter().map(field_from).collect())
 }
 
@@ -59,7 +59,7 @@ impl FieldStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?
+            ?
             .get(0);
         Ok(ContactField {
             id,

@@ -14,8 +14,8 @@ use tokio_postgres::types::ToSql;
 
 use super::batch::Records;
 use super::effects::apply_effect;
+use super::import_contacts;
 use super::import_stage::{BOOL_FALSE, BOOL_TRUE, NOT_DATE, NOT_EMAIL, NOT_NUMERIC};
-use super::{error, import_contacts};
 use crate::domain::clock::Timestamp;
 use crate::domain::contact_fields::FieldType;
 use crate::domain::import_plan::{ColumnTarget, ImportKey, ImportPlan, ImportReject};
@@ -27,7 +27,7 @@ pub(super) async fn begin(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()>
         "DELETE FROM sync_seen WHERE sync_id = $1",
         "DELETE FROM import_new WHERE sync_id = $1",
     ] {
-        tx.execute(sql, &[&sync_id]).await.map_err(error::map)?;
+        tx.execute(sql, &[&sync_id]).await?;
     }
     Ok(())
 }
@@ -84,7 +84,7 @@ pub(super) async fn batch(
         last: big(file.offset + to),
     };
     let (key_index, key) = plan.key;
-    tx.batch_execute(BATCH_TABLE).await.map_err(error::map)?;
+    tx.batch_execute(BATCH_TABLE).await?;
     let resolve = format!(
         "INSERT INTO import_batch (record_index, vals, flags, ident, contact_id)
          SELECT $1 + r.seq + 1, r.vals, r.flags, k.ident,
@@ -104,8 +104,7 @@ pub(super) async fn batch(
             &big(to),
         ],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     let key_name = plan
         .columns
         .iter()
@@ -132,7 +131,7 @@ pub(super) async fn batch(
             &[&job.sync_id, &records.first, &records.last],
         )
         .await
-        .map_err(error::map)?
+        ?
         .get(0);
     let imported = super::count(imported);
     let mut per_action = Vec::with_capacity(plan.actions.len());
@@ -160,8 +159,7 @@ pub(super) async fn set_reject(
          WHERE b.reject IS NULL AND ({condition})"
     );
     tx.execute(sql.as_str(), &[&reason.code().code, &column])
-        .await
-        .map_err(error::map)?;
+        .await?;
     Ok(())
 }
 
@@ -244,7 +242,7 @@ async fn classify(
         &[&sync_id],
     )
     .await
-    .map_err(error::map)?;
+    ?;
     if plan.key.1 == ImportKey::ContactIdExt {
         tx.execute(
             "INSERT INTO import_new (sync_id, ident, first_index)
@@ -252,7 +250,7 @@ async fn classify(
             &[&sync_id],
         )
         .await
-        .map_err(error::map)?;
+        ?;
     }
     Ok(())
 }
@@ -273,9 +271,7 @@ pub(super) async fn duplicates(
     let code = ImportReject::Duplicate.code().code;
     let mut params: Vec<&(dyn ToSql + Sync)> = vec![&code, &key_name];
     params.extend_from_slice(extra);
-    tx.execute(sql.as_str(), &params)
-        .await
-        .map_err(error::map)?;
+    tx.execute(sql.as_str(), &params).await?;
     Ok(())
 }
 
@@ -291,9 +287,7 @@ async fn write_rejects(tx: &Transaction<'_>, sync_id: i64, plan: &ImportPlan) ->
              value = excluded.value, field_values = excluded.field_values, invalid_fields = excluded.invalid_fields",
         values.join(", ")
     );
-    tx.execute(sql.as_str(), &[&sync_id, &names])
-        .await
-        .map_err(error::map)?;
+    tx.execute(sql.as_str(), &[&sync_id, &names]).await?;
     Ok(())
 }
 
@@ -304,7 +298,7 @@ async fn reject_counts(tx: &Transaction<'_>) -> StoreResult<Vec<(ImportReject, u
             &[],
         )
         .await
-        .map_err(error::map)?;
+        ?;
     Ok(rows
         .iter()
         .filter_map(|row| {

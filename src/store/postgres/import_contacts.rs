@@ -3,7 +3,6 @@
 
 use deadpool_postgres::{GenericClient, Transaction};
 
-use super::error;
 use super::import_batch::{boolean, duplicates, set_reject, v};
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::UpdateRule;
@@ -69,8 +68,7 @@ pub(super) async fn update(
             "SELECT COUNT(*) FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL",
             &[],
         )
-        .await
-        .map_err(error::map)?
+        .await?
         .get(0);
     let mut updated = super::count(matched);
     if sets.is_empty() || matched == 0 {
@@ -105,9 +103,7 @@ pub(super) async fn update(
         "UPDATE contacts SET {}, updated_at = $1 FROM {rows} WHERE contacts.id = b.contact_id{unique}",
         sets.join(", ")
     );
-    tx.execute(sql.as_str(), &[&now.as_nanos()])
-        .await
-        .map_err(error::map)?;
+    tx.execute(sql.as_str(), &[&now.as_nanos()]).await?;
     // Only ContactIDExt can match several contacts; the first (by id) is updated above.
     if plan.multiple && plan.key.1 == ImportKey::ContactIdExt {
         let others = format!(
@@ -117,8 +113,7 @@ pub(super) async fn update(
         );
         updated += tx
             .execute(others.as_str(), &[&now.as_nanos(), &site_id])
-            .await
-            .map_err(error::map)?;
+            .await?;
     }
     Ok(updated)
 }
@@ -146,8 +141,7 @@ pub(super) async fn create(
             "SELECT COALESCE(MAX(id), 0), pg_get_serial_sequence('contacts', 'id') FROM contacts",
             &[],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
     let newest: i64 = row.get(0);
     let sequence: String = row
         .get::<_, Option<String>>(1)
@@ -161,8 +155,7 @@ pub(super) async fn create(
              WHERE b.record_index = n.record_index",
             &[&sequence],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
     let mut names = vec!["id", "site_id", "created_at", "updated_at"];
     let mut values = vec![
         "b.contact_id".to_owned(),
@@ -191,8 +184,7 @@ pub(super) async fn create(
     );
     let created = tx
         .execute(insert.as_str(), &[&job.site_id, &now.as_nanos()])
-        .await
-        .map_err(error::map)?;
+        .await?;
     if created < fresh {
         // Rows whose address a contact had already (an earlier row of the batch, or another
         // node's import meanwhile) take that contact instead.
@@ -203,9 +195,7 @@ pub(super) async fn create(
              AND (SELECT x.id FROM contacts x WHERE x.id = b.contact_id) IS NULL",
             v(email)
         );
-        tx.execute(link.as_str(), &[&job.site_id])
-            .await
-            .map_err(error::map)?;
+        tx.execute(link.as_str(), &[&job.site_id]).await?;
     }
     // A new row whose contact another row of the sync took first is a duplicate: one left
     // without a contact, one whose contact an earlier batch or a matched row claimed, one
@@ -239,8 +229,7 @@ pub(super) async fn create(
          SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND fresh",
         &[&job.sync_id],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     Ok(created)
 }
 
@@ -262,16 +251,12 @@ pub(super) async fn custom_values(
          SELECT $1, b.contact_id, {value} {rows} AND NULLIF({value}, '') IS NOT NULL
          ON CONFLICT (field_id, contact_id) {conflict}"
     );
-    tx.execute(upsert.as_str(), &[&field_id])
-        .await
-        .map_err(error::map)?;
+    tx.execute(upsert.as_str(), &[&field_id]).await?;
     if column.rule == UpdateRule::Always {
         let clear = format!(
             "DELETE FROM contact_custom_values WHERE field_id = $1 AND contact_id IN (SELECT b.contact_id {rows} AND {value} = '')"
         );
-        tx.execute(clear.as_str(), &[&field_id])
-            .await
-            .map_err(error::map)?;
+        tx.execute(clear.as_str(), &[&field_id]).await?;
     }
     Ok(())
 }

@@ -13,7 +13,6 @@ use tokio::sync::mpsc;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
-use super::error;
 use super::staging::{LIVE_FILE, lock_site_staging};
 use super::sync_rows::{insert_sync, load_sync};
 use crate::domain::clock::Timestamp;
@@ -116,8 +115,7 @@ pub(super) async fn stage(
         "SELECT 1 FROM import_definitions WHERE site_id = $1 AND id = $2 FOR SHARE",
         &[&site_id, &upload.definition_id],
     )
-    .await
-    .map_err(error::map)?
+    .await?
     .ok_or(StoreError::NotFound)?;
     check_limits(tx, site_id, upload, 0).await?;
     let retain_until = now.plus_seconds(upload.retention_seconds);
@@ -134,7 +132,7 @@ pub(super) async fn stage(
             ],
         )
         .await
-        .map_err(error::map)?
+        ?
         .get(0);
     let summary = copy_rows(tx, file_id, upload).await?;
     let ignored =
@@ -143,8 +141,7 @@ pub(super) async fn stage(
         "UPDATE import_files SET row_count = $2, ignored_columns = $3 WHERE id = $1",
         &[&file_id, &super::big(summary.rows), &ignored],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     lock_site_staging(tx, site_id).await?;
     check_limits(tx, site_id, upload, file_id).await?;
     let sync = match &upload.trigger {
@@ -184,8 +181,7 @@ async fn check_limits(
     );
     let row = tx
         .query_one(sql.as_str(), &[&site_id, &upload.definition_id, &own])
-        .await
-        .map_err(error::map)?;
+        .await?;
     if row.get::<_, i64>(0) >= i64::from(upload.max_files) {
         return Err(StageError::TooManyFiles);
     }
@@ -252,8 +248,7 @@ async fn write_chunks(
 ) -> StoreResult<()> {
     let sink = tx
         .copy_in("COPY import_rows (file_id, seq, vals, flags) FROM STDIN BINARY")
-        .await
-        .map_err(error::map)?;
+        .await?;
     let mut writer = pin!(BinaryCopyInWriter::new(
         sink,
         &[Type::INT8, Type::INT8, Type::TEXT_ARRAY, Type::BYTEA],
@@ -273,12 +268,11 @@ async fn write_chunks(
             writer
                 .as_mut()
                 .write(&[&file_id, &seq, &vals, &flags])
-                .await
-                .map_err(error::map)?;
+                .await?;
             seq += 1;
         }
     }
-    writer.as_mut().finish().await.map_err(error::map)?;
+    writer.as_mut().finish().await?;
     Ok(())
 }
 

@@ -59,8 +59,7 @@ async fn load(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult
             &format!("{SELECT} WHERE d.site_id = $1 AND d.id = $2"),
             &[&site_id, &id],
         )
-        .await
-        .map_err(error::map)?
+        .await?
         .ok_or(StoreError::NotFound)?;
     record_from(&row)
 }
@@ -82,7 +81,7 @@ impl ImportStore for PostgresStore {
     ) -> StoreResult<ImportRecord> {
         let now = self.now().as_nanos();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let id: i64 = tx
             .query_one(
                 "INSERT INTO import_definitions (site_id, name, body, auto_delete_seconds, created_by, created_at, updated_by, updated_at)
@@ -97,10 +96,10 @@ impl ImportStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?
+            ?
             .get(0);
         let record = load(&tx, site_id, id).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(record)
     }
 
@@ -118,7 +117,7 @@ impl ImportStore for PostgresStore {
     ) -> StoreResult<ImportRecord> {
         let now = self.now().as_nanos();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let n = tx
             .execute(
                 "UPDATE import_definitions SET name = $3, body = $4, auto_delete_seconds = $5, updated_by = $6, updated_at = $7
@@ -134,25 +133,25 @@ impl ImportStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
         let record = load(&tx, site_id, id).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(record)
     }
 
     async fn delete_import(&self, site_id: i64, id: i64) -> StoreResult<()> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         load(&tx, site_id, id).await?;
         // Files first, so their rows go by trigger; then the definition.
         for sql in [
             "DELETE FROM import_files WHERE definition_id = $1",
             "DELETE FROM import_definitions WHERE id = $1",
         ] {
-            tx.execute(sql, &[&id]).await.map_err(error::map)?;
+            tx.execute(sql, &[&id]).await?;
         }
         tx.commit().await.map_err(error::map)
     }
@@ -175,15 +174,15 @@ impl ImportStore for PostgresStore {
     async fn stage_import(&self, site_id: i64, upload: ImportUpload) -> Result<Staged, StageError> {
         let now = self.now();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let staged = import_stage::stage(&tx, site_id, &upload, now).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(staged)
     }
 
     async fn discard_import_data(&self, site_id: i64, id: i64) -> StoreResult<()> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         load(&tx, site_id, id).await?;
         let busy = tx
             .query_opt(
@@ -191,7 +190,7 @@ impl ImportStore for PostgresStore {
                 &[&id],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         if busy.is_some() {
             return Err(StoreError::Conflict {
                 constraint: "sync_in_progress",
@@ -201,8 +200,7 @@ impl ImportStore for PostgresStore {
             "DELETE FROM import_files WHERE definition_id = $1 AND sync_id IS NULL",
             &[&id],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
         tx.commit().await.map_err(error::map)
     }
 
@@ -214,25 +212,24 @@ impl ImportStore for PostgresStore {
     ) -> StoreResult<SyncRecord> {
         let now = self.now();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         load(&tx, site_id, id).await?;
         let sync_id = insert_sync(&tx, site_id, SyncKind::Import, id, &sync, now).await?;
         let sync = load_sync(&tx, site_id, sync_id).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(sync)
     }
 
     async fn begin_import(&self, job: &SyncJob) -> StoreResult<Vec<SyncFile>> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         apply::hold(&tx, job).await?;
         // A re-run (after another node died) starts clean.
         tx.execute(
             "DELETE FROM sync_rejects WHERE sync_id = $1",
             &[&job.sync_id],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
         import_batch::begin(&tx, job.sync_id).await?;
         let rows = tx
             .query(
@@ -240,7 +237,7 @@ impl ImportStore for PostgresStore {
                 &[&job.sync_id],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         let mut offset = 0;
         let mut files = Vec::with_capacity(rows.len());
         for row in rows {
@@ -255,7 +252,7 @@ impl ImportStore for PostgresStore {
             });
             offset += rows;
         }
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(files)
     }
 
@@ -269,10 +266,10 @@ impl ImportStore for PostgresStore {
     ) -> StoreResult<ImportCounts> {
         let now = self.now();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         apply::hold(&tx, job).await?;
         let counts = import_batch::batch(&tx, job, plan, file, (seq_from, seq_to), now).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(counts)
     }
 }

@@ -5,7 +5,6 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::error;
 use crate::domain::query::{Condition, ListQuery, Op, Operand};
 pub(super) use crate::store::sql_text::like_pattern;
 use crate::store::sql_text::{direction, list_op, time_condition};
@@ -66,10 +65,7 @@ impl<F: Copy> Listing<'_, F> {
             "{} WHERE {filter} ORDER BY {order} LIMIT {fetch} OFFSET {offset}",
             self.select
         );
-        let rows = client
-            .query(sql.as_str(), &refs(&params))
-            .await
-            .map_err(error::map)?;
+        let rows = client.query(sql.as_str(), &refs(&params)).await?;
         let items = rows.iter().map(map).collect::<StoreResult<Vec<T>>>()?;
         let total = if query.total_results {
             let count_sql = format!(
@@ -78,8 +74,7 @@ impl<F: Copy> Listing<'_, F> {
             );
             let total: i64 = client
                 .query_one(count_sql.as_str(), &refs(&params))
-                .await
-                .map_err(error::map)?
+                .await?
                 .get(0);
             Some(u64::try_from(total).unwrap_or(0))
         } else {

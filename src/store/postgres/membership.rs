@@ -2,7 +2,6 @@
 
 use deadpool_postgres::GenericClient;
 
-use super::error;
 use crate::domain::asset::ContactListInput;
 use crate::store::{StoreError, StoreResult};
 
@@ -24,12 +23,8 @@ pub(super) async fn lock_site_contacts(
         .prepare_cached(
             "SELECT id FROM contacts WHERE site_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE",
         )
-        .await
-        .map_err(error::map)?;
-    let found = client
-        .query(&stmt, &[&site_id, &wanted])
-        .await
-        .map_err(error::map)?;
+        .await?;
+    let found = client.query(&stmt, &[&site_id, &wanted]).await?;
     if found.len() == wanted.len() {
         Ok(())
     } else {
@@ -59,8 +54,7 @@ pub(super) async fn change_members(
                  ON CONFLICT (list_id, contact_id) DO NOTHING",
                 &[&list_id, &input.membership_additions],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
     }
     if !input.membership_deletions.is_empty() {
         client
@@ -68,8 +62,7 @@ pub(super) async fn change_members(
                 "DELETE FROM contact_list_members WHERE list_id = $1 AND contact_id = ANY($2)",
                 &[&list_id, &input.membership_deletions],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
     }
     Ok(())
 }

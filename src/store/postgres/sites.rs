@@ -39,8 +39,7 @@ impl SiteStore for PostgresStore {
                 "INSERT INTO sites (name, created_at) VALUES ($1, $2) RETURNING id",
                 &[&name, &self.now().as_nanos()],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(Site {
             id: row.get(0),
             name: name.to_owned(),
@@ -54,8 +53,7 @@ impl SiteStore for PostgresStore {
                 "SELECT id, name FROM sites WHERE lower(name) = lower($1)",
                 &[&name],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(row.as_ref().map(site_from))
     }
 
@@ -63,8 +61,7 @@ impl SiteStore for PostgresStore {
         let client = self.client().await?;
         let rows = client
             .query("SELECT id, name FROM sites ORDER BY id", &[])
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(rows.iter().map(site_from).collect())
     }
 
@@ -85,7 +82,7 @@ impl SiteStore for PostgresStore {
                 ],
             )
             .await
-            .map_err(error::map)?;
+            ?;
         Ok(User {
             id: row.get(0),
             site_id,
@@ -104,10 +101,7 @@ impl SiteStore for PostgresStore {
             "SELECT {USER_COLUMNS} FROM users u WHERE u.site_id = $1
              ORDER BY lower(u.username) COLLATE \"C\", u.id"
         );
-        let rows = client
-            .query(sql.as_str(), &[&site_id])
-            .await
-            .map_err(error::map)?;
+        let rows = client.query(sql.as_str(), &[&site_id]).await?;
         Ok(rows.iter().map(user_from).collect())
     }
 
@@ -119,8 +113,7 @@ impl SiteStore for PostgresStore {
                 "DELETE FROM users WHERE site_id = $1 AND lower(username) = lower($2)",
                 &[&site_id, &username],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         if removed == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -130,7 +123,7 @@ impl SiteStore for PostgresStore {
 
     async fn set_password(&self, site_id: i64, username: &str, hash: &str) -> StoreResult<()> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let id: i64 = tx
             .query_opt(
                 "UPDATE users SET password_hash = $3 WHERE site_id = $1 AND lower(username) = lower($2)
@@ -138,13 +131,12 @@ impl SiteStore for PostgresStore {
                 &[&site_id, &username, &hash],
             )
             .await
-            .map_err(error::map)?
+            ?
             .ok_or(StoreError::NotFound)?
             .get(0);
         // A new password ends every session opened with the old one.
         tx.execute("DELETE FROM oauth_tokens WHERE user_id = $1", &[&id])
-            .await
-            .map_err(error::map)?;
+            .await?;
         tx.commit().await.map_err(error::map)
     }
 
@@ -158,11 +150,8 @@ impl SiteStore for PostgresStore {
             "SELECT {USER_COLUMNS}, s.name, u.password_hash FROM users u JOIN sites s ON s.id = u.site_id
              WHERE lower(s.name) = lower($1) AND lower(u.username) = lower($2)"
         );
-        let stmt = client.prepare_cached(&sql).await.map_err(error::map)?;
-        let row = client
-            .query_opt(&stmt, &[&site_name, &username])
-            .await
-            .map_err(error::map)?;
+        let stmt = client.prepare_cached(&sql).await?;
+        let row = client.query_opt(&stmt, &[&site_name, &username]).await?;
         Ok(row.map(|row| UserCredentials {
             user: user_from(&row),
             site_name: row.get(6),
@@ -182,7 +171,7 @@ impl SiteStore for PostgresStore {
             ],
         )
         .await
-        .map_err(error::map)?;
+        ?;
         Ok(())
     }
 
@@ -192,12 +181,8 @@ impl SiteStore for PostgresStore {
             .prepare_cached(
                 "SELECT client_id, secret_hash, name FROM oauth_clients WHERE client_id = $1",
             )
-            .await
-            .map_err(error::map)?;
-        let row = client
-            .query_opt(&stmt, &[&client_id])
-            .await
-            .map_err(error::map)?;
+            .await?;
+        let row = client.query_opt(&stmt, &[&client_id]).await?;
         Ok(row.map(|row| OAuthClient {
             client_id: row.get(0),
             secret_hash: row.get(1),
@@ -208,13 +193,12 @@ impl SiteStore for PostgresStore {
     async fn insert_token(&self, token: NewToken) -> StoreResult<()> {
         let now = self.now();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         tx.execute(
             "DELETE FROM oauth_tokens WHERE expires_at <= $1",
             &[&now.as_nanos()],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
         tx.execute(
             "INSERT INTO oauth_tokens (token_hash, kind, user_id, client_id, expires_at, grant_id) VALUES ($1, $2, $3, $4, $5, $6)",
             &[
@@ -227,7 +211,7 @@ impl SiteStore for PostgresStore {
             ],
         )
         .await
-        .map_err(error::map)?;
+        ?;
         tx.commit().await.map_err(error::map)
     }
 
@@ -245,11 +229,10 @@ impl SiteStore for PostgresStore {
              JOIN users u ON u.id = t.user_id JOIN sites s ON s.id = u.site_id
              WHERE t.token_hash = $1 AND t.kind = $2 AND t.expires_at > $3"
         );
-        let stmt = client.prepare_cached(&sql).await.map_err(error::map)?;
+        let stmt = client.prepare_cached(&sql).await?;
         let row = client
             .query_opt(&stmt, &[&token_hash, &kind.as_str(), &now.as_nanos()])
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(row.as_ref().map(grant_from))
     }
 
@@ -273,30 +256,27 @@ impl SiteStore for PostgresStore {
         );
         let row = client
             .query_opt(&sql, &[&token_hash, &client_id, &now.as_nanos()])
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(row.as_ref().map(grant_from))
     }
 
     async fn revoke_token(&self, token_hash: &str) -> StoreResult<bool> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let gone = tx
             .query_opt(
                 "DELETE FROM oauth_tokens WHERE token_hash = $1 RETURNING kind, grant_id",
                 &[&token_hash],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         if let Some(row) = &gone {
             let (kind, grant_id): (String, Option<String>) = (row.get(0), row.get(1));
             if kind == TokenKind::Refresh.as_str() {
                 tx.execute("DELETE FROM oauth_tokens WHERE grant_id = $1", &[&grant_id])
-                    .await
-                    .map_err(error::map)?;
+                    .await?;
             }
         }
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(gone.is_some())
     }
 }

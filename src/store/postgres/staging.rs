@@ -44,8 +44,7 @@ pub(super) async fn lock_site_staging(
 ) -> StoreResult<()> {
     client
         .execute("SELECT pg_advisory_xact_lock($1)", &[&site_id])
-        .await
-        .map_err(error::map)?;
+        .await?;
     Ok(())
 }
 
@@ -56,7 +55,7 @@ pub(super) async fn stage(
     upload: &Upload,
     now: Timestamp,
 ) -> Result<Staged, StageError> {
-    let tx = client.transaction().await.map_err(error::map)?;
+    let tx = client.transaction().await?;
     check_limits(&tx, site_id, upload, 0).await?;
     let size = big(upload.body.len() as u64);
     let file_id: i64 = tx
@@ -79,8 +78,7 @@ pub(super) async fn stage(
         "UPDATE staged_files SET row_count = $2, ignored_columns = $3 WHERE id = $1",
         &[&file_id, &big(summary.rows), &ignored],
     )
-    .await
-    .map_err(error::map)?;
+    .await?;
     lock_site_staging(&tx, site_id).await?;
     check_limits(&tx, site_id, upload, file_id).await?;
     let sync = match &upload.trigger {
@@ -98,7 +96,7 @@ pub(super) async fn stage(
         }
         None => None,
     };
-    tx.commit().await.map_err(error::map)?;
+    tx.commit().await?;
     Ok(Staged {
         file_id,
         rows: summary.rows,
@@ -122,8 +120,7 @@ async fn check_limits(
     );
     let row = client
         .query_one(sql.as_str(), &[&site_id, &upload.definition_id, &own])
-        .await
-        .map_err(error::map)?;
+        .await?;
     if !row.get::<_, bool>(0) {
         return Err(StoreError::NotFound.into());
     }
@@ -181,8 +178,7 @@ async fn copy_rows(
     let decoder = tokio::task::spawn_blocking(move || decode_chunks(format, &body, &column, &send));
     let sink = tx
         .copy_in("COPY staged_rows (file_id, seq, kind, value, raw) FROM STDIN BINARY")
-        .await
-        .map_err(error::map)?;
+        .await?;
     let writer = BinaryCopyInWriter::new(
         sink,
         &[Type::INT8, Type::INT8, Type::INT2, Type::TEXT, Type::TEXT],
@@ -196,8 +192,7 @@ async fn copy_rows(
             writer
                 .as_mut()
                 .write(&[&file_id, &seq, kind, &value, &raw])
-                .await
-                .map_err(error::map)?;
+                .await?;
             seq += 1;
         }
     }
@@ -210,7 +205,7 @@ async fn copy_rows(
         Err(join) => return Err(StoreError::Other(join.into()).into()),
     };
     // An upload that turned out malformed never gets here: dropping the writer aborts the COPY.
-    writer.as_mut().finish().await.map_err(error::map)?;
+    writer.as_mut().finish().await?;
     Ok(summary)
 }
 

@@ -3,7 +3,6 @@
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::error;
 use crate::domain::clock::Timestamp;
 use crate::domain::sync::{SyncKind, SyncRecord, SyncStatus};
 use crate::store::{NewSync, StoreError, StoreResult};
@@ -43,8 +42,7 @@ pub(super) async fn load_sync(
             &format!("{SYNC_SELECT} WHERE s.site_id = $1 AND s.id = $2"),
             &[&site_id, &id],
         )
-        .await
-        .map_err(error::map)?
+        .await?
         .ok_or(StoreError::NotFound)?;
     sync_from(&row)
 }
@@ -73,7 +71,7 @@ pub(super) async fn insert_sync(
             ],
         )
         .await
-        .map_err(error::map)?
+        ?
         .get(0);
     let files = match kind {
         SyncKind::SyncAction => {
@@ -85,9 +83,6 @@ pub(super) async fn insert_sync(
         // An export stages nothing: it reads contacts when it runs.
         SyncKind::Export => return Ok(id),
     };
-    client
-        .execute(files, &[&id, &definition_id])
-        .await
-        .map_err(error::map)?;
+    client.execute(files, &[&id, &definition_id]).await?;
     Ok(id)
 }

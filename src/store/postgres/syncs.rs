@@ -44,17 +44,10 @@ async fn page_of<T>(
 ) -> StoreResult<Page<T>> {
     let fetch = i64::from(query.limit) + i64::from(!query.total_results);
     let offset = big(query.offset);
-    let rows = client
-        .query(rows_sql, &[&sync_id, &fetch, &offset])
-        .await
-        .map_err(error::map)?;
+    let rows = client.query(rows_sql, &[&sync_id, &fetch, &offset]).await?;
     let items = rows.iter().map(map).collect();
     let total = if query.total_results {
-        let total: i64 = client
-            .query_one(count_sql, &[&sync_id])
-            .await
-            .map_err(error::map)?
-            .get(0);
+        let total: i64 = client.query_one(count_sql, &[&sync_id]).await?.get(0);
         Some(count(total))
     } else {
         None
@@ -72,14 +65,13 @@ impl SyncStore for PostgresStore {
 
     async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         let exists = tx
             .query_opt(
                 "SELECT 1 FROM sync_action_definitions WHERE site_id = $1 AND id = $2",
                 &[&site_id, &definition_id],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -89,8 +81,7 @@ impl SyncStore for PostgresStore {
                  AND status IN ('pending', 'active') LIMIT 1",
                 &[&definition_id],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         if busy.is_some() {
             return Err(StoreError::Conflict {
                 constraint: "sync_in_progress",
@@ -101,8 +92,7 @@ impl SyncStore for PostgresStore {
             "DELETE FROM staged_files WHERE definition_id = $1 AND sync_id IS NULL",
             &[&definition_id],
         )
-        .await
-        .map_err(error::map)?;
+        .await?;
         tx.commit().await.map_err(error::map)
     }
 
@@ -114,13 +104,12 @@ impl SyncStore for PostgresStore {
     ) -> StoreResult<SyncRecord> {
         let now = self.now();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         tx.query_opt(
             "SELECT 1 FROM sync_action_definitions WHERE site_id = $1 AND id = $2",
             &[&site_id, &definition_id],
         )
-        .await
-        .map_err(error::map)?
+        .await?
         .ok_or(StoreError::NotFound)?;
         let id = insert_sync(
             &tx,
@@ -132,7 +121,7 @@ impl SyncStore for PostgresStore {
         )
         .await?;
         let sync = load_sync(&tx, site_id, id).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(sync)
     }
 
@@ -192,8 +181,7 @@ impl SyncStore for PostgresStore {
         load_sync(&client, site_id, id).await?;
         let column: Option<String> = client
             .query_one("SELECT field_column FROM syncs WHERE id = $1", &[&id])
-            .await
-            .map_err(error::map)?
+            .await?
             .get(0);
         let page = page_of(
             &client,
@@ -228,8 +216,7 @@ impl SyncStore for PostgresStore {
                  WHERE d.site_id = $1 AND d.id = ANY($2) GROUP BY d.id ORDER BY d.id",
                 &[&site_id, &definition_ids],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(rows
             .iter()
             .map(|r| StagedFiles {
@@ -279,10 +266,10 @@ impl SyncStore for PostgresStore {
     ) -> StoreResult<BatchCounts> {
         let now = self.now();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         apply::hold(&tx, job).await?;
         let counts = batch::batch(&tx, job, plan, ranges, now).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(counts)
     }
 
@@ -294,10 +281,10 @@ impl SyncStore for PostgresStore {
     ) -> StoreResult<u64> {
         let now = self.now();
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(error::map)?;
+        let tx = client.transaction().await?;
         apply::hold(&tx, job).await?;
         let n = effects::update_all(&tx, job, plan, action, now).await?;
-        tx.commit().await.map_err(error::map)?;
+        tx.commit().await?;
         Ok(n)
     }
 
@@ -329,10 +316,7 @@ impl SyncStore for PostgresStore {
         let sql = sql_text::due_callbacks(SYNC_SELECT, '$');
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
             [&now.as_nanos(), &i64::from(limit), &i64::from(per_site)];
-        let rows = client
-            .query(sql.as_str(), &params)
-            .await
-            .map_err(error::map)?;
+        let rows = client.query(sql.as_str(), &params).await?;
         rows.iter()
             .map(|r| {
                 let attempts: i64 = r.get(10);
@@ -357,8 +341,7 @@ impl SyncStore for PostgresStore {
                 sql_text::claim_callback('$').as_str(),
                 &[&sync_id, &now.as_nanos(), &until.as_nanos()],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(claimed == 1)
     }
 
@@ -383,7 +366,7 @@ impl SyncStore for PostgresStore {
                     .await
             }
         }
-        .map_err(error::map)?;
+        ?;
         Ok(())
     }
 
@@ -391,8 +374,7 @@ impl SyncStore for PostgresStore {
         let client = self.client().await?;
         let rows = client
             .query("SELECT status, COUNT(*) FROM syncs GROUP BY status", &[])
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(rows
             .iter()
             .filter_map(|r| Some((SyncStatus::parse(r.get(0))?, count(r.get(1)))))
@@ -407,8 +389,7 @@ impl SyncStore for PostgresStore {
                       + (SELECT COALESCE(SUM(row_count), 0) FROM import_files)::BIGINT",
                 &[],
             )
-            .await
-            .map_err(error::map)?;
+            .await?;
         Ok(count(row.get(0)))
     }
 }

@@ -94,11 +94,9 @@ fn check_slot(
 }
 
 fn check_contacts(conn: &Connection, site_id: i64, contact_ids: &[i64]) -> StoreResult<()> {
-    let mut check = conn
-        .prepare_cached("SELECT 1 FROM contacts WHERE site_id = ?1 AND id = ?2")
-        .map_err(error::map)?;
+    let mut check = conn.prepare_cached("SELECT 1 FROM contacts WHERE site_id = ?1 AND id = ?2")?;
     for id in contact_ids {
-        if !check.exists(params![site_id, id]).map_err(error::map)? {
+        if !check.exists(params![site_id, id])? {
             return Err(StoreError::NotFound);
         }
     }
@@ -118,11 +116,9 @@ fn upsert_members(
             "INSERT INTO appcloud_members (instance_id, execution_id, contact_id, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (instance_id, execution_id, contact_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
         )
-        .map_err(error::map)?;
+        ?;
     for id in contact_ids {
-        upsert
-            .execute(params![instance_row, execution_id, id, status, now])
-            .map_err(error::map)?;
+        upsert.execute(params![instance_row, execution_id, id, status, now])?;
     }
     Ok(())
 }
@@ -147,7 +143,7 @@ impl AppCloudStore for SqliteStore {
                 "INSERT INTO appcloud_instances (site_id, guid, kind, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![site_id, guid, kind.as_str(), name, by, now],
             )
-            .map_err(error::map)?;
+            ?;
             load_instance(tx, site_id, &guid).map(|(_, i)| i)
         })
         .await
@@ -165,12 +161,9 @@ impl AppCloudStore for SqliteStore {
 
     async fn list_instances(&self, site_id: i64) -> StoreResult<Vec<ServiceInstance>> {
         self.read(move |conn| {
-            let mut stmt = conn
-                .prepare(&format!("{INSTANCE_SELECT} WHERE site_id = ?1 ORDER BY id"))
-                .map_err(error::map)?;
-            let rows = stmt
-                .query_map([site_id], instance_from)
-                .map_err(error::map)?;
+            let mut stmt =
+                conn.prepare(&format!("{INSTANCE_SELECT} WHERE site_id = ?1 ORDER BY id"))?;
+            let rows = stmt.query_map([site_id], instance_from)?;
             rows.map(|r| r.map(|(_, i)| i))
                 .collect::<rusqlite::Result<_>>()
                 .map_err(error::map)
@@ -182,10 +175,8 @@ impl AppCloudStore for SqliteStore {
         let guid = instance.as_str().to_owned();
         self.write(move |tx| {
             let (row, _) = load_instance(tx, site_id, &guid)?;
-            tx.execute("DELETE FROM appcloud_members WHERE instance_id = ?1", [row])
-                .map_err(error::map)?;
-            tx.execute("DELETE FROM appcloud_instances WHERE id = ?1", [row])
-                .map_err(error::map)?;
+            tx.execute("DELETE FROM appcloud_members WHERE instance_id = ?1", [row])?;
+            tx.execute("DELETE FROM appcloud_instances WHERE id = ?1", [row])?;
             Ok(())
         })
         .await
@@ -214,7 +205,7 @@ impl AppCloudStore for SqliteStore {
                 "INSERT INTO appcloud_executions (instance_id, created_by, created_at) VALUES (?1, ?2, ?3)",
                 params![row, by, now],
             )
-            .map_err(error::map)?;
+            ?;
             let execution_id = tx.last_insert_rowid();
             upsert_members(tx, row, execution_id, &ids, "pending", now)?;
             load_execution(tx, row, execution_id)
@@ -244,12 +235,10 @@ impl AppCloudStore for SqliteStore {
         let guid = instance.as_str().to_owned();
         self.read(move |conn| {
             let (row, _) = load_instance(conn, site_id, &guid)?;
-            let mut stmt = conn
-                .prepare(&format!(
-                    "{EXECUTION_SELECT} WHERE e.instance_id = ?1 ORDER BY e.id"
-                ))
-                .map_err(error::map)?;
-            let rows = stmt.query_map([row], execution_from).map_err(error::map)?;
+            let mut stmt = conn.prepare(&format!(
+                "{EXECUTION_SELECT} WHERE e.instance_id = ?1 ORDER BY e.id"
+            ))?;
+            let rows = stmt.query_map([row], execution_from)?;
             rows.collect::<rusqlite::Result<_>>().map_err(error::map)
         })
         .await
@@ -267,12 +256,12 @@ impl AppCloudStore for SqliteStore {
             check_slot(conn, row, found.kind, execution_id)?;
             let mut stmt = conn
                 .prepare("SELECT contact_id, status, updated_at FROM appcloud_members WHERE instance_id = ?1 AND execution_id = ?2 ORDER BY contact_id")
-                .map_err(error::map)?;
+                ?;
             let rows = stmt
                 .query_map(params![row, execution_id], |r| {
                     Ok(Member { contact_id: r.get(0)?, status: r.get(1)?, updated_at: Timestamp::from_nanos(r.get(2)?) })
                 })
-                .map_err(error::map)?;
+                ?;
             rows.collect::<rusqlite::Result<_>>().map_err(error::map)
         })
         .await

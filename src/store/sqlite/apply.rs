@@ -51,8 +51,7 @@ pub(super) fn hold(tx: &Transaction<'_>, job: &SyncJob) -> StoreResult<()> {
             params![job.sync_id, job.attempt],
             |_| Ok(()),
         )
-        .optional()
-        .map_err(error::map)?;
+        .optional()?;
     held.ok_or(StoreError::Conflict {
         constraint: LEASE_LOST,
     })
@@ -65,7 +64,7 @@ pub(super) fn renew(tx: &Transaction<'_>, job: &SyncJob, until: Timestamp) -> St
             "UPDATE syncs SET lease_expires_at = ?3 WHERE id = ?1 AND status = 'active' AND attempt = ?2",
             params![job.sync_id, job.attempt, until.as_nanos()],
         )
-        .map_err(error::map)?;
+        ?;
     Ok(n == 1)
 }
 
@@ -75,8 +74,7 @@ pub(super) fn release(tx: &Transaction<'_>, job: &SyncJob) -> StoreResult<()> {
         "UPDATE syncs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL
          WHERE id = ?1 AND status = 'active' AND attempt = ?2",
         params![job.sync_id, job.attempt],
-    )
-    .map_err(error::map)?;
+    )?;
     Ok(())
 }
 
@@ -87,13 +85,11 @@ pub(super) fn begin(
     column: &str,
 ) -> StoreResult<Vec<SyncFile>> {
     hold(tx, job)?;
-    tx.execute("DELETE FROM sync_rejects WHERE sync_id = ?1", [job.sync_id])
-        .map_err(error::map)?;
+    tx.execute("DELETE FROM sync_rejects WHERE sync_id = ?1", [job.sync_id])?;
     tx.execute(
         "UPDATE syncs SET field_column = ?2 WHERE id = ?1",
         params![job.sync_id, column],
-    )
-    .map_err(error::map)?;
+    )?;
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS sync_seen (first_index INTEGER NOT NULL, contact_id INTEGER NOT NULL,
              PRIMARY KEY (first_index, contact_id)) WITHOUT ROWID;
@@ -102,10 +98,10 @@ pub(super) fn begin(
          CREATE TEMP TABLE IF NOT EXISTS batch (record_index INTEGER NOT NULL, kind INTEGER NOT NULL,
              value TEXT, contact_id INTEGER);",
     )
-    .map_err(error::map)?;
-    let mut stmt = tx
-        .prepare("SELECT id, row_count, ignored_columns FROM staged_files WHERE sync_id = ?1 ORDER BY id")
-        .map_err(error::map)?;
+    ?;
+    let mut stmt = tx.prepare(
+        "SELECT id, row_count, ignored_columns FROM staged_files WHERE sync_id = ?1 ORDER BY id",
+    )?;
     let rows = stmt
         .query_map([job.sync_id], |r| {
             Ok((
@@ -113,10 +109,8 @@ pub(super) fn begin(
                 r.get::<_, i64>(1)?,
                 r.get::<_, String>(2)?,
             ))
-        })
-        .map_err(error::map)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(error::map)?;
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut offset = 0u64;
     let mut files = Vec::with_capacity(rows.len());
     for (file_id, count, ignored) in rows {
@@ -144,47 +138,42 @@ pub(super) fn finish(
 ) -> StoreResult<SyncRecord> {
     hold(tx, job)?;
     let sync_id = job.sync_id;
-    let current: String = tx
-        .query_row("SELECT status FROM syncs WHERE id = ?1", [sync_id], |r| {
+    let current: String =
+        tx.query_row("SELECT status FROM syncs WHERE id = ?1", [sync_id], |r| {
             r.get(0)
-        })
-        .map_err(error::map)?;
+        })?;
     let allowed = SyncStatus::parse(&current).is_some_and(|from| from.can_become(status));
     if !allowed {
         return Err(StoreError::Conflict {
             constraint: "sync_status_transition",
         });
     }
-    tx.execute("DELETE FROM sync_logs WHERE sync_id = ?1", [sync_id])
-        .map_err(error::map)?;
+    tx.execute("DELETE FROM sync_logs WHERE sync_id = ?1", [sync_id])?;
     let mut insert = tx
         .prepare_cached("INSERT INTO sync_logs (sync_id, seq, severity, status_code, message, count, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-        .map_err(error::map)?;
+        ?;
     for (seq, log) in logs.iter().enumerate() {
         let count = i64::try_from(log.count).unwrap_or(i64::MAX);
-        insert
-            .execute(params![
-                sync_id,
-                seq as i64,
-                log.severity.as_str(),
-                log.status_code,
-                log.message,
-                count,
-                now.as_nanos()
-            ])
-            .map_err(error::map)?;
+        insert.execute(params![
+            sync_id,
+            seq as i64,
+            log.severity.as_str(),
+            log.status_code,
+            log.message,
+            count,
+            now.as_nanos()
+        ])?;
     }
     tx.execute(
         "UPDATE syncs SET status = ?2, ended_at = ?3, started_at = COALESCE(started_at, ?3),
              lease_owner = NULL, lease_expires_at = NULL WHERE id = ?1",
         params![sync_id, status.as_str(), now.as_nanos()],
-    )
-    .map_err(error::map)?;
+    )?;
     tx.execute(
         "INSERT OR IGNORE INTO sync_callbacks (sync_id, attempts, next_at) SELECT id, 0, ?2 FROM syncs WHERE id = ?1 AND callback_url IS NOT NULL",
         params![sync_id, now.as_nanos()],
     )
-    .map_err(error::map)?;
+    ?;
     tx.query_row(
         &format!("{SYNC_SELECT} WHERE s.id = ?1"),
         [sync_id],
@@ -225,13 +214,11 @@ pub(super) fn sweep(
         delete_definition(tx, *id)?;
     }
     // Imports keep their own staging: expired or consumed files, and imports due for deletion.
-    let import_files = tx
-        .execute(
-            "DELETE FROM import_files WHERE (sync_id IS NULL AND retain_until <= ?1)
+    let import_files = tx.execute(
+        "DELETE FROM import_files WHERE (sync_id IS NULL AND retain_until <= ?1)
              OR sync_id IN (SELECT id FROM syncs WHERE status IN ('success', 'warning', 'error'))",
-            [now.as_nanos()],
-        )
-        .map_err(error::map)?;
+        [now.as_nanos()],
+    )?;
     let due_imports = staging::file_ids(
         tx,
         "SELECT id FROM import_definitions WHERE auto_delete_seconds IS NOT NULL
@@ -239,25 +226,19 @@ pub(super) fn sweep(
         [now.as_nanos()],
     )?;
     for id in &due_imports {
-        tx.execute("DELETE FROM import_files WHERE definition_id = ?1", [id])
-            .map_err(error::map)?;
-        tx.execute("DELETE FROM import_definitions WHERE id = ?1", [id])
-            .map_err(error::map)?;
+        tx.execute("DELETE FROM import_files WHERE definition_id = ?1", [id])?;
+        tx.execute("DELETE FROM import_definitions WHERE id = ?1", [id])?;
     }
     // Export data past its retention, and exports due for deletion.
-    let expired_exports = tx
-        .execute(
-            "DELETE FROM export_data WHERE retain_until <= ?1",
-            [now.as_nanos()],
-        )
-        .map_err(error::map)?;
-    let due_exports = tx
-        .execute(
-            "DELETE FROM export_definitions WHERE auto_delete_seconds IS NOT NULL
+    let expired_exports = tx.execute(
+        "DELETE FROM export_data WHERE retain_until <= ?1",
+        [now.as_nanos()],
+    )?;
+    let due_exports = tx.execute(
+        "DELETE FROM export_definitions WHERE auto_delete_seconds IS NOT NULL
              AND created_at + MIN(auto_delete_seconds, 9000000000) * 1000000000 <= ?1",
-            [now.as_nanos()],
-        )
-        .map_err(error::map)?;
+        [now.as_nanos()],
+    )?;
     Ok(SweepReport {
         expired_files: (expired.len() + import_files + expired_exports) as u64,
         deleted_definitions: (due.len() + due_imports.len() + due_exports) as u64,

@@ -95,31 +95,27 @@ fn change_members(
     list_id: i64,
     input: &ContactListInput,
 ) -> StoreResult<()> {
-    let mut check = tx
-        .prepare_cached("SELECT 1 FROM contacts WHERE site_id = ?1 AND id = ?2")
-        .map_err(error::map)?;
+    let mut check = tx.prepare_cached("SELECT 1 FROM contacts WHERE site_id = ?1 AND id = ?2")?;
     for id in input
         .membership_additions
         .iter()
         .chain(&input.membership_deletions)
     {
-        if !check.exists(params![site_id, id]).map_err(error::map)? {
+        if !check.exists(params![site_id, id])? {
             return Err(StoreError::NotFound);
         }
     }
-    let mut add = tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO contact_list_members (list_id, contact_id) VALUES (?1, ?2)",
-        )
-        .map_err(error::map)?;
+    let mut add = tx.prepare_cached(
+        "INSERT OR IGNORE INTO contact_list_members (list_id, contact_id) VALUES (?1, ?2)",
+    )?;
     for id in &input.membership_additions {
-        add.execute(params![list_id, id]).map_err(error::map)?;
+        add.execute(params![list_id, id])?;
     }
-    let mut remove = tx
-        .prepare_cached("DELETE FROM contact_list_members WHERE list_id = ?1 AND contact_id = ?2")
-        .map_err(error::map)?;
+    let mut remove = tx.prepare_cached(
+        "DELETE FROM contact_list_members WHERE list_id = ?1 AND contact_id = ?2",
+    )?;
     for id in &input.membership_deletions {
-        remove.execute(params![list_id, id]).map_err(error::map)?;
+        remove.execute(params![list_id, id])?;
     }
     Ok(())
 }
@@ -139,7 +135,7 @@ impl AssetStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
                 params![site_id, input.name, input.description, input.scope.as_deref().unwrap_or("local"), by, now],
             )
-            .map_err(error::map)?;
+            ?;
             let id = tx.last_insert_rowid();
             change_members(tx, site_id, id, &input)?;
             load_list(tx, site_id, id)
@@ -166,7 +162,7 @@ impl AssetStore for SqliteStore {
                      WHERE site_id = ?1 AND id = ?2",
                     params![site_id, id, input.name, input.description, input.scope, by, now],
                 )
-                .map_err(error::map)?;
+                ?;
             if changed == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -178,12 +174,10 @@ impl AssetStore for SqliteStore {
 
     async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
         self.write(move |tx| {
-            let n = tx
-                .execute(
-                    "DELETE FROM contact_lists WHERE site_id = ?1 AND id = ?2",
-                    params![site_id, id],
-                )
-                .map_err(error::map)?;
+            let n = tx.execute(
+                "DELETE FROM contact_lists WHERE site_id = ?1 AND id = ?2",
+                params![site_id, id],
+            )?;
             if n == 0 {
                 Err(StoreError::NotFound)
             } else {
@@ -222,12 +216,12 @@ impl AssetStore for SqliteStore {
             load_list(conn, site_id, id)?;
             let mut stmt = conn
                 .prepare("SELECT contact_id FROM contact_list_members WHERE list_id = ?1 AND contact_id > ?2 ORDER BY contact_id LIMIT ?3")
-                .map_err(error::map)?;
+                ?;
             let ids = stmt
                 .query_map(params![id, after, limit], |r| r.get(0))
-                .map_err(error::map)?
+                ?
                 .collect::<rusqlite::Result<Vec<i64>>>()
-                .map_err(error::map)?;
+                ?;
             Ok(ids)
         })
         .await
@@ -246,7 +240,7 @@ impl AssetStore for SqliteStore {
                  created_by, created_at, updated_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?7)",
                 params![site_id, input.name, input.display_name, input.description, input.is_visible_in_public_subscription_list, by, now],
             )
-            .map_err(error::map)?;
+            ?;
             load_group(tx, site_id, tx.last_insert_rowid())
         })
         .await
@@ -271,7 +265,7 @@ impl AssetStore for SqliteStore {
                      is_visible_in_public_subscription_list = ?6, updated_by = ?7, updated_at = ?8 WHERE site_id = ?1 AND id = ?2",
                     params![site_id, id, input.name, input.display_name, input.description, input.is_visible_in_public_subscription_list, by, now],
                 )
-                .map_err(error::map)?;
+                ?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -282,12 +276,10 @@ impl AssetStore for SqliteStore {
 
     async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()> {
         self.write(move |tx| {
-            let n = tx
-                .execute(
-                    "DELETE FROM email_groups WHERE site_id = ?1 AND id = ?2",
-                    params![site_id, id],
-                )
-                .map_err(error::map)?;
+            let n = tx.execute(
+                "DELETE FROM email_groups WHERE site_id = ?1 AND id = ?2",
+                params![site_id, id],
+            )?;
             if n == 0 {
                 Err(StoreError::NotFound)
             } else {
@@ -330,7 +322,7 @@ impl AssetStore for SqliteStore {
                      FROM email_groups g LEFT JOIN email_group_subscriptions s ON s.group_id = g.id
                      WHERE g.site_id = ?1 AND g.id = ?2 GROUP BY g.id",
                 )
-                .map_err(error::map)?;
+                ?;
             let mut found = Vec::with_capacity(ids.len());
             for id in ids {
                 let counts = query
@@ -338,7 +330,7 @@ impl AssetStore for SqliteStore {
                         Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
                     })
                     .optional()
-                    .map_err(error::map)?;
+                    ?;
                 if let Some((subscribed, unsubscribed)) = counts {
                     found.push(SubscriptionCounts {
                         group_id: id,
@@ -366,7 +358,7 @@ impl AssetStore for SqliteStore {
                 params![group_id, contact_id],
                 |r| r.get(0),
             ))
-            .map_err(error::map)?;
+            ?;
             Ok(Subscription { contact_id, group_id, is_subscribed: stored.unwrap_or(true) })
         })
         .await
@@ -388,7 +380,7 @@ impl AssetStore for SqliteStore {
                  ON CONFLICT (group_id, contact_id) DO UPDATE SET is_subscribed = excluded.is_subscribed, updated_at = excluded.updated_at",
                 params![group_id, contact_id, subscribed, now],
             )
-            .map_err(error::map)?;
+            ?;
             Ok(Subscription { contact_id, group_id, is_subscribed: subscribed })
         })
         .await

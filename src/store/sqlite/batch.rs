@@ -11,7 +11,6 @@
 use rusqlite::{Transaction, params};
 
 use super::effects::apply_effect;
-use super::error;
 use super::staging::{self, KIND_EMPTY, KIND_MISSING};
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::Identifier;
@@ -61,7 +60,7 @@ pub(super) fn batch(
          WHERE r.id >= ?3 + ?4 AND r.id < ?3 + ?5 ORDER BY r.id",
         match_clause(plan.identifier)
     );
-    let matched = tx.execute(&claim, rows).map_err(error::map)? as u64;
+    let matched = tx.execute(&claim, rows)? as u64;
     // With one contact per identifier, as many first matches as rows means nothing to reject.
     let clean = plan.identifier != Identifier::ContactIdExt && matched == to - from;
     let rejected = if clean {
@@ -88,8 +87,7 @@ fn reject(
     rows: &[&dyn rusqlite::ToSql],
     matched: u64,
 ) -> StoreResult<Vec<(RejectReason, u64)>> {
-    tx.execute("DELETE FROM temp.batch", [])
-        .map_err(error::map)?;
+    tx.execute("DELETE FROM temp.batch", [])?;
     let resolve = format!(
         "INSERT INTO temp.batch (record_index, kind, value, contact_id)
          SELECT ?1 + (r.id - ?3) + 1, r.kind, COALESCE(r.raw, r.value), c.id FROM staged_rows r
@@ -97,15 +95,13 @@ fn reject(
          WHERE r.id >= ?3 + ?4 AND r.id < ?3 + ?5",
         match_clause(plan.identifier)
     );
-    tx.execute(&resolve, rows).map_err(error::map)?;
-    let (paired, missing, empty, unmatched): (i64, i64, i64, i64) = tx
-        .query_row(
-            "SELECT COUNT(contact_id), COALESCE(SUM(kind = 1), 0), COALESCE(SUM(kind = 2), 0),
+    tx.execute(&resolve, rows)?;
+    let (paired, missing, empty, unmatched): (i64, i64, i64, i64) = tx.query_row(
+        "SELECT COUNT(contact_id), COALESCE(SUM(kind = 1), 0), COALESCE(SUM(kind = 2), 0),
                     COALESCE(SUM(kind = 0 AND contact_id IS NULL), 0) FROM temp.batch",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .map_err(error::map)?;
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     let mut rejected = vec![
         (RejectReason::Missing, count(missing)),
@@ -134,7 +130,7 @@ fn write_rejects(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()> {
         empty = code(RejectReason::Empty),
         unmatched = code(RejectReason::Unmatched),
     );
-    tx.execute(&sql, [sync_id]).map_err(error::map)?;
+    tx.execute(&sql, [sync_id])?;
     Ok(())
 }
 
@@ -147,6 +143,6 @@ fn write_duplicates(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<u64> {
          GROUP BY b.record_index HAVING MAX(s.first_index = b.record_index) = 0",
         RejectReason::Duplicate.code().code
     );
-    let n = tx.execute(&sql, [sync_id]).map_err(error::map)?;
+    let n = tx.execute(&sql, [sync_id])?;
     Ok(n as u64)
 }

@@ -44,7 +44,7 @@ impl ContactStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
                 params![site_id, input.email_address, input.contact_id_ext, input.first_name, input.last_name, input.is_subscribed, input.is_bounced, now],
             )
-            .map_err(error::map)?;
+            ?;
             load_contact(tx, site_id, tx.last_insert_rowid())
         })
         .await
@@ -68,7 +68,7 @@ impl ContactStore for SqliteStore {
                      is_subscribed = ?7, is_bounced = ?8, updated_at = ?9 WHERE site_id = ?1 AND id = ?2",
                     params![site_id, id, input.email_address, input.contact_id_ext, input.first_name, input.last_name, input.is_subscribed, input.is_bounced, now],
                 )
-                .map_err(error::map)?;
+                ?;
             if changed == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -79,12 +79,10 @@ impl ContactStore for SqliteStore {
 
     async fn delete_contact(&self, site_id: i64, id: i64) -> StoreResult<()> {
         self.write(move |tx| {
-            let removed = tx
-                .execute(
-                    "DELETE FROM contacts WHERE site_id = ?1 AND id = ?2",
-                    params![site_id, id],
-                )
-                .map_err(error::map)?;
+            let removed = tx.execute(
+                "DELETE FROM contacts WHERE site_id = ?1 AND id = ?2",
+                params![site_id, id],
+            )?;
             if removed == 0 {
                 Err(StoreError::NotFound)
             } else {
@@ -105,26 +103,20 @@ impl ContactStore for SqliteStore {
                 .as_deref()
                 .map_or_else(|| "%".to_owned(), like_pattern);
             let filter = "site_id = ?1 AND email_address LIKE ?2 ESCAPE '\\'";
-            let total: i64 = conn
-                .query_row(
-                    &format!("SELECT COUNT(*) FROM contacts WHERE {filter}"),
-                    params![site_id, pattern],
-                    |r| r.get(0),
-                )
-                .map_err(error::map)?;
+            let total: i64 = conn.query_row(
+                &format!("SELECT COUNT(*) FROM contacts WHERE {filter}"),
+                params![site_id, pattern],
+                |r| r.get(0),
+            )?;
             let count = i64::try_from(search.count).unwrap_or(i64::MAX);
             let offset = i64::try_from(search.page.saturating_sub(1).saturating_mul(search.count))
                 .unwrap_or(i64::MAX);
-            let mut stmt = conn
-                .prepare(&format!(
-                    "SELECT {COLUMNS} FROM contacts WHERE {filter} ORDER BY id LIMIT ?3 OFFSET ?4"
-                ))
-                .map_err(error::map)?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {COLUMNS} FROM contacts WHERE {filter} ORDER BY id LIMIT ?3 OFFSET ?4"
+            ))?;
             let contacts = stmt
-                .query_map(params![site_id, pattern, count, offset], contact_from)
-                .map_err(error::map)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(error::map)?;
+                .query_map(params![site_id, pattern, count, offset], contact_from)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok((contacts, u64::try_from(total).unwrap_or(0)))
         })
         .await

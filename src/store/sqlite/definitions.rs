@@ -86,7 +86,7 @@ impl DefinitionStore for SqliteStore {
                     duration.map(|d| i64::try_from(d.seconds()).unwrap_or(i64::MAX)), by, now
                 ],
             )
-            .map_err(error::map)?;
+            ?;
             load(tx, site_id, tx.last_insert_rowid())
         })
         .await
@@ -118,7 +118,7 @@ impl DefinitionStore for SqliteStore {
                         duration.map(|d| i64::try_from(d.seconds()).unwrap_or(i64::MAX)), by, now
                     ],
                 )
-                .map_err(error::map)?;
+                ?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }

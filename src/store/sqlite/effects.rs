@@ -51,7 +51,7 @@ pub(super) fn apply_effect(
                     "DELETE FROM contact_list_members WHERE list_id = ?1 AND contact_id IN ({matched})"
                 )
             };
-            tx.execute(&sql, [list]).map_err(error::map)?;
+            tx.execute(&sql, [list])?;
         }
         Effect::GroupStatus(group, subscribed) => {
             if !exists(
@@ -65,15 +65,13 @@ pub(super) fn apply_effect(
                  SELECT ?1, contact_id, ?2, ?3 FROM ({matched}) WHERE true
                  ON CONFLICT (group_id, contact_id) DO UPDATE SET is_subscribed = excluded.is_subscribed, updated_at = excluded.updated_at"
             );
-            tx.execute(&sql, params![group, subscribed, now])
-                .map_err(error::map)?;
+            tx.execute(&sql, params![group, subscribed, now])?;
         }
         Effect::GlobalStatus(subscribed) => {
             let sql = format!(
                 "UPDATE contacts SET is_subscribed = ?1, updated_at = ?2 WHERE id IN ({matched})"
             );
-            tx.execute(&sql, params![subscribed, now])
-                .map_err(error::map)?;
+            tx.execute(&sql, params![subscribed, now])?;
         }
         Effect::MemberStatus {
             instance,
@@ -98,11 +96,9 @@ pub(super) fn apply_effect(
                 _ => 0,
             };
             if matches!(target, MemberTarget::WholeInstance) {
-                tx.execute(&sql, params![row, status, now])
-                    .map_err(error::map)?;
+                tx.execute(&sql, params![row, status, now])?;
             } else {
-                tx.execute(&sql, params![row, status, now, execution])
-                    .map_err(error::map)?;
+                tx.execute(&sql, params![row, status, now, execution])?;
             }
         }
     }
@@ -143,6 +139,6 @@ pub(super) fn update_all(
             "UPDATE appcloud_members SET status = ?3, updated_at = ?4 WHERE instance_id = ?1 AND execution_id = ?2",
             params![row, execution, status, now.as_nanos()],
         )
-        .map_err(error::map)?;
+        ?;
     Ok(n as u64)
 }

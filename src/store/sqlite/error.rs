@@ -14,6 +14,20 @@ const UNIQUE_RULES: &[(&str, &str)] = &[
     ("contact_custom_fields.", "contact_custom_fields_name"),
 ];
 
+/// `?` on a driver call gives the store's error (see [`map`]).
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        map(err)
+    }
+}
+
+/// Staging answers with the store's error too.
+impl From<rusqlite::Error> for crate::store::StageError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Store(map(err))
+    }
+}
+
 /// Maps a driver error to the store's error.
 pub(super) fn map(err: rusqlite::Error) -> StoreError {
     match &err {

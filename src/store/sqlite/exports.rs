@@ -119,7 +119,7 @@ impl ExportStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
                 params![site_id, def.name, def.to_json().to_string(), auto_delete_seconds(&def), by, now],
             )
-            .map_err(error::map)?;
+            ?;
             load(tx, site_id, tx.last_insert_rowid())
         })
         .await
@@ -144,7 +144,7 @@ impl ExportStore for SqliteStore {
                      WHERE site_id = ?1 AND id = ?2",
                     params![site_id, id, def.name, def.to_json().to_string(), auto_delete_seconds(&def), by, now],
                 )
-                .map_err(error::map)?;
+                ?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -156,8 +156,7 @@ impl ExportStore for SqliteStore {
     async fn delete_export(&self, site_id: i64, id: i64) -> StoreResult<()> {
         self.write(move |tx| {
             load(tx, site_id, id)?;
-            tx.execute("DELETE FROM export_definitions WHERE id = ?1", [id])
-                .map_err(error::map)?;
+            tx.execute("DELETE FROM export_definitions WHERE id = ?1", [id])?;
             Ok(())
         })
         .await
@@ -211,9 +210,9 @@ impl ExportStore for SqliteStore {
         );
         self.write(move |tx| {
             super::apply::hold(tx, &held)?;
-            tx.execute("DELETE FROM export_data WHERE sync_id = ?1", [sync_id]).map_err(error::map)?;
+            tx.execute("DELETE FROM export_data WHERE sync_id = ?1", [sync_id])?;
             tx.execute("INSERT INTO export_data (sync_id, fields, row_count, retain_until) VALUES (?1, ?2, 0, ?3)", params![sync_id, names, until])
-                .map_err(error::map)?;
+                ?;
             Ok(())
         })
         .await
@@ -255,7 +254,7 @@ impl ExportStore for SqliteStore {
                     [job.sync_id],
                     |r| r.get(0),
                 )
-                .map_err(error::map)?;
+                ?;
             // The batch's contacts first, numbered 1.. by rowid: a window function here would
             // number every remaining match before the LIMIT applies.
             let mut params: Vec<Sql> = vec![Sql::Integer(job.site_id), Sql::Integer(after)];
@@ -265,25 +264,25 @@ impl ExportStore for SqliteStore {
                 "CREATE TEMP TABLE IF NOT EXISTS export_batch (n INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL);
                  DELETE FROM temp.export_batch;",
             )
-            .map_err(error::map)?;
+            ?;
             let pick = format!(
                 "INSERT INTO temp.export_batch (contact_id)
                  SELECT c.id FROM contacts c WHERE c.site_id = ? AND c.id > ? {filter} ORDER BY c.id LIMIT ?"
             );
-            let added = tx.execute(&pick, params_from_iter(params)).map_err(error::map)? as i64;
+            let added = tx.execute(&pick, params_from_iter(params))? as i64;
             let sql = format!(
                 "INSERT INTO export_rows (id, contact_id, data)
                  SELECT ?1 + b.n - 1, c.id, json_array({}) FROM temp.export_batch b JOIN contacts c ON c.id = b.contact_id",
                 values.join(", ")
             );
-            tx.execute(&sql, [sync_base(job.sync_id) + done]).map_err(error::map)?;
+            tx.execute(&sql, [sync_base(job.sync_id) + done])?;
             tx.execute("UPDATE export_data SET row_count = row_count + ?2 WHERE sync_id = ?1", params![job.sync_id, added])
-                .map_err(error::map)?;
+                ?;
             let last: i64 = if added == 0 {
                 after
             } else {
                 tx.query_row("SELECT contact_id FROM temp.export_batch WHERE n = ?1", [added], |r| r.get(0))
-                    .map_err(error::map)?
+                    ?
             };
             Ok((u64::try_from(added).unwrap_or(0), last))
         })
@@ -299,20 +298,32 @@ impl ExportStore for SqliteStore {
     ) -> StoreResult<ExportPage> {
         self.read(move |conn| {
             load_sync(conn, site_id, sync_id)?;
-            let (fields, total): (String, i64) = conn
-                .query_row("SELECT fields, row_count FROM export_data WHERE sync_id = ?1", [sync_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(error::map)?;
-            let fields: Vec<String> = serde_json::from_str(&fields).map_err(|e| StoreError::Other(e.into()))?;
-            let first = sync_base(sync_id).saturating_add(i64::try_from(offset).unwrap_or(i64::MAX).min(u32::MAX.into()));
-            let mut stmt = conn
-                .prepare_cached("SELECT data FROM export_rows WHERE id >= ?1 AND id < ?2 AND id < ?3 ORDER BY id")
-                .map_err(error::map)?;
+            let (fields, total): (String, i64) = conn.query_row(
+                "SELECT fields, row_count FROM export_data WHERE sync_id = ?1",
+                [sync_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let fields: Vec<String> =
+                serde_json::from_str(&fields).map_err(|e| StoreError::Other(e.into()))?;
+            let first = sync_base(sync_id).saturating_add(
+                i64::try_from(offset)
+                    .unwrap_or(i64::MAX)
+                    .min(u32::MAX.into()),
+            );
+            let mut stmt = conn.prepare_cached(
+                "SELECT data FROM export_rows WHERE id >= ?1 AND id < ?2 AND id < ?3 ORDER BY id",
+            )?;
             let rows = stmt
-                .query_map(params![first, first + i64::from(limit), sync_base(sync_id + 1)], |r| r.get(0))
-                .map_err(error::map)?
-                .collect::<rusqlite::Result<Vec<String>>>()
-                .map_err(error::map)?;
-            Ok(ExportPage { fields, rows, total: u64::try_from(total).unwrap_or(0) })
+                .query_map(
+                    params![first, first + i64::from(limit), sync_base(sync_id + 1)],
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(ExportPage {
+                fields,
+                rows,
+                total: u64::try_from(total).unwrap_or(0),
+            })
         })
         .await
     }
@@ -323,8 +334,7 @@ impl ExportStore for SqliteStore {
             if sync.kind != SyncKind::Export {
                 return Err(StoreError::NotFound);
             }
-            tx.execute("DELETE FROM export_data WHERE sync_id = ?1", [sync_id])
-                .map_err(error::map)?;
+            tx.execute("DELETE FROM export_data WHERE sync_id = ?1", [sync_id])?;
             Ok(())
         })
         .await

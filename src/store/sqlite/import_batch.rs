@@ -59,8 +59,7 @@ pub(super) fn batch(
         last: to_i(file.offset + to),
     };
     let (key_index, key) = plan.key;
-    tx.execute("DELETE FROM temp.import_batch", [])
-        .map_err(error::map)?;
+    tx.execute("DELETE FROM temp.import_batch", [])?;
     let ident = format!("NULLIF(trim({}), '')", v(key_index));
     let resolve = format!(
         "INSERT INTO temp.import_batch (record_index, rowkey, ident, contact_id)
@@ -72,8 +71,7 @@ pub(super) fn batch(
     tx.execute(
         &resolve,
         params![to_i(file.offset), job.site_id, base, to_i(from), to_i(to)],
-    )
-    .map_err(error::map)?;
+    )?;
     classify(tx, plan)?;
     let updated = update(tx, job.site_id, plan, now)?;
     let created = if plan.creates() {
@@ -89,13 +87,11 @@ pub(super) fn batch(
     }
     let rejected = reject_counts(tx)?;
     // Actions run for the contacts this batch imported first (the ones in `sync_seen`).
-    let imported: i64 = tx
-        .query_row(
-            "SELECT COUNT(*) FROM temp.sync_seen WHERE first_index >= ?1 AND first_index <= ?2",
-            params![records.first, records.last],
-            |r| r.get(0),
-        )
-        .map_err(error::map)?;
+    let imported: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM temp.sync_seen WHERE first_index >= ?1 AND first_index <= ?2",
+        params![records.first, records.last],
+        |r| r.get(0),
+    )?;
     let imported = u64::try_from(imported).unwrap_or(0);
     let mut per_action = Vec::with_capacity(plan.actions.len());
     for action in &plan.actions {
@@ -120,8 +116,7 @@ fn set_reject(
         "UPDATE temp.import_batch SET reject = ?1, invalid = json_array(?2)
          WHERE reject IS NULL AND rowkey IN (SELECT r.id FROM import_rows r JOIN temp.import_batch b ON b.rowkey = r.id WHERE {condition})"
     );
-    tx.execute(&sql, params![reason.code().code, column])
-        .map_err(error::map)?;
+    tx.execute(&sql, params![reason.code().code, column])?;
     Ok(())
 }
 
@@ -174,7 +169,7 @@ fn classify(tx: &Transaction<'_>, plan: &ImportPlan) -> StoreResult<()> {
          INSERT OR IGNORE INTO temp.import_new (ident, first_index)
              SELECT ident, record_index FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NULL ORDER BY record_index;",
     )
-    .map_err(error::map)?;
+    ?;
     let duplicate = "(b.contact_id IS NOT NULL AND b.record_index <> (SELECT s.first_index FROM temp.sync_seen s WHERE s.contact_id = b.contact_id))
          OR (b.contact_id IS NULL AND b.record_index <> (SELECT n.first_index FROM temp.import_new n WHERE n.ident = b.ident))";
     set_reject(tx, ImportReject::Duplicate, key_name, duplicate)
@@ -224,9 +219,11 @@ fn update(
             contact_column(&c.target).map(|name| format!("{name} = {}", rule_expression(c, name)))
         })
         .collect();
-    let matched: i64 = tx
-        .query_row("SELECT COUNT(*) FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NOT NULL", [], |r| r.get(0))
-        .map_err(error::map)?;
+    let matched: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?;
     let mut updated = u64::try_from(matched).unwrap_or(0);
     if !sets.is_empty() && matched > 0 {
         // OR IGNORE: an email address another contact has already is left unchanged.
@@ -236,7 +233,7 @@ fn update(
              WHERE contacts.id = b.contact_id AND b.reject IS NULL",
             sets.join(", ")
         );
-        tx.execute(&sql, [now.as_nanos()]).map_err(error::map)?;
+        tx.execute(&sql, [now.as_nanos()])?;
         // Only ContactIDExt can match several contacts; the first (by id) is updated above.
         if plan.multiple && plan.key.1 == ImportKey::ContactIdExt {
             let others = format!(
@@ -246,9 +243,7 @@ fn update(
                  AND contacts.contact_id_ext = b.ident AND contacts.id <> b.contact_id",
                 sets.join(", ")
             );
-            updated += tx
-                .execute(&others, params![now.as_nanos(), site_id])
-                .map_err(error::map)? as u64;
+            updated += tx.execute(&others, params![now.as_nanos(), site_id])? as u64;
         }
     }
     Ok(updated)
@@ -288,16 +283,14 @@ fn create(
         names.join(", "),
         values.join(", ")
     );
-    let created = tx
-        .execute(&sql, params![site_id, now.as_nanos()])
-        .map_err(error::map)?;
+    let created = tx.execute(&sql, params![site_id, now.as_nanos()])?;
     let link = format!(
         "UPDATE temp.import_batch SET contact_id = (SELECT c.id FROM contacts c JOIN import_rows r ON r.id = import_batch.rowkey
              WHERE c.site_id = ?1 AND c.email_address = trim({}) COLLATE NOCASE)
          WHERE reject IS NULL AND contact_id IS NULL",
         v(email)
     );
-    tx.execute(&link, [site_id]).map_err(error::map)?;
+    tx.execute(&link, [site_id])?;
     // A new row whose email address another new row of the sync took first is a duplicate.
     let key_name = plan
         .columns
@@ -309,7 +302,7 @@ fn create(
          SELECT record_index, contact_id FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NOT NULL ORDER BY record_index",
         [],
     )
-    .map_err(error::map)?;
+    ?;
     set_reject(
         tx,
         ImportReject::Duplicate,
@@ -343,21 +336,18 @@ fn write_rejects(tx: &Transaction<'_>, sync_id: i64, plan: &ImportPlan) -> Store
             .iter()
             .map(|c| rusqlite::types::Value::Text(c.name.clone())),
     );
-    tx.execute(&sql, params_from_iter(args))
-        .map_err(error::map)?;
+    tx.execute(&sql, params_from_iter(args))?;
     Ok(())
 }
 
 fn reject_counts(tx: &Transaction<'_>) -> StoreResult<Vec<(ImportReject, u64)>> {
-    let mut stmt = tx
-        .prepare_cached("SELECT reject, COUNT(*) FROM temp.import_batch WHERE reject IS NOT NULL GROUP BY reject")
-        .map_err(error::map)?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-        .map_err(error::map)?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT reject, COUNT(*) FROM temp.import_batch WHERE reject IS NOT NULL GROUP BY reject",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     let mut counts = Vec::new();
     for row in rows {
-        let (code, n) = row.map_err(error::map)?;
+        let (code, n) = row?;
         if let Some(reason) = ImportReject::from_code(&code) {
             counts.push((reason, u64::try_from(n).unwrap_or(0)));
         }
@@ -379,12 +369,12 @@ fn custom_values(tx: &Transaction<'_>, field_id: i64, column: &ImportColumn) -> 
         "INSERT INTO contact_custom_values (field_id, contact_id, value) SELECT ?1, b.contact_id, {value} {rows} AND NULLIF({value}, '') IS NOT NULL
          ON CONFLICT (field_id, contact_id) {conflict}"
     );
-    tx.execute(&upsert, [field_id]).map_err(error::map)?;
+    tx.execute(&upsert, [field_id])?;
     if column.rule == UpdateRule::Always {
         let clear = format!(
             "DELETE FROM contact_custom_values WHERE field_id = ?1 AND contact_id IN (SELECT b.contact_id {rows} AND {value} = '')"
         );
-        tx.execute(&clear, [field_id]).map_err(error::map)?;
+        tx.execute(&clear, [field_id])?;
     }
     Ok(())
 }

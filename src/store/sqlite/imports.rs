@@ -80,13 +80,11 @@ fn stage(
     now: Timestamp,
 ) -> Result<Staged, StageError> {
     load(tx, site_id, upload.definition_id)?;
-    let files: i64 = tx
-        .query_row(
-            "SELECT COUNT(*) FROM import_files WHERE definition_id = ?1 AND sync_id IS NULL",
-            [upload.definition_id],
-            |r| r.get(0),
-        )
-        .map_err(error::map)?;
+    let files: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM import_files WHERE definition_id = ?1 AND sync_id IS NULL",
+        [upload.definition_id],
+        |r| r.get(0),
+    )?;
     if files >= i64::from(upload.max_files) {
         return Err(StageError::TooManyFiles);
     }
@@ -100,17 +98,15 @@ fn stage(
         "INSERT INTO import_files (site_id, definition_id, row_count, bytes, retain_until, created_at) VALUES (?1, ?2, 0, ?3, ?4, ?5)",
         params![site_id, upload.definition_id, i64::try_from(size).unwrap_or(i64::MAX), retain_until.as_nanos(), now.as_nanos()],
     )
-    .map_err(error::map)?;
+    ?;
     let file_id = tx.last_insert_rowid();
     let columns: Vec<&str> = upload.columns.iter().map(String::as_str).collect();
     let names: Vec<String> = (0..columns.len()).map(|i| format!("v{i}")).collect();
     let marks = vec!["?"; columns.len() + 1].join(", ");
-    let mut insert = tx
-        .prepare(&format!(
-            "INSERT INTO import_rows (id, {}) VALUES ({marks})",
-            names.join(", ")
-        ))
-        .map_err(error::map)?;
+    let mut insert = tx.prepare(&format!(
+        "INSERT INTO import_rows (id, {}) VALUES ({marks})",
+        names.join(", ")
+    ))?;
     let mut seq = 0u64;
     let summary = decode_columns(
         upload.format,
@@ -139,8 +135,7 @@ fn stage(
             i64::try_from(summary.rows).unwrap_or(i64::MAX),
             ignored
         ],
-    )
-    .map_err(error::map)?;
+    )?;
     let sync = match &upload.trigger {
         Some(new) => {
             let id = insert_sync(
@@ -177,7 +172,7 @@ impl ImportStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
                 params![site_id, def.name, def.to_json().to_string(), auto_delete_seconds(&def), by, now],
             )
-            .map_err(error::map)?;
+            ?;
             load(tx, site_id, tx.last_insert_rowid())
         })
         .await
@@ -202,7 +197,7 @@ impl ImportStore for SqliteStore {
                      WHERE site_id = ?1 AND id = ?2",
                     params![site_id, id, def.name, def.to_json().to_string(), auto_delete_seconds(&def), by, now],
                 )
-                .map_err(error::map)?;
+                ?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -215,10 +210,8 @@ impl ImportStore for SqliteStore {
         self.write(move |tx| {
             load(tx, site_id, id)?;
             // Files first, so their rows go by trigger; then the definition.
-            tx.execute("DELETE FROM import_files WHERE definition_id = ?1", [id])
-                .map_err(error::map)?;
-            tx.execute("DELETE FROM import_definitions WHERE id = ?1", [id])
-                .map_err(error::map)?;
+            tx.execute("DELETE FROM import_files WHERE definition_id = ?1", [id])?;
+            tx.execute("DELETE FROM import_definitions WHERE id = ?1", [id])?;
             Ok(())
         })
         .await
@@ -258,11 +251,11 @@ impl ImportStore for SqliteStore {
                     |_| Ok(()),
                 )
                 .optional()
-                .map_err(error::map)?;
+                ?;
             if busy.is_some() {
                 return Err(StoreError::Conflict { constraint: "sync_in_progress" });
             }
-            tx.execute("DELETE FROM import_files WHERE definition_id = ?1 AND sync_id IS NULL", [id]).map_err(error::map)?;
+            tx.execute("DELETE FROM import_files WHERE definition_id = ?1 AND sync_id IS NULL", [id])?;
             Ok(())
         })
         .await
@@ -272,16 +265,16 @@ impl ImportStore for SqliteStore {
         let job = job.clone();
         self.write(move |tx| {
             super::apply::hold(tx, &job)?;
-            tx.execute("DELETE FROM sync_rejects WHERE sync_id = ?1", [job.sync_id]).map_err(error::map)?;
+            tx.execute("DELETE FROM sync_rejects WHERE sync_id = ?1", [job.sync_id])?;
             import_batch::begin(tx)?;
             let mut stmt = tx
                 .prepare("SELECT id, row_count, ignored_columns FROM import_files WHERE sync_id = ?1 ORDER BY id")
-                .map_err(error::map)?;
+                ?;
             let rows = stmt
                 .query_map([job.sync_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))
-                .map_err(error::map)?
+                ?
                 .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(error::map)?;
+                ?;
             let mut offset = 0;
             let mut files = Vec::with_capacity(rows.len());
             for (file_id, count, ignored) in rows {

@@ -4,7 +4,6 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 
-use super::error;
 use crate::domain::query::{Condition, ListQuery, Op, Operand};
 pub(super) use crate::store::sql_text::like_pattern;
 use crate::store::sql_text::{direction, list_op, time_condition};
@@ -54,19 +53,16 @@ impl<F: Copy> Listing<'_, F> {
             "{} WHERE {filter} ORDER BY {order} LIMIT {fetch} OFFSET {offset}",
             self.select
         );
-        let mut stmt = conn.prepare(&sql).map_err(error::map)?;
+        let mut stmt = conn.prepare(&sql)?;
         let items = stmt
-            .query_map(rusqlite::params_from_iter(params.iter()), &map)
-            .map_err(error::map)?
-            .collect::<rusqlite::Result<Vec<T>>>()
-            .map_err(error::map)?;
+            .query_map(rusqlite::params_from_iter(params.iter()), &map)?
+            .collect::<rusqlite::Result<Vec<T>>>()?;
         let total = if query.total_results {
             let count_sql = format!("SELECT COUNT(*) FROM ({} WHERE {filter})", self.select);
-            let total: i64 = conn
-                .query_row(&count_sql, rusqlite::params_from_iter(params.iter()), |r| {
+            let total: i64 =
+                conn.query_row(&count_sql, rusqlite::params_from_iter(params.iter()), |r| {
                     r.get(0)
-                })
-                .map_err(error::map)?;
+                })?;
             Some(u64::try_from(total).unwrap_or(0))
         } else {
             None

@@ -114,9 +114,9 @@ impl SqliteStore {
         let joined = tokio::task::spawn_blocking(move || {
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(error::map)?;
+                .map_err(StoreError::from)?;
             let value = work(&tx)?;
-            tx.commit().map_err(error::map)?;
+            tx.commit().map_err(StoreError::from)?;
             Ok(value)
         })
         .await;
@@ -138,7 +138,7 @@ impl SqliteStore {
             let pooled = readers.lock().ok().and_then(|mut pool| pool.pop());
             let conn = match pooled {
                 Some(conn) => conn,
-                None => connect(&path).map_err(error::map)?,
+                None => connect(&path)?,
             };
             let result = work(&conn);
             if let Ok(mut pool) = readers.lock() {

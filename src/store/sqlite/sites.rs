@@ -32,8 +32,7 @@ impl SiteStore for SqliteStore {
             tx.execute(
                 "INSERT INTO sites (name, created_at) VALUES (?1, ?2)",
                 params![name, now.as_nanos()],
-            )
-            .map_err(error::map)?;
+            )?;
             Ok(Site {
                 id: tx.last_insert_rowid(),
                 name,
@@ -63,17 +62,13 @@ impl SiteStore for SqliteStore {
 
     async fn list_sites(&self) -> StoreResult<Vec<Site>> {
         self.read(|conn| {
-            let mut stmt = conn
-                .prepare("SELECT id, name FROM sites ORDER BY id")
-                .map_err(error::map)?;
-            let rows = stmt
-                .query_map([], |row| {
-                    Ok(Site {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                    })
+            let mut stmt = conn.prepare("SELECT id, name FROM sites ORDER BY id")?;
+            let rows = stmt.query_map([], |row| {
+                Ok(Site {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
                 })
-                .map_err(error::map)?;
+            })?;
             rows.collect::<rusqlite::Result<_>>().map_err(error::map)
         })
         .await
@@ -87,7 +82,7 @@ impl SiteStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![site_id, user.username, user.password_hash, user.display_name, user.email_address, user.api_access, now.as_nanos()],
             )
-            .map_err(error::map)?;
+            ?;
             Ok(User {
                 id: tx.last_insert_rowid(),
                 site_id,
@@ -103,8 +98,8 @@ impl SiteStore for SqliteStore {
     async fn list_users(&self, site_id: i64) -> StoreResult<Vec<User>> {
         self.read(move |conn| {
             let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.site_id = ?1 ORDER BY u.username COLLATE NOCASE");
-            let mut stmt = conn.prepare(&sql).map_err(error::map)?;
-            let rows = stmt.query_map([site_id], user_from).map_err(error::map)?;
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([site_id], user_from)?;
             rows.collect::<rusqlite::Result<_>>().map_err(error::map)
         })
         .await
@@ -113,12 +108,10 @@ impl SiteStore for SqliteStore {
     async fn remove_user(&self, site_id: i64, username: &str) -> StoreResult<()> {
         let username = username.to_owned();
         self.write(move |tx| {
-            let removed = tx
-                .execute(
-                    "DELETE FROM users WHERE site_id = ?1 AND username = ?2 COLLATE NOCASE",
-                    params![site_id, username],
-                )
-                .map_err(error::map)?;
+            let removed = tx.execute(
+                "DELETE FROM users WHERE site_id = ?1 AND username = ?2 COLLATE NOCASE",
+                params![site_id, username],
+            )?;
             if removed == 0 {
                 Err(StoreError::NotFound)
             } else {
@@ -131,21 +124,17 @@ impl SiteStore for SqliteStore {
     async fn set_password(&self, site_id: i64, username: &str, hash: &str) -> StoreResult<()> {
         let (username, hash) = (username.to_owned(), hash.to_owned());
         self.write(move |tx| {
-            let id: i64 = tx
-                .query_row(
-                    "SELECT id FROM users WHERE site_id = ?1 AND username = ?2 COLLATE NOCASE",
-                    params![site_id, username],
-                    |r| r.get(0),
-                )
-                .map_err(error::map)?;
+            let id: i64 = tx.query_row(
+                "SELECT id FROM users WHERE site_id = ?1 AND username = ?2 COLLATE NOCASE",
+                params![site_id, username],
+                |r| r.get(0),
+            )?;
             tx.execute(
                 "UPDATE users SET password_hash = ?1 WHERE id = ?2",
                 params![hash, id],
-            )
-            .map_err(error::map)?;
+            )?;
             // A new password ends every session opened with the old one.
-            tx.execute("DELETE FROM oauth_tokens WHERE user_id = ?1", [id])
-                .map_err(error::map)?;
+            tx.execute("DELETE FROM oauth_tokens WHERE user_id = ?1", [id])?;
             Ok(())
         })
         .await
@@ -178,7 +167,7 @@ impl SiteStore for SqliteStore {
                 "INSERT INTO oauth_clients (client_id, secret_hash, name, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![client.client_id, client.secret_hash, client.name, now.as_nanos()],
             )
-            .map_err(error::map)?;
+            ?;
             Ok(())
         })
         .await
@@ -208,12 +197,12 @@ impl SiteStore for SqliteStore {
         let now = self.now();
         self.write(move |tx| {
             tx.execute("DELETE FROM oauth_tokens WHERE expires_at <= ?1", [now.as_nanos()])
-                .map_err(error::map)?;
+                ?;
             tx.execute(
                 "INSERT INTO oauth_tokens (token_hash, kind, user_id, client_id, expires_at, grant_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![token.token_hash, token.kind.as_str(), token.user_id, token.client_id, token.expires_at.as_nanos(), token.grant_id],
             )
-            .map_err(error::map)?;
+            ?;
             Ok(())
         })
         .await
@@ -244,8 +233,7 @@ impl SiteStore for SqliteStore {
                 tx.execute(
                     "DELETE FROM oauth_tokens WHERE token_hash = ?1",
                     [&token_hash],
-                )
-                .map_err(error::map)?;
+                )?;
             }
             Ok(grant)
         })
@@ -261,12 +249,10 @@ impl SiteStore for SqliteStore {
                     [&token_hash],
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )
-                .optional()
-                .map_err(error::map)?;
+                .optional()?;
             if let Some((kind, Some(grant_id))) = &gone {
                 if kind == TokenKind::Refresh.as_str() {
-                    tx.execute("DELETE FROM oauth_tokens WHERE grant_id = ?1", [grant_id])
-                        .map_err(error::map)?;
+                    tx.execute("DELETE FROM oauth_tokens WHERE grant_id = ?1", [grant_id])?;
                 }
             }
             Ok(gone.is_some())

@@ -28,18 +28,15 @@ pub(super) fn stage(
             params![site_id, upload.definition_id],
             |r| r.get(0),
         )
-        .optional()
-        .map_err(error::map)?;
+        .optional()?;
     if found.is_none() {
         return Err(StoreError::NotFound.into());
     }
-    let files: i64 = tx
-        .query_row(
-            "SELECT COUNT(*) FROM staged_files WHERE definition_id = ?1 AND sync_id IS NULL",
-            [upload.definition_id],
-            |r| r.get(0),
-        )
-        .map_err(error::map)?;
+    let files: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM staged_files WHERE definition_id = ?1 AND sync_id IS NULL",
+        [upload.definition_id],
+        |r| r.get(0),
+    )?;
     if files >= i64::from(upload.max_files) {
         return Err(StageError::TooManyFiles);
     }
@@ -52,7 +49,7 @@ pub(super) fn stage(
         "INSERT INTO staged_files (site_id, definition_id, row_count, bytes, created_at) VALUES (?1, ?2, 0, ?3, ?4)",
         params![site_id, upload.definition_id, i64::try_from(size).unwrap_or(i64::MAX), now.as_nanos()],
     )
-    .map_err(error::map)?;
+    ?;
     let file_id = tx.last_insert_rowid();
     let summary = insert_rows(tx, file_id, upload)?;
     let ignored =
@@ -64,8 +61,7 @@ pub(super) fn stage(
             i64::try_from(summary.rows).unwrap_or(i64::MAX),
             ignored
         ],
-    )
-    .map_err(error::map)?;
+    )?;
     let sync = match &upload.trigger {
         Some(new) => {
             let id = insert_sync(
@@ -121,14 +117,11 @@ fn insert_rows(
     upload: &Upload,
 ) -> Result<crate::upload::FileSummary, StageError> {
     let values = vec!["(?, ?, ?, ?)"; ROWS_PER_INSERT].join(", ");
-    let mut full = tx
-        .prepare_cached(&format!(
-            "INSERT INTO staged_rows (id, kind, value, raw) VALUES {values}"
-        ))
-        .map_err(error::map)?;
-    let mut single = tx
-        .prepare_cached("INSERT INTO staged_rows (id, kind, value, raw) VALUES (?, ?, ?, ?)")
-        .map_err(error::map)?;
+    let mut full = tx.prepare_cached(&format!(
+        "INSERT INTO staged_rows (id, kind, value, raw) VALUES {values}"
+    ))?;
+    let mut single =
+        tx.prepare_cached("INSERT INTO staged_rows (id, kind, value, raw) VALUES (?, ?, ?, ?)")?;
     let mut pending = Pending {
         text: String::with_capacity(ROWS_PER_INSERT * 32),
         rows: Vec::with_capacity(ROWS_PER_INSERT),
@@ -184,14 +177,12 @@ fn insert_rows(
     let rest: Vec<_> = pending.rows.drain(..).collect();
     for (i, (kind, value, raw)) in rest.into_iter().enumerate() {
         let text = |span: Option<(usize, usize)>| span.map(|(a, b)| pending.text[a..b].to_owned());
-        single
-            .execute(rusqlite::params![
-                row_key(file_id, first + i as u64),
-                kind,
-                text(value),
-                text(raw)
-            ])
-            .map_err(error::map)?;
+        single.execute(rusqlite::params![
+            row_key(file_id, first + i as u64),
+            kind,
+            text(value),
+            text(raw)
+        ])?;
     }
     Ok(summary)
 }
@@ -213,11 +204,9 @@ pub(super) fn site_staged_bytes(tx: &Transaction<'_>, site_id: i64) -> StoreResu
 
 /// Deletes the files `file_ids` (their rows go by trigger).
 pub(super) fn delete_files(tx: &Transaction<'_>, file_ids: &[i64]) -> StoreResult<()> {
-    let mut files = tx
-        .prepare_cached("DELETE FROM staged_files WHERE id = ?1")
-        .map_err(error::map)?;
+    let mut files = tx.prepare_cached("DELETE FROM staged_files WHERE id = ?1")?;
     for id in file_ids {
-        files.execute([id]).map_err(error::map)?;
+        files.execute([id])?;
     }
     Ok(())
 }
@@ -228,11 +217,9 @@ pub(super) fn file_ids(
     sql: &str,
     args: impl rusqlite::Params,
 ) -> StoreResult<Vec<i64>> {
-    let mut stmt = tx.prepare(sql).map_err(error::map)?;
+    let mut stmt = tx.prepare(sql)?;
     let ids = stmt
-        .query_map(args, |r| r.get(0))
-        .map_err(error::map)?
-        .collect::<rusqlite::Result<Vec<i64>>>()
-        .map_err(error::map)?;
+        .query_map(args, |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
     Ok(ids)
 }

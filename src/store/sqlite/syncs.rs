@@ -68,7 +68,7 @@ pub(super) fn insert_sync(
          VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)",
         params![site_id, kind.as_str(), definition_id, kind.uri(definition_id), new.callback_url, new.created_by, now.as_nanos()],
     )
-    .map_err(error::map)?;
+    ?;
     let id = tx.last_insert_rowid();
     let files = match kind {
         SyncKind::SyncAction => {
@@ -80,8 +80,7 @@ pub(super) fn insert_sync(
         // An export stages nothing: it reads contacts when it runs.
         SyncKind::Export => return Ok(id),
     };
-    tx.execute(files, params![id, definition_id])
-        .map_err(error::map)?;
+    tx.execute(files, params![id, definition_id])?;
     Ok(id)
 }
 
@@ -127,16 +126,12 @@ fn page_of<T>(
 ) -> StoreResult<Page<T>> {
     let fetch = i64::from(query.limit) + i64::from(!query.total_results);
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare(rows_sql).map_err(error::map)?;
+    let mut stmt = conn.prepare(rows_sql)?;
     let items = stmt
-        .query_map(params![sync_id, fetch, offset], map)
-        .map_err(error::map)?
-        .collect::<rusqlite::Result<Vec<T>>>()
-        .map_err(error::map)?;
+        .query_map(params![sync_id, fetch, offset], map)?
+        .collect::<rusqlite::Result<Vec<T>>>()?;
     let total = if query.total_results {
-        let total: i64 = conn
-            .query_row(count_sql, [sync_id], |r| r.get(0))
-            .map_err(error::map)?;
+        let total: i64 = conn.query_row(count_sql, [sync_id], |r| r.get(0))?;
         Some(u64::try_from(total).unwrap_or(0))
     } else {
         None
@@ -157,14 +152,14 @@ impl SyncStore for SqliteStore {
             let exists = tx
                 .query_row("SELECT 1 FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2", params![site_id, definition_id], |_| Ok(()))
                 .optional()
-                .map_err(error::map)?;
+                ?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
             }
             let busy = tx
                 .query_row("SELECT 1 FROM syncs WHERE kind = 'syncAction' AND definition_id = ?1 AND status IN ('pending', 'active') LIMIT 1", [definition_id], |_| Ok(()))
                 .optional()
-                .map_err(error::map)?;
+                ?;
             if busy.is_some() {
                 return Err(StoreError::Conflict { constraint: "sync_in_progress" });
             }
@@ -186,8 +181,7 @@ impl SyncStore for SqliteStore {
                 "SELECT 1 FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2",
                 params![site_id, definition_id],
                 |_| Ok(()),
-            )
-            .map_err(error::map)?;
+            )?;
             let id = insert_sync(tx, site_id, SyncKind::SyncAction, definition_id, &sync, now)?;
             load_sync(tx, site_id, id)
         })
@@ -255,7 +249,7 @@ impl SyncStore for SqliteStore {
         let query = query.clone();
         self.read(move |conn| {
             load_sync(conn, site_id, id)?;
-            let column: Option<String> = conn.query_row("SELECT field_column FROM syncs WHERE id = ?1", [id], |r| r.get(0)).map_err(error::map)?;
+            let column: Option<String> = conn.query_row("SELECT field_column FROM syncs WHERE id = ?1", [id], |r| r.get(0))?;
             let page = page_of(
                 conn,
                 "SELECT COUNT(*) FROM sync_rejects WHERE sync_id = ?1",
@@ -286,21 +280,18 @@ impl SyncStore for SqliteStore {
         ids.sort_unstable();
         ids.dedup();
         self.read(move |conn| {
-            let mut query = conn
-                .prepare_cached(
-                    "SELECT COUNT(f.id), COALESCE(SUM(f.row_count), 0) FROM sync_action_definitions d
+            let mut query = conn.prepare_cached(
+                "SELECT COUNT(f.id), COALESCE(SUM(f.row_count), 0) FROM sync_action_definitions d
                      LEFT JOIN staged_files f ON f.definition_id = d.id AND f.sync_id IS NULL
                      WHERE d.site_id = ?1 AND d.id = ?2 GROUP BY d.id",
-                )
-                .map_err(error::map)?;
+            )?;
             let mut found = Vec::with_capacity(ids.len());
             for id in ids {
                 let counts = query
                     .query_row(params![site_id, id], |r| {
                         Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
                     })
-                    .optional()
-                    .map_err(error::map)?;
+                    .optional()?;
                 if let Some((files, rows)) = counts {
                     found.push(StagedFiles {
                         definition_id: id,
@@ -316,13 +307,11 @@ impl SyncStore for SqliteStore {
 
     async fn recover_interrupted(&self) -> StoreResult<u64> {
         self.write(|tx| {
-            let n = tx
-                .execute(
-                    "UPDATE syncs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL
+            let n = tx.execute(
+                "UPDATE syncs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL
                      WHERE status = 'active'",
-                    [],
-                )
-                .map_err(error::map)?;
+                [],
+            )?;
             Ok(n as u64)
         })
         .await
@@ -414,20 +403,17 @@ impl SyncStore for SqliteStore {
                 .read(move |conn| {
                     let sql =
                         format!("SELECT id, row_count FROM {table} WHERE sync_id = ?1 ORDER BY id");
-                    let mut stmt = conn.prepare(&sql).map_err(error::map)?;
-                    let rows = stmt
-                        .query_map([sync_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .map_err(error::map)?;
+                    let mut stmt = conn.prepare(&sql)?;
+                    let rows = stmt.query_map([sync_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
                     rows.collect::<rusqlite::Result<_>>().map_err(error::map)
                 })
                 .await?;
             for group in release_groups(&files) {
                 self.write(move |tx| {
-                    let mut delete = tx
-                        .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))
-                        .map_err(error::map)?;
+                    let mut delete =
+                        tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?;
                     for id in &group {
-                        delete.execute([id]).map_err(error::map)?;
+                        delete.execute([id])?;
                     }
                     Ok(())
                 })
@@ -450,7 +436,7 @@ impl SyncStore for SqliteStore {
     ) -> StoreResult<Vec<DueCallback>> {
         self.read(move |conn| {
             let sql = sql_text::due_callbacks(SYNC_SELECT, '?');
-            let mut stmt = conn.prepare_cached(&sql).map_err(error::map)?;
+            let mut stmt = conn.prepare_cached(&sql)?;
             let due = stmt
                 .query_map(params![now.as_nanos(), limit, per_site], |r| {
                     let attempts: i64 = r.get(10)?;
@@ -459,10 +445,8 @@ impl SyncStore for SqliteStore {
                         site_id: r.get(11)?,
                         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                     })
-                })
-                .map_err(error::map)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(error::map)?;
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(due)
         })
         .await
@@ -475,12 +459,10 @@ impl SyncStore for SqliteStore {
         until: Timestamp,
     ) -> StoreResult<bool> {
         self.write(move |tx| {
-            let claimed = tx
-                .execute(
-                    &sql_text::claim_callback('?'),
-                    params![sync_id, now.as_nanos(), until.as_nanos()],
-                )
-                .map_err(error::map)?;
+            let claimed = tx.execute(
+                &sql_text::claim_callback('?'),
+                params![sync_id, now.as_nanos(), until.as_nanos()],
+            )?;
             Ok(claimed == 1)
         })
         .await
@@ -499,7 +481,7 @@ impl SyncStore for SqliteStore {
                 ),
                 None => tx.execute("DELETE FROM sync_callbacks WHERE sync_id = ?1", [sync_id]),
             }
-            .map_err(error::map)?;
+            ?;
             Ok(())
         })
         .await
@@ -507,14 +489,11 @@ impl SyncStore for SqliteStore {
 
     async fn sync_counts(&self) -> StoreResult<Vec<(SyncStatus, u64)>> {
         self.read(|conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT status, COUNT(*) FROM syncs GROUP BY status")
-                .map_err(error::map)?;
+            let mut stmt =
+                conn.prepare_cached("SELECT status, COUNT(*) FROM syncs GROUP BY status")?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-                .map_err(error::map)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(error::map)?;
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows
                 .into_iter()
                 .filter_map(|(status, n)| {
@@ -527,14 +506,12 @@ impl SyncStore for SqliteStore {
 
     async fn staged_rows(&self) -> StoreResult<u64> {
         self.read(|conn| {
-            let rows: i64 = conn
-                .query_row(
-                    "SELECT (SELECT COALESCE(SUM(row_count), 0) FROM staged_files)
+            let rows: i64 = conn.query_row(
+                "SELECT (SELECT COALESCE(SUM(row_count), 0) FROM staged_files)
                           + (SELECT COALESCE(SUM(row_count), 0) FROM import_files)",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(error::map)?;
+                [],
+                |r| r.get(0),
+            )?;
             Ok(u64::try_from(rows).unwrap_or(0))
         })
         .await
