@@ -11,6 +11,7 @@ mod contacts;
 mod definitions;
 mod exports;
 mod fields;
+mod filter_sql;
 mod imports;
 mod sites;
 mod sql_text;

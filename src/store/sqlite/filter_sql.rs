@@ -1,6 +1,6 @@
-//! Compiles a parsed export filter ([`Filter`]) into one SQLite boolean expression over the
-//! contacts table aliased `c`, with every client value bound as a parameter. Column names and
-//! custom field ids come from the field catalogue, never from the filter text.
+//! The SQLite [`Dialect`] of the export filter compiler ([`crate::store::filter_sql`]): one
+//! boolean expression over the contacts table aliased `c`, with every client value bound as an
+//! anonymous `?` parameter.
 //!
 //! Semantics (two-valued: every condition is 0 or 1, never NULL, so `NOT` flips it exactly):
 //! - `EXISTS('{{ContactList[id]}}')`: members of that list if it is `site_id`'s; a foreign or
@@ -21,10 +21,6 @@
 //! - `{{Contact.Id}}` compares as an integer (`~` on its decimal text); booleans accept
 //!   true/false, 1/0, yes/no with `=`/`!=` only. A literal that is not valid for them matches
 //!   nothing, whatever the operator.
-//!
-//! Chains of one operator (`a AND b AND …`) are regrouped into a balanced tree: AND and OR are
-//! associative, and a left-deep chain of 1000 conditions would pass SQLite's expression depth
-//! limit (1000). Every other grouping is kept, and every sub-expression is parenthesised.
 
 #[cfg(test)]
 mod fixture;
@@ -38,13 +34,11 @@ mod values;
 
 use rusqlite::types::Value;
 
-use crate::domain::appcloud::InstanceKind;
-use crate::domain::contact_fields::{self, ContactField};
-use crate::domain::filter::{CompareOp, FieldRef, Filter, Membership, StatusOp};
-use crate::domain::markup::InstanceId;
-use crate::store::sql_text::{
-    FilterSqlError, Junction, balanced, filter_op as sql_op, like_pattern, unsupported,
-};
+use crate::domain::contact_fields::ContactField;
+use crate::domain::filter::{CompareOp, Filter};
+use crate::store::filter_sql::{self, Dialect};
+use crate::store::sql_text::FilterSqlError;
+pub(super) use crate::store::sql_text::filter_op as sql_op;
 
 /// A filter as SQL: `sql` is a boolean expression over `contacts c`; `params` bind its `?`s in order.
 ///
@@ -64,181 +58,58 @@ pub(super) struct CompiledFilter {
 }
 
 /// A condition that matches no contact.
-pub(super) const NOTHING: &str = "(0)";
+pub(super) const NOTHING: &str = <Sqlite as Dialect>::NOTHING;
 
-/// Compiles `filter` for `site_id`, resolving field names against the standard fields and then
-/// `custom` (the site's custom fields), both without regard to case.
-///
-/// Recursion follows `NOT` and parentheses only, which [`crate::domain::filter::parse`] bounds.
+/// Compiles `filter` for `site_id` (see [`filter_sql::compile`]).
 ///
 /// # Errors
-/// [`FilterSqlError::UnknownField`] for a field that is not found;
-/// [`FilterSqlError::Unsupported`] for segments, shared filters, feeder instances and ordering
-/// or LIKE on `IsSubscribed`/`IsBounced`.
+/// As [`filter_sql::compile`].
 pub(super) fn compile(
     filter: &Filter,
     site_id: i64,
     custom: &[ContactField],
 ) -> Result<CompiledFilter, FilterSqlError> {
-    let mut compiler = Compiler {
-        site_id,
-        custom,
-        params: Vec::new(),
-    };
-    let sql = compiler.node(filter)?;
+    let mut dialect = Sqlite { params: Vec::new() };
+    let sql = filter_sql::compile(&mut dialect, filter, site_id, custom)?;
     Ok(CompiledFilter {
         sql,
-        params: compiler.params,
+        params: dialect.params,
     })
 }
 
-/// Compilation state: parameters are pushed in the order their `?`s are written.
-struct Compiler<'a> {
-    site_id: i64,
-    custom: &'a [ContactField],
+/// SQLite's spelling: anonymous `?`s bound in text order, flags as 0/1, `COLLATE NOCASE`.
+struct Sqlite {
     params: Vec<Value>,
 }
 
-impl Compiler<'_> {
-    fn node(&mut self, filter: &Filter) -> Result<String, FilterSqlError> {
-        match filter {
-            Filter::And(..) => self.chain(filter, Junction::And),
-            Filter::Or(..) => self.chain(filter, Junction::Or),
-            Filter::Not(inner) => Ok(format!("(NOT {})", self.node(inner)?)),
-            Filter::Exists(membership) => self.exists(*membership),
-            Filter::Status {
-                instance,
-                kind,
-                execution,
-                op,
-                value,
-            } => self.status(instance, *kind, *execution, *op, value),
-            Filter::Compare { field, op, value } => self.compare(field, *op, value),
-        }
+impl Dialect for Sqlite {
+    const NOTHING: &'static str = "(0)";
+
+    fn bind_int(&mut self, value: i64) -> String {
+        self.params.push(Value::Integer(value));
+        "?".to_owned()
     }
 
-    /// `filter` and every node of the same junction below it, as one balanced tree.
-    fn chain(&mut self, filter: &Filter, junction: Junction) -> Result<String, FilterSqlError> {
-        let mut operands = Vec::new();
-        // Explicit stack, left operand on top: a left-deep chain is as deep as it is long.
-        let mut stack = vec![filter];
-        while let Some(node) = stack.pop() {
-            match (node, junction) {
-                (Filter::And(left, right), Junction::And)
-                | (Filter::Or(left, right), Junction::Or) => {
-                    stack.push(right);
-                    stack.push(left);
-                }
-                _ => operands.push(self.node(node)?),
-            }
-        }
-        Ok(balanced(&operands, junction.keyword(), NOTHING))
+    fn bind_text(&mut self, value: String) -> String {
+        self.params.push(Value::Text(value));
+        "?".to_owned()
     }
 
-    fn exists(&mut self, membership: Membership) -> Result<String, FilterSqlError> {
-        let list = match membership {
-            Membership::ContactList(id) => id,
-            Membership::ContactSegment(_) => return Err(unsupported("contact segments")),
-            Membership::ContactFilter(_) => return Err(unsupported("shared contact filters")),
-        };
-        let Ok(list) = i64::try_from(list) else {
-            return Ok(NOTHING.to_owned());
-        };
-        self.params
-            .extend([Value::Integer(list), Value::Integer(self.site_id)]);
-        Ok("(c.id IN (SELECT m.contact_id FROM contact_list_members m \
-            JOIN contact_lists l ON l.id = m.list_id WHERE m.list_id = ? AND l.site_id = ?))"
-            .to_owned())
+    fn bind_flag(&mut self, value: bool) -> String {
+        self.bind_int(i64::from(value))
     }
 
-    fn status(
-        &mut self,
-        instance: &InstanceId,
-        kind: InstanceKind,
-        execution: u64,
-        op: StatusOp,
-        value: &str,
-    ) -> Result<String, FilterSqlError> {
-        if kind == InstanceKind::Feeder {
-            return Err(FilterSqlError::Unsupported(
-                "feeder instances have no executions, so no STATUS".to_owned(),
-            ));
-        }
-        let Ok(execution) = i64::try_from(execution) else {
-            return Ok(NOTHING.to_owned());
-        };
-        let cmp = if op == StatusOp::Eq { "=" } else { "<>" };
-        self.params.extend([
-            Value::Integer(self.site_id),
-            Value::Text(instance.as_str().to_owned()),
-            Value::Text(kind.as_str().to_owned()),
-            Value::Integer(execution),
-            Value::Text(value.to_owned()),
-        ]);
-        Ok(format!(
-            "(c.id IN (SELECT m.contact_id FROM appcloud_members m \
-             JOIN appcloud_instances i ON i.id = m.instance_id \
-             WHERE i.site_id = ? AND i.guid = ? AND i.kind = ? AND m.execution_id = ? \
-             AND m.status {cmp} ? COLLATE NOCASE))"
-        ))
+    fn text_cmp(&mut self, column: &str, cmp: &str, value: &str) -> String {
+        let value = self.bind_text(value.to_owned());
+        format!("{column} {cmp} {value} COLLATE NOCASE")
     }
 
-    fn compare(
-        &mut self,
-        field: &FieldRef,
-        op: CompareOp,
-        value: &str,
-    ) -> Result<String, FilterSqlError> {
-        match field {
-            FieldRef::Id => Ok(self.id(op, value)),
-            FieldRef::IsSubscribed => self.flag("c.is_subscribed", field, op, value),
-            FieldRef::IsBounced => self.flag("c.is_bounced", field, op, value),
-            FieldRef::Field(name) => {
-                let field = contact_fields::standard_field(name)
-                    .or_else(|| {
-                        let mut custom = self.custom.iter();
-                        custom
-                            .find(|f| f.internal_name.eq_ignore_ascii_case(name))
-                            .cloned()
-                    })
-                    .ok_or_else(|| FilterSqlError::UnknownField(name.clone()))?;
-                Ok(values::condition(&field, op, value, &mut self.params))
-            }
-        }
+    fn id_like(&mut self, pattern: String) -> String {
+        let pattern = self.bind_text(pattern);
+        format!("(CAST(c.id AS TEXT) LIKE {pattern} ESCAPE '\\')")
     }
 
-    fn id(&mut self, op: CompareOp, value: &str) -> String {
-        if op == CompareOp::Like {
-            self.params.push(Value::Text(like_pattern(value)));
-            return "(CAST(c.id AS TEXT) LIKE ? ESCAPE '\\')".to_owned();
-        }
-        match value.trim().parse::<i64>() {
-            Ok(id) => {
-                self.params.push(Value::Integer(id));
-                format!("(c.id {} ?)", sql_op(op))
-            }
-            Err(_) => NOTHING.to_owned(),
-        }
-    }
-
-    fn flag(
-        &mut self,
-        column: &str,
-        field: &FieldRef,
-        op: CompareOp,
-        value: &str,
-    ) -> Result<String, FilterSqlError> {
-        if !matches!(op, CompareOp::Eq | CompareOp::Ne) {
-            return Err(FilterSqlError::Unsupported(format!(
-                "{field} can only be compared with '=' or '!=', not '{op}'"
-            )));
-        }
-        let flag = match value.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => 1,
-            "false" | "0" | "no" => 0,
-            _ => return Ok(NOTHING.to_owned()),
-        };
-        self.params.push(Value::Integer(flag));
-        Ok(format!("({column} {} ?)", sql_op(op)))
+    fn field(&mut self, field: &ContactField, op: CompareOp, value: &str) -> String {
+        values::condition(field, op, value, &mut self.params)
     }
 }
