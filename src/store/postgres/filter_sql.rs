@@ -30,11 +30,11 @@
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
-mod proptests;
+mod tests {
+    crate::store::filter_sql::suite::filter_suite!(super::fixture::fixture);
+}
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
-mod tests_fields;
+mod tests_values;
 mod values;
 
 use tokio_postgres::types::ToSql;

@@ -25,11 +25,9 @@
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
-mod proptests;
-#[cfg(test)]
-mod tests;
-#[cfg(test)]
-mod tests_fields;
+mod tests {
+    crate::store::filter_sql::suite::filter_suite!(super::fixture::fixture);
+}
 mod values;
 
 use rusqlite::types::Value;

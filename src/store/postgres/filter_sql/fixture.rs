@@ -1,43 +1,32 @@
-//! A scratch schema with two sites and five contacts of known values (the SQLite fixture's,
-//! written straight into the tables), and helpers that run a compiled filter against it the
-//! way the export does. Needs `LOQUAT_TEST_DATABASE_URL`; without it the tests pass trivially.
+//! The filter suite's fixture on PostgreSQL: a scratch schema with two sites and five contacts
+//! of known values (the SQLite fixture's, written straight into the tables), and a compiled
+//! filter run against it the way the export does. Needs `LOQUAT_TEST_DATABASE_URL`; without it
+//! the tests pass trivially.
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 
 use super::{CompiledFilter, FilterSqlError, compile};
 use crate::domain::clock::SystemClock;
 use crate::domain::contact_fields::{ContactField, FieldType, Storage};
-use crate::domain::filter::parse;
-use crate::domain::markup::InstanceId;
+use crate::domain::filter::Filter;
+use crate::store::filter_sql::suite::{ACTION, DECISION, FOREIGN, Facts, FilterStore};
 use crate::store::postgres::listing::{Param, refs};
 use crate::store::postgres::{Client, PostgresStore, ScratchSchema};
-
-pub(super) const ACTION: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-pub(super) const DECISION: &str = "dddddddddddddddddddddddddddddddd";
-pub(super) const FOREIGN: &str = "ffffffffffffffffffffffffffffffff";
-const NAMES: [&str; 5] = ["alice", "bob", "carol", "dave", "erin"];
 
 /// A schema with two sites; site `a` holds five contacts with known values.
 pub(super) struct Fixture {
     client: Client,
     _store: PostgresStore,
     _schema: ScratchSchema,
-    pub site: i64,
-    pub custom: Vec<ContactField>,
-    /// Contact ids in [`NAMES`] order.
-    pub ids: Vec<i64>,
-    pub list: i64,
-    pub foreign_list: i64,
-    /// Executions of the action and decision instances of site `a`, and of site `b`'s instance.
-    pub action_run: i64,
-    pub decision_run: i64,
-    pub foreign_run: i64,
+    facts: Facts,
 }
 
-pub(super) fn guid(text: &str) -> InstanceId {
-    InstanceId::parse(text).unwrap()
+/// The fixture, or `None` when no test database is configured.
+pub(super) async fn fixture() -> Option<Fixture> {
+    Fixture::new().await
 }
 
 async fn id(
@@ -208,14 +197,16 @@ impl Fixture {
             client,
             _store: store,
             _schema: schema,
-            site,
-            custom,
-            ids,
-            list,
-            foreign_list,
-            action_run,
-            decision_run,
-            foreign_run,
+            facts: Facts {
+                site,
+                custom,
+                ids,
+                list,
+                foreign_list,
+                action_run,
+                decision_run,
+                foreign_run,
+            },
         })
     }
 
@@ -225,61 +216,40 @@ impl Fixture {
             .execute(
                 "INSERT INTO contact_custom_values (field_id, contact_id, value) VALUES ($1, $2, $3)
                  ON CONFLICT (field_id, contact_id) DO UPDATE SET value = EXCLUDED.value",
-                &[&self.custom[field].id, &self.ids[contact], &value],
+                &[&self.facts.custom[field].id, &self.facts.ids[contact], &value],
             )
             .await
             .unwrap();
     }
+}
 
-    /// Runs `compiled` as the export does: after the caller's own parameter.
-    pub(super) async fn run(
+#[async_trait]
+impl FilterStore for Fixture {
+    fn facts(&self) -> &Facts {
+        &self.facts
+    }
+
+    async fn select(
         &self,
-        compiled: CompiledFilter,
-    ) -> Result<Vec<i64>, tokio_postgres::Error> {
+        filter: &Filter,
+        site: i64,
+        custom: &[ContactField],
+    ) -> Result<Result<Vec<i64>, String>, FilterSqlError> {
+        let compiled = compile(filter, site, custom, 1)?;
+        Ok(self.run(compiled).await.map_err(|e| format!("{e:?}")))
+    }
+}
+
+impl Fixture {
+    /// Runs `compiled` as the export does: after the caller's own parameter.
+    async fn run(&self, compiled: CompiledFilter) -> Result<Vec<i64>, tokio_postgres::Error> {
         let sql = format!(
             "SELECT c.id FROM contacts c WHERE c.site_id = $1 AND {} ORDER BY c.id",
             compiled.sql
         );
-        let mut params: Vec<Param> = vec![Box::new(self.site)];
+        let mut params: Vec<Param> = vec![Box::new(self.facts.site)];
         params.extend(compiled.params);
         let rows = self.client.query(sql.as_str(), &refs(&params)).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
-
-    /// The names of the contacts `text` matches.
-    pub(super) async fn matching(&self, text: &str) -> Vec<&'static str> {
-        let filter = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        let compiled = compile(&filter, self.site, &self.custom, 1).unwrap();
-        let ids = self
-            .run(compiled)
-            .await
-            .unwrap_or_else(|e| panic!("{text}: {e:?}"));
-        let name = |id: &i64| NAMES[self.ids.iter().position(|x| x == id).unwrap()];
-        ids.iter().map(name).collect()
-    }
-
-    /// The action and decision executions, as filter ids.
-    pub(super) fn runs(&self) -> (u64, u64) {
-        let id = |run: i64| u64::try_from(run).unwrap();
-        (id(self.action_run), id(self.decision_run))
-    }
-
-    pub(super) fn error(&self, text: &str) -> FilterSqlError {
-        compile(&parse(text).unwrap(), self.site, &self.custom, 1).unwrap_err()
-    }
-
-    /// Asserts each filter matches exactly the named contacts.
-    pub(super) async fn check(&self, cases: &[(&str, &[&str])]) {
-        for (text, expected) in cases {
-            assert_eq!(self.matching(text).await, *expected, "{text}");
-        }
-    }
 }
-
-/// `'{{Contact.Field(name)}}' op 'value'`, the value written as is (quotes already doubled).
-pub(super) fn field(name: &str, op: &str, value: &str) -> String {
-    format!("'{{{{Contact.Field({name})}}}}' {op} '{value}'")
-}
-
-/// Every contact of site `a`.
-pub(super) const ALL: &[&str] = &NAMES;

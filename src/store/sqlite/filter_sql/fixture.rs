@@ -1,5 +1,5 @@
-//! A real store with two sites and five contacts of known values, and helpers that run a
-//! compiled filter against it the way the export does.
+//! The filter suite's fixture on SQLite: a real store with two sites and five contacts of known
+//! values, and a compiled filter run against it the way the export does.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,36 +7,29 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
+use async_trait::async_trait;
+
 use super::{CompiledFilter, FilterSqlError, compile};
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::asset::ContactListInput;
 use crate::domain::clock::SystemClock;
 use crate::domain::contact::ContactInput;
 use crate::domain::contact_fields::{ContactField, FieldType};
-use crate::domain::filter::parse;
-use crate::domain::markup::InstanceId;
+use crate::domain::filter::Filter;
+use crate::store::filter_sql::suite::{ACTION, DECISION, FOREIGN, Facts, FilterStore, guid};
 use crate::store::sqlite::{SqliteStore, functions};
 use crate::store::{AppCloudStore, AssetStore, ContactStore, FieldStore, SiteStore};
-
-pub(super) const ACTION: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-pub(super) const DECISION: &str = "dddddddddddddddddddddddddddddddd";
-pub(super) const FOREIGN: &str = "ffffffffffffffffffffffffffffffff";
-const NAMES: [&str; 5] = ["alice", "bob", "carol", "dave", "erin"];
 
 /// A store with two sites; site `a` holds five contacts with known values.
 pub(super) struct Fixture {
     _dir: tempfile::TempDir,
     path: PathBuf,
-    pub site: i64,
-    pub custom: Vec<ContactField>,
-    /// Contact ids in [`NAMES`] order.
-    pub ids: Vec<i64>,
-    pub list: i64,
-    pub foreign_list: i64,
-    /// Executions of the action and decision instances of site `a`, and of site `b`'s instance.
-    pub action_run: i64,
-    pub decision_run: i64,
-    pub foreign_run: i64,
+    facts: Facts,
+}
+
+/// The fixture, for the suite's tests.
+pub(super) async fn fixture() -> Option<Fixture> {
+    Some(Fixture::new().await)
 }
 
 fn contact(email: &str, first: Option<&str>, last: Option<&str>) -> ContactInput {
@@ -48,10 +41,6 @@ fn contact(email: &str, first: Option<&str>, last: Option<&str>) -> ContactInput
         is_subscribed: true,
         is_bounced: false,
     }
-}
-
-pub(super) fn guid(text: &str) -> InstanceId {
-    InstanceId::parse(text).unwrap()
 }
 
 impl Fixture {
@@ -134,14 +123,16 @@ impl Fixture {
         let fixture = Self {
             _dir: dir,
             path,
-            site,
-            custom,
-            ids,
-            list: list_a,
-            foreign_list,
-            action_run,
-            decision_run,
-            foreign_run,
+            facts: Facts {
+                site,
+                custom,
+                ids,
+                list: list_a,
+                foreign_list,
+                action_run,
+                decision_run,
+                foreign_run,
+            },
         };
         fixture.seed_raw(other);
         fixture
@@ -151,10 +142,11 @@ impl Fixture {
     /// no foreign keys), to prove the filter checks the site itself.
     fn seed_raw(&self, other: i64) {
         let conn = self.connection();
-        let [alice, bob, carol, dave, erin] = self.ids[..] else {
+        let f = &self.facts;
+        let [alice, bob, carol, dave, erin] = f.ids[..] else {
             unreachable!()
         };
-        let (score, renewal, notes) = (self.custom[0].id, self.custom[1].id, self.custom[2].id);
+        let (score, renewal, notes) = (f.custom[0].id, f.custom[1].id, f.custom[2].id);
         let values: &[(i64, i64, &str)] = &[
             (score, alice, "9"),
             (score, bob, "10"),
@@ -186,68 +178,62 @@ impl Fixture {
         }
         conn.execute(
             "INSERT INTO contact_list_members (list_id, contact_id) VALUES (?1, ?2)",
-            [self.foreign_list, bob],
+            [f.foreign_list, bob],
         )
         .unwrap();
         conn.execute(
             "INSERT INTO appcloud_members (instance_id, execution_id, contact_id, status, updated_at)
              SELECT id, ?2, ?3, 'complete', 0 FROM appcloud_instances WHERE site_id = ?1",
-            [other, self.foreign_run, carol],
+            [other, f.foreign_run, carol],
         )
         .unwrap();
     }
 
     /// A connection with the store's SQL functions, as every store connection has.
-    pub(super) fn connection(&self) -> Connection {
+    fn connection(&self) -> Connection {
         let conn = Connection::open(&self.path).unwrap();
         functions::register(&conn).unwrap();
         conn
     }
+}
 
-    /// Runs `compiled` as the export does: after the caller's own parameter.
-    pub(super) fn run(&self, conn: &Connection, compiled: &CompiledFilter) -> Vec<i64> {
-        let sql = format!(
-            "SELECT c.id FROM contacts c WHERE c.site_id = ?1 AND ({}) ORDER BY c.id",
-            compiled.sql
-        );
-        let mut params = vec![Value::Integer(self.site)];
-        params.extend(compiled.params.iter().cloned());
-        let mut stmt = conn.prepare(&sql).unwrap();
-        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| r.get(0));
-        rows.unwrap().collect::<rusqlite::Result<_>>().unwrap()
+#[async_trait]
+impl FilterStore for Fixture {
+    fn facts(&self) -> &Facts {
+        &self.facts
     }
 
-    /// The names of the contacts `text` matches.
-    pub(super) fn matching(&self, text: &str) -> Vec<&'static str> {
-        let filter = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        let compiled = compile(&filter, self.site, &self.custom).unwrap();
-        let ids = self.run(&self.connection(), &compiled);
-        let name = |id: &i64| NAMES[self.ids.iter().position(|x| x == id).unwrap()];
-        ids.iter().map(name).collect()
-    }
-
-    /// The action and decision executions, as filter ids.
-    pub(super) fn runs(&self) -> (u64, u64) {
-        let id = |run: i64| u64::try_from(run).unwrap();
-        (id(self.action_run), id(self.decision_run))
-    }
-
-    pub(super) fn error(&self, text: &str) -> FilterSqlError {
-        compile(&parse(text).unwrap(), self.site, &self.custom).unwrap_err()
-    }
-
-    /// Asserts each filter matches exactly the named contacts.
-    pub(super) fn check(&self, cases: &[(&str, &[&str])]) {
-        for (text, expected) in cases {
-            assert_eq!(self.matching(text), *expected, "{text}");
-        }
+    async fn select(
+        &self,
+        filter: &Filter,
+        site: i64,
+        custom: &[ContactField],
+    ) -> Result<Result<Vec<i64>, String>, FilterSqlError> {
+        let compiled = compile(filter, site, custom)?;
+        Ok(run(&self.connection(), self.facts.site, &compiled))
     }
 }
 
-/// `'{{Contact.Field(name)}}' op 'value'`, the value written as is (quotes already doubled).
-pub(super) fn field(name: &str, op: &str, value: &str) -> String {
-    format!("'{{{{Contact.Field({name})}}}}' {op} '{value}'")
+/// Runs `compiled` as the export does: after the caller's own parameter. Its anonymous `?`s
+/// must number exactly the parameters it binds.
+fn run(conn: &Connection, site: i64, compiled: &CompiledFilter) -> Result<Vec<i64>, String> {
+    let sql = format!(
+        "SELECT c.id FROM contacts c WHERE c.site_id = ?1 AND ({}) ORDER BY c.id",
+        compiled.sql
+    );
+    let mut stmt = conn.prepare(&sql).map_err(|e| e.to_string())?;
+    if stmt.parameter_count() != 1 + compiled.params.len() {
+        return Err(format!(
+            "{} placeholders for {} values",
+            stmt.parameter_count(),
+            1 + compiled.params.len()
+        ));
+    }
+    let mut params = vec![Value::Integer(site)];
+    params.extend(compiled.params.iter().cloned());
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(params), |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    rows.collect::<rusqlite::Result<_>>()
+        .map_err(|e| e.to_string())
 }
-
-/// Every contact of site `a`.
-pub(super) const ALL: &[&str] = &NAMES;

@@ -10,6 +10,9 @@
 //! limit (1000). Every other grouping is kept, and every sub-expression is parenthesised.
 //! Recursion follows `NOT` and parentheses only, which [`crate::domain::filter::parse`] bounds.
 
+#[cfg(test)]
+pub(crate) mod suite;
+
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::contact_fields::{self, ContactField};
 use crate::domain::filter::{CompareOp, FieldRef, Filter, Membership, StatusOp};
