@@ -23,19 +23,24 @@ impl Authenticator {
         from: Option<IpAddr>,
     ) -> Result<Principal, AuthError> {
         let keys = [Key::login(login, from), Key::address(from, login)];
-        // Refused attempts cost nothing: no store lookup, no hashing.
-        self.throttle.check(&keys).map_err(AuthError::Throttled)?;
         let key = digest(&format!(
             "{}\0{password}",
             login.to_lowercase().replacen('\\', "\0", 1)
         ));
-        // A password verified before (against the hash still stored) is right: no attempt to
-        // count, no turn to wait for, so a client's concurrent requests never queue here.
-        let found = self.credentials(login).await?;
-        if let Some(found) = found.as_ref().filter(|f| self.is_verified(&key, f)) {
-            self.throttle.signed_in(&keys);
-            return Ok(principal(found.clone()));
+        // A password this node verified before (against the hash still stored) is right: it
+        // signs in whatever others' failures from this address, counts nothing and waits for
+        // no turn. Only credentials in the cache cost a store read here; guesses are not in it.
+        if self.remembers(&key) {
+            if let Some(found) = self.credentials(login).await? {
+                if self.is_verified(&key, &found) {
+                    self.throttle.signed_in(&keys);
+                    return Ok(principal(found));
+                }
+            }
         }
+        // Refused attempts cost nothing more: no store lookup, no hashing.
+        self.throttle.check(&keys).map_err(AuthError::Throttled)?;
+        let found = self.credentials(login).await?;
         let _turn = self.turn(&key).lock().await;
         // Reserved before any further work, so concurrent guesses cannot all get past the
         // throttle (nor all reach argon2).
@@ -83,6 +88,13 @@ impl Authenticator {
     fn turn(&self, key: &str) -> &tokio::sync::Mutex<()> {
         let bucket = usize::from_str_radix(key.get(..4).unwrap_or("0"), 16).unwrap_or(0);
         &self.turns[bucket % self.turns.len()]
+    }
+
+    fn remembers(&self, key: &str) -> bool {
+        self.verified
+            .lock()
+            .ok()
+            .is_some_and(|cache| cache.contains_key(key))
     }
 
     fn is_verified(&self, key: &str, found: &UserCredentials) -> bool {

@@ -65,6 +65,30 @@ async fn a_guesser_locks_a_login_out_only_from_its_own_address() {
 }
 
 #[tokio::test]
+async fn a_user_who_signed_in_before_is_never_locked_out_by_guesses_from_a_shared_address() {
+    // Behind a proxy that is not trusted, the real user and a guesser share one address.
+    let app = spawn_app().await;
+    let shared = client_from("127.0.0.1");
+    assert_eq!(
+        sign_in(&app, &shared, "tester", PASSWORD).await,
+        StatusCode::OK
+    );
+    for _ in 0..8 {
+        sign_in(&app, &shared, "tester", "guess").await;
+    }
+    assert_eq!(
+        sign_in(&app, &shared, "tester", "guess").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guesser is refused"
+    );
+    assert_eq!(
+        sign_in(&app, &shared, "tester", PASSWORD).await,
+        StatusCode::OK,
+        "the password verified before still signs in"
+    );
+}
+
+#[tokio::test]
 async fn a_test_suite_checking_wrong_passwords_keeps_signing_in_from_one_address() {
     let app = spawn_app().await;
     let suite = client_from("127.0.0.1");
