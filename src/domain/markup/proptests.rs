@@ -1,6 +1,7 @@
 //! Property tests: the parser never panics, and rendering and parsing are inverse to each other.
 
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 
 use super::*;
 
@@ -138,5 +139,33 @@ proptest! {
             _ => rendered.clone(),
         };
         prop_assert_eq!(parse(&upper).map(|s| s.to_string()), Ok(rendered));
+    }
+}
+
+/// The share of `strategy`'s inputs that parse, over `n` samples from a fixed seed.
+fn accepted_share(strategy: impl Strategy<Value = String>, n: usize) -> f64 {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let accepted = (0..n)
+        .filter(|_| {
+            let input = strategy.new_tree(&mut runner).expect("a value").current();
+            parse(&input).is_ok()
+        })
+        .count();
+    accepted as f64 / n as f64
+}
+
+/// The two properties above assert only on inputs the parser accepts: make sure their
+/// generators produce such inputs often enough for the properties to mean something (at 2%,
+/// each of their 1024 cases gives about 20 that assert).
+#[test]
+fn the_conditional_properties_see_accepted_input_often() {
+    for (name, share) in [
+        ("markupish_input", accepted_share(markupish_input(), 1000)),
+        (
+            "mutated_statement",
+            accepted_share(mutated_statement(), 1000),
+        ),
+    ] {
+        assert!(share >= 0.02, "{name}: only {share:.3} of inputs parse");
     }
 }
