@@ -127,8 +127,7 @@ async fn upsert_members(
              DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
             &[&instance_row, &execution_id, &contact_ids, &status, &now],
         )
-        .await
-        ?;
+        .await?;
     Ok(())
 }
 
@@ -158,8 +157,7 @@ impl AppCloudStore for PostgresStore {
                     &self.now().as_nanos(),
                 ],
             )
-            .await
-            ?;
+            .await?;
         instance_from(&row).map(|(_, i)| i)
     }
 
@@ -183,8 +181,7 @@ impl AppCloudStore for PostgresStore {
                 ),
                 &[&site_id],
             )
-            .await
-            ?;
+            .await?;
         rows.iter()
             .map(|row| instance_from(row).map(|(_, i)| i))
             .collect()
@@ -228,8 +225,7 @@ impl AppCloudStore for PostgresStore {
                 "INSERT INTO appcloud_executions (instance_id, created_by, created_at) VALUES ($1, $2, $3) RETURNING id",
                 &[&row, &by, &now],
             )
-            .await
-            ?
+            .await?
             .get(0);
         upsert_members(&tx, row, execution_id, contact_ids, "pending", now).await?;
         let execution = load_execution(&tx, row, execution_id).await?;

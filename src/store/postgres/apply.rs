@@ -103,8 +103,7 @@ pub(super) async fn renew(
             "UPDATE syncs SET lease_expires_at = $3 WHERE id = $1 AND status = 'active' AND attempt = $2",
             &[&job.sync_id, &job.attempt, &until.as_nanos()],
         )
-        .await
-        ?;
+        .await?;
     Ok(n == 1)
 }
 
@@ -146,8 +145,7 @@ pub(super) async fn begin(
             "SELECT id, row_count, ignored_columns FROM staged_files WHERE sync_id = $1 ORDER BY id",
             &[&job.sync_id],
         )
-        .await
-        ?;
+        .await?;
     tx.commit().await?;
     let mut offset = 0u64;
     let mut files = Vec::with_capacity(rows.len());
@@ -277,8 +275,7 @@ pub(super) async fn release_staged(client: &Client, sync_id: i64) -> StoreResult
                 "DELETE FROM sync_seen WHERE sync_id = $1 AND first_index >= $2 AND first_index < $3",
                 &[&sync_id, &from, &(from + RELEASE_ROWS)],
             )
-            .await
-            ?;
+            .await?;
         from += RELEASE_ROWS;
     }
     Ok(())
@@ -366,8 +363,7 @@ pub(super) async fn sweep(
                  SELECT 1 FROM syncs s WHERE s.id = ids.id AND s.status IN ('pending', 'active')))",
         &[],
     )
-    .await
-    ?;
+    .await?;
     tx.commit().await?;
     Ok(SweepReport {
         expired_files: expired + import_files + expired_exports,

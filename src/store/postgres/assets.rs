@@ -129,8 +129,7 @@ impl AssetStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            ?
+            .await?
             .get(0);
         change_members(&tx, site_id, id, &input).await?;
         let list = load_list(&tx, site_id, id).await?;
@@ -396,8 +395,7 @@ impl AssetStore for PostgresStore {
              SET is_subscribed = excluded.is_subscribed, updated_at = excluded.updated_at",
             &[&group_id, &contact_id, &subscribed, &now],
         )
-        .await
-        ?;
+        .await?;
         tx.commit().await?;
         Ok(Subscription {
             contact_id,

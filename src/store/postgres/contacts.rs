@@ -62,8 +62,7 @@ impl ContactStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            ?;
+            .await?;
         Ok(contact_from(&row))
     }
 
@@ -99,8 +98,7 @@ impl ContactStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            ?;
+            .await?;
         row.map(|row| contact_from(&row))
             .ok_or(StoreError::NotFound)
     }

@@ -107,8 +107,7 @@ impl DefinitionStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            ?
+            .await?
             .get(0);
         let record = load(&tx, site_id, id).await?;
         tx.commit().await?;
@@ -151,8 +150,7 @@ impl DefinitionStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            ?;
+            .await?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }

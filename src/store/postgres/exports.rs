@@ -142,8 +142,7 @@ impl ExportStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            ?;
+            .await?;
         record_from(&row)
     }
 
@@ -177,8 +176,7 @@ impl ExportStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            ?
+            .await?
             .ok_or(StoreError::NotFound)?;
         record_from(&row)
     }
@@ -256,8 +254,7 @@ impl ExportStore for PostgresStore {
             "INSERT INTO export_data (sync_id, fields, row_count, retain_until) VALUES ($1, $2, 0, $3)",
             &[&job.sync_id, &names, &until],
         )
-        .await
-        ?;
+        .await?;
         tx.commit().await.map_err(error::map)
     }
 
@@ -361,8 +358,7 @@ impl ExportStore for PostgresStore {
             .prepare_cached(
                 "SELECT data FROM export_rows WHERE sync_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
             )
-            .await
-            ?;
+            .await?;
         let rows = tx
             .query(&stmt, &[&sync_id, &big(offset), &i64::from(limit)])
             .await?

@@ -30,8 +30,7 @@ pub(super) async fn custom_fields(
         .prepare_cached(
             "SELECT id, internal_name, name, data_type FROM contact_custom_fields WHERE site_id = $1 ORDER BY id",
         )
-        .await
-        ?;
+        .await?;
     let rows = client.query(&stmt, &[&site_id]).await?;
     Ok(rows.iter().map(field_from).collect())
 }
@@ -58,8 +57,7 @@ impl FieldStore for PostgresStore {
                     &self.now().as_nanos(),
                 ],
             )
-            .await
-            ?
+            .await?
             .get(0);
         Ok(ContactField {
             id,

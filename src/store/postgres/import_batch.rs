@@ -130,8 +130,7 @@ pub(super) async fn batch(
             "SELECT COUNT(*) FROM sync_seen WHERE sync_id = $1 AND first_index >= $2 AND first_index <= $3",
             &[&job.sync_id, &records.first, &records.last],
         )
-        .await
-        ?
+        .await?
         .get(0);
     let imported = super::count(imported);
     let mut per_action = Vec::with_capacity(plan.actions.len());
@@ -241,16 +240,14 @@ async fn classify(
          SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL",
         &[&sync_id],
     )
-    .await
-    ?;
+    .await?;
     if plan.key.1 == ImportKey::ContactIdExt {
         tx.execute(
             "INSERT INTO import_new (sync_id, ident, first_index)
              SELECT $1, lower(ident), record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NULL",
             &[&sync_id],
         )
-        .await
-        ?;
+        .await?;
     }
     Ok(())
 }
@@ -297,8 +294,7 @@ async fn reject_counts(tx: &Transaction<'_>) -> StoreResult<Vec<(ImportReject, u
             "SELECT reject, COUNT(*) FROM import_batch WHERE reject IS NOT NULL GROUP BY reject ORDER BY reject",
             &[],
         )
-        .await
-        ?;
+        .await?;
     Ok(rows
         .iter()
         .filter_map(|row| {

@@ -131,8 +131,7 @@ pub(super) async fn stage(
                 &now.as_nanos(),
             ],
         )
-        .await
-        ?
+        .await?
         .get(0);
     let summary = copy_rows(tx, file_id, upload).await?;
     let ignored =

@@ -95,8 +95,7 @@ impl ImportStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            ?
+            .await?
             .get(0);
         let record = load(&tx, site_id, id).await?;
         tx.commit().await?;
@@ -132,8 +131,7 @@ impl ImportStore for PostgresStore {
                     &now,
                 ],
             )
-            .await
-            ?;
+            .await?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
@@ -189,8 +187,7 @@ impl ImportStore for PostgresStore {
                 "SELECT 1 FROM syncs WHERE kind = 'import' AND definition_id = $1 AND status IN ('pending', 'active') LIMIT 1",
                 &[&id],
             )
-            .await
-            ?;
+            .await?;
         if busy.is_some() {
             return Err(StoreError::Conflict {
                 constraint: "sync_in_progress",
@@ -236,8 +233,7 @@ impl ImportStore for PostgresStore {
                 "SELECT id, row_count, ignored_columns FROM import_files WHERE sync_id = $1 ORDER BY id",
                 &[&job.sync_id],
             )
-            .await
-            ?;
+            .await?;
         let mut offset = 0;
         let mut files = Vec::with_capacity(rows.len());
         for row in rows {

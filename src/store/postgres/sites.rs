@@ -81,8 +81,7 @@ impl SiteStore for PostgresStore {
                     &self.now().as_nanos(),
                 ],
             )
-            .await
-            ?;
+            .await?;
         Ok(User {
             id: row.get(0),
             site_id,
@@ -130,8 +129,7 @@ impl SiteStore for PostgresStore {
                  RETURNING id",
                 &[&site_id, &username, &hash],
             )
-            .await
-            ?
+            .await?
             .ok_or(StoreError::NotFound)?
             .get(0);
         // A new password ends every session opened with the old one.
@@ -170,8 +168,7 @@ impl SiteStore for PostgresStore {
                 &self.now().as_nanos(),
             ],
         )
-        .await
-        ?;
+        .await?;
         Ok(())
     }
 
@@ -210,8 +207,7 @@ impl SiteStore for PostgresStore {
                 &token.grant_id,
             ],
         )
-        .await
-        ?;
+        .await?;
         tx.commit().await.map_err(error::map)
     }
 

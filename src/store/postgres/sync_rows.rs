@@ -70,8 +70,7 @@ pub(super) async fn insert_sync(
                 &now.as_nanos(),
             ],
         )
-        .await
-        ?
+        .await?
         .get(0);
     let files = match kind {
         SyncKind::SyncAction => {

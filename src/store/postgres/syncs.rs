@@ -365,8 +365,7 @@ impl SyncStore for PostgresStore {
                     .execute("DELETE FROM sync_callbacks WHERE sync_id = $1", &[&sync_id])
                     .await
             }
-        }
-        ?;
+        }?;
         Ok(())
     }
 

@@ -115,8 +115,7 @@ fn upsert_members(
         .prepare_cached(
             "INSERT INTO appcloud_members (instance_id, execution_id, contact_id, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (instance_id, execution_id, contact_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-        )
-        ?;
+        )?;
     for id in contact_ids {
         upsert.execute(params![instance_row, execution_id, id, status, now])?;
     }
@@ -142,8 +141,7 @@ impl AppCloudStore for SqliteStore {
             tx.execute(
                 "INSERT INTO appcloud_instances (site_id, guid, kind, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![site_id, guid, kind.as_str(), name, by, now],
-            )
-            ?;
+            )?;
             load_instance(tx, site_id, &guid).map(|(_, i)| i)
         })
         .await
@@ -204,8 +202,7 @@ impl AppCloudStore for SqliteStore {
             tx.execute(
                 "INSERT INTO appcloud_executions (instance_id, created_by, created_at) VALUES (?1, ?2, ?3)",
                 params![row, by, now],
-            )
-            ?;
+            )?;
             let execution_id = tx.last_insert_rowid();
             upsert_members(tx, row, execution_id, &ids, "pending", now)?;
             load_execution(tx, row, execution_id)
@@ -255,13 +252,11 @@ impl AppCloudStore for SqliteStore {
             let (row, found) = load_instance(conn, site_id, &guid)?;
             check_slot(conn, row, found.kind, execution_id)?;
             let mut stmt = conn
-                .prepare("SELECT contact_id, status, updated_at FROM appcloud_members WHERE instance_id = ?1 AND execution_id = ?2 ORDER BY contact_id")
-                ?;
+                .prepare("SELECT contact_id, status, updated_at FROM appcloud_members WHERE instance_id = ?1 AND execution_id = ?2 ORDER BY contact_id")?;
             let rows = stmt
                 .query_map(params![row, execution_id], |r| {
                     Ok(Member { contact_id: r.get(0)?, status: r.get(1)?, updated_at: Timestamp::from_nanos(r.get(2)?) })
-                })
-                ?;
+                })?;
             rows.collect::<rusqlite::Result<_>>().map_err(error::map)
         })
         .await

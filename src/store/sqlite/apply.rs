@@ -63,8 +63,7 @@ pub(super) fn renew(tx: &Transaction<'_>, job: &SyncJob, until: Timestamp) -> St
         .execute(
             "UPDATE syncs SET lease_expires_at = ?3 WHERE id = ?1 AND status = 'active' AND attempt = ?2",
             params![job.sync_id, job.attempt, until.as_nanos()],
-        )
-        ?;
+        )?;
     Ok(n == 1)
 }
 
@@ -97,8 +96,7 @@ pub(super) fn begin(
          DELETE FROM temp.sync_seen;
          CREATE TEMP TABLE IF NOT EXISTS batch (record_index INTEGER NOT NULL, kind INTEGER NOT NULL,
              value TEXT, contact_id INTEGER);",
-    )
-    ?;
+    )?;
     let mut stmt = tx.prepare(
         "SELECT id, row_count, ignored_columns FROM staged_files WHERE sync_id = ?1 ORDER BY id",
     )?;
@@ -150,8 +148,7 @@ pub(super) fn finish(
     }
     tx.execute("DELETE FROM sync_logs WHERE sync_id = ?1", [sync_id])?;
     let mut insert = tx
-        .prepare_cached("INSERT INTO sync_logs (sync_id, seq, severity, status_code, message, count, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-        ?;
+        .prepare_cached("INSERT INTO sync_logs (sync_id, seq, severity, status_code, message, count, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
     for (seq, log) in logs.iter().enumerate() {
         let count = i64::try_from(log.count).unwrap_or(i64::MAX);
         insert.execute(params![
@@ -172,8 +169,7 @@ pub(super) fn finish(
     tx.execute(
         "INSERT OR IGNORE INTO sync_callbacks (sync_id, attempts, next_at) SELECT id, 0, ?2 FROM syncs WHERE id = ?1 AND callback_url IS NOT NULL",
         params![sync_id, now.as_nanos()],
-    )
-    ?;
+    )?;
     tx.query_row(
         &format!("{SYNC_SELECT} WHERE s.id = ?1"),
         [sync_id],

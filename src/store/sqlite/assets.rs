@@ -134,8 +134,7 @@ impl AssetStore for SqliteStore {
                 "INSERT INTO contact_lists (site_id, name, description, scope, created_by, created_at, updated_by, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
                 params![site_id, input.name, input.description, input.scope.as_deref().unwrap_or("local"), by, now],
-            )
-            ?;
+            )?;
             let id = tx.last_insert_rowid();
             change_members(tx, site_id, id, &input)?;
             load_list(tx, site_id, id)
@@ -161,8 +160,7 @@ impl AssetStore for SqliteStore {
                     "UPDATE contact_lists SET name = ?3, description = ?4, scope = COALESCE(?5, scope), updated_by = ?6, updated_at = ?7
                      WHERE site_id = ?1 AND id = ?2",
                     params![site_id, id, input.name, input.description, input.scope, by, now],
-                )
-                ?;
+                )?;
             if changed == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -215,13 +213,10 @@ impl AssetStore for SqliteStore {
         self.read(move |conn| {
             load_list(conn, site_id, id)?;
             let mut stmt = conn
-                .prepare("SELECT contact_id FROM contact_list_members WHERE list_id = ?1 AND contact_id > ?2 ORDER BY contact_id LIMIT ?3")
-                ?;
+                .prepare("SELECT contact_id FROM contact_list_members WHERE list_id = ?1 AND contact_id > ?2 ORDER BY contact_id LIMIT ?3")?;
             let ids = stmt
-                .query_map(params![id, after, limit], |r| r.get(0))
-                ?
-                .collect::<rusqlite::Result<Vec<i64>>>()
-                ?;
+                .query_map(params![id, after, limit], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
             Ok(ids)
         })
         .await
@@ -239,8 +234,7 @@ impl AssetStore for SqliteStore {
                 "INSERT INTO email_groups (site_id, name, display_name, description, is_visible_in_public_subscription_list,
                  created_by, created_at, updated_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?7)",
                 params![site_id, input.name, input.display_name, input.description, input.is_visible_in_public_subscription_list, by, now],
-            )
-            ?;
+            )?;
             load_group(tx, site_id, tx.last_insert_rowid())
         })
         .await
@@ -264,8 +258,7 @@ impl AssetStore for SqliteStore {
                     "UPDATE email_groups SET name = ?3, display_name = ?4, description = ?5,
                      is_visible_in_public_subscription_list = ?6, updated_by = ?7, updated_at = ?8 WHERE site_id = ?1 AND id = ?2",
                     params![site_id, id, input.name, input.display_name, input.description, input.is_visible_in_public_subscription_list, by, now],
-                )
-                ?;
+                )?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -321,16 +314,14 @@ impl AssetStore for SqliteStore {
                     "SELECT COALESCE(SUM(s.is_subscribed = 1), 0), COALESCE(SUM(s.is_subscribed = 0), 0)
                      FROM email_groups g LEFT JOIN email_group_subscriptions s ON s.group_id = g.id
                      WHERE g.site_id = ?1 AND g.id = ?2 GROUP BY g.id",
-                )
-                ?;
+                )?;
             let mut found = Vec::with_capacity(ids.len());
             for id in ids {
                 let counts = query
                     .query_row(params![site_id, id], |r| {
                         Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
                     })
-                    .optional()
-                    ?;
+                    .optional()?;
                 if let Some((subscribed, unsubscribed)) = counts {
                     found.push(SubscriptionCounts {
                         group_id: id,
@@ -357,8 +348,7 @@ impl AssetStore for SqliteStore {
                 "SELECT is_subscribed FROM email_group_subscriptions WHERE group_id = ?1 AND contact_id = ?2",
                 params![group_id, contact_id],
                 |r| r.get(0),
-            ))
-            ?;
+            ))?;
             Ok(Subscription { contact_id, group_id, is_subscribed: stored.unwrap_or(true) })
         })
         .await
@@ -379,8 +369,7 @@ impl AssetStore for SqliteStore {
                 "INSERT INTO email_group_subscriptions (group_id, contact_id, is_subscribed, updated_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (group_id, contact_id) DO UPDATE SET is_subscribed = excluded.is_subscribed, updated_at = excluded.updated_at",
                 params![group_id, contact_id, subscribed, now],
-            )
-            ?;
+            )?;
             Ok(Subscription { contact_id, group_id, is_subscribed: subscribed })
         })
         .await

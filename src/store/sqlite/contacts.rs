@@ -43,8 +43,7 @@ impl ContactStore for SqliteStore {
                 "INSERT INTO contacts (site_id, email_address, contact_id_ext, first_name, last_name, is_subscribed, is_bounced, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
                 params![site_id, input.email_address, input.contact_id_ext, input.first_name, input.last_name, input.is_subscribed, input.is_bounced, now],
-            )
-            ?;
+            )?;
             load_contact(tx, site_id, tx.last_insert_rowid())
         })
         .await
@@ -67,8 +66,7 @@ impl ContactStore for SqliteStore {
                     "UPDATE contacts SET email_address = ?3, contact_id_ext = ?4, first_name = ?5, last_name = ?6,
                      is_subscribed = ?7, is_bounced = ?8, updated_at = ?9 WHERE site_id = ?1 AND id = ?2",
                     params![site_id, id, input.email_address, input.contact_id_ext, input.first_name, input.last_name, input.is_subscribed, input.is_bounced, now],
-                )
-                ?;
+                )?;
             if changed == 0 {
                 return Err(StoreError::NotFound);
             }

@@ -85,8 +85,7 @@ impl DefinitionStore for SqliteStore {
                     def.is_sync_triggered_on_import, duration.map(|d| d.as_str().to_owned()),
                     duration.map(|d| i64::try_from(d.seconds()).unwrap_or(i64::MAX)), by, now
                 ],
-            )
-            ?;
+            )?;
             load(tx, site_id, tx.last_insert_rowid())
         })
         .await
@@ -117,8 +116,7 @@ impl DefinitionStore for SqliteStore {
                         def.is_sync_triggered_on_import, duration.map(|d| d.as_str().to_owned()),
                         duration.map(|d| i64::try_from(d.seconds()).unwrap_or(i64::MAX)), by, now
                     ],
-                )
-                ?;
+                )?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }

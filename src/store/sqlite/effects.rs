@@ -138,7 +138,6 @@ pub(super) fn update_all(
         .execute(
             "UPDATE appcloud_members SET status = ?3, updated_at = ?4 WHERE instance_id = ?1 AND execution_id = ?2",
             params![row, execution, status, now.as_nanos()],
-        )
-        ?;
+        )?;
     Ok(n as u64)
 }

@@ -118,8 +118,7 @@ impl ExportStore for SqliteStore {
                 "INSERT INTO export_definitions (site_id, name, body, auto_delete_seconds, created_by, created_at, updated_by, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
                 params![site_id, def.name, def.to_json().to_string(), auto_delete_seconds(&def), by, now],
-            )
-            ?;
+            )?;
             load(tx, site_id, tx.last_insert_rowid())
         })
         .await
@@ -143,8 +142,7 @@ impl ExportStore for SqliteStore {
                     "UPDATE export_definitions SET name = ?3, body = ?4, auto_delete_seconds = ?5, updated_by = ?6, updated_at = ?7
                      WHERE site_id = ?1 AND id = ?2",
                     params![site_id, id, def.name, def.to_json().to_string(), auto_delete_seconds(&def), by, now],
-                )
-                ?;
+                )?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -211,8 +209,7 @@ impl ExportStore for SqliteStore {
         self.write(move |tx| {
             super::apply::hold(tx, &held)?;
             tx.execute("DELETE FROM export_data WHERE sync_id = ?1", [sync_id])?;
-            tx.execute("INSERT INTO export_data (sync_id, fields, row_count, retain_until) VALUES (?1, ?2, 0, ?3)", params![sync_id, names, until])
-                ?;
+            tx.execute("INSERT INTO export_data (sync_id, fields, row_count, retain_until) VALUES (?1, ?2, 0, ?3)", params![sync_id, names, until])?;
             Ok(())
         })
         .await
@@ -253,8 +250,7 @@ impl ExportStore for SqliteStore {
                     "SELECT row_count FROM export_data WHERE sync_id = ?1",
                     [job.sync_id],
                     |r| r.get(0),
-                )
-                ?;
+                )?;
             // The batch's contacts first, numbered 1.. by rowid: a window function here would
             // number every remaining match before the LIMIT applies.
             let mut params: Vec<Sql> = vec![Sql::Integer(job.site_id), Sql::Integer(after)];
@@ -263,8 +259,7 @@ impl ExportStore for SqliteStore {
             tx.execute_batch(
                 "CREATE TEMP TABLE IF NOT EXISTS export_batch (n INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL);
                  DELETE FROM temp.export_batch;",
-            )
-            ?;
+            )?;
             let pick = format!(
                 "INSERT INTO temp.export_batch (contact_id)
                  SELECT c.id FROM contacts c WHERE c.site_id = ? AND c.id > ? {filter} ORDER BY c.id LIMIT ?"
@@ -276,13 +271,11 @@ impl ExportStore for SqliteStore {
                 values.join(", ")
             );
             tx.execute(&sql, [sync_base(job.sync_id) + done])?;
-            tx.execute("UPDATE export_data SET row_count = row_count + ?2 WHERE sync_id = ?1", params![job.sync_id, added])
-                ?;
+            tx.execute("UPDATE export_data SET row_count = row_count + ?2 WHERE sync_id = ?1", params![job.sync_id, added])?;
             let last: i64 = if added == 0 {
                 after
             } else {
-                tx.query_row("SELECT contact_id FROM temp.export_batch WHERE n = ?1", [added], |r| r.get(0))
-                    ?
+                tx.query_row("SELECT contact_id FROM temp.export_batch WHERE n = ?1", [added], |r| r.get(0))?
             };
             Ok((u64::try_from(added).unwrap_or(0), last))
         })

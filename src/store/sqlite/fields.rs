@@ -26,8 +26,7 @@ pub(super) fn custom_fields(
     site_id: i64,
 ) -> StoreResult<Vec<ContactField>> {
     let mut stmt = conn
-        .prepare_cached("SELECT id, internal_name, name, data_type FROM contact_custom_fields WHERE site_id = ?1 ORDER BY id")
-        ?;
+        .prepare_cached("SELECT id, internal_name, name, data_type FROM contact_custom_fields WHERE site_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([site_id], field_from)?;
     rows.collect::<rusqlite::Result<_>>().map_err(error::map)
 }
@@ -50,8 +49,7 @@ impl FieldStore for SqliteStore {
             tx.execute(
                 "INSERT INTO contact_custom_fields (site_id, internal_name, name, data_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![site_id, internal_name, name, data_type.as_str(), now],
-            )
-            ?;
+            )?;
             Ok(ContactField {
                 id: tx.last_insert_rowid(),
                 internal_name,

@@ -168,8 +168,7 @@ fn classify(tx: &Transaction<'_>, plan: &ImportPlan) -> StoreResult<()> {
              SELECT record_index, contact_id FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NOT NULL ORDER BY record_index;
          INSERT OR IGNORE INTO temp.import_new (ident, first_index)
              SELECT ident, record_index FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NULL ORDER BY record_index;",
-    )
-    ?;
+    )?;
     let duplicate = "(b.contact_id IS NOT NULL AND b.record_index <> (SELECT s.first_index FROM temp.sync_seen s WHERE s.contact_id = b.contact_id))
          OR (b.contact_id IS NULL AND b.record_index <> (SELECT n.first_index FROM temp.import_new n WHERE n.ident = b.ident))";
     set_reject(tx, ImportReject::Duplicate, key_name, duplicate)
@@ -301,8 +300,7 @@ fn create(
         "INSERT OR IGNORE INTO temp.sync_seen (first_index, contact_id)
          SELECT record_index, contact_id FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NOT NULL ORDER BY record_index",
         [],
-    )
-    ?;
+    )?;
     set_reject(
         tx,
         ImportReject::Duplicate,

@@ -97,8 +97,7 @@ fn stage(
     tx.execute(
         "INSERT INTO import_files (site_id, definition_id, row_count, bytes, retain_until, created_at) VALUES (?1, ?2, 0, ?3, ?4, ?5)",
         params![site_id, upload.definition_id, i64::try_from(size).unwrap_or(i64::MAX), retain_until.as_nanos(), now.as_nanos()],
-    )
-    ?;
+    )?;
     let file_id = tx.last_insert_rowid();
     let columns: Vec<&str> = upload.columns.iter().map(String::as_str).collect();
     let names: Vec<String> = (0..columns.len()).map(|i| format!("v{i}")).collect();
@@ -171,8 +170,7 @@ impl ImportStore for SqliteStore {
                 "INSERT INTO import_definitions (site_id, name, body, auto_delete_seconds, created_by, created_at, updated_by, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
                 params![site_id, def.name, def.to_json().to_string(), auto_delete_seconds(&def), by, now],
-            )
-            ?;
+            )?;
             load(tx, site_id, tx.last_insert_rowid())
         })
         .await
@@ -196,8 +194,7 @@ impl ImportStore for SqliteStore {
                     "UPDATE import_definitions SET name = ?3, body = ?4, auto_delete_seconds = ?5, updated_by = ?6, updated_at = ?7
                      WHERE site_id = ?1 AND id = ?2",
                     params![site_id, id, def.name, def.to_json().to_string(), auto_delete_seconds(&def), by, now],
-                )
-                ?;
+                )?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -250,8 +247,7 @@ impl ImportStore for SqliteStore {
                     [id],
                     |_| Ok(()),
                 )
-                .optional()
-                ?;
+                .optional()?;
             if busy.is_some() {
                 return Err(StoreError::Conflict { constraint: "sync_in_progress" });
             }
@@ -268,13 +264,10 @@ impl ImportStore for SqliteStore {
             tx.execute("DELETE FROM sync_rejects WHERE sync_id = ?1", [job.sync_id])?;
             import_batch::begin(tx)?;
             let mut stmt = tx
-                .prepare("SELECT id, row_count, ignored_columns FROM import_files WHERE sync_id = ?1 ORDER BY id")
-                ?;
+                .prepare("SELECT id, row_count, ignored_columns FROM import_files WHERE sync_id = ?1 ORDER BY id")?;
             let rows = stmt
-                .query_map([job.sync_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))
-                ?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                ?;
+                .query_map([job.sync_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut offset = 0;
             let mut files = Vec::with_capacity(rows.len());
             for (file_id, count, ignored) in rows {

@@ -81,8 +81,7 @@ impl SiteStore for SqliteStore {
                 "INSERT INTO users (site_id, username, password_hash, display_name, email_address, api_access, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![site_id, user.username, user.password_hash, user.display_name, user.email_address, user.api_access, now.as_nanos()],
-            )
-            ?;
+            )?;
             Ok(User {
                 id: tx.last_insert_rowid(),
                 site_id,
@@ -166,8 +165,7 @@ impl SiteStore for SqliteStore {
             tx.execute(
                 "INSERT INTO oauth_clients (client_id, secret_hash, name, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![client.client_id, client.secret_hash, client.name, now.as_nanos()],
-            )
-            ?;
+            )?;
             Ok(())
         })
         .await
@@ -196,13 +194,11 @@ impl SiteStore for SqliteStore {
     async fn insert_token(&self, token: NewToken) -> StoreResult<()> {
         let now = self.now();
         self.write(move |tx| {
-            tx.execute("DELETE FROM oauth_tokens WHERE expires_at <= ?1", [now.as_nanos()])
-                ?;
+            tx.execute("DELETE FROM oauth_tokens WHERE expires_at <= ?1", [now.as_nanos()])?;
             tx.execute(
                 "INSERT INTO oauth_tokens (token_hash, kind, user_id, client_id, expires_at, grant_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![token.token_hash, token.kind.as_str(), token.user_id, token.client_id, token.expires_at.as_nanos(), token.grant_id],
-            )
-            ?;
+            )?;
             Ok(())
         })
         .await

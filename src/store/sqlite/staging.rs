@@ -48,8 +48,7 @@ pub(super) fn stage(
     tx.execute(
         "INSERT INTO staged_files (site_id, definition_id, row_count, bytes, created_at) VALUES (?1, ?2, 0, ?3, ?4)",
         params![site_id, upload.definition_id, i64::try_from(size).unwrap_or(i64::MAX), now.as_nanos()],
-    )
-    ?;
+    )?;
     let file_id = tx.last_insert_rowid();
     let summary = insert_rows(tx, file_id, upload)?;
     let ignored =

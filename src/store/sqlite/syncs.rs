@@ -67,8 +67,7 @@ pub(super) fn insert_sync(
         "INSERT INTO syncs (site_id, kind, definition_id, synced_instance_uri, callback_url, status, created_by, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)",
         params![site_id, kind.as_str(), definition_id, kind.uri(definition_id), new.callback_url, new.created_by, now.as_nanos()],
-    )
-    ?;
+    )?;
     let id = tx.last_insert_rowid();
     let files = match kind {
         SyncKind::SyncAction => {
@@ -151,15 +150,13 @@ impl SyncStore for SqliteStore {
         self.write(move |tx| {
             let exists = tx
                 .query_row("SELECT 1 FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2", params![site_id, definition_id], |_| Ok(()))
-                .optional()
-                ?;
+                .optional()?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
             }
             let busy = tx
                 .query_row("SELECT 1 FROM syncs WHERE kind = 'syncAction' AND definition_id = ?1 AND status IN ('pending', 'active') LIMIT 1", [definition_id], |_| Ok(()))
-                .optional()
-                ?;
+                .optional()?;
             if busy.is_some() {
                 return Err(StoreError::Conflict { constraint: "sync_in_progress" });
             }
@@ -480,8 +477,7 @@ impl SyncStore for SqliteStore {
                     params![sync_id, at.as_nanos()],
                 ),
                 None => tx.execute("DELETE FROM sync_callbacks WHERE sync_id = ?1", [sync_id]),
-            }
-            ?;
+            }?;
             Ok(())
         })
         .await
