@@ -212,24 +212,7 @@ async fn a_node_killed_mid_sync_is_taken_over_by_the_other_with_the_clean_result
         .unwrap()
         .get(0);
     assert_eq!(members as u64, matched);
-    let (_, logs) = survivor
-        .call(
-            reqwest::Method::GET,
-            &format!("/api/bulk/2.0{sync_uri}/logs"),
-            None,
-        )
-        .await;
-    let lines: Vec<(String, u64)> = logs["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["statusCode"].as_str().unwrap().to_owned(),
-                l["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let lines = survivor.log_lines(&sync_uri).await;
     let expected = [
         ("ELQ-00140", ROWS as u64),
         ("ELQ-00119", matched),

@@ -162,24 +162,7 @@ async fn a_sync_killed_midway_is_rerun_on_restart_to_the_exact_clean_result() {
         )
         .await;
     assert_eq!(list_view["count"], matched);
-    let (_, logs) = client
-        .call(
-            reqwest::Method::GET,
-            &format!("/api/bulk/2.0{sync_uri}/logs"),
-            None,
-        )
-        .await;
-    let lines: Vec<(String, u64)> = logs["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["statusCode"].as_str().unwrap().to_owned(),
-                l["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let lines = client.log_lines(&sync_uri).await;
     let expected = [
         ("ELQ-00140", ROWS as u64),
         ("ELQ-00119", matched),

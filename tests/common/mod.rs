@@ -110,4 +110,22 @@ impl Client {
             serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
         )
     }
+
+    /// A sync's log lines as `(statusCode, count)`, in order.
+    pub async fn log_lines(&self, sync_uri: &str) -> Vec<(String, u64)> {
+        let path = format!("/api/bulk/2.0{sync_uri}/logs");
+        let (status, logs) = self.call(reqwest::Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{logs}");
+        logs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["statusCode"].as_str().unwrap().to_owned(),
+                    l["count"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    }
 }
