@@ -100,7 +100,8 @@ async fn stage_import_row(store: &dyn Store, site: i64, id: i64) {
     store.stage_import(site, upload).await.unwrap();
 }
 
-async fn unsynced_action_files(store: &dyn Store, site: i64, id: i64) -> u64 {
+/// Staged files of sync action definition `id` not yet owned by a sync.
+pub(super) async fn unsynced_action_files(store: &dyn Store, site: i64, id: i64) -> u64 {
     let staged = store.staged_files(site, &[id]).await.unwrap();
     staged.iter().map(|s| s.files).sum()
 }
