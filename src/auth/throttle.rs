@@ -56,8 +56,11 @@ pub struct Key {
 impl Key {
     /// One login (`site\user`, any case) from one address.
     pub fn login(login: &str, from: Option<IpAddr>) -> Self {
+        // A digest, not the text: a login comes from an unauthenticated header and may be
+        // hundreds of kilobytes long, and records are kept by the hundred thousand.
+        let login = super::digest(&login.to_lowercase());
         Self {
-            name: format!("login:{}|{}", login.to_lowercase(), address(from)),
+            name: format!("login:{login}|{}", address(from)),
             free_failures: LOGIN_FREE_FAILURES,
             cleared_by_success: true,
             waived_for: None,

@@ -155,3 +155,15 @@ fn a_sign_in_with_a_known_password_clears_the_login_and_counts_nothing() {
     );
     assert!(records.known_good.contains_key(&keys[0].name));
 }
+
+#[test]
+fn a_login_key_has_the_same_size_whatever_the_login() {
+    let short = Key::login("acme\\jane", ip("192.0.2.1"));
+    let long = Key::login(&"x".repeat(300_000), ip("192.0.2.1"));
+    assert_eq!(short.name.len(), long.name.len());
+    assert_eq!(
+        short,
+        Key::login("ACME\\Jane", ip("192.0.2.1")),
+        "case is ignored"
+    );
+}
