@@ -400,8 +400,9 @@ staging_retention_hours = 168
 # Hosts sync callbacks may be sent to: "*" (any host), "*.example.com" (a domain and its
 # subdomains), an exact host name, or an address or CIDR block such as "10.1.0.0/16". Whatever
 # the host, a callback never reaches a loopback, private, link-local or metadata address
-# unless callback_allow_private is true, the address lies in a listed block, or the host is
-# listed by exact name (see docs/OPERATIONS.md, "Callbacks and private networks").
+# unless the address lies in a listed block, the host is listed by exact name, or (for all but
+# metadata services) callback_allow_private is true (see docs/OPERATIONS.md, "Callbacks and
+# private networks").
 callback_hosts = ["*"]
 
 # Requests served at once; beyond it new requests are answered 503 (retry with back-off).
