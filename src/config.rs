@@ -110,47 +110,48 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-/// The values a config file may set; every key is optional.
-#[derive(Debug, Default, Deserialize)]
+/// The values one layer of settings gives: a config file, or the command line with the
+/// environment ([`Overrides`]). Every key is optional; a file may hold only these keys.
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileSettings {
-    /// `bind = "127.0.0.1:8080"`
+    /// `bind = "127.0.0.1:8080"`; `--bind` / `LOQUAT_BIND`
     pub bind: Option<String>,
-    /// `data_dir = "/var/lib/loquat"`
+    /// `data_dir = "/var/lib/loquat"`; `--data-dir` / `LOQUAT_DATA_DIR`
     pub data_dir: Option<PathBuf>,
-    /// `database = "sqlite:/var/lib/loquat/loquat.db"`
+    /// `database = "sqlite:/var/lib/loquat/loquat.db"`; `--database` / `LOQUAT_DATABASE_URL`
     pub database: Option<String>,
-    /// `public_url = "https://loquat.example.com"`
+    /// `public_url = "https://loquat.example.com"`; `--public-url` / `LOQUAT_PUBLIC_URL`
     pub public_url: Option<String>,
-    /// `log_json = true`
+    /// `log_json = true`; `--log-json` / `LOQUAT_LOG_JSON`
     pub log_json: Option<bool>,
-    /// `staging_quota_mb = 10240`
+    /// `staging_quota_mb = 10240`; `--staging-quota-mb` / `LOQUAT_STAGING_QUOTA_MB`
     pub staging_quota_mb: Option<u64>,
-    /// `staging_retention_hours = 168`
+    /// `staging_retention_hours = 168`; `--staging-retention-hours` / `LOQUAT_STAGING_RETENTION_HOURS`
     pub staging_retention_hours: Option<u64>,
-    /// `callback_hosts = ["*"]`
+    /// `callback_hosts = ["*"]`; `--callback-hosts` / `LOQUAT_CALLBACK_HOSTS` (comma-separated)
     pub callback_hosts: Option<Vec<String>>,
-    /// `max_in_flight = 512`
+    /// `max_in_flight = 512`; `--max-in-flight` / `LOQUAT_MAX_IN_FLIGHT`
     pub max_in_flight: Option<usize>,
-    /// `database_pool_size = 16`
+    /// `database_pool_size = 16`; `--database-pool-size` / `LOQUAT_DATABASE_POOL_SIZE`
     pub database_pool_size: Option<usize>,
-    /// `sync_lease_seconds = 30`
+    /// `sync_lease_seconds = 30`; `--sync-lease-seconds` / `LOQUAT_SYNC_LEASE_SECONDS`
     pub sync_lease_seconds: Option<u64>,
-    /// `metrics = true`
+    /// `metrics = true`; `--metrics` / `LOQUAT_METRICS`
     pub metrics: Option<bool>,
-    /// `metrics_token = "…"`
+    /// `metrics_token = "…"`; `--metrics-token` / `LOQUAT_METRICS_TOKEN`
     pub metrics_token: Option<crate::metrics::Token>,
-    /// `trusted_proxies = ["10.0.0.0/8"]`
+    /// `trusted_proxies = ["10.0.0.0/8"]`; `--trusted-proxy` (repeatable) / `LOQUAT_TRUSTED_PROXIES` (comma-separated)
     pub trusted_proxies: Option<Vec<String>>,
-    /// `body_timeout_seconds = 30`
+    /// `body_timeout_seconds = 30`; `--body-timeout-seconds` / `LOQUAT_BODY_TIMEOUT_SECONDS`
     pub body_timeout_seconds: Option<u64>,
-    /// `body_min_rate_kib = 16`
+    /// `body_min_rate_kib = 16`; `--body-min-rate-kib` / `LOQUAT_BODY_MIN_RATE_KIB`
     pub body_min_rate_kib: Option<u64>,
-    /// `max_in_flight_per_address = 128`
+    /// `max_in_flight_per_address = 128`; `--max-in-flight-per-address` / `LOQUAT_MAX_IN_FLIGHT_PER_ADDRESS`
     pub max_in_flight_per_address: Option<usize>,
-    /// `callback_allow_private = false`
+    /// `callback_allow_private = false`; `--callback-allow-private` / `LOQUAT_CALLBACK_ALLOW_PRIVATE`
     pub callback_allow_private: Option<bool>,
-    /// `csv_formula_escape = true`
+    /// `csv_formula_escape = true`; `--csv-formula-escape` / `LOQUAT_CSV_FORMULA_ESCAPE`
     pub csv_formula_escape: Option<bool>,
 }
 
@@ -166,48 +167,9 @@ impl FileSettings {
     }
 }
 
-/// What the command line and environment gave (each `None` when not given).
-#[derive(Debug, Default, Clone)]
-pub struct Overrides {
-    /// `--bind` / `LOQUAT_BIND`
-    pub bind: Option<String>,
-    /// `--data-dir` / `LOQUAT_DATA_DIR`
-    pub data_dir: Option<PathBuf>,
-    /// `--database` / `LOQUAT_DATABASE_URL`
-    pub database: Option<String>,
-    /// `--public-url` / `LOQUAT_PUBLIC_URL`
-    pub public_url: Option<String>,
-    /// `--log-json` / `LOQUAT_LOG_JSON`
-    pub log_json: Option<bool>,
-    /// `--staging-quota-mb` / `LOQUAT_STAGING_QUOTA_MB`
-    pub staging_quota_mb: Option<u64>,
-    /// `--staging-retention-hours` / `LOQUAT_STAGING_RETENTION_HOURS`
-    pub staging_retention_hours: Option<u64>,
-    /// `--callback-hosts` / `LOQUAT_CALLBACK_HOSTS` (comma-separated)
-    pub callback_hosts: Option<Vec<String>>,
-    /// `--max-in-flight` / `LOQUAT_MAX_IN_FLIGHT`
-    pub max_in_flight: Option<usize>,
-    /// `--database-pool-size` / `LOQUAT_DATABASE_POOL_SIZE`
-    pub database_pool_size: Option<usize>,
-    /// `--sync-lease-seconds` / `LOQUAT_SYNC_LEASE_SECONDS`
-    pub sync_lease_seconds: Option<u64>,
-    /// `--metrics` / `LOQUAT_METRICS`
-    pub metrics: Option<bool>,
-    /// `--metrics-token` / `LOQUAT_METRICS_TOKEN`
-    pub metrics_token: Option<crate::metrics::Token>,
-    /// `--trusted-proxy` (repeatable) / `LOQUAT_TRUSTED_PROXIES` (comma-separated)
-    pub trusted_proxies: Option<Vec<String>>,
-    /// `--body-timeout-seconds` / `LOQUAT_BODY_TIMEOUT_SECONDS`
-    pub body_timeout_seconds: Option<u64>,
-    /// `--body-min-rate-kib` / `LOQUAT_BODY_MIN_RATE_KIB`
-    pub body_min_rate_kib: Option<u64>,
-    /// `--max-in-flight-per-address` / `LOQUAT_MAX_IN_FLIGHT_PER_ADDRESS`
-    pub max_in_flight_per_address: Option<usize>,
-    /// `--callback-allow-private` / `LOQUAT_CALLBACK_ALLOW_PRIVATE`
-    pub callback_allow_private: Option<bool>,
-    /// `--csv-formula-escape` / `LOQUAT_CSV_FORMULA_ESCAPE`
-    pub csv_formula_escape: Option<bool>,
-}
+/// What the command line and environment gave (each `None` when not given): the same keys
+/// as a config file, so that both are written once.
+pub type Overrides = FileSettings;
 
 impl Settings {
     /// Layers overrides over the file over defaults.

@@ -110,6 +110,15 @@ impl SyncKind {
         Self::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
+    /// The `syncProductType` Eloqua names this kind by in its logs.
+    pub fn product(self) -> &'static str {
+        match self {
+            Self::SyncAction => "SyncAction",
+            Self::Import => "Import",
+            Self::Export => "Export",
+        }
+    }
+
     /// The definition collection's path, relative to the Bulk prefix.
     pub fn collection(self) -> &'static str {
         match self {
@@ -283,6 +292,13 @@ mod tests {
             assert_eq!(SyncKind::parse_uri(bad), None, "{bad}");
         }
         assert_eq!(SyncKind::Import.uri(7), "/contacts/imports/7");
+    }
+
+    #[test]
+    fn names_each_kind_as_eloqua_logs_it() {
+        use super::SyncKind;
+        let products = SyncKind::ALL.map(SyncKind::product);
+        assert_eq!(products, ["SyncAction", "Import", "Export"]);
     }
 
     #[test]

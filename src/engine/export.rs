@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Engine, Outcome};
 use crate::domain::elq;
-use crate::domain::plan::{deleted_logs, final_line};
+use crate::domain::plan::final_line;
 use crate::domain::sync::{Severity, SyncLog, SyncStatus};
 use crate::store::{StoreError, SyncJob};
 
@@ -19,18 +19,11 @@ pub(super) async fn process(
 ) -> Result<Outcome, StoreError> {
     let started = Instant::now();
     let store = &engine.store;
-    let definition = match store.get_export(job.site_id, job.definition_id).await {
-        Ok(record) => record.definition,
-        Err(StoreError::NotFound) => {
-            let logs = deleted_logs(job.sync_id, "Export", job.definition_id);
-            store
-                .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
-                .await?;
-            engine.finished(job, SyncStatus::Error, started, 0);
-            return Ok(Outcome::Worked);
-        }
-        Err(other) => return Err(other),
+    let found = store.get_export(job.site_id, job.definition_id).await;
+    let Some(record) = engine.definition_of(job, started, found).await? else {
+        return Ok(Outcome::Worked);
     };
+    let definition = record.definition;
     store
         .begin_export(
             job,

@@ -7,8 +7,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Engine, Outcome};
 use crate::domain::import_plan::{ImportPlan, ImportTally};
-use crate::domain::plan::deleted_logs;
-use crate::domain::sync::SyncStatus;
 use crate::store::{StoreError, SyncJob};
 
 /// Applies the import sync `job`; `Interrupted` if shutdown came between two batches.
@@ -19,17 +17,9 @@ pub(super) async fn process(
 ) -> Result<Outcome, StoreError> {
     let started = Instant::now();
     let store = &engine.store;
-    let record = match store.get_import(job.site_id, job.definition_id).await {
-        Ok(record) => record,
-        Err(StoreError::NotFound) => {
-            let logs = deleted_logs(job.sync_id, "Import", job.definition_id);
-            store
-                .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
-                .await?;
-            engine.finished(job, SyncStatus::Error, started, 0);
-            return Ok(Outcome::Worked);
-        }
-        Err(other) => return Err(other),
+    let found = store.get_import(job.site_id, job.definition_id).await;
+    let Some(record) = engine.definition_of(job, started, found).await? else {
+        return Ok(Outcome::Worked);
     };
     let custom = store.list_custom_fields(job.site_id).await?;
     let plan = ImportPlan::of(&record.definition, &custom);

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::domain::callback::CallbackPolicy;
 use crate::domain::clock::Clock;
+use crate::domain::plan::deleted_logs;
 use crate::domain::sync::SyncStatus;
 use crate::metrics::Metrics;
 use crate::store::{LEASE_LOST, Store, StoreError, SweepReport, SyncJob};
@@ -117,6 +118,32 @@ impl Engine {
     fn finished(&self, job: &SyncJob, status: SyncStatus, started: Instant, rows: u64) {
         self.metrics
             .sync_finished(job.kind, status, started.elapsed(), rows);
+    }
+
+    /// The definition a claimed sync runs, as `found` read it; `None` after ending the sync in
+    /// error (ELQ-00143) when the definition was deleted after the sync was created.
+    async fn definition_of<T>(
+        &self,
+        job: &SyncJob,
+        started: Instant,
+        found: Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        match found {
+            Ok(record) => Ok(Some(record)),
+            Err(StoreError::NotFound) => {
+                let logs = deleted_logs(job.sync_id, job.kind.product(), job.definition_id);
+                self.store
+                    .finish_sync(job, SyncStatus::Error, logs, self.clock.now())
+                    .await?;
+                self.finished(job, SyncStatus::Error, started, 0);
+                tracing::warn!(
+                    sync_id = job.sync_id,
+                    "sync ended in error: its definition was deleted"
+                );
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// The name this engine's leases carry.

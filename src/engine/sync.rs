@@ -6,8 +6,7 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::{Engine, Outcome};
-use crate::domain::plan::{ApplyPlan, Tally, definition_deleted_logs};
-use crate::domain::sync::SyncStatus;
+use crate::domain::plan::{ApplyPlan, Tally};
 use crate::store::{StoreError, SyncJob, batches};
 
 /// Applies `job`; returns `Interrupted` if shutdown came between two batches.
@@ -18,21 +17,9 @@ pub(super) async fn process(
 ) -> Result<Outcome, StoreError> {
     let started = Instant::now();
     let store = &engine.store;
-    let record = match store.get_definition(job.site_id, job.definition_id).await {
-        Ok(record) => record,
-        Err(StoreError::NotFound) => {
-            let logs = definition_deleted_logs(job.sync_id, job.definition_id);
-            store
-                .finish_sync(job, SyncStatus::Error, logs, engine.clock.now())
-                .await?;
-            engine.finished(job, SyncStatus::Error, started, 0);
-            tracing::warn!(
-                sync_id = job.sync_id,
-                "sync ended in error: its definition was deleted"
-            );
-            return Ok(Outcome::Worked);
-        }
-        Err(other) => return Err(other),
+    let found = store.get_definition(job.site_id, job.definition_id).await;
+    let Some(record) = engine.definition_of(job, started, found).await? else {
+        return Ok(Outcome::Worked);
     };
     let plan = ApplyPlan::of(&record.definition);
     let files = store

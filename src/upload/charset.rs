@@ -26,9 +26,10 @@ pub fn to_utf8<'a>(body: &'a [u8], charset: Option<&str>) -> Result<Cow<'a, [u8]
     };
     let label = label.trim().trim_matches('"').trim();
     let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(label));
-    if is(&["utf-8", "utf8"]) || (body.is_ascii() && is(ASCII_COMPATIBLE)) {
+    let ascii_compatible = is(US_ASCII) || is(ISO_8859_1) || is(WINDOWS_1252);
+    if is(&["utf-8", "utf8"]) || (body.is_ascii() && ascii_compatible) {
         Ok(Cow::Borrowed(body))
-    } else if is(&["us-ascii", "ascii"]) {
+    } else if is(US_ASCII) {
         match body.iter().position(|b| !b.is_ascii()) {
             Some(at) => {
                 let message = format!("byte 0x{:02X} is not US-ASCII (charset={label})", body[at]);
@@ -36,16 +37,9 @@ pub fn to_utf8<'a>(body: &'a [u8], charset: Option<&str>) -> Result<Cow<'a, [u8]
             }
             None => Ok(Cow::Borrowed(body)),
         }
-    } else if is(&[
-        "iso-8859-1",
-        "iso8859-1",
-        "iso_8859-1",
-        "latin1",
-        "latin-1",
-        "l1",
-    ]) {
+    } else if is(ISO_8859_1) {
         Ok(Cow::Owned(transcode(body, char::from)))
-    } else if is(&["windows-1252", "cp1252", "x-cp1252"]) {
+    } else if is(WINDOWS_1252) {
         Ok(Cow::Owned(transcode(body, windows_1252)))
     } else {
         Err(DecodeError::new(format!(
@@ -54,20 +48,17 @@ pub fn to_utf8<'a>(body: &'a [u8], charset: Option<&str>) -> Result<Cow<'a, [u8]
     }
 }
 
-/// Labels of the single-byte charsets, which all read ASCII as ASCII.
-const ASCII_COMPATIBLE: &[&str] = &[
-    "us-ascii",
-    "ascii",
+// Labels of the single-byte charsets; all three read ASCII as ASCII.
+const US_ASCII: &[&str] = &["us-ascii", "ascii"];
+const ISO_8859_1: &[&str] = &[
     "iso-8859-1",
     "iso8859-1",
     "iso_8859-1",
     "latin1",
     "latin-1",
     "l1",
-    "windows-1252",
-    "cp1252",
-    "x-cp1252",
 ];
+const WINDOWS_1252: &[&str] = &["windows-1252", "cp1252", "x-cp1252"];
 
 /// Maps every byte through `decode` (ASCII bytes are copied as they are).
 fn transcode(body: &[u8], decode: impl Fn(u8) -> char) -> Vec<u8> {

@@ -50,9 +50,8 @@ fn expected(rows: &Rows) -> (Vec<Row>, BTreeSet<String>) {
     (decoded, ignored)
 }
 
-/// One CSV file for `rows`: the header is every column used (or just the identifier), and a
-/// row's absent columns are empty fields.
-fn to_csv(rows: &Rows, crlf: bool) -> Vec<u8> {
+/// The CSV header for `rows`: every column used, or the identifier alone if none is.
+fn header<V>(rows: &[BTreeMap<String, V>]) -> BTreeSet<&str> {
     let mut header: BTreeSet<&str> = rows
         .iter()
         .flat_map(|row| row.keys())
@@ -61,6 +60,13 @@ fn to_csv(rows: &Rows, crlf: bool) -> Vec<u8> {
     if header.is_empty() {
         header.insert(ID);
     }
+    header
+}
+
+/// One CSV file for `rows`: the header is every column used (or just the identifier), and a
+/// row's absent columns are empty fields.
+fn to_csv(rows: &Rows, crlf: bool) -> Vec<u8> {
+    let header = header(rows);
     let terminator = if crlf {
         csv::Terminator::CRLF
     } else {

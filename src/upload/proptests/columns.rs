@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 
-use super::value;
+use super::{header, value};
 use crate::upload::Format;
 use crate::upload::tests::columns::{Values, collect_columns};
 use crate::upload::tests::{ID, agrees, classify, collect};
@@ -33,19 +33,6 @@ fn rows() -> impl Strategy<Value = Rows> {
 fn columns() -> impl Strategy<Value = Vec<&'static str>> {
     let all = [&USED[..], &[UNUSED]].concat();
     prop::sample::subsequence(all, 0..=5).prop_shuffle()
-}
-
-/// The CSV header for `rows`: every column used, or the identifier alone if none is.
-fn header(rows: &Rows) -> BTreeSet<&str> {
-    let mut header: BTreeSet<&str> = rows
-        .iter()
-        .flat_map(|row| row.keys())
-        .map(String::as_str)
-        .collect();
-    if header.is_empty() {
-        header.insert(ID);
-    }
-    header
 }
 
 /// One CSV file for `rows`: absent and null are empty fields.
