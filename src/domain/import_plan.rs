@@ -4,7 +4,7 @@
 use super::contact_fields::{ContactField, FieldType, Storage, standard_field};
 use super::definition::{FieldTarget, ImportDefinition, UpdateRule};
 use super::elq::{self, Code};
-use super::plan::{LogShape, PlannedAction, RejectKind, Tallied, planned_actions};
+use super::plan::{LogShape, PlannedAction, Tallied, planned_actions};
 use super::sync::SyncLog;
 
 /// How an import's identifier finds contacts.
@@ -164,14 +164,6 @@ impl ImportReject {
     }
 }
 
-impl RejectKind for ImportReject {
-    const REASONS: &'static [Self] = &Self::ALL;
-
-    fn reject_code(self) -> Code {
-        self.code()
-    }
-}
-
 /// What an import sync did, added up over its batches.
 pub type ImportTally = Tallied<ImportReject>;
 
@@ -187,6 +179,8 @@ impl ImportTally {
             needs_rows: true,
             counts: &counts,
             actions: &plan.actions,
+            reasons: &ImportReject::ALL,
+            code: ImportReject::code,
         };
         self.log(sync_id, &shape)
     }

@@ -11,7 +11,7 @@ mod tally;
 
 use super::sync::{Severity, SyncLog, SyncStatus};
 pub(crate) use tally::LogShape;
-pub use tally::{RejectKind, Tallied, final_line};
+pub use tally::{Tallied, final_line};
 
 /// Which members of an AppCloud instance a status applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,14 +217,6 @@ impl RejectReason {
     }
 }
 
-impl RejectKind for RejectReason {
-    const REASONS: &'static [Self] = &Self::ALL;
-
-    fn reject_code(self) -> Code {
-        self.code()
-    }
-}
-
 /// What a sync action sync did, added up over its batches.
 pub type Tally = Tallied<RejectReason>;
 
@@ -236,6 +228,8 @@ impl Tally {
             needs_rows: !plan.works_without_rows(),
             counts: &[],
             actions: &plan.actions,
+            reasons: &RejectReason::ALL,
+            code: RejectReason::code,
         };
         self.log(sync_id, &shape)
     }

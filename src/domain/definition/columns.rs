@@ -1,11 +1,13 @@
-//! The `fields` of imports and exports: column names mapped to contact field statements.
+//! What imports and exports share: `fields` (column names mapped to contact field
+//! statements) and how long their data and the definition live.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::import::FieldTarget;
 use super::input::Entries;
 use super::lenient::{Lenient, value_text};
 use super::rules::{Failures, Reported};
+use crate::domain::duration::IsoDuration;
 use crate::domain::markup::{self, EmailProperty, Statement};
 
 /// One checked `fields` entry: the column, what it reads or writes, the statement as sent.
@@ -83,4 +85,35 @@ fn check_field_entry(
         Err(e) => return f.fail(path, e.to_string(), Some(text.clone())),
     };
     Ok((target, text.clone()))
+}
+
+/// A JSON object of text by column name, in the definition's order.
+pub(super) fn entries_json<'a>(
+    entries: impl Iterator<Item = (&'a String, impl AsRef<str>)>,
+) -> Value {
+    let entries = entries.map(|(column, text)| (column.clone(), text.as_ref().into()));
+    Value::Object(entries.collect())
+}
+
+/// The stored form's first properties: `name`, then `fields` (column to statement).
+pub(super) fn named_json<'a>(
+    name: &str,
+    fields: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Map<String, Value> {
+    let mut obj = Map::new();
+    obj.insert("name".into(), name.into());
+    obj.insert("fields".into(), entries_json(fields));
+    obj
+}
+
+/// Writes `dataRetentionDuration`, and `autoDeleteDuration` when there is one.
+pub(super) fn insert_durations(
+    obj: &mut Map<String, Value>,
+    retention: &IsoDuration,
+    auto_delete: Option<&IsoDuration>,
+) {
+    obj.insert("dataRetentionDuration".into(), retention.as_str().into());
+    if let Some(duration) = auto_delete {
+        obj.insert("autoDeleteDuration".into(), duration.as_str().into());
+    }
 }

@@ -1,9 +1,9 @@
 //! Contact export definitions (`/contacts/exports`): which contact fields to export, under
 //! which names, for which contacts (an Eloqua filter expression), and how long data is kept.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::columns::check_field_map;
+use super::columns::{check_field_map, insert_durations, named_json};
 use super::import::FieldTarget;
 use super::input::ExportDefinitionInput;
 use super::lenient::{Lenient, value_text};
@@ -49,27 +49,19 @@ impl ExportDefinition {
     /// The definition as clients send and read it (without server properties); validating it
     /// gives the definition back, so it is also the stored form.
     pub fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        obj.insert("name".into(), self.name.clone().into());
-        let fields: Map<String, Value> = self
-            .fields
-            .iter()
-            .map(|f| (f.name.clone(), f.statement.clone().into()))
-            .collect();
-        obj.insert("fields".into(), Value::Object(fields));
+        let fields = self.fields.iter().map(|f| (&f.name, &f.statement));
+        let mut obj = named_json(&self.name, fields);
         if let Some((text, _)) = &self.filter {
             obj.insert("filter".into(), text.clone().into());
         }
         if let Some(max) = self.max_records {
             obj.insert("maxRecords".into(), max.into());
         }
-        obj.insert(
-            "dataRetentionDuration".into(),
-            self.data_retention_duration.as_str().into(),
+        insert_durations(
+            &mut obj,
+            &self.data_retention_duration,
+            self.auto_delete_duration.as_ref(),
         );
-        if let Some(duration) = &self.auto_delete_duration {
-            obj.insert("autoDeleteDuration".into(), duration.as_str().into());
-        }
         Value::Object(obj)
     }
 }

@@ -1,10 +1,10 @@
 //! Contact import definitions (`/contacts/imports`): which uploaded columns feed which contact
 //! fields, how contacts are matched and updated, and the sync actions run on every row.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::SyncAction;
-use super::columns::check_field_map;
+use super::columns::{check_field_map, entries_json, insert_durations, named_json};
 use super::input::{Entries, ImportDefinitionInput};
 use super::lenient::{Lenient, value_text};
 use super::rules::{
@@ -306,14 +306,8 @@ impl ImportDefinition {
     /// The definition as clients send and read it (without the server's properties), in
     /// Eloqua's order; validating this JSON gives the definition back, so it is also the stored form.
     pub fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        obj.insert("name".into(), self.name.clone().into());
-        let fields: Map<String, Value> = self
-            .fields
-            .iter()
-            .map(|f| (f.column.clone(), f.statement.clone().into()))
-            .collect();
-        obj.insert("fields".into(), Value::Object(fields));
+        let fields = self.fields.iter().map(|f| (&f.column, &f.statement));
+        let mut obj = named_json(&self.name, fields);
         obj.insert(
             "identifierFieldName".into(),
             self.identifier_field_name.clone().into(),
@@ -330,21 +324,16 @@ impl ImportDefinition {
             "isSyncTriggeredOnImport".into(),
             self.is_sync_triggered_on_import.into(),
         );
-        obj.insert(
-            "dataRetentionDuration".into(),
-            self.data_retention_duration.as_str().into(),
+        insert_durations(
+            &mut obj,
+            &self.data_retention_duration,
+            self.auto_delete_duration.as_ref(),
         );
-        if let Some(duration) = &self.auto_delete_duration {
-            obj.insert("autoDeleteDuration".into(), duration.as_str().into());
-        }
         obj.insert("updateRule".into(), self.update_rule.as_str().into());
         if !self.update_rule_by_field.is_empty() {
-            let rules: Map<String, Value> = self
-                .update_rule_by_field
-                .iter()
-                .map(|(c, r)| (c.clone(), r.as_str().into()))
-                .collect();
-            obj.insert("updateRuleByField".into(), Value::Object(rules));
+            let rules = self.update_rule_by_field.iter();
+            let rules = rules.map(|(column, rule)| (column, rule.as_str()));
+            obj.insert("updateRuleByField".into(), entries_json(rules));
         }
         if let Some(null_identifier) = self.null_identifier_field_name {
             obj.insert("nullIdentifierFieldName".into(), null_identifier.into());

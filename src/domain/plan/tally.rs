@@ -7,24 +7,6 @@ use super::PlannedAction;
 use crate::domain::elq::{self, Code};
 use crate::domain::sync::{Severity, SyncLog, SyncStatus};
 
-/// A reason a row is rejected, as a tally counts and logs it.
-pub trait RejectKind: Copy + PartialEq + 'static {
-    /// Every reason, in log order.
-    const REASONS: &'static [Self];
-
-    /// The code written on the reject.
-    fn reject_code(self) -> Code;
-
-    /// The code of the log line that counts these rejects: rows matching no contact are
-    /// counted under ELQ-00034, every other reason under its own code.
-    fn log_code(self) -> Code {
-        match self.reject_code() {
-            code if code.code == elq::CONTACT_DOES_NOT_EXIST.code => elq::UNMATCHED,
-            code => code,
-        }
-    }
-}
-
 /// What a sync did, added up over its batches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tallied<R> {
@@ -56,7 +38,7 @@ impl<R> Default for Tallied<R> {
 }
 
 /// How a kind of sync logs its tally.
-pub(crate) struct LogShape<'p> {
+pub(crate) struct LogShape<'p, R> {
     /// The first line's code, counting the rows staged.
     pub staged: Code,
     /// Whether the sync logs ELQ-00124 instead of its work when no rows were staged.
@@ -65,9 +47,13 @@ pub(crate) struct LogShape<'p> {
     pub counts: &'p [(Code, u64)],
     /// The actions, whose counts follow.
     pub actions: &'p [PlannedAction],
+    /// Every reject reason, in log order.
+    pub reasons: &'p [R],
+    /// The code written on a reject for each reason.
+    pub code: fn(R) -> Code,
 }
 
-impl<R: RejectKind> Tallied<R> {
+impl<R: Copy + PartialEq> Tallied<R> {
     /// Adds `count` rejects for `reason`.
     pub fn reject(&mut self, reason: R, count: u64) {
         match self.rejected.iter_mut().find(|(r, _)| *r == reason) {
@@ -91,7 +77,7 @@ impl<R: RejectKind> Tallied<R> {
     }
 
     /// The log of a sync that ran, ending with ELQ-00101.
-    pub(crate) fn log(&self, sync_id: i64, shape: &LogShape<'_>) -> Vec<SyncLog> {
+    pub(crate) fn log(&self, sync_id: i64, shape: &LogShape<'_, R>) -> Vec<SyncLog> {
         let line = |severity, code: Code, message: String, count| SyncLog {
             severity,
             status_code: code.code,
@@ -113,10 +99,10 @@ impl<R: RejectKind> Tallied<R> {
                 logs.push(line(Severity::Information, action.code, message, *count));
             }
         }
-        for reason in R::REASONS {
+        for reason in shape.reasons {
             let count = self.rejected.iter().find(|(r, _)| r == reason);
             if let Some((_, count @ 1..)) = count {
-                let code = reason.log_code();
+                let code = log_code((shape.code)(*reason));
                 logs.push(line(Severity::Warning, code, code.message.into(), *count));
             }
         }
@@ -127,6 +113,16 @@ impl<R: RejectKind> Tallied<R> {
         }
         logs.push(final_line(sync_id, self.outcome()));
         logs
+    }
+}
+
+/// The code of the log line counting rejects written with `code`: rows matching no contact
+/// are counted under ELQ-00034, every other reason under its own code.
+fn log_code(code: Code) -> Code {
+    if code.code == elq::CONTACT_DOES_NOT_EXIST.code {
+        elq::UNMATCHED
+    } else {
+        code
     }
 }
 
