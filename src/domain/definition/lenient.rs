@@ -79,3 +79,46 @@ pub(super) fn value_text(value: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    use super::{Flag, Lenient};
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body {
+        name: Lenient<String>,
+        is_on: Lenient<Flag>,
+    }
+
+    fn read(body: Value) -> Body {
+        Body::deserialize(&body).expect("a lenient body reads from any object")
+    }
+
+    #[test]
+    fn missing_and_null_properties_are_absent() {
+        let body = read(json!({"isOn": null}));
+        assert!(matches!(body.name, Lenient::Absent));
+        assert!(matches!(body.is_on, Lenient::Absent));
+        assert_eq!(body.name.text(), None);
+    }
+
+    #[test]
+    fn values_of_the_expected_type_keep_what_was_sent() {
+        let body = read(json!({"name": "List", "isOn": "TRUE", "other": 1}));
+        assert!(matches!(&body.name, Lenient::Valid(name, _) if name == "List"));
+        assert!(matches!(body.is_on, Lenient::Valid(Flag(true), _)));
+        assert_eq!(body.is_on.text().as_deref(), Some("TRUE"));
+    }
+
+    #[test]
+    fn values_of_another_type_are_kept_raw() {
+        let body = read(json!({"name": ["List"], "isOn": "yes"}));
+        assert!(matches!(&body.name, Lenient::Invalid(raw) if *raw == json!(["List"])));
+        assert_eq!(body.name.text().as_deref(), Some(r#"["List"]"#));
+        assert_eq!(body.is_on.text().as_deref(), Some("yes"));
+    }
+}
