@@ -3,9 +3,12 @@
 //! Input is JSON the API layer has already parsed; every broken rule becomes a [`Failure`]
 //! naming its JSON path, and all of them are reported at once.
 
+mod columns;
 mod destination;
 mod export;
 mod import;
+mod input;
+mod lenient;
 mod rules;
 mod sync_action;
 mod vocabulary;
@@ -35,9 +38,15 @@ pub use import::{
     DEFAULT_RETENTION, FieldTarget, ImportDefinition, ImportField, UpdateRule,
     validate_import_definition,
 };
+pub use input::{
+    Entries, ExportDefinitionInput, ImportDefinitionInput, SyncActionDefinitionInput,
+    SyncActionItem, SyncActionList,
+};
+use lenient::value_text;
+pub use lenient::{Flag, Lenient};
 use rules::{
     Failures, check_auto_delete, check_fields, check_identifier_field_name, check_name,
-    check_sync_actions, check_triggered, value_text,
+    check_sync_actions, check_triggered,
 };
 pub use sync_action::SyncAction;
 pub use vocabulary::{ActionKind, MemberStatus, UnknownValue};
@@ -129,21 +138,16 @@ impl Identifier {
 /// # Errors
 /// Every broken rule, each naming its JSON path (`name`, `syncActions[1].destination`, …).
 pub fn validate_contact_definition(body: &Value) -> Result<SyncActionDefinition, Vec<Failure>> {
-    let Some(obj) = body.as_object() else {
-        return Err(vec![Failure::new(
-            "body",
-            "must be a JSON object",
-            Some(value_text(body)),
-        )]);
-    };
+    let input: SyncActionDefinitionInput = read_body(body)?;
     let mut f = Failures::default();
-    let name = check_name(obj, &mut f);
-    let fields = check_fields(obj, &mut f);
+    let name = check_name(&input.name, &mut f);
+    let fields = check_fields(&input.fields, &mut f);
     let column = fields.as_ref().ok().map(|(key, _)| key.as_str());
-    let identifier_field = check_identifier_field_name(obj, column, &mut f);
-    let sync_actions = check_sync_actions(obj, &mut f);
-    let triggered = check_triggered(obj, &mut f);
-    let auto_delete = check_auto_delete(obj, &mut f);
+    let identifier_field =
+        check_identifier_field_name(&input.identifier_field_name, column, &mut f);
+    let sync_actions = check_sync_actions(&input.sync_actions, &mut f, true);
+    let triggered = check_triggered(&input.is_sync_triggered_on_import, &mut f);
+    let auto_delete = check_auto_delete(&input.auto_delete_duration, &mut f);
     match (
         name,
         fields,
@@ -167,4 +171,20 @@ pub fn validate_contact_definition(body: &Value) -> Result<SyncActionDefinition,
         // Every `Err(Reported)` pushed a failure, so the list is never empty here.
         _ => Err(f.0),
     }
+}
+
+/// Reads a definition body into its input type; the body must be a JSON object.
+///
+/// # Errors
+/// The failure reported for a body that is not an object.
+fn read_body<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Vec<Failure>> {
+    let failure = || {
+        let value = Some(value_text(body));
+        vec![Failure::new("body", "must be a JSON object", value)]
+    };
+    if !body.is_object() {
+        return Err(failure());
+    }
+    // Every property is lenient, so any object reads; unknown properties are ignored.
+    T::deserialize(body).map_err(|_| failure())
 }

@@ -2,144 +2,68 @@
 
 use super::query::{FieldKind, QueryField};
 
-/// Searchable properties of sync action definitions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DefinitionField {
-    /// `name`
-    Name,
-    /// `createdAt`
-    CreatedAt,
-    /// `updatedAt`
-    UpdatedAt,
-    /// `createdBy`
-    CreatedBy,
-    /// `updatedBy`
-    UpdatedBy,
-    /// `id`
-    Id,
+/// Declares the searchable properties of a collection: each variant with its wire name and
+/// how its values compare. Names match without regard to ASCII case, as Eloqua's do.
+macro_rules! query_fields {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $wire:literal as $kind:ident,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $(#[doc = concat!("`", $wire, "`")] $variant,)+
+        }
+
+        impl QueryField for $name {
+            fn from_name(name: &str) -> Option<Self> {
+                let fields = [$(Self::$variant),+];
+                let mut names = fields.into_iter().zip(Self::names());
+                names.find(|(_, wire)| wire.eq_ignore_ascii_case(name)).map(|(field, _)| field)
+            }
+
+            fn kind(self) -> FieldKind {
+                match self {
+                    $(Self::$variant => FieldKind::$kind,)+
+                }
+            }
+
+            fn names() -> &'static [&'static str] {
+                &[$($wire),+]
+            }
+        }
+    };
 }
 
-impl QueryField for DefinitionField {
-    fn from_name(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "name" => Some(Self::Name),
-            "createdat" => Some(Self::CreatedAt),
-            "updatedat" => Some(Self::UpdatedAt),
-            "createdby" => Some(Self::CreatedBy),
-            "updatedby" => Some(Self::UpdatedBy),
-            "id" => Some(Self::Id),
-            _ => None,
-        }
-    }
-
-    fn kind(self) -> FieldKind {
-        match self {
-            Self::Name | Self::CreatedBy | Self::UpdatedBy => FieldKind::Text,
-            Self::CreatedAt | Self::UpdatedAt => FieldKind::Time,
-            Self::Id => FieldKind::Integer,
-        }
-    }
-
-    fn names() -> &'static [&'static str] {
-        &[
-            "name",
-            "createdAt",
-            "updatedAt",
-            "createdBy",
-            "updatedBy",
-            "id",
-        ]
+query_fields! {
+    /// Searchable properties of sync action definitions.
+    DefinitionField {
+        Name = "name" as Text,
+        CreatedAt = "createdAt" as Time,
+        UpdatedAt = "updatedAt" as Time,
+        CreatedBy = "createdBy" as Text,
+        UpdatedBy = "updatedBy" as Text,
+        Id = "id" as Integer,
     }
 }
 
-/// Searchable properties of contact lists and email groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContainerField {
-    /// `name`
-    Name,
-    /// `createdAt`
-    CreatedAt,
-    /// `updatedAt`
-    UpdatedAt,
-    /// `id`
-    Id,
-}
-
-impl QueryField for ContainerField {
-    fn from_name(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "name" => Some(Self::Name),
-            "createdat" => Some(Self::CreatedAt),
-            "updatedat" => Some(Self::UpdatedAt),
-            "id" => Some(Self::Id),
-            _ => None,
-        }
-    }
-
-    fn kind(self) -> FieldKind {
-        match self {
-            Self::Name => FieldKind::Text,
-            Self::CreatedAt | Self::UpdatedAt => FieldKind::Time,
-            Self::Id => FieldKind::Integer,
-        }
-    }
-
-    fn names() -> &'static [&'static str] {
-        &["name", "createdAt", "updatedAt", "id"]
+query_fields! {
+    /// Searchable properties of contact lists and email groups.
+    ContainerField {
+        Name = "name" as Text,
+        CreatedAt = "createdAt" as Time,
+        UpdatedAt = "updatedAt" as Time,
+        Id = "id" as Integer,
     }
 }
 
-/// Searchable properties of syncs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncField {
-    /// `status`
-    Status,
-    /// `syncedInstanceUri`
-    SyncedInstanceUri,
-    /// `createdAt`
-    CreatedAt,
-    /// `syncStartedAt`
-    SyncStartedAt,
-    /// `syncEndedAt`
-    SyncEndedAt,
-    /// `createdBy`
-    CreatedBy,
-    /// `id`
-    Id,
-}
-
-impl QueryField for SyncField {
-    fn from_name(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "status" => Some(Self::Status),
-            "syncedinstanceuri" => Some(Self::SyncedInstanceUri),
-            "createdat" => Some(Self::CreatedAt),
-            "syncstartedat" => Some(Self::SyncStartedAt),
-            "syncendedat" => Some(Self::SyncEndedAt),
-            "createdby" => Some(Self::CreatedBy),
-            "id" => Some(Self::Id),
-            _ => None,
-        }
-    }
-
-    fn kind(self) -> FieldKind {
-        match self {
-            Self::Status | Self::SyncedInstanceUri | Self::CreatedBy => FieldKind::Text,
-            Self::CreatedAt | Self::SyncStartedAt | Self::SyncEndedAt => FieldKind::Time,
-            Self::Id => FieldKind::Integer,
-        }
-    }
-
-    fn names() -> &'static [&'static str] {
-        &[
-            "status",
-            "syncedInstanceUri",
-            "createdAt",
-            "syncStartedAt",
-            "syncEndedAt",
-            "createdBy",
-            "id",
-        ]
+query_fields! {
+    /// Searchable properties of syncs.
+    SyncField {
+        Status = "status" as Text,
+        SyncedInstanceUri = "syncedInstanceUri" as Text,
+        CreatedAt = "createdAt" as Time,
+        SyncStartedAt = "syncStartedAt" as Time,
+        SyncEndedAt = "syncEndedAt" as Time,
+        CreatedBy = "createdBy" as Text,
+        Id = "id" as Integer,
     }
 }
 

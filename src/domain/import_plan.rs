@@ -4,8 +4,8 @@
 use super::contact_fields::{ContactField, FieldType, Storage, standard_field};
 use super::definition::{FieldTarget, ImportDefinition, UpdateRule};
 use super::elq::{self, Code};
-use super::plan::{PlannedAction, planned_actions};
-use super::sync::{Severity, SyncLog, SyncStatus};
+use super::plan::{LogShape, PlannedAction, Tallied, planned_actions};
+use super::sync::SyncLog;
 
 /// How an import's identifier finds contacts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,109 +165,23 @@ impl ImportReject {
 }
 
 /// What an import sync did, added up over its batches.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportTally {
-    /// Rows staged.
-    pub rows: u64,
-    /// Columns uploaded but not in the definition.
-    pub ignored_columns: std::collections::BTreeSet<String>,
-    /// Contacts created.
-    pub created: u64,
-    /// Contacts updated.
-    pub updated: u64,
-    /// Contacts each action applied to.
-    pub per_action: Vec<u64>,
-    /// Rejects per reason, in [`ImportReject::ALL`] order.
-    pub rejected: [u64; 5],
-}
+pub type ImportTally = Tallied<ImportReject>;
 
 impl ImportTally {
-    /// Adds rejects.
-    pub fn reject(&mut self, reason: ImportReject, count: u64) {
-        if let Some(i) = ImportReject::ALL.iter().position(|r| *r == reason) {
-            self.rejected[i] += count;
-        }
-    }
-
-    /// All rejects.
-    pub fn total_rejected(&self) -> u64 {
-        self.rejected.iter().sum()
-    }
-
-    /// `warning` when anything was rejected, else `success`.
-    pub fn outcome(&self) -> SyncStatus {
-        if self.total_rejected() > 0 {
-            SyncStatus::Warning
-        } else {
-            SyncStatus::Success
-        }
-    }
-
     /// The log of a finished import sync, ending with ELQ-00101.
     pub fn logs(&self, sync_id: i64, plan: &ImportPlan) -> Vec<SyncLog> {
-        let line = |severity, code: Code, message: String, count| SyncLog {
-            severity,
-            status_code: code.code,
-            message,
-            count,
+        let counts = [
+            (elq::CONTACTS_CREATED, self.created),
+            (elq::CONTACTS_UPDATED, self.updated),
+        ];
+        let shape = LogShape {
+            staged: elq::RECORDS_STAGED_FOR_IMPORT,
+            needs_rows: true,
+            counts: &counts,
+            actions: &plan.actions,
+            reasons: &ImportReject::ALL,
+            code: ImportReject::code,
         };
-        let mut logs = vec![line(
-            Severity::Information,
-            elq::RECORDS_STAGED_FOR_IMPORT,
-            elq::RECORDS_STAGED_FOR_IMPORT.message.into(),
-            self.rows,
-        )];
-        for (message, count) in elq::ignored_fields(&self.ignored_columns) {
-            logs.push(line(Severity::Warning, elq::FIELD_IGNORED, message, count));
-        }
-        if self.rows == 0 {
-            logs.push(line(
-                Severity::Information,
-                elq::NO_DATA,
-                elq::NO_DATA.message.into(),
-                0,
-            ));
-        } else {
-            logs.push(line(
-                Severity::Information,
-                elq::CONTACTS_CREATED,
-                elq::CONTACTS_CREATED.message.into(),
-                self.created,
-            ));
-            logs.push(line(
-                Severity::Information,
-                elq::CONTACTS_UPDATED,
-                elq::CONTACTS_UPDATED.message.into(),
-                self.updated,
-            ));
-            for (action, count) in plan.actions.iter().zip(&self.per_action) {
-                logs.push(line(
-                    Severity::Information,
-                    action.code,
-                    action.message.clone(),
-                    *count,
-                ));
-            }
-        }
-        for (reason, count) in ImportReject::ALL.iter().zip(self.rejected) {
-            if count > 0 {
-                let code = if *reason == ImportReject::Unmatched {
-                    elq::UNMATCHED
-                } else {
-                    reason.code()
-                };
-                logs.push(line(Severity::Warning, code, code.message.into(), count));
-            }
-        }
-        if self.total_rejected() > 0 {
-            logs.push(line(
-                Severity::Warning,
-                elq::TOTAL_REJECTED,
-                elq::TOTAL_REJECTED.message.into(),
-                self.total_rejected(),
-            ));
-        }
-        logs.push(super::plan::final_line(sync_id, self.outcome()));
-        logs
+        self.log(sync_id, &shape)
     }
 }

@@ -1,14 +1,17 @@
 //! What a sync of a contact sync action definition does: the [`ApplyPlan`] (one set-based
 //! effect per action), the reasons a row is rejected, and the log lines a finished sync writes.
 
-use std::collections::BTreeSet;
-
 use super::definition::{
     ActionKind, Destination, Identifier, MemberStatus, SyncAction, SyncActionDefinition,
 };
 use super::elq::{self, Code};
 use super::markup::InstanceId;
+
+mod tally;
+
 use super::sync::{Severity, SyncLog, SyncStatus};
+pub(crate) use tally::LogShape;
+pub use tally::{Tallied, final_line};
 
 /// Which members of an AppCloud instance a status applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,112 +215,23 @@ impl RejectReason {
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.code().code == code)
     }
-
-    /// The code of the log line that counts these rejects.
-    fn log_code(self) -> Code {
-        match self {
-            Self::Unmatched => elq::UNMATCHED,
-            other => other.code(),
-        }
-    }
 }
 
-/// What a sync did, added up over its batches.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Rows staged for the sync.
-    pub rows: u64,
-    /// Columns uploaded but not in the definition.
-    pub ignored_columns: BTreeSet<String>,
-    /// Matched contacts per action (same order as the plan).
-    pub per_action: Vec<u64>,
-    /// Rejects per reason, in [`RejectReason::ALL`] order.
-    pub rejected: [u64; 4],
-}
+/// What a sync action sync did, added up over its batches.
+pub type Tally = Tallied<RejectReason>;
 
 impl Tally {
-    /// Adds `count` rejects for `reason`.
-    pub fn reject(&mut self, reason: RejectReason, count: u64) {
-        if let Some(i) = RejectReason::ALL.iter().position(|r| *r == reason) {
-            self.rejected[i] += count;
-        }
-    }
-
-    /// All rejects.
-    pub fn total_rejected(&self) -> u64 {
-        self.rejected.iter().sum()
-    }
-
-    /// The outcome: `warning` when anything was rejected, `success` otherwise.
-    pub fn outcome(&self) -> SyncStatus {
-        if self.total_rejected() > 0 {
-            SyncStatus::Warning
-        } else {
-            SyncStatus::Success
-        }
-    }
-
     /// The log of a sync that ran, ending with ELQ-00101.
     pub fn logs(&self, sync_id: i64, plan: &ApplyPlan) -> Vec<SyncLog> {
-        let line = |severity, code: Code, message: String, count| SyncLog {
-            severity,
-            status_code: code.code,
-            message,
-            count,
+        let shape = LogShape {
+            staged: elq::RECORDS_STAGED,
+            needs_rows: !plan.works_without_rows(),
+            counts: &[],
+            actions: &plan.actions,
+            reasons: &RejectReason::ALL,
+            code: RejectReason::code,
         };
-        let mut logs = vec![line(
-            Severity::Information,
-            elq::RECORDS_STAGED,
-            elq::RECORDS_STAGED.message.into(),
-            self.rows,
-        )];
-        for (message, count) in elq::ignored_fields(&self.ignored_columns) {
-            logs.push(line(Severity::Warning, elq::FIELD_IGNORED, message, count));
-        }
-        if self.rows == 0 && !plan.works_without_rows() {
-            logs.push(line(
-                Severity::Information,
-                elq::NO_DATA,
-                elq::NO_DATA.message.into(),
-                0,
-            ));
-        } else {
-            for (action, count) in plan.actions.iter().zip(&self.per_action) {
-                logs.push(line(
-                    Severity::Information,
-                    action.code,
-                    action.message.clone(),
-                    *count,
-                ));
-            }
-        }
-        for (reason, count) in RejectReason::ALL.iter().zip(self.rejected) {
-            if count > 0 {
-                let code = reason.log_code();
-                logs.push(line(Severity::Warning, code, code.message.into(), count));
-            }
-        }
-        if self.total_rejected() > 0 {
-            logs.push(line(
-                Severity::Warning,
-                elq::TOTAL_REJECTED,
-                elq::TOTAL_REJECTED.message.into(),
-                self.total_rejected(),
-            ));
-        }
-        logs.push(final_line(sync_id, self.outcome()));
-        logs
-    }
-}
-
-/// ELQ-00101 for `status`.
-pub fn final_line(sync_id: i64, status: SyncStatus) -> SyncLog {
-    SyncLog {
-        severity: Severity::Information,
-        status_code: elq::SYNC_PROCESSED.code,
-        message: elq::SYNC_PROCESSED
-            .fill(&[("syncId", &sync_id.to_string()), ("status", status.title())]),
-        count: 0,
+        self.log(sync_id, &shape)
     }
 }
 

@@ -2,90 +2,20 @@
 //! import and export definitions, export data, `/id`, OAuth tokens). They describe the wire
 //! shape only and are never built; the unit tests in `super::tests` serialise real responses
 //! and check every key they emit is a property here, so the document cannot drift silently.
+//!
+//! Definition request bodies are not described here: the document uses the types the domain
+//! reads them into, re-exported below, so what is documented is what is parsed.
 
 use std::collections::BTreeMap;
 
 use utoipa::ToSchema;
 
+pub use crate::domain::definition::{
+    ExportDefinitionInput, ImportDefinitionInput, SyncActionDefinitionInput, SyncActionItem,
+};
+
 /// Markup by column name, e.g. `{"Email":"{{Contact.Field(C_EmailAddress)}}"}`.
 pub type FieldMap = BTreeMap<String, String>;
-
-/// One sync action of a definition.
-#[derive(ToSchema)]
-#[schema(as = SyncAction)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncActionItem {
-    /// `add`, `remove` or `setStatus`.
-    #[schema(pattern = "^(add|remove|setStatus)$", example = "add")]
-    pub action: String,
-    /// Markup naming the container, e.g. `{{ContactList[12]}}`.
-    #[schema(example = "{{ContactList[12]}}")]
-    pub destination: String,
-    /// With `setStatus`: `subscribed`, `unsubscribed`, `yes`, `no`, `active`, `complete`, `errored`.
-    pub status: Option<String>,
-    /// Only on `…Execution[id]` destinations.
-    pub update_all: Option<bool>,
-}
-
-/// The writable properties of a contact sync action definition.
-#[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncActionDefinitionInput {
-    /// 1–100 characters.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"\S",
-        example = "Add to list"
-    )]
-    pub name: String,
-    /// Exactly one entry: the identifier column and its markup.
-    #[schema(value_type = Object, example = json!({"Email": "{{Contact.Field(C_EmailAddress)}}"}))]
-    pub fields: FieldMap,
-    /// The key of `fields`.
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S", example = "Email")]
-    pub identifier_field_name: String,
-    /// 1–10 actions.
-    #[schema(min_items = 1, max_items = 10)]
-    pub sync_actions: Vec<SyncActionItem>,
-    /// Defaults to `false`; the strings `"true"`/`"false"` are accepted.
-    pub is_sync_triggered_on_import: Option<bool>,
-    /// An ISO-8601 duration of at least `PT1H`.
-    pub auto_delete_duration: Option<String>,
-}
-
-/// The writable properties of a contact import definition.
-#[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportDefinitionInput {
-    /// 1–100 characters.
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
-    pub name: String,
-    /// Markup by column name.
-    #[schema(value_type = Object, example = json!({"Email": "{{Contact.Field(C_EmailAddress)}}"}))]
-    pub fields: FieldMap,
-    /// The column contacts are matched on.
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
-    pub identifier_field_name: String,
-    /// Actions applied to each imported contact.
-    #[schema(max_items = 10)]
-    pub sync_actions: Option<Vec<SyncActionItem>>,
-    /// Whether an upload creates a sync by itself.
-    pub is_sync_triggered_on_import: Option<bool>,
-    /// How long unsynced data is kept (ISO-8601 duration).
-    pub data_retention_duration: Option<String>,
-    /// When the definition is deleted (ISO-8601 duration).
-    pub auto_delete_duration: Option<String>,
-    /// `always`, `ifNewIsNotNull`, `ifExistingIsNull` or `useFieldRule`.
-    pub update_rule: Option<String>,
-    /// Update rule by column, with `useFieldRule`.
-    #[schema(value_type = Option<Object>)]
-    pub update_rule_by_field: Option<FieldMap>,
-    /// Whether a null identifier matches.
-    pub null_identifier_field_name: Option<bool>,
-    /// Whether every matching contact is updated.
-    pub is_updating_multiple_matched_records: Option<bool>,
-}
 
 /// A contact import definition as Eloqua writes it.
 #[derive(ToSchema)]
@@ -127,27 +57,6 @@ pub struct ImportDefinitionDto {
     pub updated_by: String,
     /// Last change.
     pub updated_at: String,
-}
-
-/// The writable properties of a contact export definition.
-#[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ExportDefinitionInput {
-    /// 1–100 characters.
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
-    pub name: String,
-    /// Markup by output column name.
-    #[schema(value_type = Object, example = json!({"Email": "{{Contact.Field(C_EmailAddress)}}"}))]
-    pub fields: FieldMap,
-    /// An Eloqua filter expression, e.g. `EXISTS('{{ContactList[1]}}')`.
-    pub filter: Option<String>,
-    /// At most this many rows.
-    #[schema(minimum = 1)]
-    pub max_records: Option<u64>,
-    /// How long the exported data is kept (ISO-8601 duration).
-    pub data_retention_duration: Option<String>,
-    /// When the definition is deleted (ISO-8601 duration).
-    pub auto_delete_duration: Option<String>,
 }
 
 /// A contact export definition as Eloqua writes it.

@@ -157,3 +157,66 @@ fn print_document() {
         ApiDoc::openapi().to_pretty_json().expect("serialises")
     );
 }
+
+/// A value of another JSON type than the property's schema type (`type` is a name, or a
+/// list of names with `null` for optional properties).
+fn wrong_type(property: &Value) -> Value {
+    let integer = json!("integer");
+    let is_integer = property["type"] == integer
+        || property["type"]
+            .as_array()
+            .is_some_and(|types| types.contains(&integer));
+    if is_integer { json!("x") } else { json!(5) }
+}
+
+/// Fails unless each property of component `schema`, sent with a wrong type in `valid` at
+/// `prefix`, is refused with a failure naming it: the document lists only what is read.
+fn assert_every_property_is_read(
+    schema: &str,
+    valid: &Value,
+    prefix: &str,
+    validate: impl Fn(&Value) -> Vec<crate::domain::failure::Failure>,
+) {
+    let doc = document();
+    let properties = doc["components"]["schemas"][schema]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{schema} has no properties"));
+    for (name, property) in properties {
+        let mut body = valid.clone();
+        let target = if prefix.is_empty() {
+            &mut body
+        } else {
+            &mut body["syncActions"][0]
+        };
+        target[name.as_str()] = wrong_type(property);
+        let field = format!("{prefix}{name}");
+        let failures = validate(&body);
+        assert!(
+            failures.iter().any(|f| f.field == field),
+            "{schema}.{name}: {failures:?}"
+        );
+    }
+}
+
+#[test]
+fn every_definition_input_property_is_read_by_the_domain() {
+    use crate::domain::definition::validate_contact_definition;
+    let action = json!({"action": "add", "destination": "{{ContactList[1]}}"});
+    let contact = json!({
+        "name": "n",
+        "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"},
+        "identifierFieldName": "Email",
+        "syncActions": [action],
+    });
+    let import = contact.clone();
+    let export = json!({"name": "n", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"}});
+    let contact_failures = |b: &Value| validate_contact_definition(b).err().unwrap_or_default();
+    let import_failures = |b: &Value| validate_import_definition(b).err().unwrap_or_default();
+    let export_failures = |b: &Value| validate_export_definition(b).err().unwrap_or_default();
+    assert!(contact_failures(&contact).is_empty() && import_failures(&import).is_empty());
+    assert!(export_failures(&export).is_empty());
+    assert_every_property_is_read("SyncActionDefinitionInput", &contact, "", contact_failures);
+    assert_every_property_is_read("SyncAction", &contact, "syncActions[0].", contact_failures);
+    assert_every_property_is_read("ImportDefinitionInput", &import, "", import_failures);
+    assert_every_property_is_read("ExportDefinitionInput", &export, "", export_failures);
+}

@@ -52,58 +52,42 @@ pub enum ContainerRef {
     },
 }
 
-impl Destination {
-    /// The destination a statement names, or `None` for statements that are not destinations.
-    pub fn from_statement(statement: Statement) -> Option<Self> {
-        Some(match statement {
-            Statement::ContactList(id) => Self::ContactList(id),
-            Statement::EmailGroup(id) => Self::EmailGroup(id),
-            Statement::GlobalSubscribe => Self::GlobalSubscribe,
-            Statement::ActionInstance {
-                instance,
-                execution,
-            } => Self::ActionInstance {
-                instance,
-                execution,
-            },
-            Statement::DecisionInstance {
-                instance,
-                execution,
-            } => Self::DecisionInstance {
-                instance,
-                execution,
-            },
-            Statement::FeederInstance { instance } => Self::FeederInstance { instance },
-            Statement::ContactId | Statement::ContactField(_) | Statement::ContactEmail(_) => {
-                return None;
+/// Converts between the destinations and the statements of the same name and fields, both ways.
+macro_rules! mirror_statements {
+    ($($variant:ident $(($id:ident))? $({ $($field:ident),+ })?),+ $(,)?) => {
+        impl Destination {
+            /// The destination a statement names; `None` for statements that are not destinations.
+            pub fn from_statement(statement: Statement) -> Option<Self> {
+                Some(match statement {
+                    $(Statement::$variant $(($id))? $({ $($field),+ })?
+                        => Self::$variant $(($id))? $({ $($field),+ })?,)+
+                    Statement::ContactId | Statement::ContactField(_) | Statement::ContactEmail(_) => {
+                        return None;
+                    }
+                })
             }
-        })
-    }
 
-    /// The destination as a markup statement (render it for canonical text).
-    pub fn statement(&self) -> Statement {
-        match self.clone() {
-            Self::ContactList(id) => Statement::ContactList(id),
-            Self::EmailGroup(id) => Statement::EmailGroup(id),
-            Self::GlobalSubscribe => Statement::GlobalSubscribe,
-            Self::ActionInstance {
-                instance,
-                execution,
-            } => Statement::ActionInstance {
-                instance,
-                execution,
-            },
-            Self::DecisionInstance {
-                instance,
-                execution,
-            } => Statement::DecisionInstance {
-                instance,
-                execution,
-            },
-            Self::FeederInstance { instance } => Statement::FeederInstance { instance },
+            /// The destination as a markup statement (render it for canonical text).
+            pub fn statement(&self) -> Statement {
+                match self.clone() {
+                    $(Self::$variant $(($id))? $({ $($field),+ })?
+                        => Statement::$variant $(($id))? $({ $($field),+ })?,)+
+                }
+            }
         }
-    }
+    };
+}
 
+mirror_statements! {
+    ContactList(id),
+    EmailGroup(id),
+    GlobalSubscribe,
+    ActionInstance { instance, execution },
+    DecisionInstance { instance, execution },
+    FeederInstance { instance },
+}
+
+impl Destination {
     /// The actions this destination accepts (spec §5.5).
     pub fn allowed_actions(&self) -> &'static [ActionKind] {
         match self {

@@ -1,16 +1,18 @@
 //! Contact import definitions (`/contacts/imports`): which uploaded columns feed which contact
 //! fields, how contacts are matched and updated, and the sync actions run on every row.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::SyncAction;
+use super::columns::{check_field_map, entries_json, insert_durations, named_json};
+use super::input::{Entries, ImportDefinitionInput};
+use super::lenient::{Lenient, value_text};
 use super::rules::{
-    Failures, Reported, check_auto_delete, check_name, check_retention, check_sync_action_list,
-    check_text_field, check_triggered, lenient_bool, present, value_text,
+    Failures, Reported, check_auto_delete, check_flag, check_name, check_retention,
+    check_sync_actions, check_text, check_triggered,
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
-use crate::domain::markup::{self, EmailProperty, Statement};
 
 /// Most `fields` entries an import may map.
 const MAX_FIELDS: usize = 100;
@@ -132,24 +134,28 @@ impl ImportDefinition {
 /// # Errors
 /// Every broken rule, each naming its JSON path.
 pub fn validate_import_definition(body: &Value) -> Result<ImportDefinition, Vec<Failure>> {
-    let Some(obj) = body.as_object() else {
-        return Err(vec![Failure::new(
-            "body",
-            "must be a JSON object",
-            Some(value_text(body)),
-        )]);
-    };
+    let input: ImportDefinitionInput = super::read_body(body)?;
     let mut f = Failures::default();
-    let name = check_name(obj, &mut f);
-    let fields = check_import_fields(obj, &mut f);
-    let identifier = check_identifier(obj, fields.as_deref().ok(), &mut f);
-    let (rule, by_field) = check_update_rules(obj, fields.as_deref().ok(), &mut f);
-    let null_identifier = check_optional_bool(obj, "nullIdentifierFieldName", &mut f);
-    let multiple = check_optional_bool(obj, "isUpdatingMultipleMatchedRecords", &mut f);
-    let triggered = check_triggered(obj, &mut f);
-    let retention = check_retention(obj, &mut f, DEFAULT_RETENTION);
-    let auto_delete = check_auto_delete(obj, &mut f);
-    let sync_actions = check_sync_action_list(obj, &mut f, false);
+    let name = check_name(&input.name, &mut f);
+    let fields = check_import_fields(&input.fields, &mut f);
+    let columns = fields.as_deref().ok();
+    let identifier = check_identifier(&input.identifier_field_name, columns, &mut f);
+    let rule = check_update_rule(&input.update_rule, &mut f);
+    let by_field = check_rules_by_field(&input.update_rule_by_field, columns, &mut f);
+    let null_identifier = check_flag(
+        &input.null_identifier_field_name,
+        "nullIdentifierFieldName",
+        &mut f,
+    );
+    let multiple = check_flag(
+        &input.is_updating_multiple_matched_records,
+        "isUpdatingMultipleMatchedRecords",
+        &mut f,
+    );
+    let triggered = check_triggered(&input.is_sync_triggered_on_import, &mut f);
+    let retention = check_retention(&input.data_retention_duration, &mut f, DEFAULT_RETENTION);
+    let auto_delete = check_auto_delete(&input.auto_delete_duration, &mut f);
+    let sync_actions = check_sync_actions(&input.sync_actions, &mut f, false);
     match (
         name,
         fields,
@@ -193,54 +199,27 @@ pub fn validate_import_definition(body: &Value) -> Result<ImportDefinition, Vec<
 }
 
 fn check_import_fields(
-    obj: &Map<String, Value>,
+    fields: &Lenient<Entries>,
     f: &mut Failures,
 ) -> Result<Vec<ImportField>, Reported> {
-    let rule =
-        "must be an object of 1 to 100 entries mapping column names to contact field statements";
-    let entries = match present(obj, "fields") {
-        None => return f.fail("fields", format!("is required; {rule}"), None),
-        Some(Value::Object(entries)) if (1..=MAX_FIELDS).contains(&entries.len()) => entries,
-        Some(other) => return f.fail("fields", rule, Some(value_text(other))),
-    };
-    let mut fields = Vec::with_capacity(entries.len());
-    let mut outcome = Ok(());
-    for (column, value) in entries {
-        let path = format!("fields.{column}");
-        let (target, text) = match check_field_entry(column, value, f) {
-            Ok(entry) => entry,
-            Err(reported) => {
-                outcome = Err(reported);
-                continue;
-            }
-        };
-        if fields
-            .iter()
-            .any(|existing: &ImportField| existing.target == target)
-        {
-            outcome = f.fail(
-                path,
-                "maps a field another column maps already",
-                Some(text.clone()),
-            );
-            continue;
-        }
-        fields.push(ImportField {
-            column: column.clone(),
+    let checked = check_field_map(fields, MAX_FIELDS, true, f)?;
+    let fields = checked
+        .into_iter()
+        .map(|(column, target, statement)| ImportField {
+            column,
             target,
-            statement: text,
+            statement,
         });
-    }
-    outcome.map(|()| fields)
+    Ok(fields.collect())
 }
 
 /// The identifier must be a column whose field tells contacts apart.
 fn check_identifier(
-    obj: &Map<String, Value>,
+    name: &Lenient<String>,
     fields: Option<&[ImportField]>,
     f: &mut Failures,
 ) -> Result<String, Reported> {
-    let name = check_text_field(obj, "identifierFieldName", f)?;
+    let name = check_text(name, "identifierFieldName", f)?;
     let Some(fields) = fields else {
         return Ok(name.to_owned());
     };
@@ -266,94 +245,69 @@ fn check_identifier(
     }
 }
 
-type Rules = (
-    Result<UpdateRule, Reported>,
-    Result<Vec<(String, UpdateRule)>, Reported>,
-);
-
-fn check_update_rules(
-    obj: &Map<String, Value>,
-    fields: Option<&[ImportField]>,
-    f: &mut Failures,
-) -> Rules {
+fn check_update_rule(rule: &Lenient<String>, f: &mut Failures) -> Result<UpdateRule, Reported> {
     let names = "always, ifNewIsNotNull, ifExistingIsNull or useFieldRule";
-    let rule = match present(obj, "updateRule") {
-        None => Ok(UpdateRule::Always),
-        Some(Value::String(text)) => UpdateRule::parse(text).map_or_else(
+    match rule {
+        Lenient::Absent => Ok(UpdateRule::Always),
+        Lenient::Valid(text, _) => UpdateRule::parse(text).map_or_else(
             || f.fail("updateRule", format!("must be {names}"), Some(text.clone())),
             Ok,
         ),
-        Some(other) => f.fail(
+        Lenient::Invalid(other) => f.fail(
             "updateRule",
             format!("must be {names}"),
             Some(value_text(other)),
         ),
-    };
-    let by_field = match present(obj, "updateRuleByField") {
-        None => Ok(Vec::new()),
-        Some(Value::Object(entries)) => {
-            let mut rules = Vec::new();
-            let mut outcome = Ok(());
-            for (column, value) in entries {
-                let path = format!("updateRuleByField.{column}");
-                let parsed = value
-                    .as_str()
-                    .and_then(UpdateRule::parse)
-                    .filter(|r| *r != UpdateRule::UseFieldRule);
-                match parsed {
-                    None => {
-                        outcome = f.fail(
-                            path,
-                            "must be always, ifNewIsNotNull or ifExistingIsNull",
-                            Some(value_text(value)),
-                        )
-                    }
-                    Some(_)
-                        if fields.is_some_and(|fs| !fs.iter().any(|fd| &fd.column == column)) =>
-                    {
-                        outcome =
-                            f.fail(path, "must name a column of fields", Some(column.clone()));
-                    }
-                    Some(r) => rules.push((column.clone(), r)),
-                }
-            }
-            outcome.map(|()| rules)
-        }
-        Some(other) => f.fail(
-            "updateRuleByField",
-            "must be an object of column names to update rules",
-            Some(value_text(other)),
-        ),
-    };
-    (rule, by_field)
+    }
 }
 
-fn check_optional_bool(
-    obj: &Map<String, Value>,
-    key: &str,
+fn check_rules_by_field(
+    rules: &Lenient<Entries>,
+    fields: Option<&[ImportField]>,
     f: &mut Failures,
-) -> Result<Option<bool>, Reported> {
-    match present(obj, key) {
-        None => Ok(None),
-        Some(v) => lenient_bool(v).map_or_else(
-            || f.fail(key, "must be true or false", Some(value_text(v))),
-            |b| Ok(Some(b)),
-        ),
+) -> Result<Vec<(String, UpdateRule)>, Reported> {
+    let entries = match rules {
+        Lenient::Absent => return Ok(Vec::new()),
+        Lenient::Valid(entries, _) => entries,
+        Lenient::Invalid(other) => {
+            return f.fail(
+                "updateRuleByField",
+                "must be an object of column names to update rules",
+                Some(value_text(other)),
+            );
+        }
+    };
+    let mut rules = Vec::new();
+    let mut outcome = Ok(());
+    for (column, value) in entries {
+        let path = format!("updateRuleByField.{column}");
+        let parsed = value
+            .as_str()
+            .and_then(UpdateRule::parse)
+            .filter(|r| *r != UpdateRule::UseFieldRule);
+        match parsed {
+            None => {
+                outcome = f.fail(
+                    path,
+                    "must be always, ifNewIsNotNull or ifExistingIsNull",
+                    Some(value_text(value)),
+                )
+            }
+            Some(_) if fields.is_some_and(|fs| !fs.iter().any(|fd| &fd.column == column)) => {
+                outcome = f.fail(path, "must name a column of fields", Some(column.clone()));
+            }
+            Some(r) => rules.push((column.clone(), r)),
+        }
     }
+    outcome.map(|()| rules)
 }
 
 impl ImportDefinition {
     /// The definition as clients send and read it (without the server's properties), in
     /// Eloqua's order; validating this JSON gives the definition back, so it is also the stored form.
     pub fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        obj.insert("name".into(), self.name.clone().into());
-        let fields: Map<String, Value> = self
-            .fields
-            .iter()
-            .map(|f| (f.column.clone(), f.statement.clone().into()))
-            .collect();
-        obj.insert("fields".into(), Value::Object(fields));
+        let fields = self.fields.iter().map(|f| (&f.column, &f.statement));
+        let mut obj = named_json(&self.name, fields);
         obj.insert(
             "identifierFieldName".into(),
             self.identifier_field_name.clone().into(),
@@ -370,21 +324,16 @@ impl ImportDefinition {
             "isSyncTriggeredOnImport".into(),
             self.is_sync_triggered_on_import.into(),
         );
-        obj.insert(
-            "dataRetentionDuration".into(),
-            self.data_retention_duration.as_str().into(),
+        insert_durations(
+            &mut obj,
+            &self.data_retention_duration,
+            self.auto_delete_duration.as_ref(),
         );
-        if let Some(duration) = &self.auto_delete_duration {
-            obj.insert("autoDeleteDuration".into(), duration.as_str().into());
-        }
         obj.insert("updateRule".into(), self.update_rule.as_str().into());
         if !self.update_rule_by_field.is_empty() {
-            let rules: Map<String, Value> = self
-                .update_rule_by_field
-                .iter()
-                .map(|(c, r)| (c.clone(), r.as_str().into()))
-                .collect();
-            obj.insert("updateRuleByField".into(), Value::Object(rules));
+            let rules = self.update_rule_by_field.iter();
+            let rules = rules.map(|(column, rule)| (column, rule.as_str()));
+            obj.insert("updateRuleByField".into(), entries_json(rules));
         }
         if let Some(null_identifier) = self.null_identifier_field_name {
             obj.insert("nullIdentifierFieldName".into(), null_identifier.into());
@@ -395,43 +344,4 @@ impl ImportDefinition {
         );
         Value::Object(obj)
     }
-}
-
-/// Checks one `fields` entry of an import or export: a column name of 1 to 100 characters
-/// mapped to a contact field statement; returns what it reads or writes and the text as sent.
-pub(super) fn check_field_entry(
-    name: &str,
-    value: &Value,
-    f: &mut Failures,
-) -> Result<(FieldTarget, String), Reported> {
-    let path = format!("fields.{name}");
-    if name.is_empty() || name.chars().count() > 100 {
-        return f.fail(
-            path,
-            "a column name must be 1 to 100 characters",
-            Some(name.to_owned()),
-        );
-    }
-    let Value::String(text) = value else {
-        return f.fail(
-            path,
-            "must be a contact field statement string",
-            Some(value_text(value)),
-        );
-    };
-    let target = match markup::parse(text) {
-        Ok(Statement::ContactId) => FieldTarget::Id,
-        Ok(Statement::ContactField(field)) => FieldTarget::Field(field.as_str().to_owned()),
-        Ok(Statement::ContactEmail(EmailProperty::IsSubscribed)) => FieldTarget::IsSubscribed,
-        Ok(Statement::ContactEmail(EmailProperty::IsBounced)) => FieldTarget::IsBounced,
-        Ok(_) => {
-            return f.fail(
-                path,
-                "must be {{Contact.Id}}, {{Contact.Field(<internal name>)}}, {{Contact.Email.IsSubscribed}} or {{Contact.Email.IsBounced}}",
-                Some(text.clone()),
-            );
-        }
-        Err(e) => return f.fail(path, e.to_string(), Some(text.clone())),
-    };
-    Ok((target, text.clone()))
 }

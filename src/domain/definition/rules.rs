@@ -1,12 +1,13 @@
 //! Checks for the top-level properties of a definition body, and the failure collector they share.
 
-use serde_json::{Map, Value};
-
+use super::input::{Entries, SyncActionList};
+use super::lenient::{Flag, Lenient, value_text};
 use super::sync_action::{self, SyncAction};
 use super::{Destination, Identifier, destination_field};
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
 use crate::domain::markup;
+use serde_json::Value;
 
 /// Longest `name`, `fields` key and `identifierFieldName`, in characters.
 const MAX_TEXT_CHARS: usize = 100;
@@ -46,74 +47,44 @@ impl Failures {
     }
 }
 
-/// A property's value, treating JSON `null` as absent (clients send `null` for "not set").
-pub(super) fn present<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    obj.get(key).filter(|v| !v.is_null())
-}
-
-/// How a value is quoted in a failure: a string's content, anything else as JSON text.
-pub(super) fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// A JSON bool, or `"true"`/`"false"` in any case (pyeloqua sends strings).
-pub(super) fn lenient_bool(value: &Value) -> Option<bool> {
-    match value {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    }
-}
-
 /// Checks a required string of 1 to 100 characters (not bytes) that is not only whitespace.
-fn check_text<'v>(
-    obj: &'v Map<String, Value>,
+pub(super) fn check_text<'v>(
+    text: &'v Lenient<String>,
     key: &str,
     f: &mut Failures,
 ) -> Result<&'v str, Reported> {
     let rule = "must be a string of 1 to 100 characters";
-    match present(obj, key) {
-        None => f.fail(key, format!("is required; {rule}"), None),
-        Some(Value::String(s)) if s.trim().is_empty() => {
+    match text {
+        Lenient::Absent => f.fail(key, format!("is required; {rule}"), None),
+        Lenient::Valid(s, _) if s.trim().is_empty() => {
             f.fail(key, "must not be empty or only whitespace", Some(s.clone()))
         }
-        Some(Value::String(s)) if s.chars().count() > MAX_TEXT_CHARS => {
+        Lenient::Valid(s, _) if s.chars().count() > MAX_TEXT_CHARS => {
             f.fail(key, "must be at most 100 characters", Some(s.clone()))
         }
-        Some(Value::String(s)) => Ok(s),
-        Some(other) => f.fail(key, rule, Some(value_text(other))),
+        Lenient::Valid(s, _) => Ok(s),
+        Lenient::Invalid(other) => f.fail(key, rule, Some(value_text(other))),
     }
 }
 
-pub(super) fn check_text_field<'v>(
-    obj: &'v Map<String, Value>,
-    key: &str,
-    f: &mut Failures,
-) -> Result<&'v str, Reported> {
-    check_text(obj, key, f)
+pub(super) fn check_name(name: &Lenient<String>, f: &mut Failures) -> Result<String, Reported> {
+    check_text(name, "name", f).map(str::to_owned)
 }
 
-pub(super) fn check_name(obj: &Map<String, Value>, f: &mut Failures) -> Result<String, Reported> {
-    check_text(obj, "name", f).map(str::to_owned)
-}
-
-/// Checks `fields`; the outer result carries the column (usable even if the statement is bad).
+/// Checks a contact sync action definition's `fields`; the outer result carries the column
+/// (usable even if the statement is bad).
 pub(super) fn check_fields(
-    obj: &Map<String, Value>,
+    fields: &Lenient<Entries>,
     f: &mut Failures,
 ) -> Result<(String, Result<Identifier, Reported>), Reported> {
     let allowed = Identifier::ALL.map(Identifier::markup).join(", ");
     let rule = format!(
         "must be an object with exactly one entry mapping a column name to one of {allowed}"
     );
-    let entries = match present(obj, "fields") {
-        None => return f.fail("fields", format!("is required; {rule}"), None),
-        Some(Value::Object(entries)) if entries.len() == 1 => entries,
-        Some(other) => return f.fail("fields", rule, Some(value_text(other))),
+    let entries = match fields {
+        Lenient::Absent => return f.fail("fields", format!("is required; {rule}"), None),
+        Lenient::Valid(entries, _) if entries.len() == 1 => entries,
+        other => return f.fail("fields", rule, other.text()),
     };
     let Some((key, value)) = entries.iter().next() else {
         return f.fail("fields", rule, Some("{}".to_owned()));
@@ -159,11 +130,11 @@ fn case_hint(text: &str) -> String {
 }
 
 pub(super) fn check_identifier_field_name(
-    obj: &Map<String, Value>,
+    name: &Lenient<String>,
     column: Option<&str>,
     f: &mut Failures,
 ) -> Result<(), Reported> {
-    let name = check_text(obj, "identifierFieldName", f)?;
+    let name = check_text(name, "identifierFieldName", f)?;
     match column {
         Some(column) if column != name => f.fail(
             "identifierFieldName",
@@ -174,17 +145,10 @@ pub(super) fn check_identifier_field_name(
     }
 }
 
-pub(super) fn check_sync_actions(
-    obj: &Map<String, Value>,
-    f: &mut Failures,
-) -> Result<Vec<SyncAction>, Reported> {
-    check_sync_action_list(obj, f, true)
-}
-
 /// Checks `syncActions`: 1 to 10 entries when `required` (sync action definitions), 0 to 10
 /// and optional otherwise (imports, whose actions run for every imported row).
-pub(super) fn check_sync_action_list(
-    obj: &Map<String, Value>,
+pub(super) fn check_sync_actions(
+    list: &SyncActionList,
     f: &mut Failures,
     required: bool,
 ) -> Result<Vec<SyncAction>, Reported> {
@@ -193,11 +157,11 @@ pub(super) fn check_sync_action_list(
     } else {
         "must be an array of at most 10 sync actions"
     };
-    let (list, items) = match present(obj, "syncActions") {
-        None if !required => return Ok(Vec::new()),
-        None => return f.fail("syncActions", format!("is required; {rule}"), None),
-        Some(list @ Value::Array(items)) => (list, items),
-        Some(other) => return f.fail("syncActions", rule, Some(value_text(other))),
+    let items = match list {
+        Lenient::Absent if !required => return Ok(Vec::new()),
+        Lenient::Absent => return f.fail("syncActions", format!("is required; {rule}"), None),
+        Lenient::Valid(items, _) => items,
+        Lenient::Invalid(other) => return f.fail("syncActions", rule, Some(value_text(other))),
     };
     let mut outcome = match items.len() {
         0 if !required => Ok(()),
@@ -209,7 +173,7 @@ pub(super) fn check_sync_action_list(
         n if n > MAX_SYNC_ACTIONS => f.fail(
             "syncActions",
             format!("must contain at most 10 sync actions, found {n}"),
-            Some(value_text(list)),
+            list.text(),
         ),
         _ => Ok(()),
     };
@@ -220,13 +184,17 @@ pub(super) fn check_sync_action_list(
         let (destination, action) = sync_action::check(item, &path, f);
         if let Some(destination) = destination {
             if let Some((earlier, _)) = seen.iter().find(|(_, d)| *d == destination) {
+                let sent = match item {
+                    Lenient::Valid(item, _) => item.destination.text(),
+                    _ => None,
+                };
                 outcome = f.fail(
                     destination_field(index),
                     format!(
                         "repeats the destination of syncActions[{earlier}]; \
                          each destination may appear in only one action"
                     ),
-                    present_text(item, "destination"),
+                    sent,
                 );
             }
             seen.push((index, destination));
@@ -239,41 +207,39 @@ pub(super) fn check_sync_action_list(
     outcome.map(|()| actions)
 }
 
-/// The text of `item[key]` when it is present, for quoting in a failure.
-fn present_text(item: &Value, key: &str) -> Option<String> {
-    item.get(key).filter(|v| !v.is_null()).map(value_text)
-}
-
-pub(super) fn check_triggered(
-    obj: &Map<String, Value>,
+/// Checks an optional boolean property (`true`, `false` or those words as strings).
+pub(super) fn check_flag(
+    flag: &Lenient<Flag>,
+    field: impl Into<String>,
     f: &mut Failures,
-) -> Result<bool, Reported> {
-    let field = "isSyncTriggeredOnImport";
-    match present(obj, field) {
-        // Default `false` (spec §4.2): Oracle documents none for sync actions.
-        None => Ok(false),
-        Some(v) => match lenient_bool(v) {
-            Some(b) => Ok(b),
-            None => f.fail(field, "must be true or false", Some(value_text(v))),
-        },
+) -> Result<Option<bool>, Reported> {
+    match flag {
+        Lenient::Absent => Ok(None),
+        Lenient::Valid(Flag(b), _) => Ok(Some(*b)),
+        Lenient::Invalid(v) => f.fail(field, "must be true or false", Some(value_text(v))),
     }
 }
 
+pub(super) fn check_triggered(flag: &Lenient<Flag>, f: &mut Failures) -> Result<bool, Reported> {
+    // Default `false` (spec §4.2): Oracle documents none for sync actions.
+    check_flag(flag, "isSyncTriggeredOnImport", f).map(Option::unwrap_or_default)
+}
+
 pub(super) fn check_auto_delete(
-    obj: &Map<String, Value>,
+    duration: &Lenient<String>,
     f: &mut Failures,
 ) -> Result<Option<IsoDuration>, Reported> {
     let field = "autoDeleteDuration";
-    match present(obj, field) {
-        None => Ok(None),
-        Some(Value::String(text)) => match IsoDuration::parse(text) {
+    match duration {
+        Lenient::Absent => Ok(None),
+        Lenient::Valid(text, _) => match IsoDuration::parse(text) {
             Err(e) => f.fail(field, e.to_string(), Some(text.clone())),
             Ok(d) if d.seconds() < MIN_AUTO_DELETE_SECONDS => {
                 f.fail(field, "must be at least PT1H", Some(text.clone()))
             }
             Ok(d) => Ok(Some(d)),
         },
-        Some(other) => f.fail(
+        Lenient::Invalid(other) => f.fail(
             field,
             "must be an ISO-8601 duration string such as PT1H",
             Some(value_text(other)),
@@ -286,15 +252,15 @@ const RETENTION: (u64, u64) = (3_600, 14 * 86_400);
 
 /// Checks `dataRetentionDuration`: an ISO-8601 duration from PT1H to P14D, `default` when absent.
 pub(super) fn check_retention(
-    obj: &Map<String, Value>,
+    duration: &Lenient<String>,
     f: &mut Failures,
     default: &str,
 ) -> Result<IsoDuration, Reported> {
     let key = "dataRetentionDuration";
-    let text = match present(obj, key) {
-        None => default.to_owned(),
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => {
+    let text = match duration {
+        Lenient::Absent => default.to_owned(),
+        Lenient::Valid(text, _) => text.clone(),
+        Lenient::Invalid(other) => {
             return f.fail(
                 key,
                 "must be an ISO-8601 duration from PT1H to P14D",

@@ -3,7 +3,9 @@
 use serde_json::{Map, Value};
 
 use super::destination::Destination;
-use super::rules::{Failures, Reported, lenient_bool, present, value_text};
+use super::input::SyncActionItem;
+use super::lenient::{Flag, Lenient, value_text};
+use super::rules::{Failures, Reported, check_flag};
 use super::vocabulary::{ActionKind, MemberStatus, one_of};
 use crate::domain::failure::Failure;
 use crate::domain::markup;
@@ -49,28 +51,34 @@ impl SyncAction {
     /// never fail; if it does, the rules changed or the store was edited).
     pub fn from_stored_json(value: &Value) -> Result<SyncAction, Vec<Failure>> {
         let mut f = Failures::default();
-        check(value, "syncAction", &mut f).1.map_err(|Reported| f.0)
+        let item = Lenient::of(value.clone());
+        check(&item, "syncAction", &mut f).1.map_err(|Reported| f.0)
     }
 }
 
 /// Checks one action at JSON path `path`; also returns the destination whenever it parsed, so
 /// the caller can spot duplicates even among otherwise invalid actions.
 pub(super) fn check(
-    item: &Value,
+    item: &Lenient<SyncActionItem>,
     path: &str,
     f: &mut Failures,
 ) -> (Option<Destination>, Result<SyncAction, Reported>) {
-    let Some(obj) = item.as_object() else {
-        let failed = f.fail(
-            path,
-            "must be an object with action and destination",
-            Some(value_text(item)),
-        );
-        return (None, failed);
+    // A JSON array can also fill a struct's fields in order; only an object is an action.
+    let obj = match item {
+        Lenient::Valid(obj, Value::Object(_)) => obj,
+        _ => {
+            let sent = item.sent().map_or_else(|| "null".to_owned(), value_text);
+            let failed = f.fail(
+                path,
+                "must be an object with action and destination",
+                Some(sent),
+            );
+            return (None, failed);
+        }
     };
     let before = f.0.len();
-    let action = check_action(obj, path, f);
-    let destination = check_destination(obj, path, f);
+    let action = check_action(&obj.action, path, f);
+    let destination = check_destination(&obj.destination, path, f);
     let known_action = action.as_ref().ok().copied();
     let known_destination = destination.as_ref().ok().map(|(d, _)| d);
     if let (Some(action), Some(destination)) = (known_action, known_destination) {
@@ -92,8 +100,8 @@ pub(super) fn check(
             );
         }
     }
-    let status = check_status(obj, path, known_action, known_destination, f);
-    let update_all = check_update_all(obj, path, known_destination, f);
+    let status = check_status(&obj.status, path, known_action, known_destination, f);
+    let update_all = check_update_all(&obj.update_all, path, known_destination, f);
     let parsed = known_destination.cloned();
     let result = match (action, destination, status, update_all) {
         (Ok(action), Ok((destination, destination_markup)), Ok(status), Ok(update_all))
@@ -113,16 +121,16 @@ pub(super) fn check(
 }
 
 fn check_action(
-    obj: &Map<String, Value>,
+    action: &Lenient<String>,
     path: &str,
     f: &mut Failures,
 ) -> Result<ActionKind, Reported> {
     let field = format!("{path}.action");
     let rule = "must be one of add, remove, setStatus";
-    match present(obj, "action") {
+    match action {
         // No default: Swagger's `add` default would silently change what the client meant.
-        None => f.fail(field, format!("is required; {rule}"), None),
-        Some(Value::String(s)) => s.parse().or_else(|_| {
+        Lenient::Absent => f.fail(field, format!("is required; {rule}"), None),
+        Lenient::Valid(s, _) => s.parse().or_else(|_| {
             let hint = ActionKind::ALL
                 .into_iter()
                 .find(|a| a.as_str().eq_ignore_ascii_case(s))
@@ -130,43 +138,43 @@ fn check_action(
                 .unwrap_or_default();
             f.fail(field, format!("{rule}{hint}"), Some(s.clone()))
         }),
-        Some(other) => f.fail(field, rule, Some(value_text(other))),
+        Lenient::Invalid(other) => f.fail(field, rule, Some(value_text(other))),
     }
 }
 
 /// Returns the parsed destination and the text the client sent.
 fn check_destination(
-    obj: &Map<String, Value>,
+    destination: &Lenient<String>,
     path: &str,
     f: &mut Failures,
 ) -> Result<(Destination, String), Reported> {
     let field = format!("{path}.destination");
     let rule = "must be a markup statement naming a ContactList, EmailGroup, GlobalSubscribe, \
                 ActionInstance, DecisionInstance or FeederInstance";
-    match present(obj, "destination") {
-        None => f.fail(field, format!("is required; {rule}"), None),
-        Some(Value::String(text)) => match markup::parse(text) {
+    match destination {
+        Lenient::Absent => f.fail(field, format!("is required; {rule}"), None),
+        Lenient::Valid(text, _) => match markup::parse(text) {
             Err(e) => f.fail(field, e.to_string(), Some(text.clone())),
             Ok(statement) => match Destination::from_statement(statement) {
                 Some(destination) => Ok((destination, text.clone())),
                 None => f.fail(field, rule, Some(text.clone())),
             },
         },
-        Some(other) => f.fail(field, rule, Some(value_text(other))),
+        Lenient::Invalid(other) => f.fail(field, rule, Some(value_text(other))),
     }
 }
 
 fn check_status(
-    obj: &Map<String, Value>,
+    status: &Lenient<String>,
     path: &str,
     action: Option<ActionKind>,
     destination: Option<&Destination>,
     f: &mut Failures,
 ) -> Result<Option<MemberStatus>, Reported> {
     let field = format!("{path}.status");
-    let text = match present(obj, "status") {
+    let text = match status {
         // No default: Swagger's `bounced` default is never a valid contact status.
-        None => {
+        Lenient::Absent => {
             return match (action, destination) {
                 (Some(ActionKind::SetStatus), Some(d)) if !d.allowed_statuses().is_empty() => {
                     let rule = format!("is required for setStatus; {}", accepted_statuses(d));
@@ -178,8 +186,8 @@ fn check_status(
                 _ => Ok(None),
             };
         }
-        Some(Value::String(text)) => text,
-        Some(other) => {
+        Lenient::Valid(text, _) => text,
+        Lenient::Invalid(other) => {
             let rule = "must be a status string such as subscribed";
             return f.fail(field, rule, Some(value_text(other)));
         }
@@ -239,17 +247,14 @@ fn accepted_statuses(destination: &Destination) -> String {
 }
 
 fn check_update_all(
-    obj: &Map<String, Value>,
+    update_all: &Lenient<Flag>,
     path: &str,
     destination: Option<&Destination>,
     f: &mut Failures,
 ) -> Result<Option<bool>, Reported> {
     let field = format!("{path}.updateAll");
-    let Some(value) = present(obj, "updateAll") else {
+    let Some(value) = check_flag(update_all, field.clone(), f)? else {
         return Ok(None);
-    };
-    let Some(update_all) = lenient_bool(value) else {
-        return f.fail(field, "must be true or false", Some(value_text(value)));
     };
     match destination {
         Some(d) if !d.accepts_update_all() => f.fail(
@@ -259,8 +264,8 @@ fn check_update_all(
                  DecisionInstance(...).Execution[...] destinations, not {}",
                 d.describe()
             ),
-            Some(value_text(value)),
+            update_all.text(),
         ),
-        _ => Ok(Some(update_all)),
+        _ => Ok(Some(value)),
     }
 }

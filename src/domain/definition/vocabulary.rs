@@ -38,27 +38,6 @@ impl ActionKind {
     }
 }
 
-impl FromStr for ActionKind {
-    type Err = UnknownValue;
-
-    /// Matches the wire name exactly; Eloqua's enum is case-sensitive.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| UnknownValue {
-                kind: "action",
-                value: s.to_owned(),
-            })
-    }
-}
-
-impl fmt::Display for ActionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A status a contact sync action can set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MemberStatus {
@@ -107,26 +86,34 @@ impl MemberStatus {
     }
 }
 
-impl FromStr for MemberStatus {
-    type Err = UnknownValue;
+/// `FromStr` and `Display` for a wire word type with `ALL` and `as_str`: parsing matches the
+/// wire name exactly (Eloqua's enums are case-sensitive), printing writes it.
+macro_rules! wire_words {
+    ($type:ty, $kind:literal) => {
+        impl FromStr for $type {
+            type Err = UnknownValue;
 
-    /// Matches the lowercase wire name exactly.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| UnknownValue {
-                kind: "status",
-                value: s.to_owned(),
-            })
-    }
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .into_iter()
+                    .find(|word| word.as_str() == s)
+                    .ok_or_else(|| UnknownValue {
+                        kind: $kind,
+                        value: s.to_owned(),
+                    })
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
 }
 
-impl fmt::Display for MemberStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+wire_words!(ActionKind, "action");
+wire_words!(MemberStatus, "status");
 
 /// Joins wire words as "a, b or c" for messages.
 pub(super) fn one_of(words: &[&str]) -> String {

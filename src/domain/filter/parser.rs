@@ -129,19 +129,24 @@ impl<'a> Parser<'a> {
     }
 
     fn or(&mut self) -> Result<Filter, FilterError> {
-        let mut left = self.and()?;
-        while self.eat_keyword(Keyword::Or)? {
-            let right = self.and()?;
-            left = Filter::Or(Box::new(left), Box::new(right));
-        }
-        Ok(left)
+        self.chain(Keyword::Or, Self::and, Filter::Or)
     }
 
     fn and(&mut self) -> Result<Filter, FilterError> {
-        let mut left = self.not()?;
-        while self.eat_keyword(Keyword::And)? {
-            let right = self.not()?;
-            left = Filter::And(Box::new(left), Box::new(right));
+        self.chain(Keyword::And, Self::not, Filter::And)
+    }
+
+    /// `operand (keyword operand)*`, grouped from the left (`a OR b OR c` is `(a OR b) OR c`).
+    fn chain(
+        &mut self,
+        keyword: Keyword,
+        operand: fn(&mut Self) -> Result<Filter, FilterError>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, FilterError> {
+        let mut left = operand(self)?;
+        while self.eat_keyword(keyword)? {
+            let right = operand(self)?;
+            left = join(Box::new(left), Box::new(right));
         }
         Ok(left)
     }

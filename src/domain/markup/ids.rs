@@ -6,6 +6,32 @@ use std::str::FromStr;
 use super::MarkupError;
 use super::lexer::found;
 
+/// `as_str`, `Display` and `FromStr` (through `parse`) for a text value validated on parsing.
+macro_rules! validated_text {
+    ($type:ident, $as_str:literal) => {
+        impl $type {
+            #[doc = $as_str]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl FromStr for $type {
+            type Err = MarkupError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
 /// An AppCloud service-instance GUID written as 32 hex digits without dashes, stored lowercase.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InstanceId(String);
@@ -39,26 +65,9 @@ impl InstanceId {
         }
         Ok(Self(text.to_ascii_lowercase()))
     }
-
-    /// The GUID as 32 lowercase hex digits.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for InstanceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for InstanceId {
-    type Err = MarkupError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
+validated_text!(InstanceId, "The GUID as 32 lowercase hex digits.");
 
 /// A contact field's internal name as used in `{{Contact.Field(...)}}`: `[A-Za-z][A-Za-z0-9_]{0,99}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -107,26 +116,9 @@ impl FieldName {
         }
         Ok(Self(text.to_owned()))
     }
-
-    /// The field name exactly as written.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for FieldName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for FieldName {
-    type Err = MarkupError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
+validated_text!(FieldName, "The field name exactly as written.");
 
 /// The email-state properties reachable as `{{Contact.Email.<property>}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
