@@ -19,9 +19,7 @@ use utoipa::{Modify, OpenApi};
 use super::AppState;
 use super::error::{ErrorMessage, FailureDto, FailuresBody, OAuthErrorBody};
 use super::rest::{contacts, groups, lists};
-use super::{
-    appcloud, containers, dashboard, data, exports, id, imports, oauth, sync_actions, syncs, wire,
-};
+use super::{appcloud, containers, dashboard, data, id, imports, oauth, sync_actions, syncs, wire};
 
 /// The whole API: every annotated handler, the Basic and Bearer schemes.
 #[derive(OpenApi)]
@@ -35,26 +33,11 @@ use super::{
     paths(
         document,
         document_rest,
-        sync_actions::list,
-        sync_actions::create,
-        sync_actions::read,
-        sync_actions::replace,
-        sync_actions::remove,
         sync_actions::list_all,
         data::upload,
         data::discard,
-        imports::list,
-        imports::create,
-        imports::read,
-        imports::replace,
-        imports::remove,
         imports::upload,
         imports::discard,
-        exports::list,
-        exports::create,
-        exports::read,
-        exports::replace,
-        exports::remove,
         syncs::list,
         syncs::create,
         syncs::read,
@@ -103,7 +86,7 @@ use super::{
         dashboard::subscriptions,
     ),
     components(schemas(FailuresBody, FailureDto, ErrorMessage, OAuthErrorBody, wire::SyncDto)),
-    modifiers(&SecuritySchemes, &CommonResponses),
+    modifiers(&SecuritySchemes, &DefinitionPaths, &CommonResponses),
     security(("basic" = []), ("bearer" = [])),
 )]
 pub struct ApiDoc;
@@ -171,6 +154,16 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
+    }
+}
+
+/// Adds the operations of the definition handlers every kind shares, which
+/// `#[utoipa::path]` cannot describe (they are generic).
+struct DefinitionPaths;
+
+impl Modify for DefinitionPaths {
+    fn modify(&self, openapi: &mut Document) {
+        super::definitions::document::add_all(openapi);
     }
 }
 
