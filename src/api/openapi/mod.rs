@@ -5,6 +5,7 @@
 //! Statuses every authenticated operation can answer (401, 403, 429, 503) are added here once,
 //! by [`CommonResponses`], rather than repeated on each handler.
 
+pub mod build;
 pub mod schemas;
 
 use std::sync::LazyLock;
@@ -45,12 +46,6 @@ use super::{appcloud, containers, dashboard, data, id, imports, oauth, sync_acti
         syncs::rejects,
         syncs::data,
         syncs::delete_data,
-        containers::lists,
-        containers::read_list,
-        containers::groups,
-        containers::read_group,
-        containers::fields,
-        containers::read_field,
         contacts::create,
         contacts::read,
         contacts::replace,
@@ -157,13 +152,14 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// Adds the operations of the definition handlers every kind shares, which
-/// `#[utoipa::path]` cannot describe (they are generic).
+/// Adds the operations of the generic handlers (definitions of every kind, read-only
+/// collections), which `#[utoipa::path]` cannot describe.
 struct DefinitionPaths;
 
 impl Modify for DefinitionPaths {
     fn modify(&self, openapi: &mut Document) {
         super::definitions::document::add_all(openapi);
+        containers::document(openapi);
     }
 }
 
