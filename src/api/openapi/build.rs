@@ -100,8 +100,14 @@ pub fn schema<T: ToSchema>(document: &mut Document) -> String {
 
 /// Registers `Envelope<T>` as `Envelope_T`, as `#[utoipa::path]` names it; its name.
 pub fn envelope<T: ToSchema>(document: &mut Document) -> String {
-    let name = format!("{}_{}", Envelope::<T>::name(), schema::<T>(document));
-    register(document, vec![(name.clone(), Envelope::<T>::schema())]);
+    generic::<Envelope<T>, T>(document)
+}
+
+/// Registers `W`, a wrapper of `T` (`Elements<T>`), as `W_T`, as `#[utoipa::path]` names it;
+/// its name.
+pub fn generic<W: ToSchema, T: ToSchema>(document: &mut Document) -> String {
+    let name = format!("{}_{}", W::name(), schema::<T>(document));
+    register(document, vec![(name.clone(), W::schema())]);
     name
 }
 

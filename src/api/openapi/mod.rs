@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::AppState;
 use super::error::{ErrorMessage, FailureDto, FailuresBody, OAuthErrorBody};
-use super::rest::{contacts, groups, lists};
+use super::rest::{contacts, groups, lists, resource};
 use super::{appcloud, containers, dashboard, data, id, imports, oauth, sync_actions, syncs, wire};
 
 /// The whole API: every annotated handler, the Basic and Bearer schemes.
@@ -46,21 +46,6 @@ use super::{appcloud, containers, dashboard, data, id, imports, oauth, sync_acti
         syncs::rejects,
         syncs::data,
         syncs::delete_data,
-        contacts::create,
-        contacts::read,
-        contacts::replace,
-        contacts::remove,
-        contacts::search,
-        lists::create,
-        lists::read,
-        lists::replace,
-        lists::remove,
-        lists::list,
-        groups::create,
-        groups::read,
-        groups::replace,
-        groups::remove,
-        groups::list,
         groups::read_subscription,
         groups::set_subscription,
         id::identify,
@@ -153,13 +138,16 @@ impl Modify for SecuritySchemes {
 }
 
 /// Adds the operations of the generic handlers (definitions of every kind, read-only
-/// collections), which `#[utoipa::path]` cannot describe.
+/// collections, REST resources), which `#[utoipa::path]` cannot describe.
 struct DefinitionPaths;
 
 impl Modify for DefinitionPaths {
     fn modify(&self, openapi: &mut Document) {
         super::definitions::document::add_all(openapi);
         containers::document(openapi);
+        resource::document::<contacts::Contacts>(openapi);
+        resource::document::<lists::Lists>(openapi);
+        resource::document::<groups::Groups>(openapi);
     }
 }
 
