@@ -320,7 +320,7 @@ fn add<C: Collection>(document: &mut Document) {
         tag: "containers",
         summary: format!("Lists {noun}s."),
         parameters: list_parameters(),
-        body: None,
+        body: Vec::new(),
         responses: vec![
             ("200", "A page", Some(envelope)),
             (
@@ -341,7 +341,7 @@ fn add<C: Collection>(document: &mut Document) {
             ("404", "No such item", Some("ErrorMessage".into())),
         ],
         tag: "containers",
-        body: None,
+        body: Vec::new(),
     };
     list.add_to(document);
     read.add_to(document);

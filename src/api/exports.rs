@@ -34,7 +34,7 @@ impl Kind for Exports {
 
     const KIND: DefinitionKind = DefinitionKind::Exports;
     const NOUN: &'static str = "export definition";
-    const OPERATION: &'static str = "ExportDefinition";
+    const OPERATION: &'static str = "Export";
     const TAG: &'static str = "exports";
     const STAGES_DATA: bool = false;
 

@@ -1,28 +1,21 @@
-//! Contact import definitions (`/contacts/imports`) as a definition [`Kind`], and their data
-//! (`…/{id}/data`), staged as for sync actions.
+//! Contact import definitions (`/contacts/imports`) as a definition [`Kind`] whose data
+//! (`…/{id}/data`) is staged as for sync actions ([`Staging`]).
 
-use axum::Router;
-use axum::extract::{Path, Request, State};
-use axum::routing::post;
+use axum::body::Bytes;
 
-use super::data::{read_upload, stage_error, staged_response};
+use super::data::{Staging, stage_error, trigger};
 use super::definitions::{self, Kind, Record};
-use super::error::{ErrorMessage, FailuresBody};
-use super::extract::{Caller, parse_id};
-use super::openapi::schemas::{CsvText, ImportDefinitionDto, ImportDefinitionInput, UploadRows};
+use super::openapi::schemas::{ImportDefinitionDto, ImportDefinitionInput};
 use super::sync_actions::missing_destinations;
-use super::wire::SyncDto;
-use super::{ApiError, ApiResult, AppState, no_content};
+use super::{ApiError, AppState};
 use crate::domain::definition::{FieldTarget, ImportDefinition, validate_import_definition};
 use crate::domain::failure::Failure;
 use crate::domain::record_type::{DefinitionKind, RecordType};
+use crate::domain::site::Principal;
 use crate::domain::staging::MAX_FILES;
-use crate::store::{ImportUpload, NewSync, StoreError};
-
-/// Routes under the Bulk prefix besides those of [`definitions::router`].
-pub fn router() -> Router<AppState> {
-    Router::new().route("/contacts/imports/{id}/data", post(upload).delete(discard))
-}
+use crate::domain::sync::SyncKind;
+use crate::store::{ImportUpload, Staged, Store, StoreResult};
+use crate::upload::Format;
 
 /// Import definitions (`/contacts/imports`).
 pub struct Imports;
@@ -35,7 +28,7 @@ impl Kind for Imports {
 
     const KIND: DefinitionKind = DefinitionKind::Imports;
     const NOUN: &'static str = "import definition";
-    const OPERATION: &'static str = "ImportDefinition";
+    const OPERATION: &'static str = "Import";
     const TAG: &'static str = "imports";
     const STAGES_DATA: bool = true;
 
@@ -88,95 +81,36 @@ impl Kind for Imports {
     }
 }
 
-/// Stages one file of rows for an import.
-#[utoipa::path(
-    post,
-    path = "/api/bulk/2.0/contacts/imports/{id}/data",
-    operation_id = "uploadImportData",
-    tag = "imports",
-    params(("id" = i64, Path, description = "Import definition id")),
-    request_body(content(
-        (UploadRows = "application/json"),
-        (CsvText = "text/csv"),
-    )),
-    responses(
-        (status = 201, description = "Staged; the definition's isSyncTriggeredOnImport created this sync", body = SyncDto),
-        (status = 204, description = "Staged"),
-        (status = 400, description = "Malformed body, wrong Content-Type or charset, or 500 files already staged", body = FailuresBody),
-        (status = 404, description = "No such definition, or a body over 32 MB", body = ErrorMessage),
-        (status = 413, description = "The site's staging quota is exhausted", body = ErrorMessage),
-    )
-)]
-async fn upload(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-    request: Request,
-) -> ApiResult {
-    let id = parse_id(&id)?;
-    let (format, body) = read_upload(request).await?;
-    let definition = state.store.get_import(who.site.id, id).await?.definition;
-    let upload = ImportUpload {
-        definition_id: id,
-        format,
-        body,
-        columns: definition.fields.iter().map(|f| f.column.clone()).collect(),
-        max_files: MAX_FILES,
-        site_quota_bytes: state.staging_quota_bytes,
-        retention_seconds: definition.data_retention_duration.seconds(),
-        trigger: definition.is_sync_triggered_on_import.then(|| NewSync {
-            created_by: who.user.username.clone(),
-            callback_url: None,
-        }),
-    };
-    let size = upload.body.len();
-    let staged = state
-        .store
-        .stage_import(who.site.id, upload)
-        .await
-        .map_err(stage_error)?;
-    state.metrics.upload(
-        crate::domain::sync::SyncKind::Import,
-        size as u64,
-        staged.rows,
-    );
-    tracing::info!(
-        import_id = id,
-        file_id = staged.file_id,
-        rows = staged.rows,
-        bytes = size,
-        "staged import upload"
-    );
-    Ok(staged_response(&state, staged.sync))
-}
+impl Staging for Imports {
+    const SYNC_KIND: SyncKind = SyncKind::Import;
+    const BUSY: &'static str = "A sync of this import is pending or active.";
 
-/// Discards what is staged for an import.
-#[utoipa::path(
-    delete,
-    path = "/api/bulk/2.0/contacts/imports/{id}/data",
-    operation_id = "deleteImportData",
-    tag = "imports",
-    params(("id" = i64, Path, description = "Import definition id")),
-    responses(
-        (status = 204, description = "Discarded"),
-        (status = 404, description = "No such definition", body = ErrorMessage),
-        (status = 409, description = "A sync of the import is pending or active", body = ErrorMessage),
-    )
-)]
-async fn discard(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    state
-        .store
-        .discard_import_data(who.site.id, parse_id(&id)?)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict { .. } => {
-                ApiError::Conflict("A sync of this import is pending or active.".into())
-            }
-            other => other.into(),
-        })?;
-    Ok(no_content())
+    async fn stage(
+        state: &AppState,
+        who: &Principal,
+        id: i64,
+        format: Format,
+        body: Bytes,
+    ) -> Result<Staged, ApiError> {
+        let definition = state.store.get_import(who.site.id, id).await?.definition;
+        let upload = ImportUpload {
+            definition_id: id,
+            format,
+            body,
+            columns: definition.fields.iter().map(|f| f.column.clone()).collect(),
+            max_files: MAX_FILES,
+            site_quota_bytes: state.staging_quota_bytes,
+            retention_seconds: definition.data_retention_duration.seconds(),
+            trigger: trigger(definition.is_sync_triggered_on_import, who),
+        };
+        state
+            .store
+            .stage_import(who.site.id, upload)
+            .await
+            .map_err(stage_error)
+    }
+
+    async fn discard(store: &dyn Store, site_id: i64, id: i64) -> StoreResult<()> {
+        store.discard_import_data(site_id, id).await
+    }
 }

@@ -70,7 +70,6 @@ fn bulk_routes() -> Router<AppState> {
         .merge(definitions::router())
         .merge(sync_actions::router())
         .merge(data::router())
-        .merge(imports::router())
         .merge(syncs::router())
         .merge(containers::router())
         .merge(openapi::router())

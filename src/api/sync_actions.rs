@@ -7,6 +7,7 @@ use axum::routing::get;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::data::{Staging, stage_error, trigger};
 use super::definitions::{self, Contacts, Kind, Record};
 use super::error::FailuresBody;
 use super::extract::{Caller, ListParams, RawParams};
@@ -19,7 +20,12 @@ use crate::domain::definition::{
 };
 use crate::domain::failure::Failure;
 use crate::domain::record_type::{DefinitionKind, RecordType};
-use crate::store::StoreError;
+use crate::domain::site::Principal;
+use crate::domain::staging::MAX_FILES;
+use crate::domain::sync::SyncKind;
+use crate::store::{Staged, Store, StoreError, StoreResult, Upload};
+use crate::upload::Format;
+use axum::body::Bytes;
 
 /// Routes under the Bulk prefix besides those of [`definitions::router`].
 pub fn router() -> Router<AppState> {
@@ -83,7 +89,7 @@ impl Kind for SyncActions {
 
     const KIND: DefinitionKind = DefinitionKind::SyncActions;
     const NOUN: &'static str = "sync action definition";
-    const OPERATION: &'static str = "SyncActionDefinition";
+    const OPERATION: &'static str = "SyncAction";
     const TAG: &'static str = "sync actions";
     const STAGES_DATA: bool = true;
 
@@ -109,6 +115,43 @@ impl Kind for SyncActions {
 
     fn dto(record: Record<Self>, uri: String) -> DefinitionDto {
         DefinitionDto::new(record, uri)
+    }
+}
+
+impl Staging for SyncActions {
+    const SYNC_KIND: SyncKind = SyncKind::SyncAction;
+    const BUSY: &'static str = "A sync of this definition is pending or active.";
+
+    async fn stage(
+        state: &AppState,
+        who: &Principal,
+        id: i64,
+        format: Format,
+        body: Bytes,
+    ) -> Result<Staged, ApiError> {
+        let definition = state
+            .store
+            .get_definition(who.site.id, id)
+            .await?
+            .definition;
+        let upload = Upload {
+            definition_id: id,
+            format,
+            body,
+            column: definition.field_column,
+            max_files: MAX_FILES,
+            site_quota_bytes: state.staging_quota_bytes,
+            trigger: trigger(definition.is_sync_triggered_on_import, who),
+        };
+        state
+            .store
+            .stage_file(who.site.id, upload)
+            .await
+            .map_err(stage_error)
+    }
+
+    async fn discard(store: &dyn Store, site_id: i64, id: i64) -> StoreResult<()> {
+        store.discard_staged(site_id, id).await
     }
 }
 

@@ -6,7 +6,13 @@ use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::path::HttpMethod;
 
 use super::Kind;
+use crate::api::data::Staging;
+use crate::api::exports::Exports;
+use crate::api::imports::Imports;
 use crate::api::openapi::build::{self, Operation, id_parameter, list_parameters};
+use crate::api::openapi::schemas::{CsvText, UploadRows};
+use crate::api::sync_actions::SyncActions;
+use crate::api::wire::SyncDto;
 use crate::domain::record_type::{DefinitionKind, RecordType};
 
 /// Adds the operations and schemas of every definition kind of every record type.
@@ -15,14 +21,14 @@ pub fn add_all(document: &mut Document) {
         for kind in record_type.definitions {
             match kind {
                 DefinitionKind::SyncActions => {
-                    add::<crate::api::sync_actions::SyncActions>(document, record_type);
+                    add::<SyncActions>(document, record_type);
+                    add_data::<SyncActions>(document, record_type);
                 }
                 DefinitionKind::Imports => {
-                    add::<crate::api::imports::Imports>(document, record_type)
+                    add::<Imports>(document, record_type);
+                    add_data::<Imports>(document, record_type);
                 }
-                DefinitionKind::Exports => {
-                    add::<crate::api::exports::Exports>(document, record_type)
-                }
+                DefinitionKind::Exports => add::<Exports>(document, record_type),
             }
         }
     }
@@ -56,14 +62,14 @@ fn add<K: Kind>(document: &mut Document, record_type: &RecordType) {
         path: path.to_owned(),
         // `list` names the collection: `listImportDefinitions`.
         id: format!(
-            "{verb}{}{}",
+            "{verb}{}Definition{}",
             K::OPERATION,
             if verb == "list" { "s" } else { "" }
         ),
         tag: K::TAG,
         summary,
         parameters: Vec::new(),
-        body: None,
+        body: Vec::new(),
         responses: Vec::new(),
     };
     let operations = [
@@ -85,7 +91,7 @@ fn add<K: Kind>(document: &mut Document, record_type: &RecordType) {
             )
         },
         Operation {
-            body: Some(input.clone()),
+            body: vec![("application/json", input.clone())],
             responses: vec![
                 ("201", "Created", Some(dto.clone())),
                 ("400", broken, failures()),
@@ -104,7 +110,7 @@ fn add<K: Kind>(document: &mut Document, record_type: &RecordType) {
         },
         Operation {
             parameters: vec![id()],
-            body: Some(input),
+            body: vec![("application/json", input)],
             responses: vec![
                 ("200", "The replaced definition", Some(dto)),
                 ("400", broken, failures()),
@@ -131,4 +137,65 @@ fn add<K: Kind>(document: &mut Document, record_type: &RecordType) {
     for operation in operations {
         operation.add_to(document);
     }
+}
+
+/// Adds `/{record type}/{kind}/{id}/data`: staging one file (`POST`) and discarding what is
+/// staged (`DELETE`).
+fn add_data<K: Staging>(document: &mut Document, record_type: &RecordType) {
+    let noun = K::NOUN;
+    let a = build::article(noun);
+    let path = format!(
+        "/api/bulk/2.0/{}/{}/{{id}}/data",
+        record_type.segment,
+        K::KIND.segment()
+    );
+    let id = || id_parameter(format!("{}{} id", noun[..1].to_uppercase(), &noun[1..]));
+    let message = || Some("ErrorMessage".to_owned());
+    let upload = Operation {
+        method: HttpMethod::Post,
+        path: path.clone(),
+        id: format!("upload{}Data", K::OPERATION),
+        tag: K::TAG,
+        summary: format!("Stages one file of rows for {a} {noun}."),
+        parameters: vec![id()],
+        body: vec![
+            ("application/json", build::schema::<UploadRows>(document)),
+            ("text/csv", build::schema::<CsvText>(document)),
+        ],
+        responses: vec![
+            (
+                "201",
+                "Staged; the definition's isSyncTriggeredOnImport created this sync",
+                Some(build::schema::<SyncDto>(document)),
+            ),
+            ("204", "Staged", None),
+            (
+                "400",
+                "Malformed body, wrong Content-Type or charset, or 500 files already staged",
+                Some("FailuresBody".to_owned()),
+            ),
+            ("404", "No such definition, or a body over 32 MB", message()),
+            ("413", "The site's staging quota is exhausted", message()),
+        ],
+    };
+    let discard = Operation {
+        method: HttpMethod::Delete,
+        path,
+        id: format!("delete{}Data", K::OPERATION),
+        tag: K::TAG,
+        summary: format!("Discards what is staged for {a} {noun}."),
+        parameters: vec![id()],
+        body: Vec::new(),
+        responses: vec![
+            ("204", "Discarded", None),
+            ("404", "No such definition", message()),
+            (
+                "409",
+                "A sync of the definition is pending or active",
+                message(),
+            ),
+        ],
+    };
+    upload.add_to(document);
+    discard.add_to(document);
 }

@@ -51,7 +51,7 @@ pub trait Kind: Send + Sync + 'static {
     const KIND: DefinitionKind;
     /// How logs and the document name one ("import definition").
     const NOUN: &'static str;
-    /// The operation id stem (`ImportDefinition` → `createImportDefinition`).
+    /// The operation id stem (`Import`: `createImportDefinition`, `uploadImportData`).
     const OPERATION: &'static str;
     /// The document's tag.
     const TAG: &'static str;
@@ -238,7 +238,11 @@ async fn create<R: Records, K: Kind>(
 ) -> ApiResult {
     let definition = K::validate(&state, R::TYPE, who.site.id, &body).await?;
     let record = K::create(&*state.store, who.site.id, &who.user.username, &definition).await?;
-    tracing::info!(definition_id = record.id, "created {}", K::NOUN);
+    tracing::info!(
+        definition_id = record.id,
+        kind = K::NOUN,
+        "created definition"
+    );
     let body = dto::<K>(R::TYPE, record);
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
@@ -270,7 +274,7 @@ async fn replace<R: Records, K: Kind>(
         &definition,
     )
     .await?;
-    tracing::info!(definition_id = id, "replaced {}", K::NOUN);
+    tracing::info!(definition_id = id, kind = K::NOUN, "replaced definition");
     Ok(axum::Json(dto::<K>(R::TYPE, record)).into_response())
 }
 
@@ -281,7 +285,7 @@ async fn remove<K: Kind>(
 ) -> ApiResult {
     let id = parse_id(&id)?;
     K::delete(&*state.store, who.site.id, id).await?;
-    tracing::info!(definition_id = id, "deleted {}", K::NOUN);
+    tracing::info!(definition_id = id, kind = K::NOUN, "deleted definition");
     Ok(no_content())
 }
 

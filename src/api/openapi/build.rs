@@ -27,8 +27,8 @@ pub struct Operation {
     pub summary: String,
     /// Path and query parameters.
     pub parameters: Vec<Parameter>,
-    /// The component schema of a JSON request body.
-    pub body: Option<String>,
+    /// The request body: `(content type, component schema)` per accepted type.
+    pub body: Vec<(&'static str, String)>,
     /// `(status, description, component schema of a JSON body)`.
     pub responses: Vec<(&'static str, &'static str, Option<String>)>,
 }
@@ -43,13 +43,14 @@ impl Operation {
         if !self.parameters.is_empty() {
             operation = operation.parameters(Some(self.parameters));
         }
-        if let Some(body) = self.body {
-            operation = operation.request_body(Some(
-                RequestBodyBuilder::new()
-                    .content("application/json", json(&body))
-                    .required(Some(Required::True))
-                    .build(),
-            ));
+        if !self.body.is_empty() {
+            let body = self
+                .body
+                .iter()
+                .fold(RequestBodyBuilder::new(), |body, (content_type, schema)| {
+                    body.content(*content_type, json(schema))
+                });
+            operation = operation.request_body(Some(body.required(Some(Required::True)).build()));
         }
         for (status, description, schema) in self.responses {
             let mut response = ResponseBuilder::new().description(description);

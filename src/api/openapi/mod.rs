@@ -20,7 +20,7 @@ use utoipa::{Modify, OpenApi};
 use super::AppState;
 use super::error::{ErrorMessage, FailureDto, FailuresBody, OAuthErrorBody};
 use super::rest::{contacts, groups, lists, resource};
-use super::{appcloud, containers, dashboard, data, id, imports, oauth, sync_actions, syncs, wire};
+use super::{appcloud, containers, dashboard, id, oauth, sync_actions, syncs, wire};
 
 /// The whole API: every annotated handler, the Basic and Bearer schemes.
 #[derive(OpenApi)]
@@ -35,10 +35,6 @@ use super::{appcloud, containers, dashboard, data, id, imports, oauth, sync_acti
         document,
         document_rest,
         sync_actions::list_all,
-        data::upload,
-        data::discard,
-        imports::upload,
-        imports::discard,
         syncs::list,
         syncs::create,
         syncs::read,

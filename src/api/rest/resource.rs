@@ -98,7 +98,7 @@ pub async fn create<R: Resource>(
     let input = R::input(body)?;
     let item = R::create(&state, site_id, &who.user.username, &input).await?;
     let dto = R::dto(item, site_id, Some(&input));
-    tracing::info!("created {}", R::NOUN);
+    tracing::info!(resource = R::NOUN, "created resource");
     Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
 }
 
@@ -124,7 +124,7 @@ pub async fn replace<R: Resource>(
     R::get(&state, site_id, id).await?;
     let input = R::input(body)?;
     let item = R::update(&state, site_id, id, &who.user.username, &input).await?;
-    tracing::info!(id, "replaced {}", R::NOUN);
+    tracing::info!(id, resource = R::NOUN, "replaced resource");
     Ok(axum::Json(R::dto(item, site_id, Some(&input))).into_response())
 }
 
@@ -136,7 +136,7 @@ pub async fn remove<R: Resource>(
 ) -> ApiResult {
     let id = parse_id(&id)?;
     R::delete(&state, who.site.id, id).await?;
-    tracing::info!(id, "deleted {}", R::NOUN);
+    tracing::info!(id, resource = R::NOUN, "deleted resource");
     Ok(deleted())
 }
 
@@ -176,12 +176,12 @@ pub fn document<R: Resource>(document: &mut Document) {
         tag: R::TAG,
         summary,
         parameters: Vec::new(),
-        body: None,
+        body: Vec::new(),
         responses: Vec::new(),
     };
     let operations = [
         Operation {
-            body: Some(input.clone()),
+            body: vec![("application/json", input.clone())],
             responses: [("201", "Created", Some(dto.clone())), broken.clone()]
                 .into_iter()
                 .chain(conflict.clone())
@@ -209,7 +209,7 @@ pub fn document<R: Resource>(document: &mut Document) {
         },
         Operation {
             parameters: vec![id_parameter("Id")],
-            body: Some(input),
+            body: vec![("application/json", input)],
             responses: [("200", "Replaced", Some(dto)), broken, missing.clone()]
                 .into_iter()
                 .chain(conflict)
