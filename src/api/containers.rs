@@ -314,13 +314,7 @@ fn add<C: Collection>(document: &mut Document) {
     let path = format!("/api/bulk/2.0{}", C::PATH);
     let noun = C::NOUN;
     let list = Operation {
-        method: HttpMethod::Get,
-        path: path.clone(),
-        id: format!("list{}s", C::OPERATION),
-        tag: "containers",
-        summary: format!("Lists {noun}s."),
         parameters: list_parameters(),
-        body: Vec::new(),
         responses: vec![
             ("200", "A page", Some(envelope)),
             (
@@ -329,19 +323,27 @@ fn add<C: Collection>(document: &mut Document) {
                 Some("FailuresBody".into()),
             ),
         ],
+        ..Operation::new(
+            HttpMethod::Get,
+            &path,
+            format!("list{}s", C::OPERATION),
+            "containers",
+            format!("Lists {noun}s."),
+        )
     };
     let read = Operation {
-        method: HttpMethod::Get,
-        path: format!("{path}/{{id}}"),
-        id: format!("get{}", C::OPERATION),
-        summary: format!("Reads {} {noun}.", build::article(noun)),
         parameters: vec![id_parameter("Id")],
         responses: vec![
             ("200", "Found", Some(dto)),
             ("404", "No such item", Some("ErrorMessage".into())),
         ],
-        tag: "containers",
-        body: Vec::new(),
+        ..Operation::new(
+            HttpMethod::Get,
+            format!("{path}/{{id}}"),
+            format!("get{}", C::OPERATION),
+            "containers",
+            format!("Reads {} {noun}.", build::article(noun)),
+        )
     };
     list.add_to(document);
     read.add_to(document);

@@ -57,20 +57,11 @@ fn add<K: Kind>(document: &mut Document, record_type: &RecordType) {
     } else {
         ""
     };
-    let operation = |method, path: &str, verb: &str, summary: String| Operation {
-        method,
-        path: path.to_owned(),
+    let operation = |method, path: &str, verb: &str, summary: String| {
         // `list` names the collection: `listImportDefinitions`.
-        id: format!(
-            "{verb}{}Definition{}",
-            K::OPERATION,
-            if verb == "list" { "s" } else { "" }
-        ),
-        tag: K::TAG,
-        summary,
-        parameters: Vec::new(),
-        body: Vec::new(),
-        responses: Vec::new(),
+        let plural = if verb == "list" { "s" } else { "" };
+        let id = format!("{verb}{}Definition{plural}", K::OPERATION);
+        Operation::new(method, path, id, K::TAG, summary)
     };
     let operations = [
         Operation {
@@ -152,11 +143,6 @@ fn add_data<K: Staging>(document: &mut Document, record_type: &RecordType) {
     let id = || id_parameter(format!("{}{} id", noun[..1].to_uppercase(), &noun[1..]));
     let message = || Some("ErrorMessage".to_owned());
     let upload = Operation {
-        method: HttpMethod::Post,
-        path: path.clone(),
-        id: format!("upload{}Data", K::OPERATION),
-        tag: K::TAG,
-        summary: format!("Stages one file of rows for {a} {noun}."),
         parameters: vec![id()],
         body: vec![
             ("application/json", build::schema::<UploadRows>(document)),
@@ -177,15 +163,16 @@ fn add_data<K: Staging>(document: &mut Document, record_type: &RecordType) {
             ("404", "No such definition, or a body over 32 MB", message()),
             ("413", "The site's staging quota is exhausted", message()),
         ],
+        ..Operation::new(
+            HttpMethod::Post,
+            &path,
+            format!("upload{}Data", K::OPERATION),
+            K::TAG,
+            format!("Stages one file of rows for {a} {noun}."),
+        )
     };
     let discard = Operation {
-        method: HttpMethod::Delete,
-        path,
-        id: format!("delete{}Data", K::OPERATION),
-        tag: K::TAG,
-        summary: format!("Discards what is staged for {a} {noun}."),
         parameters: vec![id()],
-        body: Vec::new(),
         responses: vec![
             ("204", "Discarded", None),
             ("404", "No such definition", message()),
@@ -195,6 +182,13 @@ fn add_data<K: Staging>(document: &mut Document, record_type: &RecordType) {
                 message(),
             ),
         ],
+        ..Operation::new(
+            HttpMethod::Delete,
+            path,
+            format!("delete{}Data", K::OPERATION),
+            K::TAG,
+            format!("Discards what is staged for {a} {noun}."),
+        )
     };
     upload.add_to(document);
     discard.add_to(document);

@@ -34,6 +34,26 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// An operation without parameters, body or responses yet.
+    pub fn new(
+        method: HttpMethod,
+        path: impl Into<String>,
+        id: impl Into<String>,
+        tag: &'static str,
+        summary: impl Into<String>,
+    ) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            id: id.into(),
+            tag,
+            summary: summary.into(),
+            parameters: Vec::new(),
+            body: Vec::new(),
+            responses: Vec::new(),
+        }
+    }
+
     /// Adds the operation to `document`.
     pub fn add_to(self, document: &mut Document) {
         let mut operation = OperationBuilder::new()

@@ -33,7 +33,6 @@ use super::{appcloud, containers, dashboard, id, oauth, sync_actions, syncs, wir
     ),
     paths(
         document,
-        document_rest,
         sync_actions::list_all,
         syncs::list,
         syncs::create,
@@ -58,8 +57,6 @@ use super::{appcloud, containers, dashboard, id, oauth, sync_actions, syncs, wir
         appcloud::place,
         appcloud::feeder_members,
         appcloud::feeder_place,
-        dashboard::staged,
-        dashboard::subscriptions,
     ),
     components(schemas(FailuresBody, FailureDto, ErrorMessage, OAuthErrorBody, wire::SyncDto)),
     modifiers(&SecuritySchemes, &DefinitionPaths, &CommonResponses),
@@ -77,7 +74,7 @@ pub fn router() -> Router<AppState> {
 
 /// The same document, relative to the REST prefix.
 pub fn rest_router() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(document_rest))
+    Router::new().route("/openapi.json", get(document))
 }
 
 /// This OpenAPI document.
@@ -90,19 +87,6 @@ pub fn rest_router() -> Router<AppState> {
     responses((status = 200, description = "This document", content_type = "application/json"))
 )]
 async fn document() -> impl IntoResponse {
-    axum::Json(&*DOCUMENT)
-}
-
-/// This OpenAPI document (the same as under the Bulk prefix).
-#[utoipa::path(
-    get,
-    path = "/api/REST/1.0/openapi.json",
-    operation_id = "documentRest",
-    tag = "meta",
-    security(()),
-    responses((status = 200, description = "This document", content_type = "application/json"))
-)]
-async fn document_rest() -> impl IntoResponse {
     axum::Json(&*DOCUMENT)
 }
 
@@ -141,10 +125,33 @@ impl Modify for DefinitionPaths {
     fn modify(&self, openapi: &mut Document) {
         super::definitions::document::add_all(openapi);
         containers::document(openapi);
+        dashboard::document(openapi);
+        rest_document(openapi);
         resource::document::<contacts::Contacts>(openapi);
         resource::document::<lists::Lists>(openapi);
         resource::document::<groups::Groups>(openapi);
     }
+}
+
+/// `GET /api/REST/1.0/openapi.json`: the Bulk prefix's operation under its own id.
+fn rest_document(openapi: &mut Document) {
+    let Some(mut item) = openapi
+        .paths
+        .paths
+        .get("/api/bulk/2.0/openapi.json")
+        .cloned()
+    else {
+        return;
+    };
+    if let Some(operation) = item.get.as_mut() {
+        operation.operation_id = Some("documentRest".into());
+        operation.summary =
+            Some("This OpenAPI document (the same as under the Bulk prefix).".into());
+    }
+    openapi
+        .paths
+        .paths
+        .insert("/api/REST/1.0/openapi.json".into(), item);
 }
 
 /// Adds what any operation can answer: 503 everywhere (store busy, too many requests in

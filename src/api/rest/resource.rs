@@ -169,15 +169,8 @@ pub fn document<R: Resource>(document: &mut Document) {
     let missing = ("404", "Not found", message.clone());
     let conflict = R::CONFLICT.map(|why| ("409", why, message));
     let item = format!("/api/REST/1.0{}/{{id}}", R::PATH);
-    let operation = |method, path: &str, id: String, summary: String| Operation {
-        method,
-        path: path.to_owned(),
-        id,
-        tag: R::TAG,
-        summary,
-        parameters: Vec::new(),
-        body: Vec::new(),
-        responses: Vec::new(),
+    let operation = |method, path: &str, id: String, summary: String| {
+        Operation::new(method, path, id, R::TAG, summary)
     };
     let operations = [
         Operation {
