@@ -9,10 +9,8 @@ use utoipa::ToSchema;
 
 use super::data::{Staging, stage_error, trigger};
 use super::definitions::{self, Contacts, Kind, Record};
-use super::error::FailuresBody;
-use super::extract::{Caller, ListParams, RawParams};
+use super::extract::{Caller, ListParams};
 use super::openapi::schemas::{SyncActionDefinitionInput, SyncActionItem};
-use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::definition::{
@@ -155,18 +153,8 @@ impl Staging for SyncActions {
     }
 }
 
-/// Lists sync action definitions of every entity type (contacts only, here).
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/syncActions",
-    operation_id = "listAllSyncActionDefinitions",
-    tag = "sync actions",
-    params(RawParams),
-    responses(
-        (status = 200, description = "A page of definitions", body = Envelope<DefinitionDto>),
-        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
-    )
-)]
+/// Lists sync action definitions of every entity type (contacts only, here); documented as
+/// a copy of the contacts list (`openapi::copy_operation`).
 async fn list_all(state: State<AppState>, caller: Caller, params: ListParams) -> ApiResult {
     definitions::list::<Contacts, SyncActions>(state, caller, params).await
 }

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use utoipa::openapi::path::{HttpMethod, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
@@ -20,7 +21,7 @@ use utoipa::{Modify, OpenApi};
 use super::AppState;
 use super::error::{ErrorMessage, FailureDto, FailuresBody, OAuthErrorBody};
 use super::rest::{contacts, groups, lists, resource};
-use super::{appcloud, containers, dashboard, id, oauth, sync_actions, syncs, wire};
+use super::{appcloud, containers, dashboard, id, oauth, syncs, wire};
 
 /// The whole API: every annotated handler, the Basic and Bearer schemes.
 #[derive(OpenApi)]
@@ -33,7 +34,6 @@ use super::{appcloud, containers, dashboard, id, oauth, sync_actions, syncs, wir
     ),
     paths(
         document,
-        sync_actions::list_all,
         syncs::list,
         syncs::create,
         syncs::read,
@@ -96,24 +96,21 @@ struct SecuritySchemes;
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut Document) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "basic",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Basic)
-                    .description(Some("`Site\\User:password`"))
-                    .build(),
+        let schemes = [
+            ("basic", HttpAuthScheme::Basic, "`Site\\User:password`"),
+            (
+                "bearer",
+                HttpAuthScheme::Bearer,
+                "An access token from `POST /auth/oauth2/token`",
             ),
-        );
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("An access token from `POST /auth/oauth2/token`"))
-                    .build(),
-            ),
-        );
+        ];
+        for (name, scheme, description) in schemes {
+            let scheme = HttpBuilder::new()
+                .scheme(scheme)
+                .description(Some(description))
+                .build();
+            components.add_security_scheme(name, SecurityScheme::Http(scheme));
+        }
     }
 }
 
@@ -126,32 +123,37 @@ impl Modify for DefinitionPaths {
         super::definitions::document::add_all(openapi);
         containers::document(openapi);
         dashboard::document(openapi);
-        rest_document(openapi);
+        copy_operation(
+            openapi,
+            ("/api/bulk/2.0/openapi.json", "/api/REST/1.0/openapi.json"),
+            "documentRest",
+            "This OpenAPI document (the same as under the Bulk prefix).",
+        );
+        copy_operation(
+            openapi,
+            (
+                "/api/bulk/2.0/contacts/syncActions",
+                "/api/bulk/2.0/syncActions",
+            ),
+            "listAllSyncActionDefinitions",
+            "Lists sync action definitions of every entity type (contacts only, here).",
+        );
         resource::document::<contacts::Contacts>(openapi);
         resource::document::<lists::Lists>(openapi);
         resource::document::<groups::Groups>(openapi);
     }
 }
 
-/// `GET /api/REST/1.0/openapi.json`: the Bulk prefix's operation under its own id.
-fn rest_document(openapi: &mut Document) {
-    let Some(mut item) = openapi
-        .paths
-        .paths
-        .get("/api/bulk/2.0/openapi.json")
-        .cloned()
-    else {
+/// Describes `GET to` as `GET from` is described, under another id and summary: the same
+/// handler at a second path.
+fn copy_operation(openapi: &mut Document, (from, to): (&str, &str), id: &str, summary: &str) {
+    let Some(mut operation) = openapi.paths.paths.get(from).and_then(|i| i.get.clone()) else {
         return;
     };
-    if let Some(operation) = item.get.as_mut() {
-        operation.operation_id = Some("documentRest".into());
-        operation.summary =
-            Some("This OpenAPI document (the same as under the Bulk prefix).".into());
-    }
-    openapi
-        .paths
-        .paths
-        .insert("/api/REST/1.0/openapi.json".into(), item);
+    operation.operation_id = Some(id.into());
+    operation.summary = Some(summary.into());
+    let item = PathItem::new(HttpMethod::Get, operation);
+    openapi.paths.paths.insert(to.into(), item);
 }
 
 /// Adds what any operation can answer: 503 everywhere (store busy, too many requests in

@@ -120,35 +120,22 @@ impl Resource for Contacts {
         contact_input(body)
     }
 
-    async fn create(
+    async fn save(
         state: &AppState,
         site_id: i64,
+        id: Option<i64>,
         _by: &str,
         input: &ContactInput,
     ) -> Result<Contact, ApiError> {
-        state
-            .store
-            .create_contact(site_id, input.clone())
-            .await
-            .map_err(email_conflict)
+        let saved = match id {
+            None => state.store.create_contact(site_id, input.clone()).await,
+            Some(id) => state.store.update_contact(site_id, id, input.clone()).await,
+        };
+        saved.map_err(email_conflict)
     }
 
     async fn get(state: &AppState, site_id: i64, id: i64) -> Result<Contact, ApiError> {
         Ok(state.store.get_contact(site_id, id).await?)
-    }
-
-    async fn update(
-        state: &AppState,
-        site_id: i64,
-        id: i64,
-        _by: &str,
-        input: &ContactInput,
-    ) -> Result<Contact, ApiError> {
-        state
-            .store
-            .update_contact(site_id, id, input.clone())
-            .await
-            .map_err(email_conflict)
     }
 
     async fn delete(state: &AppState, site_id: i64, id: i64) -> Result<(), ApiError> {

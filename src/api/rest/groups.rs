@@ -153,30 +153,22 @@ impl Resource for Groups {
         })
     }
 
-    async fn create(
+    async fn save(
         state: &AppState,
         site_id: i64,
+        id: Option<i64>,
         by: &str,
         input: &EmailGroupInput,
     ) -> Result<EmailGroup, ApiError> {
-        Ok(state.store.create_group(site_id, by, input.clone()).await?)
+        let store = &state.store;
+        Ok(match id {
+            None => store.create_group(site_id, by, input.clone()).await?,
+            Some(id) => store.update_group(site_id, id, by, input.clone()).await?,
+        })
     }
 
     async fn get(state: &AppState, site_id: i64, id: i64) -> Result<EmailGroup, ApiError> {
         Ok(state.store.get_group(site_id, id).await?)
-    }
-
-    async fn update(
-        state: &AppState,
-        site_id: i64,
-        id: i64,
-        by: &str,
-        input: &EmailGroupInput,
-    ) -> Result<EmailGroup, ApiError> {
-        Ok(state
-            .store
-            .update_group(site_id, id, by, input.clone())
-            .await?)
     }
 
     async fn delete(state: &AppState, site_id: i64, id: i64) -> Result<(), ApiError> {

@@ -119,42 +119,37 @@ impl Resource for Lists {
         list_input(body)
     }
 
-    async fn create(
+    async fn save(
         state: &AppState,
         site_id: i64,
+        id: Option<i64>,
         by: &str,
         input: &ContactListInput,
     ) -> Result<ContactList, ApiError> {
-        match state.store.create_list(site_id, by, input.clone()).await {
-            // Nothing else can be missing when creating: an added contact is unknown.
-            Err(StoreError::NotFound) => Err(unknown_member(state, site_id, input).await),
+        let saved = match id {
+            None => state.store.create_list(site_id, by, input.clone()).await,
+            Some(id) => {
+                state
+                    .store
+                    .update_list(site_id, id, by, input.clone())
+                    .await
+            }
+        };
+        match saved {
+            Err(StoreError::NotFound) => {
+                // A replaced list that went away meanwhile is a 404; otherwise an added or
+                // removed contact is unknown (400).
+                if let Some(id) = id {
+                    state.store.get_list(site_id, id).await?;
+                }
+                Err(unknown_member(state, site_id, input).await)
+            }
             other => Ok(other?),
         }
     }
 
     async fn get(state: &AppState, site_id: i64, id: i64) -> Result<ContactList, ApiError> {
         Ok(state.store.get_list(site_id, id).await?)
-    }
-
-    async fn update(
-        state: &AppState,
-        site_id: i64,
-        id: i64,
-        by: &str,
-        input: &ContactListInput,
-    ) -> Result<ContactList, ApiError> {
-        match state
-            .store
-            .update_list(site_id, id, by, input.clone())
-            .await
-        {
-            Err(StoreError::NotFound) => {
-                // Either the list went away meanwhile (404) or a contact id is unknown (400).
-                state.store.get_list(site_id, id).await?;
-                Err(unknown_member(state, site_id, input).await)
-            }
-            other => Ok(other?),
-        }
     }
 
     async fn delete(state: &AppState, site_id: i64, id: i64) -> Result<(), ApiError> {

@@ -51,10 +51,11 @@ pub trait Resource: Send + Sync + 'static {
     /// # Errors
     /// 400 naming the offending property.
     fn input(body: Value) -> Result<Self::Input, ApiError>;
-    /// Stores a new item.
-    fn create(
+    /// Stores a new item (`id` is `None`) or replaces the writable properties of item `id`.
+    fn save(
         state: &AppState,
         site_id: i64,
+        id: Option<i64>,
         by: &str,
         input: &Self::Input,
     ) -> impl Future<Output = Result<Self::Item, ApiError>> + Send;
@@ -63,14 +64,6 @@ pub trait Resource: Send + Sync + 'static {
         state: &AppState,
         site_id: i64,
         id: i64,
-    ) -> impl Future<Output = Result<Self::Item, ApiError>> + Send;
-    /// Replaces an item's writable properties.
-    fn update(
-        state: &AppState,
-        site_id: i64,
-        id: i64,
-        by: &str,
-        input: &Self::Input,
     ) -> impl Future<Output = Result<Self::Item, ApiError>> + Send;
     /// Deletes an item.
     fn delete(
@@ -96,7 +89,7 @@ pub async fn create<R: Resource>(
 ) -> ApiResult {
     let site_id = who.site.id;
     let input = R::input(body)?;
-    let item = R::create(&state, site_id, &who.user.username, &input).await?;
+    let item = R::save(&state, site_id, None, &who.user.username, &input).await?;
     let dto = R::dto(item, site_id, Some(&input));
     tracing::info!(resource = R::NOUN, "created resource");
     Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
@@ -123,7 +116,7 @@ pub async fn replace<R: Resource>(
     // An unknown id is a 404 even when the body is also wrong.
     R::get(&state, site_id, id).await?;
     let input = R::input(body)?;
-    let item = R::update(&state, site_id, id, &who.user.username, &input).await?;
+    let item = R::save(&state, site_id, Some(id), &who.user.username, &input).await?;
     tracing::info!(id, resource = R::NOUN, "replaced resource");
     Ok(axum::Json(R::dto(item, site_id, Some(&input))).into_response())
 }
