@@ -10,9 +10,9 @@
 //!    (the matrix here is what those rules must agree with);
 //! 4. `migrations/` and `src/store`: its tables (named here) and the reads and writes on them;
 //! 5. `src/engine`: applying its imports and sync actions to those tables;
-//! 6. `src/api/definitions`: a `Records` type naming the description, and two routes per
-//!    definition kind it lists (the OpenAPI operations, URIs and field checks follow from the
-//!    description).
+//! 6. `src/api/definitions`: a `Records` type naming the description and two routes per
+//!    definition kind it lists, and `src/api/data.rs` the `…/{id}/data` route of each kind that
+//!    stages (the OpenAPI operations, URIs and field checks follow from the description).
 
 use crate::domain::contact_fields::{ContactField, standard_field};
 use crate::domain::definition::{ActionKind, MemberStatus};

@@ -65,10 +65,11 @@ pub trait Kind: Send + Sync + 'static {
         site_id: i64,
         body: &serde_json::Value,
     ) -> impl Future<Output = Result<Self::Definition, ApiError>> + Send;
-    /// Stores a new definition.
-    fn create(
+    /// Stores a new definition (`id` is `None`) or replaces definition `id`.
+    fn save(
         store: &dyn Store,
         site_id: i64,
+        id: Option<i64>,
         by: &str,
         definition: &Self::Definition,
     ) -> impl Future<Output = StoreResult<Record<Self>>> + Send;
@@ -77,14 +78,6 @@ pub trait Kind: Send + Sync + 'static {
         store: &dyn Store,
         site_id: i64,
         id: i64,
-    ) -> impl Future<Output = StoreResult<Record<Self>>> + Send;
-    /// Replaces a definition.
-    fn replace(
-        store: &dyn Store,
-        site_id: i64,
-        id: i64,
-        by: &str,
-        definition: &Self::Definition,
     ) -> impl Future<Output = StoreResult<Record<Self>>> + Send;
     /// Deletes a definition.
     fn delete(
@@ -106,13 +99,17 @@ pub trait Kind: Send + Sync + 'static {
 /// `store_calls!(create_import, get_import, replace_import, delete_import, list_imports);`.
 macro_rules! store_calls {
     ($create:ident, $get:ident, $replace:ident, $delete:ident, $list:ident) => {
-        async fn create(
+        async fn save(
             store: &dyn $crate::store::Store,
             site_id: i64,
+            id: Option<i64>,
             by: &str,
             definition: &Self::Definition,
         ) -> $crate::store::StoreResult<$crate::api::definitions::Record<Self>> {
-            store.$create(site_id, by, definition).await
+            match id {
+                None => store.$create(site_id, by, definition).await,
+                Some(id) => store.$replace(site_id, id, by, definition).await,
+            }
         }
 
         async fn get(
@@ -121,16 +118,6 @@ macro_rules! store_calls {
             id: i64,
         ) -> $crate::store::StoreResult<$crate::api::definitions::Record<Self>> {
             store.$get(site_id, id).await
-        }
-
-        async fn replace(
-            store: &dyn $crate::store::Store,
-            site_id: i64,
-            id: i64,
-            by: &str,
-            definition: &Self::Definition,
-        ) -> $crate::store::StoreResult<$crate::api::definitions::Record<Self>> {
-            store.$replace(site_id, id, by, definition).await
         }
 
         async fn delete(
@@ -237,7 +224,8 @@ async fn create<R: Records, K: Kind>(
     JsonBody(body): JsonBody,
 ) -> ApiResult {
     let definition = K::validate(&state, R::TYPE, who.site.id, &body).await?;
-    let record = K::create(&*state.store, who.site.id, &who.user.username, &definition).await?;
+    let by = &who.user.username;
+    let record = K::save(&*state.store, who.site.id, None, by, &definition).await?;
     tracing::info!(
         definition_id = record.id,
         kind = K::NOUN,
@@ -266,14 +254,8 @@ async fn replace<R: Records, K: Kind>(
     // An unknown id is a 404 even when the body is also wrong.
     K::get(&*state.store, who.site.id, id).await?;
     let definition = K::validate(&state, R::TYPE, who.site.id, &body).await?;
-    let record = K::replace(
-        &*state.store,
-        who.site.id,
-        id,
-        &who.user.username,
-        &definition,
-    )
-    .await?;
+    let by = &who.user.username;
+    let record = K::save(&*state.store, who.site.id, Some(id), by, &definition).await?;
     tracing::info!(definition_id = id, kind = K::NOUN, "replaced definition");
     Ok(axum::Json(dto::<K>(R::TYPE, record)).into_response())
 }
