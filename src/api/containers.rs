@@ -11,8 +11,13 @@ use axum::routing::get;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{ErrorMessage, FailuresBody};
-use super::extract::{Caller, ListParams, RawParams, parse_id};
+use std::future::Future;
+
+use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::path::HttpMethod;
+
+use super::extract::{Caller, ListParams, parse_id};
+use super::openapi::build::{self, Operation, id_parameter, list_parameters};
 use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::asset::{ContactList, EmailGroup};
@@ -27,12 +32,12 @@ use crate::store::Page;
 /// Routes under the Bulk prefix.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/contacts/lists", get(lists))
-        .route("/contacts/lists/{id}", get(read_list))
-        .route("/emailGroups", get(groups))
-        .route("/emailGroups/{id}", get(read_group))
-        .route("/contacts/fields", get(fields))
-        .route("/contacts/fields/{id}", get(read_field))
+        .route("/contacts/lists", get(list::<Lists>))
+        .route("/contacts/lists/{id}", get(read::<Lists>))
+        .route("/emailGroups", get(list::<Groups>))
+        .route("/emailGroups/{id}", get(read::<Groups>))
+        .route("/contacts/fields", get(list::<Fields>))
+        .route("/contacts/fields/{id}", get(read::<Fields>))
 }
 
 /// A contact list as the Bulk API writes it.
@@ -89,92 +94,6 @@ impl From<EmailGroup> for EmailGroupDto {
             updated_by: group.audit.updated_by,
         }
     }
-}
-
-/// Lists contact lists.
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/contacts/lists",
-    operation_id = "listContactLists",
-    tag = "containers",
-    params(RawParams),
-    responses(
-        (status = 200, description = "A page", body = Envelope<ContactListDto>),
-        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
-    )
-)]
-async fn lists(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    params: ListParams,
-) -> ApiResult {
-    let query = params.query::<ContainerField>(MAX_PAGE)?;
-    let page = state.store.list_lists(who.site.id, &query).await?;
-    Ok(axum::Json(Envelope::from_page(page, &query, ContactListDto::from)).into_response())
-}
-
-/// Reads a contact list.
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/contacts/lists/{id}",
-    operation_id = "getContactList",
-    tag = "containers",
-    params(("id" = i64, Path, description = "Id")),
-    responses(
-        (status = 200, description = "Found", body = ContactListDto),
-        (status = 404, description = "No such item", body = ErrorMessage),
-    )
-)]
-async fn read_list(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let list = state.store.get_list(who.site.id, parse_id(&id)?).await?;
-    Ok(axum::Json(ContactListDto::from(list)).into_response())
-}
-
-/// Lists email groups.
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/emailGroups",
-    operation_id = "listEmailGroups",
-    tag = "containers",
-    params(RawParams),
-    responses(
-        (status = 200, description = "A page", body = Envelope<EmailGroupDto>),
-        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
-    )
-)]
-async fn groups(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    params: ListParams,
-) -> ApiResult {
-    let query = params.query::<ContainerField>(MAX_PAGE)?;
-    let page = state.store.list_groups(who.site.id, &query).await?;
-    Ok(axum::Json(Envelope::from_page(page, &query, EmailGroupDto::from)).into_response())
-}
-
-/// Reads an email group.
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/emailGroups/{id}",
-    operation_id = "getEmailGroup",
-    tag = "containers",
-    params(("id" = i64, Path, description = "Id")),
-    responses(
-        (status = 200, description = "Found", body = EmailGroupDto),
-        (status = 404, description = "No such item", body = ErrorMessage),
-    )
-)]
-async fn read_group(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let group = state.store.get_group(who.site.id, parse_id(&id)?).await?;
-    Ok(axum::Json(EmailGroupDto::from(group)).into_response())
 }
 
 /// A contact field as the Bulk API writes it (no timestamps: standard fields are built in).
@@ -254,52 +173,180 @@ async fn catalogue(state: &AppState, site_id: i64) -> Result<Vec<ContactField>, 
     Ok(fields)
 }
 
-/// Lists contact fields.
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/contacts/fields",
-    operation_id = "listContactFields",
-    tag = "containers",
-    params(RawParams),
-    responses(
-        (status = 200, description = "A page", body = Envelope<FieldDto>),
-        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
-    )
-)]
-async fn fields(
+/// A read-only Bulk collection: a page of its items, and one item by id.
+pub trait Collection: Send + Sync + 'static {
+    /// What `q` and `orderBy` may name.
+    type Field: QueryField + Send + Sync;
+    /// One item as stored.
+    type Item: Send;
+    /// One item on the wire.
+    type Dto: Serialize + ToSchema + From<Self::Item>;
+    /// Its path under the Bulk prefix.
+    const PATH: &'static str;
+    /// The operation id stem (`ContactList`: `listContactLists`, `getContactList`).
+    const OPERATION: &'static str;
+    /// What the document calls one item.
+    const NOUN: &'static str;
+
+    /// A page of the site's items.
+    fn page(
+        state: &AppState,
+        site_id: i64,
+        query: &ListQuery<Self::Field>,
+    ) -> impl Future<Output = Result<Page<Self::Item>, ApiError>> + Send;
+    /// One item.
+    fn one(
+        state: &AppState,
+        site_id: i64,
+        id: i64,
+    ) -> impl Future<Output = Result<Self::Item, ApiError>> + Send;
+}
+
+/// `GET` a collection: a page of it in the Bulk envelope.
+async fn list<C: Collection>(
     State(state): State<AppState>,
     Caller(who): Caller,
     params: ListParams,
 ) -> ApiResult {
-    let query = params.query::<CatalogueField>(MAX_PAGE)?;
-    let page = catalogue_page(catalogue(&state, who.site.id).await?, &query);
-    Ok(axum::Json(Envelope::from_page(page, &query, FieldDto::from)).into_response())
+    let query = params.query::<C::Field>(MAX_PAGE)?;
+    let page = C::page(&state, who.site.id, &query).await?;
+    Ok(axum::Json(Envelope::from_page(page, &query, C::Dto::from)).into_response())
 }
 
-/// Reads a contact field.
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/contacts/fields/{id}",
-    operation_id = "getContactField",
-    tag = "containers",
-    params(("id" = i64, Path, description = "Id")),
-    responses(
-        (status = 200, description = "Found", body = FieldDto),
-        (status = 404, description = "No such item", body = ErrorMessage),
-    )
-)]
-async fn read_field(
+/// `GET` one item of a collection.
+async fn read<C: Collection>(
     State(state): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let id = parse_id(&id)?;
-    let field = catalogue(&state, who.site.id)
-        .await?
-        .into_iter()
-        .find(|f| f.id == id)
-        .ok_or(ApiError::NotFound)?;
-    Ok(axum::Json(FieldDto::from(field)).into_response())
+    let item = C::one(&state, who.site.id, parse_id(&id)?).await?;
+    Ok(axum::Json(C::Dto::from(item)).into_response())
+}
+
+/// The contact lists (`/contacts/lists`).
+pub struct Lists;
+
+impl Collection for Lists {
+    type Field = ContainerField;
+    type Item = ContactList;
+    type Dto = ContactListDto;
+    const PATH: &'static str = "/contacts/lists";
+    const OPERATION: &'static str = "ContactList";
+    const NOUN: &'static str = "contact list";
+
+    async fn page(
+        state: &AppState,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+    ) -> Result<Page<ContactList>, ApiError> {
+        Ok(state.store.list_lists(site_id, query).await?)
+    }
+
+    async fn one(state: &AppState, site_id: i64, id: i64) -> Result<ContactList, ApiError> {
+        Ok(state.store.get_list(site_id, id).await?)
+    }
+}
+
+/// The email groups (`/emailGroups`).
+pub struct Groups;
+
+impl Collection for Groups {
+    type Field = ContainerField;
+    type Item = EmailGroup;
+    type Dto = EmailGroupDto;
+    const PATH: &'static str = "/emailGroups";
+    const OPERATION: &'static str = "EmailGroup";
+    const NOUN: &'static str = "email group";
+
+    async fn page(
+        state: &AppState,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+    ) -> Result<Page<EmailGroup>, ApiError> {
+        Ok(state.store.list_groups(site_id, query).await?)
+    }
+
+    async fn one(state: &AppState, site_id: i64, id: i64) -> Result<EmailGroup, ApiError> {
+        Ok(state.store.get_group(site_id, id).await?)
+    }
+}
+
+/// The contact field catalogue (`/contacts/fields`): standard fields, then the site's custom
+/// ones, paged here.
+pub struct Fields;
+
+impl Collection for Fields {
+    type Field = CatalogueField;
+    type Item = ContactField;
+    type Dto = FieldDto;
+    const PATH: &'static str = "/contacts/fields";
+    const OPERATION: &'static str = "ContactField";
+    const NOUN: &'static str = "contact field";
+
+    async fn page(
+        state: &AppState,
+        site_id: i64,
+        query: &ListQuery<CatalogueField>,
+    ) -> Result<Page<ContactField>, ApiError> {
+        Ok(catalogue_page(catalogue(state, site_id).await?, query))
+    }
+
+    async fn one(state: &AppState, site_id: i64, id: i64) -> Result<ContactField, ApiError> {
+        catalogue(state, site_id)
+            .await?
+            .into_iter()
+            .find(|f| f.id == id)
+            .ok_or(ApiError::NotFound)
+    }
+}
+
+/// Adds the operations of every collection to the document.
+pub fn document(document: &mut Document) {
+    add::<Lists>(document);
+    add::<Groups>(document);
+    add::<Fields>(document);
+}
+
+/// `GET` the collection and `GET` one item.
+fn add<C: Collection>(document: &mut Document) {
+    let dto = build::schema::<C::Dto>(document);
+    let envelope = build::envelope::<C::Dto>(document);
+    let path = format!("/api/bulk/2.0{}", C::PATH);
+    let noun = C::NOUN;
+    let list = Operation {
+        parameters: list_parameters(),
+        responses: vec![
+            ("200", "A page", Some(envelope)),
+            (
+                "400",
+                "A bad limit, offset, orderBy, q or totalResults",
+                Some("FailuresBody".into()),
+            ),
+        ],
+        ..Operation::new(
+            HttpMethod::Get,
+            &path,
+            format!("list{}s", C::OPERATION),
+            "containers",
+            format!("Lists {noun}s."),
+        )
+    };
+    let read = Operation {
+        parameters: vec![id_parameter("Id")],
+        responses: vec![
+            ("200", "Found", Some(dto)),
+            ("404", "No such item", Some("ErrorMessage".into())),
+        ],
+        ..Operation::new(
+            HttpMethod::Get,
+            format!("{path}/{{id}}"),
+            format!("get{}", C::OPERATION),
+            "containers",
+            format!("Reads {} {noun}.", build::article(noun)),
+        )
+    };
+    list.add_to(document);
+    read.add_to(document);
 }
 
 /// Filters, sorts and pages the catalogue the way the store pages its tables: text compares

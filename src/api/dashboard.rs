@@ -14,20 +14,81 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use std::future::Future;
+
+use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::path::{HttpMethod, ParameterIn};
+
 use super::appcloud::Items;
-use super::error::FailuresBody;
 use super::extract::Caller;
+use super::openapi::build::{self, Operation};
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::query::MAX_PAGE;
+use crate::domain::record_type::{CONTACTS, DefinitionKind};
 
 /// Routes with their full paths (merged beside the other `/api/loquat/1.0` routes).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/loquat/1.0/contacts/syncActions/staged", get(staged))
+        .route(
+            "/api/loquat/1.0/contacts/syncActions/staged",
+            get(counts::<Staged>),
+        )
         .route(
             "/api/loquat/1.0/emailGroups/subscriptions",
-            get(subscriptions),
+            get(counts::<Subscriptions>),
         )
+}
+
+/// One count endpoint: the ids of a page in, one item per id naming something of the site out.
+pub trait Count: Send + Sync + 'static {
+    /// One item.
+    type Dto: Serialize + ToSchema + Send;
+    /// The full path.
+    const PATH: &'static str;
+    /// `operationId`.
+    const OPERATION: &'static str;
+    /// The document's summary.
+    const SUMMARY: &'static str;
+    /// What the 200 answer holds.
+    const FOUND: &'static str;
+
+    /// The items of the ids that name something of the site, by id.
+    fn count(
+        state: &AppState,
+        site_id: i64,
+        ids: &[i64],
+    ) -> impl Future<Output = Result<Vec<Self::Dto>, ApiError>> + Send;
+}
+
+/// `GET …?ids=`: `{"items":[…]}`.
+async fn counts<C: Count>(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    query: Result<Query<IdsParam>, QueryRejection>,
+) -> ApiResult {
+    let ids = ids_of(query)?;
+    let items = C::count(&state, who.site.id, &ids).await?;
+    Ok(axum::Json(Items { items }).into_response())
+}
+
+/// Adds the operation of every count endpoint to the document.
+pub fn document(document: &mut Document) {
+    add::<Staged>(document);
+    add::<Subscriptions>(document);
+}
+
+fn add<C: Count>(document: &mut Document) {
+    let items = build::generic::<Items<C::Dto>, C::Dto>(document);
+    let failures = Some("FailuresBody".to_owned());
+    Operation {
+        parameters: IdsParam::into_params(|| Some(ParameterIn::Query)),
+        responses: vec![
+            ("200", C::FOUND, Some(items)),
+            ("400", "`ids` missing or malformed", failures),
+        ],
+        ..Operation::new(HttpMethod::Get, C::PATH, C::OPERATION, "loquat", C::SUMMARY)
+    }
+    .add_to(document);
 }
 
 /// `?ids=`: the ids to count for.
@@ -73,34 +134,30 @@ pub struct StagedDto {
     rows: u64,
 }
 
-/// Files and rows staged for sync action definitions (a Loquat extension).
-#[utoipa::path(
-    get,
-    path = "/api/loquat/1.0/contacts/syncActions/staged",
-    operation_id = "loquatStagedFiles",
-    tag = "loquat",
-    params(IdsParam),
-    responses(
-        (status = 200, description = "One item per id naming a definition of the site, by id", body = Items<StagedDto>),
-        (status = 400, description = "`ids` missing or malformed", body = FailuresBody),
-    )
-)]
-async fn staged(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    query: Result<Query<IdsParam>, QueryRejection>,
-) -> ApiResult {
-    let ids = ids_of(query)?;
-    let found = state.store.staged_files(who.site.id, &ids).await?;
-    let items = found
-        .into_iter()
-        .map(|s| StagedDto {
-            uri: format!("/contacts/syncActions/{}", s.definition_id),
+/// Files and rows staged per sync action definition.
+pub struct Staged;
+
+impl Count for Staged {
+    type Dto = StagedDto;
+    const PATH: &'static str = "/api/loquat/1.0/contacts/syncActions/staged";
+    const OPERATION: &'static str = "loquatStagedFiles";
+    const SUMMARY: &'static str =
+        "Files and rows staged for sync action definitions (a Loquat extension).";
+    const FOUND: &'static str = "One item per id naming a definition of the site, by id";
+
+    async fn count(
+        state: &AppState,
+        site_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<StagedDto>, ApiError> {
+        let found = state.store.staged_files(site_id, ids).await?;
+        let dto = |s: crate::store::StagedFiles| StagedDto {
+            uri: CONTACTS.definition_uri(DefinitionKind::SyncActions, s.definition_id),
             files: s.files,
             rows: s.rows,
-        })
-        .collect();
-    Ok(axum::Json(Items { items }).into_response())
+        };
+        Ok(found.into_iter().map(dto).collect())
+    }
 }
 
 /// Set subscriptions of one email group.
@@ -115,35 +172,30 @@ pub struct SubscriptionsDto {
     unsubscribed: u64,
 }
 
-/// Set subscriptions per email group (a Loquat extension; contacts never set, who read as
-/// subscribed, are not counted).
-#[utoipa::path(
-    get,
-    path = "/api/loquat/1.0/emailGroups/subscriptions",
-    operation_id = "loquatGroupSubscriptions",
-    tag = "loquat",
-    params(IdsParam),
-    responses(
-        (status = 200, description = "One item per id naming a group of the site, by id", body = Items<SubscriptionsDto>),
-        (status = 400, description = "`ids` missing or malformed", body = FailuresBody),
-    )
-)]
-async fn subscriptions(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    query: Result<Query<IdsParam>, QueryRejection>,
-) -> ApiResult {
-    let ids = ids_of(query)?;
-    let found = state.store.subscription_counts(who.site.id, &ids).await?;
-    let items = found
-        .into_iter()
-        .map(|c| SubscriptionsDto {
+/// Set subscriptions per email group.
+pub struct Subscriptions;
+
+impl Count for Subscriptions {
+    type Dto = SubscriptionsDto;
+    const PATH: &'static str = "/api/loquat/1.0/emailGroups/subscriptions";
+    const OPERATION: &'static str = "loquatGroupSubscriptions";
+    const SUMMARY: &'static str = "Set subscriptions per email group (a Loquat extension; \
+        contacts never set, who read as\nsubscribed, are not counted).";
+    const FOUND: &'static str = "One item per id naming a group of the site, by id";
+
+    async fn count(
+        state: &AppState,
+        site_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<SubscriptionsDto>, ApiError> {
+        let found = state.store.subscription_counts(site_id, ids).await?;
+        let dto = |c: crate::store::SubscriptionCounts| SubscriptionsDto {
             uri: format!("/emailGroups/{}", c.group_id),
             subscribed: c.subscribed,
             unsubscribed: c.unsubscribed,
-        })
-        .collect();
-    Ok(axum::Json(Items { items }).into_response())
+        };
+        Ok(found.into_iter().map(dto).collect())
+    }
 }
 
 /// The parsed `ids`, or a 400 in the `failures` shape.

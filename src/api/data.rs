@@ -1,5 +1,6 @@
-//! Staging (§6): `POST …/contacts/syncActions/{id}/data` stages one file of rows (JSON or
-//! CSV); `DELETE …/data` discards what is staged.
+//! Staging (§6): `POST …/{id}/data` of a sync action or import definition stages one file of
+//! rows (JSON or CSV); `DELETE …/data` discards what is staged. The handlers are written once
+//! over a [`Staging`] kind.
 //!
 //! The body is read into one buffer sized from `Content-Length` and capped at 32 MB (beyond
 //! it Eloqua answers 404, and so do we), then decoded row by row straight into the store's
@@ -13,43 +14,66 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use http_body_util::BodyExt;
 
-use super::error::{ErrorMessage, FailuresBody};
+use std::future::Future;
+
+use super::definitions::Kind;
 use super::extract::{Caller, parse_id};
-use super::openapi::schemas::{CsvText, UploadRows};
+use super::imports::Imports;
+use super::sync_actions::SyncActions;
 use super::wire::SyncDto;
 use super::{ApiError, ApiResult, AppState, no_content};
+use crate::domain::site::Principal;
 use crate::domain::staging::{MAX_FILES, MAX_UPLOAD_BYTES};
-use crate::store::{NewSync, StageError, StoreError, Upload};
+use crate::domain::sync::SyncKind;
+use crate::store::{NewSync, StageError, Staged, Store, StoreError, StoreResult};
 use crate::upload::{Format, to_utf8};
 
 /// Routes under the Bulk prefix.
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/contacts/syncActions/{id}/data",
-        post(upload).delete(discard),
-    )
+    Router::new()
+        .route(
+            "/contacts/syncActions/{id}/data",
+            post(upload::<SyncActions>).delete(discard::<SyncActions>),
+        )
+        .route(
+            "/contacts/imports/{id}/data",
+            post(upload::<Imports>).delete(discard::<Imports>),
+        )
 }
 
-/// Stages one file of rows for a sync action definition.
-#[utoipa::path(
-    post,
-    path = "/api/bulk/2.0/contacts/syncActions/{id}/data",
-    operation_id = "uploadSyncActionData",
-    tag = "sync actions",
-    params(("id" = i64, Path, description = "Definition id")),
-    request_body(content(
-        (UploadRows = "application/json"),
-        (CsvText = "text/csv"),
-    )),
-    responses(
-        (status = 201, description = "Staged; the definition's isSyncTriggeredOnImport created this sync", body = SyncDto),
-        (status = 204, description = "Staged"),
-        (status = 400, description = "Malformed body, wrong Content-Type or charset, or 500 files already staged", body = FailuresBody),
-        (status = 404, description = "No such definition, or a body over 32 MB", body = ErrorMessage),
-        (status = 413, description = "The site's staging quota is exhausted", body = ErrorMessage),
-    )
-)]
-async fn upload(
+/// A definition kind whose definitions stage data (`…/{id}/data`).
+pub trait Staging: Kind {
+    /// How metrics count its uploads.
+    const SYNC_KIND: SyncKind;
+    /// The 409 message when a sync of the definition is pending or active.
+    const BUSY: &'static str;
+
+    /// Stages one file of rows for definition `id` (a 404 when there is none).
+    fn stage(
+        state: &AppState,
+        who: &Principal,
+        id: i64,
+        format: Format,
+        body: Bytes,
+    ) -> impl Future<Output = Result<Staged, ApiError>> + Send;
+    /// Discards what is staged for definition `id`.
+    fn discard(
+        store: &dyn Store,
+        site_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// The sync an upload creates when the definition's `isSyncTriggeredOnImport` is set.
+pub(super) fn trigger(is_sync_triggered_on_import: bool, who: &Principal) -> Option<NewSync> {
+    is_sync_triggered_on_import.then(|| NewSync {
+        created_by: who.user.username.clone(),
+        callback_url: None,
+    })
+}
+
+/// Stages one file of rows: 201 with the sync it triggered, else 204.
+async fn upload<K: Staging>(
     State(state): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
@@ -57,39 +81,35 @@ async fn upload(
 ) -> ApiResult {
     let id = parse_id(&id)?;
     let (format, body) = read_upload(request).await?;
-    let record = state.store.get_definition(who.site.id, id).await?;
-    let definition = record.definition;
-    let upload = Upload {
-        definition_id: id,
-        format,
-        body,
-        column: definition.field_column,
-        max_files: MAX_FILES,
-        site_quota_bytes: state.staging_quota_bytes,
-        trigger: definition.is_sync_triggered_on_import.then(|| NewSync {
-            created_by: who.user.username.clone(),
-            callback_url: None,
-        }),
-    };
-    let size = upload.body.len();
-    let staged = state
-        .store
-        .stage_file(who.site.id, upload)
-        .await
-        .map_err(stage_error)?;
-    state.metrics.upload(
-        crate::domain::sync::SyncKind::SyncAction,
-        size as u64,
-        staged.rows,
-    );
+    let size = body.len();
+    let staged = K::stage(&state, &who, id, format, body).await?;
+    state.metrics.upload(K::SYNC_KIND, size as u64, staged.rows);
     tracing::info!(
         definition_id = id,
+        kind = K::NOUN,
         file_id = staged.file_id,
         rows = staged.rows,
         bytes = size,
         "staged upload"
     );
     Ok(staged_response(&state, staged.sync))
+}
+
+/// Discards what is staged: 204, or 409 while a sync of the definition is pending or active.
+async fn discard<K: Staging>(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    K::discard(&*state.store, who.site.id, id)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { .. } => ApiError::Conflict(K::BUSY.into()),
+            other => other.into(),
+        })?;
+    tracing::info!(definition_id = id, kind = K::NOUN, "discarded staged data");
+    Ok(no_content())
 }
 
 /// 201 with the sync an upload triggered, else 204.
@@ -200,37 +220,4 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
         }
     }
     Ok(Bytes::from(buffer))
-}
-
-/// Discards what is staged for a sync action definition.
-#[utoipa::path(
-    delete,
-    path = "/api/bulk/2.0/contacts/syncActions/{id}/data",
-    operation_id = "deleteSyncActionData",
-    tag = "sync actions",
-    params(("id" = i64, Path, description = "Definition id")),
-    responses(
-        (status = 204, description = "Discarded"),
-        (status = 404, description = "No such definition", body = ErrorMessage),
-        (status = 409, description = "A sync of the definition is pending or active", body = ErrorMessage),
-    )
-)]
-async fn discard(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let id = parse_id(&id)?;
-    state
-        .store
-        .discard_staged(who.site.id, id)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict { .. } => {
-                ApiError::Conflict("A sync of this definition is pending or active.".into())
-            }
-            other => other.into(),
-        })?;
-    tracing::info!(definition_id = id, "discarded staged data");
-    Ok(no_content())
 }

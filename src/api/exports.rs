@@ -1,236 +1,95 @@
-//! Contact export definitions (`/contacts/exports`), and the data export syncs produce
-//! (`GET`/`DELETE /syncs/{id}/data`, JSON or, with `Accept: text/csv`, CSV).
+//! Contact export definitions (`/contacts/exports`) as a definition [`Kind`], and the data
+//! export syncs produce (`GET`/`DELETE /syncs/{id}/data`, JSON or, with `Accept: text/csv`, CSV).
 
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
 
-use super::error::{ErrorMessage, FailuresBody};
-use super::extract::{Caller, JsonBody, ListParams, RawParams, parse_id};
+use super::definitions::{self, Kind, Record};
+use super::extract::ListParams;
 use super::openapi::schemas::{ExportDefinitionDto, ExportDefinitionInput};
 use super::sync_actions::missing_reference;
-use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::appcloud::InstanceKind;
-use crate::domain::contact_fields::{ContactField, standard_field};
 use crate::domain::definition::{
     ContainerRef, ExportDefinition, FieldTarget, validate_export_definition,
 };
 use crate::domain::failure::Failure;
-use crate::domain::fields::{DefinitionField, NoField};
+use crate::domain::fields::NoField;
 use crate::domain::filter::{FieldRef, Filter, Membership};
-use crate::domain::query::MAX_PAGE;
+use crate::domain::record_type::{DefinitionKind, RecordType};
 use crate::domain::spreadsheet::CsvCells;
-use crate::store::{ExportRecord, StoreError};
+use crate::store::StoreError;
 
 /// Largest page of `GET /syncs/{id}/data` (and its default is 1000).
 pub const MAX_DATA_PAGE: u32 = 50_000;
 
-/// Routes under the Bulk prefix.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/contacts/exports", get(list).post(create))
-        .route(
-            "/contacts/exports/{id}",
-            get(read).put(replace).delete(remove),
-        )
-}
+/// Export definitions (`/contacts/exports`).
+pub struct Exports;
 
-pub(super) fn dto(record: ExportRecord) -> serde_json::Value {
-    let mut body = record.definition.to_json();
-    if let Some(object) = body.as_object_mut() {
-        object.insert(
-            "uri".into(),
-            format!("/contacts/exports/{}", record.id).into(),
-        );
-        object.insert("createdBy".into(), record.audit.created_by.into());
-        object.insert(
-            "createdAt".into(),
-            record.audit.created_at.to_string().into(),
-        );
-        object.insert("updatedBy".into(), record.audit.updated_by.into());
-        object.insert(
-            "updatedAt".into(),
-            record.audit.updated_at.to_string().into(),
-        );
-    }
-    body
-}
+impl Kind for Exports {
+    type Definition = ExportDefinition;
+    type Dto = serde_json::Value;
+    type Schema = ExportDefinitionDto;
+    type Input = ExportDefinitionInput;
 
-/// Creates a contact export definition.
-#[utoipa::path(
-    post,
-    path = "/api/bulk/2.0/contacts/exports",
-    operation_id = "createExportDefinition",
-    tag = "exports",
-    request_body(content = ExportDefinitionInput, content_type = "application/json"),
-    responses(
-        (status = 201, description = "Created", body = ExportDefinitionDto),
-        (status = 400, description = "A broken rule, malformed JSON or wrong Content-Type", body = FailuresBody),
-    )
-)]
-async fn create(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    JsonBody(body): JsonBody,
-) -> ApiResult {
-    let definition = validate(&state, who.site.id, &body).await?;
-    let record = state
-        .store
-        .create_export(who.site.id, &who.user.username, &definition)
-        .await?;
-    tracing::info!(
-        export_id = record.id,
-        fields = definition.fields.len(),
-        "created export definition"
-    );
-    Ok((StatusCode::CREATED, axum::Json(dto(record))).into_response())
-}
+    const KIND: DefinitionKind = DefinitionKind::Exports;
+    const NOUN: &'static str = "export definition";
+    const OPERATION: &'static str = "Export";
+    const TAG: &'static str = "exports";
+    const STAGES_DATA: bool = false;
 
-/// Reads an export definition.
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/contacts/exports/{id}",
-    operation_id = "getExportDefinition",
-    tag = "exports",
-    params(("id" = i64, Path, description = "Export definition id")),
-    responses(
-        (status = 200, description = "The definition", body = ExportDefinitionDto),
-        (status = 404, description = "No such definition", body = ErrorMessage),
-    )
-)]
-async fn read(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    Ok(axum::Json(dto(state
-        .store
-        .get_export(who.site.id, parse_id(&id)?)
-        .await?))
-    .into_response())
-}
-
-/// Replaces an export definition.
-#[utoipa::path(
-    put,
-    path = "/api/bulk/2.0/contacts/exports/{id}",
-    operation_id = "replaceExportDefinition",
-    tag = "exports",
-    params(("id" = i64, Path, description = "Export definition id")),
-    request_body(content = ExportDefinitionInput, content_type = "application/json"),
-    responses(
-        (status = 200, description = "The replaced definition", body = ExportDefinitionDto),
-        (status = 400, description = "A broken rule, malformed JSON or wrong Content-Type", body = FailuresBody),
-        (status = 404, description = "No such definition", body = ErrorMessage),
-    )
-)]
-async fn replace(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> ApiResult {
-    let id = parse_id(&id)?;
-    state.store.get_export(who.site.id, id).await?;
-    let definition = validate(&state, who.site.id, &body).await?;
-    let record = state
-        .store
-        .replace_export(who.site.id, id, &who.user.username, &definition)
-        .await?;
-    Ok(axum::Json(dto(record)).into_response())
-}
-
-/// Deletes an export definition.
-#[utoipa::path(
-    delete,
-    path = "/api/bulk/2.0/contacts/exports/{id}",
-    operation_id = "deleteExportDefinition",
-    tag = "exports",
-    params(("id" = i64, Path, description = "Export definition id")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, description = "No such definition", body = ErrorMessage),
-    )
-)]
-async fn remove(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    state
-        .store
-        .delete_export(who.site.id, parse_id(&id)?)
-        .await?;
-    Ok(no_content())
-}
-
-/// Lists contact export definitions.
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/contacts/exports",
-    operation_id = "listExportDefinitions",
-    tag = "exports",
-    params(RawParams),
-    responses(
-        (status = 200, description = "A page of definitions", body = Envelope<ExportDefinitionDto>),
-        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
-    )
-)]
-async fn list(State(state): State<AppState>, Caller(who): Caller, params: ListParams) -> ApiResult {
-    let query = params.query::<DefinitionField>(MAX_PAGE)?;
-    let page = state.store.list_exports(who.site.id, &query).await?;
-    Ok(axum::Json(Envelope::from_page(page, &query, dto)).into_response())
-}
-
-fn known(name: &str, custom: &[ContactField]) -> bool {
-    standard_field(name).is_some()
-        || custom
+    /// Every rule, then that each field (in `fields` and in the filter) exists for the site.
+    async fn validate(
+        state: &AppState,
+        record_type: &'static RecordType,
+        site_id: i64,
+        body: &serde_json::Value,
+    ) -> Result<ExportDefinition, ApiError> {
+        let definition = validate_export_definition(body)?;
+        let custom = state.store.list_custom_fields(site_id).await?;
+        let known = |name: &str| definitions::site_has_field(record_type, name, &custom);
+        let mut failures: Vec<Failure> = definition
+            .fields
             .iter()
-            .any(|c| c.internal_name.eq_ignore_ascii_case(name))
-}
-
-/// Every rule, then that each field (in `fields` and in the filter) exists for the site.
-async fn validate(
-    state: &AppState,
-    site_id: i64,
-    body: &serde_json::Value,
-) -> Result<ExportDefinition, ApiError> {
-    let definition = validate_export_definition(body)?;
-    let custom = state.store.list_custom_fields(site_id).await?;
-    let mut failures: Vec<Failure> = definition
-        .fields
-        .iter()
-        .filter_map(|field| match &field.target {
-            FieldTarget::Field(name) if !known(name, &custom) => Some(Failure::new(
-                format!("fields.{}", field.name),
-                format!("There was a missing reference: the site has no contact field {name}."),
-                Some(field.statement.clone()),
-            )),
-            _ => None,
-        })
-        .collect();
-    if let Some((text, filter)) = &definition.filter {
-        let mut problems = Vec::new();
-        let mut references = Vec::new();
-        filter_problems(filter, &custom, &mut problems, &mut references);
-        for reference in references {
-            if let Some(why) = missing_reference(state, site_id, &reference).await? {
-                problems.push(why);
+            .filter_map(|field| match &field.target {
+                FieldTarget::Field(name) if !known(name) => Some(Failure::new(
+                    format!("fields.{}", field.name),
+                    record_type.missing_field(name),
+                    Some(field.statement.clone()),
+                )),
+                _ => None,
+            })
+            .collect();
+        if let Some((text, filter)) = &definition.filter {
+            let mut problems = Vec::new();
+            let mut references = Vec::new();
+            filter_problems(filter, &known, record_type, &mut problems, &mut references);
+            for reference in references {
+                if let Some(why) = missing_reference(state, site_id, &reference).await? {
+                    problems.push(why);
+                }
             }
+            failures.extend(
+                problems
+                    .into_iter()
+                    .map(|why| Failure::new("filter", why, Some(text.clone()))),
+            );
         }
-        failures.extend(
-            problems
-                .into_iter()
-                .map(|why| Failure::new("filter", why, Some(text.clone()))),
-        );
+        definitions::checked(definition, failures)
     }
-    if failures.is_empty() {
-        Ok(definition)
-    } else {
-        Err(ApiError::Validation(failures))
+
+    definitions::store_calls!(
+        create_export,
+        get_export,
+        replace_export,
+        delete_export,
+        list_exports
+    );
+
+    /// The definition's properties, then `uri` and the audit properties (exports stage
+    /// nothing, so never `kbUsed`).
+    fn dto(record: Record<Self>, uri: String) -> serde_json::Value {
+        definitions::stored_json(record.definition.to_json(), None, uri, record.audit)
     }
 }
 
@@ -238,16 +97,17 @@ async fn validate(
 /// AppCloud executions it names (checked against the store by the caller, as destinations are).
 fn filter_problems(
     filter: &Filter,
-    custom: &[ContactField],
+    known: &dyn Fn(&str) -> bool,
+    record_type: &RecordType,
     problems: &mut Vec<String>,
     references: &mut Vec<ContainerRef>,
 ) {
     match filter {
         Filter::And(a, b) | Filter::Or(a, b) => {
-            filter_problems(a, custom, problems, references);
-            filter_problems(b, custom, problems, references);
+            filter_problems(a, known, record_type, problems, references);
+            filter_problems(b, known, record_type, problems, references);
         }
-        Filter::Not(inner) => filter_problems(inner, custom, problems, references),
+        Filter::Not(inner) => filter_problems(inner, known, record_type, problems, references),
         Filter::Exists(Membership::ContactList(id)) => {
             references.push(ContainerRef::ContactList(*id))
         }
@@ -281,11 +141,7 @@ fn filter_problems(
         Filter::Compare {
             field: FieldRef::Field(name),
             ..
-        } if !known(name, custom) => {
-            problems.push(format!(
-                "There was a missing reference: the site has no contact field {name}."
-            ));
-        }
+        } if !known(name) => problems.push(record_type.missing_field(name)),
         Filter::Compare { .. } => {}
     }
 }

@@ -7,6 +7,7 @@ mod containers;
 mod dashboard;
 mod data;
 pub mod deadline;
+mod definitions;
 mod error;
 mod exports;
 pub mod extract;
@@ -66,10 +67,9 @@ pub fn router(state: AppState, deadlines: deadline::Deadlines) -> Router {
 
 fn bulk_routes() -> Router<AppState> {
     Router::new()
+        .merge(definitions::router())
         .merge(sync_actions::router())
         .merge(data::router())
-        .merge(imports::router())
-        .merge(exports::router())
         .merge(syncs::router())
         .merge(containers::router())
         .merge(openapi::router())

@@ -1,37 +1,33 @@
-//! Contact sync action definitions (§4): create, read, list, replace, delete, and the global
-//! `GET /syncActions` list.
+//! Sync action definitions (§4) as a definition [`Kind`], and the global `GET /syncActions`
+//! list; the checks that what a destination names exists, shared with imports and exports.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::extract::State;
 use axum::routing::get;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{ErrorMessage, FailuresBody};
-use super::extract::{Caller, JsonBody, ListParams, RawParams, parse_id};
+use super::data::{Staging, stage_error, trigger};
+use super::definitions::{self, Contacts, Kind, Record};
+use super::extract::{Caller, ListParams};
 use super::openapi::schemas::{SyncActionDefinitionInput, SyncActionItem};
-use super::wire::Envelope;
-use super::{ApiError, ApiResult, AppState, no_content};
+use super::{ApiError, ApiResult, AppState};
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::definition::{
     ContainerRef, SyncAction, SyncActionDefinition, validate_contact_definition,
 };
 use crate::domain::failure::Failure;
-use crate::domain::fields::DefinitionField;
-use crate::domain::query::MAX_PAGE;
-use crate::store::{DefinitionRecord, StoreError};
+use crate::domain::record_type::{DefinitionKind, RecordType};
+use crate::domain::site::Principal;
+use crate::domain::staging::MAX_FILES;
+use crate::domain::sync::SyncKind;
+use crate::store::{Staged, Store, StoreError, StoreResult, Upload};
+use crate::upload::Format;
+use axum::body::Bytes;
 
-/// Routes under the Bulk prefix.
+/// Routes under the Bulk prefix besides those of [`definitions::router`].
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/contacts/syncActions", get(list).post(create))
-        .route(
-            "/contacts/syncActions/{id}",
-            get(read).put(replace).delete(remove),
-        )
-        .route("/syncActions", get(list_all))
+    Router::new().route("/syncActions", get(list_all))
 }
 
 /// A definition as Eloqua writes it (property order of §3.2).
@@ -57,8 +53,8 @@ pub struct DefinitionDto {
     updated_at: String,
 }
 
-impl From<DefinitionRecord> for DefinitionDto {
-    fn from(record: DefinitionRecord) -> Self {
+impl DefinitionDto {
+    fn new(record: Record<SyncActions>, uri: String) -> Self {
         let def = record.definition;
         let mut fields = serde_json::Map::new();
         fields.insert(def.field_column.clone(), def.identifier.markup().into());
@@ -71,7 +67,7 @@ impl From<DefinitionRecord> for DefinitionDto {
             auto_delete_duration: def.auto_delete_duration.map(|d| d.as_str().to_owned()),
             // Eloqua omits kbUsed while nothing is staged.
             kb_used: (record.kb_used > 0).then_some(record.kb_used),
-            uri: format!("/contacts/syncActions/{}", record.id),
+            uri,
             created_by: record.audit.created_by,
             created_at: record.audit.created_at.to_string(),
             updated_by: record.audit.updated_by,
@@ -80,162 +76,87 @@ impl From<DefinitionRecord> for DefinitionDto {
     }
 }
 
-/// Creates a contact sync action definition.
-#[utoipa::path(
-    post,
-    path = "/api/bulk/2.0/contacts/syncActions",
-    operation_id = "createSyncActionDefinition",
-    tag = "sync actions",
-    request_body(content = SyncActionDefinitionInput, content_type = "application/json"),
-    responses(
-        (status = 201, description = "Created", body = DefinitionDto),
-        (status = 400, description = "A broken rule, malformed JSON or wrong Content-Type", body = FailuresBody),
-    )
-)]
-async fn create(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    JsonBody(body): JsonBody,
-) -> ApiResult {
-    let definition = validate(&state, who.site.id, &body).await?;
-    let record = state
-        .store
-        .create_definition(who.site.id, &who.user.username, &definition)
-        .await?;
-    tracing::info!(
-        definition_id = record.id,
-        actions = definition.sync_actions.len(),
-        "created sync action definition"
-    );
-    Ok((StatusCode::CREATED, axum::Json(DefinitionDto::from(record))).into_response())
-}
+/// Sync action definitions (`/contacts/syncActions`).
+pub struct SyncActions;
 
-/// Reads a definition.
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/contacts/syncActions/{id}",
-    operation_id = "getSyncActionDefinition",
-    tag = "sync actions",
-    params(("id" = i64, Path, description = "Definition id")),
-    responses(
-        (status = 200, description = "The definition", body = DefinitionDto),
-        (status = 404, description = "No such definition", body = ErrorMessage),
-    )
-)]
-async fn read(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let record = state
-        .store
-        .get_definition(who.site.id, parse_id(&id)?)
-        .await?;
-    Ok(axum::Json(DefinitionDto::from(record)).into_response())
-}
+impl Kind for SyncActions {
+    type Definition = SyncActionDefinition;
+    type Dto = DefinitionDto;
+    type Schema = DefinitionDto;
+    type Input = SyncActionDefinitionInput;
 
-/// Replaces a definition (every writable property must be sent).
-#[utoipa::path(
-    put,
-    path = "/api/bulk/2.0/contacts/syncActions/{id}",
-    operation_id = "replaceSyncActionDefinition",
-    tag = "sync actions",
-    params(("id" = i64, Path, description = "Definition id")),
-    request_body(content = SyncActionDefinitionInput, content_type = "application/json"),
-    responses(
-        (status = 200, description = "The replaced definition", body = DefinitionDto),
-        (status = 400, description = "A broken rule, malformed JSON or wrong Content-Type", body = FailuresBody),
-        (status = 404, description = "No such definition", body = ErrorMessage),
-    )
-)]
-async fn replace(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> ApiResult {
-    let id = parse_id(&id)?;
-    // An unknown id is a 404 even when the body is also wrong.
-    state.store.get_definition(who.site.id, id).await?;
-    let definition = validate(&state, who.site.id, &body).await?;
-    let record = state
-        .store
-        .replace_definition(who.site.id, id, &who.user.username, &definition)
-        .await?;
-    tracing::info!(definition_id = id, "replaced sync action definition");
-    Ok(axum::Json(DefinitionDto::from(record)).into_response())
-}
+    const KIND: DefinitionKind = DefinitionKind::SyncActions;
+    const NOUN: &'static str = "sync action definition";
+    const OPERATION: &'static str = "SyncAction";
+    const TAG: &'static str = "sync actions";
+    const STAGES_DATA: bool = true;
 
-/// Deletes a definition and its staged data.
-#[utoipa::path(
-    delete,
-    path = "/api/bulk/2.0/contacts/syncActions/{id}",
-    operation_id = "deleteSyncActionDefinition",
-    tag = "sync actions",
-    params(("id" = i64, Path, description = "Definition id")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, description = "No such definition", body = ErrorMessage),
-    )
-)]
-async fn remove(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let id = parse_id(&id)?;
-    state.store.delete_definition(who.site.id, id).await?;
-    tracing::info!(definition_id = id, "deleted sync action definition");
-    Ok(no_content())
-}
-
-/// Lists contact sync action definitions.
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/contacts/syncActions",
-    operation_id = "listSyncActionDefinitions",
-    tag = "sync actions",
-    params(RawParams),
-    responses(
-        (status = 200, description = "A page of definitions", body = Envelope<DefinitionDto>),
-        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
-    )
-)]
-async fn list(State(state): State<AppState>, Caller(who): Caller, params: ListParams) -> ApiResult {
-    let query = params.query::<DefinitionField>(MAX_PAGE)?;
-    let page = state.store.list_definitions(who.site.id, &query).await?;
-    Ok(axum::Json(Envelope::from_page(page, &query, DefinitionDto::from)).into_response())
-}
-
-/// Lists sync action definitions of every entity type (contacts only, here).
-#[utoipa::path(
-    get,
-    path = "/api/bulk/2.0/syncActions",
-    operation_id = "listAllSyncActionDefinitions",
-    tag = "sync actions",
-    params(RawParams),
-    responses(
-        (status = 200, description = "A page of definitions", body = Envelope<DefinitionDto>),
-        (status = 400, description = "A bad limit, offset, orderBy, q or totalResults", body = FailuresBody),
-    )
-)]
-async fn list_all(state: State<AppState>, caller: Caller, params: ListParams) -> ApiResult {
-    list(state, caller, params).await
-}
-
-/// Checks the body against every rule, then that each destination names something that exists.
-async fn validate(
-    state: &AppState,
-    site_id: i64,
-    body: &serde_json::Value,
-) -> Result<SyncActionDefinition, ApiError> {
-    let definition = validate_contact_definition(body)?;
-    let failures = missing_destinations(state, site_id, &definition.sync_actions).await?;
-    if failures.is_empty() {
-        Ok(definition)
-    } else {
-        Err(ApiError::Validation(failures))
+    /// Every rule, then that each destination names something that exists.
+    async fn validate(
+        state: &AppState,
+        _record_type: &'static RecordType,
+        site_id: i64,
+        body: &serde_json::Value,
+    ) -> Result<SyncActionDefinition, ApiError> {
+        let definition = validate_contact_definition(body)?;
+        let failures = missing_destinations(state, site_id, &definition.sync_actions).await?;
+        definitions::checked(definition, failures)
     }
+
+    definitions::store_calls!(
+        create_definition,
+        get_definition,
+        replace_definition,
+        delete_definition,
+        list_definitions
+    );
+
+    fn dto(record: Record<Self>, uri: String) -> DefinitionDto {
+        DefinitionDto::new(record, uri)
+    }
+}
+
+impl Staging for SyncActions {
+    const SYNC_KIND: SyncKind = SyncKind::SyncAction;
+    const BUSY: &'static str = "A sync of this definition is pending or active.";
+
+    async fn stage(
+        state: &AppState,
+        who: &Principal,
+        id: i64,
+        format: Format,
+        body: Bytes,
+    ) -> Result<Staged, ApiError> {
+        let definition = state
+            .store
+            .get_definition(who.site.id, id)
+            .await?
+            .definition;
+        let upload = Upload {
+            definition_id: id,
+            format,
+            body,
+            column: definition.field_column,
+            max_files: MAX_FILES,
+            site_quota_bytes: state.staging_quota_bytes,
+            trigger: trigger(definition.is_sync_triggered_on_import, who),
+        };
+        state
+            .store
+            .stage_file(who.site.id, upload)
+            .await
+            .map_err(stage_error)
+    }
+
+    async fn discard(store: &dyn Store, site_id: i64, id: i64) -> StoreResult<()> {
+        store.discard_staged(site_id, id).await
+    }
+}
+
+/// Lists sync action definitions of every entity type (contacts only, here); documented as
+/// a copy of the contacts list (`openapi::copy_operation`).
+async fn list_all(state: State<AppState>, caller: Caller, params: ListParams) -> ApiResult {
+    definitions::list::<Contacts, SyncActions>(state, caller, params).await
 }
 
 /// A failure for each action whose destination names nothing of the site.

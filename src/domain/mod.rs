@@ -17,6 +17,7 @@ pub mod import_plan;
 pub mod markup;
 pub mod plan;
 pub mod query;
+pub mod record_type;
 pub mod site;
 pub mod spreadsheet;
 pub mod staging;

@@ -5,6 +5,7 @@
 //! Statuses every authenticated operation can answer (401, 403, 429, 503) are added here once,
 //! by [`CommonResponses`], rather than repeated on each handler.
 
+pub mod build;
 pub mod schemas;
 
 use std::sync::LazyLock;
@@ -12,16 +13,15 @@ use std::sync::LazyLock;
 use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use utoipa::openapi::path::{HttpMethod, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::AppState;
 use super::error::{ErrorMessage, FailureDto, FailuresBody, OAuthErrorBody};
-use super::rest::{contacts, groups, lists};
-use super::{
-    appcloud, containers, dashboard, data, exports, id, imports, oauth, sync_actions, syncs, wire,
-};
+use super::rest::{contacts, groups, lists, resource};
+use super::{appcloud, containers, dashboard, id, oauth, syncs, wire};
 
 /// The whole API: every annotated handler, the Basic and Bearer schemes.
 #[derive(OpenApi)]
@@ -34,27 +34,6 @@ use super::{
     ),
     paths(
         document,
-        document_rest,
-        sync_actions::list,
-        sync_actions::create,
-        sync_actions::read,
-        sync_actions::replace,
-        sync_actions::remove,
-        sync_actions::list_all,
-        data::upload,
-        data::discard,
-        imports::list,
-        imports::create,
-        imports::read,
-        imports::replace,
-        imports::remove,
-        imports::upload,
-        imports::discard,
-        exports::list,
-        exports::create,
-        exports::read,
-        exports::replace,
-        exports::remove,
         syncs::list,
         syncs::create,
         syncs::read,
@@ -62,27 +41,6 @@ use super::{
         syncs::rejects,
         syncs::data,
         syncs::delete_data,
-        containers::lists,
-        containers::read_list,
-        containers::groups,
-        containers::read_group,
-        containers::fields,
-        containers::read_field,
-        contacts::create,
-        contacts::read,
-        contacts::replace,
-        contacts::remove,
-        contacts::search,
-        lists::create,
-        lists::read,
-        lists::replace,
-        lists::remove,
-        lists::list,
-        groups::create,
-        groups::read,
-        groups::replace,
-        groups::remove,
-        groups::list,
         groups::read_subscription,
         groups::set_subscription,
         id::identify,
@@ -99,11 +57,9 @@ use super::{
         appcloud::place,
         appcloud::feeder_members,
         appcloud::feeder_place,
-        dashboard::staged,
-        dashboard::subscriptions,
     ),
     components(schemas(FailuresBody, FailureDto, ErrorMessage, OAuthErrorBody, wire::SyncDto)),
-    modifiers(&SecuritySchemes, &CommonResponses),
+    modifiers(&SecuritySchemes, &DefinitionPaths, &CommonResponses),
     security(("basic" = []), ("bearer" = [])),
 )]
 pub struct ApiDoc;
@@ -118,7 +74,7 @@ pub fn router() -> Router<AppState> {
 
 /// The same document, relative to the REST prefix.
 pub fn rest_router() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(document_rest))
+    Router::new().route("/openapi.json", get(document))
 }
 
 /// This OpenAPI document.
@@ -134,44 +90,70 @@ async fn document() -> impl IntoResponse {
     axum::Json(&*DOCUMENT)
 }
 
-/// This OpenAPI document (the same as under the Bulk prefix).
-#[utoipa::path(
-    get,
-    path = "/api/REST/1.0/openapi.json",
-    operation_id = "documentRest",
-    tag = "meta",
-    security(()),
-    responses((status = 200, description = "This document", content_type = "application/json"))
-)]
-async fn document_rest() -> impl IntoResponse {
-    axum::Json(&*DOCUMENT)
-}
-
 /// Registers `basic` (`Site\User:password`) and `bearer` (an OAuth 2.0 access token).
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut Document) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "basic",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Basic)
-                    .description(Some("`Site\\User:password`"))
-                    .build(),
+        let schemes = [
+            ("basic", HttpAuthScheme::Basic, "`Site\\User:password`"),
+            (
+                "bearer",
+                HttpAuthScheme::Bearer,
+                "An access token from `POST /auth/oauth2/token`",
             ),
-        );
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("An access token from `POST /auth/oauth2/token`"))
-                    .build(),
-            ),
-        );
+        ];
+        for (name, scheme, description) in schemes {
+            let scheme = HttpBuilder::new()
+                .scheme(scheme)
+                .description(Some(description))
+                .build();
+            components.add_security_scheme(name, SecurityScheme::Http(scheme));
+        }
     }
+}
+
+/// Adds the operations of the generic handlers (definitions of every kind, read-only
+/// collections, REST resources), which `#[utoipa::path]` cannot describe.
+struct DefinitionPaths;
+
+impl Modify for DefinitionPaths {
+    fn modify(&self, openapi: &mut Document) {
+        super::definitions::document::add_all(openapi);
+        containers::document(openapi);
+        dashboard::document(openapi);
+        copy_operation(
+            openapi,
+            ("/api/bulk/2.0/openapi.json", "/api/REST/1.0/openapi.json"),
+            "documentRest",
+            "This OpenAPI document (the same as under the Bulk prefix).",
+        );
+        copy_operation(
+            openapi,
+            (
+                "/api/bulk/2.0/contacts/syncActions",
+                "/api/bulk/2.0/syncActions",
+            ),
+            "listAllSyncActionDefinitions",
+            "Lists sync action definitions of every entity type (contacts only, here).",
+        );
+        resource::document::<contacts::Contacts>(openapi);
+        resource::document::<lists::Lists>(openapi);
+        resource::document::<groups::Groups>(openapi);
+    }
+}
+
+/// Describes `GET to` as `GET from` is described, under another id and summary: the same
+/// handler at a second path.
+fn copy_operation(openapi: &mut Document, (from, to): (&str, &str), id: &str, summary: &str) {
+    let Some(mut operation) = openapi.paths.paths.get(from).and_then(|i| i.get.clone()) else {
+        return;
+    };
+    operation.operation_id = Some(id.into());
+    operation.summary = Some(summary.into());
+    let item = PathItem::new(HttpMethod::Get, operation);
+    openapi.paths.paths.insert(to.into(), item);
 }
 
 /// Adds what any operation can answer: 503 everywhere (store busy, too many requests in

@@ -7,9 +7,13 @@ use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 use super::ApiDoc;
+use crate::api::definitions::Kind;
+use crate::api::exports::Exports;
+use crate::api::imports::Imports;
 use crate::domain::asset::Audit;
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::{validate_export_definition, validate_import_definition};
+use crate::domain::record_type::CONTACTS;
 use crate::store::DefinitionRecordOf;
 
 fn document() -> Value {
@@ -23,6 +27,17 @@ fn audit() -> Audit {
         updated_by: "tester".into(),
         updated_at: Timestamp::from_nanos(1_700_000_000_000_000_000),
     }
+}
+
+/// The wire form of definition 7 of kind `K` for contacts.
+fn stored<K: Kind>(definition: K::Definition, kb_used: i64) -> K::Dto {
+    let record = DefinitionRecordOf {
+        id: 7,
+        definition,
+        kb_used,
+        audit: audit(),
+    };
+    crate::api::definitions::dto::<K>(&CONTACTS, record)
 }
 
 /// Fails unless `body`'s keys are properties of component `schema` and every required one is
@@ -110,12 +125,7 @@ fn import_definition_responses_match_their_schema() {
         "isUpdatingMultipleMatchedRecords": true
     });
     let definition = validate_import_definition(&body).expect("valid");
-    let dto = crate::api::imports::dto(DefinitionRecordOf {
-        id: 7,
-        definition,
-        kb_used: 3,
-        audit: audit(),
-    });
+    let dto = stored::<Imports>(definition, 3);
     let doc = document();
     assert_conforms(&doc, "ImportDefinitionDto", &dto);
     for action in dto["syncActions"].as_array().expect("actions") {
@@ -137,12 +147,7 @@ fn export_definition_responses_match_their_schema() {
         "autoDeleteDuration": "P1D"
     });
     let definition = validate_export_definition(&body).expect("valid");
-    let dto = crate::api::exports::dto(DefinitionRecordOf {
-        id: 7,
-        definition,
-        kb_used: 0,
-        audit: audit(),
-    });
+    let dto = stored::<Exports>(definition, 0);
     assert_conforms(&document(), "ExportDefinitionDto", &dto);
     for optional in ["filter", "maxRecords", "autoDeleteDuration"] {
         assert!(dto.get(optional).is_some(), "the test covers {optional}");

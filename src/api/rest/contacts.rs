@@ -5,20 +5,15 @@
 //! [`CONTACT_ID_EXT_FIELD_ID`], the id the Bulk field catalogue (`/contacts/fields`) also uses.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::RawPage;
-use super::{Elements, RestPage, deleted, flag, flag_text, object, plain, text, unix};
-use crate::api::error::{ErrorMessage, FailuresBody};
-use crate::api::extract::{Caller, JsonBody, parse_id};
+use super::resource::{Resource, create, list, read, remove, replace};
+use super::{RestPage, flag, flag_text, object, plain, text, unix};
 use crate::api::openapi::schemas;
-use crate::api::{ApiError, ApiResult, AppState};
+use crate::api::{ApiError, AppState};
 use crate::domain::contact::{Contact, ContactInput, is_valid_email};
 use crate::store::{ContactSearch, StoreError};
 
@@ -34,9 +29,14 @@ const MAX_TEXT: usize = 100;
 /// Contact routes, relative to `/api/rest/1.0`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/data/contact", post(create))
-        .route("/data/contact/{id}", get(read).put(replace).delete(remove))
-        .route("/data/contacts", get(search))
+        .route("/data/contact", post(create::<Contacts>))
+        .route(
+            "/data/contact/{id}",
+            get(read::<Contacts>)
+                .put(replace::<Contacts>)
+                .delete(remove::<Contacts>),
+        )
+        .route("/data/contacts", get(list::<Contacts>))
 }
 
 /// A contact as Eloqua's REST 1.0 API writes it at `depth=complete`.
@@ -98,136 +98,67 @@ impl From<Contact> for ContactDto {
     }
 }
 
-/// Eloqua's REST 1.0 create answers 201 Created with the new contact.
-/// Creates one.
-#[utoipa::path(
-    post,
-    path = "/api/REST/1.0/data/contact",
-    operation_id = "createContact",
-    tag = "REST contacts",
-    request_body(content = schemas::ContactInput, content_type = "application/json"),
-    responses(
-        (status = 201, description = "Created", body = ContactDto),
-        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
-        (status = 409, description = "Another contact has this email address", body = ErrorMessage),
-    )
-)]
-async fn create(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    JsonBody(body): JsonBody,
-) -> ApiResult {
-    let input = contact_input(body)?;
-    let contact = state
-        .store
-        .create_contact(who.site.id, input)
-        .await
-        .map_err(email_conflict)?;
-    tracing::info!(contact_id = contact.id, "created contact");
-    Ok((StatusCode::CREATED, axum::Json(ContactDto::from(contact))).into_response())
-}
+/// Contacts (`/data/contact`).
+pub struct Contacts;
 
-/// Reads one.
-#[utoipa::path(
-    get,
-    path = "/api/REST/1.0/data/contact/{id}",
-    operation_id = "getContact",
-    tag = "REST contacts",
-    params(("id" = i64, Path, description = "Id")),
-    responses(
-        (status = 200, description = "Found", body = ContactDto),
-        (status = 404, description = "Not found", body = ErrorMessage),
-    )
-)]
-async fn read(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let contact = state.store.get_contact(who.site.id, parse_id(&id)?).await?;
-    Ok(axum::Json(ContactDto::from(contact)).into_response())
-}
+impl Resource for Contacts {
+    type Input = ContactInput;
+    type Item = Contact;
+    type Dto = ContactDto;
+    type InputSchema = schemas::ContactInput;
 
-/// A full replace: properties left out go back to their defaults.
-/// Replaces one.
-#[utoipa::path(
-    put,
-    path = "/api/REST/1.0/data/contact/{id}",
-    operation_id = "replaceContact",
-    tag = "REST contacts",
-    params(("id" = i64, Path, description = "Id")),
-    request_body(content = schemas::ContactInput, content_type = "application/json"),
-    responses(
-        (status = 200, description = "Replaced", body = ContactDto),
-        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
-        (status = 404, description = "Not found", body = ErrorMessage),
-        (status = 409, description = "Another contact has this email address", body = ErrorMessage),
-    )
-)]
-async fn replace(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> ApiResult {
-    let id = parse_id(&id)?;
-    // An unknown id is a 404 even when the body is also wrong.
-    state.store.get_contact(who.site.id, id).await?;
-    let input = contact_input(body)?;
-    let contact = state
-        .store
-        .update_contact(who.site.id, id, input)
-        .await
-        .map_err(email_conflict)?;
-    tracing::info!(contact_id = id, "replaced contact");
-    Ok(axum::Json(ContactDto::from(contact)).into_response())
-}
+    const PATH: &'static str = "/data/contact";
+    const COLLECTION: &'static str = "/data/contacts";
+    const OPERATION: &'static str = "Contact";
+    const LIST_OPERATION: &'static str = "searchContacts";
+    const TAG: &'static str = "REST contacts";
+    const NOUN: &'static str = "contact";
+    const REPLACES: &'static str = "A full replace: properties left out go back to their defaults.";
+    const CONFLICT: Option<&'static str> = Some("Another contact has this email address");
 
-/// Deletes one.
-#[utoipa::path(
-    delete,
-    path = "/api/REST/1.0/data/contact/{id}",
-    operation_id = "deleteContact",
-    tag = "REST contacts",
-    params(("id" = i64, Path, description = "Id")),
-    responses(
-        (status = 200, description = "Deleted (an empty body, as Eloqua answers)"),
-        (status = 404, description = "Not found", body = ErrorMessage),
-    )
-)]
-async fn remove(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let id = parse_id(&id)?;
-    state.store.delete_contact(who.site.id, id).await?;
-    tracing::info!(contact_id = id, "deleted contact");
-    Ok(deleted())
-}
+    fn input(body: Value) -> Result<ContactInput, ApiError> {
+        contact_input(body)
+    }
 
-/// Lists (or searches) them.
-#[utoipa::path(
-    get,
-    path = "/api/REST/1.0/data/contacts",
-    operation_id = "searchContacts",
-    tag = "REST contacts",
-    params(RawPage),
-    responses(
-        (status = 200, description = "A page", body = Elements<ContactDto>),
-        (status = 400, description = "A bad page, count or search", body = FailuresBody),
-    )
-)]
-async fn search(State(state): State<AppState>, Caller(who): Caller, page: RestPage) -> ApiResult {
-    let email = page.pattern(&["C_EmailAddress", "emailAddress"])?;
-    let query = ContactSearch {
-        email,
-        page: page.page,
-        count: page.count,
-    };
-    let (contacts, total) = state.store.search_contacts(who.site.id, query).await?;
-    let elements = contacts.into_iter().map(ContactDto::from).collect();
-    Ok(axum::Json(Elements::new(elements, &page, total)).into_response())
+    async fn save(
+        state: &AppState,
+        site_id: i64,
+        id: Option<i64>,
+        _by: &str,
+        input: &ContactInput,
+    ) -> Result<Contact, ApiError> {
+        let saved = match id {
+            None => state.store.create_contact(site_id, input.clone()).await,
+            Some(id) => state.store.update_contact(site_id, id, input.clone()).await,
+        };
+        saved.map_err(email_conflict)
+    }
+
+    async fn get(state: &AppState, site_id: i64, id: i64) -> Result<Contact, ApiError> {
+        Ok(state.store.get_contact(site_id, id).await?)
+    }
+
+    async fn delete(state: &AppState, site_id: i64, id: i64) -> Result<(), ApiError> {
+        Ok(state.store.delete_contact(site_id, id).await?)
+    }
+
+    /// `search` on the email address.
+    async fn page(
+        state: &AppState,
+        site_id: i64,
+        page: &RestPage,
+    ) -> Result<(Vec<Contact>, u64), ApiError> {
+        let query = ContactSearch {
+            email: page.pattern(&["C_EmailAddress", "emailAddress"])?,
+            page: page.page,
+            count: page.count,
+        };
+        Ok(state.store.search_contacts(site_id, query).await?)
+    }
+
+    fn dto(contact: Contact, _site_id: i64, _input: Option<&ContactInput>) -> ContactDto {
+        ContactDto::from(contact)
+    }
 }
 
 /// The one conflict a contact write can meet: the address is taken (in any case).

@@ -4,16 +4,15 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::RawPage;
 use super::lists::name_query;
-use super::{Elements, RestPage, deleted, flag, flag_text, object, required_text, text, unix};
+use super::resource::{Resource, create, list, read, remove, replace};
+use super::{RestPage, flag, flag_text, object, required_text, text, unix};
 use crate::api::error::{ErrorMessage, FailuresBody};
 use crate::api::extract::{Caller, JsonBody, parse_id};
 use crate::api::openapi::schemas;
@@ -28,12 +27,14 @@ const MAX_DESCRIPTION: usize = 2000;
 /// Email group and subscription routes, relative to `/api/rest/1.0`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/assets/email/group", post(create))
+        .route("/assets/email/group", post(create::<Groups>))
         .route(
             "/assets/email/group/{id}",
-            get(read).put(replace).delete(remove),
+            get(read::<Groups>)
+                .put(replace::<Groups>)
+                .delete(remove::<Groups>),
         )
-        .route("/assets/email/groups", get(list))
+        .route("/assets/email/groups", get(list::<Groups>))
         .route(
             "/data/contact/{id}/email/group/{group_id}/subscription",
             get(read_subscription).put(set_subscription),
@@ -119,128 +120,73 @@ impl SubscriptionDto {
     }
 }
 
-/// Eloqua's REST 1.0 create answers 201 Created with the new group.
-/// Creates one.
-#[utoipa::path(
-    post,
-    path = "/api/REST/1.0/assets/email/group",
-    operation_id = "createRestEmailGroup",
-    tag = "REST email groups",
-    request_body(content = schemas::EmailGroupInput, content_type = "application/json"),
-    responses(
-        (status = 201, description = "Created", body = EmailGroupDto),
-        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
-    )
-)]
-async fn create(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    JsonBody(body): JsonBody,
-) -> ApiResult {
-    let input = group_input(body)?;
-    let group = state
-        .store
-        .create_group(who.site.id, &who.user.username, input)
-        .await?;
-    tracing::info!(group_id = group.id, "created email group");
-    Ok((StatusCode::CREATED, axum::Json(EmailGroupDto::from(group))).into_response())
-}
+/// Email groups (`/assets/email/group`).
+pub struct Groups;
 
-/// Reads one.
-#[utoipa::path(
-    get,
-    path = "/api/REST/1.0/assets/email/group/{id}",
-    operation_id = "getRestEmailGroup",
-    tag = "REST email groups",
-    params(("id" = i64, Path, description = "Id")),
-    responses(
-        (status = 200, description = "Found", body = EmailGroupDto),
-        (status = 404, description = "Not found", body = ErrorMessage),
-    )
-)]
-async fn read(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let group = state.store.get_group(who.site.id, parse_id(&id)?).await?;
-    Ok(axum::Json(EmailGroupDto::from(group)).into_response())
-}
+impl Resource for Groups {
+    type Input = EmailGroupInput;
+    type Item = EmailGroup;
+    type Dto = EmailGroupDto;
+    type InputSchema = schemas::EmailGroupInput;
 
-/// A full replace of the group's writable properties.
-/// Replaces one.
-#[utoipa::path(
-    put,
-    path = "/api/REST/1.0/assets/email/group/{id}",
-    operation_id = "replaceRestEmailGroup",
-    tag = "REST email groups",
-    params(("id" = i64, Path, description = "Id")),
-    request_body(content = schemas::EmailGroupInput, content_type = "application/json"),
-    responses(
-        (status = 200, description = "Replaced", body = EmailGroupDto),
-        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
-        (status = 404, description = "Not found", body = ErrorMessage),
-    )
-)]
-async fn replace(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> ApiResult {
-    let id = parse_id(&id)?;
-    // An unknown group is a 404 even when the body is also wrong.
-    state.store.get_group(who.site.id, id).await?;
-    let input = group_input(body)?;
-    let group = state
-        .store
-        .update_group(who.site.id, id, &who.user.username, input)
-        .await?;
-    tracing::info!(group_id = id, "replaced email group");
-    Ok(axum::Json(EmailGroupDto::from(group)).into_response())
-}
+    const PATH: &'static str = "/assets/email/group";
+    const COLLECTION: &'static str = "/assets/email/groups";
+    const OPERATION: &'static str = "RestEmailGroup";
+    const LIST_OPERATION: &'static str = "listRestEmailGroups";
+    const TAG: &'static str = "REST email groups";
+    const NOUN: &'static str = "email group";
+    const REPLACES: &'static str = "A full replace of the group's writable properties.";
+    const CONFLICT: Option<&'static str> = None;
 
-/// Deletes one.
-#[utoipa::path(
-    delete,
-    path = "/api/REST/1.0/assets/email/group/{id}",
-    operation_id = "deleteRestEmailGroup",
-    tag = "REST email groups",
-    params(("id" = i64, Path, description = "Id")),
-    responses(
-        (status = 200, description = "Deleted (an empty body, as Eloqua answers)"),
-        (status = 404, description = "Not found", body = ErrorMessage),
-    )
-)]
-async fn remove(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let id = parse_id(&id)?;
-    state.store.delete_group(who.site.id, id).await?;
-    tracing::info!(group_id = id, "deleted email group");
-    Ok(deleted())
-}
+    /// Unknown properties (including `emailIds`) are ignored.
+    fn input(body: Value) -> Result<EmailGroupInput, ApiError> {
+        let obj = object(body)?;
+        Ok(EmailGroupInput {
+            name: required_text(&obj, "name", MAX_NAME)?,
+            display_name: text(&obj, "displayName", MAX_NAME)?,
+            description: text(&obj, "description", MAX_DESCRIPTION)?,
+            is_visible_in_public_subscription_list: flag(
+                &obj,
+                "isVisibleInPublicSubscriptionList",
+            )?
+            .unwrap_or(false),
+        })
+    }
 
-/// Lists (or searches) them.
-#[utoipa::path(
-    get,
-    path = "/api/REST/1.0/assets/email/groups",
-    operation_id = "listRestEmailGroups",
-    tag = "REST email groups",
-    params(RawPage),
-    responses(
-        (status = 200, description = "A page", body = Elements<EmailGroupDto>),
-        (status = 400, description = "A bad page, count or search", body = FailuresBody),
-    )
-)]
-async fn list(State(state): State<AppState>, Caller(who): Caller, page: RestPage) -> ApiResult {
-    let query = name_query(&page)?;
-    let found = state.store.list_groups(who.site.id, &query).await?;
-    let total = found.total.unwrap_or_default();
-    let elements = found.items.into_iter().map(EmailGroupDto::from).collect();
-    Ok(axum::Json(Elements::new(elements, &page, total)).into_response())
+    async fn save(
+        state: &AppState,
+        site_id: i64,
+        id: Option<i64>,
+        by: &str,
+        input: &EmailGroupInput,
+    ) -> Result<EmailGroup, ApiError> {
+        let store = &state.store;
+        Ok(match id {
+            None => store.create_group(site_id, by, input.clone()).await?,
+            Some(id) => store.update_group(site_id, id, by, input.clone()).await?,
+        })
+    }
+
+    async fn get(state: &AppState, site_id: i64, id: i64) -> Result<EmailGroup, ApiError> {
+        Ok(state.store.get_group(site_id, id).await?)
+    }
+
+    async fn delete(state: &AppState, site_id: i64, id: i64) -> Result<(), ApiError> {
+        Ok(state.store.delete_group(site_id, id).await?)
+    }
+
+    async fn page(
+        state: &AppState,
+        site_id: i64,
+        page: &RestPage,
+    ) -> Result<(Vec<EmailGroup>, u64), ApiError> {
+        let found = state.store.list_groups(site_id, &name_query(page)?).await?;
+        Ok((found.items, found.total.unwrap_or_default()))
+    }
+
+    fn dto(group: EmailGroup, _site_id: i64, _input: Option<&EmailGroupInput>) -> EmailGroupDto {
+        EmailGroupDto::from(group)
+    }
 }
 
 /// Contacts never set count as subscribed, as in Eloqua.
@@ -308,16 +254,4 @@ async fn set_subscription(
         "set email group subscription"
     );
     Ok(axum::Json(SubscriptionDto::new(&subscription, group)).into_response())
-}
-
-/// Reads a group body; unknown properties (including `emailIds`) are ignored.
-fn group_input(body: Value) -> Result<EmailGroupInput, ApiError> {
-    let obj = object(body)?;
-    Ok(EmailGroupInput {
-        name: required_text(&obj, "name", MAX_NAME)?,
-        display_name: text(&obj, "displayName", MAX_NAME)?,
-        description: text(&obj, "description", MAX_DESCRIPTION)?,
-        is_visible_in_public_subscription_list: flag(&obj, "isVisibleInPublicSubscriptionList")?
-            .unwrap_or(false),
-    })
 }

@@ -5,21 +5,16 @@
 //! as in Eloqua. They are all-or-nothing: one unknown contact id refuses the whole request.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::RawPage;
-use super::{Elements, RestPage, deleted, ids, object, required_text, text, unix, unknown_contact};
-use crate::api::error::{ErrorMessage, FailuresBody};
-use crate::api::extract::{Caller, JsonBody, parse_id};
+use super::resource::{Resource, create, list, read, remove, replace};
+use super::{RestPage, ids, object, required_text, text, unix, unknown_contact};
 use crate::api::openapi::schemas;
-use crate::api::{ApiError, ApiResult, AppState};
+use crate::api::{ApiError, AppState};
 use crate::domain::asset::{ContactList, ContactListInput};
 use crate::domain::fields::ContainerField;
 use crate::domain::query::{Condition, ListQuery, Op, Operand};
@@ -33,12 +28,14 @@ const MAX_DESCRIPTION: usize = 2000;
 /// Contact list routes, relative to `/api/rest/1.0`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/assets/contact/list", post(create))
+        .route("/assets/contact/list", post(create::<Lists>))
         .route(
             "/assets/contact/list/{id}",
-            get(read).put(replace).delete(remove),
+            get(read::<Lists>)
+                .put(replace::<Lists>)
+                .delete(remove::<Lists>),
         )
-        .route("/assets/contact/lists", get(list))
+        .route("/assets/contact/lists", get(list::<Lists>))
 }
 
 /// A contact list as Eloqua's REST 1.0 API writes it.
@@ -99,161 +96,78 @@ fn data_lookup_id(site_id: i64, list_id: i64) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Eloqua's REST 1.0 create answers 201 Created with the new list.
-/// Creates one.
-#[utoipa::path(
-    post,
-    path = "/api/REST/1.0/assets/contact/list",
-    operation_id = "createRestContactList",
-    tag = "REST contact lists",
-    request_body(content = schemas::ContactListInput, content_type = "application/json"),
-    responses(
-        (status = 201, description = "Created", body = ContactListDto),
-        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
-    )
-)]
-async fn create(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    JsonBody(body): JsonBody,
-) -> ApiResult {
-    let site_id = who.site.id;
-    let input = list_input(body)?;
-    let list = match state
-        .store
-        .create_list(site_id, &who.user.username, input.clone())
-        .await
-    {
-        // Nothing else can be missing when creating: an added contact is unknown.
-        Err(StoreError::NotFound) => {
-            return Err(unknown_member(&state, site_id, &input).await);
+/// Contact lists (`/assets/contact/list`).
+pub struct Lists;
+
+impl Resource for Lists {
+    type Input = ContactListInput;
+    type Item = ContactList;
+    type Dto = ContactListDto;
+    type InputSchema = schemas::ContactListInput;
+
+    const PATH: &'static str = "/assets/contact/list";
+    const COLLECTION: &'static str = "/assets/contact/lists";
+    const OPERATION: &'static str = "RestContactList";
+    const LIST_OPERATION: &'static str = "listRestContactLists";
+    const TAG: &'static str = "REST contact lists";
+    const NOUN: &'static str = "contact list";
+    const REPLACES: &'static str =
+        "Replaces name and description (scope only when given) and applies membership changes.";
+    const CONFLICT: Option<&'static str> = None;
+
+    fn input(body: Value) -> Result<ContactListInput, ApiError> {
+        list_input(body)
+    }
+
+    async fn save(
+        state: &AppState,
+        site_id: i64,
+        id: Option<i64>,
+        by: &str,
+        input: &ContactListInput,
+    ) -> Result<ContactList, ApiError> {
+        let saved = match id {
+            None => state.store.create_list(site_id, by, input.clone()).await,
+            Some(id) => {
+                state
+                    .store
+                    .update_list(site_id, id, by, input.clone())
+                    .await
+            }
+        };
+        match saved {
+            Err(StoreError::NotFound) => {
+                // A replaced list that went away meanwhile is a 404; otherwise an added or
+                // removed contact is unknown (400).
+                if let Some(id) = id {
+                    state.store.get_list(site_id, id).await?;
+                }
+                Err(unknown_member(state, site_id, input).await)
+            }
+            other => Ok(other?),
         }
-        other => other?,
-    };
-    tracing::info!(
-        list_id = list.id,
-        added = input.membership_additions.len(),
-        "created contact list"
-    );
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(ContactListDto::new(list, site_id, Some(&input))),
-    )
-        .into_response())
-}
+    }
 
-/// Reads one.
-#[utoipa::path(
-    get,
-    path = "/api/REST/1.0/assets/contact/list/{id}",
-    operation_id = "getRestContactList",
-    tag = "REST contact lists",
-    params(("id" = i64, Path, description = "Id")),
-    responses(
-        (status = 200, description = "Found", body = ContactListDto),
-        (status = 404, description = "Not found", body = ErrorMessage),
-    )
-)]
-async fn read(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let list = state.store.get_list(who.site.id, parse_id(&id)?).await?;
-    Ok(axum::Json(ContactListDto::new(list, who.site.id, None)).into_response())
-}
+    async fn get(state: &AppState, site_id: i64, id: i64) -> Result<ContactList, ApiError> {
+        Ok(state.store.get_list(site_id, id).await?)
+    }
 
-/// Replaces name and description (scope only when given) and applies membership changes.
-/// Replaces one.
-#[utoipa::path(
-    put,
-    path = "/api/REST/1.0/assets/contact/list/{id}",
-    operation_id = "replaceRestContactList",
-    tag = "REST contact lists",
-    params(("id" = i64, Path, description = "Id")),
-    request_body(content = schemas::ContactListInput, content_type = "application/json"),
-    responses(
-        (status = 200, description = "Replaced", body = ContactListDto),
-        (status = 400, description = "A bad property, malformed JSON or wrong Content-Type", body = FailuresBody),
-        (status = 404, description = "Not found", body = ErrorMessage),
-    )
-)]
-async fn replace(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> ApiResult {
-    let (site_id, id) = (who.site.id, parse_id(&id)?);
-    // An unknown list is a 404 even when the body is also wrong.
-    state.store.get_list(site_id, id).await?;
-    let input = list_input(body)?;
-    let list = match state
-        .store
-        .update_list(site_id, id, &who.user.username, input.clone())
-        .await
-    {
-        Err(StoreError::NotFound) => {
-            // Either the list went away meanwhile (404) or a contact id is unknown (400).
-            state.store.get_list(site_id, id).await?;
-            return Err(unknown_member(&state, site_id, &input).await);
-        }
-        other => other?,
-    };
-    tracing::info!(
-        list_id = id,
-        added = input.membership_additions.len(),
-        removed = input.membership_deletions.len(),
-        "updated contact list"
-    );
-    Ok(axum::Json(ContactListDto::new(list, site_id, Some(&input))).into_response())
-}
+    async fn delete(state: &AppState, site_id: i64, id: i64) -> Result<(), ApiError> {
+        Ok(state.store.delete_list(site_id, id).await?)
+    }
 
-/// Deletes one.
-#[utoipa::path(
-    delete,
-    path = "/api/REST/1.0/assets/contact/list/{id}",
-    operation_id = "deleteRestContactList",
-    tag = "REST contact lists",
-    params(("id" = i64, Path, description = "Id")),
-    responses(
-        (status = 200, description = "Deleted (an empty body, as Eloqua answers)"),
-        (status = 404, description = "Not found", body = ErrorMessage),
-    )
-)]
-async fn remove(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let id = parse_id(&id)?;
-    state.store.delete_list(who.site.id, id).await?;
-    tracing::info!(list_id = id, "deleted contact list");
-    Ok(deleted())
-}
+    async fn page(
+        state: &AppState,
+        site_id: i64,
+        page: &RestPage,
+    ) -> Result<(Vec<ContactList>, u64), ApiError> {
+        let found = state.store.list_lists(site_id, &name_query(page)?).await?;
+        Ok((found.items, found.total.unwrap_or_default()))
+    }
 
-/// Lists (or searches) them.
-#[utoipa::path(
-    get,
-    path = "/api/REST/1.0/assets/contact/lists",
-    operation_id = "listRestContactLists",
-    tag = "REST contact lists",
-    params(RawPage),
-    responses(
-        (status = 200, description = "A page", body = Elements<ContactListDto>),
-        (status = 400, description = "A bad page, count or search", body = FailuresBody),
-    )
-)]
-async fn list(State(state): State<AppState>, Caller(who): Caller, page: RestPage) -> ApiResult {
-    let query = name_query(&page)?;
-    let found = state.store.list_lists(who.site.id, &query).await?;
-    let total = found.total.unwrap_or_default();
-    let elements = found
-        .items
-        .into_iter()
-        .map(|l| ContactListDto::new(l, who.site.id, None))
-        .collect();
-    Ok(axum::Json(Elements::new(elements, &page, total)).into_response())
+    fn dto(list: ContactList, site_id: i64, input: Option<&ContactListInput>) -> ContactListDto {
+        ContactListDto::new(list, site_id, input)
+    }
 }
 
 /// The Bulk-style query behind a REST page: `search` on `name`, in id order.

@@ -12,6 +12,7 @@
 pub mod contacts;
 pub(super) mod groups;
 pub(super) mod lists;
+pub(super) mod resource;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Query};

@@ -1,0 +1,305 @@
+//! The create, read, replace, delete and list handlers every definition kind shares (sync
+//! actions, imports, exports), written once over a [`Kind`] and mounted under each record type
+//! that offers the kind (`/contacts/syncActions`, `/contacts/imports`, …).
+//!
+//! The route table stays literal (`tests/api/routes.rs` reads it from the source): a record
+//! type adds two routes per kind to [`router`] and a [`Records`] type.
+//!
+//! A kind brings its store calls, its validation, its wire form and the words of its
+//! documentation; [`document`] builds its OpenAPI operations from the same description.
+
+pub mod document;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::exports::Exports;
+use super::extract::{Caller, JsonBody, ListParams, parse_id};
+use super::imports::Imports;
+use super::sync_actions::SyncActions;
+use super::wire::Envelope;
+use super::{ApiError, ApiResult, AppState, no_content};
+use crate::domain::asset::Audit;
+use crate::domain::contact_fields::ContactField;
+use crate::domain::fields::DefinitionField;
+use crate::domain::query::{ListQuery, MAX_PAGE};
+use crate::domain::record_type::{CONTACTS, DefinitionKind, RecordType};
+use crate::store::{DefinitionRecordOf, Page, Store, StoreResult};
+
+/// A stored definition of kind `K`.
+pub type Record<K> = DefinitionRecordOf<<K as Kind>::Definition>;
+
+/// What differs between definition kinds: the rest of a definition's HTTP life is shared.
+pub trait Kind: Send + Sync + 'static {
+    /// The validated definition.
+    type Definition: Send + Sync + 'static;
+    /// Its wire form.
+    type Dto: Serialize + Send;
+    /// The documented schema of the wire form.
+    type Schema: ToSchema;
+    /// The documented schema of a request body.
+    type Input: ToSchema;
+
+    /// Which kind this is (its path segment).
+    const KIND: DefinitionKind;
+    /// How logs and the document name one ("import definition").
+    const NOUN: &'static str;
+    /// The operation id stem (`Import`: `createImportDefinition`, `uploadImportData`).
+    const OPERATION: &'static str;
+    /// The document's tag.
+    const TAG: &'static str;
+    /// Whether definitions hold staged data (deleted with them).
+    const STAGES_DATA: bool;
+
+    /// Checks a body against every rule, then what it names against the site.
+    fn validate(
+        state: &AppState,
+        record_type: &'static RecordType,
+        site_id: i64,
+        body: &serde_json::Value,
+    ) -> impl Future<Output = Result<Self::Definition, ApiError>> + Send;
+    /// Stores a new definition (`id` is `None`) or replaces definition `id`.
+    fn save(
+        store: &dyn Store,
+        site_id: i64,
+        id: Option<i64>,
+        by: &str,
+        definition: &Self::Definition,
+    ) -> impl Future<Output = StoreResult<Record<Self>>> + Send;
+    /// One definition.
+    fn get(
+        store: &dyn Store,
+        site_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<Record<Self>>> + Send;
+    /// Deletes a definition.
+    fn delete(
+        store: &dyn Store,
+        site_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A page of definitions.
+    fn list(
+        store: &dyn Store,
+        site_id: i64,
+        query: &ListQuery<DefinitionField>,
+    ) -> impl Future<Output = StoreResult<Page<Record<Self>>>> + Send;
+    /// The wire form of a stored definition whose URI is `uri`.
+    fn dto(record: Record<Self>, uri: String) -> Self::Dto;
+}
+
+/// The store calls of a [`Kind`] impl, each forwarding to the named [`Store`] method:
+/// `store_calls!(create_import, get_import, replace_import, delete_import, list_imports);`.
+macro_rules! store_calls {
+    ($create:ident, $get:ident, $replace:ident, $delete:ident, $list:ident) => {
+        async fn save(
+            store: &dyn $crate::store::Store,
+            site_id: i64,
+            id: Option<i64>,
+            by: &str,
+            definition: &Self::Definition,
+        ) -> $crate::store::StoreResult<$crate::api::definitions::Record<Self>> {
+            match id {
+                None => store.$create(site_id, by, definition).await,
+                Some(id) => store.$replace(site_id, id, by, definition).await,
+            }
+        }
+
+        async fn get(
+            store: &dyn $crate::store::Store,
+            site_id: i64,
+            id: i64,
+        ) -> $crate::store::StoreResult<$crate::api::definitions::Record<Self>> {
+            store.$get(site_id, id).await
+        }
+
+        async fn delete(
+            store: &dyn $crate::store::Store,
+            site_id: i64,
+            id: i64,
+        ) -> $crate::store::StoreResult<()> {
+            store.$delete(site_id, id).await
+        }
+
+        async fn list(
+            store: &dyn $crate::store::Store,
+            site_id: i64,
+            query: &$crate::domain::query::ListQuery<$crate::domain::fields::DefinitionField>,
+        ) -> $crate::store::StoreResult<$crate::store::Page<$crate::api::definitions::Record<Self>>>
+        {
+            store.$list(site_id, query).await
+        }
+    };
+}
+pub(super) use store_calls;
+
+/// The wire form of a stored definition under `record_type`.
+pub fn dto<K: Kind>(record_type: &RecordType, record: Record<K>) -> K::Dto {
+    let uri = record_type.definition_uri(K::KIND, record.id);
+    K::dto(record, uri)
+}
+
+/// `body` (a definition's own properties) followed by what the server adds: `kbUsed` while
+/// something is staged, `uri`, and the audit properties.
+pub fn stored_json(
+    mut body: serde_json::Value,
+    kb_used: Option<i64>,
+    uri: String,
+    audit: Audit,
+) -> serde_json::Value {
+    if let Some(object) = body.as_object_mut() {
+        if let Some(kb_used) = kb_used.filter(|kb| *kb > 0) {
+            object.insert("kbUsed".into(), kb_used.into());
+        }
+        object.insert("uri".into(), uri.into());
+        object.insert("createdBy".into(), audit.created_by.into());
+        object.insert("createdAt".into(), audit.created_at.to_string().into());
+        object.insert("updatedBy".into(), audit.updated_by.into());
+        object.insert("updatedAt".into(), audit.updated_at.to_string().into());
+    }
+    body
+}
+
+/// A record type as a type, so the shared handlers mount per record type
+/// (`list::<Contacts, Imports>`).
+pub trait Records: Send + Sync + 'static {
+    /// Its description.
+    const TYPE: &'static RecordType;
+}
+
+/// Contacts ([`CONTACTS`]).
+pub struct Contacts;
+
+impl Records for Contacts {
+    const TYPE: &'static RecordType = &CONTACTS;
+}
+
+/// Every definition route under the Bulk prefix: per record type, each kind its description
+/// lists (the document is built from the descriptions; `tests/api/openapi.rs` checks they
+/// agree with this table).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/contacts/syncActions",
+            get(list::<Contacts, SyncActions>).post(create::<Contacts, SyncActions>),
+        )
+        .route(
+            "/contacts/syncActions/{id}",
+            get(read::<Contacts, SyncActions>)
+                .put(replace::<Contacts, SyncActions>)
+                .delete(remove::<SyncActions>),
+        )
+        .route(
+            "/contacts/imports",
+            get(list::<Contacts, Imports>).post(create::<Contacts, Imports>),
+        )
+        .route(
+            "/contacts/imports/{id}",
+            get(read::<Contacts, Imports>)
+                .put(replace::<Contacts, Imports>)
+                .delete(remove::<Imports>),
+        )
+        .route(
+            "/contacts/exports",
+            get(list::<Contacts, Exports>).post(create::<Contacts, Exports>),
+        )
+        .route(
+            "/contacts/exports/{id}",
+            get(read::<Contacts, Exports>)
+                .put(replace::<Contacts, Exports>)
+                .delete(remove::<Exports>),
+        )
+}
+
+async fn create<R: Records, K: Kind>(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult {
+    let definition = K::validate(&state, R::TYPE, who.site.id, &body).await?;
+    let by = &who.user.username;
+    let record = K::save(&*state.store, who.site.id, None, by, &definition).await?;
+    tracing::info!(
+        definition_id = record.id,
+        kind = K::NOUN,
+        "created definition"
+    );
+    let body = dto::<K>(R::TYPE, record);
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+async fn read<R: Records, K: Kind>(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let record = K::get(&*state.store, who.site.id, parse_id(&id)?).await?;
+    Ok(axum::Json(dto::<K>(R::TYPE, record)).into_response())
+}
+
+async fn replace<R: Records, K: Kind>(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    // An unknown id is a 404 even when the body is also wrong.
+    K::get(&*state.store, who.site.id, id).await?;
+    let definition = K::validate(&state, R::TYPE, who.site.id, &body).await?;
+    let by = &who.user.username;
+    let record = K::save(&*state.store, who.site.id, Some(id), by, &definition).await?;
+    tracing::info!(definition_id = id, kind = K::NOUN, "replaced definition");
+    Ok(axum::Json(dto::<K>(R::TYPE, record)).into_response())
+}
+
+async fn remove<K: Kind>(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = parse_id(&id)?;
+    K::delete(&*state.store, who.site.id, id).await?;
+    tracing::info!(definition_id = id, kind = K::NOUN, "deleted definition");
+    Ok(no_content())
+}
+
+/// A page of `R`'s definitions of kind `K`.
+pub async fn list<R: Records, K: Kind>(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    params: ListParams,
+) -> ApiResult {
+    let query = params.query::<DefinitionField>(MAX_PAGE)?;
+    let page = K::list(&*state.store, who.site.id, &query).await?;
+    let envelope = Envelope::from_page(page, &query, |record| dto::<K>(R::TYPE, record));
+    Ok(axum::Json(envelope).into_response())
+}
+
+/// Whether the site has a field of `record_type` named `name`: a standard one or one of the
+/// site's `custom` fields.
+pub fn site_has_field(record_type: &RecordType, name: &str, custom: &[ContactField]) -> bool {
+    record_type.fields.standard(name).is_some()
+        || custom
+            .iter()
+            .any(|c| c.internal_name.eq_ignore_ascii_case(name))
+}
+
+/// Collects the failures of a validation: the definition when there are none.
+pub fn checked<D>(
+    definition: D,
+    failures: Vec<crate::domain::failure::Failure>,
+) -> Result<D, ApiError> {
+    if failures.is_empty() {
+        Ok(definition)
+    } else {
+        Err(ApiError::Validation(failures))
+    }
+}

@@ -1,0 +1,227 @@
+//! Record types as data: what differs between contacts, accounts, custom objects and email
+//! addresses in the Bulk API (spec §5), described once per type so routes, validation and
+//! storage read it instead of spelling `contacts` out in each place.
+//!
+//! Only contacts exist today ([`CONTACTS`]). A new record type touches:
+//!
+//! 1. this file: a new `const` description, listed in [`RecordType::ALL`];
+//! 2. `src/domain/markup`: the statements of its markup root (`{{Account.Field(...)}}`, …);
+//! 3. `src/domain/definition`: its identifiers and the destinations its sync actions accept
+//!    (the matrix here is what those rules must agree with);
+//! 4. `migrations/` and `src/store`: its tables (named here) and the reads and writes on them;
+//! 5. `src/engine`: applying its imports and sync actions to those tables;
+//! 6. `src/api/definitions`: a `Records` type naming the description and two routes per
+//!    definition kind it lists, and `src/api/data.rs` the `…/{id}/data` route of each kind that
+//!    stages (the OpenAPI operations, URIs and field checks follow from the description).
+
+use crate::domain::contact_fields::{ContactField, standard_field};
+use crate::domain::definition::{ActionKind, MemberStatus};
+
+/// One record type of the Bulk API.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RecordType {
+    /// The singular noun messages use ("the site has no contact field …").
+    pub noun: &'static str,
+    /// The Bulk path segment (`/api/bulk/2.0/contacts/…`).
+    pub segment: &'static str,
+    /// The markup root of its statements (`{{Contact.Field(…)}}`).
+    pub markup_root: &'static str,
+    /// The statements a sync action definition may name as its identifier, in the order
+    /// messages list them.
+    pub identifiers: &'static [&'static str],
+    /// The definition kinds the Bulk API offers for it, each under its own segment.
+    pub definitions: &'static [DefinitionKind],
+    /// What its sync actions may do, per destination (spec §5.5); empty when it has none.
+    pub sync_actions: &'static [DestinationRule],
+    /// Where its fields are catalogued.
+    pub fields: FieldCatalogue,
+    /// Where its records are stored.
+    pub tables: Tables,
+}
+
+/// A kind of Bulk definition, mounted under a record type (`/contacts/imports`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DefinitionKind {
+    /// `…/syncActions`: sync action definitions.
+    SyncActions,
+    /// `…/imports`: import definitions.
+    Imports,
+    /// `…/exports`: export definitions.
+    Exports,
+}
+
+impl DefinitionKind {
+    /// The path segment after the record type's.
+    pub fn segment(self) -> &'static str {
+        match self {
+            Self::SyncActions => "syncActions",
+            Self::Imports => "imports",
+            Self::Exports => "exports",
+        }
+    }
+}
+
+/// The actions and statuses one kind of destination accepts (a row of spec §5.5).
+#[derive(Debug, PartialEq, Eq)]
+pub struct DestinationRule {
+    /// The destination's markup name (`ContactList`, `DecisionInstance`, …).
+    pub destination: &'static str,
+    /// The actions it accepts.
+    pub actions: &'static [ActionKind],
+    /// The statuses `setStatus` may set; empty when it takes no status.
+    pub statuses: &'static [MemberStatus],
+}
+
+/// Where a record type's fields come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldCatalogue {
+    /// The standard contact fields (`contact_fields`) and the site's custom contact fields.
+    ContactFields,
+}
+
+impl FieldCatalogue {
+    /// The standard field with this internal name, whatever the site adds.
+    pub fn standard(self, internal_name: &str) -> Option<ContactField> {
+        match self {
+            Self::ContactFields => standard_field(internal_name),
+        }
+    }
+}
+
+/// The tables holding a record type's records and its custom fields.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Tables {
+    /// One row per record, standard fields as columns.
+    pub records: &'static str,
+    /// The site's custom field definitions.
+    pub custom_fields: &'static str,
+    /// Custom field values, one row per record and field.
+    pub custom_values: &'static str,
+}
+
+/// Contacts (`/contacts`, `{{Contact.…}}`).
+pub const CONTACTS: RecordType = {
+    use ActionKind::{Add, Remove, SetStatus};
+    use MemberStatus::{Active, Complete, Errored, No, Subscribed, Unsubscribed, Yes};
+    const fn rule(
+        destination: &'static str,
+        actions: &'static [ActionKind],
+        statuses: &'static [MemberStatus],
+    ) -> DestinationRule {
+        DestinationRule {
+            destination,
+            actions,
+            statuses,
+        }
+    }
+    RecordType {
+        noun: "contact",
+        segment: "contacts",
+        markup_root: "Contact",
+        identifiers: &[
+            "{{Contact.Id}}",
+            "{{Contact.Field(C_EmailAddress)}}",
+            "{{Contact.Field(ContactIDExt)}}",
+        ],
+        definitions: &[
+            DefinitionKind::SyncActions,
+            DefinitionKind::Imports,
+            DefinitionKind::Exports,
+        ],
+        sync_actions: &[
+            rule("ContactList", &[Add, Remove], &[]),
+            rule("EmailGroup", &[SetStatus], &[Subscribed, Unsubscribed]),
+            rule("GlobalSubscribe", &[SetStatus], &[Subscribed, Unsubscribed]),
+            rule("ActionInstance", &[SetStatus], &[Active, Complete, Errored]),
+            rule("DecisionInstance", &[SetStatus], &[Yes, No, Errored]),
+            rule("FeederInstance", &[SetStatus], &[Complete]),
+        ],
+        fields: FieldCatalogue::ContactFields,
+        tables: Tables {
+            records: "contacts",
+            custom_fields: "contact_custom_fields",
+            custom_values: "contact_custom_values",
+        },
+    }
+};
+
+impl RecordType {
+    /// Every record type the server offers.
+    pub const ALL: &'static [&'static RecordType] = &[&CONTACTS];
+
+    /// The record type at a Bulk path segment.
+    pub fn by_segment(segment: &str) -> Option<&'static RecordType> {
+        Self::ALL.iter().copied().find(|t| t.segment == segment)
+    }
+
+    /// Whether the Bulk API offers definitions of `kind` for this record type.
+    pub fn offers(&self, kind: DefinitionKind) -> bool {
+        self.definitions.contains(&kind)
+    }
+
+    /// The URI of one of its definitions, as responses write it (`/contacts/imports/12`).
+    pub fn definition_uri(&self, kind: DefinitionKind, id: i64) -> String {
+        format!("/{}/{}/{id}", self.segment, kind.segment())
+    }
+
+    /// The failure text for a field name the site does not have.
+    pub fn missing_field(&self, name: &str) -> String {
+        format!(
+            "There was a missing reference: the site has no {} field {name}.",
+            self.noun
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::definition::{Destination, Identifier};
+    use crate::domain::markup::InstanceId;
+
+    #[test]
+    fn contact_identifiers_are_those_the_definition_rules_accept() {
+        let accepted: Vec<&str> = Identifier::ALL.iter().map(|i| i.markup()).collect();
+        assert_eq!(CONTACTS.identifiers, accepted.as_slice());
+        for identifier in CONTACTS.identifiers {
+            assert!(identifier.starts_with(&format!("{{{{{}.", CONTACTS.markup_root)));
+        }
+    }
+
+    #[test]
+    fn contact_matrix_agrees_with_the_destination_rules() {
+        let instance = InstanceId::parse("7b1d4e2a0c3f4a5b9d6e8f7a6b5c4d3e").expect("guid");
+        let destinations = [
+            Destination::ContactList(1),
+            Destination::EmailGroup(1),
+            Destination::GlobalSubscribe,
+            Destination::ActionInstance {
+                instance: instance.clone(),
+                execution: Some(1),
+            },
+            Destination::DecisionInstance {
+                instance: instance.clone(),
+                execution: 1,
+            },
+            Destination::FeederInstance { instance },
+        ];
+        assert_eq!(CONTACTS.sync_actions.len(), destinations.len());
+        for (rule, destination) in CONTACTS.sync_actions.iter().zip(&destinations) {
+            assert!(destination.describe().contains(rule.destination));
+            assert_eq!(rule.actions, destination.allowed_actions());
+            assert_eq!(rule.statuses, destination.allowed_statuses());
+        }
+    }
+
+    #[test]
+    fn contacts_are_found_by_segment_and_write_definition_uris() {
+        assert_eq!(RecordType::by_segment("contacts"), Some(&CONTACTS));
+        assert_eq!(RecordType::by_segment("accounts"), None);
+        assert!(CONTACTS.offers(DefinitionKind::Imports));
+        assert_eq!(
+            CONTACTS.definition_uri(DefinitionKind::SyncActions, 7),
+            "/contacts/syncActions/7"
+        );
+        assert!(CONTACTS.fields.standard("C_EmailAddress").is_some());
+    }
+}
