@@ -3,6 +3,9 @@
 // Test helpers outside #[test] functions panic on purpose when arranging state fails.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod appcloud;
 mod containers;
 mod csv_injection;
