@@ -125,6 +125,14 @@ fn write_csv(path: &Path, rows: usize) {
     std::fs::write(path, text).unwrap();
 }
 
+/// Runs `command`, asserts it exits with `code`, and returns its stdout and stderr.
+fn exits_with(command: &mut Command, code: i32) -> (String, String) {
+    let output = command.output().unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(code), "{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
 fn text(output: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -146,8 +154,8 @@ async fn a_large_csv_is_sent_in_chunks_synced_every_few_files_and_its_rejects_sa
     let input = server.path("contacts.csv");
     write_csv(&input, ROWS);
     let rejects = server.path("rejects.csv");
-    let output = server
-        .push(
+    let (stdout, stderr) = exits_with(
+        &mut server.push(
             &input,
             &[
                 "--add-to-list",
@@ -159,11 +167,9 @@ async fn a_large_csv_is_sent_in_chunks_synced_every_few_files_and_its_rejects_sa
                 "--max-files",
                 "4",
             ],
-        )
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+        ),
+        2,
+    );
     // 13 bodies of at most 400,000 bytes, synced after every 4th and at the end.
     assert!(
         stdout.contains("rows sent:  120000 in 13 uploads"),
@@ -224,8 +230,8 @@ async fn json_arrays_and_json_lines_are_pushed_and_callbacks_end_the_wait() {
         .collect();
     let input = server.path("contacts.json");
     std::fs::write(&input, serde_json::to_string_pretty(&rows).unwrap()).unwrap();
-    let output = server
-        .push(
+    let (stdout, stderr) = exits_with(
+        &mut server.push(
             &input,
             &[
                 "--add-to-list",
@@ -235,11 +241,9 @@ async fn json_arrays_and_json_lines_are_pushed_and_callbacks_end_the_wait() {
                 "--chunk-bytes",
                 "50000",
             ],
-        )
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+        ),
+        0,
+    );
     assert!(stdout.contains("rows sent:  3000 in 4 uploads"), "{stdout}");
     assert!(stderr.contains("sync /syncs/2 ended: success"), "{stderr}");
     assert!(stdout.contains("result:     success"), "{stdout}");
@@ -260,12 +264,7 @@ async fn json_arrays_and_json_lines_are_pushed_and_callbacks_end_the_wait() {
         .collect();
     let input = server.path("some.jsonl");
     std::fs::write(&input, lines).unwrap();
-    let output = server
-        .push(&input, &["--definition", &definition])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    exits_with(&mut server.push(&input, &["--definition", &definition]), 0);
     assert_eq!(server.client.list_count(list).await, 2000);
 }
 
@@ -311,9 +310,7 @@ async fn a_killed_push_resumes_without_staging_any_row_twice() {
     first.wait().unwrap();
     assert!((acknowledged as usize) < ROWS);
 
-    let output = server.push(&input, &args).output().unwrap();
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (stdout, stderr) = exits_with(&mut server.push(&input, &args), 0);
     assert!(stderr.contains("resuming:"), "{stderr}");
     assert!(
         stdout.contains(&format!("rows sent:  {ROWS} in")),
@@ -346,9 +343,7 @@ async fn an_upload_whose_answer_was_lost_is_not_sent_again() {
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert!(saved["inFlight"].is_object(), "{saved}");
 
-    let output = server.push(&input, &args).output().unwrap();
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (_, stderr) = exits_with(&mut server.push(&input, &args), 0);
     assert!(
         stderr.contains("was staged: not sending it again"),
         "{stderr}"
@@ -367,38 +362,33 @@ async fn malformed_input_and_bad_credentials_fail_clearly() {
         "EmailAddress,Note\na@example.com,x\nb@example.com\n",
     )
     .unwrap();
-    let output = server
-        .push(&input, &["--add-to-list", &list.to_string()])
-        .output()
-        .unwrap();
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (_, stderr) = exits_with(
+        &mut server.push(&input, &["--add-to-list", &list.to_string()]),
+        1,
+    );
     assert!(
         stderr.contains("malformed CSV at line 3: this record has 1 fields where the header has 2; nothing was sent"),
         "{stderr}"
     );
 
-    let output = server
-        .push(
+    let (_, stderr) = exits_with(
+        &mut server.push(
             &input,
             &["--add-to-list", "1", "--password", "wrong-password"],
-        )
-        .output()
-        .unwrap();
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+        ),
+        1,
+    );
     assert!(stderr.contains("401"), "{stderr}");
     assert!(!stderr.contains("wrong-password"), "{stderr}");
 
-    let output = server
-        .discovering(
-            &input,
-            &["--add-to-list", "1", "--password", "wrong-password"],
-        )
-        .env("LOQUAT_PUSH_LOGIN_URL", &server.server.base)
-        .output()
-        .unwrap();
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (_, stderr) = exits_with(
+        server
+            .discovering(
+                &input,
+                &["--add-to-list", "1", "--password", "wrong-password"],
+            )
+            .env("LOQUAT_PUSH_LOGIN_URL", &server.server.base),
+        1,
+    );
     assert!(stderr.contains("Not authenticated."), "{stderr}");
 }

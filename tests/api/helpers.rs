@@ -12,7 +12,24 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-pub use crate::common::{Client, codes, rows, send, test_database_url};
+pub use crate::common::{Client, codes, rows, send, strings, test_database_url};
+
+/// The AppCloud service instances tests register: an action, a decision and a feeder.
+pub const ACTION: &str = "0123456789abcdef0123456789abcdef";
+/// See [`ACTION`].
+pub const DECISION: &str = "da6ed61da73441dba1349582a4fa8a2c";
+/// See [`ACTION`].
+pub const FEEDER: &str = "fedcba9876543210fedcba9876543210";
+
+/// The keys of a Bulk page, in Eloqua's order.
+pub const PAGE_KEYS: [&str; 6] = [
+    "items",
+    "totalResults",
+    "limit",
+    "offset",
+    "count",
+    "hasMore",
+];
 
 /// The password every test user gets.
 pub const PASSWORD: &str = "correct-horse-battery";
@@ -145,6 +162,45 @@ pub fn failure_fields(body: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `body` without its timestamps `keys`, after checking each is in Eloqua's Bulk form.
+pub fn without_bulk_times(body: Value, keys: &[&str]) -> Value {
+    without(body, keys, assert_eloqua_time)
+}
+
+/// `body` without `createdAt` and `updatedAt`, after checking they are Unix seconds (the
+/// REST API's form).
+pub fn without_rest_times(body: Value) -> Value {
+    without(body, &["createdAt", "updatedAt"], |at| {
+        let text = at.as_str().expect("a string");
+        assert!(
+            text.len() >= 10 && text.bytes().all(|b| b.is_ascii_digit()),
+            "{text}"
+        );
+    })
+}
+
+fn without(mut body: Value, keys: &[&str], check: fn(&Value)) -> Value {
+    let object = body.as_object_mut().expect("an object");
+    for key in keys {
+        check(&object.remove(*key).unwrap_or_else(|| panic!("no {key}")));
+    }
+    body
+}
+
+/// The keys of a JSON object, in order.
+pub fn keys(object: &Value) -> Vec<&str> {
+    let object = object
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {object}"));
+    object.keys().map(String::as_str).collect()
+}
+
+/// Asserts a 400 whose failures name exactly `fields`, in order.
+pub fn assert_failures(status: StatusCode, body: &Value, fields: &[&str]) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(failure_fields(body), fields, "{body}");
+}
+
 /// Asserts a timestamp is in Eloqua's form: seven fractional digits and `Z`.
 pub fn assert_eloqua_time(value: &Value) {
     let text = value
@@ -155,21 +211,42 @@ pub fn assert_eloqua_time(value: &Value) {
 }
 
 impl TestApp {
-    /// Creates a contact through the store; returns its id.
+    /// Creates a contact (with `ContactIDExt` `EXT-{email}`) through the store; returns its id.
     pub async fn contact(&self, email: &str) -> i64 {
+        let ext = Some(format!("EXT-{email}"));
+        self.contact_in(self.site.id, email, ext).await
+    }
+
+    /// Creates a contact of site `site_id` through the store; returns its id.
+    pub async fn contact_in(&self, site_id: i64, email: &str, ext: Option<String>) -> i64 {
         let input = loquat::domain::contact::ContactInput {
             email_address: email.into(),
-            contact_id_ext: Some(format!("EXT-{email}")),
+            contact_id_ext: ext,
             first_name: None,
             last_name: None,
             is_subscribed: true,
             is_bounced: false,
         };
-        self.store
-            .create_contact(self.site.id, input)
-            .await
-            .unwrap()
-            .id
+        self.store.create_contact(site_id, input).await.unwrap().id
+    }
+
+    /// Creates the custom numeric field `C_Lead_Score1` ("Lead Score"); returns it.
+    pub async fn lead_score_field(&self) -> loquat::domain::contact_fields::ContactField {
+        let numeric = loquat::domain::contact_fields::FieldType::Numeric;
+        let created =
+            self.store
+                .create_custom_field(self.site.id, "C_Lead_Score1", "Lead Score", numeric);
+        created.await.unwrap()
+    }
+
+    /// Creates an email group through the store; returns its id.
+    pub async fn group(&self, name: &str) -> i64 {
+        let input = loquat::domain::asset::EmailGroupInput {
+            name: name.into(),
+            ..Default::default()
+        };
+        let group = self.store.create_group(self.site.id, "tester", input).await;
+        group.unwrap().id
     }
 
     /// Creates a contact list through the store; returns its id.
@@ -223,4 +300,35 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "{sync}");
         (auth, definition, sync["uri"].as_str().unwrap().to_owned())
     }
+}
+
+/// A definition adding contacts found by `statement` (column `Key`) to `list`.
+pub fn add_to(list: i64, statement: &str) -> Value {
+    serde_json::json!({
+        "name": "Staging",
+        "fields": {"Key": statement},
+        "identifierFieldName": "Key",
+        "syncActions": [{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}],
+        "isSyncTriggeredOnImport": false
+    })
+}
+
+/// A definition adding contacts found by email to a new list; returns its uri and the list.
+pub async fn email_definition(app: &TestApp) -> (String, i64) {
+    let list = app.list("L").await;
+    let body = add_to(list, "{{Contact.Field(C_EmailAddress)}}");
+    (app.definition(&body).await, list)
+}
+
+/// The ids of the members of contact list `list`.
+pub async fn members(app: &TestApp, list: i64) -> Vec<i64> {
+    let members = app.store.list_members(app.site.id, list, 0, 1000).await;
+    members.unwrap()
+}
+
+/// Syncs `definition` and returns the uri of the terminal sync.
+pub async fn sync_to_end(app: &TestApp, definition: &str) -> String {
+    let uri = app.sync(definition).await;
+    app.wait_for_sync(&uri).await;
+    uri
 }

@@ -8,54 +8,11 @@ use std::time::{Duration, Instant};
 use loquat::config::Overrides;
 use loquat::domain::clock::SystemClock;
 use reqwest::{Method, StatusCode};
-use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::task::JoinHandle;
 
 use crate::helpers::{TestApp, send, spawn_app_with};
-use crate::raw::{OTHER_CLIENT, connect_from, post_head};
-
-/// A sync action definition to upload to.
-pub async fn definition(app: &TestApp) -> String {
-    app.definition(&serde_json::json!({
-        "name": "slow", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E",
-        "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
-    }))
-    .await
-}
-
-/// Starts a `POST path` from `from` announcing `length` bytes of `content_type`, sends `first`,
-/// then one more byte every `every`, never finishing. Returns the connection's reading half
-/// (drop it and the task to close the connection) and the writing task.
-pub async fn dribble(
-    app: &TestApp,
-    from: IpAddr,
-    path: &str,
-    content_type: &str,
-    length: usize,
-    first: Vec<u8>,
-    every: Duration,
-) -> (OwnedReadHalf, JoinHandle<()>) {
-    let stream = connect_from(app, from).await;
-    let (reader, mut writer) = stream.into_split();
-    let head = post_head(
-        app,
-        path,
-        content_type,
-        &format!("Content-Length: {length}"),
-    );
-    let writing = tokio::spawn(async move {
-        if writer.write_all(head.as_bytes()).await.is_err()
-            || writer.write_all(&first).await.is_err()
-        {
-            return;
-        }
-        while writer.write_all(b" ").await.is_ok() {
-            tokio::time::sleep(every).await;
-        }
-    });
-    (reader, writing)
-}
+use crate::raw::{OTHER_CLIENT, definition, dribble};
 
 /// `n` uploads from this machine's loopback address, each sending a byte per `every`.
 async fn hold_slow_uploads(
@@ -119,6 +76,20 @@ async fn until_status(
     }
 }
 
+/// Waits until a request from this machine's loopback address is shed: a 503 that says when
+/// to retry, with Eloqua's body.
+async fn assert_loopback_is_shed(app: &TestApp) {
+    let shed = until_status(
+        app,
+        &client_from(localhost()),
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
+    assert_eq!(shed.headers()["retry-after"], "1");
+    let body = shed.text().await.unwrap();
+    assert!(body.starts_with("\"Service Unavailable"), "{body}");
+}
+
 fn client_from(addr: IpAddr) -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(addr)
@@ -155,15 +126,7 @@ async fn requests_beyond_the_in_flight_limit_are_answered_503() {
         every,
     );
     let (reader, writing) = slow.await;
-    let shed = until_status(
-        &app,
-        &client_from(localhost()),
-        StatusCode::SERVICE_UNAVAILABLE,
-    )
-    .await;
-    assert_eq!(shed.headers()["retry-after"], "1");
-    let body = shed.text().await.unwrap();
-    assert!(body.starts_with("\"Service Unavailable"), "{body}");
+    assert_loopback_is_shed(&app).await;
     writing.abort();
     drop(reader);
     until_status(&app, &client_from(localhost()), StatusCode::OK).await;
@@ -177,15 +140,7 @@ async fn requests_beyond_the_per_address_cap_are_answered_503_while_other_addres
     })
     .await;
     let held = hold_slow_uploads(&app, 2, Duration::from_millis(500)).await;
-    let shed = until_status(
-        &app,
-        &client_from(localhost()),
-        StatusCode::SERVICE_UNAVAILABLE,
-    )
-    .await;
-    assert_eq!(shed.headers()["retry-after"], "1");
-    let body = shed.text().await.unwrap();
-    assert!(body.starts_with("\"Service Unavailable"), "{body}");
+    assert_loopback_is_shed(&app).await;
     assert_another_address_is_served(&app).await;
     release(held);
     until_status(&app, &client_from(localhost()), StatusCode::OK).await;

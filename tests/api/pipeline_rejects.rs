@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, codes, rows, spawn_app};
-use crate::pipeline_staging::{add_to, members};
+use crate::helpers::{add_to, members};
 
 const BY_EMAIL: &str = "{{Contact.Field(C_EmailAddress)}}";
 

@@ -4,9 +4,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
+use tokio::task::JoinHandle;
 
 use crate::helpers::TestApp;
 
@@ -75,4 +76,46 @@ fn complete(answer: &[u8]) -> bool {
     // A 204 has no body and no length (RFC 9110 §6.4.1): its head is the whole answer.
     let no_content = head.split(' ').nth(1) == Some("204");
     no_content || length.is_some_and(|n| body.len() >= n)
+}
+
+/// A sync action definition to upload to.
+pub async fn definition(app: &TestApp) -> String {
+    app.definition(&serde_json::json!({
+        "name": "slow", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E",
+        "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
+    }))
+    .await
+}
+
+/// Starts a `POST path` from `from` announcing `length` bytes of `content_type`, sends `first`,
+/// then one more byte every `every`, never finishing. Returns the connection's reading half
+/// (drop it and the task to close the connection) and the writing task.
+pub async fn dribble(
+    app: &TestApp,
+    from: IpAddr,
+    path: &str,
+    content_type: &str,
+    length: usize,
+    first: Vec<u8>,
+    every: Duration,
+) -> (OwnedReadHalf, JoinHandle<()>) {
+    let stream = connect_from(app, from).await;
+    let (reader, mut writer) = stream.into_split();
+    let head = post_head(
+        app,
+        path,
+        content_type,
+        &format!("Content-Length: {length}"),
+    );
+    let writing = tokio::spawn(async move {
+        if writer.write_all(head.as_bytes()).await.is_err()
+            || writer.write_all(&first).await.is_err()
+        {
+            return;
+        }
+        while writer.write_all(b" ").await.is_ok() {
+            tokio::time::sleep(every).await;
+        }
+    });
+    (reader, writing)
 }

@@ -1,16 +1,15 @@
 //! Contact sync action definitions over HTTP (§4): create, read, list, replace, delete.
 
 use loquat::domain::appcloud::InstanceKind;
-use loquat::domain::asset::{ContactListInput, EmailGroupInput};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_eloqua_time, failure_fields, spawn_app};
+use crate::helpers::{
+    ACTION, DECISION, FEEDER, PAGE_KEYS, TestApp, assert_eloqua_time, failure_fields, keys,
+    spawn_app, strings,
+};
 
 const BASE: &str = "/api/bulk/2.0/contacts/syncActions";
-const DECISION: &str = "da6ed61da73441dba1349582a4fa8a2c";
-const ACTION: &str = "0123456789abcdef0123456789abcdef";
-const FEEDER: &str = "fedcba9876543210fedcba9876543210";
 
 /// Ids of the containers a test can point at.
 struct Fixtures {
@@ -22,30 +21,8 @@ struct Fixtures {
 
 async fn fixtures(app: &TestApp) -> Fixtures {
     let site = app.site.id;
-    let list = app
-        .store
-        .create_list(
-            site,
-            "tester",
-            ContactListInput {
-                name: "Webinar".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let group = app
-        .store
-        .create_group(
-            site,
-            "tester",
-            EmailGroupInput {
-                name: "News".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let list = app.list("Webinar").await;
+    let group = app.group("News").await;
     let mut executions = Vec::new();
     for (guid, kind) in [
         (DECISION, InstanceKind::Decision),
@@ -68,8 +45,8 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         }
     }
     Fixtures {
-        list: list.id,
-        group: group.id,
+        list,
+        group,
         decision_execution: executions[0],
         action_execution: executions[1],
     }
@@ -105,12 +82,7 @@ async fn create_answers_201_with_the_definition_in_eloquas_shape() {
     assert_eq!(response.status(), StatusCode::CREATED);
     let text = response.text().await.unwrap();
     let created: Value = serde_json::from_str(&text).unwrap();
-    let keys: Vec<&str> = created
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = keys(&created);
     assert_eq!(
         keys,
         [
@@ -479,12 +451,7 @@ async fn list_pages_sorts_and_filters() {
     let (_, page) = app
         .get(&format!("{BASE}?limit=2&offset=1&orderBy=name%20DESC"))
         .await;
-    let names: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&page["items"], "name");
     assert_eq!(names, ["Delta", "Beta"]);
     assert_eq!(
         (
@@ -496,23 +463,7 @@ async fn list_pages_sorts_and_filters() {
         ),
         (json!(4), json!(2), json!(1), json!(2), json!(true))
     );
-    let keys: Vec<&str> = page
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        keys,
-        [
-            "items",
-            "totalResults",
-            "limit",
-            "offset",
-            "count",
-            "hasMore"
-        ]
-    );
+    assert_eq!(keys(&page), PAGE_KEYS);
 
     let (_, filtered) = app.get(&format!("{BASE}?q=%22name=*test*%22")).await;
     assert_eq!(filtered["totalResults"], 2);

@@ -294,6 +294,19 @@ impl Client {
         self.post_raw(&path, content_type, body).await
     }
 
+    /// GET a sync's `/data` as CSV; asserts 200 with a CSV content type.
+    pub async fn csv_data(&self, sync_uri: &str) -> String {
+        let path = format!("/api/bulk/2.0{sync_uri}/data");
+        let response = self
+            .request(Method::GET, &path)
+            .header("Accept", "text/csv");
+        let response = response.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let content_type = response.headers()["content-type"].to_str().unwrap();
+        assert!(content_type.starts_with("text/csv"), "{content_type}");
+        response.text().await.unwrap()
+    }
+
     /// Creates a contact list over REST; returns its id.
     pub async fn create_list(&self, name: &str) -> i64 {
         let (status, list) = self
@@ -536,15 +549,16 @@ where
     }
 }
 
-/// Asserts the end state of a clean run of an add-to-list sync (see [`add_to_list`]) of
-/// `rows` [`person_rows`], every tenth of which names no contact: exact membership count,
-/// every log line, and one set of rejects numbered as in a single run.
+/// Waits for an add-to-list sync (see [`add_to_list`]) of `rows` [`person_rows`], every tenth
+/// of which names no contact, and asserts the end state of a clean run: `warning`, exact
+/// membership count, every log line, and one set of rejects numbered as in a single run.
 pub async fn assert_clean_add_to_list_result(
     client: &Client,
     list: i64,
     sync_uri: &str,
     rows: usize,
 ) {
+    assert_eq!(client.wait_for_sync(sync_uri).await["status"], "warning");
     let unknown = rows / 10;
     assert_eq!(client.list_count(list).await, (rows - unknown) as u64);
     let logs = client.log_codes(sync_uri).await;
@@ -558,4 +572,12 @@ pub async fn assert_clean_add_to_list_result(
         rows - 9,
         "the last unknown row, numbered as in a clean run"
     );
+}
+
+/// The string `key` of every element of the array `items` (`page["items"]`), in order.
+pub fn strings<'a>(items: &'a Value, key: &str) -> Vec<&'a str> {
+    let all = items
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {items}"));
+    all.iter().map(|item| item[key].as_str().unwrap()).collect()
 }

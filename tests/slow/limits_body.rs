@@ -10,8 +10,8 @@ use loquat::domain::clock::SystemClock;
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, spawn_app_with};
-use crate::limits::{definition, dribble};
 use crate::raw::{connect_from, post_head, read_answer};
+use crate::raw::{definition, dribble};
 use tokio::io::AsyncWriteExt;
 
 async fn spawn(overrides: Overrides) -> TestApp {
