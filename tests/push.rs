@@ -117,6 +117,16 @@ impl Target {
     }
 }
 
+/// A server with `rows` contacts, a list named `list`, and a CSV `file` naming every contact.
+async fn with_contacts_and_csv(rows: usize, list: &str, file: &str) -> (Target, i64, PathBuf) {
+    let server = start();
+    server.contacts(0..rows).await;
+    let list = server.client.create_list(list).await;
+    let input = server.path(file);
+    write_csv(&input, rows);
+    (server, list, input)
+}
+
 fn write_csv(path: &Path, rows: usize) {
     let mut text = String::from("EmailAddress,Note\n");
     for i in 0..rows {
@@ -287,12 +297,8 @@ fn wait_for_acknowledged_rows(state: &Path) -> u64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_push_resumes_without_staging_any_row_twice() {
-    let server = start();
     const ROWS: usize = 60_000;
-    server.contacts(0..ROWS).await;
-    let list = server.client.create_list("Resumed").await;
-    let input = server.path("resume.csv");
-    write_csv(&input, ROWS);
+    let (server, list, input) = with_contacts_and_csv(ROWS, "Resumed", "resume.csv").await;
     let state = server.path("resume.state.json");
     let args = [
         "--add-to-list",
@@ -323,12 +329,8 @@ async fn a_killed_push_resumes_without_staging_any_row_twice() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_whose_answer_was_lost_is_not_sent_again() {
-    let server = start();
     const ROWS: usize = 20_000;
-    server.contacts(0..ROWS).await;
-    let list = server.client.create_list("Lost answer").await;
-    let input = server.path("lost.csv");
-    write_csv(&input, ROWS);
+    let (server, list, input) = with_contacts_and_csv(ROWS, "Lost answer", "lost.csv").await;
     let args = [
         "--add-to-list",
         &list.to_string(),

@@ -11,6 +11,13 @@ use crate::helpers::{
 const INSTANCES: &str = "/api/loquat/1.0/appcloud/instances";
 
 /// `body` without `key` (a timestamp in Eloqua's Bulk form).
+/// Contacts `a@x.com` and `b@x.com` (without external ids); returns their ids.
+async fn two_contacts(app: &TestApp) -> (i64, i64) {
+    let site = app.site.id;
+    let a = app.contact_in(site, "a@x.com", None).await;
+    (a, app.contact_in(site, "b@x.com", None).await)
+}
+
 async fn register(app: &TestApp, id: &str, kind: &str) -> Value {
     let (status, body) = app.post(INSTANCES, &json!({"id": id, "type": kind})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -171,10 +178,7 @@ async fn malformed_or_unknown_guids_and_execution_ids_in_paths_are_404() {
 #[tokio::test]
 async fn executions_hold_contacts_whose_status_can_be_set() {
     let app = spawn_app().await;
-    let (a, b) = (
-        app.contact_in(app.site.id, "a@x.com", None).await,
-        app.contact_in(app.site.id, "b@x.com", None).await,
-    );
+    let (a, b) = two_contacts(&app).await;
     register(&app, ACTION, "action").await;
     let executions = format!("{INSTANCES}/{ACTION}/executions");
     let (status, created) = app
@@ -284,10 +288,7 @@ async fn decision_executions_take_yes_and_no() {
 #[tokio::test]
 async fn feeders_hold_members_directly_and_have_no_executions() {
     let app = spawn_app().await;
-    let (a, b) = (
-        app.contact_in(app.site.id, "a@x.com", None).await,
-        app.contact_in(app.site.id, "b@x.com", None).await,
-    );
+    let (a, b) = two_contacts(&app).await;
     register(&app, FEEDER, "feeder").await;
     register(&app, ACTION, "action").await;
     let (status, answer) = app

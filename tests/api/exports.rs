@@ -88,35 +88,13 @@ async fn import_act_and_export_round_trip_through_the_bulk_api_only() {
             json!([{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}]),
         ))
         .await;
-    assert_eq!(
-        upload_and_sync(
-            &app,
-            &add,
-            (0..600).map(|i| json!({"Email": email(i)})).collect()
-        )
-        .await["status"],
-        "success"
-    );
     let unsub = app.definition(&definition(json!([{"action": "setStatus", "destination": format!("{{{{EmailGroup[{group}]}}}}"), "status": "unsubscribed"}]))).await;
-    assert_eq!(
-        upload_and_sync(
-            &app,
-            &unsub,
-            (500..600).map(|i| json!({"Email": email(i)})).collect()
-        )
-        .await["status"],
-        "success"
-    );
     let global = app.definition(&definition(json!([{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "unsubscribed"}]))).await;
-    assert_eq!(
-        upload_and_sync(
-            &app,
-            &global,
-            (950..1000).map(|i| json!({"Email": email(i)})).collect()
-        )
-        .await["status"],
-        "success"
-    );
+    for (uri, people) in [(&add, 0..600), (&unsub, 500..600), (&global, 950..1000)] {
+        let rows = people.map(|i| json!({"Email": email(i)})).collect();
+        let done = upload_and_sync(&app, uri, rows).await;
+        assert_eq!(done["status"], "success", "{uri}: {done}");
+    }
 
     let members = export(
         &app,

@@ -195,6 +195,18 @@ pub fn keys(object: &Value) -> Vec<&str> {
     object.keys().map(String::as_str).collect()
 }
 
+/// Asserts that GET, PUT (with `body`) and DELETE of `path` all answer 404.
+pub async fn assert_not_found_to_every_method(app: &TestApp, path: &str, body: &Value) {
+    assert_eq!(app.get(path).await.0, StatusCode::NOT_FOUND, "GET {path}");
+    assert_eq!(
+        app.put(path, body).await.0,
+        StatusCode::NOT_FOUND,
+        "PUT {path}"
+    );
+    let deleted = app.delete(path).await.0;
+    assert_eq!(deleted, StatusCode::NOT_FOUND, "DELETE {path}");
+}
+
 /// Asserts a 400 whose failures name exactly `fields`, in order.
 pub fn assert_failures(status: StatusCode, body: &Value, fields: &[&str]) {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");

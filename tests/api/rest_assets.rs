@@ -4,7 +4,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, assert_failures, failure_fields, send, spawn_app, without_rest_times,
+    TestApp, assert_failures, assert_not_found_to_every_method, failure_fields, send, spawn_app,
+    without_rest_times,
 };
 
 const LIST: &str = "/api/rest/1.0/assets/contact/list";
@@ -130,18 +131,7 @@ async fn an_unknown_list_is_404_even_with_unknown_members() {
     let app = spawn_app().await;
     let body = json!({"name": "L", "membershipAdditions": [999_999]});
     for id in ["4242", "abc", "99999999999999999999", "0"] {
-        let path = format!("{LIST}/{id}");
-        assert_eq!(
-            app.put(&path, &body).await.0,
-            StatusCode::NOT_FOUND,
-            "PUT {id}"
-        );
-        assert_eq!(app.get(&path).await.0, StatusCode::NOT_FOUND, "GET {id}");
-        assert_eq!(
-            app.delete(&path).await.0,
-            StatusCode::NOT_FOUND,
-            "DELETE {id}"
-        );
+        assert_not_found_to_every_method(&app, &format!("{LIST}/{id}"), &body).await;
     }
 }
 

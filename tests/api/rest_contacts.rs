@@ -3,7 +3,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, failure_fields, send, spawn_app, without_rest_times};
+use crate::helpers::{
+    TestApp, assert_not_found_to_every_method, failure_fields, send, spawn_app, without_rest_times,
+};
 
 const ONE: &str = "/api/rest/1.0/data/contact";
 const SEARCH: &str = "/api/rest/1.0/data/contacts";
@@ -206,18 +208,7 @@ async fn ids_that_name_nothing_are_404() {
     let app = spawn_app().await;
     let body = json!({"emailAddress": "g@example.com"});
     for id in ["abc", "99999999999999999999", "0", "-1", "123456"] {
-        let path = format!("{ONE}/{id}");
-        assert_eq!(app.get(&path).await.0, StatusCode::NOT_FOUND, "GET {id}");
-        assert_eq!(
-            app.put(&path, &body).await.0,
-            StatusCode::NOT_FOUND,
-            "PUT {id}"
-        );
-        assert_eq!(
-            app.delete(&path).await.0,
-            StatusCode::NOT_FOUND,
-            "DELETE {id}"
-        );
+        assert_not_found_to_every_method(&app, &format!("{ONE}/{id}"), &body).await;
     }
 }
 

@@ -19,6 +19,30 @@ struct Fixtures {
     action_execution: i64,
 }
 
+impl Fixtures {
+    /// The markup naming the list.
+    fn list(&self) -> String {
+        format!("{{{{ContactList[{}]}}}}", self.list)
+    }
+
+    /// The markup naming the group.
+    fn group(&self) -> String {
+        format!("{{{{EmailGroup[{}]}}}}", self.group)
+    }
+
+    /// The markup naming the decision's execution.
+    fn decision(&self) -> String {
+        let execution = self.decision_execution;
+        format!("{{{{DecisionInstance({DECISION}).Execution[{execution}]}}}}")
+    }
+
+    /// The markup naming the action's execution.
+    fn action(&self) -> String {
+        let execution = self.action_execution;
+        format!("{{{{ActionInstance({ACTION}).Execution[{execution}]}}}}")
+    }
+}
+
 async fn fixtures(app: &TestApp) -> Fixtures {
     let site = app.site.id;
     let list = app.list("Webinar").await;
@@ -69,8 +93,8 @@ async fn create_answers_201_with_the_definition_in_eloquas_shape() {
     let body = definition(
         "Add webinar registrants",
         json!([
-            {"action": "add", "destination": format!("{{{{ContactList[{}]}}}}", f.list)},
-            {"action": "setStatus", "destination": format!("{{{{EmailGroup[{}]}}}}", f.group), "status": "subscribed"}
+            {"action": "add", "destination": f.list()},
+            {"action": "setStatus", "destination": f.group(), "status": "subscribed"}
         ]),
     );
     let response = app
@@ -100,7 +124,7 @@ async fn create_answers_201_with_the_definition_in_eloquas_shape() {
     );
     assert_eq!(
         created["syncActions"][0],
-        json!({"destination": format!("{{{{ContactList[{}]}}}}", f.list), "action": "add"})
+        json!({"destination": f.list(), "action": "add"})
     );
     assert_eq!(created["syncActions"][1]["status"], "subscribed");
     assert_eq!(created["createdBy"], "tester");
@@ -116,16 +140,8 @@ async fn create_answers_201_with_the_definition_in_eloquas_shape() {
 async fn every_contact_destination_is_accepted_with_its_statuses() {
     let app = spawn_app().await;
     let f = fixtures(&app).await;
-    let list = format!("{{{{ContactList[{}]}}}}", f.list);
-    let group = format!("{{{{EmailGroup[{}]}}}}", f.group);
-    let decision = format!(
-        "{{{{DecisionInstance({DECISION}).Execution[{}]}}}}",
-        f.decision_execution
-    );
-    let action = format!(
-        "{{{{ActionInstance({ACTION}).Execution[{}]}}}}",
-        f.action_execution
-    );
+    let (list, group, decision) = (f.list(), f.group(), f.decision());
+    let action = f.action();
     let cases = vec![
         json!({"action": "add", "destination": list}),
         json!({"action": "remove", "destination": list}),
@@ -153,12 +169,7 @@ async fn every_contact_destination_is_accepted_with_its_statuses() {
 async fn the_status_matrix_refuses_what_a_destination_cannot_take() {
     let app = spawn_app().await;
     let f = fixtures(&app).await;
-    let list = format!("{{{{ContactList[{}]}}}}", f.list);
-    let group = format!("{{{{EmailGroup[{}]}}}}", f.group);
-    let decision = format!(
-        "{{{{DecisionInstance({DECISION}).Execution[{}]}}}}",
-        f.decision_execution
-    );
+    let (list, group, decision) = (f.list(), f.group(), f.decision());
     let refused = vec![
         (
             json!({"action": "add", "destination": list, "status": "subscribed"}),
@@ -228,7 +239,7 @@ async fn the_status_matrix_refuses_what_a_destination_cannot_take() {
 async fn definition_rules_are_enforced_with_failures_naming_each_field() {
     let app = spawn_app().await;
     let f = fixtures(&app).await;
-    let add = json!([{"action": "add", "destination": format!("{{{{ContactList[{}]}}}}", f.list)}]);
+    let add = json!([{"action": "add", "destination": f.list()}]);
     let mut no_name = definition("x", add.clone());
     no_name.as_object_mut().unwrap().remove("name");
     let mut long_name = definition(&"n".repeat(101), add.clone());
@@ -350,7 +361,7 @@ async fn malformed_bodies_and_wrong_content_types_are_400() {
 async fn put_replaces_the_whole_definition_and_delete_removes_it() {
     let app = spawn_app().await;
     let f = fixtures(&app).await;
-    let list = format!("{{{{ContactList[{}]}}}}", f.list);
+    let list = f.list();
     let (_, created) = app
         .post(
             BASE,

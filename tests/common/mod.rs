@@ -350,6 +350,17 @@ impl Client {
         assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     }
 
+    /// POSTs a raw body with a content type to a definition's `/data`; asserts 204.
+    pub async fn upload_raw(
+        &self,
+        definition_uri: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) {
+        let (status, answer) = self.post_data(definition_uri, content_type, body).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    }
+
     /// Polls a sync until it is terminal; panics after [`DEADLINE`].
     pub async fn wait_for_sync(&self, uri: &str) -> Value {
         let deadline = Instant::now() + DEADLINE;
