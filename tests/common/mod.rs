@@ -1,11 +1,13 @@
 //! What every integration test shares: a JSON client of a Loquat server (used by the HTTP
-//! suite in `tests/api` and by the process tests) and the real `loquat` binary run as a child
-//! process on a port it picks itself.
+//! suites in `tests/api` and `tests/slow` and by the process tests), the real `loquat` binary
+//! run as a child process on a port it picks itself, and the large sync the fault tests
+//! interrupt.
 
 // Every test binary includes this module and uses a different part of it.
 #![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
 mod client;
+mod large_sync;
 mod server;
 mod sqlite;
 
@@ -15,6 +17,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 pub use client::{Client, send};
+pub use large_sync::{
+    assert_clean_add_to_list_result, person, person_rows, tenth_unknown_logs, until_midway,
+};
 pub use server::{Exited, Server};
 pub use sqlite::{seed_sqlite_contacts, sqlite, sqlite_sync_state};
 
@@ -90,76 +95,6 @@ pub fn add_to_list(name: &str, list: i64) -> Value {
 /// The `id` at the end of a uri (`/syncs/12` is 12).
 pub fn uri_id(uri: &str) -> i64 {
     uri.rsplit('/').next().unwrap().parse().unwrap()
-}
-
-/// The log a clean run of an add-to-list sync writes for `rows` rows of which every tenth
-/// names no contact: staged, added, not found, rejected, done.
-pub fn tenth_unknown_logs(rows: usize) -> Vec<(String, u64)> {
-    let (rows, unknown) = (rows as u64, (rows / 10) as u64);
-    codes(&[
-        ("ELQ-00140", rows),
-        ("ELQ-00119", rows - unknown),
-        ("ELQ-00034", unknown),
-        ("ELQ-00060", unknown),
-        ("ELQ-00101", 0),
-    ])
-}
-
-/// `person{i:07}@example.com`, the address of row `i` in the large-sync process tests.
-pub fn person(i: usize) -> String {
-    format!("person{i:07}@example.com")
-}
-
-/// `rows` rows `{"Email": person(i)}`.
-pub fn person_rows(range: std::ops::Range<usize>) -> Value {
-    Value::Array(range.map(|i| json!({ "Email": person(i) })).collect())
-}
-
-/// Polls `state` (status, committed rejects) until the sync is `active` with some rejects
-/// committed but not all, i.e. between two of its batches; panics if it ends first.
-pub async fn until_midway<F, Fut>(mut state: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = (String, i64)>,
-{
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let (status, rejects) = state().await;
-        assert!(
-            status == "pending" || status == "active",
-            "the sync ended before it could be interrupted ({status})"
-        );
-        if status == "active" && rejects > 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the sync never got going");
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-}
-
-/// Waits for an add-to-list sync (see [`add_to_list`]) of `rows` [`person_rows`], every tenth
-/// of which names no contact, and asserts the end state of a clean run: `warning`, exact
-/// membership count, every log line, and one set of rejects numbered as in a single run.
-pub async fn assert_clean_add_to_list_result(
-    client: &Client,
-    list: i64,
-    sync_uri: &str,
-    rows: usize,
-) {
-    assert_eq!(client.wait_for_sync(sync_uri).await["status"], "warning");
-    let unknown = rows / 10;
-    assert_eq!(client.list_count(list).await, (rows - unknown) as u64);
-    let logs = client.log_codes(sync_uri).await;
-    assert_eq!(logs, tenth_unknown_logs(rows), "one set of logs");
-    let last = format!("{sync_uri}/rejects?limit=1&offset={}", unknown - 1);
-    let (status, rejects) = client.bulk_get(&last).await;
-    assert_eq!(status, StatusCode::OK, "{rejects}");
-    assert_eq!(rejects["totalResults"], unknown, "one set of rejects");
-    assert_eq!(
-        rejects["items"][0]["recordIndex"],
-        rows - 9,
-        "the last unknown row, numbered as in a clean run"
-    );
 }
 
 /// The string `key` of every element of the array `items` (`page["items"]`), in order.

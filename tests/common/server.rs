@@ -14,8 +14,6 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`, the address the server printed.
     pub base: String,
-    /// The port of [`Self::base`].
-    pub port: u16,
     /// What the server printed on stdout before it listened (the bootstrap lines).
     pub printed: Vec<String>,
     stderr: std::fs::File,
@@ -69,7 +67,6 @@ impl Server {
         let mut server = Self {
             child,
             base: String::new(),
-            port: 0,
             printed: Vec::new(),
             stderr,
         };
@@ -80,7 +77,6 @@ impl Server {
                 Ok(line) => match line.strip_prefix("listening on ") {
                     Some(base) => {
                         server.base = base.to_owned();
-                        server.port = base.rsplit(':').next().unwrap().parse().unwrap();
                         return Ok(server);
                     }
                     None => server.printed.push(line),
