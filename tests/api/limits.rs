@@ -2,21 +2,21 @@
 //! one client address may hold only `max_in_flight_per_address` of those slots.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use loquat::config::Overrides;
-use loquat::domain::clock::SystemClock;
 use reqwest::{Method, StatusCode};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::task::JoinHandle;
 
-use crate::helpers::{TestApp, send, spawn_app_with};
-use crate::raw::{OTHER_CLIENT, definition, dribble};
+use crate::helpers::{TestApp, send};
+use crate::raw::{OTHER_CLIENT, client_from, definition, dribble, localhost, spawn};
 
-/// `n` uploads from this machine's loopback address, each sending a byte per `every`.
+/// `n` uploads from local address `from` whose bodies never finish, each sending a byte per
+/// `every`.
 async fn hold_slow_uploads(
     app: &TestApp,
+    from: IpAddr,
     n: usize,
     every: Duration,
 ) -> Vec<(OwnedReadHalf, JoinHandle<()>)> {
@@ -25,7 +25,7 @@ async fn hold_slow_uploads(
     let mut held = Vec::with_capacity(n);
     for _ in 0..n {
         let first = b"E\n".to_vec();
-        held.push(dribble(app, localhost(), &path, "text/csv", 1000, first, every).await);
+        held.push(dribble(app, from, &path, "text/csv", 1000, first, every).await);
     }
     held
 }
@@ -90,21 +90,6 @@ async fn assert_loopback_is_shed(app: &TestApp) {
     assert!(body.starts_with("\"Service Unavailable"), "{body}");
 }
 
-fn client_from(addr: IpAddr) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(addr)
-        .build()
-        .unwrap()
-}
-
-fn localhost() -> IpAddr {
-    std::net::Ipv4Addr::LOCALHOST.into()
-}
-
-async fn spawn(overrides: Overrides) -> TestApp {
-    spawn_app_with(Arc::new(SystemClock), overrides).await
-}
-
 #[tokio::test]
 async fn requests_beyond_the_in_flight_limit_are_answered_503() {
     let app = spawn(Overrides {
@@ -112,23 +97,11 @@ async fn requests_beyond_the_in_flight_limit_are_answered_503() {
         ..Overrides::default()
     })
     .await;
-    let uri = definition(&app).await;
     // An upload whose body never finishes, from another address, holds the only slot.
-    let path = format!("/api/bulk/2.0{uri}/data");
     let every = Duration::from_millis(500);
-    let slow = dribble(
-        &app,
-        OTHER_CLIENT.into(),
-        &path,
-        "text/csv",
-        1000,
-        b"E\n".into(),
-        every,
-    );
-    let (reader, writing) = slow.await;
+    let held = hold_slow_uploads(&app, OTHER_CLIENT.into(), 1, every).await;
     assert_loopback_is_shed(&app).await;
-    writing.abort();
-    drop(reader);
+    release(held);
     until_status(&app, &client_from(localhost()), StatusCode::OK).await;
 }
 
@@ -139,7 +112,7 @@ async fn requests_beyond_the_per_address_cap_are_answered_503_while_other_addres
         ..Overrides::default()
     })
     .await;
-    let held = hold_slow_uploads(&app, 2, Duration::from_millis(500)).await;
+    let held = hold_slow_uploads(&app, localhost(), 2, Duration::from_millis(500)).await;
     assert_loopback_is_shed(&app).await;
     assert_another_address_is_served(&app).await;
     release(held);
@@ -154,7 +127,7 @@ async fn slow_bodies_from_one_address_cannot_keep_another_address_from_being_ser
         ..Overrides::default()
     })
     .await;
-    let held = hold_slow_uploads(&app, 20, Duration::from_secs(1)).await;
+    let held = hold_slow_uploads(&app, localhost(), 20, Duration::from_secs(1)).await;
     // The attacker's own address is shed once it holds its share...
     until_status(
         &app,

@@ -9,10 +9,30 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::task::JoinHandle;
 
-use crate::helpers::TestApp;
+use loquat::config::Overrides;
+
+use crate::helpers::{TestApp, spawn_app_with};
 
 /// A second loopback address: a client other than the tests' usual `127.0.0.1`.
 pub const OTHER_CLIENT: [u8; 4] = [127, 0, 0, 2];
+
+/// A server on the system clock with settings `overrides`.
+pub async fn spawn(overrides: Overrides) -> TestApp {
+    let clock = std::sync::Arc::new(loquat::domain::clock::SystemClock);
+    spawn_app_with(clock, overrides).await
+}
+
+/// This machine's usual loopback address, `127.0.0.1`.
+pub fn localhost() -> IpAddr {
+    std::net::Ipv4Addr::LOCALHOST.into()
+}
+
+/// An HTTP client whose connections come from local address `addr` (any 127.x.y.z reaches
+/// the server).
+pub fn client_from(addr: IpAddr) -> reqwest::Client {
+    let client = reqwest::Client::builder().local_address(addr);
+    client.build().unwrap()
+}
 
 /// A connection to the app from local address `from`.
 pub async fn connect_from(app: &TestApp, from: IpAddr) -> TcpStream {
