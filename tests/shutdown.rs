@@ -1,6 +1,6 @@
-//! Graceful shutdown: on SIGTERM the server finishes the upload it is receiving, the engine
-//! stops between two batches and gives the sync back, the process exits 0, and a restart
-//! finishes the sync to the exact clean result.
+//! Graceful shutdown: on SIGTERM the server stops accepting connections but finishes the
+//! upload it is receiving, the engine stops between two batches and gives the sync back, the
+//! process exits 0, and a restart finishes the sync to the exact clean result.
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,6 +9,7 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use common::{Server, person, person_rows, sqlite, sqlite_sync_state, uri_id};
 
@@ -63,6 +64,19 @@ impl InFlightUpload {
     }
 }
 
+/// Waits until nothing accepts connections at `base` (`http://ADDRESS`) any more.
+fn until_refused(base: &str) {
+    let address = base.trim_start_matches("http://");
+    let deadline = Instant::now() + common::DEADLINE;
+    while TcpStream::connect(address).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "{address} still accepts connections"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_between_batches_and_a_restart_finishes_the_sync() {
     let dir = tempfile::tempdir().unwrap();
@@ -90,10 +104,13 @@ async fn sigterm_stops_between_batches_and_a_restart_finishes_the_sync() {
 
     let path = dir.path();
     common::until_midway(|| async move { sqlite_sync_state(path, sync_id) }).await;
-    let exit = tokio::task::spawn_blocking(move || server.terminate());
-    // The server waits for the request it is reading; sending the rest lets it finish.
+    server.send_sigterm();
+    // Once it refuses new connections the server is shutting down; the body of the upload it
+    // is reading comes only now, and the upload is still finished.
+    until_refused(&server.base);
     let answer = tokio::task::spawn_blocking(move || upload.finish());
     assert_eq!(answer.await.unwrap(), "HTTP/1.1 204 No Content");
+    let exit = tokio::task::spawn_blocking(move || server.wait_for_exit());
     let exit = exit.await.unwrap();
     assert!(exit.success(), "a clean exit: {exit:?}");
 

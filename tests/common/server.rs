@@ -105,11 +105,15 @@ impl Server {
         Client::new(&self.base, basic(login, password))
     }
 
-    /// Sends SIGTERM and waits for the process to exit.
-    pub fn terminate(mut self) -> ExitStatus {
+    /// Sends SIGTERM, asking for a graceful shutdown.
+    pub fn send_sigterm(&self) {
         let pid = self.pid().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(sent.success(), "kill -TERM {pid}");
+    }
+
+    /// Waits for the process to exit (after [`Self::send_sigterm`]); panics after [`DEADLINE`].
+    pub fn wait_for_exit(mut self) -> ExitStatus {
         let deadline = Instant::now() + DEADLINE;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
