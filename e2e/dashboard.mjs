@@ -1,11 +1,11 @@
 // End-to-end test of the web dashboard in headless Chromium.
 //
-// Starts `target/debug/loquat serve` on a free port and a fresh data directory, arranges a
-// contact list, an email group, contacts and two sync action definitions through the API,
-// uploads rows (some with unknown email addresses, which become rejects) and starts a sync;
-// then signs in through the page and checks every page, the live sync status, the paged
-// rejects and the CSV download. Screenshots of each page go to $LOQUAT_E2E_SCREENSHOTS
-// (default: docs/screenshots).
+// Starts `target/debug/loquat serve` on a port the system picks (read from the `listening on`
+// line it prints) and a fresh data directory, arranges a contact list, an email group,
+// contacts and two sync action definitions through the API, uploads rows (some with unknown
+// email addresses, which become rejects) and starts a sync; then signs in through the page and
+// checks every page, the live sync status, the paged rejects and the CSV download.
+// Screenshots of each page go to $LOQUAT_E2E_SCREENSHOTS (default: docs/screenshots).
 //
 // Run: `npm install --no-package-lock && node dashboard.mjs` in e2e/ after `cargo build`.
 // Environment: LOQUAT_BIN (default target/debug/loquat), CHROMIUM (default /usr/bin/chromium).
@@ -13,7 +13,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,15 +38,33 @@ const REJECTS = UNKNOWN + 1;
 /** Rows of the sync: two known contacts, then the unknown ones. */
 const ROWS = REJECTS + 2;
 
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
+/**
+ * Starts `loquat serve` on a port the system picks; `base` resolves to the address from the
+ * line `listening on http://…` the server prints once it listens.
+ */
+function serve(work) {
+  const server = spawn(BIN, ['serve', '--data-dir', join(work, 'data'), '--bind', '127.0.0.1:0'], {
+    env: {
+      ...process.env,
+      LOQUAT_BOOTSTRAP_SITE: SITE,
+      LOQUAT_BOOTSTRAP_USER: USER,
+      LOQUAT_BOOTSTRAP_PASSWORD: PASSWORD,
+      LOQUAT_LOG: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const base = new Promise((done, fail) => {
+    let printed = '';
+    server.stdout.setEncoding('utf8');
+    // Read stdout to its end, so the server never blocks on a full pipe.
+    server.stdout.on('data', (chunk) => {
+      printed += chunk;
+      const listening = printed.match(/^listening on (\S+)$/m);
+      if (listening) done(listening[1]);
+    });
+    server.on('exit', (code) => fail(new Error(`loquat serve exited (${code}) before it listened`)));
+  });
+  return { server, base };
 }
 
 /** Polls `check` until it returns a truthy value, failing after the deadline. */
@@ -112,21 +129,11 @@ async function arrange(call) {
 
 async function main() {
   const work = await mkdtemp(join(tmpdir(), 'loquat-e2e-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(BIN, ['serve', '--data-dir', join(work, 'data'), '--bind', `127.0.0.1:${port}`], {
-    env: {
-      ...process.env,
-      LOQUAT_BOOTSTRAP_SITE: SITE,
-      LOQUAT_BOOTSTRAP_USER: USER,
-      LOQUAT_BOOTSTRAP_PASSWORD: PASSWORD,
-      LOQUAT_LOG: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const { server, base: listening } = serve(work);
   const exited = new Promise((done) => server.on('exit', done));
   let browser = null;
   try {
+    const base = await listening;
     await until('the server', async () => (await fetch(`${base}/ui`)).ok);
     const call = client(base);
     const arranged = await arrange(call);

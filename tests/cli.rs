@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Output};
 
 fn loquat(dir: &std::path::Path, args: &[&str]) -> Output {
@@ -130,62 +129,21 @@ fn operators_manage_sites_users_and_oauth_clients_offline() {
     assert!(stdout(&loquat(dir.path(), &["config-example"])).contains("bind = "));
 }
 
-fn start(
-    dir: &std::path::Path,
-    port: u16,
-    bootstrap: &[(&str, &str)],
-) -> (common::Process, Vec<String>) {
-    let mut server = common::serve(dir, port, bootstrap);
-    let out = server.0.stdout.take().unwrap();
-    // Bootstrap lines come before the server listens; read until the port answers.
-    let lines = std::thread::spawn(move || {
-        let mut printed = Vec::new();
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let last = line.starts_with("Sign in with");
-            printed.push(line);
-            if last {
-                break;
-            }
-        }
-        printed
-    });
-    common::wait_for_port(port);
-    let printed = if bootstrap.is_empty() {
-        Vec::new()
-    } else {
-        lines.join().unwrap()
-    };
-    (server, printed)
-}
-
-fn get_id(port: u16, auth: &str) -> serde_json::Value {
+fn get_id(server: &common::Server, auth: &str) -> serde_json::Value {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
-        reqwest::Client::new()
-            .get(format!("http://127.0.0.1:{port}/id"))
-            .header("Authorization", auth)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    })
+    let client = common::Client::new(&server.base, auth.to_owned());
+    runtime.block_on(client.get("/id")).1
 }
 
 #[test]
 fn first_start_creates_the_site_and_user_named_by_the_environment() {
     let dir = tempfile::tempdir().unwrap();
-    let port = common::free_port();
-    let env = [
-        ("LOQUAT_BOOTSTRAP_SITE", "CompanyX"),
-        ("LOQUAT_BOOTSTRAP_USER", "user1"),
-        ("LOQUAT_BOOTSTRAP_PASSWORD", "password123"),
-    ];
-    let (server, printed) = start(dir.path(), port, &env);
+    let env = common::bootstrap("CompanyX", "user1", "password123");
+    let server = common::Server::start(dir.path(), &env);
+    let printed = &server.printed;
     assert!(
         printed[0].contains("Created site \"CompanyX\" with user \"user1\""),
         "{printed:?}"
@@ -194,7 +152,7 @@ fn first_start_creates_the_site_and_user_named_by_the_environment() {
         !printed.join("\n").contains("password123"),
         "a given password is never printed"
     );
-    let id = get_id(port, &common::basic("CompanyX\\user1", "password123"));
+    let id = get_id(&server, &common::basic("CompanyX\\user1", "password123"));
     assert_eq!(id["site"]["name"], "CompanyX");
     assert_eq!(
         id["urls"]["apis"]["rest"]["bulk"],
@@ -203,9 +161,10 @@ fn first_start_creates_the_site_and_user_named_by_the_environment() {
     drop(server);
 
     // A second start on the same store keeps the data and bootstraps nothing.
-    let (_server, _) = start(dir.path(), port, &[]);
+    let server = common::Server::start(dir.path(), &[]);
+    assert!(server.printed.is_empty(), "{:?}", server.printed);
     assert_eq!(
-        get_id(port, &common::basic("CompanyX\\user1", "password123"))["user"]["username"],
+        get_id(&server, &common::basic("CompanyX\\user1", "password123"))["user"]["username"],
         "user1"
     );
 }
@@ -213,19 +172,19 @@ fn first_start_creates_the_site_and_user_named_by_the_environment() {
 #[test]
 fn first_start_without_a_password_prints_a_random_one_once() {
     let dir = tempfile::tempdir().unwrap();
-    let port = common::free_port();
-    let (_server, printed) = start(dir.path(), port, &[("LOQUAT_BOOTSTRAP_SITE", "Solo")]);
-    let password = printed
+    let server = common::Server::start(dir.path(), &[("LOQUAT_BOOTSTRAP_SITE", "Solo")]);
+    let password = server
+        .printed
         .iter()
         .find_map(|line| line.strip_prefix("Password (shown once): "))
-        .unwrap_or_else(|| panic!("no password in {printed:?}"))
+        .unwrap_or_else(|| panic!("no password in {:?}", server.printed))
         .to_owned();
     assert_eq!(
-        get_id(port, &common::basic("Solo\\admin", &password))["user"]["username"],
+        get_id(&server, &common::basic("Solo\\admin", &password))["user"]["username"],
         "admin"
     );
     assert_eq!(
-        get_id(port, &common::basic("Solo\\admin", "wrong")),
+        get_id(&server, &common::basic("Solo\\admin", "wrong")),
         serde_json::json!("Not authenticated.")
     );
 }
@@ -269,32 +228,11 @@ fn site_names_basic_sign_in_cannot_carry_are_refused_with_a_reason() {
 #[test]
 fn a_bootstrap_site_name_basic_sign_in_cannot_carry_stops_the_first_start() {
     let dir = tempfile::tempdir().unwrap();
-    let port = common::free_port();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_loquat"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .env_remove("LOQUAT_CONFIG")
-        .env_remove("LOQUAT_DATABASE_URL")
-        .env("LOQUAT_BOOTSTRAP_SITE", "Bad:Name")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = server.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = server.kill();
-            panic!("the server started with a site name nobody can sign in to");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    assert!(!status.success());
-    let mut reason = String::new();
-    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut reason).unwrap();
+    let refused = common::Server::try_start(dir.path(), &[("LOQUAT_BOOTSTRAP_SITE", "Bad:Name")])
+        .err()
+        .expect("the server started with a site name nobody can sign in to");
+    assert!(!refused.status.success());
+    let reason = refused.stderr;
     assert!(
         reason.contains("LOQUAT_BOOTSTRAP_SITE") && reason.contains("cannot contain ':'"),
         "{reason}"

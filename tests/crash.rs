@@ -1,7 +1,8 @@
 //! Crash harness: the real server is killed with SIGKILL at random moments while clients
 //! upload and sync concurrently, then restarted, many times. Afterwards every acknowledged
-//! upload has been processed whole, no upload partly, every sync is terminal with one set of
-//! logs, and list membership is exactly what the processed uploads ask for.
+//! upload has been processed whole, no upload partly, every sync is terminal with exactly the
+//! log lines of the uploads it processed, and list membership is exactly the contacts the
+//! processed uploads name.
 //!
 //! `LOQUAT_CRASH_ITERATIONS` sets the number of kills (default 6).
 
@@ -13,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{Client, Server, codes, is_terminal};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "crash-password";
@@ -40,45 +43,6 @@ fn body(id: usize, upload: &Upload) -> Value {
     Value::Array(rows)
 }
 
-struct Client {
-    http: reqwest::Client,
-    base: String,
-    auth: String,
-}
-
-impl Client {
-    fn new(port: u16) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap();
-        Self {
-            http,
-            base: format!("http://127.0.0.1:{port}"),
-            auth: common::basic("Crash\\ops", PASSWORD),
-        }
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Option<(u16, Value)> {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("Authorization", &self.auth);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.ok()?;
-        let status = response.status().as_u16();
-        let text = response.text().await.ok()?;
-        Some((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
-    }
-}
-
 /// A small deterministic generator, so a failure can be replayed.
 struct Lcg(u64);
 
@@ -92,6 +56,80 @@ impl Lcg {
     }
 }
 
+/// A client of `server` that gives up on a request after 10 s (a killed server never answers).
+fn client_of(server: &Server) -> Client {
+    let mut client = server.client("Crash\\ops", PASSWORD);
+    client.http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    client
+}
+
+/// The log lines `(code, count)` a sync that processed `uploads` (and nothing else) writes:
+/// every known address of an upload names a contact, the first row naming a contact matches
+/// it and later ones are duplicates, and every unknown address is unmatched.
+fn expected_logs(uploads: &[&Upload]) -> Vec<(String, u64)> {
+    let unknown: usize = uploads.iter().map(|u| u.unknown).sum();
+    let known: Vec<usize> = uploads.iter().flat_map(|u| u.known.clone()).collect();
+    let matched = known.iter().collect::<BTreeSet<_>>().len();
+    let duplicates = known.len() - matched;
+    let rows = (unknown + known.len()) as u64;
+    if uploads.is_empty() {
+        return codes(&[("ELQ-00140", 0), ("ELQ-00124", 0), ("ELQ-00101", 0)]);
+    }
+    let mut lines = vec![("ELQ-00140", rows), ("ELQ-00119", matched as u64)];
+    if duplicates > 0 {
+        lines.push(("ELQ-00026", duplicates as u64));
+    }
+    lines.push(("ELQ-00034", unknown as u64));
+    lines.push(("ELQ-00060", (unknown + duplicates) as u64));
+    lines.push(("ELQ-00101", 0));
+    codes(&lines)
+}
+
+/// The ids of the uploads a sync processed: each unknown address of upload `id` is rejected
+/// as `u{id}.{i}@nowhere.test`.
+async fn processed_uploads(client: &Client, sync_uri: &str) -> BTreeMap<usize, usize> {
+    let mut processed = BTreeMap::new();
+    let mut offset = 0;
+    loop {
+        let path = format!("/api/bulk/2.0{sync_uri}/rejects?limit=1000&offset={offset}");
+        let (status, page) = client.get(&path).await;
+        assert_eq!(status, 200, "{page}");
+        for reject in page["items"].as_array().unwrap() {
+            let value = reject["fieldValues"]["Email"].as_str().unwrap_or_default();
+            if let Some(id) = value
+                .strip_prefix('u')
+                .and_then(|v| v.split('.').next())
+                .and_then(|v| v.parse().ok())
+            {
+                *processed.entry(id).or_default() += 1;
+            }
+        }
+        offset += 1000;
+        if page["hasMore"] != json!(true) {
+            return processed;
+        }
+    }
+}
+
+/// The addresses of the members of contact list `list`, read from the SQLite store in `dir`.
+fn members(dir: &std::path::Path, list: i64) -> BTreeSet<String> {
+    let conn = common::sqlite(dir);
+    let mut query = conn
+        .prepare(
+            "SELECT c.email_address FROM contact_list_members m
+             JOIN contacts c ON c.id = m.contact_id WHERE m.list_id = ?1",
+        )
+        .unwrap();
+    query
+        .query_map([list], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_servers_lose_nothing_acknowledged_and_apply_nothing_twice() {
     let iterations: u64 = std::env::var("LOQUAT_CRASH_ITERATIONS")
@@ -99,53 +137,21 @@ async fn killed_servers_lose_nothing_acknowledged_and_apply_nothing_twice() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(6);
     let dir = tempfile::tempdir().unwrap();
-    let port = common::free_port();
-    let env = [
-        ("LOQUAT_BOOTSTRAP_SITE", "Crash"),
-        ("LOQUAT_BOOTSTRAP_USER", "ops"),
-        ("LOQUAT_BOOTSTRAP_PASSWORD", PASSWORD),
-    ];
-    let mut server = common::serve(dir.path(), port, &env);
-    common::wait_for_port(port);
-    let client = Arc::new(Client::new(port));
-    {
-        let mut conn = rusqlite::Connection::open(dir.path().join("loquat.db")).unwrap();
-        conn.busy_timeout(Duration::from_secs(10)).unwrap();
-        let tx = conn.transaction().unwrap();
-        for i in 0..KNOWN {
-            tx.execute("INSERT INTO contacts (site_id, email_address, created_at, updated_at) VALUES (1, ?1, 0, 0)", [known(i)]).unwrap();
-        }
-        tx.commit().unwrap();
-    }
-    let (_, list) = client
-        .call(
-            reqwest::Method::POST,
-            "/api/REST/1.0/assets/contact/list",
-            Some(&json!({"name": "Crash"})),
-        )
-        .await
-        .unwrap();
-    let list: i64 = list["id"].as_str().unwrap().parse().unwrap();
+    let env = common::bootstrap("Crash", "ops", PASSWORD);
+    let mut server = Server::start(dir.path(), &env);
+    let client = client_of(&server);
+    common::seed_sqlite_contacts(dir.path(), (0..KNOWN).map(known));
+    let list = client.create_list("Crash").await;
     let mut definitions = Vec::new();
     for _ in 0..DEFINITIONS {
-        let body = json!({
-            "name": "crash", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "Email",
-            "syncActions": [{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}]
-        });
-        let (_, created) = client
-            .call(
-                reqwest::Method::POST,
-                "/api/bulk/2.0/contacts/syncActions",
-                Some(&body),
-            )
-            .await
-            .unwrap();
-        definitions.push(created["uri"].as_str().unwrap().to_owned());
+        definitions.push(client.definition(&common::add_to_list("crash", list)).await);
     }
 
     let uploads: Arc<Mutex<Vec<Upload>>> = Arc::default();
     let mut random = Lcg(0x5eed);
     for iteration in 0..iterations {
+        // Each start of the server listens on a new port.
+        let client = Arc::new(client_of(&server));
         let workers: Vec<_> = (0..4)
             .map(|worker| {
                 let (client, uploads, definitions) = (
@@ -160,7 +166,7 @@ async fn killed_servers_lose_nothing_acknowledged_and_apply_nothing_twice() {
                         if worker == 0 && random.next(4) == 0 {
                             let sync = json!({"syncedInstanceUri": definitions[definition]});
                             if client
-                                .call(reqwest::Method::POST, "/api/bulk/2.0/syncs", Some(&sync))
+                                .try_call(Method::POST, "/api/bulk/2.0/syncs", Some(&sync))
                                 .await
                                 .is_none()
                             {
@@ -182,10 +188,12 @@ async fn killed_servers_lose_nothing_acknowledged_and_apply_nothing_twice() {
                         };
                         let path = format!("/api/bulk/2.0{}/data", definitions[definition]);
                         match client
-                            .call(reqwest::Method::POST, &path, Some(&body(id, &upload)))
+                            .try_call(Method::POST, &path, Some(&body(id, &upload)))
                             .await
                         {
-                            Some((204, _)) => uploads.lock().unwrap()[id].acknowledged = true,
+                            Some((status, _)) if status == 204 => {
+                                uploads.lock().unwrap()[id].acknowledged = true;
+                            }
                             Some((status, answer)) => panic!("upload answered {status}: {answer}"),
                             None => return,
                         }
@@ -198,112 +206,64 @@ async fn killed_servers_lose_nothing_acknowledged_and_apply_nothing_twice() {
         for worker in workers {
             worker.await.unwrap();
         }
-        server = common::serve(dir.path(), port, &[]);
-        common::wait_for_port(port);
+        server = Server::start(dir.path(), &[]);
     }
 
     // One last sync per definition takes whatever is still staged; then everything must end.
+    let client = client_of(&server);
     for uri in &definitions {
-        let (status, _) = client
-            .call(
-                reqwest::Method::POST,
-                "/api/bulk/2.0/syncs",
-                Some(&json!({"syncedInstanceUri": uri})),
-            )
-            .await
-            .unwrap();
-        assert_eq!(status, 201);
+        client.sync(uri).await;
     }
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + common::DEADLINE;
     let syncs = loop {
-        let (_, page) = client
-            .call(reqwest::Method::GET, "/api/bulk/2.0/syncs?limit=1000", None)
-            .await
-            .unwrap();
-        let items = page["items"].as_array().unwrap().clone();
-        if items
-            .iter()
-            .all(|s| matches!(s["status"].as_str(), Some("success" | "warning" | "error")))
-        {
+        let items = client.items("/syncs?limit=1000").await;
+        if items.iter().all(is_terminal) {
             break items;
         }
         assert!(Instant::now() < deadline, "syncs still running");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
 
-    // Which uploads were processed: the unknown addresses of each show up as its rejects.
-    let mut processed: BTreeMap<usize, usize> = BTreeMap::new();
+    // Which uploads each sync processed: the unknown addresses of each show up as its rejects.
+    let uploads = uploads.lock().unwrap().clone();
+    let mut processed_by: BTreeMap<usize, String> = BTreeMap::new();
     for sync in &syncs {
         let uri = sync["uri"].as_str().unwrap();
-        let (_, logs) = client
-            .call(
-                reqwest::Method::GET,
-                &format!("/api/bulk/2.0{uri}/logs"),
-                None,
-            )
-            .await
-            .unwrap();
-        let finals = logs["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|l| l["statusCode"] == "ELQ-00101")
-            .count();
-        assert_eq!(finals, 1, "one set of logs for {uri}");
-        let mut offset = 0;
-        loop {
-            let (_, page) = client
-                .call(
-                    reqwest::Method::GET,
-                    &format!("/api/bulk/2.0{uri}/rejects?limit=1000&offset={offset}"),
-                    None,
-                )
-                .await
-                .unwrap();
-            for reject in page["items"].as_array().unwrap() {
-                let value = reject["fieldValues"]["Email"].as_str().unwrap_or_default();
-                if let Some(id) = value
-                    .strip_prefix('u')
-                    .and_then(|v| v.split('.').next())
-                    .and_then(|v| v.parse().ok())
-                {
-                    *processed.entry(id).or_default() += 1;
-                }
-            }
-            offset += 1000;
-            if page["hasMore"] != json!(true) {
-                break;
+        let processed = processed_uploads(&client, uri).await;
+        for (&id, &seen) in &processed {
+            assert_eq!(
+                seen, uploads[id].unknown,
+                "upload {id} processed partly by {uri}: {seen} of {}",
+                uploads[id].unknown
+            );
+            if let Some(earlier) = processed_by.insert(id, uri.to_owned()) {
+                panic!("upload {id} processed twice, by {earlier} and {uri}");
             }
         }
+        let by_this: Vec<&Upload> = processed.keys().map(|&id| &uploads[id]).collect();
+        assert_eq!(
+            client.log_codes(uri).await,
+            expected_logs(&by_this),
+            "one set of logs for {uri}, of the uploads {:?}",
+            processed.keys()
+        );
     }
-    let uploads = uploads.lock().unwrap().clone();
     let mut expected_members = BTreeSet::new();
     for (id, upload) in uploads.iter().enumerate() {
-        let seen = processed.get(&id).copied().unwrap_or(0);
-        assert!(
-            seen == 0 || seen == upload.unknown,
-            "upload {id} processed partly: {seen} of {}",
-            upload.unknown
-        );
         if upload.acknowledged {
-            assert_eq!(seen, upload.unknown, "acknowledged upload {id} was lost");
+            assert!(
+                processed_by.contains_key(&id),
+                "acknowledged upload {id} was lost"
+            );
         }
-        if seen > 0 {
-            expected_members.extend(upload.known.iter().copied());
+        if processed_by.contains_key(&id) {
+            expected_members.extend(upload.known.iter().map(|&k| known(k)));
         }
     }
-    let (_, view) = client
-        .call(
-            reqwest::Method::GET,
-            &format!("/api/bulk/2.0/contacts/lists/{list}"),
-            None,
-        )
-        .await
-        .unwrap();
     assert_eq!(
-        view["count"],
-        expected_members.len(),
-        "membership equals what the processed uploads ask for"
+        members(dir.path(), list),
+        expected_members,
+        "membership is exactly the contacts the processed uploads name"
     );
     assert!(
         uploads.iter().filter(|u| u.acknowledged).count() > iterations as usize,

@@ -10,50 +10,40 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Client, Process, free_port, serve, wait_for_port};
-use reqwest::Method;
+use common::{Client, Server};
 use serde_json::{Value, json};
 
 const SITE: &str = "PushCo";
 const USER: &str = "pusher";
 const PASSWORD: &str = "push-secret-123";
 
-/// A server with known credentials, and a client of it.
-struct Server {
-    _process: Process,
-    port: u16,
+/// A server with known credentials, a client of it, and a directory for input files.
+struct Target {
+    server: Server,
     client: Client,
     dir: tempfile::TempDir,
 }
 
-fn start() -> Server {
+fn start() -> Target {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let process = serve(
+    let server = Server::start(
         &dir.path().join("data"),
-        port,
-        &[
-            ("LOQUAT_BOOTSTRAP_SITE", SITE),
-            ("LOQUAT_BOOTSTRAP_USER", USER),
-            ("LOQUAT_BOOTSTRAP_PASSWORD", PASSWORD),
-        ],
+        &common::bootstrap(SITE, USER, PASSWORD),
     );
-    wait_for_port(port);
-    let client = Client::new(port, &format!("{SITE}\\{USER}"), PASSWORD);
-    Server {
-        _process: process,
-        port,
+    let client = server.client(&format!("{SITE}\\{USER}"), PASSWORD);
+    Target {
+        server,
         client,
         dir,
     }
 }
 
-impl Server {
+impl Target {
     /// `loquat push FILE ARGS…` signed in through the environment, discovering the base URL
     /// through this server's `/id` (which advertises its --public-url, so the base is given).
     fn push(&self, file: &Path, args: &[&str]) -> Command {
         let mut command = self.discovering(file, args);
-        command.args(["--base-url", &format!("http://127.0.0.1:{}", self.port)]);
+        command.args(["--base-url", &self.server.base]);
         command
     }
 
@@ -82,14 +72,13 @@ impl Server {
     async fn contacts(&self, ids: impl Iterator<Item = usize>) {
         let (status, import) = self
             .client
-            .call(
-                Method::POST,
+            .post(
                 "/api/bulk/2.0/contacts/imports",
-                Some(json!({
+                &json!({
                     "name": "seed",
                     "fields": {"EmailAddress": "{{Contact.Field(C_EmailAddress)}}"},
                     "identifierFieldName": "EmailAddress",
-                })),
+                }),
             )
             .await;
         assert_eq!(status, 201, "{import}");
@@ -98,79 +87,17 @@ impl Server {
             csv.push_str(&format!("user{i}@example.com\n"));
         }
         let uri = import["uri"].as_str().unwrap();
-        let answer = self
-            .client
-            .http
-            .post(format!("{}/api/bulk/2.0{uri}/data", self.client.base))
-            .header("Authorization", &self.client.auth)
-            .header("Content-Type", "text/csv")
-            .body(csv)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 204);
-        let (_, sync) = self
-            .client
-            .call(
-                Method::POST,
-                "/api/bulk/2.0/syncs",
-                Some(json!({"syncedInstanceUri": uri})),
-            )
-            .await;
-        let status = self.until_done(sync["uri"].as_str().unwrap()).await;
-        assert_eq!(status, "success");
-    }
-
-    async fn until_done(&self, sync: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let (_, body) = self
-                .client
-                .call(Method::GET, &format!("/api/bulk/2.0{sync}"), None)
-                .await;
-            let status = body["status"].as_str().unwrap().to_owned();
-            if ["success", "warning", "error"].contains(&status.as_str()) {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "sync {sync} did not end");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn list(&self, name: &str) -> u64 {
-        let (status, list) = self
-            .client
-            .call(
-                Method::POST,
-                "/api/REST/1.0/assets/contact/list",
-                Some(json!({"name": name})),
-            )
-            .await;
-        assert_eq!(status, 201, "{list}");
-        list["id"].as_str().unwrap().parse().unwrap()
-    }
-
-    async fn list_count(&self, id: u64) -> u64 {
-        let (_, list) = self
-            .client
-            .call(
-                Method::GET,
-                &format!("/api/bulk/2.0/contacts/lists/{id}"),
-                None,
-            )
-            .await;
-        list["count"].as_u64().unwrap()
+        let (status, answer) = self.client.post_data(uri, "text/csv", csv).await;
+        assert_eq!(status, 204, "{answer}");
+        let sync = self.client.sync(uri).await;
+        assert_eq!(self.client.wait_for_sync(&sync).await["status"], "success");
     }
 
     /// Rows staged (ELQ-00140) by every sync of sync action definitions, and how many syncs.
     async fn staged_rows(&self) -> (u64, usize) {
-        let (_, syncs) = self
-            .client
-            .call(Method::GET, "/api/bulk/2.0/syncs?limit=1000", None)
-            .await;
         let mut total = 0;
         let mut count = 0;
-        for sync in syncs["items"].as_array().unwrap() {
+        for sync in self.client.items("/syncs?limit=1000").await {
             if !sync["syncedInstanceUri"]
                 .as_str()
                 .unwrap()
@@ -179,21 +106,25 @@ impl Server {
                 continue;
             }
             count += 1;
-            let uri = sync["uri"].as_str().unwrap();
-            let (_, logs) = self
-                .client
-                .call(Method::GET, &format!("/api/bulk/2.0{uri}/logs"), None)
-                .await;
-            total += logs["items"]
-                .as_array()
-                .unwrap()
+            let logs = self.client.log_codes(sync["uri"].as_str().unwrap()).await;
+            total += logs
                 .iter()
-                .filter(|l| l["statusCode"] == "ELQ-00140")
-                .map(|l| l["count"].as_u64().unwrap())
+                .filter(|(code, _)| code == "ELQ-00140")
+                .map(|(_, rows)| rows)
                 .sum::<u64>();
         }
         (total, count)
     }
+}
+
+/// A server with `rows` contacts, a list named `list`, and a CSV `file` naming every contact.
+async fn with_contacts_and_csv(rows: usize, list: &str, file: &str) -> (Target, i64, PathBuf) {
+    let server = start();
+    server.contacts(0..rows).await;
+    let list = server.client.create_list(list).await;
+    let input = server.path(file);
+    write_csv(&input, rows);
+    (server, list, input)
 }
 
 fn write_csv(path: &Path, rows: usize) {
@@ -202,6 +133,14 @@ fn write_csv(path: &Path, rows: usize) {
         text.push_str(&format!("user{i}@example.com,\"row {i}, quoted\"\n"));
     }
     std::fs::write(path, text).unwrap();
+}
+
+/// Runs `command`, asserts it exits with `code`, and returns its stdout and stderr.
+fn exits_with(command: &mut Command, code: i32) -> (String, String) {
+    let output = command.output().unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(code), "{stdout}\n{stderr}");
+    (stdout, stderr)
 }
 
 fn text(output: &Output) -> (String, String) {
@@ -221,12 +160,12 @@ async fn a_large_csv_is_sent_in_chunks_synced_every_few_files_and_its_rejects_sa
     let server = start();
     const ROWS: usize = 120_000;
     server.contacts((0..ROWS).filter(known)).await;
-    let list = server.list("Pushed").await;
+    let list = server.client.create_list("Pushed").await;
     let input = server.path("contacts.csv");
     write_csv(&input, ROWS);
     let rejects = server.path("rejects.csv");
-    let output = server
-        .push(
+    let (stdout, stderr) = exits_with(
+        &mut server.push(
             &input,
             &[
                 "--add-to-list",
@@ -238,11 +177,9 @@ async fn a_large_csv_is_sent_in_chunks_synced_every_few_files_and_its_rejects_sa
                 "--max-files",
                 "4",
             ],
-        )
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+        ),
+        2,
+    );
     // 13 bodies of at most 400,000 bytes, synced after every 4th and at the end.
     assert!(
         stdout.contains("rows sent:  120000 in 13 uploads"),
@@ -288,7 +225,7 @@ async fn a_large_csv_is_sent_in_chunks_synced_every_few_files_and_its_rejects_sa
         .collect();
     assert_eq!(lines[1..], expected[..]);
 
-    assert_eq!(server.list_count(list).await, 119_990);
+    assert_eq!(server.client.list_count(list).await, 119_990);
     assert_eq!(server.staged_rows().await, (120_000, 4));
     assert!(!PathBuf::from(format!("{}.loquat-push.json", input.display())).exists());
 }
@@ -297,14 +234,14 @@ async fn a_large_csv_is_sent_in_chunks_synced_every_few_files_and_its_rejects_sa
 async fn json_arrays_and_json_lines_are_pushed_and_callbacks_end_the_wait() {
     let server = start();
     server.contacts(0..3000).await;
-    let list = server.list("From JSON").await;
+    let list = server.client.create_list("From JSON").await;
     let rows: Vec<Value> = (0..3000)
         .map(|i| json!({"EmailAddress": format!("user{i}@example.com"), "Score": i}))
         .collect();
     let input = server.path("contacts.json");
     std::fs::write(&input, serde_json::to_string_pretty(&rows).unwrap()).unwrap();
-    let output = server
-        .push(
+    let (stdout, stderr) = exits_with(
+        &mut server.push(
             &input,
             &[
                 "--add-to-list",
@@ -314,45 +251,31 @@ async fn json_arrays_and_json_lines_are_pushed_and_callbacks_end_the_wait() {
                 "--chunk-bytes",
                 "50000",
             ],
-        )
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+        ),
+        0,
+    );
     assert!(stdout.contains("rows sent:  3000 in 4 uploads"), "{stdout}");
     assert!(stderr.contains("sync /syncs/2 ended: success"), "{stderr}");
     assert!(stdout.contains("result:     success"), "{stdout}");
-    assert_eq!(server.list_count(list).await, 3000);
+    assert_eq!(server.client.list_count(list).await, 3000);
 
     // JSON Lines, to an existing definition, removing them again.
-    let (_, definition) = server
+    let definition = server
         .client
-        .call(
-            Method::POST,
-            "/api/bulk/2.0/contacts/syncActions",
-            Some(json!({
-                "name": "remove",
-                "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"},
-                "identifierFieldName": "Email",
-                "syncActions": [{"action": "remove", "destination": format!("{{{{ContactList[{list}]}}}}")}],
-            })),
-        )
+        .definition(&json!({
+            "name": "remove",
+            "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"},
+            "identifierFieldName": "Email",
+            "syncActions": [{"action": "remove", "destination": format!("{{{{ContactList[{list}]}}}}")}],
+        }))
         .await;
     let lines: String = (0..1000)
         .map(|i| format!("{{\"Email\":\"user{i}@example.com\"}}\n"))
         .collect();
     let input = server.path("some.jsonl");
     std::fs::write(&input, lines).unwrap();
-    let output = server
-        .push(
-            &input,
-            &["--definition", definition["uri"].as_str().unwrap()],
-        )
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert_eq!(server.list_count(list).await, 2000);
+    exits_with(&mut server.push(&input, &["--definition", &definition]), 0);
+    assert_eq!(server.client.list_count(list).await, 2000);
 }
 
 /// Waits until the push's state file records at least one acknowledged upload.
@@ -374,12 +297,8 @@ fn wait_for_acknowledged_rows(state: &Path) -> u64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_push_resumes_without_staging_any_row_twice() {
-    let server = start();
     const ROWS: usize = 60_000;
-    server.contacts(0..ROWS).await;
-    let list = server.list("Resumed").await;
-    let input = server.path("resume.csv");
-    write_csv(&input, ROWS);
+    let (server, list, input) = with_contacts_and_csv(ROWS, "Resumed", "resume.csv").await;
     let state = server.path("resume.state.json");
     let args = [
         "--add-to-list",
@@ -397,27 +316,21 @@ async fn a_killed_push_resumes_without_staging_any_row_twice() {
     first.wait().unwrap();
     assert!((acknowledged as usize) < ROWS);
 
-    let output = server.push(&input, &args).output().unwrap();
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (stdout, stderr) = exits_with(&mut server.push(&input, &args), 0);
     assert!(stderr.contains("resuming:"), "{stderr}");
     assert!(
         stdout.contains(&format!("rows sent:  {ROWS} in")),
         "{stdout}"
     );
     assert_eq!(server.staged_rows().await.0, ROWS as u64);
-    assert_eq!(server.list_count(list).await, ROWS as u64);
+    assert_eq!(server.client.list_count(list).await, ROWS as u64);
     assert!(!state.exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_whose_answer_was_lost_is_not_sent_again() {
-    let server = start();
     const ROWS: usize = 20_000;
-    server.contacts(0..ROWS).await;
-    let list = server.list("Lost answer").await;
-    let input = server.path("lost.csv");
-    write_csv(&input, ROWS);
+    let (server, list, input) = with_contacts_and_csv(ROWS, "Lost answer", "lost.csv").await;
     let args = [
         "--add-to-list",
         &list.to_string(),
@@ -432,62 +345,52 @@ async fn an_upload_whose_answer_was_lost_is_not_sent_again() {
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert!(saved["inFlight"].is_object(), "{saved}");
 
-    let output = server.push(&input, &args).output().unwrap();
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (_, stderr) = exits_with(&mut server.push(&input, &args), 0);
     assert!(
         stderr.contains("was staged: not sending it again"),
         "{stderr}"
     );
     assert_eq!(server.staged_rows().await, (ROWS as u64, 1));
-    assert_eq!(server.list_count(list).await, ROWS as u64);
+    assert_eq!(server.client.list_count(list).await, ROWS as u64);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_input_and_bad_credentials_fail_clearly() {
     let server = start();
-    let list = server.list("Never").await;
+    let list = server.client.create_list("Never").await;
     let input = server.path("bad.csv");
     std::fs::write(
         &input,
         "EmailAddress,Note\na@example.com,x\nb@example.com\n",
     )
     .unwrap();
-    let output = server
-        .push(&input, &["--add-to-list", &list.to_string()])
-        .output()
-        .unwrap();
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (_, stderr) = exits_with(
+        &mut server.push(&input, &["--add-to-list", &list.to_string()]),
+        1,
+    );
     assert!(
         stderr.contains("malformed CSV at line 3: this record has 1 fields where the header has 2; nothing was sent"),
         "{stderr}"
     );
 
-    let output = server
-        .push(
+    let (_, stderr) = exits_with(
+        &mut server.push(
             &input,
             &["--add-to-list", "1", "--password", "wrong-password"],
-        )
-        .output()
-        .unwrap();
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+        ),
+        1,
+    );
     assert!(stderr.contains("401"), "{stderr}");
     assert!(!stderr.contains("wrong-password"), "{stderr}");
 
-    let output = server
-        .discovering(
-            &input,
-            &["--add-to-list", "1", "--password", "wrong-password"],
-        )
-        .env(
-            "LOQUAT_PUSH_LOGIN_URL",
-            format!("http://127.0.0.1:{}", server.port),
-        )
-        .output()
-        .unwrap();
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (_, stderr) = exits_with(
+        server
+            .discovering(
+                &input,
+                &["--add-to-list", "1", "--password", "wrong-password"],
+            )
+            .env("LOQUAT_PUSH_LOGIN_URL", &server.server.base),
+        1,
+    );
     assert!(stderr.contains("Not authenticated."), "{stderr}");
 }

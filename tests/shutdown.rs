@@ -1,17 +1,17 @@
-//! Graceful shutdown: on SIGTERM the server finishes or cleanly fails in-flight uploads, the
-//! engine stops between two batches, the process exits 0, and a restart finishes the sync to
-//! the exact clean result.
+//! Graceful shutdown: on SIGTERM the server stops accepting connections but finishes the
+//! upload it is receiving, the engine stops between two batches and gives the sync back, the
+//! process exits 0, and a restart finishes the sync to the exact clean result.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use common::Client;
-
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use common::{Server, person, person_rows, sqlite, sqlite_sync_state, uri_id};
 
 const PASSWORD: &str = "shutdown-password";
 /// Rows synced (every tenth names no contact): several of the engine's 50,000-row batches.
@@ -19,202 +19,115 @@ const ROWS: usize = 300_000;
 /// Rows of the upload in flight when SIGTERM arrives.
 const UPLOAD_ROWS: usize = 200_000;
 
-fn email(i: usize) -> String {
-    format!("person{i:07}@example.com")
+fn staged_rows(dir: &Path, definition_id: i64) -> i64 {
+    let sql = "SELECT COALESCE(SUM(row_count), 0) FROM staged_files WHERE definition_id = ?1";
+    sqlite(dir)
+        .query_row(sql, [definition_id], |r| r.get(0))
+        .unwrap()
 }
 
-fn db(dir: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(dir.join("loquat.db")).unwrap();
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    conn
+/// An upload sent by hand with `Expect: 100-continue`: the server answers `100 Continue`
+/// only once its handler reads the body, so after [`Self::start`] returns the request is
+/// certainly in flight on the server, waiting for its body.
+struct InFlightUpload {
+    stream: TcpStream,
+    body: Vec<u8>,
 }
 
-fn count(dir: &Path, sql: &str, id: i64) -> i64 {
-    db(dir).query_row(sql, [id], |r| r.get(0)).unwrap()
+impl InFlightUpload {
+    fn start(client: &common::Client, path: &str, body: &serde_json::Value) -> Self {
+        let address = client.base.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).unwrap();
+        let body = serde_json::to_vec(body).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\
+             Expect: 100-continue\r\n\r\n",
+            client.auth,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert!(line.starts_with("HTTP/1.1 100"), "{line}");
+        reader.read_line(&mut line).unwrap();
+        Self { stream, body }
+    }
+
+    /// Sends the body and returns the final status line.
+    fn finish(mut self) -> String {
+        self.stream.write_all(&self.body).unwrap();
+        let mut status = String::new();
+        BufReader::new(self.stream).read_line(&mut status).unwrap();
+        status.trim_end().to_owned()
+    }
+}
+
+/// Waits until nothing accepts connections at `base` (`http://ADDRESS`) any more.
+fn until_refused(base: &str) {
+    let address = base.trim_start_matches("http://");
+    let deadline = Instant::now() + common::DEADLINE;
+    while TcpStream::connect(address).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "{address} still accepts connections"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_between_batches_and_a_restart_finishes_the_sync() {
     let dir = tempfile::tempdir().unwrap();
-    let port = common::free_port();
-    let env = [
-        ("LOQUAT_BOOTSTRAP_SITE", "Stop"),
-        ("LOQUAT_BOOTSTRAP_USER", "ops"),
-        ("LOQUAT_BOOTSTRAP_PASSWORD", PASSWORD),
-    ];
-    let mut server = common::serve(dir.path(), port, &env);
-    common::wait_for_port(port);
-    let client = Client::new(port, "Stop\\ops", PASSWORD);
-    {
-        let mut conn = db(dir.path());
-        let tx = conn.transaction().unwrap();
-        let mut insert = tx.prepare("INSERT INTO contacts (site_id, email_address, created_at, updated_at) VALUES (1, ?1, 0, 0)").unwrap();
-        for i in (0..ROWS).filter(|i| i % 10 != 0) {
-            insert.execute([email(i)]).unwrap();
-        }
-        drop(insert);
-        tx.commit().unwrap();
-    }
-    let (_, list) = client
-        .call(
-            reqwest::Method::POST,
-            "/api/REST/1.0/assets/contact/list",
-            Some(json!({"name": "L"})),
-        )
+    let [site, user, password] = common::bootstrap("Stop", "ops", PASSWORD);
+    // The upload waits, its body unsent, until the sync is midway: that may take a while.
+    let body_timeout = ("LOQUAT_BODY_TIMEOUT_SECONDS", "110");
+    let server = Server::start(dir.path(), &[site, user, password, body_timeout]);
+    let client = server.client("Stop\\ops", PASSWORD);
+    common::seed_sqlite_contacts(dir.path(), (0..ROWS).filter(|i| i % 10 != 0).map(person));
+    let list = client.create_list("L").await;
+    let uri = client
+        .definition(&common::add_to_list("shutdown", list))
         .await;
-    let list: i64 = list["id"].as_str().unwrap().parse().unwrap();
-    let (_, uri) = definition(&client, list).await;
-    let rows: Vec<Value> = (0..ROWS).map(|i| json!({"Email": email(i)})).collect();
-    assert_eq!(
-        client
-            .call(
-                reqwest::Method::POST,
-                &format!("/api/bulk/2.0{uri}/data"),
-                Some(Value::Array(rows))
-            )
-            .await
-            .0,
-        204
-    );
-    let (_, sync) = client
-        .call(
-            reqwest::Method::POST,
-            "/api/bulk/2.0/syncs",
-            Some(json!({"syncedInstanceUri": uri})),
-        )
-        .await;
-    let sync_uri = sync["uri"].as_str().unwrap().to_owned();
-    let sync_id: i64 = sync_uri.rsplit('/').next().unwrap().parse().unwrap();
+    client.upload(&uri, &person_rows(0..ROWS)).await;
 
     // An upload in flight to a second definition when the signal comes.
-    let (upload_definition, upload_uri) = definition(&client, list).await;
-    let body = Value::Array(
-        (0..UPLOAD_ROWS)
-            .map(|i| json!({"Email": email(i)}))
-            .collect(),
-    );
-    let upload = {
-        let request = client
-            .http
-            .post(format!("{}/api/bulk/2.0{upload_uri}/data", client.base))
-            .header("Authorization", &client.auth)
-            .json(&body);
-        tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) })
-    };
+    let upload_uri = client
+        .definition(&common::add_to_list("shutdown", list))
+        .await;
+    let path = format!("/api/bulk/2.0{upload_uri}/data");
+    let upload = InFlightUpload::start(&client, &path, &person_rows(0..UPLOAD_ROWS));
 
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while count(
-        dir.path(),
-        "SELECT COUNT(*) FROM sync_rejects WHERE sync_id = ?1",
-        sync_id,
-    ) == 0
-    {
-        assert!(Instant::now() < deadline, "the sync never got going");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let pid = server.0.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let exit = loop {
-        if let Some(status) = server.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not stop after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let sync_uri = client.sync(&uri).await;
+    let sync_id = uri_id(&sync_uri);
+
+    let path = dir.path();
+    common::until_midway(|| async move { sqlite_sync_state(path, sync_id) }).await;
+    server.send_sigterm();
+    // Once it refuses new connections the server is shutting down; the body of the upload it
+    // is reading comes only now, and the upload is still finished.
+    until_refused(&server.base);
+    let answer = tokio::task::spawn_blocking(move || upload.finish());
+    assert_eq!(answer.await.unwrap(), "HTTP/1.1 204 No Content");
+    let exit = tokio::task::spawn_blocking(move || server.wait_for_exit());
+    let exit = exit.await.unwrap();
     assert!(exit.success(), "a clean exit: {exit:?}");
 
-    // The upload was either acknowledged and fully staged, or refused and not staged at all.
-    let staged = count(
-        dir.path(),
-        "SELECT COALESCE(SUM(row_count), 0) FROM staged_files WHERE definition_id = ?1",
-        upload_definition,
-    );
-    match upload.await.unwrap() {
-        Ok(204) => assert_eq!(staged, UPLOAD_ROWS as i64, "acknowledged, so fully staged"),
-        other => assert_eq!(staged, 0, "not acknowledged ({other:?}), so nothing staged"),
-    }
-    let status: String = db(dir.path())
-        .query_row("SELECT status FROM syncs WHERE id = ?1", [sync_id], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    let partial = count(
-        dir.path(),
-        "SELECT COUNT(*) FROM sync_rejects WHERE sync_id = ?1",
-        sync_id,
-    );
-    assert!(
-        status == "pending" || status == "warning",
-        "stopped between batches and given back, or finished: {status}"
-    );
-
-    server = common::serve(dir.path(), port, &[]);
-    common::wait_for_port(port);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let (_, now) = client
-            .call(
-                reqwest::Method::GET,
-                &format!("/api/bulk/2.0{sync_uri}"),
-                None,
-            )
-            .await;
-        if now["status"] == "warning" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the sync did not finish after the restart: {now}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let (_, view) = client
-        .call(
-            reqwest::Method::GET,
-            &format!("/api/bulk/2.0/contacts/lists/{list}"),
-            None,
-        )
-        .await;
-    assert_eq!(view["count"], (ROWS - ROWS / 10) as u64);
-    let (_, rejects) = client
-        .call(
-            reqwest::Method::GET,
-            &format!("/api/bulk/2.0{sync_uri}/rejects?limit=1"),
-            None,
-        )
-        .await;
     assert_eq!(
-        rejects["totalResults"],
-        ROWS / 10,
-        "one set of rejects (had {partial} at the stop)"
+        staged_rows(dir.path(), uri_id(&upload_uri)),
+        UPLOAD_ROWS as i64,
+        "acknowledged, so fully staged"
     );
-    drop(server);
-}
+    let (status, partial) = sqlite_sync_state(dir.path(), sync_id);
+    assert_eq!(status, "pending", "stopped between batches and given back");
+    assert!(
+        partial > 0 && partial < (ROWS / 10) as i64,
+        "some batches committed, not all: {partial} rejects"
+    );
 
-/// A sync action definition adding to `list`; returns its id and uri.
-async fn definition(client: &Client, list: i64) -> (i64, String) {
-    let body = json!({
-        "name": "shutdown", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "Email",
-        "syncActions": [{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}]
-    });
-    let (status, created) = client
-        .call(
-            reqwest::Method::POST,
-            "/api/bulk/2.0/contacts/syncActions",
-            Some(body),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let uri = created["uri"].as_str().unwrap().to_owned();
-    (uri.rsplit('/').next().unwrap().parse().unwrap(), uri)
+    // The same data directory on a new port.
+    let server = Server::start(dir.path(), &[]);
+    let client = server.client("Stop\\ops", PASSWORD);
+    common::assert_clean_add_to_list_result(&client, list, &sync_uri, ROWS).await;
 }

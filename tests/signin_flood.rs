@@ -38,12 +38,12 @@ fn client_from(address: &str) -> reqwest::Client {
 /// The status of a sign-in, and whether it said when to retry.
 async fn try_sign_in(
     client: &reqwest::Client,
-    port: u16,
+    base: &str,
     login: &str,
     password: &str,
 ) -> (u16, bool) {
     let response = client
-        .get(format!("http://127.0.0.1:{port}/api/bulk/2.0/syncs"))
+        .get(format!("{base}/api/bulk/2.0/syncs"))
         .header("Authorization", common::basic(login, password))
         .send()
         .await
@@ -52,22 +52,15 @@ async fn try_sign_in(
     (response.status().as_u16(), retry_after)
 }
 
-async fn list_syncs(client: &reqwest::Client, port: u16, login: &str, password: &str) -> u16 {
-    try_sign_in(client, port, login, password).await.0
+async fn list_syncs(client: &reqwest::Client, base: &str, login: &str, password: &str) -> u16 {
+    try_sign_in(client, base, login, password).await.0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_flood_of_wrong_passwords_keeps_memory_bounded_and_lets_the_real_user_in() {
     let dir = tempfile::tempdir().unwrap();
-    let port = common::free_port();
-    let env = [
-        ("LOQUAT_BOOTSTRAP_SITE", "Flood"),
-        ("LOQUAT_BOOTSTRAP_USER", "ops"),
-        ("LOQUAT_BOOTSTRAP_PASSWORD", PASSWORD),
-    ];
-    let server = common::serve(dir.path(), port, &env);
-    common::wait_for_port(port);
-    let pid = server.0.id();
+    let server = common::Server::start(dir.path(), &common::bootstrap("Flood", "ops", PASSWORD));
+    let (pid, base) = (server.pid(), server.base.clone());
     let real_user = client_from("127.0.0.2");
     let (rss_before, peak_before) = (memory_kib(pid, "VmRSS"), memory_kib(pid, "VmHWM"));
 
@@ -75,27 +68,28 @@ async fn a_flood_of_wrong_passwords_keeps_memory_bounded_and_lets_the_real_user_
     let attacker = client_from("127.0.0.1");
     let flood: Vec<_> = (0..FLOOD)
         .map(|i| {
-            let (attacker, login) = (
+            let (attacker, base, login) = (
                 attacker.clone(),
+                base.clone(),
                 if i % 2 == 0 {
                     LOGIN.to_owned()
                 } else {
                     format!("Flood\\nobody{i}")
                 },
             );
-            tokio::spawn(
-                async move { list_syncs(&attacker, port, &login, &format!("guess-{i}")).await },
-            )
+            tokio::spawn(async move {
+                list_syncs(&attacker, &base, &login, &format!("guess-{i}")).await
+            })
         })
         .collect();
     // The real user's first sign-in: it needs a password check, and one address's guesses
     // never take every check slot.
-    let during = list_syncs(&real_user, port, LOGIN, PASSWORD).await;
+    let during = list_syncs(&real_user, &base, LOGIN, PASSWORD).await;
     let mut statuses = Vec::with_capacity(FLOOD);
     for request in flood {
         statuses.push(request.await.unwrap());
     }
-    let after = list_syncs(&real_user, port, LOGIN, PASSWORD).await;
+    let after = list_syncs(&real_user, &base, LOGIN, PASSWORD).await;
     let (rss_after, peak_after) = (memory_kib(pid, "VmRSS"), memory_kib(pid, "VmHWM"));
 
     assert_eq!(during, 200, "the real user signs in during the flood");

@@ -18,7 +18,11 @@ pub(super) async fn run(settings: &Settings) -> anyhow::Result<()> {
     let store = store::open(&backend, Arc::clone(&clock), settings.database_pool_size).await?;
     bootstrap(store.as_ref()).await?;
     let app = App::with_store(settings, store, clock).await?;
-    tracing::info!(address = %app.local_addr()?, public_url = %settings.public_url, "loquat listening");
+    let address = app.local_addr()?;
+    tracing::info!(%address, public_url = %settings.public_url, "loquat listening");
+    // One plain line on stdout names the address actually bound, so that whoever started the
+    // server with `--bind 127.0.0.1:0` (tests, scripts) learns its port.
+    println!("listening on http://{address}");
     let shutdown = CancellationToken::new();
     tokio::spawn(trip_on_signal(shutdown.clone()));
     app.run(shutdown).await

@@ -1,42 +1,21 @@
 //! Loquat's AppCloud admin endpoints over HTTP: instances, executions and their members.
 
-use loquat::domain::contact::ContactInput;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_eloqua_time, failure_fields, send, spawn_app};
+use crate::helpers::{
+    ACTION, DECISION, FEEDER, TestApp, assert_eloqua_time, assert_failures, failure_fields, send,
+    spawn_app, strings, without_bulk_times,
+};
 
 const INSTANCES: &str = "/api/loquat/1.0/appcloud/instances";
-const ACTION: &str = "0123456789abcdef0123456789abcdef";
-const DECISION: &str = "da6ed61da73441dba1349582a4fa8a2c";
-const FEEDER: &str = "fedcba9876543210fedcba9876543210";
 
 /// `body` without `key` (a timestamp in Eloqua's Bulk form).
-fn without(mut body: Value, key: &str) -> Value {
-    assert_eloqua_time(
-        &body
-            .as_object_mut()
-            .unwrap()
-            .remove(key)
-            .unwrap_or_else(|| panic!("no {key}")),
-    );
-    body
-}
-
-async fn contact(app: &TestApp, email: &str) -> i64 {
-    let input = ContactInput {
-        email_address: email.into(),
-        contact_id_ext: None,
-        first_name: None,
-        last_name: None,
-        is_subscribed: true,
-        is_bounced: false,
-    };
-    app.store
-        .create_contact(app.site.id, input)
-        .await
-        .unwrap()
-        .id
+/// Contacts `a@x.com` and `b@x.com` (without external ids); returns their ids.
+async fn two_contacts(app: &TestApp) -> (i64, i64) {
+    let site = app.site.id;
+    let a = app.contact_in(site, "a@x.com", None).await;
+    (a, app.contact_in(site, "b@x.com", None).await)
 }
 
 async fn register(app: &TestApp, id: &str, kind: &str) -> Value {
@@ -71,9 +50,12 @@ async fn instances_are_registered_read_listed_and_deleted() {
         "id": ACTION, "type": "action", "name": "Send SMS",
         "statement": format!("{{{{ActionInstance({ACTION})}}}}"), "createdBy": "tester"
     });
-    assert_eq!(without(created, "createdAt"), expected);
+    assert_eq!(without_bulk_times(created, &["createdAt"]), expected);
     let path = format!("{INSTANCES}/{ACTION}");
-    assert_eq!(without(app.get(&path).await.1, "createdAt"), expected);
+    assert_eq!(
+        without_bulk_times(app.get(&path).await.1, &["createdAt"]),
+        expected
+    );
     assert_eq!(
         app.get(&format!("{INSTANCES}/{}", ACTION.to_uppercase()))
             .await
@@ -88,12 +70,7 @@ async fn instances_are_registered_read_listed_and_deleted() {
     );
     assert!(feeder.get("name").is_none());
     let (_, listed) = app.get(INSTANCES).await;
-    let ids: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let ids = strings(&listed["items"], "id");
     assert_eq!(ids, [ACTION, FEEDER]);
 
     assert_eq!(
@@ -201,10 +178,7 @@ async fn malformed_or_unknown_guids_and_execution_ids_in_paths_are_404() {
 #[tokio::test]
 async fn executions_hold_contacts_whose_status_can_be_set() {
     let app = spawn_app().await;
-    let (a, b) = (
-        contact(&app, "a@x.com").await,
-        contact(&app, "b@x.com").await,
-    );
+    let (a, b) = two_contacts(&app).await;
     register(&app, ACTION, "action").await;
     let executions = format!("{INSTANCES}/{ACTION}/executions");
     let (status, created) = app
@@ -216,11 +190,17 @@ async fn executions_hold_contacts_whose_status_can_be_set() {
         "id": id, "instanceId": ACTION, "memberCount": 2,
         "statement": format!("{{{{ActionInstance({ACTION}).Execution[{id}]}}}}"), "createdBy": "tester"
     });
-    assert_eq!(without(created, "createdAt"), expected);
+    assert_eq!(without_bulk_times(created, &["createdAt"]), expected);
     let path = format!("{executions}/{id}");
-    assert_eq!(without(app.get(&path).await.1, "createdAt"), expected);
+    assert_eq!(
+        without_bulk_times(app.get(&path).await.1, &["createdAt"]),
+        expected
+    );
     let (_, listed) = app.get(&executions).await;
-    assert_eq!(without(listed["items"][0].clone(), "createdAt"), expected);
+    assert_eq!(
+        without_bulk_times(listed["items"][0].clone(), &["createdAt"]),
+        expected
+    );
 
     let (status, pending) = app.get(&format!("{path}/members")).await;
     assert_eq!(status, StatusCode::OK);
@@ -261,10 +241,7 @@ async fn executions_hold_contacts_whose_status_can_be_set() {
     let (status, answer) = app
         .post(&executions, &json!({"contactIds": [999_999]}))
         .await;
-    assert_eq!(
-        (status, failure_fields(&answer)),
-        (StatusCode::BAD_REQUEST, vec!["contactIds".to_owned()])
-    );
+    assert_failures(status, &answer, &["contactIds"]);
     assert_eq!(
         app.get(&executions).await.1["items"]
             .as_array()
@@ -282,7 +259,7 @@ async fn executions_hold_contacts_whose_status_can_be_set() {
 #[tokio::test]
 async fn decision_executions_take_yes_and_no() {
     let app = spawn_app().await;
-    let a = contact(&app, "a@x.com").await;
+    let a = app.contact_in(app.site.id, "a@x.com", None).await;
     register(&app, DECISION, "decision").await;
     let executions = format!("{INSTANCES}/{DECISION}/executions");
     let (_, created) = app.post(&executions, &json!({"contactIds": [a]})).await;
@@ -305,19 +282,13 @@ async fn decision_executions_take_yes_and_no() {
             &json!({"contactIds": [a], "status": "complete"}),
         )
         .await;
-    assert_eq!(
-        (status, failure_fields(&answer)),
-        (StatusCode::BAD_REQUEST, vec!["status".to_owned()])
-    );
+    assert_failures(status, &answer, &["status"]);
 }
 
 #[tokio::test]
 async fn feeders_hold_members_directly_and_have_no_executions() {
     let app = spawn_app().await;
-    let (a, b) = (
-        contact(&app, "a@x.com").await,
-        contact(&app, "b@x.com").await,
-    );
+    let (a, b) = two_contacts(&app).await;
     register(&app, FEEDER, "feeder").await;
     register(&app, ACTION, "action").await;
     let (status, answer) = app
@@ -348,10 +319,7 @@ async fn feeders_hold_members_directly_and_have_no_executions() {
             &json!({"contactIds": [999_999], "status": "complete"}),
         )
         .await;
-    assert_eq!(
-        (status, failure_fields(&answer)),
-        (StatusCode::BAD_REQUEST, vec!["contactIds".to_owned()])
-    );
+    assert_failures(status, &answer, &["contactIds"]);
 
     let action_members = format!("{INSTANCES}/{ACTION}/members");
     assert_eq!(app.get(&action_members).await.0, StatusCode::NOT_FOUND);
@@ -365,7 +333,7 @@ async fn feeders_hold_members_directly_and_have_no_executions() {
 #[tokio::test]
 async fn another_site_sees_none_of_the_instances_and_may_reuse_guids() {
     let app = spawn_app().await;
-    let a = contact(&app, "a@x.com").await;
+    let a = app.contact_in(app.site.id, "a@x.com", None).await;
     register(&app, ACTION, "action").await;
     let (_, created) = app
         .post(

@@ -1,38 +1,14 @@
 //! Bulk container lookups over HTTP (§8.1): contact lists, email groups, contact fields.
 
-use loquat::domain::contact::ContactInput;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_eloqua_time, failure_fields, send, spawn_app};
+use crate::helpers::{
+    PAGE_KEYS, TestApp, assert_failures, send, spawn_app, strings, without_bulk_times,
+};
 
 const BULK: &str = "/api/bulk/2.0";
 const REST_LIST: &str = "/api/rest/1.0/assets/contact/list";
-
-/// `body` without timestamps, after checking they are in Eloqua's Bulk form.
-fn without_times(mut body: Value) -> Value {
-    let object = body.as_object_mut().expect("an object");
-    for key in ["createdAt", "updatedAt"] {
-        assert_eloqua_time(&object.remove(key).unwrap_or_else(|| panic!("no {key}")));
-    }
-    body
-}
-
-async fn contact(app: &TestApp, email: &str) -> i64 {
-    let input = ContactInput {
-        email_address: email.into(),
-        contact_id_ext: None,
-        first_name: None,
-        last_name: None,
-        is_subscribed: true,
-        is_bounced: false,
-    };
-    app.store
-        .create_contact(app.site.id, input)
-        .await
-        .unwrap()
-        .id
-}
 
 async fn rest_create(app: &TestApp, path: &str, body: Value) -> String {
     let (status, answer) = app.post(path, &body).await;
@@ -44,9 +20,9 @@ async fn rest_create(app: &TestApp, path: &str, body: Value) -> String {
 async fn a_lists_count_follows_rest_membership_changes() {
     let app = spawn_app().await;
     let (a, b, c) = (
-        contact(&app, "a@x.com").await,
-        contact(&app, "b@x.com").await,
-        contact(&app, "c@x.com").await,
+        app.contact_in(app.site.id, "a@x.com", None).await,
+        app.contact_in(app.site.id, "b@x.com", None).await,
+        app.contact_in(app.site.id, "c@x.com", None).await,
     );
     let id = rest_create(
         &app,
@@ -63,17 +39,29 @@ async fn a_lists_count_follows_rest_membership_changes() {
             "uri": format!("/contacts/lists/{id}"), "createdBy": "tester", "updatedBy": "tester"
         })
     };
-    assert_eq!(without_times(list), expected(2));
+    assert_eq!(
+        without_bulk_times(list, &["createdAt", "updatedAt"]),
+        expected(2)
+    );
     let rest = format!("{REST_LIST}/{id}");
     let change =
         json!({"name": "Webinar", "membershipAdditions": [c, a], "membershipDeletions": [b]});
     assert_eq!(app.put(&rest, &change).await.0, StatusCode::OK);
-    assert_eq!(without_times(app.get(&bulk).await.1), expected(2));
+    assert_eq!(
+        without_bulk_times(app.get(&bulk).await.1, &["createdAt", "updatedAt"]),
+        expected(2)
+    );
     let remove = json!({"name": "Webinar", "membershipDeletions": [a, c]});
     assert_eq!(app.put(&rest, &remove).await.0, StatusCode::OK);
-    assert_eq!(without_times(app.get(&bulk).await.1), expected(0));
+    assert_eq!(
+        without_bulk_times(app.get(&bulk).await.1, &["createdAt", "updatedAt"]),
+        expected(0)
+    );
     let (_, listed) = app.get(&format!("{BULK}/contacts/lists")).await;
-    assert_eq!(without_times(listed["items"][0].clone()), expected(0));
+    assert_eq!(
+        without_bulk_times(listed["items"][0].clone(), &["createdAt", "updatedAt"]),
+        expected(0)
+    );
 }
 
 #[tokio::test]
@@ -96,6 +84,7 @@ async fn lists_are_filtered_and_paged_in_the_bulk_envelope() {
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
     let keys: Vec<&str> = envelope.iter().map(|(k, _)| *k).collect();
+    assert_eq!(keys, PAGE_KEYS);
     assert_eq!(
         keys,
         [
@@ -122,19 +111,11 @@ async fn lists_are_filtered_and_paged_in_the_bulk_envelope() {
             "{BULK}/contacts/lists?orderBy=name DESC&totalResults=false"
         ))
         .await;
-    let names: Vec<&str> = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&all["items"], "name");
     assert_eq!(names, ["Webinar May", "Webinar June", "Newsletter"]);
     assert!(all.get("totalResults").is_none());
     let (status, body) = app.get(&format!("{BULK}/contacts/lists?limit=0")).await;
-    assert_eq!(
-        (status, failure_fields(&body)),
-        (StatusCode::BAD_REQUEST, vec!["limit".to_owned()])
-    );
+    assert_failures(status, &body, &["limit"]);
 }
 
 #[tokio::test]
@@ -171,13 +152,19 @@ async fn email_groups_have_the_bulk_shape() {
             "updatedBy"
         ]
     );
-    assert_eq!(without_times(group), expected);
+    assert_eq!(
+        without_bulk_times(group, &["createdAt", "updatedAt"]),
+        expected
+    );
     let (_, listed) = app.get(&format!("{BULK}/emailGroups?q=name=News")).await;
     assert_eq!(
         (&listed["totalResults"], &listed["count"]),
         (&json!(1), &json!(1))
     );
-    assert_eq!(without_times(listed["items"][0].clone()), expected);
+    assert_eq!(
+        without_bulk_times(listed["items"][0].clone(), &["createdAt", "updatedAt"]),
+        expected
+    );
 }
 
 #[tokio::test]
@@ -246,12 +233,7 @@ async fn the_contact_field_catalogue_lists_the_stored_fields() {
             "statement": "{{Contact.Field(C_EmailAddress)}}", "uri": "/contacts/fields/100001"
         })
     );
-    let internal: Vec<&str> = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["internalName"].as_str().unwrap())
-        .collect();
+    let internal = strings(&all["items"], "internalName");
     for expected in [
         "C_EmailAddress",
         "C_FirstName",
@@ -277,12 +259,7 @@ async fn the_contact_field_catalogue_lists_the_stored_fields() {
     let (_, page) = app
         .get(&format!("{BULK}/contacts/fields?limit=2&offset=1"))
         .await;
-    let names: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["internalName"].as_str().unwrap())
-        .collect();
+    let names = strings(&page["items"], "internalName");
     assert_eq!(names, ["C_FirstName", "C_LastName"]);
     assert_eq!(
         (&page["totalResults"], &page["hasMore"], &page["offset"]),
@@ -294,12 +271,7 @@ async fn the_contact_field_catalogue_lists_the_stored_fields() {
             "{BULK}/contacts/fields?q=name='*name'&orderBy=internalName DESC"
         ))
         .await;
-    let names: Vec<&str> = named["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["internalName"].as_str().unwrap())
-        .collect();
+    let names = strings(&named["items"], "internalName");
     assert_eq!(names, ["C_LastName", "C_FirstName"]);
     let (_, by_internal) = app
         .get(&format!(
@@ -315,24 +287,10 @@ async fn the_contact_field_catalogue_lists_the_stored_fields() {
     ] {
         let (status, body) = app.get(&format!("{BULK}/contacts/fields?q={q}")).await;
         assert_eq!(status, StatusCode::OK, "{q}: {body}");
-        let names: Vec<&str> = body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["internalName"].as_str().unwrap())
-            .collect();
+        let names = strings(&body["items"], "internalName");
         assert_eq!(names, expected, "{q}");
     }
-    let custom = app
-        .store
-        .create_custom_field(
-            app.site.id,
-            "C_Lead_Score1",
-            "Lead Score",
-            loquat::domain::contact_fields::FieldType::Numeric,
-        )
-        .await
-        .unwrap();
+    let custom = app.lead_score_field().await;
     assert_eq!(custom.id, 100_200);
     let (_, score) = app.get(&format!("{BULK}/contacts/fields/100200")).await;
     assert_eq!(
@@ -361,8 +319,5 @@ async fn the_contact_field_catalogue_lists_the_stored_fields() {
     let (status, body) = app
         .get(&format!("{BULK}/contacts/fields?q=color=red"))
         .await;
-    assert_eq!(
-        (status, failure_fields(&body)),
-        (StatusCode::BAD_REQUEST, vec!["q".to_owned()])
-    );
+    assert_failures(status, &body, &["q"]);
 }

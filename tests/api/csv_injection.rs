@@ -2,7 +2,7 @@
 //! from running cells as formulas, unless the operator turns that off for machine consumers.
 
 use loquat::config::Overrides;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::exports::export;
@@ -31,14 +31,7 @@ async fn export_csv(app: &TestApp) -> String {
         None,
     )
     .await;
-    let response = app
-        .request(Method::GET, &format!("/api/bulk/2.0{sync}/data"))
-        .header("Accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.text().await.unwrap()
+    app.csv_data(&sync).await
 }
 
 async fn seed(app: &TestApp) {

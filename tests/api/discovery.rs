@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, basic, send, spawn_app};
+use crate::helpers::{PASSWORD, basic, keys, send, spawn_app};
 
 #[tokio::test]
 async fn id_describes_the_caller_and_points_every_url_at_this_server() {
@@ -41,12 +41,7 @@ async fn id_sends_every_user_property_as_a_string_even_when_unknown() {
     let (status, body) = send(request).await;
     assert_eq!(status, StatusCode::OK);
     let user = &body["user"];
-    let keys: Vec<&str> = user
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = keys(user);
     assert_eq!(
         keys,
         [

@@ -88,35 +88,13 @@ async fn import_act_and_export_round_trip_through_the_bulk_api_only() {
             json!([{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}]),
         ))
         .await;
-    assert_eq!(
-        upload_and_sync(
-            &app,
-            &add,
-            (0..600).map(|i| json!({"Email": email(i)})).collect()
-        )
-        .await["status"],
-        "success"
-    );
     let unsub = app.definition(&definition(json!([{"action": "setStatus", "destination": format!("{{{{EmailGroup[{group}]}}}}"), "status": "unsubscribed"}]))).await;
-    assert_eq!(
-        upload_and_sync(
-            &app,
-            &unsub,
-            (500..600).map(|i| json!({"Email": email(i)})).collect()
-        )
-        .await["status"],
-        "success"
-    );
     let global = app.definition(&definition(json!([{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "unsubscribed"}]))).await;
-    assert_eq!(
-        upload_and_sync(
-            &app,
-            &global,
-            (950..1000).map(|i| json!({"Email": email(i)})).collect()
-        )
-        .await["status"],
-        "success"
-    );
+    for (uri, people) in [(&add, 0..600), (&unsub, 500..600), (&global, 950..1000)] {
+        let rows = people.map(|i| json!({"Email": email(i)})).collect();
+        let done = upload_and_sync(&app, uri, rows).await;
+        assert_eq!(done["status"], "success", "{uri}: {done}");
+    }
 
     let members = export(
         &app,
@@ -192,21 +170,8 @@ async fn export_filters_select_contacts_and_data_comes_as_json_or_csv() {
         (json!("ELQ-00102"), json!(2))
     );
 
-    let response = app
-        .request(Method::GET, &format!("/api/bulk/2.0{sync}/data"))
-        .header("Accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
     assert_eq!(
-        response.text().await.unwrap(),
+        app.csv_data(&sync).await,
         "Email\nann@example.com\ncy@example.com\n"
     );
 
@@ -291,15 +256,7 @@ async fn export_definitions_refuse_bad_filters_and_unknown_fields() {
 #[tokio::test]
 async fn custom_fields_are_imported_and_exported() {
     let app = spawn_app().await;
-    app.store
-        .create_custom_field(
-            app.site.id,
-            "C_Lead_Score1",
-            "Lead Score",
-            loquat::domain::contact_fields::FieldType::Numeric,
-        )
-        .await
-        .unwrap();
+    app.lead_score_field().await;
     let (_, import) = app
         .post("/api/bulk/2.0/contacts/imports", &json!({"name": "scores", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}", "Score": "{{Contact.Field(C_Lead_Score1)}}"}, "identifierFieldName": "Email"}))
         .await;

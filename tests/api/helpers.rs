@@ -2,36 +2,59 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
 use loquat::app::App;
 use loquat::auth::hash_password;
 use loquat::config::{FileSettings, Overrides, Settings};
 use loquat::domain::clock::{Clock, SystemClock};
 use loquat::domain::site::Site;
 use loquat::store::{NewUser, Store};
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
+
+pub use crate::common::{Client, codes, rows, send, strings, test_database_url};
+
+/// The AppCloud service instances tests register: an action, a decision and a feeder.
+pub const ACTION: &str = "0123456789abcdef0123456789abcdef";
+/// See [`ACTION`].
+pub const DECISION: &str = "da6ed61da73441dba1349582a4fa8a2c";
+/// See [`ACTION`].
+pub const FEEDER: &str = "fedcba9876543210fedcba9876543210";
+
+/// The keys of a Bulk page, in Eloqua's order.
+pub const PAGE_KEYS: [&str; 6] = [
+    "items",
+    "totalResults",
+    "limit",
+    "offset",
+    "count",
+    "hasMore",
+];
 
 /// The password every test user gets.
 pub const PASSWORD: &str = "correct-horse-battery";
 
 /// A running server on a fresh store, with one site and one API user.
+/// It dereferences to a [`Client`] signed in as that user (`base`, `auth`, `get`, `post`, …).
 pub struct TestApp {
-    /// `http://127.0.0.1:PORT`
-    pub base: String,
     /// The server's store, for arranging state directly.
     pub store: Arc<dyn Store>,
-    /// The site of [`Self::auth`].
+    /// The site of the default user.
     pub site: Site,
-    /// `Authorization` header value of the default user.
-    pub auth: String,
     /// The server's engine (already running); tests may also drive it directly.
     pub engine: loquat::engine::Engine,
-    client: reqwest::Client,
+    client: Client,
     shutdown: CancellationToken,
     _dir: tempfile::TempDir,
     _schema: Option<loquat::store::postgres::ScratchSchema>,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
 }
 
 impl Drop for TestApp {
@@ -54,13 +77,6 @@ pub async fn spawn_app_with(clock: Arc<dyn Clock>, overrides: Overrides) -> Test
 /// drives `app.engine` itself (see [`TestApp::run_engine_until_idle`]), so timing is exact.
 pub async fn spawn_app_without_engine(clock: Arc<dyn Clock>, overrides: Overrides) -> TestApp {
     start(clock, overrides, false).await
-}
-
-/// The PostgreSQL database tests run on instead of SQLite, when one is given.
-pub fn test_database_url() -> Option<String> {
-    std::env::var("LOQUAT_TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
 }
 
 async fn start(clock: Arc<dyn Clock>, overrides: Overrides, with_engine: bool) -> TestApp {
@@ -93,32 +109,26 @@ async fn start(clock: Arc<dyn Clock>, overrides: Overrides, with_engine: bool) -
         tokio::spawn(app.serve(shutdown.clone()));
     }
     let mut test = TestApp {
-        base,
         store,
         site: Site {
             id: 0,
             name: String::new(),
         },
-        auth: String::new(),
         engine,
-        client: reqwest::Client::new(),
+        client: Client::new(&base, String::new()),
         shutdown,
         _dir: dir,
         _schema: schema,
     };
     let (site, auth) = test.add_site("TestSite", "tester", true).await;
     test.site = site;
-    test.auth = auth;
+    test.client.auth = auth;
     test
 }
 
 /// `Basic base64(site\user:password)`.
 pub fn basic(site: &str, user: &str, password: &str) -> String {
-    let raw = format!("{site}\\{user}:{password}");
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(raw)
-    )
+    crate::common::basic(&format!("{site}\\{user}"), password)
 }
 
 impl TestApp {
@@ -140,51 +150,6 @@ impl TestApp {
         };
         self.store.add_user(site.id, new).await.expect("add user");
     }
-
-    /// A request to `path` (relative to the server root) as the default user.
-    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .header("Authorization", &self.auth)
-    }
-
-    /// A request to `path` without credentials.
-    pub fn anonymous(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{path}", self.base))
-    }
-
-    /// GET `path` as the default user.
-    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        send(self.request(Method::GET, path)).await
-    }
-
-    /// POST a JSON body.
-    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        send(self.request(Method::POST, path).json(body)).await
-    }
-
-    /// PUT a JSON body.
-    pub async fn put(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        send(self.request(Method::PUT, path).json(body)).await
-    }
-
-    /// DELETE.
-    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
-        send(self.request(Method::DELETE, path)).await
-    }
-}
-
-/// Sends and reads the body as JSON (`Value::Null` when empty).
-pub async fn send(request: RequestBuilder) -> (StatusCode, Value) {
-    let response = request.send().await.expect("request sent");
-    let status = response.status();
-    let text = response.text().await.expect("body read");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("body is not JSON ({e}): {text}"))
-    };
-    (status, body)
 }
 
 /// The `field`s of a 400's failures.
@@ -197,6 +162,57 @@ pub fn failure_fields(body: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `body` without its timestamps `keys`, after checking each is in Eloqua's Bulk form.
+pub fn without_bulk_times(body: Value, keys: &[&str]) -> Value {
+    without(body, keys, assert_eloqua_time)
+}
+
+/// `body` without `createdAt` and `updatedAt`, after checking they are Unix seconds (the
+/// REST API's form).
+pub fn without_rest_times(body: Value) -> Value {
+    without(body, &["createdAt", "updatedAt"], |at| {
+        let text = at.as_str().expect("a string");
+        assert!(
+            text.len() >= 10 && text.bytes().all(|b| b.is_ascii_digit()),
+            "{text}"
+        );
+    })
+}
+
+fn without(mut body: Value, keys: &[&str], check: fn(&Value)) -> Value {
+    let object = body.as_object_mut().expect("an object");
+    for key in keys {
+        check(&object.remove(*key).unwrap_or_else(|| panic!("no {key}")));
+    }
+    body
+}
+
+/// The keys of a JSON object, in order.
+pub fn keys(object: &Value) -> Vec<&str> {
+    let object = object
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {object}"));
+    object.keys().map(String::as_str).collect()
+}
+
+/// Asserts that GET, PUT (with `body`) and DELETE of `path` all answer 404.
+pub async fn assert_not_found_to_every_method(app: &TestApp, path: &str, body: &Value) {
+    assert_eq!(app.get(path).await.0, StatusCode::NOT_FOUND, "GET {path}");
+    assert_eq!(
+        app.put(path, body).await.0,
+        StatusCode::NOT_FOUND,
+        "PUT {path}"
+    );
+    let deleted = app.delete(path).await.0;
+    assert_eq!(deleted, StatusCode::NOT_FOUND, "DELETE {path}");
+}
+
+/// Asserts a 400 whose failures name exactly `fields`, in order.
+pub fn assert_failures(status: StatusCode, body: &Value, fields: &[&str]) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(failure_fields(body), fields, "{body}");
+}
+
 /// Asserts a timestamp is in Eloqua's form: seven fractional digits and `Z`.
 pub fn assert_eloqua_time(value: &Value) {
     let text = value
@@ -207,57 +223,42 @@ pub fn assert_eloqua_time(value: &Value) {
 }
 
 impl TestApp {
-    /// POSTs a raw body with a content type.
-    pub async fn post_raw(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: impl Into<reqwest::Body>,
-    ) -> (StatusCode, Value) {
-        send(
-            self.request(Method::POST, path)
-                .header("Content-Type", content_type)
-                .body(body),
-        )
-        .await
-    }
-
-    /// Polls a sync until it is terminal (the engine runs in the server); panics after 30 s.
-    pub async fn wait_for_sync(&self, uri: &str) -> Value {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let (status, sync) = self.get(&format!("/api/bulk/2.0{uri}")).await;
-            assert_eq!(status, StatusCode::OK, "{sync}");
-            if matches!(
-                sync["status"].as_str(),
-                Some("success" | "warning" | "error")
-            ) {
-                return sync;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "sync {uri} still {} after 30 s",
-                sync["status"]
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-    }
-
-    /// Creates a contact through the store; returns its id.
+    /// Creates a contact (with `ContactIDExt` `EXT-{email}`) through the store; returns its id.
     pub async fn contact(&self, email: &str) -> i64 {
+        let ext = Some(format!("EXT-{email}"));
+        self.contact_in(self.site.id, email, ext).await
+    }
+
+    /// Creates a contact of site `site_id` through the store; returns its id.
+    pub async fn contact_in(&self, site_id: i64, email: &str, ext: Option<String>) -> i64 {
         let input = loquat::domain::contact::ContactInput {
             email_address: email.into(),
-            contact_id_ext: Some(format!("EXT-{email}")),
+            contact_id_ext: ext,
             first_name: None,
             last_name: None,
             is_subscribed: true,
             is_bounced: false,
         };
-        self.store
-            .create_contact(self.site.id, input)
-            .await
-            .unwrap()
-            .id
+        self.store.create_contact(site_id, input).await.unwrap().id
+    }
+
+    /// Creates the custom numeric field `C_Lead_Score1` ("Lead Score"); returns it.
+    pub async fn lead_score_field(&self) -> loquat::domain::contact_fields::ContactField {
+        let numeric = loquat::domain::contact_fields::FieldType::Numeric;
+        let created =
+            self.store
+                .create_custom_field(self.site.id, "C_Lead_Score1", "Lead Score", numeric);
+        created.await.unwrap()
+    }
+
+    /// Creates an email group through the store; returns its id.
+    pub async fn group(&self, name: &str) -> i64 {
+        let input = loquat::domain::asset::EmailGroupInput {
+            name: name.into(),
+            ..Default::default()
+        };
+        let group = self.store.create_group(self.site.id, "tester", input).await;
+        group.unwrap().id
     }
 
     /// Creates a contact list through the store; returns its id.
@@ -272,25 +273,6 @@ impl TestApp {
             .unwrap()
             .id
     }
-
-    /// Creates a definition from `body` over HTTP; returns its uri.
-    pub async fn definition(&self, body: &Value) -> String {
-        let (status, created) = self.post("/api/bulk/2.0/contacts/syncActions", body).await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        created["uri"].as_str().unwrap().to_owned()
-    }
-
-    /// Creates a sync of `definition_uri`; returns the sync's uri.
-    pub async fn sync(&self, definition_uri: &str) -> String {
-        let (status, sync) = self
-            .post(
-                "/api/bulk/2.0/syncs",
-                &serde_json::json!({"syncedInstanceUri": definition_uri}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{sync}");
-        sync["uri"].as_str().unwrap().to_owned()
-    }
 }
 
 impl TestApp {
@@ -301,75 +283,6 @@ impl TestApp {
             != loquat::engine::Outcome::Idle
         {}
     }
-
-    /// POSTs JSON rows to a definition's `/data`; asserts 204.
-    pub async fn upload(&self, definition_uri: &str, rows: &Value) {
-        let (status, body) = self
-            .post(&format!("/api/bulk/2.0{definition_uri}/data"), rows)
-            .await;
-        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    }
-
-    /// A sync's log lines as `(statusCode, count)`.
-    pub async fn log_codes(&self, sync_uri: &str) -> Vec<(String, u64)> {
-        self.logs(sync_uri)
-            .await
-            .iter()
-            .map(|l| {
-                let code = l["statusCode"].as_str().unwrap().to_owned();
-                (code, l["count"].as_u64().unwrap())
-            })
-            .collect()
-    }
-
-    /// A sync's log lines as `"ELQ-nnnnn count message"`.
-    pub async fn log_lines(&self, sync_uri: &str) -> Vec<String> {
-        let line = |l: &Value| {
-            format!(
-                "{} {} {}",
-                l["statusCode"].as_str().unwrap(),
-                l["count"],
-                l["message"].as_str().unwrap()
-            )
-        };
-        self.logs(sync_uri).await.iter().map(line).collect()
-    }
-
-    /// A sync's log items (first page).
-    pub async fn logs(&self, sync_uri: &str) -> Vec<Value> {
-        let (status, logs) = self.get(&format!("/api/bulk/2.0{sync_uri}/logs")).await;
-        assert_eq!(status, StatusCode::OK, "{logs}");
-        logs["items"].as_array().unwrap().clone()
-    }
-
-    /// A sync's reject items (first page).
-    pub async fn rejects(&self, sync_uri: &str) -> Vec<Value> {
-        let (status, rejects) = self.get(&format!("/api/bulk/2.0{sync_uri}/rejects")).await;
-        assert_eq!(status, StatusCode::OK, "{rejects}");
-        rejects["items"].as_array().unwrap().clone()
-    }
-
-    /// `kbUsed` of a definition (0 when Eloqua would omit it).
-    pub async fn kb_used(&self, definition_uri: &str) -> u64 {
-        let (status, body) = self.get(&format!("/api/bulk/2.0{definition_uri}")).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body.get("kbUsed").map_or(0, |kb| {
-            let kb = kb.as_u64().unwrap();
-            assert!(
-                kb > 0,
-                "kbUsed is omitted while nothing is staged, never 0: {body}"
-            );
-            kb
-        })
-    }
-}
-
-/// `(code, count)` pairs from string literals, to compare with [`TestApp::log_codes`].
-pub fn codes(expected: &[(&str, u64)]) -> Vec<(String, u64)> {
-    expected
-        .iter()
-        .map(|(c, n)| ((*c).to_owned(), *n))
-        .collect()
 }
 
 /// A hand-driven clock stopped at 2024-05-01T12:00:00Z.
@@ -378,27 +291,7 @@ pub fn manual_clock() -> Arc<loquat::domain::clock::ManualClock> {
     Arc::new(loquat::domain::clock::ManualClock::new(start))
 }
 
-/// A JSON upload body: one row `{column: value}` per value.
-pub fn rows(column: &str, values: &[&str]) -> Value {
-    Value::Array(
-        values
-            .iter()
-            .map(|v| serde_json::json!({ column: v }))
-            .collect(),
-    )
-}
-
 impl TestApp {
-    /// GET a Bulk uri (`/syncs/1`, `/contacts/syncActions/2`, …).
-    pub async fn bulk_get(&self, uri: &str) -> (StatusCode, Value) {
-        self.get(&format!("/api/bulk/2.0{uri}")).await
-    }
-
-    /// POST /syncs with `body`.
-    pub async fn post_sync(&self, body: &Value) -> (StatusCode, Value) {
-        self.post("/api/bulk/2.0/syncs", body).await
-    }
-
     /// Adds site `OtherSite` with a global-subscribe definition and a pending sync of it;
     /// returns the other user's `Authorization`, the definition's uri and the sync's uri.
     pub async fn foreign_sync(&self) -> (String, String, String) {
@@ -421,15 +314,33 @@ impl TestApp {
     }
 }
 
-impl TestApp {
-    /// POSTs a raw body with a content type to a definition's `/data`.
-    pub async fn post_data(
-        &self,
-        definition_uri: &str,
-        content_type: &str,
-        body: impl Into<reqwest::Body>,
-    ) -> (StatusCode, Value) {
-        let path = format!("/api/bulk/2.0{definition_uri}/data");
-        self.post_raw(&path, content_type, body).await
-    }
+/// A definition adding contacts found by `statement` (column `Key`) to `list`.
+pub fn add_to(list: i64, statement: &str) -> Value {
+    serde_json::json!({
+        "name": "Staging",
+        "fields": {"Key": statement},
+        "identifierFieldName": "Key",
+        "syncActions": [{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}],
+        "isSyncTriggeredOnImport": false
+    })
+}
+
+/// A definition adding contacts found by email to a new list; returns its uri and the list.
+pub async fn email_definition(app: &TestApp) -> (String, i64) {
+    let list = app.list("L").await;
+    let body = add_to(list, "{{Contact.Field(C_EmailAddress)}}");
+    (app.definition(&body).await, list)
+}
+
+/// The ids of the members of contact list `list`.
+pub async fn members(app: &TestApp, list: i64) -> Vec<i64> {
+    let members = app.store.list_members(app.site.id, list, 0, 1000).await;
+    members.unwrap()
+}
+
+/// Syncs `definition` and returns the uri of the terminal sync.
+pub async fn sync_to_end(app: &TestApp, definition: &str) -> String {
+    let uri = app.sync(definition).await;
+    app.wait_for_sync(&uri).await;
+    uri
 }

@@ -1,6 +1,5 @@
 //! Contact imports over HTTP: definitions, uploads and syncs that create and update contacts.
 
-use loquat::domain::contact_fields::FieldType;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -29,16 +28,7 @@ async fn import(app: &TestApp, extra: Value) -> String {
 }
 
 async fn score_field(app: &TestApp) -> i64 {
-    app.store
-        .create_custom_field(
-            app.site.id,
-            "C_Lead_Score1",
-            "Lead Score",
-            FieldType::Numeric,
-        )
-        .await
-        .unwrap()
-        .id
+    app.lead_score_field().await.id
 }
 
 async fn run(app: &TestApp, uri: &str, csv: &str) -> (Value, String) {
@@ -52,21 +42,6 @@ async fn run(app: &TestApp, uri: &str, csv: &str) -> (Value, String) {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let sync = app.sync(uri).await;
     (app.wait_for_sync(&sync).await, sync)
-}
-
-async fn codes(app: &TestApp, sync: &str) -> Vec<(String, u64)> {
-    let (_, logs) = app.get(&format!("/api/bulk/2.0{sync}/logs")).await;
-    logs["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["statusCode"].as_str().unwrap().to_owned(),
-                l["count"].as_u64().unwrap(),
-            )
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -86,7 +61,7 @@ async fn an_import_creates_and_updates_contacts_runs_its_actions_and_rejects_bad
                new3@example.com,Cy,,7.5,\n";
     let (done, sync) = run(&app, &uri, csv).await;
     assert_eq!(done["status"], "warning");
-    let logs = codes(&app, &sync).await;
+    let logs = app.log_codes(&sync).await;
     let find = |code: &str| logs.iter().find(|(c, _)| c == code).map(|(_, n)| *n);
     assert_eq!(find("ELQ-00130"), Some(7), "{logs:?}");
     assert_eq!(
@@ -314,7 +289,7 @@ async fn several_contacts_sharing_an_external_id_are_all_updated_only_when_asked
         "an unknown external id cannot create a contact without an email"
     );
     assert!(
-        codes(&app, &sync)
+        app.log_codes(&sync)
             .await
             .contains(&("ELQ-00034".to_owned(), 1)),
         "counted as unmatched"
@@ -336,7 +311,7 @@ async fn several_contacts_sharing_an_external_id_are_all_updated_only_when_asked
         [Some("Both".to_owned()), Some("Both".to_owned())]
     );
     assert!(
-        codes(&app, &sync)
+        app.log_codes(&sync)
             .await
             .contains(&("ELQ-00022".to_owned(), 2))
     );

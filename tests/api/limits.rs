@@ -2,64 +2,21 @@
 //! one client address may hold only `max_in_flight_per_address` of those slots.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use loquat::config::Overrides;
-use loquat::domain::clock::SystemClock;
 use reqwest::{Method, StatusCode};
-use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::task::JoinHandle;
 
-use crate::helpers::{TestApp, send, spawn_app_with};
-use crate::raw::{OTHER_CLIENT, connect_from, post_head};
+use crate::helpers::{TestApp, send};
+use crate::raw::{OTHER_CLIENT, client_from, definition, dribble, localhost, spawn};
 
-/// A sync action definition to upload to.
-pub async fn definition(app: &TestApp) -> String {
-    app.definition(&serde_json::json!({
-        "name": "slow", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E",
-        "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
-    }))
-    .await
-}
-
-/// Starts a `POST path` from `from` announcing `length` bytes of `content_type`, sends `first`,
-/// then one more byte every `every`, never finishing. Returns the connection's reading half
-/// (drop it and the task to close the connection) and the writing task.
-pub async fn dribble(
-    app: &TestApp,
-    from: IpAddr,
-    path: &str,
-    content_type: &str,
-    length: usize,
-    first: Vec<u8>,
-    every: Duration,
-) -> (OwnedReadHalf, JoinHandle<()>) {
-    let stream = connect_from(app, from).await;
-    let (reader, mut writer) = stream.into_split();
-    let head = post_head(
-        app,
-        path,
-        content_type,
-        &format!("Content-Length: {length}"),
-    );
-    let writing = tokio::spawn(async move {
-        if writer.write_all(head.as_bytes()).await.is_err()
-            || writer.write_all(&first).await.is_err()
-        {
-            return;
-        }
-        while writer.write_all(b" ").await.is_ok() {
-            tokio::time::sleep(every).await;
-        }
-    });
-    (reader, writing)
-}
-
-/// `n` uploads from this machine's loopback address, each sending a byte per `every`.
+/// `n` uploads from local address `from` whose bodies never finish, each sending a byte per
+/// `every`.
 async fn hold_slow_uploads(
     app: &TestApp,
+    from: IpAddr,
     n: usize,
     every: Duration,
 ) -> Vec<(OwnedReadHalf, JoinHandle<()>)> {
@@ -68,7 +25,7 @@ async fn hold_slow_uploads(
     let mut held = Vec::with_capacity(n);
     for _ in 0..n {
         let first = b"E\n".to_vec();
-        held.push(dribble(app, localhost(), &path, "text/csv", 1000, first, every).await);
+        held.push(dribble(app, from, &path, "text/csv", 1000, first, every).await);
     }
     held
 }
@@ -119,19 +76,18 @@ async fn until_status(
     }
 }
 
-fn client_from(addr: IpAddr) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(addr)
-        .build()
-        .unwrap()
-}
-
-fn localhost() -> IpAddr {
-    std::net::Ipv4Addr::LOCALHOST.into()
-}
-
-async fn spawn(overrides: Overrides) -> TestApp {
-    spawn_app_with(Arc::new(SystemClock), overrides).await
+/// Waits until a request from this machine's loopback address is shed: a 503 that says when
+/// to retry, with Eloqua's body.
+async fn assert_loopback_is_shed(app: &TestApp) {
+    let shed = until_status(
+        app,
+        &client_from(localhost()),
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
+    assert_eq!(shed.headers()["retry-after"], "1");
+    let body = shed.text().await.unwrap();
+    assert!(body.starts_with("\"Service Unavailable"), "{body}");
 }
 
 #[tokio::test]
@@ -141,31 +97,11 @@ async fn requests_beyond_the_in_flight_limit_are_answered_503() {
         ..Overrides::default()
     })
     .await;
-    let uri = definition(&app).await;
     // An upload whose body never finishes, from another address, holds the only slot.
-    let path = format!("/api/bulk/2.0{uri}/data");
     let every = Duration::from_millis(500);
-    let slow = dribble(
-        &app,
-        OTHER_CLIENT.into(),
-        &path,
-        "text/csv",
-        1000,
-        b"E\n".into(),
-        every,
-    );
-    let (reader, writing) = slow.await;
-    let shed = until_status(
-        &app,
-        &client_from(localhost()),
-        StatusCode::SERVICE_UNAVAILABLE,
-    )
-    .await;
-    assert_eq!(shed.headers()["retry-after"], "1");
-    let body = shed.text().await.unwrap();
-    assert!(body.starts_with("\"Service Unavailable"), "{body}");
-    writing.abort();
-    drop(reader);
+    let held = hold_slow_uploads(&app, OTHER_CLIENT.into(), 1, every).await;
+    assert_loopback_is_shed(&app).await;
+    release(held);
     until_status(&app, &client_from(localhost()), StatusCode::OK).await;
 }
 
@@ -176,16 +112,8 @@ async fn requests_beyond_the_per_address_cap_are_answered_503_while_other_addres
         ..Overrides::default()
     })
     .await;
-    let held = hold_slow_uploads(&app, 2, Duration::from_millis(500)).await;
-    let shed = until_status(
-        &app,
-        &client_from(localhost()),
-        StatusCode::SERVICE_UNAVAILABLE,
-    )
-    .await;
-    assert_eq!(shed.headers()["retry-after"], "1");
-    let body = shed.text().await.unwrap();
-    assert!(body.starts_with("\"Service Unavailable"), "{body}");
+    let held = hold_slow_uploads(&app, localhost(), 2, Duration::from_millis(500)).await;
+    assert_loopback_is_shed(&app).await;
     assert_another_address_is_served(&app).await;
     release(held);
     until_status(&app, &client_from(localhost()), StatusCode::OK).await;
@@ -199,7 +127,7 @@ async fn slow_bodies_from_one_address_cannot_keep_another_address_from_being_ser
         ..Overrides::default()
     })
     .await;
-    let held = hold_slow_uploads(&app, 20, Duration::from_secs(1)).await;
+    let held = hold_slow_uploads(&app, localhost(), 20, Duration::from_secs(1)).await;
     // The attacker's own address is shed once it holds its share...
     until_status(
         &app,

@@ -1,7 +1,12 @@
-//! One integration binary: every test drives a real server over HTTP on a random port.
+//! One integration binary: every test drives a real server over HTTP on a random port. The
+//! slow ones (hostile input over every route, slow bodies, the staging limits) are in
+//! `tests/slow`, which shares this binary's helpers and route table.
 
 // Test helpers outside #[test] functions panic on purpose when arranging state fails.
 #![allow(clippy::unwrap_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
 
 mod appcloud;
 mod containers;
@@ -9,15 +14,9 @@ mod csv_injection;
 mod discovery;
 mod exports;
 mod helpers;
-mod hostile;
-mod hostile_limits;
-mod hostile_params;
-mod hostile_refs;
-mod hostile_uploads;
 mod imports;
 mod imports_rules;
 mod limits;
-mod limits_body;
 mod listing_times;
 mod metrics;
 mod openapi;
@@ -28,6 +27,8 @@ mod pipeline_callbacks;
 mod pipeline_rejects;
 mod pipeline_staging;
 mod pipeline_syncs;
+// Shared with `tests/slow`, which alone reads answers of slow bodies.
+#[allow(dead_code)]
 mod raw;
 mod rest_assets;
 mod rest_contacts;

@@ -6,10 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, send, spawn_app};
-
-const ACTION_GUID: &str = "0123456789abcdef0123456789abcdef";
-const FEEDER_GUID: &str = "fedcba9876543210fedcba9876543210";
+use crate::helpers::{ACTION, FEEDER, TestApp, send, spawn_app};
 
 /// Real ids for every path parameter, by what the path names.
 struct Samples {
@@ -57,7 +54,7 @@ impl Samples {
         .await;
         let sync = app.sync(&export).await;
         app.wait_for_sync(&sync).await;
-        for (guid, kind) in [(ACTION_GUID, "action"), (FEEDER_GUID, "feeder")] {
+        for (guid, kind) in [(ACTION, "action"), (FEEDER, "feeder")] {
             created(
                 app,
                 "/api/loquat/1.0/appcloud/instances",
@@ -67,7 +64,7 @@ impl Samples {
         }
         let (status, execution) = app
             .post(
-                &format!("/api/loquat/1.0/appcloud/instances/{ACTION_GUID}/executions"),
+                &format!("/api/loquat/1.0/appcloud/instances/{ACTION}/executions"),
                 &json!({"contactIds": [contact]}),
             )
             .await;
@@ -89,9 +86,9 @@ impl Samples {
         let bulk = |uri: &str| format!("/api/bulk/2.0{uri}");
         let id = if template.starts_with("/api/loquat/") {
             if template.ends_with("/instances/{id}/members") {
-                FEEDER_GUID.to_owned()
+                FEEDER.to_owned()
             } else {
-                ACTION_GUID.to_owned()
+                ACTION.to_owned()
             }
         } else if template.starts_with(&bulk("/contacts/syncActions/")) {
             id_of(&self.definition)

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_eloqua_time, spawn_app};
+use crate::helpers::{assert_eloqua_time, codes, keys, spawn_app, strings};
 
 fn add_to_list(list: i64) -> Value {
     json!({
@@ -42,12 +42,7 @@ async fn the_documented_transcript_adds_known_contacts_and_rejects_unknown_ones(
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(created["status"], "pending");
     assert!(created.get("syncStartedAt").is_none());
-    let keys: Vec<&str> = created
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = keys(&created);
     assert_eq!(
         keys,
         [
@@ -64,18 +59,6 @@ async fn the_documented_transcript_adds_known_contacts_and_rejects_unknown_ones(
     assert_eloqua_time(&done["syncStartedAt"]);
     assert_eloqua_time(&done["syncEndedAt"]);
 
-    let (_, logs) = app.get(&format!("/api/bulk/2.0{uri}/logs")).await;
-    let lines: Vec<(String, u64)> = logs["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["statusCode"].as_str().unwrap().to_owned(),
-                l["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
     let expected = [
         ("ELQ-00140", 2),
         ("ELQ-00119", 1),
@@ -83,11 +66,12 @@ async fn the_documented_transcript_adds_known_contacts_and_rejects_unknown_ones(
         ("ELQ-00060", 1),
         ("ELQ-00101", 0),
     ];
-    assert_eq!(lines, expected.map(|(c, n)| (c.to_owned(), n)));
-    assert_eq!(logs["items"][0]["syncUri"], uri);
+    assert_eq!(app.log_codes(uri).await, codes(&expected));
+    let logs = app.logs(uri).await;
+    assert_eq!(logs[0]["syncUri"], uri);
     let id = uri.trim_start_matches("/syncs/");
     assert_eq!(
-        logs["items"][4]["message"],
+        logs[4]["message"],
         format!("Sync processed for sync {id}, resulting in Warning status.")
     );
 
@@ -176,11 +160,6 @@ async fn a_sync_with_nothing_staged_succeeds_with_no_data() {
     let uri = app.sync(&definition).await;
     assert_eq!(app.wait_for_sync(&uri).await["status"], "success");
     let (_, logs) = app.get(&format!("/api/bulk/2.0{uri}/logs")).await;
-    let codes: Vec<&str> = logs["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["statusCode"].as_str().unwrap())
-        .collect();
+    let codes = strings(&logs["items"], "statusCode");
     assert_eq!(codes, ["ELQ-00140", "ELQ-00124", "ELQ-00101"]);
 }

@@ -6,12 +6,9 @@ use loquat::domain::asset::{ContactListInput, EmailGroupInput};
 use loquat::domain::markup::InstanceId;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, codes, rows, spawn_app};
+use crate::helpers::{ACTION, DECISION, FEEDER, TestApp, codes, rows, spawn_app};
 
-const DECISION: &str = "da6ed61da73441dba1349582a4fa8a2c";
-const ACTION: &str = "0123456789abcdef0123456789abcdef";
 const WHOLE: &str = "00112233445566778899aabbccddeeff";
-const FEEDER: &str = "fedcba9876543210fedcba9876543210";
 
 fn definition(statement: &str, actions: Value) -> Value {
     json!({

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::helpers::spawn_app_without_engine as spawn_manual;
 use crate::helpers::{TestApp, codes, manual_clock, rows, spawn_app};
-use crate::pipeline_staging::{add_to, email_definition, members};
+use crate::helpers::{add_to, email_definition, members};
 use crate::pipeline_syncs::{definition, emails, sync_with_callback};
 
 /// A callback receiver on 127.0.0.1 that records every POST body; the first `failures`

@@ -1,11 +1,10 @@
 //! Rows a sync cannot apply (§6.1, §7.8, §7.10): each reject reason with its code and log
 //! line, ignored columns, `recordIndex` across files and batches, and paging the rejects.
 
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, codes, rows, spawn_app};
-use crate::pipeline_staging::{add_to, members};
+use crate::helpers::{add_to, members};
 
 const BY_EMAIL: &str = "{{Contact.Field(C_EmailAddress)}}";
 
@@ -127,10 +126,7 @@ async fn ignored_columns_warn_but_a_sync_without_rejects_still_succeeds() {
     app.contact("a@example.com").await;
     let (uri, _) = definition(&app, BY_EMAIL).await;
     let csv = "FirstName,Key,Zip\nAnn,a@example.com,123\n";
-    assert_eq!(
-        app.post_data(&uri, "text/csv", csv).await.0,
-        StatusCode::NO_CONTENT
-    );
+    app.upload_raw(&uri, "text/csv", csv).await;
     let (sync, status) = sync(&app, &uri).await;
     assert_eq!(status, "success");
     let ignored: Vec<(Value, Value)> = app
@@ -155,10 +151,7 @@ async fn rejects_are_numbered_across_files_in_upload_order_and_paged() {
     app.contact("known@x.com").await;
     let (uri, _) = definition(&app, BY_EMAIL).await;
     let csv = "Key\nf1r1@x.com\nknown@x.com\nf1r3@x.com\n";
-    assert_eq!(
-        app.post_data(&uri, "text/csv", csv).await.0,
-        StatusCode::NO_CONTENT
-    );
+    app.upload_raw(&uri, "text/csv", csv).await;
     app.upload(&uri, &rows("Key", &["f2r1@x.com", "KNOWN@x.com"]))
         .await;
     let (sync, _) = sync(&app, &uri).await;
@@ -229,10 +222,7 @@ async fn matches_and_duplicates_carry_across_the_engines_batches() {
         csv.push_str(&format!("u{i}@x.com\n"));
     }
     csv.push_str("A@x.com\na@x.com\n");
-    assert_eq!(
-        app.post_data(&uri, "text/csv", csv).await.0,
-        StatusCode::NO_CONTENT
-    );
+    app.upload_raw(&uri, "text/csv", csv).await;
     let (sync, status) = sync(&app, &uri).await;
     assert_eq!(status, "warning");
     let expected = [

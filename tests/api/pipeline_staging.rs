@@ -10,40 +10,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::spawn_app_without_engine as spawn_manual;
-use crate::helpers::{TestApp, codes, failure_fields, manual_clock, rows, send};
+use crate::helpers::{
+    TestApp, add_to, codes, email_definition, failure_fields, manual_clock, members, rows, send,
+    sync_to_end,
+};
 use crate::helpers::{spawn_app, spawn_app_with};
-
-const MIB: usize = 1024 * 1024;
-
-/// A definition adding contacts found by `statement` (column `Key`) to `list`.
-pub fn add_to(list: i64, statement: &str) -> Value {
-    json!({
-        "name": "Staging",
-        "fields": {"Key": statement},
-        "identifierFieldName": "Key",
-        "syncActions": [{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}],
-        "isSyncTriggeredOnImport": false
-    })
-}
-
-/// A definition adding contacts found by email to a new list; returns its uri and the list.
-pub async fn email_definition(app: &TestApp) -> (String, i64) {
-    let list = app.list("L").await;
-    let body = add_to(list, "{{Contact.Field(C_EmailAddress)}}");
-    (app.definition(&body).await, list)
-}
-
-pub async fn members(app: &TestApp, list: i64) -> Vec<i64> {
-    let members = app.store.list_members(app.site.id, list, 0, 1000).await;
-    members.unwrap()
-}
-
-/// Syncs `definition` and returns the uri of the terminal sync.
-async fn sync_to_end(app: &TestApp, definition: &str) -> String {
-    let uri = app.sync(definition).await;
-    app.wait_for_sync(&uri).await;
-    uri
-}
 
 /// `fieldValues.Key` of every reject, in record order.
 async fn rejected_values(app: &TestApp, sync: &str) -> Vec<String> {
@@ -132,109 +103,6 @@ async fn a_wrong_or_missing_content_type_is_400_and_stages_nothing() {
     }
 }
 
-/// POSTs `body` as chunked CSV (no `Content-Length`) over a plain socket; returns the status line.
-fn post_chunked(app: &TestApp, path: &str, body: Vec<u8>) -> std::thread::JoinHandle<String> {
-    use std::io::{Read, Write};
-    let addr = app.base.trim_start_matches("http://").to_owned();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {}\r\n\
-         Content-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n",
-        app.auth
-    );
-    std::thread::spawn(move || {
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        let mut reader = stream.try_clone().unwrap();
-        // The server may answer before the body ends: write on one thread, read on this one.
-        let writer = std::thread::spawn(move || -> std::io::Result<()> {
-            stream.write_all(head.as_bytes())?;
-            for chunk in body.chunks(MIB) {
-                write!(stream, "{:x}\r\n", chunk.len())?;
-                stream.write_all(chunk)?;
-                stream.write_all(b"\r\n")?;
-            }
-            stream.write_all(b"0\r\n\r\n")
-        });
-        let mut status = [0; 12];
-        reader.read_exact(&mut status).unwrap();
-        let _ = writer.join();
-        String::from_utf8_lossy(&status).into_owned()
-    })
-}
-
-/// A CSV of exactly `size` bytes (at least 32): rows of one address and a pad, each value
-/// within the 32,000-character limit.
-fn csv_of(size: usize) -> Vec<u8> {
-    const ROW: &[u8] = b"a@example.com,";
-    const PAD: usize = 30_000;
-    let mut body = b"Key,Pad\n".to_vec();
-    while body.len() < size {
-        let room = size - body.len();
-        // Leave room for at least one more whole row after this one, or fill the rest exactly.
-        let pad = if room > PAD + ROW.len() + 1 {
-            PAD.min(room - 2 * (ROW.len() + 1))
-        } else {
-            room - ROW.len() - 1
-        };
-        body.extend_from_slice(ROW);
-        body.resize(body.len() + pad, b'x');
-        body.push(b'\n');
-    }
-    body
-}
-
-#[tokio::test]
-async fn a_body_over_32_mb_is_eloquas_404_with_or_without_a_content_length() {
-    let app = spawn_app().await;
-    let (uri, _) = email_definition(&app).await;
-    let mut body = csv_of(32 * MIB + 1);
-    let (status, _) = app.post_data(&uri, "text/csv", body.clone()).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let data = format!("/api/bulk/2.0{uri}/data");
-    let chunked = post_chunked(&app, &data, body.clone());
-    let line = tokio::task::spawn_blocking(move || chunked.join().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(line, "HTTP/1.1 404");
-    assert_eq!(app.kb_used(&uri).await, 0, "nothing was staged");
-    body.pop();
-    let (status, answer) = app.post_data(&uri, "text/csv", body).await;
-    assert_eq!(
-        status,
-        StatusCode::NO_CONTENT,
-        "exactly 32 MiB is fine: {answer}"
-    );
-    assert_eq!(app.kb_used(&uri).await, 32 * 1024);
-}
-
-#[tokio::test]
-async fn the_501st_file_before_a_sync_is_400_and_a_sync_makes_room() {
-    let app = spawn_app().await;
-    let (uri, _) = email_definition(&app).await;
-    for n in 0..500 {
-        let (status, body) = app
-            .post_data(&uri, "text/csv", format!("Key\n{n}@x.com\n"))
-            .await;
-        assert_eq!(status, StatusCode::NO_CONTENT, "file {n}: {body}");
-    }
-    let (status, body) = app.post_data(&uri, "text/csv", "Key\nlate@x.com\n").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.to_string().contains("validation error"), "{body}");
-    let first = app.sync(&uri).await;
-    let (status, body) = app.post_data(&uri, "text/csv", "Key\nnext@x.com\n").await;
-    assert_eq!(
-        status,
-        StatusCode::NO_CONTENT,
-        "the sync took the 500 files: {body}"
-    );
-    app.wait_for_sync(&first).await;
-    assert_eq!(
-        app.log_codes(&first).await[0],
-        ("ELQ-00140".to_owned(), 500)
-    );
-    let second = sync_to_end(&app, &uri).await;
-    assert_eq!(app.log_codes(&second).await[0], ("ELQ-00140".to_owned(), 1));
-}
-
 #[tokio::test]
 async fn the_site_staging_quota_is_413_until_a_sync_frees_it() {
     let quota = Overrides {
@@ -316,8 +184,12 @@ async fn delete_data_is_409_while_a_sync_of_the_definition_is_pending_or_active(
     let data = format!("/api/bulk/2.0{uri}/data");
     app.upload(&uri, &rows("Key", &["a@example.com"])).await;
     let sync = app.sync(&uri).await;
-    let (status, body) = app.delete(&data).await;
-    assert_eq!(status, StatusCode::CONFLICT, "pending: {body}");
+    let conflict = json!("There was a conflict. A sync of this definition is pending or active.");
+    assert_eq!(
+        app.delete(&data).await,
+        (StatusCode::CONFLICT, conflict.clone()),
+        "pending"
+    );
     let lease = clock.now().plus_seconds(30);
     let job = app
         .store
@@ -327,7 +199,11 @@ async fn delete_data_is_409_while_a_sync_of_the_definition_is_pending_or_active(
         .unwrap();
     assert_eq!(format!("/syncs/{}", job.sync_id), sync);
     assert_eq!(app.bulk_get(&sync).await.1["status"], "active");
-    assert_eq!(app.delete(&data).await.0, StatusCode::CONFLICT, "active");
+    assert_eq!(
+        app.delete(&data).await,
+        (StatusCode::CONFLICT, conflict),
+        "active"
+    );
     // An upload during the sync is accepted; it waits for the next sync.
     app.upload(&uri, &rows("Key", &["later@example.com"])).await;
     // Put the sync back and let the engine run it: its staged row was not discarded.

@@ -4,14 +4,35 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
+use tokio::task::JoinHandle;
 
-use crate::helpers::TestApp;
+use loquat::config::Overrides;
+
+use crate::helpers::{TestApp, spawn_app_with};
 
 /// A second loopback address: a client other than the tests' usual `127.0.0.1`.
 pub const OTHER_CLIENT: [u8; 4] = [127, 0, 0, 2];
+
+/// A server on the system clock with settings `overrides`.
+pub async fn spawn(overrides: Overrides) -> TestApp {
+    let clock = std::sync::Arc::new(loquat::domain::clock::SystemClock);
+    spawn_app_with(clock, overrides).await
+}
+
+/// This machine's usual loopback address, `127.0.0.1`.
+pub fn localhost() -> IpAddr {
+    std::net::Ipv4Addr::LOCALHOST.into()
+}
+
+/// An HTTP client whose connections come from local address `addr` (any 127.x.y.z reaches
+/// the server).
+pub fn client_from(addr: IpAddr) -> reqwest::Client {
+    let client = reqwest::Client::builder().local_address(addr);
+    client.build().unwrap()
+}
 
 /// A connection to the app from local address `from`.
 pub async fn connect_from(app: &TestApp, from: IpAddr) -> TcpStream {
@@ -75,4 +96,46 @@ fn complete(answer: &[u8]) -> bool {
     // A 204 has no body and no length (RFC 9110 §6.4.1): its head is the whole answer.
     let no_content = head.split(' ').nth(1) == Some("204");
     no_content || length.is_some_and(|n| body.len() >= n)
+}
+
+/// A sync action definition to upload to.
+pub async fn definition(app: &TestApp) -> String {
+    app.definition(&serde_json::json!({
+        "name": "slow", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E",
+        "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
+    }))
+    .await
+}
+
+/// Starts a `POST path` from `from` announcing `length` bytes of `content_type`, sends `first`,
+/// then one more byte every `every`, never finishing. Returns the connection's reading half
+/// (drop it and the task to close the connection) and the writing task.
+pub async fn dribble(
+    app: &TestApp,
+    from: IpAddr,
+    path: &str,
+    content_type: &str,
+    length: usize,
+    first: Vec<u8>,
+    every: Duration,
+) -> (OwnedReadHalf, JoinHandle<()>) {
+    let stream = connect_from(app, from).await;
+    let (reader, mut writer) = stream.into_split();
+    let head = post_head(
+        app,
+        path,
+        content_type,
+        &format!("Content-Length: {length}"),
+    );
+    let writing = tokio::spawn(async move {
+        if writer.write_all(head.as_bytes()).await.is_err()
+            || writer.write_all(&first).await.is_err()
+        {
+            return;
+        }
+        while writer.write_all(b" ").await.is_ok() {
+            tokio::time::sleep(every).await;
+        }
+    });
+    (reader, writing)
 }

@@ -1,41 +1,17 @@
 //! REST 1.0 contact lists, email groups and group subscriptions over HTTP (§8.3).
 
-use loquat::domain::contact::ContactInput;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, failure_fields, send, spawn_app};
+use crate::helpers::{
+    TestApp, assert_failures, assert_not_found_to_every_method, failure_fields, send, spawn_app,
+    without_rest_times,
+};
 
 const LIST: &str = "/api/rest/1.0/assets/contact/list";
 const LISTS: &str = "/api/rest/1.0/assets/contact/lists";
 const GROUP: &str = "/api/rest/1.0/assets/email/group";
 const GROUPS: &str = "/api/rest/1.0/assets/email/groups";
-
-/// `body` without the properties a test cannot predict, after checking they are Unix seconds.
-fn without_times(mut body: Value) -> Value {
-    let object = body.as_object_mut().expect("an object");
-    for key in ["createdAt", "updatedAt"] {
-        let at = object.remove(key).unwrap_or_else(|| panic!("no {key}"));
-        let text = at.as_str().expect("a string");
-        assert!(
-            text.len() >= 10 && text.bytes().all(|b| b.is_ascii_digit()),
-            "{text}"
-        );
-    }
-    body
-}
-
-async fn contact(app: &TestApp, site_id: i64, email: &str) -> i64 {
-    let input = ContactInput {
-        email_address: email.into(),
-        contact_id_ext: None,
-        first_name: None,
-        last_name: None,
-        is_subscribed: true,
-        is_bounced: false,
-    };
-    app.store.create_contact(site_id, input).await.unwrap().id
-}
 
 async fn created(app: &TestApp, path: &str, body: Value) -> (String, Value) {
     let (status, answer) = app.post(path, &body).await;
@@ -50,8 +26,8 @@ async fn created(app: &TestApp, path: &str, body: Value) -> (String, Value) {
 async fn a_list_is_created_with_members_read_changed_and_deleted() {
     let app = spawn_app().await;
     let (a, b) = (
-        contact(&app, app.site.id, "a@example.com").await,
-        contact(&app, app.site.id, "b@example.com").await,
+        app.contact_in(app.site.id, "a@example.com", None).await,
+        app.contact_in(app.site.id, "b@example.com", None).await,
     );
     let body =
         json!({"name": "Webinar", "description": "May", "membershipAdditions": [a, b.to_string()]});
@@ -67,19 +43,19 @@ async fn a_list_is_created_with_members_read_changed_and_deleted() {
         "name": "Webinar", "description": "May", "updatedBy": "tester", "count": 2,
         "dataLookupId": lookup, "membershipAdditions": [a.to_string(), b.to_string()], "scope": "local"
     });
-    assert_eq!(without_times(list), expected);
+    assert_eq!(without_rest_times(list), expected);
     expected
         .as_object_mut()
         .unwrap()
         .remove("membershipAdditions");
     let (status, read) = app.get(&path).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(without_times(read), expected);
+    assert_eq!(without_rest_times(read), expected);
 
     let change = json!({"name": "Webinar 2", "scope": "global", "membershipDeletions": [a]});
     let (status, changed) = app.put(&path, &change).await;
     assert_eq!(status, StatusCode::OK, "{changed}");
-    let changed = without_times(changed);
+    let changed = without_rest_times(changed);
     assert_eq!(
         (&changed["name"], &changed["count"], &changed["scope"]),
         (&json!("Webinar 2"), &json!(1), &json!("global"))
@@ -99,9 +75,9 @@ async fn a_list_is_created_with_members_read_changed_and_deleted() {
 #[tokio::test]
 async fn bad_list_bodies_are_400_naming_the_property_and_change_nothing() {
     let app = spawn_app().await;
-    let mine = contact(&app, app.site.id, "a@example.com").await;
+    let mine = app.contact_in(app.site.id, "a@example.com", None).await;
     let (other_site, _) = app.add_site("Other", "bob", true).await;
-    let foreign = contact(&app, other_site.id, "z@example.com").await;
+    let foreign = app.contact_in(other_site.id, "z@example.com", None).await;
     let (path, _) = created(
         &app,
         LIST,
@@ -155,18 +131,7 @@ async fn an_unknown_list_is_404_even_with_unknown_members() {
     let app = spawn_app().await;
     let body = json!({"name": "L", "membershipAdditions": [999_999]});
     for id in ["4242", "abc", "99999999999999999999", "0"] {
-        let path = format!("{LIST}/{id}");
-        assert_eq!(
-            app.put(&path, &body).await.0,
-            StatusCode::NOT_FOUND,
-            "PUT {id}"
-        );
-        assert_eq!(app.get(&path).await.0, StatusCode::NOT_FOUND, "GET {id}");
-        assert_eq!(
-            app.delete(&path).await.0,
-            StatusCode::NOT_FOUND,
-            "DELETE {id}"
-        );
+        assert_not_found_to_every_method(&app, &format!("{LIST}/{id}"), &body).await;
     }
 }
 
@@ -191,10 +156,7 @@ async fn lists_are_searched_by_name_and_paged() {
     let (_, bare) = app.get(&format!("{LISTS}?search=*letter")).await;
     assert_eq!(bare["elements"][0]["name"], "Newsletter");
     let (status, body) = app.get(&format!("{LISTS}?search=scope=local")).await;
-    assert_eq!(
-        (status, failure_fields(&body)),
-        (StatusCode::BAD_REQUEST, vec!["search".to_owned()])
-    );
+    assert_failures(status, &body, &["search"]);
 }
 
 #[tokio::test]
@@ -208,8 +170,8 @@ async fn a_group_is_created_read_replaced_listed_and_deleted() {
         "name": "News", "description": "Weekly", "displayName": "Our news", "updatedBy": "tester",
         "isVisibleInPublicSubscriptionList": "true", "emailIds": []
     });
-    assert_eq!(without_times(group), expected);
-    assert_eq!(without_times(app.get(&path).await.1), expected);
+    assert_eq!(without_rest_times(group), expected);
+    assert_eq!(without_rest_times(app.get(&path).await.1), expected);
 
     let (status, replaced) = app.put(&path, &json!({"name": "Offers"})).await;
     assert_eq!(status, StatusCode::OK, "{replaced}");
@@ -217,11 +179,11 @@ async fn a_group_is_created_read_replaced_listed_and_deleted() {
         "type": "EmailGroup", "id": expected["id"], "createdBy": "tester", "depth": "complete",
         "name": "Offers", "updatedBy": "tester", "isVisibleInPublicSubscriptionList": "false", "emailIds": []
     });
-    assert_eq!(without_times(replaced), expected);
+    assert_eq!(without_rest_times(replaced), expected);
     created(&app, GROUP, json!({"name": "Alerts"})).await;
     let (_, listed) = app.get(&format!("{GROUPS}?search=name=Off*")).await;
     assert_eq!((&listed["total"], &listed["page"]), (&json!(1), &json!(1)));
-    assert_eq!(without_times(listed["elements"][0].clone()), expected);
+    assert_eq!(without_rest_times(listed["elements"][0].clone()), expected);
 
     assert_eq!(app.delete(&path).await, (StatusCode::OK, Value::Null));
     assert_eq!(app.get(&path).await.0, StatusCode::NOT_FOUND);
@@ -241,15 +203,9 @@ async fn bad_group_requests_are_400_or_404() {
         ),
     ] {
         let (status, answer) = app.post(GROUP, &body).await;
-        assert_eq!(
-            (status, failure_fields(&answer)),
-            (StatusCode::BAD_REQUEST, vec![field.to_owned()])
-        );
+        assert_failures(status, &answer, &[field]);
         let (status, answer) = app.put(&path, &body).await;
-        assert_eq!(
-            (status, failure_fields(&answer)),
-            (StatusCode::BAD_REQUEST, vec![field.to_owned()])
-        );
+        assert_failures(status, &answer, &[field]);
     }
     for id in ["4242", "abc", "99999999999999999999"] {
         let path = format!("{GROUP}/{id}");
@@ -268,26 +224,20 @@ async fn bad_group_requests_are_400_or_404() {
             .header("Content-Type", "text/csv")
             .body("name\nx");
         let (status, body) = send(plain).await;
-        assert_eq!(
-            (status, failure_fields(&body)),
-            (StatusCode::BAD_REQUEST, vec!["Content-Type".to_owned()])
-        );
+        assert_failures(status, &body, &["Content-Type"]);
         let broken = app
             .request(method, &target)
             .header("Content-Type", "application/json")
             .body("{\"name\"");
         let (status, body) = send(broken).await;
-        assert_eq!(
-            (status, failure_fields(&body)),
-            (StatusCode::BAD_REQUEST, vec!["body".to_owned()])
-        );
+        assert_failures(status, &body, &["body"]);
     }
 }
 
 #[tokio::test]
 async fn a_contact_is_subscribed_to_a_group_until_set_otherwise() {
     let app = spawn_app().await;
-    let who = contact(&app, app.site.id, "s@example.com").await;
+    let who = app.contact_in(app.site.id, "s@example.com", None).await;
     let (_, group) = created(&app, GROUP, json!({"name": "News"})).await;
     let group_id = group["id"].as_str().unwrap();
     let path = format!("/api/rest/1.0/data/contact/{who}/email/group/{group_id}/subscription");
@@ -311,10 +261,7 @@ async fn a_contact_is_subscribed_to_a_group_until_set_otherwise() {
 
     for body in [json!({}), json!({"isSubscribed": "no"})] {
         let (status, answer) = app.put(&path, &body).await;
-        assert_eq!(
-            (status, failure_fields(&answer)),
-            (StatusCode::BAD_REQUEST, vec!["isSubscribed".to_owned()])
-        );
+        assert_failures(status, &answer, &["isSubscribed"]);
     }
     for bad in [
         format!("/api/rest/1.0/data/contact/999999/email/group/{group_id}/subscription"),
@@ -334,7 +281,7 @@ async fn a_contact_is_subscribed_to_a_group_until_set_otherwise() {
 #[tokio::test]
 async fn another_site_neither_sees_nor_changes_lists_groups_or_subscriptions() {
     let app = spawn_app().await;
-    let who = contact(&app, app.site.id, "s@example.com").await;
+    let who = app.contact_in(app.site.id, "s@example.com", None).await;
     let (list, _) = created(
         &app,
         LIST,

@@ -3,24 +3,12 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, failure_fields, send, spawn_app};
+use crate::helpers::{
+    TestApp, assert_not_found_to_every_method, failure_fields, send, spawn_app, without_rest_times,
+};
 
 const ONE: &str = "/api/rest/1.0/data/contact";
 const SEARCH: &str = "/api/rest/1.0/data/contacts";
-
-/// `body` without the properties a test cannot predict, after checking they are Unix seconds.
-fn without_times(mut body: Value) -> Value {
-    let object = body.as_object_mut().expect("an object");
-    for key in ["createdAt", "updatedAt"] {
-        let at = object.remove(key).unwrap_or_else(|| panic!("no {key}"));
-        let text = at.as_str().expect("a string");
-        assert!(
-            text.len() >= 10 && text.bytes().all(|b| b.is_ascii_digit()),
-            "{text}"
-        );
-    }
-    body
-}
 
 async fn create(app: &TestApp, body: Value) -> Value {
     let (status, created) = app.post(ONE, &body).await;
@@ -62,10 +50,10 @@ async fn creating_a_contact_answers_201_with_the_rest_shape() {
         "isBounceback": "true",
         "fieldValues": [{"type": "FieldValue", "id": "100100", "value": "EXT-1"}]
     });
-    assert_eq!(without_times(created), expected);
+    assert_eq!(without_rest_times(created), expected);
     let (status, read) = app.get(&format!("{ONE}/{id}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(without_times(read), expected);
+    assert_eq!(without_rest_times(read), expected);
 }
 
 #[tokio::test]
@@ -81,7 +69,7 @@ async fn a_minimal_contact_is_subscribed_and_omits_absent_values() {
         "isSubscribed": "true",
         "isBounceback": "false"
     });
-    assert_eq!(without_times(created), expected);
+    assert_eq!(without_rest_times(created), expected);
 }
 
 #[tokio::test]
@@ -111,8 +99,8 @@ async fn put_replaces_every_property_and_delete_answers_200_empty() {
         "isSubscribed": "true",
         "isBounceback": "false"
     });
-    assert_eq!(without_times(replaced), expected);
-    assert_eq!(without_times(app.get(&path).await.1), expected);
+    assert_eq!(without_rest_times(replaced), expected);
+    assert_eq!(without_rest_times(app.get(&path).await.1), expected);
 
     let (status, body) = app.delete(&path).await;
     assert_eq!((status, body), (StatusCode::OK, Value::Null));
@@ -220,18 +208,7 @@ async fn ids_that_name_nothing_are_404() {
     let app = spawn_app().await;
     let body = json!({"emailAddress": "g@example.com"});
     for id in ["abc", "99999999999999999999", "0", "-1", "123456"] {
-        let path = format!("{ONE}/{id}");
-        assert_eq!(app.get(&path).await.0, StatusCode::NOT_FOUND, "GET {id}");
-        assert_eq!(
-            app.put(&path, &body).await.0,
-            StatusCode::NOT_FOUND,
-            "PUT {id}"
-        );
-        assert_eq!(
-            app.delete(&path).await.0,
-            StatusCode::NOT_FOUND,
-            "DELETE {id}"
-        );
+        assert_not_found_to_every_method(&app, &format!("{ONE}/{id}"), &body).await;
     }
 }
 

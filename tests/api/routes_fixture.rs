@@ -1,5 +1,5 @@
-//! One of each resource of a site, for the route table ([`crate::routes`]) and the hostile
-//! suites: a definition with staged data and a finished sync, an import with staged data, an
+//! Every route in one table ([`ROUTES`]), and one of each resource of a site for the route
+//! tests and the hostile suites: a definition with staged data and a finished sync, an import with staged data, an
 //! export and its finished sync, a contact, list, group, custom field, AppCloud instances and
 //! an execution.
 
@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
-use crate::routes::ROUTES;
+use crate::helpers::{ACTION, FEEDER, TestApp};
 
 /// What a request carries, built from the [`Fixture`] so it would succeed for the owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +31,75 @@ pub enum Payload {
 
 use Payload as P;
 
-const ACTION: &str = "0123456789abcdef0123456789abcdef";
-const FEEDER: &str = "fedcba9876543210fedcba9876543210";
+/// `(method, path, payload)`. `{name}` segments are the fixture's ids. REST and AppCloud come
+/// first so that the owner's DELETEs (run in reverse order) remove definitions before lists.
+#[rustfmt::skip]
+pub const ROUTES: &[(&str, &str, Payload)] = &[
+    ("POST", "/api/rest/1.0/data/contact", P::Contact),
+    ("GET", "/api/rest/1.0/data/contact/{contact}", P::None),
+    ("PUT", "/api/rest/1.0/data/contact/{contact}", P::Contact),
+    ("DELETE", "/api/rest/1.0/data/contact/{contact}", P::None),
+    ("GET", "/api/rest/1.0/data/contacts", P::None),
+    ("GET", "/api/rest/1.0/data/contact/{contact}/email/group/{group}/subscription", P::None),
+    ("PUT", "/api/rest/1.0/data/contact/{contact}/email/group/{group}/subscription", P::Subscription),
+    ("POST", "/api/rest/1.0/assets/contact/list", P::List),
+    ("GET", "/api/rest/1.0/assets/contact/list/{list}", P::None),
+    ("PUT", "/api/rest/1.0/assets/contact/list/{list}", P::List),
+    ("DELETE", "/api/rest/1.0/assets/contact/list/{list}", P::None),
+    ("GET", "/api/rest/1.0/assets/contact/lists", P::None),
+    ("POST", "/api/rest/1.0/assets/email/group", P::Group),
+    ("GET", "/api/rest/1.0/assets/email/group/{group}", P::None),
+    ("PUT", "/api/rest/1.0/assets/email/group/{group}", P::Group),
+    ("DELETE", "/api/rest/1.0/assets/email/group/{group}", P::None),
+    ("GET", "/api/rest/1.0/assets/email/groups", P::None),
+    ("GET", "/api/loquat/1.0/appcloud/instances", P::None),
+    ("POST", "/api/loquat/1.0/appcloud/instances", P::Instance),
+    ("GET", "/api/loquat/1.0/appcloud/instances/{instance}", P::None),
+    ("DELETE", "/api/loquat/1.0/appcloud/instances/{instance}", P::None),
+    ("GET", "/api/loquat/1.0/appcloud/instances/{instance}/executions", P::None),
+    ("POST", "/api/loquat/1.0/appcloud/instances/{instance}/executions", P::Execution),
+    ("GET", "/api/loquat/1.0/appcloud/instances/{instance}/executions/{execution}", P::None),
+    ("GET", "/api/loquat/1.0/appcloud/instances/{instance}/executions/{execution}/members", P::None),
+    ("PUT", "/api/loquat/1.0/appcloud/instances/{instance}/executions/{execution}/members", P::Members),
+    ("GET", "/api/loquat/1.0/appcloud/instances/{feeder}/members", P::None),
+    ("PUT", "/api/loquat/1.0/appcloud/instances/{feeder}/members", P::FeederMembers),
+    ("GET", "/api/bulk/2.0/contacts/syncActions", P::None),
+    ("POST", "/api/bulk/2.0/contacts/syncActions", P::Definition),
+    ("GET", "/api/bulk/2.0/contacts/syncActions/{definition}", P::None),
+    ("PUT", "/api/bulk/2.0/contacts/syncActions/{definition}", P::Definition),
+    ("DELETE", "/api/bulk/2.0/contacts/syncActions/{definition}", P::None),
+    ("GET", "/api/bulk/2.0/syncActions", P::None),
+    ("POST", "/api/bulk/2.0/contacts/syncActions/{definition}/data", P::Rows),
+    ("DELETE", "/api/bulk/2.0/contacts/syncActions/{definition}/data", P::None),
+    ("GET", "/api/bulk/2.0/contacts/imports", P::None),
+    ("POST", "/api/bulk/2.0/contacts/imports", P::Import),
+    ("GET", "/api/bulk/2.0/contacts/imports/{import}", P::None),
+    ("PUT", "/api/bulk/2.0/contacts/imports/{import}", P::Import),
+    ("DELETE", "/api/bulk/2.0/contacts/imports/{import}", P::None),
+    ("POST", "/api/bulk/2.0/contacts/imports/{import}/data", P::Rows),
+    ("DELETE", "/api/bulk/2.0/contacts/imports/{import}/data", P::None),
+    ("GET", "/api/bulk/2.0/contacts/exports", P::None),
+    ("POST", "/api/bulk/2.0/contacts/exports", P::Export),
+    ("GET", "/api/bulk/2.0/contacts/exports/{export}", P::None),
+    ("PUT", "/api/bulk/2.0/contacts/exports/{export}", P::Export),
+    ("DELETE", "/api/bulk/2.0/contacts/exports/{export}", P::None),
+    ("GET", "/api/bulk/2.0/syncs", P::None),
+    ("POST", "/api/bulk/2.0/syncs", P::Sync),
+    ("GET", "/api/bulk/2.0/syncs/{sync}", P::None),
+    ("GET", "/api/bulk/2.0/syncs/{sync}/logs", P::None),
+    ("GET", "/api/bulk/2.0/syncs/{sync}/rejects", P::None),
+    ("GET", "/api/bulk/2.0/syncs/{export_sync}/data", P::None),
+    ("DELETE", "/api/bulk/2.0/syncs/{export_sync}/data", P::None),
+    ("GET", "/api/bulk/2.0/contacts/lists", P::None),
+    ("GET", "/api/bulk/2.0/contacts/lists/{list}", P::None),
+    ("GET", "/api/bulk/2.0/emailGroups", P::None),
+    ("GET", "/api/bulk/2.0/emailGroups/{group}", P::None),
+    ("GET", "/api/bulk/2.0/contacts/fields", P::None),
+    ("GET", "/api/bulk/2.0/contacts/fields/{field}", P::None),
+    ("GET", "/api/loquat/1.0/contacts/syncActions/staged", P::None),
+    ("GET", "/api/loquat/1.0/emailGroups/subscriptions", P::None),
+];
+
 /// The body of every 404.
 pub const NOT_FOUND: &str = "The requested resource was not found.";
 

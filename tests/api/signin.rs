@@ -14,10 +14,7 @@ const SYNCS: &str = "/api/bulk/2.0/syncs";
 
 /// A client whose connections come from `address` (any 127.x.y.z reaches the server).
 fn client_from(address: &str) -> Client {
-    Client::builder()
-        .local_address(address.parse::<IpAddr>().unwrap())
-        .build()
-        .unwrap()
+    crate::raw::client_from(address.parse::<IpAddr>().unwrap())
 }
 
 async fn sign_in(app: &TestApp, client: &Client, user: &str, password: &str) -> StatusCode {

@@ -1,16 +1,15 @@
 //! Contact sync action definitions over HTTP (§4): create, read, list, replace, delete.
 
 use loquat::domain::appcloud::InstanceKind;
-use loquat::domain::asset::{ContactListInput, EmailGroupInput};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_eloqua_time, failure_fields, spawn_app};
+use crate::helpers::{
+    ACTION, DECISION, FEEDER, PAGE_KEYS, TestApp, assert_eloqua_time, failure_fields, keys,
+    spawn_app, strings,
+};
 
 const BASE: &str = "/api/bulk/2.0/contacts/syncActions";
-const DECISION: &str = "da6ed61da73441dba1349582a4fa8a2c";
-const ACTION: &str = "0123456789abcdef0123456789abcdef";
-const FEEDER: &str = "fedcba9876543210fedcba9876543210";
 
 /// Ids of the containers a test can point at.
 struct Fixtures {
@@ -20,32 +19,34 @@ struct Fixtures {
     action_execution: i64,
 }
 
+impl Fixtures {
+    /// The markup naming the list.
+    fn list(&self) -> String {
+        format!("{{{{ContactList[{}]}}}}", self.list)
+    }
+
+    /// The markup naming the group.
+    fn group(&self) -> String {
+        format!("{{{{EmailGroup[{}]}}}}", self.group)
+    }
+
+    /// The markup naming the decision's execution.
+    fn decision(&self) -> String {
+        let execution = self.decision_execution;
+        format!("{{{{DecisionInstance({DECISION}).Execution[{execution}]}}}}")
+    }
+
+    /// The markup naming the action's execution.
+    fn action(&self) -> String {
+        let execution = self.action_execution;
+        format!("{{{{ActionInstance({ACTION}).Execution[{execution}]}}}}")
+    }
+}
+
 async fn fixtures(app: &TestApp) -> Fixtures {
     let site = app.site.id;
-    let list = app
-        .store
-        .create_list(
-            site,
-            "tester",
-            ContactListInput {
-                name: "Webinar".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let group = app
-        .store
-        .create_group(
-            site,
-            "tester",
-            EmailGroupInput {
-                name: "News".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let list = app.list("Webinar").await;
+    let group = app.group("News").await;
     let mut executions = Vec::new();
     for (guid, kind) in [
         (DECISION, InstanceKind::Decision),
@@ -68,8 +69,8 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         }
     }
     Fixtures {
-        list: list.id,
-        group: group.id,
+        list,
+        group,
         decision_execution: executions[0],
         action_execution: executions[1],
     }
@@ -92,8 +93,8 @@ async fn create_answers_201_with_the_definition_in_eloquas_shape() {
     let body = definition(
         "Add webinar registrants",
         json!([
-            {"action": "add", "destination": format!("{{{{ContactList[{}]}}}}", f.list)},
-            {"action": "setStatus", "destination": format!("{{{{EmailGroup[{}]}}}}", f.group), "status": "subscribed"}
+            {"action": "add", "destination": f.list()},
+            {"action": "setStatus", "destination": f.group(), "status": "subscribed"}
         ]),
     );
     let response = app
@@ -105,12 +106,7 @@ async fn create_answers_201_with_the_definition_in_eloquas_shape() {
     assert_eq!(response.status(), StatusCode::CREATED);
     let text = response.text().await.unwrap();
     let created: Value = serde_json::from_str(&text).unwrap();
-    let keys: Vec<&str> = created
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = keys(&created);
     assert_eq!(
         keys,
         [
@@ -128,7 +124,7 @@ async fn create_answers_201_with_the_definition_in_eloquas_shape() {
     );
     assert_eq!(
         created["syncActions"][0],
-        json!({"destination": format!("{{{{ContactList[{}]}}}}", f.list), "action": "add"})
+        json!({"destination": f.list(), "action": "add"})
     );
     assert_eq!(created["syncActions"][1]["status"], "subscribed");
     assert_eq!(created["createdBy"], "tester");
@@ -144,16 +140,8 @@ async fn create_answers_201_with_the_definition_in_eloquas_shape() {
 async fn every_contact_destination_is_accepted_with_its_statuses() {
     let app = spawn_app().await;
     let f = fixtures(&app).await;
-    let list = format!("{{{{ContactList[{}]}}}}", f.list);
-    let group = format!("{{{{EmailGroup[{}]}}}}", f.group);
-    let decision = format!(
-        "{{{{DecisionInstance({DECISION}).Execution[{}]}}}}",
-        f.decision_execution
-    );
-    let action = format!(
-        "{{{{ActionInstance({ACTION}).Execution[{}]}}}}",
-        f.action_execution
-    );
+    let (list, group, decision) = (f.list(), f.group(), f.decision());
+    let action = f.action();
     let cases = vec![
         json!({"action": "add", "destination": list}),
         json!({"action": "remove", "destination": list}),
@@ -181,12 +169,7 @@ async fn every_contact_destination_is_accepted_with_its_statuses() {
 async fn the_status_matrix_refuses_what_a_destination_cannot_take() {
     let app = spawn_app().await;
     let f = fixtures(&app).await;
-    let list = format!("{{{{ContactList[{}]}}}}", f.list);
-    let group = format!("{{{{EmailGroup[{}]}}}}", f.group);
-    let decision = format!(
-        "{{{{DecisionInstance({DECISION}).Execution[{}]}}}}",
-        f.decision_execution
-    );
+    let (list, group, decision) = (f.list(), f.group(), f.decision());
     let refused = vec![
         (
             json!({"action": "add", "destination": list, "status": "subscribed"}),
@@ -256,7 +239,7 @@ async fn the_status_matrix_refuses_what_a_destination_cannot_take() {
 async fn definition_rules_are_enforced_with_failures_naming_each_field() {
     let app = spawn_app().await;
     let f = fixtures(&app).await;
-    let add = json!([{"action": "add", "destination": format!("{{{{ContactList[{}]}}}}", f.list)}]);
+    let add = json!([{"action": "add", "destination": f.list()}]);
     let mut no_name = definition("x", add.clone());
     no_name.as_object_mut().unwrap().remove("name");
     let mut long_name = definition(&"n".repeat(101), add.clone());
@@ -378,7 +361,7 @@ async fn malformed_bodies_and_wrong_content_types_are_400() {
 async fn put_replaces_the_whole_definition_and_delete_removes_it() {
     let app = spawn_app().await;
     let f = fixtures(&app).await;
-    let list = format!("{{{{ContactList[{}]}}}}", f.list);
+    let list = f.list();
     let (_, created) = app
         .post(
             BASE,
@@ -479,12 +462,7 @@ async fn list_pages_sorts_and_filters() {
     let (_, page) = app
         .get(&format!("{BASE}?limit=2&offset=1&orderBy=name%20DESC"))
         .await;
-    let names: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&page["items"], "name");
     assert_eq!(names, ["Delta", "Beta"]);
     assert_eq!(
         (
@@ -496,23 +474,7 @@ async fn list_pages_sorts_and_filters() {
         ),
         (json!(4), json!(2), json!(1), json!(2), json!(true))
     );
-    let keys: Vec<&str> = page
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        keys,
-        [
-            "items",
-            "totalResults",
-            "limit",
-            "offset",
-            "count",
-            "hasMore"
-        ]
-    );
+    assert_eq!(keys(&page), PAGE_KEYS);
 
     let (_, filtered) = app.get(&format!("{BASE}?q=%22name=*test*%22")).await;
     assert_eq!(filtered["totalResults"], 2);

@@ -1,29 +1,30 @@
-//! Running the real `loquat` binary in tests.
+//! What every integration test shares: a JSON client of a Loquat server (used by the HTTP
+//! suites in `tests/api` and `tests/slow` and by the process tests), the real `loquat` binary
+//! run as a child process on a port it picks itself, and the large sync the fault tests
+//! interrupt.
 
-#![allow(dead_code, clippy::unwrap_used)]
+// Every test binary includes this module and uses a different part of it.
+#![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod client;
+mod large_sync;
+mod server;
+mod sqlite;
+
 use std::time::{Duration, Instant};
 
-/// A child process killed (SIGKILL) when dropped.
-pub struct Process(pub Child);
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+pub use client::{Client, send};
+pub use large_sync::{
+    assert_clean_add_to_list_result, person, person_rows, tenth_unknown_logs, until_midway,
+};
+pub use server::{Exited, Server};
+pub use sqlite::{seed_sqlite_contacts, sqlite, sqlite_sync_state};
 
-/// A port nothing listens on right now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// How long a server may take to start, or a sync to end, before a test gives up.
+pub const DEADLINE: Duration = Duration::from_secs(120);
 
 /// `Basic base64(login:password)`.
 pub fn basic(login: &str, password: &str) -> String {
@@ -34,98 +35,72 @@ pub fn basic(login: &str, password: &str) -> String {
     )
 }
 
-/// `loquat serve` on `dir` and `port` with extra environment; stdout is piped.
-pub fn serve(dir: &Path, port: u16, env: &[(&str, &str)]) -> Process {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_loquat"));
-    command
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--public-url",
-            "https://eloqua.test",
-        ])
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("LOQUAT_BOOTSTRAP_PASSWORD")
-        .env_remove("LOQUAT_CONFIG")
-        .env_remove("LOQUAT_DATABASE_URL")
-        .env("LOQUAT_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    Process(command.spawn().unwrap())
+/// The PostgreSQL database tests run on instead of SQLite, when one is given.
+pub fn test_database_url() -> Option<String> {
+    std::env::var("LOQUAT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
 }
 
-/// Waits until `port` accepts connections (30 s at most).
-pub fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(20));
+/// The PostgreSQL database for a PostgreSQL-only test, or `None` after saying loudly on
+/// stderr that `test` is skipped (visible with `--nocapture`; `.ci/run` checks that its
+/// PostgreSQL pass printed no such line).
+pub fn postgres_or_skip(test: &str) -> Option<String> {
+    let url = test_database_url();
+    if url.is_none() {
+        eprintln!("SKIPPED: {test}: needs LOQUAT_TEST_DATABASE_URL");
     }
+    url
 }
 
-/// A JSON client of a test server, authenticated with one `Authorization` value.
-pub struct Client {
-    /// The HTTP client.
-    pub http: reqwest::Client,
-    /// `http://127.0.0.1:PORT`
-    pub base: String,
-    /// The `Authorization` header value.
-    pub auth: String,
+/// The environment that makes a first start create site `site` with user `user`.
+pub fn bootstrap<'a>(site: &'a str, user: &'a str, password: &'a str) -> [(&'a str, &'a str); 3] {
+    [
+        ("LOQUAT_BOOTSTRAP_SITE", site),
+        ("LOQUAT_BOOTSTRAP_USER", user),
+        ("LOQUAT_BOOTSTRAP_PASSWORD", password),
+    ]
 }
 
-impl Client {
-    /// A client of the server on `port` signing in as `login` (`Site\\User`).
-    pub fn new(port: u16, login: &str, password: &str) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            base: format!("http://127.0.0.1:{port}"),
-            auth: basic(login, password),
-        }
-    }
+/// Whether a sync (or import, export) is `success`, `warning` or `error`.
+pub fn is_terminal(sync: &Value) -> bool {
+    matches!(
+        sync["status"].as_str(),
+        Some("success" | "warning" | "error")
+    )
+}
 
-    /// Sends `body` (if any) as JSON; returns the status and the JSON answer (`Null` when empty).
-    pub async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> (u16, serde_json::Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("Authorization", &self.auth);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-        )
-    }
+/// `(code, count)` pairs from string literals, to compare with [`Client::log_codes`].
+pub fn codes(expected: &[(&str, u64)]) -> Vec<(String, u64)> {
+    expected
+        .iter()
+        .map(|(c, n)| ((*c).to_owned(), *n))
+        .collect()
+}
 
-    /// A sync's log lines as `(statusCode, count)`, in order.
-    pub async fn log_lines(&self, sync_uri: &str) -> Vec<(String, u64)> {
-        let path = format!("/api/bulk/2.0{sync_uri}/logs");
-        let (status, logs) = self.call(reqwest::Method::GET, &path, None).await;
-        assert_eq!(status, 200, "{logs}");
-        logs["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| {
-                (
-                    l["statusCode"].as_str().unwrap().to_owned(),
-                    l["count"].as_u64().unwrap(),
-                )
-            })
-            .collect()
-    }
+/// A JSON upload body: one row `{column: value}` per value.
+pub fn rows(column: &str, values: &[&str]) -> Value {
+    Value::Array(values.iter().map(|v| json!({ column: v })).collect())
+}
+
+/// A sync action definition named `name` adding the contact whose `Email` column names them
+/// to contact list `list`.
+pub fn add_to_list(name: &str, list: i64) -> Value {
+    json!({
+        "name": name, "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "Email",
+        "syncActions": [{"action": "add", "destination": format!("{{{{ContactList[{list}]}}}}")}]
+    })
+}
+
+/// The `id` at the end of a uri (`/syncs/12` is 12).
+pub fn uri_id(uri: &str) -> i64 {
+    uri.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+/// The string `key` of every element of the array `items` (`page["items"]`), in order.
+pub fn strings<'a>(items: &'a Value, key: &str) -> Vec<&'a str> {
+    let all = items
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {items}"));
+    all.iter().map(|item| item[key].as_str().unwrap()).collect()
 }

@@ -6,7 +6,7 @@ use reqwest::Method;
 
 use crate::helpers::spawn_app;
 use crate::hostile::{Case, JSON, Want, case, get, run};
-use crate::routes::ROUTES;
+use crate::routes_fixture::ROUTES;
 use crate::routes_fixture::{Fixture, Payload};
 
 /// Bulk collections and the page size each allows.

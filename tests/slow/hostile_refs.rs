@@ -5,14 +5,13 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{ACTION, TestApp, spawn_app};
 use crate::hostile::{
     Case, DEF, DEFS, EXECUTIONS, EXPORTS, IMPORTS, JSON, LIST, MEMBERS, SYNCS, Want, case, run,
     with,
 };
 use crate::routes_fixture::{Fixture, Payload};
 
-const ACTION: &str = "0123456789abcdef0123456789abcdef";
 const DESTINATION: &str = "syncActions[0].destination";
 
 /// A definition body with one sync action.

@@ -2,21 +2,15 @@
 //! every `body_min_rate_kib` KiB past its first 64 KiB; past that the answer is 408, on every
 //! route.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use loquat::config::Overrides;
-use loquat::domain::clock::SystemClock;
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, spawn_app_with};
-use crate::limits::{definition, dribble};
+use crate::helpers::TestApp;
 use crate::raw::{connect_from, post_head, read_answer};
+use crate::raw::{definition, dribble, localhost, spawn};
 use tokio::io::AsyncWriteExt;
-
-async fn spawn(overrides: Overrides) -> TestApp {
-    spawn_app_with(Arc::new(SystemClock), overrides).await
-}
 
 /// A body deadline of 1 s, extended by a second per 64 KiB past the first 64 KiB.
 async fn spawn_with_one_second_and_64_kib() -> TestApp {
@@ -26,10 +20,6 @@ async fn spawn_with_one_second_and_64_kib() -> TestApp {
         ..Overrides::default()
     })
     .await
-}
-
-fn localhost() -> std::net::IpAddr {
-    std::net::Ipv4Addr::LOCALHOST.into()
 }
 
 /// Asserts an answer is Eloqua's 408: the status text as a JSON string.
