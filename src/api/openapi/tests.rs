@@ -154,15 +154,6 @@ fn export_definition_responses_match_their_schema() {
     }
 }
 
-#[test]
-#[ignore = "prints the document: cargo test --lib print_document -- --ignored --nocapture"]
-fn print_document() {
-    println!(
-        "{}",
-        ApiDoc::openapi().to_pretty_json().expect("serialises")
-    );
-}
-
 /// A value of another JSON type than the property's schema type (`type` is a name, or a
 /// list of names with `null` for optional properties).
 fn wrong_type(property: &Value) -> Value {
