@@ -1,13 +1,36 @@
-//! Sync action definitions.
+//! Definitions of every kind, described once for both backends.
+//!
+//! Sync action, import and export definitions are stored alike: one table per kind with the
+//! site, the definition's own columns, and the audit columns; some kinds also stage uploads in
+//! a table of files that a sync takes over. A [`DefinitionKind`] describes one kind:
+//! - its table and, when it stages data, its staged-files table (whose bytes make `kb_used`);
+//! - the [`SyncKind`] of its syncs;
+//! - the columns a definition is written to and [`DefinitionKind::encode`] giving their values;
+//! - the columns read back and [`DefinitionKind::decode`] rebuilding the definition from them.
+//!
+//! From a description, this module writes every statement (create, get, replace, delete, list
+//! and the check before creating a sync) in `$n` placeholders, and [`record`] decodes a row;
+//! each backend runs them with one generic function per operation (`sqlite::definitions`,
+//! `postgres::definitions`), and the store traits' methods are one call each.
+//!
+//! A new kind (accounts, custom objects, …) is a migration for its table on both backends, one
+//! more [`DefinitionKind`] here, a [`SyncKind`] variant, and its store trait's thin methods.
 
 use async_trait::async_trait;
 
-use super::{Page, StoreResult};
+use super::listing::Listing;
+use super::sql_text::{SqlValue, StoredRow};
+use super::{Page, StoreError, StoreResult};
 use crate::domain::asset::Audit;
-use crate::domain::definition::{Identifier, SyncAction, SyncActionDefinition};
+use crate::domain::clock::Timestamp;
+use crate::domain::definition::{
+    ExportDefinition, Identifier, ImportDefinition, SyncAction, SyncActionDefinition,
+    validate_export_definition, validate_import_definition,
+};
 use crate::domain::duration::IsoDuration;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
+use crate::domain::sync::SyncKind;
 
 /// A stored sync action definition.
 pub type DefinitionRecord = DefinitionRecordOf<SyncActionDefinition>;
@@ -54,6 +77,431 @@ pub trait DefinitionStore: Send + Sync {
         query: &ListQuery<DefinitionField>,
     ) -> StoreResult<Page<DefinitionRecord>>;
 }
+
+/// How one kind of definition is stored (see the module docs).
+pub(crate) trait DefinitionKind: Send + Sync + 'static {
+    /// The validated definition.
+    type Definition: Clone + Send + Sync + 'static;
+    /// Its table (aliased `d` when read).
+    const TABLE: &'static str;
+    /// The table of its staged files (`definition_id`, `sync_id`, `bytes`), if it stages any.
+    const STAGED_FILES: Option<&'static str>;
+    /// What its syncs are.
+    const SYNC: SyncKind;
+    /// The columns [`Self::encode`] gives values for, in order.
+    const COLUMNS: &'static [&'static str];
+    /// The columns [`Self::decode`] reads, from [`FIRST_OWN`] on.
+    const READ: &'static str;
+    /// The values of [`Self::COLUMNS`].
+    fn encode(definition: &Self::Definition) -> Vec<SqlValue>;
+    /// Rebuilds a definition from [`Self::READ`]; an error names what no longer parses.
+    fn decode(row: &dyn StoredRow) -> StoreResult<Result<Self::Definition, String>>;
+}
+
+/// A stored definition of kind `K`.
+pub(crate) type Record<K> = DefinitionRecordOf<<K as DefinitionKind>::Definition>;
+
+/// The index of a kind's first own column in [`select`]'s rows.
+pub(crate) const FIRST_OWN: usize = 6;
+
+/// Sync action definitions (`/contacts/syncActions`).
+pub(crate) struct SyncActions;
+/// Import definitions (`/contacts/imports`).
+pub(crate) struct Imports;
+/// Export definitions (`/contacts/exports`).
+pub(crate) struct Exports;
+
+impl DefinitionKind for SyncActions {
+    type Definition = SyncActionDefinition;
+    const TABLE: &'static str = "sync_action_definitions";
+    const STAGED_FILES: Option<&'static str> = Some("staged_files");
+    const SYNC: SyncKind = SyncKind::SyncAction;
+    const COLUMNS: &'static [&'static str] = &[
+        "name",
+        "field_column",
+        "field_statement",
+        "identifier_field_name",
+        "sync_actions",
+        "is_sync_triggered_on_import",
+        "auto_delete_duration",
+        "auto_delete_seconds",
+    ];
+    const READ: &'static str = "d.name, d.field_column, d.field_statement, d.sync_actions,
+        d.is_sync_triggered_on_import, d.auto_delete_duration";
+
+    fn encode(definition: &SyncActionDefinition) -> Vec<SqlValue> {
+        let duration = definition.auto_delete_duration.as_ref();
+        let text = |s: &str| SqlValue::Text(Some(s.to_owned()));
+        vec![
+            text(&definition.name),
+            text(&definition.field_column),
+            text(definition.identifier.markup()),
+            text(&definition.field_column),
+            SqlValue::Text(Some(encode_actions(definition))),
+            SqlValue::Flag(definition.is_sync_triggered_on_import),
+            SqlValue::Text(duration.map(|d| d.as_str().to_owned())),
+            SqlValue::Int(duration.map(|d| seconds(d.seconds()))),
+        ]
+    }
+
+    fn decode(row: &dyn StoredRow) -> StoreResult<Result<SyncActionDefinition, String>> {
+        let at = |i: usize| FIRST_OWN + i;
+        Ok(decode_definition(
+            row.text(at(0))?,
+            row.text(at(1))?,
+            &row.text(at(2))?,
+            &row.text(at(3))?,
+            row.flag(at(4))?,
+            row.opt_text(at(5))?,
+        ))
+    }
+}
+
+impl DefinitionKind for Imports {
+    type Definition = ImportDefinition;
+    const TABLE: &'static str = "import_definitions";
+    const STAGED_FILES: Option<&'static str> = Some("import_files");
+    const SYNC: SyncKind = SyncKind::Import;
+    const COLUMNS: &'static [&'static str] = &["name", "body", "auto_delete_seconds"];
+    const READ: &'static str = "d.body";
+
+    fn encode(definition: &ImportDefinition) -> Vec<SqlValue> {
+        let duration = definition.auto_delete_duration.as_ref();
+        body_columns(&definition.name, definition.to_json(), duration)
+    }
+
+    fn decode(row: &dyn StoredRow) -> StoreResult<Result<ImportDefinition, String>> {
+        from_body(row, |json| {
+            validate_import_definition(json).map_err(|f| format!("{f:?}"))
+        })
+    }
+}
+
+impl DefinitionKind for Exports {
+    type Definition = ExportDefinition;
+    const TABLE: &'static str = "export_definitions";
+    // An export stages nothing: it reads contacts when it runs.
+    const STAGED_FILES: Option<&'static str> = None;
+    const SYNC: SyncKind = SyncKind::Export;
+    const COLUMNS: &'static [&'static str] = &["name", "body", "auto_delete_seconds"];
+    const READ: &'static str = "d.body";
+
+    fn encode(definition: &ExportDefinition) -> Vec<SqlValue> {
+        let duration = definition.auto_delete_duration.as_ref();
+        body_columns(&definition.name, definition.to_json(), duration)
+    }
+
+    fn decode(row: &dyn StoredRow) -> StoreResult<Result<ExportDefinition, String>> {
+        from_body(row, |json| {
+            validate_export_definition(json).map_err(|f| format!("{f:?}"))
+        })
+    }
+}
+
+/// The staged-files table of the definitions a sync of `kind` runs.
+pub(crate) fn staged_files(kind: SyncKind) -> Option<&'static str> {
+    match kind {
+        SyncKind::SyncAction => SyncActions::STAGED_FILES,
+        SyncKind::Import => Imports::STAGED_FILES,
+        SyncKind::Export => Exports::STAGED_FILES,
+    }
+}
+
+/// A duration in seconds as a `BIGINT`.
+fn seconds(seconds: u64) -> i64 {
+    i64::try_from(seconds).unwrap_or(i64::MAX)
+}
+
+/// The columns of a kind stored as its JSON body: name, body, and auto-delete seconds.
+fn body_columns(
+    name: &str,
+    body: serde_json::Value,
+    auto_delete: Option<&IsoDuration>,
+) -> Vec<SqlValue> {
+    vec![
+        SqlValue::Text(Some(name.to_owned())),
+        SqlValue::Text(Some(body.to_string())),
+        SqlValue::Int(auto_delete.map(|d| seconds(d.seconds()))),
+    ]
+}
+
+/// Validates a stored JSON body again, as the client's was.
+fn from_body<D>(
+    row: &dyn StoredRow,
+    validate: impl FnOnce(&serde_json::Value) -> Result<D, String>,
+) -> StoreResult<Result<D, String>> {
+    let body = row.text(FIRST_OWN)?;
+    Ok(serde_json::from_str(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|json| validate(&json)))
+}
+
+/// `SELECT` of kind `K`'s definitions: id, audit, `kb_used`, then the kind's own columns.
+/// `kb_used` counts the bytes of files still staged or owned by a sync that has not ended
+/// (a sum is cast back to an integer before the division: PostgreSQL sums to NUMERIC).
+pub(crate) fn select<K: DefinitionKind>() -> String {
+    let kb_used = match K::STAGED_FILES {
+        Some(files) => format!(
+            "(SELECT (CAST(COALESCE(SUM(f.bytes), 0) AS BIGINT) + 1023) / 1024 FROM {files} f
+              WHERE f.definition_id = d.id AND (f.sync_id IS NULL
+              OR f.sync_id IN (SELECT id FROM syncs WHERE status IN ('pending', 'active'))))"
+        ),
+        None => "CAST(0 AS BIGINT)".to_owned(),
+    };
+    format!(
+        "SELECT d.id, d.created_by, d.created_at, d.updated_by, d.updated_at, {kb_used}, {}
+         FROM {} d",
+        K::READ,
+        K::TABLE
+    )
+}
+
+/// One definition of a site: `$1` site, `$2` id.
+pub(crate) fn load_sql<K: DefinitionKind>() -> String {
+    format!("{} WHERE d.site_id = $1 AND d.id = $2", select::<K>())
+}
+
+/// A new definition returning its id: `$1` site, the kind's columns, then who and when.
+pub(crate) fn insert_sql<K: DefinitionKind>() -> String {
+    let n = K::COLUMNS.len();
+    let marks: Vec<String> = (2..n + 2).map(|i| format!("${i}")).collect();
+    let (by, at) = (n + 2, n + 3);
+    format!(
+        "INSERT INTO {} (site_id, {}, created_by, created_at, updated_by, updated_at)
+         VALUES ($1, {}, ${by}, ${at}, ${by}, ${at}) RETURNING id",
+        K::TABLE,
+        K::COLUMNS.join(", "),
+        marks.join(", ")
+    )
+}
+
+/// A definition replaced: `$1` site, `$2` id, the kind's columns, then who and when.
+pub(crate) fn update_sql<K: DefinitionKind>() -> String {
+    let n = K::COLUMNS.len();
+    let sets: Vec<String> = K::COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ${}", i + 3))
+        .collect();
+    format!(
+        "UPDATE {} SET {}, updated_by = ${}, updated_at = ${} WHERE site_id = $1 AND id = $2",
+        K::TABLE,
+        sets.join(", "),
+        n + 3,
+        n + 4
+    )
+}
+
+/// Deletes a definition of a site (`$1`, `$2`) with all its staged files, including those a
+/// pending or active sync took: files first, so a trigger removes their rows; the syncs stay
+/// and report the definition gone. The last statement's count tells whether it existed.
+pub(crate) fn delete_sql<K: DefinitionKind>() -> Vec<String> {
+    let definition = format!("DELETE FROM {} WHERE site_id = $1 AND id = $2", K::TABLE);
+    let files = K::STAGED_FILES.map(|files| {
+        format!(
+            "DELETE FROM {files} WHERE definition_id IN
+             (SELECT id FROM {} WHERE site_id = $1 AND id = $2)",
+            K::TABLE
+        )
+    });
+    files.into_iter().chain([definition]).collect()
+}
+
+/// Whether definition `$2` of site `$1` exists (before a sync of it is created).
+pub(crate) fn exists_sql<K: DefinitionKind>() -> String {
+    format!("SELECT 1 FROM {} WHERE site_id = $1 AND id = $2", K::TABLE)
+}
+
+/// Discarding definition `$1`'s unsynced staged files: a query finding a pending or active
+/// sync of it (which makes the discard a conflict), then the delete. `None` for a kind that
+/// stages nothing.
+pub(crate) fn discard_sql<K: DefinitionKind>() -> Option<[String; 2]> {
+    K::STAGED_FILES.map(|files| {
+        [
+            format!(
+                "SELECT 1 FROM syncs WHERE kind = '{}' AND definition_id = $1
+                 AND status IN ('pending', 'active') LIMIT 1",
+                K::SYNC.as_str()
+            ),
+            format!("DELETE FROM {files} WHERE definition_id = $1 AND sync_id IS NULL"),
+        ]
+    })
+}
+
+/// Gives the staged files of definition `$2` not yet taken to sync `$1`.
+pub(crate) fn claim_files_sql(files: &str) -> String {
+    format!("UPDATE {files} SET sync_id = $1 WHERE definition_id = $2 AND sync_id IS NULL")
+}
+
+/// The listing of kind `K` over `select` (from [`select`], in the backend's placeholders).
+pub(crate) fn listing(select: &str) -> Listing<'_, DefinitionField> {
+    Listing {
+        select,
+        column,
+        site_column: "d.site_id",
+        id_column: "d.id",
+    }
+}
+
+/// The column a definition query field reads.
+fn column(field: DefinitionField) -> &'static str {
+    match field {
+        DefinitionField::Name => "d.name",
+        DefinitionField::CreatedAt => "d.created_at",
+        DefinitionField::UpdatedAt => "d.updated_at",
+        DefinitionField::CreatedBy => "d.created_by",
+        DefinitionField::UpdatedBy => "d.updated_by",
+        DefinitionField::Id => "d.id",
+    }
+}
+
+/// A row of [`select`] as a record; a definition that no longer parses is a corrupt row.
+pub(crate) fn record<K: DefinitionKind>(row: &dyn StoredRow) -> StoreResult<Record<K>> {
+    let id = row.int(0)?;
+    let definition = K::decode(row)?
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("stored {} {id}: {e}", K::TABLE)))?;
+    Ok(DefinitionRecordOf {
+        id,
+        definition,
+        kb_used: row.int(5)?,
+        audit: Audit {
+            created_by: row.text(1)?,
+            created_at: Timestamp::from_nanos(row.int(2)?),
+            updated_by: row.text(3)?,
+            updated_at: Timestamp::from_nanos(row.int(4)?),
+        },
+    })
+}
+
+/// Implements a definition store trait for a backend: the kind's create, get, replace, delete
+/// and list (and create-sync, when named) as calls of the backend's generic operations
+/// (`create_kind`, `get_kind`, `replace_kind`, `delete_kind`, `list_kind`, `create_sync_kind`),
+/// followed by the trait's other methods as written after them. `$definition` is the kind's
+/// definition type, spelled out because the trait is public and the kind is not.
+macro_rules! definition_store {
+    ($store:ty, $trait:path, $kind:ty, $definition:ty {
+        $create:ident, $get:ident, $replace:ident, $delete:ident, $list:ident $(, $sync:ident)?
+    } $($rest:tt)*) => {
+        #[async_trait::async_trait]
+        impl $trait for $store {
+            async fn $create(
+                &self,
+                site_id: i64,
+                by: &str,
+                definition: &$definition,
+            ) -> $crate::store::StoreResult<$crate::store::DefinitionRecordOf<$definition>> {
+                self.create_kind::<$kind>(site_id, by, definition).await
+            }
+
+            async fn $get(
+                &self,
+                site_id: i64,
+                id: i64,
+            ) -> $crate::store::StoreResult<$crate::store::DefinitionRecordOf<$definition>> {
+                self.get_kind::<$kind>(site_id, id).await
+            }
+
+            async fn $replace(
+                &self,
+                site_id: i64,
+                id: i64,
+                by: &str,
+                definition: &$definition,
+            ) -> $crate::store::StoreResult<$crate::store::DefinitionRecordOf<$definition>> {
+                self.replace_kind::<$kind>(site_id, id, by, definition).await
+            }
+
+            async fn $delete(&self, site_id: i64, id: i64) -> $crate::store::StoreResult<()> {
+                self.delete_kind::<$kind>(site_id, id).await
+            }
+
+            async fn $list(
+                &self,
+                site_id: i64,
+                query: &$crate::domain::query::ListQuery<$crate::domain::fields::DefinitionField>,
+            ) -> $crate::store::StoreResult<
+                $crate::store::Page<$crate::store::DefinitionRecordOf<$definition>>,
+            > {
+                self.list_kind::<$kind>(site_id, query).await
+            }
+
+            $(
+                async fn $sync(
+                    &self,
+                    site_id: i64,
+                    id: i64,
+                    sync: $crate::store::NewSync,
+                ) -> $crate::store::StoreResult<$crate::domain::sync::SyncRecord> {
+                    self.create_sync_kind::<$kind>(site_id, id, sync).await
+                }
+            )?
+
+            $($rest)*
+        }
+    };
+}
+pub(crate) use definition_store;
+
+/// [`DefinitionStore`] for a backend: sync action definitions.
+macro_rules! sync_action_store {
+    ($store:ty) => {
+        $crate::store::definitions::definition_store!(
+            $store,
+            $crate::store::DefinitionStore,
+            $crate::store::definitions::SyncActions,
+            $crate::domain::definition::SyncActionDefinition {
+                create_definition,
+                get_definition,
+                replace_definition,
+                delete_definition,
+                list_definitions
+            }
+        );
+    };
+}
+pub(crate) use sync_action_store;
+
+/// [`super::ImportStore`] for a backend: import definitions, then the methods given.
+macro_rules! import_store {
+    ($store:ty { $($rest:tt)* }) => {
+        $crate::store::definitions::definition_store!(
+            $store,
+            $crate::store::ImportStore,
+            $crate::store::definitions::Imports,
+            $crate::domain::definition::ImportDefinition {
+                create_import,
+                get_import,
+                replace_import,
+                delete_import,
+                list_imports,
+                create_import_sync
+            }
+            $($rest)*
+        );
+    };
+}
+pub(crate) use import_store;
+
+/// [`super::ExportStore`] for a backend: export definitions, then the methods given.
+macro_rules! export_store {
+    ($store:ty { $($rest:tt)* }) => {
+        $crate::store::definitions::definition_store!(
+            $store,
+            $crate::store::ExportStore,
+            $crate::store::definitions::Exports,
+            $crate::domain::definition::ExportDefinition {
+                create_export,
+                get_export,
+                replace_export,
+                delete_export,
+                list_exports,
+                create_export_sync
+            }
+            $($rest)*
+        );
+    };
+}
+pub(crate) use export_store;
 
 /// The stored form of a definition's actions: the JSON array the client sent (validated).
 pub(crate) fn encode_actions(definition: &SyncActionDefinition) -> String {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::listing::Listing;
+use super::listing::{Listing, RunListing};
 use super::membership::change_members;
 use super::{PostgresStore, count};
 use crate::domain::asset::{

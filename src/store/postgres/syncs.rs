@@ -5,19 +5,18 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::listing::Listing;
-use super::sync_rows::{SYNC_SELECT, insert_sync, load_sync, sync_from};
-use super::{PostgresStore, apply, batch, big, count, effects, error, staging};
+use super::listing::{Listing, RunListing};
+use super::sync_rows::{SYNC_SELECT, load_sync, sync_from};
+use super::{PostgresStore, apply, batch, big, count, effects, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
-use crate::domain::sync::{
-    Severity, StoredLog, StoredReject, SyncKind, SyncLog, SyncRecord, SyncStatus,
-};
+use crate::domain::sync::{Severity, StoredLog, StoredReject, SyncLog, SyncRecord, SyncStatus};
+use crate::store::definitions::SyncActions;
 use crate::store::sql_text;
 use crate::store::{
-    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles, StoreError,
+    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles,
     StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
 };
 
@@ -64,36 +63,8 @@ impl SyncStore for PostgresStore {
     }
 
     async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let exists = tx
-            .query_opt(
-                "SELECT 1 FROM sync_action_definitions WHERE site_id = $1 AND id = $2",
-                &[&site_id, &definition_id],
-            )
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        let busy = tx
-            .query_opt(
-                "SELECT 1 FROM syncs WHERE kind = 'syncAction' AND definition_id = $1
-                 AND status IN ('pending', 'active') LIMIT 1",
-                &[&definition_id],
-            )
-            .await?;
-        if busy.is_some() {
-            return Err(StoreError::Conflict {
-                constraint: "sync_in_progress",
-            });
-        }
-        // The trigger deletes the files' rows.
-        tx.execute(
-            "DELETE FROM staged_files WHERE definition_id = $1 AND sync_id IS NULL",
-            &[&definition_id],
-        )
-        .await?;
-        tx.commit().await.map_err(error::map)
+        self.discard_kind::<SyncActions>(site_id, definition_id)
+            .await
     }
 
     async fn create_sync(
@@ -102,27 +73,8 @@ impl SyncStore for PostgresStore {
         definition_id: i64,
         sync: NewSync,
     ) -> StoreResult<SyncRecord> {
-        let now = self.now();
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        tx.query_opt(
-            "SELECT 1 FROM sync_action_definitions WHERE site_id = $1 AND id = $2",
-            &[&site_id, &definition_id],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let id = insert_sync(
-            &tx,
-            site_id,
-            SyncKind::SyncAction,
-            definition_id,
-            &sync,
-            now,
-        )
-        .await?;
-        let sync = load_sync(&tx, site_id, id).await?;
-        tx.commit().await?;
-        Ok(sync)
+        self.create_sync_kind::<SyncActions>(site_id, definition_id, sync)
+            .await
     }
 
     async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<SyncRecord> {

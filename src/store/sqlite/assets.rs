@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::contacts::load_contact;
-use super::listing::Listing;
+use super::listing::{Listing, RunListing};
 use super::{SqliteStore, error};
 use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::listing::Listing;
+use super::listing::{Listing, RunListing};
 use super::{SqliteStore, apply, batch, effects, error, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
@@ -13,9 +13,11 @@ use crate::domain::query::ListQuery;
 use crate::domain::sync::{
     Severity, StoredLog, StoredReject, SyncKind, SyncLog, SyncRecord, SyncStatus,
 };
+use crate::store::definitions::{SyncActions, claim_files_sql, staged_files};
 use crate::store::sql_text;
+use crate::store::sql_text::Backend;
 use crate::store::{
-    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles, StoreError,
+    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles,
     StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
 };
 
@@ -69,17 +71,10 @@ pub(super) fn insert_sync(
         params![site_id, kind.as_str(), definition_id, kind.uri(definition_id), new.callback_url, new.created_by, now.as_nanos()],
     )?;
     let id = tx.last_insert_rowid();
-    let files = match kind {
-        SyncKind::SyncAction => {
-            "UPDATE staged_files SET sync_id = ?1 WHERE definition_id = ?2 AND sync_id IS NULL"
-        }
-        SyncKind::Import => {
-            "UPDATE import_files SET sync_id = ?1 WHERE definition_id = ?2 AND sync_id IS NULL"
-        }
-        // An export stages nothing: it reads contacts when it runs.
-        SyncKind::Export => return Ok(id),
-    };
-    tx.execute(files, params![id, definition_id])?;
+    if let Some(files) = staged_files(kind) {
+        let claim = Backend::Sqlite.placeholders(&claim_files_sql(files));
+        tx.execute(&claim, params![id, definition_id])?;
+    }
     Ok(id)
 }
 
@@ -147,23 +142,8 @@ impl SyncStore for SqliteStore {
     }
 
     async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()> {
-        self.write(move |tx| {
-            let exists = tx
-                .query_row("SELECT 1 FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2", params![site_id, definition_id], |_| Ok(()))
-                .optional()?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            let busy = tx
-                .query_row("SELECT 1 FROM syncs WHERE kind = 'syncAction' AND definition_id = ?1 AND status IN ('pending', 'active') LIMIT 1", [definition_id], |_| Ok(()))
-                .optional()?;
-            if busy.is_some() {
-                return Err(StoreError::Conflict { constraint: "sync_in_progress" });
-            }
-            let ids = staging::file_ids(tx, "SELECT id FROM staged_files WHERE definition_id = ?1 AND sync_id IS NULL", [definition_id])?;
-            staging::delete_files(tx, &ids)
-        })
-        .await
+        self.discard_kind::<SyncActions>(site_id, definition_id)
+            .await
     }
 
     async fn create_sync(
@@ -172,17 +152,8 @@ impl SyncStore for SqliteStore {
         definition_id: i64,
         sync: NewSync,
     ) -> StoreResult<SyncRecord> {
-        let now = self.now();
-        self.write(move |tx| {
-            tx.query_row(
-                "SELECT 1 FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2",
-                params![site_id, definition_id],
-                |_| Ok(()),
-            )?;
-            let id = insert_sync(tx, site_id, SyncKind::SyncAction, definition_id, &sync, now)?;
-            load_sync(tx, site_id, id)
-        })
-        .await
+        self.create_sync_kind::<SyncActions>(site_id, definition_id, sync)
+            .await
     }
 
     async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<SyncRecord> {
