@@ -304,6 +304,27 @@ pub trait SyncStore: Send + Sync {
     async fn staged_rows(&self) -> StoreResult<u64>;
 }
 
+/// Rows released per statement (per transaction on SQLite) when a sync ends.
+pub(crate) const RELEASE_ROWS: i64 = 200_000;
+
+/// File ids grouped so each group holds about [`RELEASE_ROWS`] rows (a bigger file alone):
+/// `files` are `(id, rows)` pairs in release order.
+pub(crate) fn release_groups(files: &[(i64, i64)]) -> Vec<Vec<i64>> {
+    let mut groups: Vec<Vec<i64>> = Vec::new();
+    let mut rows = RELEASE_ROWS;
+    for (id, count) in files {
+        if rows + count > RELEASE_ROWS {
+            groups.push(Vec::new());
+            rows = 0;
+        }
+        rows += count;
+        if let Some(group) = groups.last_mut() {
+            group.push(*id);
+        }
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::{SyncFile, batches};

@@ -16,6 +16,7 @@ use crate::domain::sync::{
 use crate::store::definitions::{SyncActions, claim_files_sql, staged_files};
 use crate::store::sql_text;
 use crate::store::sql_text::Backend;
+use crate::store::syncs::release_groups;
 use crate::store::{
     BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles,
     StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
@@ -76,26 +77,6 @@ pub(super) fn insert_sync(
         tx.execute(&claim, params![id, definition_id])?;
     }
     Ok(id)
-}
-
-/// Rows released per transaction when a sync ends.
-const RELEASE_ROWS: i64 = 200_000;
-
-/// File ids grouped so each group holds about [`RELEASE_ROWS`] rows (a bigger file alone).
-fn release_groups(files: &[(i64, i64)]) -> Vec<Vec<i64>> {
-    let mut groups: Vec<Vec<i64>> = Vec::new();
-    let mut rows = RELEASE_ROWS;
-    for (id, count) in files {
-        if rows + count > RELEASE_ROWS {
-            groups.push(Vec::new());
-            rows = 0;
-        }
-        rows += count;
-        if let Some(group) = groups.last_mut() {
-            group.push(*id);
-        }
-    }
-    groups
 }
 
 fn sync_column(field: SyncField) -> &'static str {

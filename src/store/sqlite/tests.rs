@@ -11,59 +11,12 @@ fn fresh() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
-#[tokio::test]
-async fn sites_and_credentials() {
-    let (_dir, store) = fresh();
-    conformance::sites_and_credentials(&store).await;
+/// [`fresh`] for the conformance scenarios.
+async fn fresh_store() -> Option<(tempfile::TempDir, SqliteStore)> {
+    Some(fresh())
 }
 
-#[tokio::test]
-async fn containers_are_scoped_by_site() {
-    let (_dir, store) = fresh();
-    conformance::containers_are_scoped_by_site(&store).await;
-}
-
-#[tokio::test]
-async fn lists_page_filter_and_sort() {
-    let (_dir, store) = fresh();
-    conformance::lists_page_filter_and_sort(&store).await;
-}
-
-#[tokio::test]
-async fn leases_fence_a_taken_over_sync() {
-    let (_dir, store) = fresh();
-    conformance::leases_fence_a_taken_over_sync(&store).await;
-}
-
-#[tokio::test]
-async fn one_sync_per_definition_at_a_time() {
-    let (_dir, store) = fresh();
-    conformance::one_sync_per_definition_at_a_time(&store).await;
-}
-
-#[tokio::test]
-async fn due_callbacks_are_fair_to_sites_and_claimed_once() {
-    let (_dir, store) = fresh();
-    conformance::due_callbacks_are_fair_to_sites_and_claimed_once(&store).await;
-}
-
-#[tokio::test]
-async fn counts_for_metrics_cover_every_site() {
-    let (_dir, store) = fresh();
-    conformance::counts_for_metrics_cover_every_site(&store).await;
-}
-
-#[tokio::test]
-async fn overlapping_ids_across_kinds_stay_apart() {
-    let (_dir, store) = fresh();
-    conformance::overlapping_ids_across_kinds_stay_apart(&store).await;
-}
-
-#[tokio::test]
-async fn staging_limits_hold_for_sync_actions_and_imports() {
-    let (_dir, store) = fresh();
-    conformance::staging_limits_hold_for_sync_actions_and_imports(&store).await;
-}
+conformance::conformance_tests!(fresh_store);
 
 #[test]
 fn reopening_a_migrated_store_keeps_its_data() {
@@ -147,10 +100,4 @@ async fn a_locked_database_is_reported_as_unavailable_not_as_a_failure() {
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     blocker.execute_batch("ROLLBACK").unwrap();
     store.create_site("Blocked").await.unwrap();
-}
-
-#[tokio::test]
-async fn refresh_tokens_are_redeemed_once_and_revoke_their_grant() {
-    let (_dir, store) = fresh();
-    conformance::refresh_tokens_are_redeemed_once_and_revoke_their_grant(&store).await;
 }
