@@ -44,6 +44,11 @@ impl Backend {
     }
 }
 
+/// Deletes row `$2` of site `$1` from `table` (a record of another site is not found).
+pub(crate) fn delete_owned(table: &str) -> String {
+    format!("DELETE FROM {table} WHERE site_id = $1 AND id = $2")
+}
+
 /// A value bound to a shared statement; each backend converts it to its driver's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SqlValue {

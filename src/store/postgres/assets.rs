@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::listing::{Listing, RunListing};
+use super::listing::Listing;
 use super::membership::change_members;
 use super::{PostgresStore, count};
 use crate::domain::asset::{
@@ -175,15 +175,8 @@ impl AssetStore for PostgresStore {
     }
 
     async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        let client = self.client().await?;
         // Members go by trigger.
-        let n = client
-            .execute(
-                "DELETE FROM contact_lists WHERE site_id = $1 AND id = $2",
-                &[&site_id, &id],
-            )
-            .await?;
-        found(n)
+        self.delete_owned("contact_lists", site_id, id).await
     }
 
     async fn list_lists(
@@ -191,14 +184,13 @@ impl AssetStore for PostgresStore {
         site_id: i64,
         query: &ListQuery<ContainerField>,
     ) -> StoreResult<Page<ContactList>> {
-        let client = self.client().await?;
         let listing = Listing {
             select: LIST_SELECT,
             column: list_column,
             site_column: "l.site_id",
             id_column: "l.id",
         };
-        listing.page(&client, site_id, query, list_from).await
+        self.list_page(listing, site_id, query, list_from).await
     }
 
     async fn list_members(
@@ -289,15 +281,7 @@ impl AssetStore for PostgresStore {
     }
 
     async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        let client = self.client().await?;
-        // Subscriptions go by trigger.
-        let n = client
-            .execute(
-                "DELETE FROM email_groups WHERE site_id = $1 AND id = $2",
-                &[&site_id, &id],
-            )
-            .await?;
-        found(n)
+        self.delete_owned("email_groups", site_id, id).await
     }
 
     async fn list_groups(
@@ -305,7 +289,6 @@ impl AssetStore for PostgresStore {
         site_id: i64,
         query: &ListQuery<ContainerField>,
     ) -> StoreResult<Page<EmailGroup>> {
-        let client = self.client().await?;
         let select = format!("SELECT {GROUP_COLUMNS} FROM email_groups g");
         let listing = Listing {
             select: &select,
@@ -313,7 +296,7 @@ impl AssetStore for PostgresStore {
             site_column: "g.site_id",
             id_column: "g.id",
         };
-        listing.page(&client, site_id, query, group_from).await
+        self.list_page(listing, site_id, query, group_from).await
     }
 
     async fn subscription_counts(

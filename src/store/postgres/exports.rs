@@ -7,9 +7,9 @@ use deadpool_postgres::GenericClient;
 use super::listing::{Param, refs};
 use super::sync_rows::load_sync;
 use super::{PostgresStore, big, count, error, fields, filter_sql};
-use crate::domain::contact_fields::{ContactField, Storage, standard_field};
-use crate::domain::definition::{ExportDefinition, FieldTarget};
+use crate::domain::definition::ExportDefinition;
 use crate::domain::sync::SyncKind;
+use crate::store::exports::value_expression;
 use crate::store::{ExportPage, LEASE_LOST, StoreError, StoreResult, SyncJob};
 
 /// Fails with [`LEASE_LOST`] unless `job` still holds its sync. The row stays share-locked
@@ -25,34 +25,6 @@ async fn hold(client: &impl GenericClient, job: &SyncJob) -> StoreResult<()> {
         .ok_or(StoreError::Conflict {
             constraint: LEASE_LOST,
         })
-}
-
-/// The SQL reading one exported column of contact `c` (every value as text).
-fn value_expression(target: &FieldTarget, custom: &[ContactField]) -> String {
-    match target {
-        FieldTarget::Id => "c.id::text".to_owned(),
-        FieldTarget::IsSubscribed => {
-            "CASE WHEN c.is_subscribed THEN 'true' ELSE 'false' END".to_owned()
-        }
-        FieldTarget::IsBounced => "CASE WHEN c.is_bounced THEN 'true' ELSE 'false' END".to_owned(),
-        FieldTarget::Field(name) => match standard_field(name) {
-            Some(ContactField {
-                storage: Storage::Column(column),
-                ..
-            }) => format!("c.{column}"),
-            _ => match custom
-                .iter()
-                .find(|f| f.internal_name.eq_ignore_ascii_case(name))
-            {
-                // The id is the store's own integer, never client text.
-                Some(field) => format!(
-                    "(SELECT v.value FROM contact_custom_values v WHERE v.field_id = {} AND v.contact_id = c.id)",
-                    field.id
-                ),
-                None => "NULL".to_owned(),
-            },
-        },
-    }
 }
 
 crate::store::definitions::export_store!(PostgresStore {

@@ -4,11 +4,12 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use super::PostgresStore;
 use crate::domain::query::ListQuery;
 pub(super) use crate::store::listing::Listing;
 pub(super) use crate::store::sql_text::like_pattern;
-use crate::store::sql_text::{Backend, SqlValue, StoredRow};
-use crate::store::{Page, StoreResult};
+use crate::store::sql_text::{Backend, SqlValue, StoredRow, delete_owned};
+use crate::store::{Page, StoreError, StoreResult};
 
 /// A bound parameter of a statement built at run time.
 pub(super) type Param = Box<dyn ToSql + Sync + Send>;
@@ -69,6 +70,38 @@ impl<F: Copy + Sync> RunListing<F> for Listing<'_, F> {
             None => None,
         };
         Ok(Page::assemble(items, query.limit, query.offset, total))
+    }
+}
+
+impl PostgresStore {
+    /// A page of `listing` for `site_id`, each row read by `map`.
+    pub(super) async fn list_page<F: Copy + Sync, T>(
+        &self,
+        listing: Listing<'_, F>,
+        site_id: i64,
+        query: &ListQuery<F>,
+        map: impl Fn(&Row) -> StoreResult<T>,
+    ) -> StoreResult<Page<T>> {
+        let client = self.client().await?;
+        listing.page(&client, site_id, query, map).await
+    }
+
+    /// Deletes record `id` of `site_id` from `table` (triggers remove what hangs on it);
+    /// [`StoreError::NotFound`] when the site has none.
+    pub(super) async fn delete_owned(
+        &self,
+        table: &'static str,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<()> {
+        let client = self.client().await?;
+        match client
+            .execute(&delete_owned(table), &[&site_id, &id])
+            .await?
+        {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
+        }
     }
 }
 

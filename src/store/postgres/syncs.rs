@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::listing::{Listing, RunListing};
+use super::listing::Listing;
 use super::sync_rows::{SYNC_SELECT, load_sync, sync_from};
 use super::{PostgresStore, apply, batch, big, count, effects, staging};
 use crate::domain::clock::Timestamp;
@@ -87,14 +87,13 @@ impl SyncStore for PostgresStore {
         site_id: i64,
         query: &ListQuery<SyncField>,
     ) -> StoreResult<Page<SyncRecord>> {
-        let client = self.client().await?;
         let listing = Listing {
             select: SYNC_SELECT,
             column: sync_column,
             site_column: "s.site_id",
             id_column: "s.id",
         };
-        listing.page(&client, site_id, query, sync_from).await
+        self.list_page(listing, site_id, query, sync_from).await
     }
 
     async fn sync_logs(

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::contacts::load_contact;
-use super::listing::{Listing, RunListing};
+use super::listing::Listing;
 use super::{SqliteStore, error};
 use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
@@ -171,18 +171,7 @@ impl AssetStore for SqliteStore {
     }
 
     async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.write(move |tx| {
-            let n = tx.execute(
-                "DELETE FROM contact_lists WHERE site_id = ?1 AND id = ?2",
-                params![site_id, id],
-            )?;
-            if n == 0 {
-                Err(StoreError::NotFound)
-            } else {
-                Ok(())
-            }
-        })
-        .await
+        self.delete_owned("contact_lists", site_id, id).await
     }
 
     async fn list_lists(
@@ -190,17 +179,13 @@ impl AssetStore for SqliteStore {
         site_id: i64,
         query: &ListQuery<ContainerField>,
     ) -> StoreResult<Page<ContactList>> {
-        let query = query.clone();
-        self.read(move |conn| {
-            let listing = Listing {
-                select: LIST_SELECT,
-                column: container_column('l'),
-                site_column: "l.site_id",
-                id_column: "l.id",
-            };
-            listing.page(conn, site_id, &query, list_from)
-        })
-        .await
+        let listing = Listing {
+            select: LIST_SELECT,
+            column: container_column('l'),
+            site_column: "l.site_id",
+            id_column: "l.id",
+        };
+        self.list_page(listing, site_id, query, list_from).await
     }
 
     async fn list_members(
@@ -268,18 +253,7 @@ impl AssetStore for SqliteStore {
     }
 
     async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.write(move |tx| {
-            let n = tx.execute(
-                "DELETE FROM email_groups WHERE site_id = ?1 AND id = ?2",
-                params![site_id, id],
-            )?;
-            if n == 0 {
-                Err(StoreError::NotFound)
-            } else {
-                Ok(())
-            }
-        })
-        .await
+        self.delete_owned("email_groups", site_id, id).await
     }
 
     async fn list_groups(
@@ -287,17 +261,13 @@ impl AssetStore for SqliteStore {
         site_id: i64,
         query: &ListQuery<ContainerField>,
     ) -> StoreResult<Page<EmailGroup>> {
-        let query = query.clone();
-        self.read(move |conn| {
-            let listing = Listing {
-                select: GROUP_SELECT,
-                column: container_column('g'),
-                site_column: "g.site_id",
-                id_column: "g.id",
-            };
-            listing.page(conn, site_id, &query, group_from)
-        })
-        .await
+        let listing = Listing {
+            select: GROUP_SELECT,
+            column: container_column('g'),
+            site_column: "g.site_id",
+            id_column: "g.id",
+        };
+        self.list_page(listing, site_id, query, group_from).await
     }
 
     async fn subscription_counts(

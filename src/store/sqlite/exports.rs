@@ -7,40 +7,10 @@ use rusqlite::{params, params_from_iter};
 
 use super::syncs::load_sync;
 use super::{SqliteStore, fields, filter_sql};
-use crate::domain::contact_fields::{ContactField, Storage, standard_field};
-use crate::domain::definition::{ExportDefinition, FieldTarget};
+use crate::domain::definition::ExportDefinition;
 use crate::domain::sync::SyncKind;
+use crate::store::exports::value_expression;
 use crate::store::{ExportPage, StoreError, StoreResult, SyncJob};
-
-/// The SQL reading one exported column of contact `c` (every value as text).
-fn value_expression(target: &FieldTarget, custom: &[ContactField]) -> String {
-    match target {
-        FieldTarget::Id => "CAST(c.id AS TEXT)".to_owned(),
-        FieldTarget::IsSubscribed => {
-            "CASE c.is_subscribed WHEN 1 THEN 'true' ELSE 'false' END".to_owned()
-        }
-        FieldTarget::IsBounced => {
-            "CASE c.is_bounced WHEN 1 THEN 'true' ELSE 'false' END".to_owned()
-        }
-        FieldTarget::Field(name) => match standard_field(name) {
-            Some(ContactField {
-                storage: Storage::Column(column),
-                ..
-            }) => format!("c.{column}"),
-            _ => match custom
-                .iter()
-                .find(|f| f.internal_name.eq_ignore_ascii_case(name))
-            {
-                // The id is the store's own integer, never client text.
-                Some(field) => format!(
-                    "(SELECT v.value FROM contact_custom_values v WHERE v.field_id = {} AND v.contact_id = c.id)",
-                    field.id
-                ),
-                None => "NULL".to_owned(),
-            },
-        },
-    }
-}
 
 fn sync_base(sync_id: i64) -> i64 {
     sync_id << 32

@@ -3,10 +3,11 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 
+use super::SqliteStore;
 use crate::domain::query::ListQuery;
 pub(super) use crate::store::listing::Listing;
 pub(super) use crate::store::sql_text::like_pattern;
-use crate::store::sql_text::{Backend, SqlValue, StoredRow};
+use crate::store::sql_text::{Backend, SqlValue, StoredRow, delete_owned};
 use crate::store::{Page, StoreError, StoreResult};
 
 /// A shared statement's values as SQLite binds them (flags as 0 or 1).
@@ -66,6 +67,43 @@ impl<F: Copy> RunListing<F> for Listing<'_, F> {
             None => None,
         };
         Ok(Page::assemble(items, query.limit, query.offset, total))
+    }
+}
+
+impl SqliteStore {
+    /// A page of `listing` for `site_id`, each row read by `map`.
+    pub(super) async fn list_page<F, T>(
+        &self,
+        listing: Listing<'static, F>,
+        site_id: i64,
+        query: &ListQuery<F>,
+        map: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Page<T>>
+    where
+        F: Copy + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        let query = query.clone();
+        self.read(move |conn| listing.page(conn, site_id, &query, map))
+            .await
+    }
+
+    /// Deletes record `id` of `site_id` from `table` (triggers remove what hangs on it);
+    /// [`StoreError::NotFound`] when the site has none.
+    pub(super) async fn delete_owned(
+        &self,
+        table: &'static str,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<()> {
+        self.write(move |tx| {
+            let sql = Backend::Sqlite.placeholders(&delete_owned(table));
+            match tx.execute(&sql, rusqlite::params![site_id, id])? {
+                0 => Err(StoreError::NotFound),
+                _ => Ok(()),
+            }
+        })
+        .await
     }
 }
 

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::listing::{Listing, RunListing};
+use super::listing::Listing;
 use super::{SqliteStore, apply, batch, effects, error, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
@@ -146,17 +146,13 @@ impl SyncStore for SqliteStore {
         site_id: i64,
         query: &ListQuery<SyncField>,
     ) -> StoreResult<Page<SyncRecord>> {
-        let query = query.clone();
-        self.read(move |conn| {
-            let listing = Listing {
-                select: SYNC_SELECT,
-                column: sync_column,
-                site_column: "s.site_id",
-                id_column: "s.id",
-            };
-            listing.page(conn, site_id, &query, sync_from)
-        })
-        .await
+        let listing = Listing {
+            select: SYNC_SELECT,
+            column: sync_column,
+            site_column: "s.site_id",
+            id_column: "s.id",
+        };
+        self.list_page(listing, site_id, query, sync_from).await
     }
 
     async fn sync_logs(
