@@ -3,11 +3,18 @@
 
 mod callbacks;
 mod kinds;
+mod runs;
 mod staging;
 
 pub use callbacks::due_callbacks_are_fair_to_sites_and_claimed_once;
 pub use kinds::overlapping_ids_across_kinds_stay_apart;
-pub use staging::staging_limits_hold_for_sync_actions_and_imports;
+pub use runs::{
+    apply_counts_and_records_rejects, exports_snapshot_selected_contacts,
+    imports_create_contacts_and_reject_rows,
+};
+pub use staging::{
+    discarding_or_deleting_frees_staged_rows, staging_limits_hold_for_sync_actions_and_imports,
+};
 
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::asset::{ContactListInput, EmailGroupInput};
@@ -41,6 +48,10 @@ macro_rules! conformance_tests {
             overlapping_ids_across_kinds_stay_apart,
             staging_limits_hold_for_sync_actions_and_imports,
             refresh_tokens_are_redeemed_once_and_revoke_their_grant,
+            apply_counts_and_records_rejects,
+            imports_create_contacts_and_reject_rows,
+            exports_snapshot_selected_contacts,
+            discarding_or_deleting_frees_staged_rows,
         );
     };
     (@each $fresh:path; $($scenario:ident,)*) => {

@@ -44,52 +44,6 @@ fn reopening_a_migrated_store_keeps_its_data() {
 }
 
 #[tokio::test]
-async fn deleting_a_definition_or_discarding_removes_its_staged_rows() {
-    use crate::store::{DefinitionStore, SiteStore, SyncStore, Upload};
-    let (_dir, store) = fresh();
-    let site = store.create_site("S").await.unwrap().id;
-    let body = serde_json::json!({
-        "name": "n", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E",
-        "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
-    });
-    let definition = crate::domain::definition::validate_contact_definition(&body).unwrap();
-    let upload = |id| Upload {
-        definition_id: id,
-        format: crate::upload::Format::Csv,
-        body: bytes::Bytes::from_static(b"E\na@example.com\nb@example.com\n"),
-        column: "E".into(),
-        max_files: 500,
-        site_quota_bytes: u64::MAX,
-        trigger: None,
-    };
-    let rows = |store: &SqliteStore| {
-        let path = store.path.clone();
-        let conn = rusqlite::Connection::open(&*path).unwrap();
-        conn.query_row("SELECT COUNT(*) FROM staged_rows", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .unwrap()
-    };
-    let first = store
-        .create_definition(site, "u", &definition)
-        .await
-        .unwrap()
-        .id;
-    let second = store
-        .create_definition(site, "u", &definition)
-        .await
-        .unwrap()
-        .id;
-    store.stage_file(site, upload(first)).await.unwrap();
-    store.stage_file(site, upload(second)).await.unwrap();
-    assert_eq!(rows(&store), 4);
-    store.delete_definition(site, first).await.unwrap();
-    assert_eq!(rows(&store), 2);
-    store.discard_staged(site, second).await.unwrap();
-    assert_eq!(rows(&store), 0);
-}
-
-#[tokio::test]
 async fn a_locked_database_is_reported_as_unavailable_not_as_a_failure() {
     use crate::store::{SiteStore, StoreError};
     let (dir, store) = fresh();
