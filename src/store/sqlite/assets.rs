@@ -1,7 +1,7 @@
 //! Contact lists, email groups and subscriptions on SQLite.
 
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, Row, Transaction, params};
 
 use super::contacts::load_contact;
 use super::listing::Listing;
@@ -275,34 +275,23 @@ impl AssetStore for SqliteStore {
         site_id: i64,
         group_ids: &[i64],
     ) -> StoreResult<Vec<SubscriptionCounts>> {
-        let mut ids = group_ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        self.read(move |conn| {
-            let mut query = conn
-                .prepare_cached(
-                    "SELECT COALESCE(SUM(s.is_subscribed = 1), 0), COALESCE(SUM(s.is_subscribed = 0), 0)
-                     FROM email_groups g LEFT JOIN email_group_subscriptions s ON s.group_id = g.id
-                     WHERE g.site_id = ?1 AND g.id = ?2 GROUP BY g.id",
-                )?;
-            let mut found = Vec::with_capacity(ids.len());
-            for id in ids {
-                let counts = query
-                    .query_row(params![site_id, id], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                    })
-                    .optional()?;
-                if let Some((subscribed, unsubscribed)) = counts {
-                    found.push(SubscriptionCounts {
-                        group_id: id,
-                        subscribed: u64::try_from(subscribed).unwrap_or(0),
-                        unsubscribed: u64::try_from(unsubscribed).unwrap_or(0),
-                    });
-                }
-            }
-            Ok(found)
-        })
-        .await
+        let counts = self
+            .counts_by_id(
+                "SELECT COALESCE(SUM(s.is_subscribed = 1), 0), COALESCE(SUM(s.is_subscribed = 0), 0)
+                 FROM email_groups g LEFT JOIN email_group_subscriptions s ON s.group_id = g.id
+                 WHERE g.site_id = ?1 AND g.id = ?2 GROUP BY g.id",
+                site_id,
+                group_ids,
+            )
+            .await?;
+        let counts = counts
+            .into_iter()
+            .map(|(group_id, subscribed, unsubscribed)| SubscriptionCounts {
+                group_id,
+                subscribed,
+                unsubscribed,
+            });
+        Ok(counts.collect())
     }
 
     async fn get_subscription(

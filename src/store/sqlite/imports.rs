@@ -2,12 +2,9 @@
 
 use rusqlite::{Transaction, params};
 
-use super::definitions::load;
-use super::syncs::{insert_sync, load_sync};
 use super::{SqliteStore, error, import_batch, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::import_plan::ImportPlan;
-use crate::domain::sync::SyncKind;
 use crate::store::definitions::Imports;
 use crate::store::{
     ImportCounts, ImportUpload, StageError, Staged, StoreError, StoreResult, SyncFile, SyncJob,
@@ -21,20 +18,9 @@ fn stage(
     upload: &ImportUpload,
     now: Timestamp,
 ) -> Result<Staged, StageError> {
-    load::<Imports>(tx, site_id, upload.definition_id)?;
-    let files: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM import_files WHERE definition_id = ?1 AND sync_id IS NULL",
-        [upload.definition_id],
-        |r| r.get(0),
-    )?;
-    if files >= i64::from(upload.max_files) {
-        return Err(StageError::TooManyFiles);
-    }
-    let used = staging::site_staged_bytes(tx, site_id)?;
     let size = upload.body.len() as u64;
-    if u64::try_from(used).unwrap_or(0).saturating_add(size) > upload.site_quota_bytes {
-        return Err(StageError::QuotaExceeded);
-    }
+    let limits = (upload.max_files, upload.site_quota_bytes);
+    staging::check_room::<Imports>(tx, site_id, upload.definition_id, limits, size)?;
     let retain_until = now.plus_seconds(upload.retention_seconds);
     tx.execute(
         "INSERT INTO import_files (site_id, definition_id, row_count, bytes, retain_until, created_at) VALUES (?1, ?2, 0, ?3, ?4, ?5)",
@@ -67,35 +53,16 @@ fn stage(
         DecodeFailure::Malformed(e) => StageError::Malformed(e),
         DecodeFailure::Sink(e) => StageError::Store(error::map(e)),
     })?;
-    let ignored =
-        serde_json::to_string(&summary.ignored_columns).map_err(|e| StoreError::Other(e.into()))?;
-    tx.execute(
-        "UPDATE import_files SET row_count = ?2, ignored_columns = ?3 WHERE id = ?1",
-        params![
-            file_id,
-            i64::try_from(summary.rows).unwrap_or(i64::MAX),
-            ignored
-        ],
-    )?;
-    let sync = match &upload.trigger {
-        Some(new) => {
-            let id = insert_sync(
-                tx,
-                site_id,
-                SyncKind::Import,
-                upload.definition_id,
-                new,
-                now,
-            )?;
-            Some(load_sync(tx, site_id, id)?)
-        }
-        None => None,
-    };
-    Ok(Staged {
+    let trigger = upload.trigger.as_ref();
+    staging::complete::<Imports>(
+        tx,
+        site_id,
+        upload.definition_id,
         file_id,
-        rows: summary.rows,
-        sync,
-    })
+        &summary,
+        trigger,
+        now,
+    )
 }
 
 crate::store::definitions::import_store!(SqliteStore {

@@ -1,7 +1,7 @@
 //! Runs the shared [`Listing`] statements on SQLite, and reads shared statements' rows.
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row};
+use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::SqliteStore;
 use crate::domain::query::ListQuery;
@@ -86,6 +86,36 @@ impl SqliteStore {
         let query = query.clone();
         self.read(move |conn| listing.page(conn, site_id, &query, map))
             .await
+    }
+
+    /// Two counts for each distinct id of `ids` that `sql` (`?1` site, `?2` id, one row of
+    /// two integers) finds, in ascending id order; ids it finds nothing for are left out.
+    pub(super) async fn counts_by_id(
+        &self,
+        sql: &'static str,
+        site_id: i64,
+        ids: &[i64],
+    ) -> StoreResult<Vec<(i64, u64, u64)>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        self.read(move |conn| {
+            let mut query = conn.prepare_cached(sql)?;
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                let counts = query
+                    .query_row(rusqlite::params![site_id, id], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                    })
+                    .optional()?;
+                if let Some((a, b)) = counts {
+                    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+                    found.push((id, count(a), count(b)));
+                }
+            }
+            Ok(found)
+        })
+        .await
     }
 
     /// Deletes record `id` of `site_id` from `table` (triggers remove what hangs on it);

@@ -2,7 +2,7 @@
 //! statements live in `apply.rs`).
 
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, Row, Transaction, params};
 
 use super::listing::Listing;
 use super::{SqliteStore, apply, batch, effects, error, staging};
@@ -221,33 +221,23 @@ impl SyncStore for SqliteStore {
         site_id: i64,
         definition_ids: &[i64],
     ) -> StoreResult<Vec<StagedFiles>> {
-        let mut ids = definition_ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        self.read(move |conn| {
-            let mut query = conn.prepare_cached(
+        let counts = self
+            .counts_by_id(
                 "SELECT COUNT(f.id), COALESCE(SUM(f.row_count), 0) FROM sync_action_definitions d
-                     LEFT JOIN staged_files f ON f.definition_id = d.id AND f.sync_id IS NULL
-                     WHERE d.site_id = ?1 AND d.id = ?2 GROUP BY d.id",
-            )?;
-            let mut found = Vec::with_capacity(ids.len());
-            for id in ids {
-                let counts = query
-                    .query_row(params![site_id, id], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                    })
-                    .optional()?;
-                if let Some((files, rows)) = counts {
-                    found.push(StagedFiles {
-                        definition_id: id,
-                        files: u64::try_from(files).unwrap_or(0),
-                        rows: u64::try_from(rows).unwrap_or(0),
-                    });
-                }
-            }
-            Ok(found)
-        })
-        .await
+                 LEFT JOIN staged_files f ON f.definition_id = d.id AND f.sync_id IS NULL
+                 WHERE d.site_id = ?1 AND d.id = ?2 GROUP BY d.id",
+                site_id,
+                definition_ids,
+            )
+            .await?;
+        let staged = counts
+            .into_iter()
+            .map(|(definition_id, files, rows)| StagedFiles {
+                definition_id,
+                files,
+                rows,
+            });
+        Ok(staged.collect())
     }
 
     async fn recover_interrupted(&self) -> StoreResult<u64> {
