@@ -4,7 +4,7 @@
 use deadpool_postgres::GenericClient;
 
 use super::PostgresStore;
-use super::listing::{Param, RunListing, refs, values};
+use super::listing::{Param, page, refs, values};
 use super::sync_rows::{insert_sync, load_sync};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
@@ -118,9 +118,10 @@ impl PostgresStore {
         let client = self.client().await?;
         let select = kinds::select::<K>();
         let listing = kinds::listing(&select);
-        listing
-            .page(&client, site_id, query, |row| kinds::record::<K>(row))
-            .await
+        page(&listing, &client, site_id, query, |row| {
+            kinds::record::<K>(row)
+        })
+        .await
     }
 
     /// Discards the unsynced staged files of a definition of kind `K` (a trigger deletes

@@ -36,41 +36,28 @@ pub(super) fn values(params: impl IntoIterator<Item = SqlValue>) -> Vec<Param> {
         .collect()
 }
 
-/// Runs a [`Listing`] on PostgreSQL.
-pub(super) trait RunListing<F> {
-    /// Runs the query for `site_id`, mapping rows with `map`.
-    async fn page<T>(
-        &self,
-        client: &impl GenericClient,
-        site_id: i64,
-        query: &ListQuery<F>,
-        map: impl Fn(&Row) -> StoreResult<T>,
-    ) -> StoreResult<Page<T>>;
-}
-
-impl<F: Copy + Sync> RunListing<F> for Listing<'_, F> {
-    async fn page<T>(
-        &self,
-        client: &impl GenericClient,
-        site_id: i64,
-        query: &ListQuery<F>,
-        map: impl Fn(&Row) -> StoreResult<T>,
-    ) -> StoreResult<Page<T>> {
-        let statement = self.statement(Backend::Postgres, site_id, query);
-        let params = values(statement.params);
-        let rows = client
-            .query(statement.rows.as_str(), &refs(&params))
-            .await?;
-        let items = rows.iter().map(map).collect::<StoreResult<Vec<T>>>()?;
-        let total = match statement.count {
-            Some(sql) => {
-                let total: i64 = client.query_one(sql.as_str(), &refs(&params)).await?.get(0);
-                Some(u64::try_from(total).unwrap_or(0))
-            }
-            None => None,
-        };
-        Ok(Page::assemble(items, query.limit, query.offset, total))
-    }
+/// Runs `listing`'s query for `site_id` on PostgreSQL, mapping rows with `map`.
+pub(super) async fn page<F: Copy, T>(
+    listing: &Listing<'_, F>,
+    client: &impl GenericClient,
+    site_id: i64,
+    query: &ListQuery<F>,
+    map: impl Fn(&Row) -> StoreResult<T>,
+) -> StoreResult<Page<T>> {
+    let statement = listing.statement(Backend::Postgres, site_id, query);
+    let params = values(statement.params);
+    let rows = client
+        .query(statement.rows.as_str(), &refs(&params))
+        .await?;
+    let items = rows.iter().map(map).collect::<StoreResult<Vec<T>>>()?;
+    let total = match statement.count {
+        Some(sql) => {
+            let total: i64 = client.query_one(sql.as_str(), &refs(&params)).await?.get(0);
+            Some(u64::try_from(total).unwrap_or(0))
+        }
+        None => None,
+    };
+    Ok(Page::assemble(items, query.limit, query.offset, total))
 }
 
 impl PostgresStore {
@@ -83,7 +70,7 @@ impl PostgresStore {
         map: impl Fn(&Row) -> StoreResult<T>,
     ) -> StoreResult<Page<T>> {
         let client = self.client().await?;
-        listing.page(&client, site_id, query, map).await
+        page(&listing, &client, site_id, query, map).await
     }
 
     /// Deletes record `id` of `site_id` from `table` (triggers remove what hangs on it);

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 
 use super::SqliteStore;
-use super::listing::{RunListing, values};
+use super::listing::{page, values};
 use super::syncs::{insert_sync, load_sync};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
@@ -136,7 +136,9 @@ impl SqliteStore {
         self.read(move |conn| {
             let select = kinds::select::<K>();
             let listing = kinds::listing(&select);
-            listing.page(conn, site_id, &query, |row| kinds::record::<K>(row))
+            page(&listing, conn, site_id, &query, |row| {
+                kinds::record::<K>(row)
+            })
         })
         .await
     }

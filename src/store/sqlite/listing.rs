@@ -23,51 +23,36 @@ pub(super) fn values(params: impl IntoIterator<Item = SqlValue>) -> Vec<Value> {
         .collect()
 }
 
-/// Runs a [`Listing`] on SQLite.
-pub(super) trait RunListing<F> {
-    /// Runs the query for `site_id`, mapping rows with `map`.
-    fn page<T, E>(
-        &self,
-        conn: &Connection,
-        site_id: i64,
-        query: &ListQuery<F>,
-        map: impl Fn(&Row<'_>) -> Result<T, E>,
-    ) -> StoreResult<Page<T>>
-    where
-        StoreError: From<E>;
-}
-
-impl<F: Copy> RunListing<F> for Listing<'_, F> {
-    fn page<T, E>(
-        &self,
-        conn: &Connection,
-        site_id: i64,
-        query: &ListQuery<F>,
-        map: impl Fn(&Row<'_>) -> Result<T, E>,
-    ) -> StoreResult<Page<T>>
-    where
-        StoreError: From<E>,
-    {
-        let statement = self.statement(Backend::Sqlite, site_id, query);
-        let params = values(statement.params);
-        let mut stmt = conn.prepare(&statement.rows)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
-        let mut items = Vec::new();
-        while let Some(row) = rows.next()? {
-            items.push(map(row)?);
-        }
-        let total = match statement.count {
-            Some(sql) => {
-                let total: i64 =
-                    conn.query_row(&sql, rusqlite::params_from_iter(params.iter()), |r| {
-                        r.get(0)
-                    })?;
-                Some(u64::try_from(total).unwrap_or(0))
-            }
-            None => None,
-        };
-        Ok(Page::assemble(items, query.limit, query.offset, total))
+/// Runs `listing`'s query for `site_id` on SQLite, mapping rows with `map`.
+pub(super) fn page<F: Copy, T, E>(
+    listing: &Listing<'_, F>,
+    conn: &Connection,
+    site_id: i64,
+    query: &ListQuery<F>,
+    map: impl Fn(&Row<'_>) -> Result<T, E>,
+) -> StoreResult<Page<T>>
+where
+    StoreError: From<E>,
+{
+    let statement = listing.statement(Backend::Sqlite, site_id, query);
+    let params = values(statement.params);
+    let mut stmt = conn.prepare(&statement.rows)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+    let mut items = Vec::new();
+    while let Some(row) = rows.next()? {
+        items.push(map(row)?);
     }
+    let total = match statement.count {
+        Some(sql) => {
+            let total: i64 =
+                conn.query_row(&sql, rusqlite::params_from_iter(params.iter()), |r| {
+                    r.get(0)
+                })?;
+            Some(u64::try_from(total).unwrap_or(0))
+        }
+        None => None,
+    };
+    Ok(Page::assemble(items, query.limit, query.offset, total))
 }
 
 impl SqliteStore {
@@ -84,7 +69,7 @@ impl SqliteStore {
         T: Send + 'static,
     {
         let query = query.clone();
-        self.read(move |conn| listing.page(conn, site_id, &query, map))
+        self.read(move |conn| page(&listing, conn, site_id, &query, map))
             .await
     }
 
