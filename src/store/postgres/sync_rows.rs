@@ -9,9 +9,7 @@ use crate::store::definitions::{claim_files_sql, staged_files};
 use crate::store::{NewSync, StoreError, StoreResult};
 
 /// Columns [`sync_from`] reads, in order.
-pub(super) const SYNC_SELECT: &str =
-    "SELECT s.id, s.definition_id, s.synced_instance_uri, s.callback_url, s.status,
-    s.created_by, s.created_at, s.started_at, s.ended_at, s.kind FROM syncs s";
+pub(super) use crate::store::syncs::SYNC_SELECT;
 
 /// A sync from a row of [`SYNC_SELECT`].
 pub(super) fn sync_from(row: &Row) -> StoreResult<SyncRecord> {

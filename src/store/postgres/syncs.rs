@@ -5,7 +5,6 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::listing::Listing;
 use super::sync_rows::{SYNC_SELECT, load_sync, sync_from};
 use super::{PostgresStore, apply, batch, big, count, effects, staging};
 use crate::domain::clock::Timestamp;
@@ -15,22 +14,11 @@ use crate::domain::query::ListQuery;
 use crate::domain::sync::{Severity, StoredLog, StoredReject, SyncLog, SyncRecord, SyncStatus};
 use crate::store::definitions::SyncActions;
 use crate::store::sql_text;
+use crate::store::syncs::sync_listing;
 use crate::store::{
     BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles,
     StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
 };
-
-fn sync_column(field: SyncField) -> &'static str {
-    match field {
-        SyncField::Status => "s.status",
-        SyncField::SyncedInstanceUri => "s.synced_instance_uri",
-        SyncField::CreatedAt => "s.created_at",
-        SyncField::SyncStartedAt => "s.started_at",
-        SyncField::SyncEndedAt => "s.ended_at",
-        SyncField::CreatedBy => "s.created_by",
-        SyncField::Id => "s.id",
-    }
-}
 
 /// A page of a sync's rows: `rows_sql` takes `$1` = sync, `$2` = limit, `$3` = offset.
 async fn page_of<T>(
@@ -87,13 +75,8 @@ impl SyncStore for PostgresStore {
         site_id: i64,
         query: &ListQuery<SyncField>,
     ) -> StoreResult<Page<SyncRecord>> {
-        let listing = Listing {
-            select: SYNC_SELECT,
-            column: sync_column,
-            site_column: "s.site_id",
-            id_column: "s.id",
-        };
-        self.list_page(listing, site_id, query, sync_from).await
+        self.list_page(sync_listing(), site_id, query, sync_from)
+            .await
     }
 
     async fn sync_logs(

@@ -4,7 +4,6 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, Row, Transaction, params};
 
-use super::listing::Listing;
 use super::{SqliteStore, apply, batch, effects, error, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
@@ -14,17 +13,14 @@ use crate::domain::sync::{
     Severity, StoredLog, StoredReject, SyncKind, SyncLog, SyncRecord, SyncStatus,
 };
 use crate::store::definitions::{SyncActions, claim_files_sql, staged_files};
-use crate::store::sql_text;
-use crate::store::sql_text::Backend;
-use crate::store::syncs::release_groups;
+use crate::store::sql_text::{self, Backend};
+use crate::store::syncs::{release_groups, sync_listing};
 use crate::store::{
     BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles,
     StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
 };
 
-pub(super) const SYNC_SELECT: &str =
-    "SELECT s.id, s.definition_id, s.synced_instance_uri, s.callback_url, s.status,
-    s.created_by, s.created_at, s.started_at, s.ended_at, s.kind FROM syncs s";
+pub(super) use crate::store::syncs::SYNC_SELECT;
 
 pub(super) fn sync_from(row: &Row<'_>) -> rusqlite::Result<SyncRecord> {
     let status: String = row.get(4)?;
@@ -77,18 +73,6 @@ pub(super) fn insert_sync(
         tx.execute(&claim, params![id, definition_id])?;
     }
     Ok(id)
-}
-
-fn sync_column(field: SyncField) -> &'static str {
-    match field {
-        SyncField::Status => "s.status",
-        SyncField::SyncedInstanceUri => "s.synced_instance_uri",
-        SyncField::CreatedAt => "s.created_at",
-        SyncField::SyncStartedAt => "s.started_at",
-        SyncField::SyncEndedAt => "s.ended_at",
-        SyncField::CreatedBy => "s.created_by",
-        SyncField::Id => "s.id",
-    }
 }
 
 fn page_of<T>(
@@ -146,13 +130,8 @@ impl SyncStore for SqliteStore {
         site_id: i64,
         query: &ListQuery<SyncField>,
     ) -> StoreResult<Page<SyncRecord>> {
-        let listing = Listing {
-            select: SYNC_SELECT,
-            column: sync_column,
-            site_column: "s.site_id",
-            id_column: "s.id",
-        };
-        self.list_page(listing, site_id, query, sync_from).await
+        self.list_page(sync_listing(), site_id, query, sync_from)
+            .await
     }
 
     async fn sync_logs(
