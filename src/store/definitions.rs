@@ -11,10 +11,12 @@
 //! From a description, this module writes every statement (create, get, replace, delete, list
 //! and the check before creating a sync) in `$n` placeholders, and [`record`] decodes a row;
 //! each backend runs them with one generic function per operation (`sqlite::definitions`,
-//! `postgres::definitions`), and the store traits' methods are one call each.
+//! `postgres::definitions`), and the store traits' methods are one call each, generated for
+//! both backends by the macros of [`super::kind_stores`].
 //!
 //! A new kind (accounts, custom objects, …) is a migration for its table on both backends, one
-//! more [`DefinitionKind`] here, a [`SyncKind`] variant, and its store trait's thin methods.
+//! more [`DefinitionKind`] here, a [`SyncKind`] variant, and one macro in
+//! [`super::kind_stores`] naming its store trait's methods.
 
 use async_trait::async_trait;
 
@@ -372,136 +374,6 @@ pub(crate) fn record<K: DefinitionKind>(row: &dyn StoredRow) -> StoreResult<Reco
         },
     })
 }
-
-/// Implements a definition store trait for a backend: the kind's create, get, replace, delete
-/// and list (and create-sync, when named) as calls of the backend's generic operations
-/// (`create_kind`, `get_kind`, `replace_kind`, `delete_kind`, `list_kind`, `create_sync_kind`),
-/// followed by the trait's other methods as written after them. `$definition` is the kind's
-/// definition type, spelled out because the trait is public and the kind is not.
-macro_rules! definition_store {
-    ($store:ty, $trait:path, $kind:ty, $definition:ty {
-        $create:ident, $get:ident, $replace:ident, $delete:ident, $list:ident $(, $sync:ident)?
-    } $($rest:tt)*) => {
-        #[async_trait::async_trait]
-        impl $trait for $store {
-            async fn $create(
-                &self,
-                site_id: i64,
-                by: &str,
-                definition: &$definition,
-            ) -> $crate::store::StoreResult<$crate::store::DefinitionRecordOf<$definition>> {
-                self.create_kind::<$kind>(site_id, by, definition).await
-            }
-
-            async fn $get(
-                &self,
-                site_id: i64,
-                id: i64,
-            ) -> $crate::store::StoreResult<$crate::store::DefinitionRecordOf<$definition>> {
-                self.get_kind::<$kind>(site_id, id).await
-            }
-
-            async fn $replace(
-                &self,
-                site_id: i64,
-                id: i64,
-                by: &str,
-                definition: &$definition,
-            ) -> $crate::store::StoreResult<$crate::store::DefinitionRecordOf<$definition>> {
-                self.replace_kind::<$kind>(site_id, id, by, definition).await
-            }
-
-            async fn $delete(&self, site_id: i64, id: i64) -> $crate::store::StoreResult<()> {
-                self.delete_kind::<$kind>(site_id, id).await
-            }
-
-            async fn $list(
-                &self,
-                site_id: i64,
-                query: &$crate::domain::query::ListQuery<$crate::domain::fields::DefinitionField>,
-            ) -> $crate::store::StoreResult<
-                $crate::store::Page<$crate::store::DefinitionRecordOf<$definition>>,
-            > {
-                self.list_kind::<$kind>(site_id, query).await
-            }
-
-            $(
-                async fn $sync(
-                    &self,
-                    site_id: i64,
-                    id: i64,
-                    sync: $crate::store::NewSync,
-                ) -> $crate::store::StoreResult<$crate::domain::sync::SyncRecord> {
-                    self.create_sync_kind::<$kind>(site_id, id, sync).await
-                }
-            )?
-
-            $($rest)*
-        }
-    };
-}
-pub(crate) use definition_store;
-
-/// [`DefinitionStore`] for a backend: sync action definitions.
-macro_rules! sync_action_store {
-    ($store:ty) => {
-        $crate::store::definitions::definition_store!(
-            $store,
-            $crate::store::DefinitionStore,
-            $crate::store::definitions::SyncActions,
-            $crate::domain::definition::SyncActionDefinition {
-                create_definition,
-                get_definition,
-                replace_definition,
-                delete_definition,
-                list_definitions
-            }
-        );
-    };
-}
-pub(crate) use sync_action_store;
-
-/// [`super::ImportStore`] for a backend: import definitions, then the methods given.
-macro_rules! import_store {
-    ($store:ty { $($rest:tt)* }) => {
-        $crate::store::definitions::definition_store!(
-            $store,
-            $crate::store::ImportStore,
-            $crate::store::definitions::Imports,
-            $crate::domain::definition::ImportDefinition {
-                create_import,
-                get_import,
-                replace_import,
-                delete_import,
-                list_imports,
-                create_import_sync
-            }
-            $($rest)*
-        );
-    };
-}
-pub(crate) use import_store;
-
-/// [`super::ExportStore`] for a backend: export definitions, then the methods given.
-macro_rules! export_store {
-    ($store:ty { $($rest:tt)* }) => {
-        $crate::store::definitions::definition_store!(
-            $store,
-            $crate::store::ExportStore,
-            $crate::store::definitions::Exports,
-            $crate::domain::definition::ExportDefinition {
-                create_export,
-                get_export,
-                replace_export,
-                delete_export,
-                list_exports,
-                create_export_sync
-            }
-            $($rest)*
-        );
-    };
-}
-pub(crate) use export_store;
 
 /// The stored form of a definition's actions: the JSON array the client sent (validated).
 pub(crate) fn encode_actions(definition: &SyncActionDefinition) -> String {

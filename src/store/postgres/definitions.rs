@@ -172,4 +172,4 @@ impl PostgresStore {
     }
 }
 
-crate::store::definitions::sync_action_store!(PostgresStore);
+crate::store::kind_stores::sync_action_store!(PostgresStore);

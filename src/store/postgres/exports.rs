@@ -27,7 +27,7 @@ async fn hold(client: &impl GenericClient, job: &SyncJob) -> StoreResult<()> {
         })
 }
 
-crate::store::definitions::export_store!(PostgresStore {
+crate::store::kind_stores::export_store!(PostgresStore {
     async fn begin_export(
         &self,
         job: &SyncJob,

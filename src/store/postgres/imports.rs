@@ -4,12 +4,11 @@ use deadpool_postgres::GenericClient;
 
 use super::{PostgresStore, apply, import_batch, import_stage};
 use crate::domain::import_plan::ImportPlan;
-use crate::store::definitions::Imports;
 use crate::store::{
     ImportCounts, ImportUpload, StageError, Staged, StoreError, StoreResult, SyncFile, SyncJob,
 };
 
-crate::store::definitions::import_store!(PostgresStore {
+crate::store::kind_stores::import_store!(PostgresStore {
     async fn stage_import(&self, site_id: i64, upload: ImportUpload) -> Result<Staged, StageError> {
         let now = self.now();
         let mut client = self.client().await?;
@@ -18,11 +17,6 @@ crate::store::definitions::import_store!(PostgresStore {
         tx.commit().await?;
         Ok(staged)
     }
-
-    async fn discard_import_data(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.discard_kind::<Imports>(site_id, id).await
-    }
-
 
     async fn begin_import(&self, job: &SyncJob) -> StoreResult<Vec<SyncFile>> {
         let mut client = self.client().await?;

@@ -1,7 +1,6 @@
 //! Syncs, logs and rejects on PostgreSQL, and the [`SyncStore`] implementation (staging lives
 //! in `staging.rs`, the engine's statements in `apply.rs`, `batch.rs` and `effects.rs`).
 
-use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
@@ -12,12 +11,11 @@ use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
 use crate::domain::sync::{Severity, StoredLog, StoredReject, SyncLog, SyncRecord, SyncStatus};
-use crate::store::definitions::SyncActions;
 use crate::store::sql_text;
 use crate::store::syncs::sync_listing;
 use crate::store::{
-    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles,
-    StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
+    BatchCounts, DueCallback, Page, RowRange, StageError, Staged, StagedFiles, StoreResult,
+    SweepReport, SyncFile, SyncJob, Upload,
 };
 
 /// A page of a sync's rows: `rows_sql` takes `$1` = sync, `$2` = limit, `$3` = offset.
@@ -42,27 +40,11 @@ async fn page_of<T>(
     Ok(Page::assemble(items, query.limit, query.offset, total))
 }
 
-#[async_trait]
-impl SyncStore for PostgresStore {
+crate::store::kind_stores::sync_store!(PostgresStore {
     async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError> {
         let now = self.now();
         let mut client = self.client().await?;
         staging::stage(&mut client, site_id, &upload, now).await
-    }
-
-    async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()> {
-        self.discard_kind::<SyncActions>(site_id, definition_id)
-            .await
-    }
-
-    async fn create_sync(
-        &self,
-        site_id: i64,
-        definition_id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord> {
-        self.create_sync_kind::<SyncActions>(site_id, definition_id, sync)
-            .await
     }
 
     async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<SyncRecord> {
@@ -325,4 +307,4 @@ impl SyncStore for PostgresStore {
             .await?;
         Ok(count(row.get(0)))
     }
-}
+});

@@ -187,4 +187,4 @@ impl SqliteStore {
     }
 }
 
-crate::store::definitions::sync_action_store!(SqliteStore);
+crate::store::kind_stores::sync_action_store!(SqliteStore);

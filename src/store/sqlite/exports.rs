@@ -16,7 +16,7 @@ fn sync_base(sync_id: i64) -> i64 {
     sync_id << 32
 }
 
-crate::store::definitions::export_store!(SqliteStore {
+crate::store::kind_stores::export_store!(SqliteStore {
     async fn begin_export(
         &self,
         job: &SyncJob,

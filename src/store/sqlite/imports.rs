@@ -65,15 +65,11 @@ fn stage(
     )
 }
 
-crate::store::definitions::import_store!(SqliteStore {
+crate::store::kind_stores::import_store!(SqliteStore {
     async fn stage_import(&self, site_id: i64, upload: ImportUpload) -> Result<Staged, StageError> {
         let now = self.now();
         self.write_with(move |tx| stage(tx, site_id, &upload, now))
             .await
-    }
-
-    async fn discard_import_data(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.discard_kind::<Imports>(site_id, id).await
     }
 
     async fn begin_import(&self, job: &SyncJob) -> StoreResult<Vec<SyncFile>> {

@@ -1,7 +1,6 @@
 //! Syncs, logs and rejects on SQLite, and the [`SyncStore`] implementation (the engine's
 //! statements live in `apply.rs`).
 
-use async_trait::async_trait;
 use rusqlite::{Connection, Row, Transaction, params};
 
 use super::{SqliteStore, apply, batch, effects, error, staging};
@@ -12,12 +11,12 @@ use crate::domain::query::ListQuery;
 use crate::domain::sync::{
     Severity, StoredLog, StoredReject, SyncKind, SyncLog, SyncRecord, SyncStatus,
 };
-use crate::store::definitions::{SyncActions, claim_files_sql, staged_files};
+use crate::store::definitions::{claim_files_sql, staged_files};
 use crate::store::sql_text::{self, Backend};
 use crate::store::syncs::{release_groups, sync_listing};
 use crate::store::{
     BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles,
-    StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
+    StoreResult, SweepReport, SyncFile, SyncJob, Upload,
 };
 
 pub(super) use crate::store::syncs::SYNC_SELECT;
@@ -98,26 +97,10 @@ fn page_of<T>(
     Ok(Page::assemble(items, query.limit, query.offset, total))
 }
 
-#[async_trait]
-impl SyncStore for SqliteStore {
+crate::store::kind_stores::sync_store!(SqliteStore {
     async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError> {
         let now = self.now();
         self.write_with(move |tx| staging::stage(tx, site_id, &upload, now))
-            .await
-    }
-
-    async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()> {
-        self.discard_kind::<SyncActions>(site_id, definition_id)
-            .await
-    }
-
-    async fn create_sync(
-        &self,
-        site_id: i64,
-        definition_id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord> {
-        self.create_sync_kind::<SyncActions>(site_id, definition_id, sync)
             .await
     }
 
@@ -429,4 +412,4 @@ impl SyncStore for SqliteStore {
         })
         .await
     }
-}
+});
