@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{DefinitionRecordOf, NewSync, Page, StoreResult, SyncJob};
+use super::{DefinitionRecordOf, NewSync, Page, StoreError, StoreResult, SyncJob};
 use crate::domain::contact_fields::{ContactField, Storage, standard_field};
 use crate::domain::definition::{ExportDefinition, FieldTarget};
 use crate::domain::fields::DefinitionField;
@@ -86,6 +86,12 @@ pub trait ExportStore: Send + Sync {
     ) -> StoreResult<ExportPage>;
     /// Deletes an export sync's data.
     async fn delete_export_data(&self, site_id: i64, sync_id: i64) -> StoreResult<()>;
+}
+
+/// The stored column names of an export's data: the definition's, in its order, as JSON.
+pub(crate) fn column_names(definition: &ExportDefinition) -> StoreResult<String> {
+    let names: Vec<&str> = definition.fields.iter().map(|f| f.name.as_str()).collect();
+    serde_json::to_string(&names).map_err(|e| StoreError::Other(e.into()))
 }
 
 /// The SQL reading one exported column of contact `c` (every value as text), the same on both

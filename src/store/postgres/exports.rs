@@ -9,7 +9,7 @@ use super::sync_rows::load_sync;
 use super::{PostgresStore, big, count, error, fields, filter_sql};
 use crate::domain::definition::ExportDefinition;
 use crate::domain::sync::SyncKind;
-use crate::store::exports::value_expression;
+use crate::store::exports::{column_names, value_expression};
 use crate::store::{ExportPage, LEASE_LOST, StoreError, StoreResult, SyncJob};
 
 /// Fails with [`LEASE_LOST`] unless `job` still holds its sync. The row stays share-locked
@@ -34,8 +34,7 @@ crate::store::kind_stores::export_store!(PostgresStore {
         definition: &ExportDefinition,
         retention_seconds: u64,
     ) -> StoreResult<()> {
-        let names: Vec<&str> = definition.fields.iter().map(|f| f.name.as_str()).collect();
-        let names = serde_json::to_string(&names).map_err(|e| StoreError::Other(e.into()))?;
+        let names = column_names(definition)?;
         let until = self.now().plus_seconds(retention_seconds).as_nanos();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;

@@ -9,7 +9,7 @@ use super::syncs::load_sync;
 use super::{SqliteStore, fields, filter_sql};
 use crate::domain::definition::ExportDefinition;
 use crate::domain::sync::SyncKind;
-use crate::store::exports::value_expression;
+use crate::store::exports::{column_names, value_expression};
 use crate::store::{ExportPage, StoreError, StoreResult, SyncJob};
 
 fn sync_base(sync_id: i64) -> i64 {
@@ -23,8 +23,7 @@ crate::store::kind_stores::export_store!(SqliteStore {
         definition: &ExportDefinition,
         retention_seconds: u64,
     ) -> StoreResult<()> {
-        let names: Vec<&str> = definition.fields.iter().map(|f| f.name.as_str()).collect();
-        let names = serde_json::to_string(&names).map_err(|e| StoreError::Other(e.into()))?;
+        let names = column_names(definition)?;
         let (held, sync_id, until) = (
             job.clone(),
             job.sync_id,
