@@ -4,7 +4,6 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::listing::Listing;
 use super::membership::change_members;
 use super::{PostgresStore, count};
 use crate::domain::asset::{
@@ -13,11 +12,8 @@ use crate::domain::asset::{
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::ContainerField;
 use crate::domain::query::ListQuery;
+use crate::store::contacts::{LIST_SELECT, group_listing, list_listing};
 use crate::store::{AssetStore, Page, StoreError, StoreResult, SubscriptionCounts};
-
-const LIST_SELECT: &str = "SELECT l.id, l.name, l.description, l.scope,
-    (SELECT COUNT(*) FROM contact_list_members m WHERE m.list_id = l.id),
-    l.created_by, l.created_at, l.updated_by, l.updated_at FROM contact_lists l";
 
 /// Columns [`group_from`] reads, of `email_groups` aliased `g`.
 const GROUP_COLUMNS: &str = "g.id, g.name, g.display_name, g.description,
@@ -52,24 +48,6 @@ fn group_from(row: &Row) -> StoreResult<EmailGroup> {
         is_visible_in_public_subscription_list: row.get(4),
         audit: audit_from(row, 5),
     })
-}
-
-fn list_column(field: ContainerField) -> &'static str {
-    match field {
-        ContainerField::Name => "l.name",
-        ContainerField::CreatedAt => "l.created_at",
-        ContainerField::UpdatedAt => "l.updated_at",
-        ContainerField::Id => "l.id",
-    }
-}
-
-fn group_column(field: ContainerField) -> &'static str {
-    match field {
-        ContainerField::Name => "g.name",
-        ContainerField::CreatedAt => "g.created_at",
-        ContainerField::UpdatedAt => "g.updated_at",
-        ContainerField::Id => "g.id",
-    }
 }
 
 async fn load_list(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult<ContactList> {
@@ -184,13 +162,8 @@ impl AssetStore for PostgresStore {
         site_id: i64,
         query: &ListQuery<ContainerField>,
     ) -> StoreResult<Page<ContactList>> {
-        let listing = Listing {
-            select: LIST_SELECT,
-            column: list_column,
-            site_column: "l.site_id",
-            id_column: "l.id",
-        };
-        self.list_page(listing, site_id, query, list_from).await
+        self.list_page(list_listing(), site_id, query, list_from)
+            .await
     }
 
     async fn list_members(
@@ -289,14 +262,8 @@ impl AssetStore for PostgresStore {
         site_id: i64,
         query: &ListQuery<ContainerField>,
     ) -> StoreResult<Page<EmailGroup>> {
-        let select = format!("SELECT {GROUP_COLUMNS} FROM email_groups g");
-        let listing = Listing {
-            select: &select,
-            column: group_column,
-            site_column: "g.site_id",
-            id_column: "g.id",
-        };
-        self.list_page(listing, site_id, query, group_from).await
+        self.list_page(group_listing(), site_id, query, group_from)
+            .await
     }
 
     async fn subscription_counts(

@@ -4,7 +4,6 @@ use async_trait::async_trait;
 use rusqlite::{Connection, Row, Transaction, params};
 
 use super::contacts::load_contact;
-use super::listing::Listing;
 use super::{SqliteStore, error};
 use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
@@ -12,15 +11,8 @@ use crate::domain::asset::{
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::ContainerField;
 use crate::domain::query::ListQuery;
+use crate::store::contacts::{GROUP_SELECT, LIST_SELECT, group_listing, list_listing};
 use crate::store::{AssetStore, Page, StoreError, StoreResult, SubscriptionCounts};
-
-const LIST_SELECT: &str = "SELECT l.id, l.name, l.description, l.scope,
-    (SELECT COUNT(*) FROM contact_list_members m WHERE m.list_id = l.id),
-    l.created_by, l.created_at, l.updated_by, l.updated_at FROM contact_lists l";
-
-const GROUP_SELECT: &str = "SELECT g.id, g.name, g.display_name, g.description,
-    g.is_visible_in_public_subscription_list, g.created_by, g.created_at, g.updated_by, g.updated_at
-    FROM email_groups g";
 
 fn audit_from(row: &Row<'_>, first: usize) -> rusqlite::Result<Audit> {
     Ok(Audit {
@@ -51,23 +43,6 @@ fn group_from(row: &Row<'_>) -> rusqlite::Result<EmailGroup> {
         is_visible_in_public_subscription_list: row.get(4)?,
         audit: audit_from(row, 5)?,
     })
-}
-
-fn container_column(prefix: char) -> fn(ContainerField) -> &'static str {
-    match prefix {
-        'l' => |f| match f {
-            ContainerField::Name => "l.name",
-            ContainerField::CreatedAt => "l.created_at",
-            ContainerField::UpdatedAt => "l.updated_at",
-            ContainerField::Id => "l.id",
-        },
-        _ => |f| match f {
-            ContainerField::Name => "g.name",
-            ContainerField::CreatedAt => "g.created_at",
-            ContainerField::UpdatedAt => "g.updated_at",
-            ContainerField::Id => "g.id",
-        },
-    }
 }
 
 fn load_list(conn: &Connection, site_id: i64, id: i64) -> StoreResult<ContactList> {
@@ -179,13 +154,8 @@ impl AssetStore for SqliteStore {
         site_id: i64,
         query: &ListQuery<ContainerField>,
     ) -> StoreResult<Page<ContactList>> {
-        let listing = Listing {
-            select: LIST_SELECT,
-            column: container_column('l'),
-            site_column: "l.site_id",
-            id_column: "l.id",
-        };
-        self.list_page(listing, site_id, query, list_from).await
+        self.list_page(list_listing(), site_id, query, list_from)
+            .await
     }
 
     async fn list_members(
@@ -261,13 +231,8 @@ impl AssetStore for SqliteStore {
         site_id: i64,
         query: &ListQuery<ContainerField>,
     ) -> StoreResult<Page<EmailGroup>> {
-        let listing = Listing {
-            select: GROUP_SELECT,
-            column: container_column('g'),
-            site_column: "g.site_id",
-            id_column: "g.id",
-        };
-        self.list_page(listing, site_id, query, group_from).await
+        self.list_page(group_listing(), site_id, query, group_from)
+            .await
     }
 
     async fn subscription_counts(
