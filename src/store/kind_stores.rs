@@ -1,5 +1,6 @@
-//! The store traits' methods that only run a [`DefinitionKind`]'s generic operation, written
-//! once for both backends. Each backend implements, for any kind, `create_kind`, `get_kind`,
+//! The store traits' methods that only run a generic operation of the backend, written once
+//! for both backends: a [`DefinitionKind`]'s operations, and the asset store's deletes and
+//! listings. Each backend implements, for any kind, `create_kind`, `get_kind`,
 //! `replace_kind`, `delete_kind`, `list_kind`, `create_sync_kind` and `discard_kind`; the
 //! macros here name which trait method calls which, per kind, and each backend expands them
 //! with its store type and the trait's other methods.
@@ -157,3 +158,48 @@ macro_rules! export_store {
     };
 }
 pub(crate) use export_store;
+
+/// [`super::AssetStore`] for a backend: contact lists and email groups deleted and listed by
+/// the backend's `delete_owned` and `list_page` (rows read by its `list_from` and
+/// `group_from`), then the methods given.
+macro_rules! asset_store {
+    ($store:ty { $($rest:tt)* }) => {
+        #[async_trait::async_trait]
+        impl $crate::store::AssetStore for $store {
+            /// Members go by trigger.
+            async fn delete_list(&self, site_id: i64, id: i64) -> $crate::store::StoreResult<()> {
+                self.delete_owned("contact_lists", site_id, id).await
+            }
+
+            async fn list_lists(
+                &self,
+                site_id: i64,
+                query: &$crate::domain::query::ListQuery<$crate::domain::fields::ContainerField>,
+            ) -> $crate::store::StoreResult<
+                $crate::store::Page<$crate::domain::asset::ContactList>,
+            > {
+                let listing = $crate::store::contacts::list_listing();
+                self.list_page(listing, site_id, query, list_from).await
+            }
+
+            /// Subscriptions go by trigger.
+            async fn delete_group(&self, site_id: i64, id: i64) -> $crate::store::StoreResult<()> {
+                self.delete_owned("email_groups", site_id, id).await
+            }
+
+            async fn list_groups(
+                &self,
+                site_id: i64,
+                query: &$crate::domain::query::ListQuery<$crate::domain::fields::ContainerField>,
+            ) -> $crate::store::StoreResult<
+                $crate::store::Page<$crate::domain::asset::EmailGroup>,
+            > {
+                let listing = $crate::store::contacts::group_listing();
+                self.list_page(listing, site_id, query, group_from).await
+            }
+
+            $($rest)*
+        }
+    };
+}
+pub(crate) use asset_store;

@@ -1,6 +1,5 @@
 //! Contact lists, email groups and subscriptions on PostgreSQL.
 
-use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
@@ -10,10 +9,8 @@ use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
 };
 use crate::domain::clock::Timestamp;
-use crate::domain::fields::ContainerField;
-use crate::domain::query::ListQuery;
-use crate::store::contacts::{LIST_SELECT, group_listing, list_listing};
-use crate::store::{AssetStore, Page, StoreError, StoreResult, SubscriptionCounts};
+use crate::store::contacts::LIST_SELECT;
+use crate::store::{StoreError, StoreResult, SubscriptionCounts};
 
 /// Columns [`group_from`] reads, of `email_groups` aliased `g`.
 const GROUP_COLUMNS: &str = "g.id, g.name, g.display_name, g.description,
@@ -83,8 +80,7 @@ fn found(n: u64) -> StoreResult<()> {
     }
 }
 
-#[async_trait]
-impl AssetStore for PostgresStore {
+crate::store::kind_stores::asset_store!(PostgresStore {
     async fn create_list(
         &self,
         site_id: i64,
@@ -150,20 +146,6 @@ impl AssetStore for PostgresStore {
         let list = load_list(&tx, site_id, id).await?;
         tx.commit().await?;
         Ok(list)
-    }
-
-    async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        // Members go by trigger.
-        self.delete_owned("contact_lists", site_id, id).await
-    }
-
-    async fn list_lists(
-        &self,
-        site_id: i64,
-        query: &ListQuery<ContainerField>,
-    ) -> StoreResult<Page<ContactList>> {
-        self.list_page(list_listing(), site_id, query, list_from)
-            .await
     }
 
     async fn list_members(
@@ -253,19 +235,6 @@ impl AssetStore for PostgresStore {
         group_from(&row)
     }
 
-    async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.delete_owned("email_groups", site_id, id).await
-    }
-
-    async fn list_groups(
-        &self,
-        site_id: i64,
-        query: &ListQuery<ContainerField>,
-    ) -> StoreResult<Page<EmailGroup>> {
-        self.list_page(group_listing(), site_id, query, group_from)
-            .await
-    }
-
     async fn subscription_counts(
         &self,
         site_id: i64,
@@ -353,4 +322,4 @@ impl AssetStore for PostgresStore {
             is_subscribed: subscribed,
         })
     }
-}
+});

@@ -1,6 +1,5 @@
 //! Contact lists, email groups and subscriptions on SQLite.
 
-use async_trait::async_trait;
 use rusqlite::{Connection, Row, Transaction, params};
 
 use super::contacts::load_contact;
@@ -9,10 +8,8 @@ use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
 };
 use crate::domain::clock::Timestamp;
-use crate::domain::fields::ContainerField;
-use crate::domain::query::ListQuery;
-use crate::store::contacts::{GROUP_SELECT, LIST_SELECT, group_listing, list_listing};
-use crate::store::{AssetStore, Page, StoreError, StoreResult, SubscriptionCounts};
+use crate::store::contacts::{GROUP_SELECT, LIST_SELECT};
+use crate::store::{StoreError, StoreResult, SubscriptionCounts};
 
 fn audit_from(row: &Row<'_>, first: usize) -> rusqlite::Result<Audit> {
     Ok(Audit {
@@ -95,8 +92,7 @@ fn change_members(
     Ok(())
 }
 
-#[async_trait]
-impl AssetStore for SqliteStore {
+crate::store::kind_stores::asset_store!(SqliteStore {
     async fn create_list(
         &self,
         site_id: i64,
@@ -143,19 +139,6 @@ impl AssetStore for SqliteStore {
             load_list(tx, site_id, id)
         })
         .await
-    }
-
-    async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.delete_owned("contact_lists", site_id, id).await
-    }
-
-    async fn list_lists(
-        &self,
-        site_id: i64,
-        query: &ListQuery<ContainerField>,
-    ) -> StoreResult<Page<ContactList>> {
-        self.list_page(list_listing(), site_id, query, list_from)
-            .await
     }
 
     async fn list_members(
@@ -222,19 +205,6 @@ impl AssetStore for SqliteStore {
         .await
     }
 
-    async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.delete_owned("email_groups", site_id, id).await
-    }
-
-    async fn list_groups(
-        &self,
-        site_id: i64,
-        query: &ListQuery<ContainerField>,
-    ) -> StoreResult<Page<EmailGroup>> {
-        self.list_page(group_listing(), site_id, query, group_from)
-            .await
-    }
-
     async fn subscription_counts(
         &self,
         site_id: i64,
@@ -298,4 +268,4 @@ impl AssetStore for SqliteStore {
         })
         .await
     }
-}
+});
