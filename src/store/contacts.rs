@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use super::listing::Listing;
 use super::{Page, StoreResult};
 use crate::domain::appcloud::{Execution, InstanceKind, Member, ServiceInstance};
 use crate::domain::asset::{
@@ -213,4 +214,45 @@ pub trait AppCloudStore: Send + Sync {
         contact_ids: &[i64],
         status: &str,
     ) -> StoreResult<()>;
+}
+
+/// What every backend reads a contact list from (`contact_lists` aliased `l`): its columns
+/// with the member count.
+pub(crate) const LIST_SELECT: &str = "SELECT l.id, l.name, l.description, l.scope,
+    (SELECT COUNT(*) FROM contact_list_members m WHERE m.list_id = l.id),
+    l.created_by, l.created_at, l.updated_by, l.updated_at FROM contact_lists l";
+
+/// What every backend reads an email group from (`email_groups` aliased `g`).
+pub(crate) const GROUP_SELECT: &str = "SELECT g.id, g.name, g.display_name, g.description,
+    g.is_visible_in_public_subscription_list, g.created_by, g.created_at, g.updated_by, g.updated_at
+    FROM email_groups g";
+
+/// The listing of a site's contact lists.
+pub(crate) fn list_listing() -> Listing<'static, ContainerField> {
+    Listing {
+        select: LIST_SELECT,
+        column: |field| match field {
+            ContainerField::Name => "l.name",
+            ContainerField::CreatedAt => "l.created_at",
+            ContainerField::UpdatedAt => "l.updated_at",
+            ContainerField::Id => "l.id",
+        },
+        site_column: "l.site_id",
+        id_column: "l.id",
+    }
+}
+
+/// The listing of a site's email groups.
+pub(crate) fn group_listing() -> Listing<'static, ContainerField> {
+    Listing {
+        select: GROUP_SELECT,
+        column: |field| match field {
+            ContainerField::Name => "g.name",
+            ContainerField::CreatedAt => "g.created_at",
+            ContainerField::UpdatedAt => "g.updated_at",
+            ContainerField::Id => "g.id",
+        },
+        site_column: "g.site_id",
+        id_column: "g.id",
+    }
 }

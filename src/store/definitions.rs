@@ -1,13 +1,41 @@
-//! Sync action definitions.
+//! Definitions of every kind, described once for both backends.
+//!
+//! Sync action, import and export definitions are stored alike: one table per kind with the
+//! site, the definition's own columns, and the audit columns; some kinds also stage uploads in
+//! a table of files that a sync takes over. A [`DefinitionKind`] describes one kind:
+//! - its table and, when it stages data, its staged-files table (whose bytes make `kb_used`);
+//! - the [`SyncKind`] of its syncs;
+//! - the columns a definition is written to and [`DefinitionKind::encode`] giving their values;
+//! - the columns read back and [`DefinitionKind::decode`] rebuilding the definition from them.
+//!
+//! From a description, this module writes every statement (create, get, replace, delete, list
+//! and the check before creating a sync) in `$n` placeholders, and [`record`] decodes a row;
+//! each backend runs them with one generic function per operation (`sqlite::definitions`,
+//! `postgres::definitions`), and the store traits' methods are one call each, generated for
+//! both backends by the macros of [`super::kind_stores`].
+//!
+//! A new kind (accounts, custom objects, …) is a migration for its table on both backends, one
+//! more [`DefinitionKind`] here, a [`SyncKind`] variant, and one macro in
+//! [`super::kind_stores`] naming its store trait's methods.
+
+mod kinds;
+mod statements;
+
+pub(crate) use kinds::{Exports, Imports, SyncActions, staged_files};
+pub(crate) use statements::{
+    claim_files_sql, delete_sql, discard_sql, exists_sql, insert_sql, listing, load_sql, record,
+    select, update_sql,
+};
 
 use async_trait::async_trait;
 
+use super::sql_text::{SqlValue, StoredRow};
 use super::{Page, StoreResult};
 use crate::domain::asset::Audit;
-use crate::domain::definition::{Identifier, SyncAction, SyncActionDefinition};
-use crate::domain::duration::IsoDuration;
+use crate::domain::definition::SyncActionDefinition;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
+use crate::domain::sync::SyncKind;
 
 /// A stored sync action definition.
 pub type DefinitionRecord = DefinitionRecordOf<SyncActionDefinition>;
@@ -55,45 +83,28 @@ pub trait DefinitionStore: Send + Sync {
     ) -> StoreResult<Page<DefinitionRecord>>;
 }
 
-/// The stored form of a definition's actions: the JSON array the client sent (validated).
-pub(crate) fn encode_actions(definition: &SyncActionDefinition) -> String {
-    let actions: Vec<serde_json::Value> = definition
-        .sync_actions
-        .iter()
-        .map(SyncAction::to_json)
-        .collect();
-    serde_json::Value::Array(actions).to_string()
+/// How one kind of definition is stored (see the module docs).
+pub(crate) trait DefinitionKind: Send + Sync + 'static {
+    /// The validated definition.
+    type Definition: Clone + Send + Sync + 'static;
+    /// Its table (aliased `d` when read).
+    const TABLE: &'static str;
+    /// The table of its staged files (`definition_id`, `sync_id`, `bytes`), if it stages any.
+    const STAGED_FILES: Option<&'static str>;
+    /// What its syncs are.
+    const SYNC: SyncKind;
+    /// The columns [`Self::encode`] gives values for, in order.
+    const COLUMNS: &'static [&'static str];
+    /// The columns [`Self::decode`] reads, from [`FIRST_OWN`] on.
+    const READ: &'static str;
+    /// The values of [`Self::COLUMNS`].
+    fn encode(definition: &Self::Definition) -> Vec<SqlValue>;
+    /// Rebuilds a definition from [`Self::READ`]; an error names what no longer parses.
+    fn decode(row: &dyn StoredRow) -> StoreResult<Result<Self::Definition, String>>;
 }
 
-/// Rebuilds a definition from its stored columns; backends share it so they agree exactly.
-///
-/// # Errors
-/// When stored text no longer parses (a corrupt row).
-pub(crate) fn decode_definition(
-    name: String,
-    field_column: String,
-    field_statement: &str,
-    actions_json: &str,
-    is_sync_triggered_on_import: bool,
-    auto_delete_duration: Option<String>,
-) -> Result<SyncActionDefinition, String> {
-    let identifier = Identifier::from_markup(field_statement)
-        .ok_or_else(|| format!("stored identifier statement {field_statement:?}"))?;
-    let actions: Vec<serde_json::Value> =
-        serde_json::from_str(actions_json).map_err(|e| format!("stored actions: {e}"))?;
-    let sync_actions = actions
-        .iter()
-        .map(|a| SyncAction::from_stored_json(a).map_err(|e| format!("stored action: {e:?}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let auto_delete_duration = auto_delete_duration
-        .map(|text| IsoDuration::parse(&text).map_err(|e| format!("stored duration: {e:?}")))
-        .transpose()?;
-    Ok(SyncActionDefinition {
-        name,
-        field_column,
-        identifier,
-        sync_actions,
-        is_sync_triggered_on_import,
-        auto_delete_duration,
-    })
-}
+/// A stored definition of kind `K`.
+pub(crate) type Record<K> = DefinitionRecordOf<<K as DefinitionKind>::Definition>;
+
+/// The index of a kind's first own column in [`select`]'s rows.
+pub(crate) const FIRST_OWN: usize = 6;

@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 
-use super::{DefinitionRecordOf, NewSync, Page, StoreResult, SyncJob};
-use crate::domain::definition::ExportDefinition;
+use super::{DefinitionRecordOf, NewSync, Page, StoreError, StoreResult, SyncJob};
+use crate::domain::contact_fields::{ContactField, Storage, standard_field};
+use crate::domain::definition::{ExportDefinition, FieldTarget};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
 use crate::domain::sync::SyncRecord;
@@ -85,4 +86,40 @@ pub trait ExportStore: Send + Sync {
     ) -> StoreResult<ExportPage>;
     /// Deletes an export sync's data.
     async fn delete_export_data(&self, site_id: i64, sync_id: i64) -> StoreResult<()>;
+}
+
+/// The stored column names of an export's data: the definition's, in its order, as JSON.
+pub(crate) fn column_names(definition: &ExportDefinition) -> StoreResult<String> {
+    let names: Vec<&str> = definition.fields.iter().map(|f| f.name.as_str()).collect();
+    serde_json::to_string(&names).map_err(|e| StoreError::Other(e.into()))
+}
+
+/// The SQL reading one exported column of contact `c` (every value as text), the same on both
+/// backends: a flag is tested by `CASE WHEN`, which SQLite's 0/1 and PostgreSQL's booleans
+/// both answer.
+pub(crate) fn value_expression(target: &FieldTarget, custom: &[ContactField]) -> String {
+    match target {
+        FieldTarget::Id => "CAST(c.id AS TEXT)".to_owned(),
+        FieldTarget::IsSubscribed => {
+            "CASE WHEN c.is_subscribed THEN 'true' ELSE 'false' END".to_owned()
+        }
+        FieldTarget::IsBounced => "CASE WHEN c.is_bounced THEN 'true' ELSE 'false' END".to_owned(),
+        FieldTarget::Field(name) => match standard_field(name) {
+            Some(ContactField {
+                storage: Storage::Column(column),
+                ..
+            }) => format!("c.{column}"),
+            _ => match custom
+                .iter()
+                .find(|f| f.internal_name.eq_ignore_ascii_case(name))
+            {
+                // The id is the store's own integer, never client text.
+                Some(field) => format!(
+                    "(SELECT v.value FROM contact_custom_values v WHERE v.field_id = {} AND v.contact_id = c.id)",
+                    field.id
+                ),
+                None => "NULL".to_owned(),
+            },
+        },
+    }
 }

@@ -6,8 +6,9 @@ use super::{
     DefinitionRecordOf, NewSync, Page, StageError, Staged, StoreResult, SyncFile, SyncJob,
 };
 use crate::domain::definition::ImportDefinition;
+use crate::domain::definition::UpdateRule;
 use crate::domain::fields::DefinitionField;
-use crate::domain::import_plan::{ImportPlan, ImportReject};
+use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportPlan, ImportReject};
 use crate::domain::query::ListQuery;
 use crate::domain::sync::SyncRecord;
 use crate::upload::Format;
@@ -99,4 +100,41 @@ pub trait ImportStore: Send + Sync {
         seq_from: u64,
         seq_to: u64,
     ) -> StoreResult<ImportCounts>;
+}
+
+/// The new value of a contact column under the column's update rule, the same on both
+/// backends: `current` is the column itself, `value` the backend's reading of the staged
+/// value, and `flag` its reading of that value as a boolean (NULL when it is none).
+pub(crate) fn rule_expression(
+    column: &ImportColumn,
+    current: &str,
+    value: &str,
+    flag: &str,
+) -> String {
+    match (&column.target, column.rule) {
+        (ColumnTarget::IsSubscribed | ColumnTarget::IsBounced, _) => {
+            format!("COALESCE({flag}, {current})")
+        }
+        // The email address is never emptied.
+        (ColumnTarget::Standard("email_address"), UpdateRule::IfExistingIsNull) => {
+            current.to_owned()
+        }
+        (ColumnTarget::Standard("email_address"), _) => {
+            format!("COALESCE(NULLIF(trim({value}), ''), {current})")
+        }
+        (_, UpdateRule::IfNewIsNotNull) => format!("COALESCE(NULLIF({value}, ''), {current})"),
+        (_, UpdateRule::IfExistingIsNull) => format!("COALESCE({current}, NULLIF({value}, ''))"),
+        // Always (and per-field rules already resolved): an absent value leaves the field alone.
+        _ => format!("CASE WHEN {value} IS NULL THEN {current} ELSE NULLIF({value}, '') END"),
+    }
+}
+
+/// The contacts table column an import column writes, if it writes one.
+pub(crate) fn contact_column(target: &ColumnTarget) -> Option<&'static str> {
+    match target {
+        ColumnTarget::Standard(column) => Some(column),
+        ColumnTarget::IsSubscribed => Some("is_subscribed"),
+        ColumnTarget::IsBounced => Some("is_bounced"),
+        _ => None,
+    }
 }

@@ -13,6 +13,8 @@ mod exports;
 mod fields;
 mod filter_sql;
 mod imports;
+mod kind_stores;
+mod listing;
 mod sites;
 mod sql_text;
 mod syncs;

@@ -5,6 +5,72 @@
 use crate::domain::clock::Timestamp;
 use crate::domain::filter::CompareOp;
 use crate::domain::query::{Direction, Op};
+use crate::store::StoreResult;
+
+/// Which backend runs a statement. Shared statements are written with PostgreSQL's numbered
+/// `$n` placeholders; SQLite reads the same numbers as `?n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    /// The embedded store.
+    Sqlite,
+    /// The shared store.
+    Postgres,
+}
+
+impl Backend {
+    /// `sql` (written with `$n` placeholders and no other `$`) in this backend's style.
+    pub(crate) fn placeholders(self, sql: &str) -> String {
+        match self {
+            Self::Sqlite => sql.replace('$', "?"),
+            Self::Postgres => sql.to_owned(),
+        }
+    }
+
+    /// `column [NOT] LIKE pattern`, ignoring case, with a backslash as escape.
+    pub(crate) fn like(self, column: &str, not: bool, pattern: &str) -> String {
+        let not = if not { "NOT " } else { "" };
+        match self {
+            Self::Sqlite => format!("{column} {not}LIKE {pattern} ESCAPE '\\'"),
+            Self::Postgres => format!("{column} {not}ILIKE {pattern}"),
+        }
+    }
+
+    /// `column op value` for text, ignoring case.
+    pub(crate) fn text_compare(self, column: &str, op: &str, value: &str) -> String {
+        match self {
+            Self::Sqlite => format!("{column} {op} {value} COLLATE NOCASE"),
+            Self::Postgres => format!("lower({column}) {op} lower({value})"),
+        }
+    }
+}
+
+/// Deletes row `$2` of site `$1` from `table` (a record of another site is not found).
+pub(crate) fn delete_owned(table: &str) -> String {
+    format!("DELETE FROM {table} WHERE site_id = $1 AND id = $2")
+}
+
+/// A value bound to a shared statement; each backend converts it to its driver's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SqlValue {
+    /// A `BIGINT` (SQLite `INTEGER`), or NULL.
+    Int(Option<i64>),
+    /// A `TEXT`, or NULL.
+    Text(Option<String>),
+    /// A `BOOLEAN` (SQLite stores 0 or 1).
+    Flag(bool),
+}
+
+/// One row of a shared statement's result, read the same way on both backends.
+pub(crate) trait StoredRow {
+    /// Column `i` as an integer.
+    fn int(&self, i: usize) -> StoreResult<i64>;
+    /// Column `i` as text.
+    fn text(&self, i: usize) -> StoreResult<String>;
+    /// Column `i` as text or NULL.
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>>;
+    /// Column `i` as a flag.
+    fn flag(&self, i: usize) -> StoreResult<bool>;
+}
 
 /// Why a parsed filter cannot run on a store.
 #[derive(Debug, thiserror::Error)]

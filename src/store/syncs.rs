@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use super::listing::Listing;
 use super::{Page, StoreError, StoreResult};
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
@@ -302,6 +303,55 @@ pub trait SyncStore: Send + Sync {
     /// Rows of every site staged and not yet released (sync-action and import uploads, whether
     /// or not a sync owns them yet): a sum over the staged files, one row per upload.
     async fn staged_rows(&self) -> StoreResult<u64>;
+}
+
+/// The columns every backend reads a sync from, in order (`syncs` aliased `s`).
+pub(crate) const SYNC_SELECT: &str =
+    "SELECT s.id, s.definition_id, s.synced_instance_uri, s.callback_url, s.status,
+    s.created_by, s.created_at, s.started_at, s.ended_at, s.kind FROM syncs s";
+
+/// The listing of a site's syncs.
+pub(crate) fn sync_listing() -> Listing<'static, SyncField> {
+    Listing {
+        select: SYNC_SELECT,
+        column: sync_column,
+        site_column: "s.site_id",
+        id_column: "s.id",
+    }
+}
+
+/// The column a sync query field reads.
+fn sync_column(field: SyncField) -> &'static str {
+    match field {
+        SyncField::Status => "s.status",
+        SyncField::SyncedInstanceUri => "s.synced_instance_uri",
+        SyncField::CreatedAt => "s.created_at",
+        SyncField::SyncStartedAt => "s.started_at",
+        SyncField::SyncEndedAt => "s.ended_at",
+        SyncField::CreatedBy => "s.created_by",
+        SyncField::Id => "s.id",
+    }
+}
+
+/// Rows released per statement (per transaction on SQLite) when a sync ends.
+pub(crate) const RELEASE_ROWS: i64 = 200_000;
+
+/// File ids grouped so each group holds about [`RELEASE_ROWS`] rows (a bigger file alone):
+/// `files` are `(id, rows)` pairs in release order.
+pub(crate) fn release_groups(files: &[(i64, i64)]) -> Vec<Vec<i64>> {
+    let mut groups: Vec<Vec<i64>> = Vec::new();
+    let mut rows = RELEASE_ROWS;
+    for (id, count) in files {
+        if rows + count > RELEASE_ROWS {
+            groups.push(Vec::new());
+            rows = 0;
+        }
+        rows += count;
+        if let Some(group) = groups.last_mut() {
+            group.push(*id);
+        }
+    }
+    groups
 }
 
 #[cfg(test)]

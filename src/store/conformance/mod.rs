@@ -3,11 +3,18 @@
 
 mod callbacks;
 mod kinds;
+mod runs;
 mod staging;
 
 pub use callbacks::due_callbacks_are_fair_to_sites_and_claimed_once;
 pub use kinds::overlapping_ids_across_kinds_stay_apart;
-pub use staging::staging_limits_hold_for_sync_actions_and_imports;
+pub use runs::{
+    apply_counts_and_records_rejects, exports_snapshot_selected_contacts,
+    imports_create_contacts_and_reject_rows,
+};
+pub use staging::{
+    discarding_or_deleting_frees_staged_rows, staging_limits_hold_for_sync_actions_and_imports,
+};
 
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::asset::{ContactListInput, EmailGroupInput};
@@ -23,6 +30,42 @@ use crate::store::{
 
 mod tokens;
 pub use tokens::refresh_tokens_are_redeemed_once_and_revoke_their_grant;
+
+/// One `#[tokio::test]` per scenario, each on a fresh store from `$fresh` (an async function
+/// giving `Some((guard, store))`, or `None` when the backend is not available to test).
+/// The scenarios are listed here once for every backend.
+macro_rules! conformance_tests {
+    ($fresh:path) => {
+        $crate::store::conformance::conformance_tests!(
+            @each $fresh;
+            sites_and_credentials,
+            containers_are_scoped_by_site,
+            lists_page_filter_and_sort,
+            leases_fence_a_taken_over_sync,
+            one_sync_per_definition_at_a_time,
+            due_callbacks_are_fair_to_sites_and_claimed_once,
+            counts_for_metrics_cover_every_site,
+            overlapping_ids_across_kinds_stay_apart,
+            staging_limits_hold_for_sync_actions_and_imports,
+            refresh_tokens_are_redeemed_once_and_revoke_their_grant,
+            apply_counts_and_records_rejects,
+            imports_create_contacts_and_reject_rows,
+            exports_snapshot_selected_contacts,
+            discarding_or_deleting_frees_staged_rows,
+        );
+    };
+    (@each $fresh:path; $($scenario:ident,)*) => {
+        $(
+            #[tokio::test]
+            async fn $scenario() {
+                if let Some((_guard, store)) = $fresh().await {
+                    $crate::store::conformance::$scenario(&store).await;
+                }
+            }
+        )*
+    };
+}
+pub(crate) use conformance_tests;
 
 fn contact(email: &str) -> ContactInput {
     ContactInput {

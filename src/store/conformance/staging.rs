@@ -92,3 +92,24 @@ pub async fn staging_limits_hold_for_sync_actions_and_imports(store: &dyn Store)
         }
     }
 }
+
+/// Discarding a definition's unsynced data, or deleting the definition, frees its staged rows,
+/// for both kinds that stage; another definition's rows stay.
+pub async fn discarding_or_deleting_frees_staged_rows(store: &dyn Store) {
+    let site = store.create_site("Discard").await.unwrap().id;
+    let first = definitions_sharing_an_id(store, site).await;
+    let second = definitions_sharing_an_id(store, site).await;
+    for id in [first, second] {
+        for kind in [Kind::SyncAction, Kind::Import] {
+            stage(store, kind, site, id, 500, u64::MAX).await.unwrap();
+        }
+    }
+    assert_eq!(store.staged_rows().await.unwrap(), 4);
+    store.delete_definition(site, first).await.unwrap();
+    store.delete_import(site, first).await.unwrap();
+    assert_eq!(store.staged_rows().await.unwrap(), 2);
+    store.discard_staged(site, second).await.unwrap();
+    assert_eq!(store.staged_rows().await.unwrap(), 1);
+    store.discard_import_data(site, second).await.unwrap();
+    assert_eq!(store.staged_rows().await.unwrap(), 0);
+}

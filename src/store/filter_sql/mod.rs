@@ -10,6 +10,7 @@
 //! limit (1000). Every other grouping is kept, and every sub-expression is parenthesised.
 //! Recursion follows `NOT` and parentheses only, which [`crate::domain::filter::parse`] bounds.
 
+pub(crate) mod source;
 #[cfg(test)]
 pub(crate) mod suite;
 

@@ -16,6 +16,7 @@ use super::sync_rows::{SYNC_SELECT, sync_from};
 use super::{Client, big, count, error};
 use crate::domain::clock::Timestamp;
 use crate::domain::sync::{SyncKind, SyncLog, SyncRecord, SyncStatus};
+use crate::store::syncs::{RELEASE_ROWS, release_groups};
 use crate::store::{LEASE_LOST, StoreError, StoreResult, SweepReport, SyncFile, SyncJob};
 
 /// Advisory lock class ("LQCL") serialising claims across nodes.
@@ -221,26 +222,6 @@ pub(super) async fn finish(
     let sync = sync_from(&row)?;
     tx.commit().await?;
     Ok(sync)
-}
-
-/// Rows released per statement when a sync ends.
-const RELEASE_ROWS: i64 = 200_000;
-
-/// File ids grouped so each group holds about [`RELEASE_ROWS`] rows (a bigger file alone).
-fn release_groups(files: &[(i64, i64)]) -> Vec<Vec<i64>> {
-    let mut groups: Vec<Vec<i64>> = Vec::new();
-    let mut rows = RELEASE_ROWS;
-    for (id, count) in files {
-        if rows + count > RELEASE_ROWS {
-            groups.push(Vec::new());
-            rows = 0;
-        }
-        rows += count;
-        if let Some(group) = groups.last_mut() {
-            group.push(*id);
-        }
-    }
-    groups
 }
 
 /// Releases what an ended sync kept (staged and import files with their rows, its matched

@@ -1,23 +1,16 @@
 //! Contact lists, email groups and subscriptions on PostgreSQL.
 
-use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::listing::Listing;
 use super::membership::change_members;
 use super::{PostgresStore, count};
 use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
 };
 use crate::domain::clock::Timestamp;
-use crate::domain::fields::ContainerField;
-use crate::domain::query::ListQuery;
-use crate::store::{AssetStore, Page, StoreError, StoreResult, SubscriptionCounts};
-
-const LIST_SELECT: &str = "SELECT l.id, l.name, l.description, l.scope,
-    (SELECT COUNT(*) FROM contact_list_members m WHERE m.list_id = l.id),
-    l.created_by, l.created_at, l.updated_by, l.updated_at FROM contact_lists l";
+use crate::store::contacts::LIST_SELECT;
+use crate::store::{StoreError, StoreResult, SubscriptionCounts};
 
 /// Columns [`group_from`] reads, of `email_groups` aliased `g`.
 const GROUP_COLUMNS: &str = "g.id, g.name, g.display_name, g.description,
@@ -54,24 +47,6 @@ fn group_from(row: &Row) -> StoreResult<EmailGroup> {
     })
 }
 
-fn list_column(field: ContainerField) -> &'static str {
-    match field {
-        ContainerField::Name => "l.name",
-        ContainerField::CreatedAt => "l.created_at",
-        ContainerField::UpdatedAt => "l.updated_at",
-        ContainerField::Id => "l.id",
-    }
-}
-
-fn group_column(field: ContainerField) -> &'static str {
-    match field {
-        ContainerField::Name => "g.name",
-        ContainerField::CreatedAt => "g.created_at",
-        ContainerField::UpdatedAt => "g.updated_at",
-        ContainerField::Id => "g.id",
-    }
-}
-
 async fn load_list(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult<ContactList> {
     let stmt = client
         .prepare_cached(&format!("{LIST_SELECT} WHERE l.site_id = $1 AND l.id = $2"))
@@ -105,8 +80,7 @@ fn found(n: u64) -> StoreResult<()> {
     }
 }
 
-#[async_trait]
-impl AssetStore for PostgresStore {
+crate::store::kind_stores::asset_store!(PostgresStore {
     async fn create_list(
         &self,
         site_id: i64,
@@ -172,33 +146,6 @@ impl AssetStore for PostgresStore {
         let list = load_list(&tx, site_id, id).await?;
         tx.commit().await?;
         Ok(list)
-    }
-
-    async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        let client = self.client().await?;
-        // Members go by trigger.
-        let n = client
-            .execute(
-                "DELETE FROM contact_lists WHERE site_id = $1 AND id = $2",
-                &[&site_id, &id],
-            )
-            .await?;
-        found(n)
-    }
-
-    async fn list_lists(
-        &self,
-        site_id: i64,
-        query: &ListQuery<ContainerField>,
-    ) -> StoreResult<Page<ContactList>> {
-        let client = self.client().await?;
-        let listing = Listing {
-            select: LIST_SELECT,
-            column: list_column,
-            site_column: "l.site_id",
-            id_column: "l.id",
-        };
-        listing.page(&client, site_id, query, list_from).await
     }
 
     async fn list_members(
@@ -288,34 +235,6 @@ impl AssetStore for PostgresStore {
         group_from(&row)
     }
 
-    async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        let client = self.client().await?;
-        // Subscriptions go by trigger.
-        let n = client
-            .execute(
-                "DELETE FROM email_groups WHERE site_id = $1 AND id = $2",
-                &[&site_id, &id],
-            )
-            .await?;
-        found(n)
-    }
-
-    async fn list_groups(
-        &self,
-        site_id: i64,
-        query: &ListQuery<ContainerField>,
-    ) -> StoreResult<Page<EmailGroup>> {
-        let client = self.client().await?;
-        let select = format!("SELECT {GROUP_COLUMNS} FROM email_groups g");
-        let listing = Listing {
-            select: &select,
-            column: group_column,
-            site_column: "g.site_id",
-            id_column: "g.id",
-        };
-        listing.page(&client, site_id, query, group_from).await
-    }
-
     async fn subscription_counts(
         &self,
         site_id: i64,
@@ -403,4 +322,4 @@ impl AssetStore for PostgresStore {
             is_subscribed: subscribed,
         })
     }
-}
+});

@@ -104,19 +104,8 @@ impl ContactStore for PostgresStore {
     }
 
     async fn delete_contact(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        let client = self.client().await?;
         // The contacts_cascade trigger removes memberships, subscriptions and custom values.
-        let removed = client
-            .execute(
-                "DELETE FROM contacts WHERE site_id = $1 AND id = $2",
-                &[&site_id, &id],
-            )
-            .await?;
-        if removed == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        self.delete_owned("contacts", site_id, id).await
     }
 
     async fn search_contacts(

@@ -1,194 +1,175 @@
-//! Sync action definitions on PostgreSQL.
+//! Definitions of every kind on PostgreSQL: the generic operations over a
+//! [`DefinitionKind`] (see [`crate::store::definitions`]), and sync action definitions' store.
 
-use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
-use tokio_postgres::Row;
 
 use super::PostgresStore;
-use super::listing::Listing;
-use crate::domain::asset::Audit;
-use crate::domain::clock::Timestamp;
-use crate::domain::definition::SyncActionDefinition;
+use super::listing::{Param, page, refs, values};
+use super::sync_rows::{insert_sync, load_sync};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
-use crate::store::definitions::{decode_definition, encode_actions};
-use crate::store::{DefinitionRecord, DefinitionStore, Page, StoreError, StoreResult};
+use crate::domain::sync::SyncRecord;
+use crate::store::definitions::{self as kinds, DefinitionKind, Record};
+use crate::store::sql_text::SqlValue;
+use crate::store::{NewSync, Page, StoreError, StoreResult};
 
-/// `kb_used` counts the bytes of files still staged or owned by a sync that has not ended.
-/// SUM of BIGINT is NUMERIC in PostgreSQL: it is cast back before the integer division.
-const SELECT: &str = "SELECT d.id, d.name, d.field_column, d.field_statement, d.sync_actions,
-    d.is_sync_triggered_on_import, d.auto_delete_duration,
-    (SELECT (COALESCE(SUM(f.bytes), 0)::BIGINT + 1023) / 1024 FROM staged_files f WHERE f.definition_id = d.id
-     AND (f.sync_id IS NULL OR f.sync_id IN (SELECT id FROM syncs WHERE status IN ('pending', 'active')))),
-    d.created_by, d.created_at, d.updated_by, d.updated_at FROM sync_action_definitions d";
-
-fn column(field: DefinitionField) -> &'static str {
-    match field {
-        DefinitionField::Name => "d.name",
-        DefinitionField::CreatedAt => "d.created_at",
-        DefinitionField::UpdatedAt => "d.updated_at",
-        DefinitionField::CreatedBy => "d.created_by",
-        DefinitionField::UpdatedBy => "d.updated_by",
-        DefinitionField::Id => "d.id",
-    }
-}
-
-fn record_from(row: &Row) -> StoreResult<DefinitionRecord> {
-    let definition = decode_definition(
-        row.get(1),
-        row.get(2),
-        row.get(3),
-        row.get(4),
-        row.get(5),
-        row.get(6),
-    )
-    .map_err(|e| StoreError::Other(anyhow::anyhow!("definition {}: {e}", row.get::<_, i64>(0))))?;
-    Ok(DefinitionRecord {
-        id: row.get(0),
-        definition,
-        kb_used: row.get(7),
-        audit: Audit {
-            created_by: row.get(8),
-            created_at: Timestamp::from_nanos(row.get(9)),
-            updated_by: row.get(10),
-            updated_at: Timestamp::from_nanos(row.get(11)),
-        },
-    })
-}
-
-async fn load(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult<DefinitionRecord> {
-    let stmt = client
-        .prepare_cached(&format!("{SELECT} WHERE d.site_id = $1 AND d.id = $2"))
-        .await?;
+/// Definition `id` of kind `K` of `site_id`.
+pub(super) async fn load<K: DefinitionKind>(
+    client: &impl GenericClient,
+    site_id: i64,
+    id: i64,
+) -> StoreResult<Record<K>> {
+    let stmt = client.prepare_cached(&kinds::load_sql::<K>()).await?;
     let row = client
         .query_opt(&stmt, &[&site_id, &id])
         .await?
         .ok_or(StoreError::NotFound)?;
-    record_from(&row)
+    kinds::record::<K>(&row)
 }
 
-/// The stored auto-delete columns: the duration as sent, and in seconds for the sweep.
-fn auto_delete(definition: &SyncActionDefinition) -> (Option<String>, Option<i64>) {
-    let duration = definition.auto_delete_duration.as_ref();
-    (
-        duration.map(|d| d.as_str().to_owned()),
-        duration.map(|d| i64::try_from(d.seconds()).unwrap_or(i64::MAX)),
-    )
+/// The keys (site, and id for a replace), the definition's columns, then who and when.
+fn bound<K: DefinitionKind>(
+    keys: &[i64],
+    definition: &K::Definition,
+    by: &str,
+    now: i64,
+) -> Vec<Param> {
+    let keys = keys.iter().map(|&k| SqlValue::Int(Some(k)));
+    let audit = [
+        SqlValue::Text(Some(by.to_owned())),
+        SqlValue::Int(Some(now)),
+    ];
+    values(keys.chain(K::encode(definition)).chain(audit))
 }
 
-#[async_trait]
-impl DefinitionStore for PostgresStore {
-    async fn create_definition(
+impl PostgresStore {
+    /// Stores a new definition of kind `K`.
+    pub(super) async fn create_kind<K: DefinitionKind>(
         &self,
         site_id: i64,
         by: &str,
-        definition: &SyncActionDefinition,
-    ) -> StoreResult<DefinitionRecord> {
-        let now = self.now().as_nanos();
-        let (duration, seconds) = auto_delete(definition);
+        definition: &K::Definition,
+    ) -> StoreResult<Record<K>> {
+        let params = bound::<K>(&[site_id], definition, by, self.now().as_nanos());
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let id: i64 = tx
-            .query_one(
-                "INSERT INTO sync_action_definitions (site_id, name, field_column, field_statement, identifier_field_name,
-                 sync_actions, is_sync_triggered_on_import, auto_delete_duration, auto_delete_seconds,
-                 created_by, created_at, updated_by, updated_at)
-                 VALUES ($1, $2, $3, $4, $3, $5, $6, $7, $8, $9, $10, $9, $10) RETURNING id",
-                &[
-                    &site_id,
-                    &definition.name,
-                    &definition.field_column,
-                    &definition.identifier.markup(),
-                    &encode_actions(definition),
-                    &definition.is_sync_triggered_on_import,
-                    &duration,
-                    &seconds,
-                    &by,
-                    &now,
-                ],
-            )
-            .await?
-            .get(0);
-        let record = load(&tx, site_id, id).await?;
+        let insert = kinds::insert_sql::<K>();
+        let id: i64 = tx.query_one(insert.as_str(), &refs(&params)).await?.get(0);
+        let record = load::<K>(&tx, site_id, id).await?;
         tx.commit().await?;
         Ok(record)
     }
 
-    async fn get_definition(&self, site_id: i64, id: i64) -> StoreResult<DefinitionRecord> {
+    /// One definition of kind `K`.
+    pub(super) async fn get_kind<K: DefinitionKind>(
+        &self,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<Record<K>> {
         let client = self.client().await?;
-        load(&client, site_id, id).await
+        load::<K>(&client, site_id, id).await
     }
 
-    async fn replace_definition(
+    /// Replaces a definition of kind `K`.
+    pub(super) async fn replace_kind<K: DefinitionKind>(
         &self,
         site_id: i64,
         id: i64,
         by: &str,
-        definition: &SyncActionDefinition,
-    ) -> StoreResult<DefinitionRecord> {
-        let now = self.now().as_nanos();
-        let (duration, seconds) = auto_delete(definition);
+        definition: &K::Definition,
+    ) -> StoreResult<Record<K>> {
+        let params = bound::<K>(&[site_id, id], definition, by, self.now().as_nanos());
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let n = tx
-            .execute(
-                "UPDATE sync_action_definitions SET name = $3, field_column = $4, field_statement = $5,
-                 identifier_field_name = $4, sync_actions = $6, is_sync_triggered_on_import = $7,
-                 auto_delete_duration = $8, auto_delete_seconds = $9, updated_by = $10, updated_at = $11
-                 WHERE site_id = $1 AND id = $2",
-                &[
-                    &site_id,
-                    &id,
-                    &definition.name,
-                    &definition.field_column,
-                    &definition.identifier.markup(),
-                    &encode_actions(definition),
-                    &definition.is_sync_triggered_on_import,
-                    &duration,
-                    &seconds,
-                    &by,
-                    &now,
-                ],
-            )
-            .await?;
-        if n == 0 {
+        let update = kinds::update_sql::<K>();
+        if tx.execute(update.as_str(), &refs(&params)).await? == 0 {
             return Err(StoreError::NotFound);
         }
-        let record = load(&tx, site_id, id).await?;
+        let record = load::<K>(&tx, site_id, id).await?;
         tx.commit().await?;
         Ok(record)
     }
 
-    /// Deletes the definition with all its staged files, including those a pending or active
-    /// sync took (as SQLite does): the files go by cascade and a trigger removes their rows.
-    /// The syncs themselves stay and report the definition gone.
-    async fn delete_definition(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        let client = self.client().await?;
-        let n = client
-            .execute(
-                "DELETE FROM sync_action_definitions WHERE site_id = $1 AND id = $2",
-                &[&site_id, &id],
-            )
-            .await?;
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
+    /// Deletes a definition of kind `K` with its staged files.
+    pub(super) async fn delete_kind<K: DefinitionKind>(
+        &self,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut removed = 0;
+        for statement in kinds::delete_sql::<K>() {
+            removed = tx.execute(statement.as_str(), &[&site_id, &id]).await?;
         }
+        if removed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
-    async fn list_definitions(
+    /// A page of definitions of kind `K`.
+    pub(super) async fn list_kind<K: DefinitionKind>(
         &self,
         site_id: i64,
         query: &ListQuery<DefinitionField>,
-    ) -> StoreResult<Page<DefinitionRecord>> {
+    ) -> StoreResult<Page<Record<K>>> {
         let client = self.client().await?;
-        let listing = Listing {
-            select: SELECT,
-            column,
-            site_column: "d.site_id",
-            id_column: "d.id",
+        let select = kinds::select::<K>();
+        let listing = kinds::listing(&select);
+        page(&listing, &client, site_id, query, |row| {
+            kinds::record::<K>(row)
+        })
+        .await
+    }
+
+    /// Discards the unsynced staged files of a definition of kind `K` (a trigger deletes
+    /// their rows); `Conflict { constraint: "sync_in_progress" }` while a sync of it runs.
+    pub(super) async fn discard_kind<K: DefinitionKind>(
+        &self,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let exists = kinds::exists_sql::<K>();
+        tx.query_opt(exists.as_str(), &[&site_id, &id])
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let Some([busy, delete]) = kinds::discard_sql::<K>() else {
+            return Ok(());
         };
-        listing.page(&client, site_id, query, record_from).await
+        if tx.query_opt(busy.as_str(), &[&id]).await?.is_some() {
+            return Err(StoreError::Conflict {
+                constraint: "sync_in_progress",
+            });
+        }
+        tx.execute(delete.as_str(), &[&id]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a pending sync of a definition of kind `K`, owning its staged files. The
+    /// definition is share-locked: it cannot be deleted before the sync exists.
+    pub(super) async fn create_sync_kind<K: DefinitionKind>(
+        &self,
+        site_id: i64,
+        id: i64,
+        sync: NewSync,
+    ) -> StoreResult<SyncRecord> {
+        let now = self.now();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let exists = format!("{} FOR SHARE", kinds::exists_sql::<K>());
+        tx.query_opt(exists.as_str(), &[&site_id, &id])
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let sync_id = insert_sync(&tx, site_id, K::SYNC, id, &sync, now).await?;
+        let created = load_sync(&tx, site_id, sync_id).await?;
+        tx.commit().await?;
+        Ok(created)
     }
 }
+
+crate::store::kind_stores::sync_action_store!(PostgresStore);

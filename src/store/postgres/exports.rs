@@ -2,77 +2,15 @@
 //! matching contacts in batches of contact ids, one transaction and one `INSERT … SELECT`
 //! each, so no transaction is long and memory stays flat whatever the export's size.
 
-use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
-use tokio_postgres::Row;
 
-use super::listing::{Listing, Param, refs};
-use super::sync_rows::{insert_sync, load_sync};
+use super::listing::{Param, refs};
+use super::sync_rows::load_sync;
 use super::{PostgresStore, big, count, error, fields, filter_sql};
-use crate::domain::asset::Audit;
-use crate::domain::clock::Timestamp;
-use crate::domain::contact_fields::{ContactField, Storage, standard_field};
-use crate::domain::definition::{ExportDefinition, FieldTarget, validate_export_definition};
-use crate::domain::fields::DefinitionField;
-use crate::domain::query::ListQuery;
-use crate::domain::sync::{SyncKind, SyncRecord};
-use crate::store::{
-    ExportPage, ExportRecord, ExportStore, LEASE_LOST, NewSync, Page, StoreError, StoreResult,
-    SyncJob,
-};
-
-const SELECT: &str = "SELECT d.id, d.body, d.created_by, d.created_at, d.updated_by, d.updated_at FROM export_definitions d";
-
-/// The columns of [`SELECT`], for `RETURNING`.
-const RETURNING: &str = "RETURNING id, body, created_by, created_at, updated_by, updated_at";
-
-fn column(field: DefinitionField) -> &'static str {
-    match field {
-        DefinitionField::Name => "d.name",
-        DefinitionField::CreatedAt => "d.created_at",
-        DefinitionField::UpdatedAt => "d.updated_at",
-        DefinitionField::CreatedBy => "d.created_by",
-        DefinitionField::UpdatedBy => "d.updated_by",
-        DefinitionField::Id => "d.id",
-    }
-}
-
-fn record_from(row: &Row) -> StoreResult<ExportRecord> {
-    let body: &str = row.get(1);
-    let bad = |why: String| StoreError::Other(anyhow::anyhow!("stored export: {why}"));
-    let json: serde_json::Value = serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
-    let definition = validate_export_definition(&json).map_err(|f| bad(format!("{f:?}")))?;
-    Ok(ExportRecord {
-        id: row.get(0),
-        definition,
-        kb_used: 0,
-        audit: Audit {
-            created_by: row.get(2),
-            created_at: Timestamp::from_nanos(row.get(3)),
-            updated_by: row.get(4),
-            updated_at: Timestamp::from_nanos(row.get(5)),
-        },
-    })
-}
-
-/// One export definition of a site (`NotFound` for another site's).
-async fn load(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult<ExportRecord> {
-    let row = client
-        .query_opt(
-            &format!("{SELECT} WHERE d.site_id = $1 AND d.id = $2"),
-            &[&site_id, &id],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    record_from(&row)
-}
-
-fn auto_delete_seconds(definition: &ExportDefinition) -> Option<i64> {
-    definition
-        .auto_delete_duration
-        .as_ref()
-        .map(|d| i64::try_from(d.seconds()).unwrap_or(i64::MAX))
-}
+use crate::domain::definition::ExportDefinition;
+use crate::domain::sync::SyncKind;
+use crate::store::exports::{column_names, value_expression};
+use crate::store::{ExportPage, LEASE_LOST, StoreError, StoreResult, SyncJob};
 
 /// Fails with [`LEASE_LOST`] unless `job` still holds its sync. The row stays share-locked
 /// until the transaction ends, so no other node can claim the sync under the writes it fences.
@@ -89,157 +27,14 @@ async fn hold(client: &impl GenericClient, job: &SyncJob) -> StoreResult<()> {
         })
 }
 
-/// The SQL reading one exported column of contact `c` (every value as text).
-fn value_expression(target: &FieldTarget, custom: &[ContactField]) -> String {
-    match target {
-        FieldTarget::Id => "c.id::text".to_owned(),
-        FieldTarget::IsSubscribed => {
-            "CASE WHEN c.is_subscribed THEN 'true' ELSE 'false' END".to_owned()
-        }
-        FieldTarget::IsBounced => "CASE WHEN c.is_bounced THEN 'true' ELSE 'false' END".to_owned(),
-        FieldTarget::Field(name) => match standard_field(name) {
-            Some(ContactField {
-                storage: Storage::Column(column),
-                ..
-            }) => format!("c.{column}"),
-            _ => match custom
-                .iter()
-                .find(|f| f.internal_name.eq_ignore_ascii_case(name))
-            {
-                // The id is the store's own integer, never client text.
-                Some(field) => format!(
-                    "(SELECT v.value FROM contact_custom_values v WHERE v.field_id = {} AND v.contact_id = c.id)",
-                    field.id
-                ),
-                None => "NULL".to_owned(),
-            },
-        },
-    }
-}
-
-#[async_trait]
-impl ExportStore for PostgresStore {
-    async fn create_export(
-        &self,
-        site_id: i64,
-        by: &str,
-        definition: &ExportDefinition,
-    ) -> StoreResult<ExportRecord> {
-        let now = self.now().as_nanos();
-        let client = self.client().await?;
-        let row = client
-            .query_one(
-                &format!(
-                    "INSERT INTO export_definitions (site_id, name, body, auto_delete_seconds, created_by, created_at, updated_by, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $5, $6) {RETURNING}"
-                ),
-                &[
-                    &site_id,
-                    &definition.name,
-                    &definition.to_json().to_string(),
-                    &auto_delete_seconds(definition),
-                    &by,
-                    &now,
-                ],
-            )
-            .await?;
-        record_from(&row)
-    }
-
-    async fn get_export(&self, site_id: i64, id: i64) -> StoreResult<ExportRecord> {
-        let client = self.client().await?;
-        load(&client, site_id, id).await
-    }
-
-    async fn replace_export(
-        &self,
-        site_id: i64,
-        id: i64,
-        by: &str,
-        definition: &ExportDefinition,
-    ) -> StoreResult<ExportRecord> {
-        let now = self.now().as_nanos();
-        let client = self.client().await?;
-        let row = client
-            .query_opt(
-                &format!(
-                    "UPDATE export_definitions SET name = $3, body = $4, auto_delete_seconds = $5, updated_by = $6, updated_at = $7
-                     WHERE site_id = $1 AND id = $2 {RETURNING}"
-                ),
-                &[
-                    &site_id,
-                    &id,
-                    &definition.name,
-                    &definition.to_json().to_string(),
-                    &auto_delete_seconds(definition),
-                    &by,
-                    &now,
-                ],
-            )
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        record_from(&row)
-    }
-
-    async fn delete_export(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        let client = self.client().await?;
-        let removed = client
-            .execute(
-                "DELETE FROM export_definitions WHERE site_id = $1 AND id = $2",
-                &[&site_id, &id],
-            )
-            .await?;
-        if removed == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
-    }
-
-    async fn list_exports(
-        &self,
-        site_id: i64,
-        query: &ListQuery<DefinitionField>,
-    ) -> StoreResult<Page<ExportRecord>> {
-        let client = self.client().await?;
-        let listing = Listing {
-            select: SELECT,
-            column,
-            site_column: "d.site_id",
-            id_column: "d.id",
-        };
-        listing.page(&client, site_id, query, record_from).await
-    }
-
-    async fn create_export_sync(
-        &self,
-        site_id: i64,
-        id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord> {
-        let now = self.now();
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        // Share-locked: the definition cannot be deleted before the sync exists.
-        tx.query_opt(
-            "SELECT 1 FROM export_definitions WHERE site_id = $1 AND id = $2 FOR SHARE",
-            &[&site_id, &id],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let sync_id = insert_sync(&tx, site_id, SyncKind::Export, id, &sync, now).await?;
-        let created = load_sync(&tx, site_id, sync_id).await?;
-        tx.commit().await?;
-        Ok(created)
-    }
-
+crate::store::kind_stores::export_store!(PostgresStore {
     async fn begin_export(
         &self,
         job: &SyncJob,
         definition: &ExportDefinition,
         retention_seconds: u64,
     ) -> StoreResult<()> {
-        let names: Vec<&str> = definition.fields.iter().map(|f| f.name.as_str()).collect();
-        let names = serde_json::to_string(&names).map_err(|e| StoreError::Other(e.into()))?;
+        let names = column_names(definition)?;
         let until = self.now().plus_seconds(retention_seconds).as_nanos();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -385,4 +180,4 @@ impl ExportStore for PostgresStore {
             .await?;
         tx.commit().await.map_err(error::map)
     }
-}
+});

@@ -7,37 +7,8 @@ use super::import_batch::{boolean, duplicates, set_reject, v};
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::UpdateRule;
 use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportKey, ImportPlan, ImportReject};
+use crate::store::imports::{contact_column, rule_expression};
 use crate::store::{StoreError, StoreResult, SyncJob};
-
-/// The new value of a contact column under `rule` (`current` is the column itself).
-fn rule_expression(column: &ImportColumn, current: &str) -> String {
-    let value = v(column.index);
-    match (&column.target, column.rule) {
-        (ColumnTarget::IsSubscribed | ColumnTarget::IsBounced, _) => {
-            format!("COALESCE({}, {current})", boolean(column.index))
-        }
-        // The email address is never emptied.
-        (ColumnTarget::Standard("email_address"), UpdateRule::IfExistingIsNull) => {
-            current.to_owned()
-        }
-        (ColumnTarget::Standard("email_address"), _) => {
-            format!("COALESCE(NULLIF(btrim({value}), ''), {current})")
-        }
-        (_, UpdateRule::IfNewIsNotNull) => format!("COALESCE(NULLIF({value}, ''), {current})"),
-        (_, UpdateRule::IfExistingIsNull) => format!("COALESCE({current}, NULLIF({value}, ''))"),
-        // Always (and per-field rules already resolved): an absent value leaves the field alone.
-        _ => format!("CASE WHEN {value} IS NULL THEN {current} ELSE NULLIF({value}, '') END"),
-    }
-}
-
-fn contact_column(target: &ColumnTarget) -> Option<&'static str> {
-    match target {
-        ColumnTarget::Standard(column) => Some(column),
-        ColumnTarget::IsSubscribed => Some("is_subscribed"),
-        ColumnTarget::IsBounced => Some("is_bounced"),
-        _ => None,
-    }
-}
 
 /// Updates every matched, accepted contact; returns how many.
 ///
@@ -58,7 +29,12 @@ pub(super) async fn update(
             contact_column(&c.target).map(|name| {
                 format!(
                     "{name} = {}",
-                    rule_expression(c, &format!("contacts.{name}"))
+                    rule_expression(
+                        c,
+                        &format!("contacts.{name}"),
+                        &v(c.index),
+                        &boolean(c.index)
+                    )
                 )
             })
         })

@@ -5,12 +5,11 @@ use tokio_postgres::Row;
 
 use crate::domain::clock::Timestamp;
 use crate::domain::sync::{SyncKind, SyncRecord, SyncStatus};
+use crate::store::definitions::{claim_files_sql, staged_files};
 use crate::store::{NewSync, StoreError, StoreResult};
 
 /// Columns [`sync_from`] reads, in order.
-pub(super) const SYNC_SELECT: &str =
-    "SELECT s.id, s.definition_id, s.synced_instance_uri, s.callback_url, s.status,
-    s.created_by, s.created_at, s.started_at, s.ended_at, s.kind FROM syncs s";
+pub(super) use crate::store::syncs::SYNC_SELECT;
 
 /// A sync from a row of [`SYNC_SELECT`].
 pub(super) fn sync_from(row: &Row) -> StoreResult<SyncRecord> {
@@ -72,16 +71,11 @@ pub(super) async fn insert_sync(
         )
         .await?
         .get(0);
-    let files = match kind {
-        SyncKind::SyncAction => {
-            "UPDATE staged_files SET sync_id = $1 WHERE definition_id = $2 AND sync_id IS NULL"
-        }
-        SyncKind::Import => {
-            "UPDATE import_files SET sync_id = $1 WHERE definition_id = $2 AND sync_id IS NULL"
-        }
-        // An export stages nothing: it reads contacts when it runs.
-        SyncKind::Export => return Ok(id),
-    };
-    client.execute(files, &[&id, &definition_id]).await?;
+    if let Some(files) = staged_files(kind) {
+        let claim = claim_files_sql(files);
+        client
+            .execute(claim.as_str(), &[&id, &definition_id])
+            .await?;
+    }
     Ok(id)
 }

@@ -1,37 +1,22 @@
 //! Syncs, logs and rejects on PostgreSQL, and the [`SyncStore`] implementation (staging lives
 //! in `staging.rs`, the engine's statements in `apply.rs`, `batch.rs` and `effects.rs`).
 
-use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::listing::Listing;
-use super::sync_rows::{SYNC_SELECT, insert_sync, load_sync, sync_from};
-use super::{PostgresStore, apply, batch, big, count, effects, error, staging};
+use super::sync_rows::{SYNC_SELECT, load_sync, sync_from};
+use super::{PostgresStore, apply, batch, big, count, effects, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
-use crate::domain::sync::{
-    Severity, StoredLog, StoredReject, SyncKind, SyncLog, SyncRecord, SyncStatus,
-};
+use crate::domain::sync::{Severity, StoredLog, StoredReject, SyncLog, SyncRecord, SyncStatus};
 use crate::store::sql_text;
+use crate::store::syncs::sync_listing;
 use crate::store::{
-    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles, StoreError,
-    StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
+    BatchCounts, DueCallback, Page, RowRange, StageError, Staged, StagedFiles, StoreResult,
+    SweepReport, SyncFile, SyncJob, Upload,
 };
-
-fn sync_column(field: SyncField) -> &'static str {
-    match field {
-        SyncField::Status => "s.status",
-        SyncField::SyncedInstanceUri => "s.synced_instance_uri",
-        SyncField::CreatedAt => "s.created_at",
-        SyncField::SyncStartedAt => "s.started_at",
-        SyncField::SyncEndedAt => "s.ended_at",
-        SyncField::CreatedBy => "s.created_by",
-        SyncField::Id => "s.id",
-    }
-}
 
 /// A page of a sync's rows: `rows_sql` takes `$1` = sync, `$2` = limit, `$3` = offset.
 async fn page_of<T>(
@@ -55,74 +40,11 @@ async fn page_of<T>(
     Ok(Page::assemble(items, query.limit, query.offset, total))
 }
 
-#[async_trait]
-impl SyncStore for PostgresStore {
+crate::store::kind_stores::sync_store!(PostgresStore {
     async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError> {
         let now = self.now();
         let mut client = self.client().await?;
         staging::stage(&mut client, site_id, &upload, now).await
-    }
-
-    async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let exists = tx
-            .query_opt(
-                "SELECT 1 FROM sync_action_definitions WHERE site_id = $1 AND id = $2",
-                &[&site_id, &definition_id],
-            )
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        let busy = tx
-            .query_opt(
-                "SELECT 1 FROM syncs WHERE kind = 'syncAction' AND definition_id = $1
-                 AND status IN ('pending', 'active') LIMIT 1",
-                &[&definition_id],
-            )
-            .await?;
-        if busy.is_some() {
-            return Err(StoreError::Conflict {
-                constraint: "sync_in_progress",
-            });
-        }
-        // The trigger deletes the files' rows.
-        tx.execute(
-            "DELETE FROM staged_files WHERE definition_id = $1 AND sync_id IS NULL",
-            &[&definition_id],
-        )
-        .await?;
-        tx.commit().await.map_err(error::map)
-    }
-
-    async fn create_sync(
-        &self,
-        site_id: i64,
-        definition_id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord> {
-        let now = self.now();
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        tx.query_opt(
-            "SELECT 1 FROM sync_action_definitions WHERE site_id = $1 AND id = $2",
-            &[&site_id, &definition_id],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let id = insert_sync(
-            &tx,
-            site_id,
-            SyncKind::SyncAction,
-            definition_id,
-            &sync,
-            now,
-        )
-        .await?;
-        let sync = load_sync(&tx, site_id, id).await?;
-        tx.commit().await?;
-        Ok(sync)
     }
 
     async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<SyncRecord> {
@@ -135,14 +57,8 @@ impl SyncStore for PostgresStore {
         site_id: i64,
         query: &ListQuery<SyncField>,
     ) -> StoreResult<Page<SyncRecord>> {
-        let client = self.client().await?;
-        let listing = Listing {
-            select: SYNC_SELECT,
-            column: sync_column,
-            site_column: "s.site_id",
-            id_column: "s.id",
-        };
-        listing.page(&client, site_id, query, sync_from).await
+        self.list_page(sync_listing(), site_id, query, sync_from)
+            .await
     }
 
     async fn sync_logs(
@@ -391,4 +307,4 @@ impl SyncStore for PostgresStore {
             .await?;
         Ok(count(row.get(0)))
     }
-}
+});

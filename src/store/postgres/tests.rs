@@ -22,68 +22,7 @@ async fn fresh() -> Option<(ScratchSchema, PostgresStore)> {
     Some((schema, store))
 }
 
-#[tokio::test]
-async fn sites_and_credentials() {
-    if let Some((_schema, store)) = fresh().await {
-        conformance::sites_and_credentials(&store).await;
-    }
-}
-
-#[tokio::test]
-async fn containers_are_scoped_by_site() {
-    if let Some((_schema, store)) = fresh().await {
-        conformance::containers_are_scoped_by_site(&store).await;
-    }
-}
-
-#[tokio::test]
-async fn lists_page_filter_and_sort() {
-    if let Some((_schema, store)) = fresh().await {
-        conformance::lists_page_filter_and_sort(&store).await;
-    }
-}
-
-#[tokio::test]
-async fn leases_fence_a_taken_over_sync() {
-    if let Some((_schema, store)) = fresh().await {
-        conformance::leases_fence_a_taken_over_sync(&store).await;
-    }
-}
-
-#[tokio::test]
-async fn one_sync_per_definition_at_a_time() {
-    if let Some((_schema, store)) = fresh().await {
-        conformance::one_sync_per_definition_at_a_time(&store).await;
-    }
-}
-
-#[tokio::test]
-async fn due_callbacks_are_fair_to_sites_and_claimed_once() {
-    if let Some((_schema, store)) = fresh().await {
-        conformance::due_callbacks_are_fair_to_sites_and_claimed_once(&store).await;
-    }
-}
-
-#[tokio::test]
-async fn counts_for_metrics_cover_every_site() {
-    if let Some((_schema, store)) = fresh().await {
-        conformance::counts_for_metrics_cover_every_site(&store).await;
-    }
-}
-
-#[tokio::test]
-async fn overlapping_ids_across_kinds_stay_apart() {
-    if let Some((_schema, store)) = fresh().await {
-        conformance::overlapping_ids_across_kinds_stay_apart(&store).await;
-    }
-}
-
-#[tokio::test]
-async fn staging_limits_hold_for_sync_actions_and_imports() {
-    if let Some((_schema, store)) = fresh().await {
-        conformance::staging_limits_hold_for_sync_actions_and_imports(&store).await;
-    }
-}
+conformance::conformance_tests!(fresh);
 
 #[tokio::test]
 async fn migrating_twice_is_a_no_op() {
@@ -121,12 +60,5 @@ async fn database_errors_never_carry_row_values() {
         let shown = format!("{mapped} {mapped:?}");
         assert!(shown.contains(code), "{shown}");
         assert!(!shown.contains(value), "{shown}");
-    }
-}
-
-#[tokio::test]
-async fn refresh_tokens_are_redeemed_once_and_revoke_their_grant() {
-    if let Some((_schema, store)) = fresh().await {
-        conformance::refresh_tokens_are_redeemed_once_and_revoke_their_grant(&store).await;
     }
 }

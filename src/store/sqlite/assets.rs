@@ -1,26 +1,15 @@
 //! Contact lists, email groups and subscriptions on SQLite.
 
-use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, Row, Transaction, params};
 
 use super::contacts::load_contact;
-use super::listing::Listing;
 use super::{SqliteStore, error};
 use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
 };
 use crate::domain::clock::Timestamp;
-use crate::domain::fields::ContainerField;
-use crate::domain::query::ListQuery;
-use crate::store::{AssetStore, Page, StoreError, StoreResult, SubscriptionCounts};
-
-const LIST_SELECT: &str = "SELECT l.id, l.name, l.description, l.scope,
-    (SELECT COUNT(*) FROM contact_list_members m WHERE m.list_id = l.id),
-    l.created_by, l.created_at, l.updated_by, l.updated_at FROM contact_lists l";
-
-const GROUP_SELECT: &str = "SELECT g.id, g.name, g.display_name, g.description,
-    g.is_visible_in_public_subscription_list, g.created_by, g.created_at, g.updated_by, g.updated_at
-    FROM email_groups g";
+use crate::store::contacts::{GROUP_SELECT, LIST_SELECT};
+use crate::store::{StoreError, StoreResult, SubscriptionCounts};
 
 fn audit_from(row: &Row<'_>, first: usize) -> rusqlite::Result<Audit> {
     Ok(Audit {
@@ -51,23 +40,6 @@ fn group_from(row: &Row<'_>) -> rusqlite::Result<EmailGroup> {
         is_visible_in_public_subscription_list: row.get(4)?,
         audit: audit_from(row, 5)?,
     })
-}
-
-fn container_column(prefix: char) -> fn(ContainerField) -> &'static str {
-    match prefix {
-        'l' => |f| match f {
-            ContainerField::Name => "l.name",
-            ContainerField::CreatedAt => "l.created_at",
-            ContainerField::UpdatedAt => "l.updated_at",
-            ContainerField::Id => "l.id",
-        },
-        _ => |f| match f {
-            ContainerField::Name => "g.name",
-            ContainerField::CreatedAt => "g.created_at",
-            ContainerField::UpdatedAt => "g.updated_at",
-            ContainerField::Id => "g.id",
-        },
-    }
 }
 
 fn load_list(conn: &Connection, site_id: i64, id: i64) -> StoreResult<ContactList> {
@@ -120,8 +92,7 @@ fn change_members(
     Ok(())
 }
 
-#[async_trait]
-impl AssetStore for SqliteStore {
+crate::store::kind_stores::asset_store!(SqliteStore {
     async fn create_list(
         &self,
         site_id: i64,
@@ -166,39 +137,6 @@ impl AssetStore for SqliteStore {
             }
             change_members(tx, site_id, id, &input)?;
             load_list(tx, site_id, id)
-        })
-        .await
-    }
-
-    async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.write(move |tx| {
-            let n = tx.execute(
-                "DELETE FROM contact_lists WHERE site_id = ?1 AND id = ?2",
-                params![site_id, id],
-            )?;
-            if n == 0 {
-                Err(StoreError::NotFound)
-            } else {
-                Ok(())
-            }
-        })
-        .await
-    }
-
-    async fn list_lists(
-        &self,
-        site_id: i64,
-        query: &ListQuery<ContainerField>,
-    ) -> StoreResult<Page<ContactList>> {
-        let query = query.clone();
-        self.read(move |conn| {
-            let listing = Listing {
-                select: LIST_SELECT,
-                column: container_column('l'),
-                site_column: "l.site_id",
-                id_column: "l.id",
-            };
-            listing.page(conn, site_id, &query, list_from)
         })
         .await
     }
@@ -267,72 +205,28 @@ impl AssetStore for SqliteStore {
         .await
     }
 
-    async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.write(move |tx| {
-            let n = tx.execute(
-                "DELETE FROM email_groups WHERE site_id = ?1 AND id = ?2",
-                params![site_id, id],
-            )?;
-            if n == 0 {
-                Err(StoreError::NotFound)
-            } else {
-                Ok(())
-            }
-        })
-        .await
-    }
-
-    async fn list_groups(
-        &self,
-        site_id: i64,
-        query: &ListQuery<ContainerField>,
-    ) -> StoreResult<Page<EmailGroup>> {
-        let query = query.clone();
-        self.read(move |conn| {
-            let listing = Listing {
-                select: GROUP_SELECT,
-                column: container_column('g'),
-                site_column: "g.site_id",
-                id_column: "g.id",
-            };
-            listing.page(conn, site_id, &query, group_from)
-        })
-        .await
-    }
-
     async fn subscription_counts(
         &self,
         site_id: i64,
         group_ids: &[i64],
     ) -> StoreResult<Vec<SubscriptionCounts>> {
-        let mut ids = group_ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        self.read(move |conn| {
-            let mut query = conn
-                .prepare_cached(
-                    "SELECT COALESCE(SUM(s.is_subscribed = 1), 0), COALESCE(SUM(s.is_subscribed = 0), 0)
-                     FROM email_groups g LEFT JOIN email_group_subscriptions s ON s.group_id = g.id
-                     WHERE g.site_id = ?1 AND g.id = ?2 GROUP BY g.id",
-                )?;
-            let mut found = Vec::with_capacity(ids.len());
-            for id in ids {
-                let counts = query
-                    .query_row(params![site_id, id], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                    })
-                    .optional()?;
-                if let Some((subscribed, unsubscribed)) = counts {
-                    found.push(SubscriptionCounts {
-                        group_id: id,
-                        subscribed: u64::try_from(subscribed).unwrap_or(0),
-                        unsubscribed: u64::try_from(unsubscribed).unwrap_or(0),
-                    });
-                }
-            }
-            Ok(found)
-        })
-        .await
+        let counts = self
+            .counts_by_id(
+                "SELECT COALESCE(SUM(s.is_subscribed = 1), 0), COALESCE(SUM(s.is_subscribed = 0), 0)
+                 FROM email_groups g LEFT JOIN email_group_subscriptions s ON s.group_id = g.id
+                 WHERE g.site_id = ?1 AND g.id = ?2 GROUP BY g.id",
+                site_id,
+                group_ids,
+            )
+            .await?;
+        let counts = counts
+            .into_iter()
+            .map(|(group_id, subscribed, unsubscribed)| SubscriptionCounts {
+                group_id,
+                subscribed,
+                unsubscribed,
+            });
+        Ok(counts.collect())
     }
 
     async fn get_subscription(
@@ -374,4 +268,4 @@ impl AssetStore for SqliteStore {
         })
         .await
     }
-}
+});

@@ -76,18 +76,7 @@ impl ContactStore for SqliteStore {
     }
 
     async fn delete_contact(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.write(move |tx| {
-            let removed = tx.execute(
-                "DELETE FROM contacts WHERE site_id = ?1 AND id = ?2",
-                params![site_id, id],
-            )?;
-            if removed == 0 {
-                Err(StoreError::NotFound)
-            } else {
-                Ok(())
-            }
-        })
-        .await
+        self.delete_owned("contacts", site_id, id).await
     }
 
     async fn search_contacts(

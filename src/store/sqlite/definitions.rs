@@ -1,154 +1,190 @@
-//! Sync action definitions on SQLite.
+//! Definitions of every kind on SQLite: the generic operations over a
+//! [`DefinitionKind`] (see [`crate::store::definitions`]), and sync action definitions' store.
 
-use async_trait::async_trait;
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 
-use super::listing::Listing;
-use super::{SqliteStore, error};
-use crate::domain::asset::Audit;
-use crate::domain::clock::Timestamp;
-use crate::domain::definition::SyncActionDefinition;
+use super::SqliteStore;
+use super::listing::{page, values};
+use super::syncs::{insert_sync, load_sync};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
-use crate::store::definitions::{decode_definition, encode_actions};
-use crate::store::{DefinitionRecord, DefinitionStore, Page, StoreError, StoreResult};
+use crate::domain::sync::SyncRecord;
+use crate::store::definitions::{self as kinds, DefinitionKind, Record};
+use crate::store::sql_text::{Backend, SqlValue};
+use crate::store::{NewSync, Page, StoreError, StoreResult};
 
-const SELECT: &str = "SELECT d.id, d.name, d.field_column, d.field_statement, d.sync_actions,
-    d.is_sync_triggered_on_import, d.auto_delete_duration,
-    (SELECT (COALESCE(SUM(f.bytes), 0) + 1023) / 1024 FROM staged_files f WHERE f.definition_id = d.id
-     AND (f.sync_id IS NULL OR f.sync_id IN (SELECT id FROM syncs WHERE status IN ('pending', 'active')))),
-    d.created_by, d.created_at, d.updated_by, d.updated_at FROM sync_action_definitions d";
-
-fn column(field: DefinitionField) -> &'static str {
-    match field {
-        DefinitionField::Name => "d.name",
-        DefinitionField::CreatedAt => "d.created_at",
-        DefinitionField::UpdatedAt => "d.updated_at",
-        DefinitionField::CreatedBy => "d.created_by",
-        DefinitionField::UpdatedBy => "d.updated_by",
-        DefinitionField::Id => "d.id",
-    }
+/// Shared statement text in SQLite's placeholders.
+fn sql(text: &str) -> String {
+    Backend::Sqlite.placeholders(text)
 }
 
-fn record_from(row: &Row<'_>) -> rusqlite::Result<DefinitionRecord> {
-    let definition = decode_definition(
-        row.get(1)?,
-        row.get(2)?,
-        &row.get::<_, String>(3)?,
-        &row.get::<_, String>(4)?,
-        row.get(5)?,
-        row.get(6)?,
-    )
-    .map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
-    })?;
-    Ok(DefinitionRecord {
-        id: row.get(0)?,
-        definition,
-        kb_used: row.get(7)?,
-        audit: Audit {
-            created_by: row.get(8)?,
-            created_at: Timestamp::from_nanos(row.get(9)?),
-            updated_by: row.get(10)?,
-            updated_at: Timestamp::from_nanos(row.get(11)?),
-        },
-    })
+/// Definition `id` of kind `K` of `site_id`.
+pub(super) fn load<K: DefinitionKind>(
+    conn: &Connection,
+    site_id: i64,
+    id: i64,
+) -> StoreResult<Record<K>> {
+    let mut stmt = conn.prepare_cached(&sql(&kinds::load_sql::<K>()))?;
+    let mut rows = stmt.query(params![site_id, id])?;
+    let row = rows.next()?.ok_or(StoreError::NotFound)?;
+    kinds::record::<K>(row)
 }
 
-fn load(conn: &Connection, site_id: i64, id: i64) -> StoreResult<DefinitionRecord> {
-    conn.query_row(
-        &format!("{SELECT} WHERE d.site_id = ?1 AND d.id = ?2"),
+/// `$1` site, `$2…` the definition's columns, then who and when (the insert's and update's
+/// parameters after the site, with the update's id before the columns).
+fn bound<K: DefinitionKind>(
+    keys: &[i64],
+    definition: &K::Definition,
+    by: &str,
+    now: i64,
+) -> Vec<rusqlite::types::Value> {
+    let keys = keys.iter().map(|&k| SqlValue::Int(Some(k)));
+    let audit = [
+        SqlValue::Text(Some(by.to_owned())),
+        SqlValue::Int(Some(now)),
+    ];
+    values(keys.chain(K::encode(definition)).chain(audit))
+}
+
+/// Creates a pending sync of definition `id` of kind `K`, owning its staged files.
+pub(super) fn create_sync<K: DefinitionKind>(
+    tx: &Transaction<'_>,
+    site_id: i64,
+    id: i64,
+    new: &NewSync,
+    now: crate::domain::clock::Timestamp,
+) -> StoreResult<SyncRecord> {
+    tx.query_row(
+        &sql(&kinds::exists_sql::<K>()),
         params![site_id, id],
-        record_from,
-    )
-    .map_err(error::map)
+        |_| Ok(()),
+    )?;
+    let sync_id = insert_sync(tx, site_id, K::SYNC, id, new, now)?;
+    load_sync(tx, site_id, sync_id)
 }
 
-#[async_trait]
-impl DefinitionStore for SqliteStore {
-    async fn create_definition(
+impl SqliteStore {
+    /// Stores a new definition of kind `K`.
+    pub(super) async fn create_kind<K: DefinitionKind>(
         &self,
         site_id: i64,
         by: &str,
-        definition: &SyncActionDefinition,
-    ) -> StoreResult<DefinitionRecord> {
-        let (by, now, def) = (by.to_owned(), self.now().as_nanos(), definition.clone());
+        definition: &K::Definition,
+    ) -> StoreResult<Record<K>> {
+        let params = bound::<K>(&[site_id], definition, by, self.now().as_nanos());
         self.write(move |tx| {
-            let duration = def.auto_delete_duration.as_ref();
-            tx.execute(
-                "INSERT INTO sync_action_definitions (site_id, name, field_column, field_statement, identifier_field_name,
-                 sync_actions, is_sync_triggered_on_import, auto_delete_duration, auto_delete_seconds,
-                 created_by, created_at, updated_by, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?9, ?10)",
-                params![
-                    site_id, def.name, def.field_column, def.identifier.markup(), encode_actions(&def),
-                    def.is_sync_triggered_on_import, duration.map(|d| d.as_str().to_owned()),
-                    duration.map(|d| i64::try_from(d.seconds()).unwrap_or(i64::MAX)), by, now
-                ],
-            )?;
-            load(tx, site_id, tx.last_insert_rowid())
+            let insert = sql(&kinds::insert_sql::<K>());
+            let id = tx.query_row(&insert, params_from_iter(params), |r| r.get(0))?;
+            load::<K>(tx, site_id, id)
         })
         .await
     }
 
-    async fn get_definition(&self, site_id: i64, id: i64) -> StoreResult<DefinitionRecord> {
-        self.read(move |conn| load(conn, site_id, id)).await
+    /// One definition of kind `K`.
+    pub(super) async fn get_kind<K: DefinitionKind>(
+        &self,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<Record<K>> {
+        self.read(move |conn| load::<K>(conn, site_id, id)).await
     }
 
-    async fn replace_definition(
+    /// Replaces a definition of kind `K`.
+    pub(super) async fn replace_kind<K: DefinitionKind>(
         &self,
         site_id: i64,
         id: i64,
         by: &str,
-        definition: &SyncActionDefinition,
-    ) -> StoreResult<DefinitionRecord> {
-        let (by, now, def) = (by.to_owned(), self.now().as_nanos(), definition.clone());
+        definition: &K::Definition,
+    ) -> StoreResult<Record<K>> {
+        let params = bound::<K>(&[site_id, id], definition, by, self.now().as_nanos());
         self.write(move |tx| {
-            let duration = def.auto_delete_duration.as_ref();
-            let n = tx
-                .execute(
-                    "UPDATE sync_action_definitions SET name = ?3, field_column = ?4, field_statement = ?5,
-                     identifier_field_name = ?4, sync_actions = ?6, is_sync_triggered_on_import = ?7,
-                     auto_delete_duration = ?8, auto_delete_seconds = ?9, updated_by = ?10, updated_at = ?11
-                     WHERE site_id = ?1 AND id = ?2",
-                    params![
-                        site_id, id, def.name, def.field_column, def.identifier.markup(), encode_actions(&def),
-                        def.is_sync_triggered_on_import, duration.map(|d| d.as_str().to_owned()),
-                        duration.map(|d| i64::try_from(d.seconds()).unwrap_or(i64::MAX)), by, now
-                    ],
-                )?;
-            if n == 0 {
+            if tx.execute(&sql(&kinds::update_sql::<K>()), params_from_iter(params))? == 0 {
                 return Err(StoreError::NotFound);
             }
-            load(tx, site_id, id)
+            load::<K>(tx, site_id, id)
         })
         .await
     }
 
-    async fn delete_definition(&self, site_id: i64, id: i64) -> StoreResult<()> {
+    /// Deletes a definition of kind `K` with its staged files.
+    pub(super) async fn delete_kind<K: DefinitionKind>(
+        &self,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<()> {
         self.write(move |tx| {
-            load(tx, site_id, id)?;
-            super::apply::delete_definition(tx, id)?;
+            let mut removed = 0;
+            for statement in kinds::delete_sql::<K>() {
+                removed = tx.execute(&sql(&statement), params![site_id, id])?;
+            }
+            if removed == 0 {
+                return Err(StoreError::NotFound);
+            }
             Ok(())
         })
         .await
     }
 
-    async fn list_definitions(
+    /// A page of definitions of kind `K`.
+    pub(super) async fn list_kind<K: DefinitionKind>(
         &self,
         site_id: i64,
         query: &ListQuery<DefinitionField>,
-    ) -> StoreResult<Page<DefinitionRecord>> {
+    ) -> StoreResult<Page<Record<K>>> {
         let query = query.clone();
         self.read(move |conn| {
-            let listing = Listing {
-                select: SELECT,
-                column,
-                site_column: "d.site_id",
-                id_column: "d.id",
-            };
-            listing.page(conn, site_id, &query, record_from)
+            let select = kinds::select::<K>();
+            let listing = kinds::listing(&select);
+            page(&listing, conn, site_id, &query, |row| {
+                kinds::record::<K>(row)
+            })
         })
         .await
     }
+
+    /// Discards the unsynced staged files of a definition of kind `K`;
+    /// `Conflict { constraint: "sync_in_progress" }` while a sync of it runs.
+    pub(super) async fn discard_kind<K: DefinitionKind>(
+        &self,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<()> {
+        self.write(move |tx| {
+            tx.query_row(
+                &sql(&kinds::exists_sql::<K>()),
+                params![site_id, id],
+                |_| Ok(()),
+            )?;
+            let Some([busy, delete]) = kinds::discard_sql::<K>() else {
+                return Ok(());
+            };
+            if tx
+                .query_row(&sql(&busy), [id], |_| Ok(()))
+                .optional()?
+                .is_some()
+            {
+                return Err(StoreError::Conflict {
+                    constraint: "sync_in_progress",
+                });
+            }
+            tx.execute(&sql(&delete), [id])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Creates a pending sync of a definition of kind `K`.
+    pub(super) async fn create_sync_kind<K: DefinitionKind>(
+        &self,
+        site_id: i64,
+        id: i64,
+        sync: NewSync,
+    ) -> StoreResult<SyncRecord> {
+        let now = self.now();
+        self.write(move |tx| create_sync::<K>(tx, site_id, id, &sync, now))
+            .await
+    }
 }
+
+crate::store::kind_stores::sync_action_store!(SqliteStore);

@@ -2,205 +2,28 @@
 //! matching contacts in batches of contact ids, one transaction each, so the writer is never
 //! held for long and memory stays flat whatever the export's size.
 
-use async_trait::async_trait;
 use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, Row, params, params_from_iter};
+use rusqlite::{params, params_from_iter};
 
-use super::listing::Listing;
-use super::syncs::{insert_sync, load_sync};
-use super::{SqliteStore, error, fields, filter_sql};
-use crate::domain::asset::Audit;
-use crate::domain::clock::Timestamp;
-use crate::domain::contact_fields::{ContactField, Storage, standard_field};
-use crate::domain::definition::{ExportDefinition, FieldTarget, validate_export_definition};
-use crate::domain::fields::DefinitionField;
-use crate::domain::query::ListQuery;
-use crate::domain::sync::{SyncKind, SyncRecord};
-use crate::store::{
-    ExportPage, ExportRecord, ExportStore, NewSync, Page, StoreError, StoreResult, SyncJob,
-};
-
-const SELECT: &str = "SELECT d.id, d.body, d.created_by, d.created_at, d.updated_by, d.updated_at FROM export_definitions d";
-
-fn column(field: DefinitionField) -> &'static str {
-    match field {
-        DefinitionField::Name => "d.name",
-        DefinitionField::CreatedAt => "d.created_at",
-        DefinitionField::UpdatedAt => "d.updated_at",
-        DefinitionField::CreatedBy => "d.created_by",
-        DefinitionField::UpdatedBy => "d.updated_by",
-        DefinitionField::Id => "d.id",
-    }
-}
-
-fn record_from(row: &Row<'_>) -> rusqlite::Result<ExportRecord> {
-    let body: String = row.get(1)?;
-    let bad = |why: String| {
-        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, why.into())
-    };
-    let json: serde_json::Value = serde_json::from_str(&body).map_err(|e| bad(e.to_string()))?;
-    let definition =
-        validate_export_definition(&json).map_err(|f| bad(format!("stored export: {f:?}")))?;
-    Ok(ExportRecord {
-        id: row.get(0)?,
-        definition,
-        kb_used: 0,
-        audit: Audit {
-            created_by: row.get(2)?,
-            created_at: Timestamp::from_nanos(row.get(3)?),
-            updated_by: row.get(4)?,
-            updated_at: Timestamp::from_nanos(row.get(5)?),
-        },
-    })
-}
-
-fn load(conn: &Connection, site_id: i64, id: i64) -> StoreResult<ExportRecord> {
-    conn.query_row(
-        &format!("{SELECT} WHERE d.site_id = ?1 AND d.id = ?2"),
-        params![site_id, id],
-        record_from,
-    )
-    .map_err(error::map)
-}
-
-fn auto_delete_seconds(definition: &ExportDefinition) -> Option<i64> {
-    definition
-        .auto_delete_duration
-        .as_ref()
-        .map(|d| i64::try_from(d.seconds()).unwrap_or(i64::MAX))
-}
-
-/// The SQL reading one exported column of contact `c` (every value as text).
-fn value_expression(target: &FieldTarget, custom: &[ContactField]) -> String {
-    match target {
-        FieldTarget::Id => "CAST(c.id AS TEXT)".to_owned(),
-        FieldTarget::IsSubscribed => {
-            "CASE c.is_subscribed WHEN 1 THEN 'true' ELSE 'false' END".to_owned()
-        }
-        FieldTarget::IsBounced => {
-            "CASE c.is_bounced WHEN 1 THEN 'true' ELSE 'false' END".to_owned()
-        }
-        FieldTarget::Field(name) => match standard_field(name) {
-            Some(ContactField {
-                storage: Storage::Column(column),
-                ..
-            }) => format!("c.{column}"),
-            _ => match custom
-                .iter()
-                .find(|f| f.internal_name.eq_ignore_ascii_case(name))
-            {
-                // The id is the store's own integer, never client text.
-                Some(field) => format!(
-                    "(SELECT v.value FROM contact_custom_values v WHERE v.field_id = {} AND v.contact_id = c.id)",
-                    field.id
-                ),
-                None => "NULL".to_owned(),
-            },
-        },
-    }
-}
+use super::syncs::load_sync;
+use super::{SqliteStore, fields, filter_sql};
+use crate::domain::definition::ExportDefinition;
+use crate::domain::sync::SyncKind;
+use crate::store::exports::{column_names, value_expression};
+use crate::store::{ExportPage, StoreError, StoreResult, SyncJob};
 
 fn sync_base(sync_id: i64) -> i64 {
     sync_id << 32
 }
 
-#[async_trait]
-impl ExportStore for SqliteStore {
-    async fn create_export(
-        &self,
-        site_id: i64,
-        by: &str,
-        definition: &ExportDefinition,
-    ) -> StoreResult<ExportRecord> {
-        let (by, now, def) = (by.to_owned(), self.now().as_nanos(), definition.clone());
-        self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO export_definitions (site_id, name, body, auto_delete_seconds, created_by, created_at, updated_by, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
-                params![site_id, def.name, def.to_json().to_string(), auto_delete_seconds(&def), by, now],
-            )?;
-            load(tx, site_id, tx.last_insert_rowid())
-        })
-        .await
-    }
-
-    async fn get_export(&self, site_id: i64, id: i64) -> StoreResult<ExportRecord> {
-        self.read(move |conn| load(conn, site_id, id)).await
-    }
-
-    async fn replace_export(
-        &self,
-        site_id: i64,
-        id: i64,
-        by: &str,
-        definition: &ExportDefinition,
-    ) -> StoreResult<ExportRecord> {
-        let (by, now, def) = (by.to_owned(), self.now().as_nanos(), definition.clone());
-        self.write(move |tx| {
-            let n = tx
-                .execute(
-                    "UPDATE export_definitions SET name = ?3, body = ?4, auto_delete_seconds = ?5, updated_by = ?6, updated_at = ?7
-                     WHERE site_id = ?1 AND id = ?2",
-                    params![site_id, id, def.name, def.to_json().to_string(), auto_delete_seconds(&def), by, now],
-                )?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            load(tx, site_id, id)
-        })
-        .await
-    }
-
-    async fn delete_export(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.write(move |tx| {
-            load(tx, site_id, id)?;
-            tx.execute("DELETE FROM export_definitions WHERE id = ?1", [id])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn list_exports(
-        &self,
-        site_id: i64,
-        query: &ListQuery<DefinitionField>,
-    ) -> StoreResult<Page<ExportRecord>> {
-        let query = query.clone();
-        self.read(move |conn| {
-            let listing = Listing {
-                select: SELECT,
-                column,
-                site_column: "d.site_id",
-                id_column: "d.id",
-            };
-            listing.page(conn, site_id, &query, record_from)
-        })
-        .await
-    }
-
-    async fn create_export_sync(
-        &self,
-        site_id: i64,
-        id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord> {
-        let now = self.now();
-        self.write(move |tx| {
-            load(tx, site_id, id)?;
-            let sync_id = insert_sync(tx, site_id, SyncKind::Export, id, &sync, now)?;
-            load_sync(tx, site_id, sync_id)
-        })
-        .await
-    }
-
+crate::store::kind_stores::export_store!(SqliteStore {
     async fn begin_export(
         &self,
         job: &SyncJob,
         definition: &ExportDefinition,
         retention_seconds: u64,
     ) -> StoreResult<()> {
-        let names: Vec<&str> = definition.fields.iter().map(|f| f.name.as_str()).collect();
-        let names = serde_json::to_string(&names).map_err(|e| StoreError::Other(e.into()))?;
+        let names = column_names(definition)?;
         let (held, sync_id, until) = (
             job.clone(),
             job.sync_id,
@@ -332,4 +155,4 @@ impl ExportStore for SqliteStore {
         })
         .await
     }
-}
+});

@@ -13,6 +13,7 @@ use super::{error, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::UpdateRule;
 use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportKey, ImportPlan, ImportReject};
+use crate::store::imports::{contact_column, rule_expression};
 use crate::store::{ImportCounts, StoreResult, SyncFile, SyncJob};
 
 /// Creates (or empties) the per-sync temporary tables.
@@ -174,36 +175,6 @@ fn classify(tx: &Transaction<'_>, plan: &ImportPlan) -> StoreResult<()> {
     set_reject(tx, ImportReject::Duplicate, key_name, duplicate)
 }
 
-/// The new value of a contact column under `rule` (`current` is the column itself).
-fn rule_expression(column: &ImportColumn, current: &str) -> String {
-    let value = v(column.index);
-    match (&column.target, column.rule) {
-        (ColumnTarget::IsSubscribed | ColumnTarget::IsBounced, _) => {
-            format!("COALESCE(loquat_bool({value}), {current})")
-        }
-        // The email address is never emptied.
-        (ColumnTarget::Standard("email_address"), UpdateRule::IfExistingIsNull) => {
-            current.to_owned()
-        }
-        (ColumnTarget::Standard("email_address"), _) => {
-            format!("COALESCE(NULLIF(trim({value}), ''), {current})")
-        }
-        (_, UpdateRule::IfNewIsNotNull) => format!("COALESCE(NULLIF({value}, ''), {current})"),
-        (_, UpdateRule::IfExistingIsNull) => format!("COALESCE({current}, NULLIF({value}, ''))"),
-        // Always (and per-field rules already resolved): an absent value leaves the field alone.
-        _ => format!("CASE WHEN {value} IS NULL THEN {current} ELSE NULLIF({value}, '') END"),
-    }
-}
-
-fn contact_column(target: &ColumnTarget) -> Option<&'static str> {
-    match target {
-        ColumnTarget::Standard(column) => Some(column),
-        ColumnTarget::IsSubscribed => Some("is_subscribed"),
-        ColumnTarget::IsBounced => Some("is_bounced"),
-        _ => None,
-    }
-}
-
 /// Updates every matched, accepted contact; returns how many.
 fn update(
     tx: &Transaction<'_>,
@@ -215,7 +186,11 @@ fn update(
         .columns
         .iter()
         .filter_map(|c| {
-            contact_column(&c.target).map(|name| format!("{name} = {}", rule_expression(c, name)))
+            contact_column(&c.target).map(|name| {
+                let value = v(c.index);
+                let flag = format!("loquat_bool({value})");
+                format!("{name} = {}", rule_expression(c, name, &value, &flag))
+            })
         })
         .collect();
     let matched: i64 = tx.query_row(

@@ -1,95 +1,141 @@
-//! Turns a [`ListQuery`] into bound SQL: column names come from each resource's fixed
-//! mapping, every client value is a parameter.
+//! Runs the shared [`Listing`] statements on SQLite, and reads shared statements' rows.
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row};
+use rusqlite::{Connection, OptionalExtension, Row};
 
-use crate::domain::query::{Condition, ListQuery, Op, Operand};
+use super::SqliteStore;
+use crate::domain::query::ListQuery;
+pub(super) use crate::store::listing::Listing;
 pub(super) use crate::store::sql_text::like_pattern;
-use crate::store::sql_text::{direction, list_op, time_condition};
-use crate::store::{Page, StoreResult};
+use crate::store::sql_text::{Backend, SqlValue, StoredRow, delete_owned};
+use crate::store::{Page, StoreError, StoreResult};
 
-/// A resource's table and how its query fields map to columns.
-pub(super) struct Listing<'a, F> {
-    /// `SELECT … FROM …` up to (not including) `WHERE`; must expose `site_id` and `id`.
-    pub select: &'a str,
-    /// Qualified column of each field.
-    pub column: fn(F) -> &'static str,
-    /// The site filter column, e.g. `d.site_id`.
-    pub site_column: &'a str,
-    /// The id column used as tie-breaker, e.g. `d.id`.
-    pub id_column: &'a str,
+/// A shared statement's values as SQLite binds them (flags as 0 or 1).
+pub(super) fn values(params: impl IntoIterator<Item = SqlValue>) -> Vec<Value> {
+    params
+        .into_iter()
+        .map(|value| match value {
+            SqlValue::Int(Some(n)) => Value::Integer(n),
+            SqlValue::Text(Some(text)) => Value::Text(text),
+            SqlValue::Flag(flag) => Value::Integer(i64::from(flag)),
+            SqlValue::Int(None) | SqlValue::Text(None) => Value::Null,
+        })
+        .collect()
 }
 
-impl<F: Copy> Listing<'_, F> {
-    /// Runs the query for `site_id`, mapping rows with `map`.
-    pub fn page<T>(
-        &self,
-        conn: &Connection,
-        site_id: i64,
-        query: &ListQuery<F>,
-        map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> StoreResult<Page<T>> {
-        let mut params: Vec<Value> = vec![Value::Integer(site_id)];
-        let mut filter = format!("{} = ?", self.site_column);
-        for condition in &query.conditions {
-            filter.push_str(" AND ");
-            filter.push_str(&self.condition(condition, &mut params));
-        }
-        let order = match query.order {
-            Some((field, dir)) => format!(
-                "{} {}, {} {}",
-                (self.column)(field),
-                direction(dir),
-                self.id_column,
-                direction(dir)
-            ),
-            None => format!("{} ASC", self.id_column),
-        };
-        // Without a total, one extra row tells whether more follow.
-        let fetch = i64::from(query.limit) + i64::from(!query.total_results);
-        let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-        let sql = format!(
-            "{} WHERE {filter} ORDER BY {order} LIMIT {fetch} OFFSET {offset}",
-            self.select
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let items = stmt
-            .query_map(rusqlite::params_from_iter(params.iter()), &map)?
-            .collect::<rusqlite::Result<Vec<T>>>()?;
-        let total = if query.total_results {
-            let count_sql = format!("SELECT COUNT(*) FROM ({} WHERE {filter})", self.select);
+/// Runs `listing`'s query for `site_id` on SQLite, mapping rows with `map`.
+pub(super) fn page<F: Copy, T, E>(
+    listing: &Listing<'_, F>,
+    conn: &Connection,
+    site_id: i64,
+    query: &ListQuery<F>,
+    map: impl Fn(&Row<'_>) -> Result<T, E>,
+) -> StoreResult<Page<T>>
+where
+    StoreError: From<E>,
+{
+    let statement = listing.statement(Backend::Sqlite, site_id, query);
+    let params = values(statement.params);
+    let mut stmt = conn.prepare(&statement.rows)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+    let mut items = Vec::new();
+    while let Some(row) = rows.next()? {
+        items.push(map(row)?);
+    }
+    let total = match statement.count {
+        Some(sql) => {
             let total: i64 =
-                conn.query_row(&count_sql, rusqlite::params_from_iter(params.iter()), |r| {
+                conn.query_row(&sql, rusqlite::params_from_iter(params.iter()), |r| {
                     r.get(0)
                 })?;
             Some(u64::try_from(total).unwrap_or(0))
-        } else {
-            None
-        };
-        Ok(Page::assemble(items, query.limit, query.offset, total))
+        }
+        None => None,
+    };
+    Ok(Page::assemble(items, query.limit, query.offset, total))
+}
+
+impl SqliteStore {
+    /// A page of `listing` for `site_id`, each row read by `map`.
+    pub(super) async fn list_page<F, T>(
+        &self,
+        listing: Listing<'static, F>,
+        site_id: i64,
+        query: &ListQuery<F>,
+        map: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Page<T>>
+    where
+        F: Copy + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        let query = query.clone();
+        self.read(move |conn| page(&listing, conn, site_id, &query, map))
+            .await
     }
 
-    fn condition(&self, condition: &Condition<F>, params: &mut Vec<Value>) -> String {
-        let column = (self.column)(condition.field);
-        match &condition.operand {
-            Operand::Text(text) if text.contains('*') => {
-                params.push(Value::Text(like_pattern(text)));
-                let not = if condition.op == Op::Ne { "NOT " } else { "" };
-                format!("{column} {not}LIKE ? ESCAPE '\\'")
+    /// Two counts for each distinct id of `ids` that `sql` (`?1` site, `?2` id, one row of
+    /// two integers) finds, in ascending id order; ids it finds nothing for are left out.
+    pub(super) async fn counts_by_id(
+        &self,
+        sql: &'static str,
+        site_id: i64,
+        ids: &[i64],
+    ) -> StoreResult<Vec<(i64, u64, u64)>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        self.read(move |conn| {
+            let mut query = conn.prepare_cached(sql)?;
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                let counts = query
+                    .query_row(rusqlite::params![site_id, id], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                    })
+                    .optional()?;
+                if let Some((a, b)) = counts {
+                    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+                    found.push((id, count(a), count(b)));
+                }
             }
-            Operand::Text(text) => {
-                params.push(Value::Text(text.clone()));
-                format!("{column} {} ? COLLATE NOCASE", list_op(condition.op))
+            Ok(found)
+        })
+        .await
+    }
+
+    /// Deletes record `id` of `site_id` from `table` (triggers remove what hangs on it);
+    /// [`StoreError::NotFound`] when the site has none.
+    pub(super) async fn delete_owned(
+        &self,
+        table: &'static str,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<()> {
+        self.write(move |tx| {
+            let sql = Backend::Sqlite.placeholders(&delete_owned(table));
+            match tx.execute(&sql, rusqlite::params![site_id, id])? {
+                0 => Err(StoreError::NotFound),
+                _ => Ok(()),
             }
-            Operand::Time(at) => time_condition(column, condition.op, *at, |bound| {
-                params.push(Value::Integer(bound));
-                "?".to_owned()
-            }),
-            Operand::Integer(n) => {
-                params.push(Value::Integer(*n));
-                format!("{column} {} ?", list_op(condition.op))
-            }
-        }
+        })
+        .await
+    }
+}
+
+impl StoredRow for Row<'_> {
+    fn int(&self, i: usize) -> StoreResult<i64> {
+        Ok(self.get(i)?)
+    }
+
+    fn text(&self, i: usize) -> StoreResult<String> {
+        Ok(self.get(i)?)
+    }
+
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+        Ok(self.get(i)?)
+    }
+
+    fn flag(&self, i: usize) -> StoreResult<bool> {
+        Ok(self.get(i)?)
     }
 }

@@ -1,14 +1,15 @@
 //! Staging uploads on SQLite: one transaction per file, rows inserted while the body is
 //! decoded, so nothing is half-staged and memory stays at the body plus one row.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 
 use super::error;
 use super::syncs::{insert_sync, load_sync};
 use crate::domain::clock::Timestamp;
-use crate::domain::sync::SyncKind;
-use crate::store::{StageError, Staged, StoreError, StoreResult, Upload};
-use crate::upload::{DecodeFailure, RowValue, decode};
+use crate::store::definitions::{DefinitionKind, SyncActions, exists_sql};
+use crate::store::sql_text::Backend;
+use crate::store::{NewSync, StageError, Staged, StoreError, StoreResult, Upload};
+use crate::upload::{DecodeFailure, FileSummary, RowValue, decode};
 
 /// Row kinds in `staged_rows.kind`.
 pub(super) const KIND_VALUE: i64 = 0;
@@ -22,55 +23,79 @@ pub(super) fn stage(
     upload: &Upload,
     now: Timestamp,
 ) -> Result<Staged, StageError> {
-    let found: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2",
-            params![site_id, upload.definition_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if found.is_none() {
-        return Err(StoreError::NotFound.into());
-    }
-    let files: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM staged_files WHERE definition_id = ?1 AND sync_id IS NULL",
-        [upload.definition_id],
-        |r| r.get(0),
-    )?;
-    if files >= i64::from(upload.max_files) {
-        return Err(StageError::TooManyFiles);
-    }
-    let used = site_staged_bytes(tx, site_id)?;
     let size = upload.body.len() as u64;
-    if u64::try_from(used).unwrap_or(0).saturating_add(size) > upload.site_quota_bytes {
-        return Err(StageError::QuotaExceeded);
-    }
+    let limits = (upload.max_files, upload.site_quota_bytes);
+    check_room::<SyncActions>(tx, site_id, upload.definition_id, limits, size)?;
     tx.execute(
         "INSERT INTO staged_files (site_id, definition_id, row_count, bytes, created_at) VALUES (?1, ?2, 0, ?3, ?4)",
         params![site_id, upload.definition_id, i64::try_from(size).unwrap_or(i64::MAX), now.as_nanos()],
     )?;
     let file_id = tx.last_insert_rowid();
     let summary = insert_rows(tx, file_id, upload)?;
+    complete::<SyncActions>(
+        tx,
+        site_id,
+        upload.definition_id,
+        file_id,
+        &summary,
+        upload.trigger.as_ref(),
+        now,
+    )
+}
+
+/// Refuses an upload of `size` bytes to definition `id` of kind `K` of `site_id` when the
+/// definition already holds `max_files` unsynced files, or when the site's staged bytes
+/// would pass `quota` (`limits` is both).
+pub(super) fn check_room<K: DefinitionKind>(
+    tx: &Transaction<'_>,
+    site_id: i64,
+    id: i64,
+    (max_files, quota): (u32, u64),
+    size: u64,
+) -> Result<(), StageError> {
+    let exists = Backend::Sqlite.placeholders(&exists_sql::<K>());
+    tx.query_row(&exists, params![site_id, id], |_| Ok(()))?;
+    let files_table = K::STAGED_FILES.ok_or(StoreError::NotFound)?;
+    let files: i64 = tx.query_row(
+        &format!("SELECT COUNT(*) FROM {files_table} WHERE definition_id = ?1 AND sync_id IS NULL"),
+        [id],
+        |r| r.get(0),
+    )?;
+    if files >= i64::from(max_files) {
+        return Err(StageError::TooManyFiles);
+    }
+    let used = site_staged_bytes(tx, site_id)?;
+    if u64::try_from(used).unwrap_or(0).saturating_add(size) > quota {
+        return Err(StageError::QuotaExceeded);
+    }
+    Ok(())
+}
+
+/// Records staged file `file_id`'s rows and ignored columns, and creates the sync the upload
+/// triggers, if any.
+pub(super) fn complete<K: DefinitionKind>(
+    tx: &Transaction<'_>,
+    site_id: i64,
+    definition_id: i64,
+    file_id: i64,
+    summary: &FileSummary,
+    trigger: Option<&NewSync>,
+    now: Timestamp,
+) -> Result<Staged, StageError> {
+    let files_table = K::STAGED_FILES.ok_or(StoreError::NotFound)?;
     let ignored =
         serde_json::to_string(&summary.ignored_columns).map_err(|e| StoreError::Other(e.into()))?;
     tx.execute(
-        "UPDATE staged_files SET row_count = ?2, ignored_columns = ?3 WHERE id = ?1",
+        &format!("UPDATE {files_table} SET row_count = ?2, ignored_columns = ?3 WHERE id = ?1"),
         params![
             file_id,
             i64::try_from(summary.rows).unwrap_or(i64::MAX),
             ignored
         ],
     )?;
-    let sync = match &upload.trigger {
+    let sync = match trigger {
         Some(new) => {
-            let id = insert_sync(
-                tx,
-                site_id,
-                SyncKind::SyncAction,
-                upload.definition_id,
-                new,
-                now,
-            )?;
+            let id = insert_sync(tx, site_id, K::SYNC, definition_id, new, now)?;
             Some(load_sync(tx, site_id, id)?)
         }
         None => None,

@@ -1,10 +1,8 @@
 //! Syncs, logs and rejects on SQLite, and the [`SyncStore`] implementation (the engine's
 //! statements live in `apply.rs`).
 
-use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, Row, Transaction, params};
 
-use super::listing::Listing;
 use super::{SqliteStore, apply, batch, effects, error, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
@@ -13,15 +11,15 @@ use crate::domain::query::ListQuery;
 use crate::domain::sync::{
     Severity, StoredLog, StoredReject, SyncKind, SyncLog, SyncRecord, SyncStatus,
 };
-use crate::store::sql_text;
+use crate::store::definitions::{claim_files_sql, staged_files};
+use crate::store::sql_text::{self, Backend};
+use crate::store::syncs::{release_groups, sync_listing};
 use crate::store::{
-    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles, StoreError,
-    StoreResult, SweepReport, SyncFile, SyncJob, SyncStore, Upload,
+    BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles,
+    StoreResult, SweepReport, SyncFile, SyncJob, Upload,
 };
 
-pub(super) const SYNC_SELECT: &str =
-    "SELECT s.id, s.definition_id, s.synced_instance_uri, s.callback_url, s.status,
-    s.created_by, s.created_at, s.started_at, s.ended_at, s.kind FROM syncs s";
+pub(super) use crate::store::syncs::SYNC_SELECT;
 
 pub(super) fn sync_from(row: &Row<'_>) -> rusqlite::Result<SyncRecord> {
     let status: String = row.get(4)?;
@@ -69,50 +67,11 @@ pub(super) fn insert_sync(
         params![site_id, kind.as_str(), definition_id, kind.uri(definition_id), new.callback_url, new.created_by, now.as_nanos()],
     )?;
     let id = tx.last_insert_rowid();
-    let files = match kind {
-        SyncKind::SyncAction => {
-            "UPDATE staged_files SET sync_id = ?1 WHERE definition_id = ?2 AND sync_id IS NULL"
-        }
-        SyncKind::Import => {
-            "UPDATE import_files SET sync_id = ?1 WHERE definition_id = ?2 AND sync_id IS NULL"
-        }
-        // An export stages nothing: it reads contacts when it runs.
-        SyncKind::Export => return Ok(id),
-    };
-    tx.execute(files, params![id, definition_id])?;
+    if let Some(files) = staged_files(kind) {
+        let claim = Backend::Sqlite.placeholders(&claim_files_sql(files));
+        tx.execute(&claim, params![id, definition_id])?;
+    }
     Ok(id)
-}
-
-/// Rows released per transaction when a sync ends.
-const RELEASE_ROWS: i64 = 200_000;
-
-/// File ids grouped so each group holds about [`RELEASE_ROWS`] rows (a bigger file alone).
-fn release_groups(files: &[(i64, i64)]) -> Vec<Vec<i64>> {
-    let mut groups: Vec<Vec<i64>> = Vec::new();
-    let mut rows = RELEASE_ROWS;
-    for (id, count) in files {
-        if rows + count > RELEASE_ROWS {
-            groups.push(Vec::new());
-            rows = 0;
-        }
-        rows += count;
-        if let Some(group) = groups.last_mut() {
-            group.push(*id);
-        }
-    }
-    groups
-}
-
-fn sync_column(field: SyncField) -> &'static str {
-    match field {
-        SyncField::Status => "s.status",
-        SyncField::SyncedInstanceUri => "s.synced_instance_uri",
-        SyncField::CreatedAt => "s.created_at",
-        SyncField::SyncStartedAt => "s.started_at",
-        SyncField::SyncEndedAt => "s.ended_at",
-        SyncField::CreatedBy => "s.created_by",
-        SyncField::Id => "s.id",
-    }
 }
 
 fn page_of<T>(
@@ -138,51 +97,11 @@ fn page_of<T>(
     Ok(Page::assemble(items, query.limit, query.offset, total))
 }
 
-#[async_trait]
-impl SyncStore for SqliteStore {
+crate::store::kind_stores::sync_store!(SqliteStore {
     async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError> {
         let now = self.now();
         self.write_with(move |tx| staging::stage(tx, site_id, &upload, now))
             .await
-    }
-
-    async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()> {
-        self.write(move |tx| {
-            let exists = tx
-                .query_row("SELECT 1 FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2", params![site_id, definition_id], |_| Ok(()))
-                .optional()?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            let busy = tx
-                .query_row("SELECT 1 FROM syncs WHERE kind = 'syncAction' AND definition_id = ?1 AND status IN ('pending', 'active') LIMIT 1", [definition_id], |_| Ok(()))
-                .optional()?;
-            if busy.is_some() {
-                return Err(StoreError::Conflict { constraint: "sync_in_progress" });
-            }
-            let ids = staging::file_ids(tx, "SELECT id FROM staged_files WHERE definition_id = ?1 AND sync_id IS NULL", [definition_id])?;
-            staging::delete_files(tx, &ids)
-        })
-        .await
-    }
-
-    async fn create_sync(
-        &self,
-        site_id: i64,
-        definition_id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord> {
-        let now = self.now();
-        self.write(move |tx| {
-            tx.query_row(
-                "SELECT 1 FROM sync_action_definitions WHERE site_id = ?1 AND id = ?2",
-                params![site_id, definition_id],
-                |_| Ok(()),
-            )?;
-            let id = insert_sync(tx, site_id, SyncKind::SyncAction, definition_id, &sync, now)?;
-            load_sync(tx, site_id, id)
-        })
-        .await
     }
 
     async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<SyncRecord> {
@@ -194,17 +113,8 @@ impl SyncStore for SqliteStore {
         site_id: i64,
         query: &ListQuery<SyncField>,
     ) -> StoreResult<Page<SyncRecord>> {
-        let query = query.clone();
-        self.read(move |conn| {
-            let listing = Listing {
-                select: SYNC_SELECT,
-                column: sync_column,
-                site_column: "s.site_id",
-                id_column: "s.id",
-            };
-            listing.page(conn, site_id, &query, sync_from)
-        })
-        .await
+        self.list_page(sync_listing(), site_id, query, sync_from)
+            .await
     }
 
     async fn sync_logs(
@@ -273,33 +183,23 @@ impl SyncStore for SqliteStore {
         site_id: i64,
         definition_ids: &[i64],
     ) -> StoreResult<Vec<StagedFiles>> {
-        let mut ids = definition_ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        self.read(move |conn| {
-            let mut query = conn.prepare_cached(
+        let counts = self
+            .counts_by_id(
                 "SELECT COUNT(f.id), COALESCE(SUM(f.row_count), 0) FROM sync_action_definitions d
-                     LEFT JOIN staged_files f ON f.definition_id = d.id AND f.sync_id IS NULL
-                     WHERE d.site_id = ?1 AND d.id = ?2 GROUP BY d.id",
-            )?;
-            let mut found = Vec::with_capacity(ids.len());
-            for id in ids {
-                let counts = query
-                    .query_row(params![site_id, id], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                    })
-                    .optional()?;
-                if let Some((files, rows)) = counts {
-                    found.push(StagedFiles {
-                        definition_id: id,
-                        files: u64::try_from(files).unwrap_or(0),
-                        rows: u64::try_from(rows).unwrap_or(0),
-                    });
-                }
-            }
-            Ok(found)
-        })
-        .await
+                 LEFT JOIN staged_files f ON f.definition_id = d.id AND f.sync_id IS NULL
+                 WHERE d.site_id = ?1 AND d.id = ?2 GROUP BY d.id",
+                site_id,
+                definition_ids,
+            )
+            .await?;
+        let staged = counts
+            .into_iter()
+            .map(|(definition_id, files, rows)| StagedFiles {
+                definition_id,
+                files,
+                rows,
+            });
+        Ok(staged.collect())
     }
 
     async fn recover_interrupted(&self) -> StoreResult<u64> {
@@ -512,4 +412,4 @@ impl SyncStore for SqliteStore {
         })
         .await
     }
-}
+});

@@ -11,59 +11,12 @@ fn fresh() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
-#[tokio::test]
-async fn sites_and_credentials() {
-    let (_dir, store) = fresh();
-    conformance::sites_and_credentials(&store).await;
+/// [`fresh`] for the conformance scenarios.
+async fn fresh_store() -> Option<(tempfile::TempDir, SqliteStore)> {
+    Some(fresh())
 }
 
-#[tokio::test]
-async fn containers_are_scoped_by_site() {
-    let (_dir, store) = fresh();
-    conformance::containers_are_scoped_by_site(&store).await;
-}
-
-#[tokio::test]
-async fn lists_page_filter_and_sort() {
-    let (_dir, store) = fresh();
-    conformance::lists_page_filter_and_sort(&store).await;
-}
-
-#[tokio::test]
-async fn leases_fence_a_taken_over_sync() {
-    let (_dir, store) = fresh();
-    conformance::leases_fence_a_taken_over_sync(&store).await;
-}
-
-#[tokio::test]
-async fn one_sync_per_definition_at_a_time() {
-    let (_dir, store) = fresh();
-    conformance::one_sync_per_definition_at_a_time(&store).await;
-}
-
-#[tokio::test]
-async fn due_callbacks_are_fair_to_sites_and_claimed_once() {
-    let (_dir, store) = fresh();
-    conformance::due_callbacks_are_fair_to_sites_and_claimed_once(&store).await;
-}
-
-#[tokio::test]
-async fn counts_for_metrics_cover_every_site() {
-    let (_dir, store) = fresh();
-    conformance::counts_for_metrics_cover_every_site(&store).await;
-}
-
-#[tokio::test]
-async fn overlapping_ids_across_kinds_stay_apart() {
-    let (_dir, store) = fresh();
-    conformance::overlapping_ids_across_kinds_stay_apart(&store).await;
-}
-
-#[tokio::test]
-async fn staging_limits_hold_for_sync_actions_and_imports() {
-    let (_dir, store) = fresh();
-    conformance::staging_limits_hold_for_sync_actions_and_imports(&store).await;
-}
+conformance::conformance_tests!(fresh_store);
 
 #[test]
 fn reopening_a_migrated_store_keeps_its_data() {
@@ -91,52 +44,6 @@ fn reopening_a_migrated_store_keeps_its_data() {
 }
 
 #[tokio::test]
-async fn deleting_a_definition_or_discarding_removes_its_staged_rows() {
-    use crate::store::{DefinitionStore, SiteStore, SyncStore, Upload};
-    let (_dir, store) = fresh();
-    let site = store.create_site("S").await.unwrap().id;
-    let body = serde_json::json!({
-        "name": "n", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E",
-        "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
-    });
-    let definition = crate::domain::definition::validate_contact_definition(&body).unwrap();
-    let upload = |id| Upload {
-        definition_id: id,
-        format: crate::upload::Format::Csv,
-        body: bytes::Bytes::from_static(b"E\na@example.com\nb@example.com\n"),
-        column: "E".into(),
-        max_files: 500,
-        site_quota_bytes: u64::MAX,
-        trigger: None,
-    };
-    let rows = |store: &SqliteStore| {
-        let path = store.path.clone();
-        let conn = rusqlite::Connection::open(&*path).unwrap();
-        conn.query_row("SELECT COUNT(*) FROM staged_rows", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .unwrap()
-    };
-    let first = store
-        .create_definition(site, "u", &definition)
-        .await
-        .unwrap()
-        .id;
-    let second = store
-        .create_definition(site, "u", &definition)
-        .await
-        .unwrap()
-        .id;
-    store.stage_file(site, upload(first)).await.unwrap();
-    store.stage_file(site, upload(second)).await.unwrap();
-    assert_eq!(rows(&store), 4);
-    store.delete_definition(site, first).await.unwrap();
-    assert_eq!(rows(&store), 2);
-    store.discard_staged(site, second).await.unwrap();
-    assert_eq!(rows(&store), 0);
-}
-
-#[tokio::test]
 async fn a_locked_database_is_reported_as_unavailable_not_as_a_failure() {
     use crate::store::{SiteStore, StoreError};
     let (dir, store) = fresh();
@@ -147,10 +54,4 @@ async fn a_locked_database_is_reported_as_unavailable_not_as_a_failure() {
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     blocker.execute_batch("ROLLBACK").unwrap();
     store.create_site("Blocked").await.unwrap();
-}
-
-#[tokio::test]
-async fn refresh_tokens_are_redeemed_once_and_revoke_their_grant() {
-    let (_dir, store) = fresh();
-    conformance::refresh_tokens_are_redeemed_once_and_revoke_their_grant(&store).await;
 }

@@ -7,10 +7,12 @@
 
 mod fields;
 mod logic;
+mod population;
 mod proptests;
 
 pub(crate) use fields::*;
 pub(crate) use logic::*;
+pub(crate) use population::populate;
 pub(crate) use proptests::parsed_filters_compile_to_sql_that_runs;
 
 use async_trait::async_trait;

@@ -3,8 +3,9 @@
 
 use super::{Binder, NOTHING, fold, sql_op};
 use crate::domain::clock::Timestamp;
-use crate::domain::contact_fields::{ContactField, FieldType, Storage};
+use crate::domain::contact_fields::{ContactField, FieldType};
 use crate::domain::filter::CompareOp;
+use crate::store::filter_sql::source::Source;
 use crate::store::postgres::listing::like_pattern;
 
 /// `field op value` for a field of the catalogue; binds the parameters it uses.
@@ -14,10 +15,7 @@ pub(super) fn condition(
     value: &str,
     params: &mut Binder,
 ) -> String {
-    let source = match field.storage {
-        Storage::Column(column) => Source::Column(column, field.not_null),
-        Storage::Custom => Source::Custom(field.id),
-    };
+    let source = Source::of(field);
     if op == CompareOp::Like {
         // The pattern's escapes (`\%`, `\_`, `\\`) have no letters to lower.
         let pattern = params.bind(like_pattern(value).to_ascii_lowercase());
@@ -55,43 +53,6 @@ pub(super) fn condition(
         None => {
             let param = params.bind(value.to_ascii_lowercase());
             format!("({} {} {param})", fold(&source.text()), sql_op(op))
-        }
-    }
-}
-
-/// Where a field's value is read from.
-enum Source {
-    /// A column of `c`, and whether it is NOT NULL.
-    Column(&'static str, bool),
-    /// The `contact_custom_values` row of this field id.
-    Custom(i64),
-}
-
-impl Source {
-    /// The value as text, `''` when there is none; references the value once.
-    fn text(&self) -> String {
-        match self {
-            Self::Column(column, true) => format!("c.{column}"),
-            Self::Column(column, false) => format!("COALESCE(c.{column}, '')"),
-            Self::Custom(id) => format!(
-                "COALESCE((SELECT v.value FROM contact_custom_values v \
-                 WHERE v.field_id = {id} AND v.contact_id = c.id), '')"
-            ),
-        }
-    }
-
-    /// `predicate` over the stored value, FALSE when there is none or the predicate is NULL.
-    /// The predicate may read its argument several times and is written once.
-    fn test(&self, predicate: impl FnOnce(&str) -> String) -> String {
-        match self {
-            Self::Column(column, _) => {
-                format!("COALESCE({}, FALSE)", predicate(&format!("c.{column}")))
-            }
-            Self::Custom(id) => format!(
-                "COALESCE((SELECT {} FROM contact_custom_values v \
-                 WHERE v.field_id = {id} AND v.contact_id = c.id), FALSE)",
-                predicate("v.value")
-            ),
         }
     }
 }

@@ -5,8 +5,9 @@ use rusqlite::types::Value;
 
 use super::{NOTHING, sql_op};
 use crate::domain::clock::Timestamp;
-use crate::domain::contact_fields::{ContactField, FieldType, Storage};
+use crate::domain::contact_fields::{ContactField, FieldType};
 use crate::domain::filter::CompareOp;
+use crate::store::filter_sql::source::Source;
 use crate::store::sqlite::listing::like_pattern;
 
 /// `field op value` for a field of the catalogue; pushes the parameters its `?`s bind.
@@ -16,10 +17,7 @@ pub(super) fn condition(
     value: &str,
     params: &mut Vec<Value>,
 ) -> String {
-    let source = match field.storage {
-        Storage::Column(column) => Source::Column(column, field.not_null),
-        Storage::Custom => Source::Custom(field.id),
-    };
+    let source = Source::of(field);
     if op == CompareOp::Like {
         params.push(Value::Text(like_pattern(value)));
         return format!("({} LIKE ? ESCAPE '\\')", source.text());
@@ -56,43 +54,6 @@ pub(super) fn condition(
         None => {
             params.push(Value::Text(value.to_owned()));
             format!("({} {} ? COLLATE NOCASE)", source.text(), sql_op(op))
-        }
-    }
-}
-
-/// Where a field's value is read from.
-enum Source {
-    /// A column of `c`, and whether it is NOT NULL.
-    Column(&'static str, bool),
-    /// The `contact_custom_values` row of this field id.
-    Custom(i64),
-}
-
-impl Source {
-    /// The value as text, `''` when there is none; references the value once.
-    fn text(&self) -> String {
-        match self {
-            Self::Column(column, true) => format!("c.{column}"),
-            Self::Column(column, false) => format!("IFNULL(c.{column}, '')"),
-            Self::Custom(id) => format!(
-                "IFNULL((SELECT v.value FROM contact_custom_values v \
-                 WHERE v.field_id = {id} AND v.contact_id = c.id), '')"
-            ),
-        }
-    }
-
-    /// `predicate` over the stored value, 0 when there is none or the predicate is NULL. The
-    /// predicate may read its argument several times and is written once (its `?`s bind once).
-    fn test(&self, predicate: impl FnOnce(&str) -> String) -> String {
-        match self {
-            Self::Column(column, _) => {
-                format!("COALESCE({}, 0)", predicate(&format!("c.{column}")))
-            }
-            Self::Custom(id) => format!(
-                "COALESCE((SELECT {} FROM contact_custom_values v \
-                 WHERE v.field_id = {id} AND v.contact_id = c.id), 0)",
-                predicate("v.value")
-            ),
         }
     }
 }

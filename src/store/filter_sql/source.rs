@@ -1,0 +1,51 @@
+//! Where a contact field's value is read from in a filter: a column of `c` or the field's
+//! `contact_custom_values` row. The text is the same on both backends (`COALESCE` and `FALSE`
+//! are SQLite's as well as PostgreSQL's).
+
+use crate::domain::contact_fields::{ContactField, Storage};
+
+/// Where a field's value is read from.
+pub(crate) enum Source {
+    /// A column of `c`, and whether it is NOT NULL.
+    Column(&'static str, bool),
+    /// The `contact_custom_values` row of this field id.
+    Custom(i64),
+}
+
+impl Source {
+    /// Where `field` is stored.
+    pub(crate) fn of(field: &ContactField) -> Self {
+        match field.storage {
+            Storage::Column(column) => Self::Column(column, field.not_null),
+            Storage::Custom => Self::Custom(field.id),
+        }
+    }
+
+    /// The value as text, `''` when there is none; references the value once.
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Self::Column(column, true) => format!("c.{column}"),
+            Self::Column(column, false) => format!("COALESCE(c.{column}, '')"),
+            Self::Custom(id) => format!(
+                "COALESCE((SELECT v.value FROM contact_custom_values v \
+                 WHERE v.field_id = {id} AND v.contact_id = c.id), '')"
+            ),
+        }
+    }
+
+    /// `predicate` over the stored value, false when there is none or the predicate is NULL.
+    /// The predicate may read its argument several times and is written once (its
+    /// placeholders bind once).
+    pub(crate) fn test(&self, predicate: impl FnOnce(&str) -> String) -> String {
+        match self {
+            Self::Column(column, _) => {
+                format!("COALESCE({}, FALSE)", predicate(&format!("c.{column}")))
+            }
+            Self::Custom(id) => format!(
+                "COALESCE((SELECT {} FROM contact_custom_values v \
+                 WHERE v.field_id = {id} AND v.contact_id = c.id), FALSE)",
+                predicate("v.value")
+            ),
+        }
+    }
+}
