@@ -25,7 +25,7 @@ use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::site::Principal;
 use crate::domain::staging::{MAX_FILES, MAX_UPLOAD_BYTES};
 use crate::domain::sync::SyncKind;
-use crate::store::{NewSync, StageError, Staged, Store, StoreError, StoreResult};
+use crate::store::{NewSync, StageError, Staged, StoreError, definitions};
 use crate::upload::{Format, to_utf8};
 
 /// Routes under the Bulk prefix.
@@ -56,12 +56,6 @@ pub trait Staging: Kind {
         format: Format,
         body: Bytes,
     ) -> impl Future<Output = Result<Staged, ApiError>> + Send;
-    /// Discards what is staged for definition `id`.
-    fn discard(
-        store: &dyn Store,
-        site_id: i64,
-        id: i64,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// The sync an upload creates when the definition's `isSyncTriggeredOnImport` is set.
@@ -102,7 +96,8 @@ async fn discard<K: Staging>(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = parse_id(&id)?;
-    K::discard(&*state.store, who.site.id, id)
+    definitions::<K::Stored>(&*state.store)
+        .discard_staged(who.site.id, id)
         .await
         .map_err(|e| match e {
             StoreError::Conflict { .. } => ApiError::Conflict(K::BUSY.into()),

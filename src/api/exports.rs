@@ -78,13 +78,7 @@ impl Kind for Exports {
         definitions::checked(definition, failures)
     }
 
-    definitions::store_calls!(
-        create_export,
-        get_export,
-        replace_export,
-        delete_export,
-        list_exports
-    );
+    type Stored = crate::store::Exports;
 
     /// The definition's properties, then `uri` and the audit properties (exports stage
     /// nothing, so never `kbUsed`).

@@ -14,7 +14,7 @@ use crate::domain::record_type::{DefinitionKind, RecordType};
 use crate::domain::site::Principal;
 use crate::domain::staging::MAX_FILES;
 use crate::domain::sync::SyncKind;
-use crate::store::{ImportUpload, Staged, Store, StoreResult};
+use crate::store::{ImportUpload, Staged, definitions};
 use crate::upload::Format;
 
 /// Import definitions (`/contacts/imports`).
@@ -61,13 +61,7 @@ impl Kind for Imports {
         definitions::checked(definition, failures)
     }
 
-    definitions::store_calls!(
-        create_import,
-        get_import,
-        replace_import,
-        delete_import,
-        list_imports
-    );
+    type Stored = crate::store::Imports;
 
     /// The definition's properties, then `kbUsed` (while something is staged), `uri` and the
     /// audit properties.
@@ -92,7 +86,10 @@ impl Staging for Imports {
         format: Format,
         body: Bytes,
     ) -> Result<Staged, ApiError> {
-        let definition = state.store.get_import(who.site.id, id).await?.definition;
+        let definition = definitions::<Self::Stored>(&*state.store)
+            .get_definition(who.site.id, id)
+            .await?
+            .definition;
         let upload = ImportUpload {
             definition_id: id,
             format,
@@ -108,9 +105,5 @@ impl Staging for Imports {
             .stage_import(who.site.id, upload)
             .await
             .map_err(stage_error)
-    }
-
-    async fn discard(store: &dyn Store, site_id: i64, id: i64) -> StoreResult<()> {
-        store.discard_import_data(site_id, id).await
     }
 }

@@ -21,7 +21,7 @@ use crate::domain::record_type::{DefinitionKind, RecordType};
 use crate::domain::site::Principal;
 use crate::domain::staging::MAX_FILES;
 use crate::domain::sync::SyncKind;
-use crate::store::{Staged, Store, StoreError, StoreResult, Upload};
+use crate::store::{Staged, StoreError, Upload, definitions};
 use crate::upload::Format;
 use axum::body::Bytes;
 
@@ -103,13 +103,7 @@ impl Kind for SyncActions {
         definitions::checked(definition, failures)
     }
 
-    definitions::store_calls!(
-        create_definition,
-        get_definition,
-        replace_definition,
-        delete_definition,
-        list_definitions
-    );
+    type Stored = crate::store::SyncActions;
 
     fn dto(record: Record<Self>, uri: String) -> DefinitionDto {
         DefinitionDto::new(record, uri)
@@ -127,8 +121,7 @@ impl Staging for SyncActions {
         format: Format,
         body: Bytes,
     ) -> Result<Staged, ApiError> {
-        let definition = state
-            .store
+        let definition = definitions::<Self::Stored>(&*state.store)
             .get_definition(who.site.id, id)
             .await?
             .definition;
@@ -146,10 +139,6 @@ impl Staging for SyncActions {
             .stage_file(who.site.id, upload)
             .await
             .map_err(stage_error)
-    }
-
-    async fn discard(store: &dyn Store, site_id: i64, id: i64) -> StoreResult<()> {
-        store.discard_staged(site_id, id).await
     }
 }
 

@@ -93,20 +93,8 @@ async fn create(
         created_by: who.user.username.clone(),
         callback_url,
     };
-    let store = &state.store;
-    let created = match kind {
-        SyncKind::SyncAction => store.create_sync(who.site.id, definition_id, new).await,
-        SyncKind::Import => {
-            store
-                .create_import_sync(who.site.id, definition_id, new)
-                .await
-        }
-        SyncKind::Export => {
-            store
-                .create_export_sync(who.site.id, definition_id, new)
-                .await
-        }
-    };
+    let created =
+        crate::store::create_sync(&*state.store, kind, who.site.id, definition_id, new).await;
     let sync = created.map_err(|e| match e {
         StoreError::NotFound => missing(),
         other => other.into(),

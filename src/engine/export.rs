@@ -9,7 +9,7 @@ use super::{Engine, Outcome};
 use crate::domain::elq;
 use crate::domain::plan::final_line;
 use crate::domain::sync::{Severity, SyncLog, SyncStatus};
-use crate::store::{StoreError, SyncJob};
+use crate::store::{Exports, StoreError, SyncJob, definitions};
 
 /// Exports for `job`; `Interrupted` if shutdown came between two batches.
 pub(super) async fn process(
@@ -19,7 +19,9 @@ pub(super) async fn process(
 ) -> Result<Outcome, StoreError> {
     let started = Instant::now();
     let store = &engine.store;
-    let found = store.get_export(job.site_id, job.definition_id).await;
+    let found = definitions::<Exports>(&**store)
+        .get_definition(job.site_id, job.definition_id)
+        .await;
     let Some(record) = engine.definition_of(job, started, found).await? else {
         return Ok(Outcome::Worked);
     };

@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Engine, Outcome};
 use crate::domain::plan::{ApplyPlan, Tally};
-use crate::store::{StoreError, SyncJob, batches};
+use crate::store::{StoreError, SyncActions, SyncJob, batches, definitions};
 
 /// Applies `job`; returns `Interrupted` if shutdown came between two batches.
 pub(super) async fn process(
@@ -17,7 +17,9 @@ pub(super) async fn process(
 ) -> Result<Outcome, StoreError> {
     let started = Instant::now();
     let store = &engine.store;
-    let found = store.get_definition(job.site_id, job.definition_id).await;
+    let found = definitions::<SyncActions>(&**store)
+        .get_definition(job.site_id, job.definition_id)
+        .await;
     let Some(record) = engine.definition_of(job, started, found).await? else {
         return Ok(Outcome::Worked);
     };

@@ -2,12 +2,9 @@
 
 use async_trait::async_trait;
 
-use super::{DefinitionRecordOf, NewSync, Page, StoreError, StoreResult, SyncJob};
+use super::{DefinitionRecordOf, StoreError, StoreResult, SyncJob};
 use crate::domain::contact_fields::{ContactField, Storage, standard_field};
 use crate::domain::definition::{ExportDefinition, FieldTarget};
-use crate::domain::fields::DefinitionField;
-use crate::domain::query::ListQuery;
-use crate::domain::sync::SyncRecord;
 
 /// A stored export definition.
 pub type ExportRecord = DefinitionRecordOf<ExportDefinition>;
@@ -26,38 +23,6 @@ pub struct ExportPage {
 /// Persistence of export definitions and exported data.
 #[async_trait]
 pub trait ExportStore: Send + Sync {
-    /// Stores a new export definition.
-    async fn create_export(
-        &self,
-        site_id: i64,
-        by: &str,
-        definition: &ExportDefinition,
-    ) -> StoreResult<ExportRecord>;
-    /// One export definition.
-    async fn get_export(&self, site_id: i64, id: i64) -> StoreResult<ExportRecord>;
-    /// Replaces an export definition (PUT).
-    async fn replace_export(
-        &self,
-        site_id: i64,
-        id: i64,
-        by: &str,
-        definition: &ExportDefinition,
-    ) -> StoreResult<ExportRecord>;
-    /// Deletes an export definition.
-    async fn delete_export(&self, site_id: i64, id: i64) -> StoreResult<()>;
-    /// A page of export definitions.
-    async fn list_exports(
-        &self,
-        site_id: i64,
-        query: &ListQuery<DefinitionField>,
-    ) -> StoreResult<Page<ExportRecord>>;
-    /// Creates a pending export sync.
-    async fn create_export_sync(
-        &self,
-        site_id: i64,
-        id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord>;
     /// Prepares an export sync's (re-)run: forgets earlier data, records the column names.
     async fn begin_export(
         &self,

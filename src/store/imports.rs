@@ -2,15 +2,10 @@
 
 use async_trait::async_trait;
 
-use super::{
-    DefinitionRecordOf, NewSync, Page, StageError, Staged, StoreResult, SyncFile, SyncJob,
-};
+use super::{DefinitionRecordOf, NewSync, StageError, Staged, StoreResult, SyncFile, SyncJob};
 use crate::domain::definition::ImportDefinition;
 use crate::domain::definition::UpdateRule;
-use crate::domain::fields::DefinitionField;
 use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportPlan, ImportReject};
-use crate::domain::query::ListQuery;
-use crate::domain::sync::SyncRecord;
 use crate::upload::Format;
 
 /// A stored import definition.
@@ -53,42 +48,8 @@ pub struct ImportCounts {
 /// Persistence of import definitions and their staging.
 #[async_trait]
 pub trait ImportStore: Send + Sync {
-    /// Stores a new import definition.
-    async fn create_import(
-        &self,
-        site_id: i64,
-        by: &str,
-        definition: &ImportDefinition,
-    ) -> StoreResult<ImportRecord>;
-    /// One import definition.
-    async fn get_import(&self, site_id: i64, id: i64) -> StoreResult<ImportRecord>;
-    /// Replaces an import definition (PUT).
-    async fn replace_import(
-        &self,
-        site_id: i64,
-        id: i64,
-        by: &str,
-        definition: &ImportDefinition,
-    ) -> StoreResult<ImportRecord>;
-    /// Deletes an import definition with its staged data.
-    async fn delete_import(&self, site_id: i64, id: i64) -> StoreResult<()>;
-    /// A page of import definitions.
-    async fn list_imports(
-        &self,
-        site_id: i64,
-        query: &ListQuery<DefinitionField>,
-    ) -> StoreResult<Page<ImportRecord>>;
     /// Decodes and stages one upload atomically.
     async fn stage_import(&self, site_id: i64, upload: ImportUpload) -> Result<Staged, StageError>;
-    /// Discards unsynced uploads; `Conflict { constraint: "sync_in_progress" }` while a sync runs.
-    async fn discard_import_data(&self, site_id: i64, id: i64) -> StoreResult<()>;
-    /// Creates a pending sync owning the import's staged files.
-    async fn create_import_sync(
-        &self,
-        site_id: i64,
-        id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord>;
     /// Prepares an import sync's (re-)run and lists its files in upload order.
     async fn begin_import(&self, job: &SyncJob) -> StoreResult<Vec<SyncFile>>;
     /// Applies the plan to rows `seq_from..seq_to` of one file in one transaction.

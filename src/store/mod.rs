@@ -5,6 +5,7 @@
 //! Backends: SQLite (embedded, the default) and PostgreSQL (shared by several nodes).
 //! [`open`] picks one from a URL or a data directory.
 
+mod asset_methods;
 #[cfg(test)]
 mod conformance;
 mod contacts;
@@ -13,7 +14,6 @@ mod exports;
 mod fields;
 mod filter_sql;
 mod imports;
-mod kind_stores;
 mod listing;
 mod sites;
 mod sql_text;
@@ -23,7 +23,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use contacts::{AppCloudStore, AssetStore, ContactSearch, ContactStore, SubscriptionCounts};
-pub use definitions::{DefinitionRecord, DefinitionRecordOf, DefinitionStore};
+pub use definitions::{
+    DefinitionRecord, DefinitionRecordOf, DefinitionStore, Exports, Imports, Record, StoredKind,
+    SyncActions, create_sync, definitions,
+};
 pub use exports::{ExportPage, ExportRecord, ExportStore};
 pub use fields::FieldStore;
 pub use imports::{ImportCounts, ImportRecord, ImportStore, ImportUpload};
@@ -97,7 +100,9 @@ pub trait Store:
     + ContactStore
     + AssetStore
     + AppCloudStore
-    + DefinitionStore
+    + DefinitionStore<SyncActions>
+    + DefinitionStore<Imports>
+    + DefinitionStore<Exports>
     + SyncStore
     + FieldStore
     + ImportStore
@@ -110,7 +115,9 @@ impl<T> Store for T where
         + ContactStore
         + AssetStore
         + AppCloudStore
-        + DefinitionStore
+        + DefinitionStore<SyncActions>
+        + DefinitionStore<Imports>
+        + DefinitionStore<Exports>
         + SyncStore
         + FieldStore
         + ImportStore

@@ -51,7 +51,7 @@ pub(crate) fn delete_owned(table: &str) -> String {
 
 /// A value bound to a shared statement; each backend converts it to its driver's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SqlValue {
+pub enum SqlValue {
     /// A `BIGINT` (SQLite `INTEGER`), or NULL.
     Int(Option<i64>),
     /// A `TEXT`, or NULL.
@@ -61,7 +61,7 @@ pub(crate) enum SqlValue {
 }
 
 /// One row of a shared statement's result, read the same way on both backends.
-pub(crate) trait StoredRow {
+pub trait StoredRow {
     /// Column `i` as an integer.
     fn int(&self, i: usize) -> StoreResult<i64>;
     /// Column `i` as text.

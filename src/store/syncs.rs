@@ -183,18 +183,6 @@ pub struct DueCallback {
 pub trait SyncStore: Send + Sync {
     /// Decodes and stages one upload atomically: all rows or nothing.
     async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError>;
-    /// Discards a definition's unsynced files.
-    ///
-    /// # Errors
-    /// `Conflict { constraint: "sync_in_progress" }` while a sync of it is pending or active.
-    async fn discard_staged(&self, site_id: i64, definition_id: i64) -> StoreResult<()>;
-    /// Creates a pending sync that owns the definition's staged files.
-    async fn create_sync(
-        &self,
-        site_id: i64,
-        definition_id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord>;
     /// One sync.
     async fn get_sync(&self, site_id: i64, id: i64) -> StoreResult<SyncRecord>;
     /// A page of syncs.

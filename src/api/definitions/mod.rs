@@ -29,9 +29,9 @@ use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::asset::Audit;
 use crate::domain::contact_fields::ContactField;
 use crate::domain::fields::DefinitionField;
-use crate::domain::query::{ListQuery, MAX_PAGE};
+use crate::domain::query::MAX_PAGE;
 use crate::domain::record_type::{CONTACTS, DefinitionKind, RecordType};
-use crate::store::{DefinitionRecordOf, Page, Store, StoreResult};
+use crate::store::{DefinitionRecordOf, StoredKind, definitions};
 
 /// A stored definition of kind `K`.
 pub type Record<K> = DefinitionRecordOf<<K as Kind>::Definition>;
@@ -40,6 +40,8 @@ pub type Record<K> = DefinitionRecordOf<<K as Kind>::Definition>;
 pub trait Kind: Send + Sync + 'static {
     /// The validated definition.
     type Definition: Send + Sync + 'static;
+    /// How the store keeps it.
+    type Stored: StoredKind<Definition = Self::Definition>;
     /// Its wire form.
     type Dto: Serialize + Send;
     /// The documented schema of the wire form.
@@ -65,80 +67,9 @@ pub trait Kind: Send + Sync + 'static {
         site_id: i64,
         body: &serde_json::Value,
     ) -> impl Future<Output = Result<Self::Definition, ApiError>> + Send;
-    /// Stores a new definition (`id` is `None`) or replaces definition `id`.
-    fn save(
-        store: &dyn Store,
-        site_id: i64,
-        id: Option<i64>,
-        by: &str,
-        definition: &Self::Definition,
-    ) -> impl Future<Output = StoreResult<Record<Self>>> + Send;
-    /// One definition.
-    fn get(
-        store: &dyn Store,
-        site_id: i64,
-        id: i64,
-    ) -> impl Future<Output = StoreResult<Record<Self>>> + Send;
-    /// Deletes a definition.
-    fn delete(
-        store: &dyn Store,
-        site_id: i64,
-        id: i64,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// A page of definitions.
-    fn list(
-        store: &dyn Store,
-        site_id: i64,
-        query: &ListQuery<DefinitionField>,
-    ) -> impl Future<Output = StoreResult<Page<Record<Self>>>> + Send;
     /// The wire form of a stored definition whose URI is `uri`.
     fn dto(record: Record<Self>, uri: String) -> Self::Dto;
 }
-
-/// The store calls of a [`Kind`] impl, each forwarding to the named [`Store`] method:
-/// `store_calls!(create_import, get_import, replace_import, delete_import, list_imports);`.
-macro_rules! store_calls {
-    ($create:ident, $get:ident, $replace:ident, $delete:ident, $list:ident) => {
-        async fn save(
-            store: &dyn $crate::store::Store,
-            site_id: i64,
-            id: Option<i64>,
-            by: &str,
-            definition: &Self::Definition,
-        ) -> $crate::store::StoreResult<$crate::api::definitions::Record<Self>> {
-            match id {
-                None => store.$create(site_id, by, definition).await,
-                Some(id) => store.$replace(site_id, id, by, definition).await,
-            }
-        }
-
-        async fn get(
-            store: &dyn $crate::store::Store,
-            site_id: i64,
-            id: i64,
-        ) -> $crate::store::StoreResult<$crate::api::definitions::Record<Self>> {
-            store.$get(site_id, id).await
-        }
-
-        async fn delete(
-            store: &dyn $crate::store::Store,
-            site_id: i64,
-            id: i64,
-        ) -> $crate::store::StoreResult<()> {
-            store.$delete(site_id, id).await
-        }
-
-        async fn list(
-            store: &dyn $crate::store::Store,
-            site_id: i64,
-            query: &$crate::domain::query::ListQuery<$crate::domain::fields::DefinitionField>,
-        ) -> $crate::store::StoreResult<$crate::store::Page<$crate::api::definitions::Record<Self>>>
-        {
-            store.$list(site_id, query).await
-        }
-    };
-}
-pub(super) use store_calls;
 
 /// The wire form of a stored definition under `record_type`.
 pub fn dto<K: Kind>(record_type: &RecordType, record: Record<K>) -> K::Dto {
@@ -225,7 +156,9 @@ async fn create<R: Records, K: Kind>(
 ) -> ApiResult {
     let definition = K::validate(&state, R::TYPE, who.site.id, &body).await?;
     let by = &who.user.username;
-    let record = K::save(&*state.store, who.site.id, None, by, &definition).await?;
+    let record = definitions::<K::Stored>(&*state.store)
+        .create_definition(who.site.id, by, &definition)
+        .await?;
     tracing::info!(
         definition_id = record.id,
         kind = K::NOUN,
@@ -240,7 +173,9 @@ async fn read<R: Records, K: Kind>(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let record = K::get(&*state.store, who.site.id, parse_id(&id)?).await?;
+    let record = definitions::<K::Stored>(&*state.store)
+        .get_definition(who.site.id, parse_id(&id)?)
+        .await?;
     Ok(axum::Json(dto::<K>(R::TYPE, record)).into_response())
 }
 
@@ -252,10 +187,14 @@ async fn replace<R: Records, K: Kind>(
 ) -> ApiResult {
     let id = parse_id(&id)?;
     // An unknown id is a 404 even when the body is also wrong.
-    K::get(&*state.store, who.site.id, id).await?;
+    definitions::<K::Stored>(&*state.store)
+        .get_definition(who.site.id, id)
+        .await?;
     let definition = K::validate(&state, R::TYPE, who.site.id, &body).await?;
     let by = &who.user.username;
-    let record = K::save(&*state.store, who.site.id, Some(id), by, &definition).await?;
+    let record = definitions::<K::Stored>(&*state.store)
+        .replace_definition(who.site.id, id, by, &definition)
+        .await?;
     tracing::info!(definition_id = id, kind = K::NOUN, "replaced definition");
     Ok(axum::Json(dto::<K>(R::TYPE, record)).into_response())
 }
@@ -266,7 +205,9 @@ async fn remove<K: Kind>(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = parse_id(&id)?;
-    K::delete(&*state.store, who.site.id, id).await?;
+    definitions::<K::Stored>(&*state.store)
+        .delete_definition(who.site.id, id)
+        .await?;
     tracing::info!(definition_id = id, kind = K::NOUN, "deleted definition");
     Ok(no_content())
 }
@@ -278,7 +219,9 @@ pub async fn list<R: Records, K: Kind>(
     params: ListParams,
 ) -> ApiResult {
     let query = params.query::<DefinitionField>(MAX_PAGE)?;
-    let page = K::list(&*state.store, who.site.id, &query).await?;
+    let page = definitions::<K::Stored>(&*state.store)
+        .list_definitions(who.site.id, &query)
+        .await?;
     let envelope = Envelope::from_page(page, &query, |record| dto::<K>(R::TYPE, record));
     Ok(axum::Json(envelope).into_response())
 }

@@ -5,6 +5,7 @@ use super::pending_sync;
 use crate::domain::clock::Timestamp;
 use crate::domain::sync::SyncStatus;
 use crate::store::{NewSync, Store};
+use crate::store::{SyncActions, definitions};
 
 fn t(seconds: u64) -> Timestamp {
     Timestamp::from_nanos(1_700_000_000_000_000_000).plus_seconds(seconds)
@@ -26,7 +27,10 @@ async fn finished_calling_back(store: &dyn Store, site: i64, at: Timestamp) -> i
         created_by: "u".into(),
         callback_url: Some("https://hooks.example.com/cb".into()),
     };
-    let sync = store.create_sync(site, definition, new).await.unwrap();
+    let sync = definitions::<SyncActions>(store)
+        .create_sync(site, definition, new)
+        .await
+        .unwrap();
     let job = store
         .claim_sync(at, "n", at.plus_seconds(30))
         .await

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::domain::clock::Timestamp;
 use crate::domain::sync::{SyncKind, SyncStatus};
+use crate::store::{Exports, Imports, SyncActions, definitions};
 use crate::store::{ImportUpload, NewSync, Store, StoreError, Upload};
 
 fn new_sync() -> NewSync {
@@ -31,29 +32,45 @@ pub(super) async fn definitions_sharing_an_id(store: &dyn Store, site: i64) -> i
     )
     .unwrap();
     let mut ids = [
-        store
+        definitions::<SyncActions>(store)
             .create_definition(site, "u", &action)
             .await
             .unwrap()
             .id,
-        store.create_import(site, "u", &import).await.unwrap().id,
-        store.create_export(site, "u", &export).await.unwrap().id,
+        definitions::<Imports>(store)
+            .create_definition(site, "u", &import)
+            .await
+            .unwrap()
+            .id,
+        definitions::<Exports>(store)
+            .create_definition(site, "u", &export)
+            .await
+            .unwrap()
+            .id,
     ];
     // Each kind counts on its own: create more of the lagging kinds until the three meet.
     while ids[0] != ids[1] || ids[1] != ids[2] {
         let target = ids.iter().copied().max().unwrap_or(0);
         if ids[0] < target {
-            ids[0] = store
+            ids[0] = definitions::<SyncActions>(store)
                 .create_definition(site, "u", &action)
                 .await
                 .unwrap()
                 .id;
         }
         if ids[1] < target {
-            ids[1] = store.create_import(site, "u", &import).await.unwrap().id;
+            ids[1] = definitions::<Imports>(store)
+                .create_definition(site, "u", &import)
+                .await
+                .unwrap()
+                .id;
         }
         if ids[2] < target {
-            ids[2] = store.create_export(site, "u", &export).await.unwrap().id;
+            ids[2] = definitions::<Exports>(store)
+                .create_definition(site, "u", &export)
+                .await
+                .unwrap()
+                .id;
         }
     }
     ids[0]
@@ -115,24 +132,32 @@ pub async fn overlapping_ids_across_kinds_stay_apart(store: &dyn Store) {
 
     // An import and an export of this id are syncing: the sync action's data can go.
     stage_import_row(store, site, id).await;
-    let import_sync = store
-        .create_import_sync(site, id, new_sync())
+    let import_sync = definitions::<Imports>(store)
+        .create_sync(site, id, new_sync())
         .await
         .unwrap();
-    let export_sync = store
-        .create_export_sync(site, id, new_sync())
+    let export_sync = definitions::<Exports>(store)
+        .create_sync(site, id, new_sync())
         .await
         .unwrap();
     stage_action_row(store, site, id).await;
     assert_eq!(unsynced_action_files(store, site, id).await, 1);
-    store.discard_staged(site, id).await.unwrap();
+    definitions::<SyncActions>(store)
+        .discard_staged(site, id)
+        .await
+        .unwrap();
     assert_eq!(unsynced_action_files(store, site, id).await, 0);
 
     // The sync action's own sync does block it.
     stage_action_row(store, site, id).await;
-    let action_sync = store.create_sync(site, id, new_sync()).await.unwrap();
+    let action_sync = definitions::<SyncActions>(store)
+        .create_sync(site, id, new_sync())
+        .await
+        .unwrap();
     assert!(matches!(
-        store.discard_staged(site, id).await,
+        definitions::<SyncActions>(store)
+            .discard_staged(site, id)
+            .await,
         Err(StoreError::Conflict {
             constraint: "sync_in_progress"
         })
@@ -162,5 +187,8 @@ pub async fn overlapping_ids_across_kinds_stay_apart(store: &dyn Store) {
             .unwrap();
     }
     stage_import_row(store, site, id).await;
-    store.discard_import_data(site, id).await.unwrap();
+    definitions::<Imports>(store)
+        .discard_staged(site, id)
+        .await
+        .unwrap();
 }

@@ -25,7 +25,8 @@ use crate::domain::query::{Condition, Direction, ListQuery, Op, Operand};
 use crate::domain::site::TokenKind;
 use crate::domain::sync::SyncStatus;
 use crate::store::{
-    ContactSearch, LEASE_LOST, NewSync, NewToken, NewUser, Store, StoreError, batches,
+    ContactSearch, LEASE_LOST, NewSync, NewToken, NewUser, Store, StoreError, SyncActions, batches,
+    definitions,
 };
 
 mod tokens;
@@ -373,7 +374,7 @@ pub async fn lists_page_filter_and_sort(store: &dyn Store) {
         (page.items.len(), page.total, page.has_more),
         (2, None, false)
     );
-    let defs = store
+    let defs = definitions::<SyncActions>(store)
         .list_definitions(site, &ListQuery::<DefinitionField>::all())
         .await
         .unwrap();
@@ -388,7 +389,7 @@ pub(super) async fn pending_sync(store: &dyn Store, site: i64, files: usize) -> 
         "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
     });
     let definition = crate::domain::definition::validate_contact_definition(&body).unwrap();
-    let id = store
+    let id = definitions::<SyncActions>(store)
         .create_definition(site, "u", &definition)
         .await
         .unwrap()
@@ -400,7 +401,10 @@ pub(super) async fn pending_sync(store: &dyn Store, site: i64, files: usize) -> 
         created_by: "u".into(),
         callback_url: None,
     };
-    store.create_sync(site, id, new).await.unwrap();
+    definitions::<SyncActions>(store)
+        .create_sync(site, id, new)
+        .await
+        .unwrap();
     id
 }
 
@@ -438,7 +442,7 @@ pub async fn leases_fence_a_taken_over_sync(store: &dyn Store) {
     let lost = |r: StoreError| matches!(r, StoreError::Conflict { constraint } if constraint == LEASE_LOST);
     assert!(lost(store.begin_apply(&first, "E").await.unwrap_err()));
     let plan = crate::domain::plan::ApplyPlan::of(
-        &store
+        &definitions::<SyncActions>(store)
             .get_definition(site, definition)
             .await
             .unwrap()
@@ -481,7 +485,10 @@ pub async fn one_sync_per_definition_at_a_time(store: &dyn Store) {
         created_by: "u".into(),
         callback_url: None,
     };
-    let later = store.create_sync(site, one, new()).await.unwrap();
+    let later = definitions::<SyncActions>(store)
+        .create_sync(site, one, new())
+        .await
+        .unwrap();
     let other = pending_sync(store, site, 1).await;
     let t = |s: u64| Timestamp::from_nanos(1_700_000_000_000_000_000).plus_seconds(s);
     let a = store.claim_sync(t(0), "n", t(30)).await.unwrap().unwrap();

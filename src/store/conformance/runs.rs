@@ -14,6 +14,7 @@ use crate::domain::import_plan::{ImportPlan, ImportReject};
 use crate::domain::plan::{ApplyPlan, RejectReason};
 use crate::domain::query::ListQuery;
 use crate::domain::sync::SyncStatus;
+use crate::store::{Exports, Imports, SyncActions, definitions};
 use crate::store::{ImportUpload, NewSync, Store, StoreError, SyncJob, Upload, batches};
 
 fn new_sync() -> NewSync {
@@ -42,7 +43,7 @@ pub async fn apply_counts_and_records_rejects(store: &dyn Store) {
         "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "subscribed"}]
     }))
     .unwrap();
-    let id = store
+    let id = definitions::<SyncActions>(store)
         .create_definition(site, "u", &definition)
         .await
         .unwrap()
@@ -57,7 +58,10 @@ pub async fn apply_counts_and_records_rejects(store: &dyn Store) {
         };
         store.stage_file(site, upload).await.unwrap();
     }
-    store.create_sync(site, id, new_sync()).await.unwrap();
+    definitions::<SyncActions>(store)
+        .create_sync(site, id, new_sync())
+        .await
+        .unwrap();
     let job = claim(store).await;
     let files = store.begin_apply(&job, "E").await.unwrap();
     let plan = ApplyPlan::of(&definition);
@@ -101,8 +105,8 @@ pub async fn imports_create_contacts_and_reject_rows(store: &dyn Store) {
         "name": "i", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E"
     }))
     .unwrap();
-    let id = store
-        .create_import(site, "u", &definition)
+    let id = definitions::<Imports>(store)
+        .create_definition(site, "u", &definition)
         .await
         .unwrap()
         .id;
@@ -111,13 +115,20 @@ pub async fn imports_create_contacts_and_reject_rows(store: &dyn Store) {
         ..super::kinds::import_upload(id, 500, u64::MAX)
     };
     assert_eq!(store.stage_import(site, upload).await.unwrap().rows, 2);
-    assert_eq!(store.get_import(site, id).await.unwrap().kb_used, 1);
-    store
-        .create_import_sync(site, id, new_sync())
+    assert_eq!(
+        definitions::<Imports>(store)
+            .get_definition(site, id)
+            .await
+            .unwrap()
+            .kb_used,
+        1
+    );
+    definitions::<Imports>(store)
+        .create_sync(site, id, new_sync())
         .await
         .unwrap();
     assert!(matches!(
-        store.discard_import_data(site, id).await,
+        definitions::<Imports>(store).discard_staged(site, id).await,
         Err(StoreError::Conflict {
             constraint: "sync_in_progress"
         })
@@ -141,7 +152,14 @@ pub async fn imports_create_contacts_and_reject_rows(store: &dyn Store) {
         .finish_sync(&job, SyncStatus::Warning, Vec::new(), t)
         .await
         .unwrap();
-    assert_eq!(store.get_import(site, id).await.unwrap().kb_used, 0);
+    assert_eq!(
+        definitions::<Imports>(store)
+            .get_definition(site, id)
+            .await
+            .unwrap()
+            .kb_used,
+        0
+    );
     let search = crate::store::ContactSearch {
         email: Some("new@example.com".into()),
         page: 1,
@@ -166,13 +184,13 @@ pub async fn exports_snapshot_selected_contacts(store: &dyn Store) {
         "filter": "'{{Contact.Field(C_EmailAddress)}}' ~ '*@keep.example'"
     }))
     .unwrap();
-    let id = store
-        .create_export(site, "u", &definition)
+    let id = definitions::<Exports>(store)
+        .create_definition(site, "u", &definition)
         .await
         .unwrap()
         .id;
-    let sync = store
-        .create_export_sync(site, id, new_sync())
+    let sync = definitions::<Exports>(store)
+        .create_sync(site, id, new_sync())
         .await
         .unwrap();
     let job = claim(store).await;

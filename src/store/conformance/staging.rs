@@ -4,6 +4,7 @@
 use super::kinds::{
     ROW, action_upload, definitions_sharing_an_id, import_upload, unsynced_action_files,
 };
+use crate::store::{Imports, SyncActions, definitions};
 use crate::store::{NewSync, StageError, Store};
 
 fn new_sync() -> NewSync {
@@ -63,9 +64,12 @@ pub async fn staging_limits_hold_for_sync_actions_and_imports(store: &dyn Store)
         "the refused file left nothing"
     );
     // A sync owns the files it takes: the definitions have room again.
-    store.create_sync(site, id, new_sync()).await.unwrap();
-    store
-        .create_import_sync(site, id, new_sync())
+    definitions::<SyncActions>(store)
+        .create_sync(site, id, new_sync())
+        .await
+        .unwrap();
+    definitions::<Imports>(store)
+        .create_sync(site, id, new_sync())
         .await
         .unwrap();
     for kind in [Kind::SyncAction, Kind::Import] {
@@ -88,7 +92,10 @@ pub async fn staging_limits_hold_for_sync_actions_and_imports(store: &dyn Store)
                 2,
                 "nothing kept"
             );
-            store.discard_staged(other, id).await.unwrap();
+            definitions::<SyncActions>(store)
+                .discard_staged(other, id)
+                .await
+                .unwrap();
         }
     }
 }
@@ -105,11 +112,23 @@ pub async fn discarding_or_deleting_frees_staged_rows(store: &dyn Store) {
         }
     }
     assert_eq!(store.staged_rows().await.unwrap(), 4);
-    store.delete_definition(site, first).await.unwrap();
-    store.delete_import(site, first).await.unwrap();
+    definitions::<SyncActions>(store)
+        .delete_definition(site, first)
+        .await
+        .unwrap();
+    definitions::<Imports>(store)
+        .delete_definition(site, first)
+        .await
+        .unwrap();
     assert_eq!(store.staged_rows().await.unwrap(), 2);
-    store.discard_staged(site, second).await.unwrap();
+    definitions::<SyncActions>(store)
+        .discard_staged(site, second)
+        .await
+        .unwrap();
     assert_eq!(store.staged_rows().await.unwrap(), 1);
-    store.discard_import_data(site, second).await.unwrap();
+    definitions::<Imports>(store)
+        .discard_staged(site, second)
+        .await
+        .unwrap();
     assert_eq!(store.staged_rows().await.unwrap(), 0);
 }

@@ -1,23 +1,27 @@
-//! The kinds of definition there are today: how each is stored (see [`super::DefinitionKind`]).
+//! The kinds of definition there are today: how each is stored (see [`super::StoredKind`]).
 
-use super::{DefinitionKind, FIRST_OWN};
+use super::{DefinitionStore, FIRST_OWN, StoredKind};
 use crate::domain::definition::{
     ExportDefinition, Identifier, ImportDefinition, SyncAction, SyncActionDefinition,
     validate_export_definition, validate_import_definition,
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::sync::SyncKind;
-use crate::store::StoreResult;
 use crate::store::sql_text::{SqlValue, StoredRow};
+use crate::store::{Store, StoreResult};
 
 /// Sync action definitions (`/contacts/syncActions`).
-pub(crate) struct SyncActions;
+pub struct SyncActions;
 /// Import definitions (`/contacts/imports`).
-pub(crate) struct Imports;
+pub struct Imports;
 /// Export definitions (`/contacts/exports`).
-pub(crate) struct Exports;
+pub struct Exports;
 
-impl DefinitionKind for SyncActions {
+impl StoredKind for SyncActions {
+    fn of(store: &dyn Store) -> &dyn DefinitionStore<Self> {
+        store
+    }
+
     type Definition = SyncActionDefinition;
     const TABLE: &'static str = "sync_action_definitions";
     const STAGED_FILES: Option<&'static str> = Some("staged_files");
@@ -63,7 +67,11 @@ impl DefinitionKind for SyncActions {
     }
 }
 
-impl DefinitionKind for Imports {
+impl StoredKind for Imports {
+    fn of(store: &dyn Store) -> &dyn DefinitionStore<Self> {
+        store
+    }
+
     type Definition = ImportDefinition;
     const TABLE: &'static str = "import_definitions";
     const STAGED_FILES: Option<&'static str> = Some("import_files");
@@ -83,7 +91,11 @@ impl DefinitionKind for Imports {
     }
 }
 
-impl DefinitionKind for Exports {
+impl StoredKind for Exports {
+    fn of(store: &dyn Store) -> &dyn DefinitionStore<Self> {
+        store
+    }
+
     type Definition = ExportDefinition;
     const TABLE: &'static str = "export_definitions";
     // An export stages nothing: it reads contacts when it runs.

@@ -1,7 +1,7 @@
 //! The statements of every operation on definitions, built from a kind's description in `$n`
 //! placeholders (each backend rewrites them to its own style), and the decoding of their rows.
 
-use super::{DefinitionKind, DefinitionRecordOf, Record};
+use super::{DefinitionRecordOf, Record, StoredKind};
 use crate::domain::asset::Audit;
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::DefinitionField;
@@ -12,7 +12,7 @@ use crate::store::{StoreError, StoreResult};
 /// `SELECT` of kind `K`'s definitions: id, audit, `kb_used`, then the kind's own columns.
 /// `kb_used` counts the bytes of files still staged or owned by a sync that has not ended
 /// (a sum is cast back to an integer before the division: PostgreSQL sums to NUMERIC).
-pub(crate) fn select<K: DefinitionKind>() -> String {
+pub(crate) fn select<K: StoredKind>() -> String {
     let kb_used = match K::STAGED_FILES {
         Some(files) => format!(
             "(SELECT (CAST(COALESCE(SUM(f.bytes), 0) AS BIGINT) + 1023) / 1024 FROM {files} f
@@ -30,12 +30,12 @@ pub(crate) fn select<K: DefinitionKind>() -> String {
 }
 
 /// One definition of a site: `$1` site, `$2` id.
-pub(crate) fn load_sql<K: DefinitionKind>() -> String {
+pub(crate) fn load_sql<K: StoredKind>() -> String {
     format!("{} WHERE d.site_id = $1 AND d.id = $2", select::<K>())
 }
 
 /// A new definition returning its id: `$1` site, the kind's columns, then who and when.
-pub(crate) fn insert_sql<K: DefinitionKind>() -> String {
+pub(crate) fn insert_sql<K: StoredKind>() -> String {
     let n = K::COLUMNS.len();
     let marks: Vec<String> = (2..n + 2).map(|i| format!("${i}")).collect();
     let (by, at) = (n + 2, n + 3);
@@ -49,7 +49,7 @@ pub(crate) fn insert_sql<K: DefinitionKind>() -> String {
 }
 
 /// A definition replaced: `$1` site, `$2` id, the kind's columns, then who and when.
-pub(crate) fn update_sql<K: DefinitionKind>() -> String {
+pub(crate) fn update_sql<K: StoredKind>() -> String {
     let n = K::COLUMNS.len();
     let sets: Vec<String> = K::COLUMNS
         .iter()
@@ -68,7 +68,7 @@ pub(crate) fn update_sql<K: DefinitionKind>() -> String {
 /// Deletes a definition of a site (`$1`, `$2`) with all its staged files, including those a
 /// pending or active sync took: files first, so a trigger removes their rows; the syncs stay
 /// and report the definition gone. The last statement's count tells whether it existed.
-pub(crate) fn delete_sql<K: DefinitionKind>() -> Vec<String> {
+pub(crate) fn delete_sql<K: StoredKind>() -> Vec<String> {
     let definition = format!("DELETE FROM {} WHERE site_id = $1 AND id = $2", K::TABLE);
     let files = K::STAGED_FILES.map(|files| {
         format!(
@@ -81,14 +81,14 @@ pub(crate) fn delete_sql<K: DefinitionKind>() -> Vec<String> {
 }
 
 /// Whether definition `$2` of site `$1` exists (before a sync of it is created).
-pub(crate) fn exists_sql<K: DefinitionKind>() -> String {
+pub(crate) fn exists_sql<K: StoredKind>() -> String {
     format!("SELECT 1 FROM {} WHERE site_id = $1 AND id = $2", K::TABLE)
 }
 
 /// Discarding definition `$1`'s unsynced staged files: a query finding a pending or active
 /// sync of it (which makes the discard a conflict), then the delete. `None` for a kind that
 /// stages nothing.
-pub(crate) fn discard_sql<K: DefinitionKind>() -> Option<[String; 2]> {
+pub(crate) fn discard_sql<K: StoredKind>() -> Option<[String; 2]> {
     K::STAGED_FILES.map(|files| {
         [
             format!(
@@ -129,7 +129,7 @@ fn column(field: DefinitionField) -> &'static str {
 }
 
 /// A row of [`select`] as a record; a definition that no longer parses is a corrupt row.
-pub(crate) fn record<K: DefinitionKind>(row: &dyn StoredRow) -> StoreResult<Record<K>> {
+pub(crate) fn record<K: StoredKind>(row: &dyn StoredRow) -> StoreResult<Record<K>> {
     let id = row.int(0)?;
     let definition = K::decode(row)?
         .map_err(|e| StoreError::Other(anyhow::anyhow!("stored {} {id}: {e}", K::TABLE)))?;

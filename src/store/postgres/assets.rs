@@ -80,7 +80,7 @@ fn found(n: u64) -> StoreResult<()> {
     }
 }
 
-crate::store::kind_stores::asset_store!(PostgresStore {
+crate::store::asset_methods::asset_store!(PostgresStore {
     async fn create_list(
         &self,
         site_id: i64,

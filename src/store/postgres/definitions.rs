@@ -1,5 +1,5 @@
 //! Definitions of every kind on PostgreSQL: the generic operations over a
-//! [`DefinitionKind`] (see [`crate::store::definitions`]), and sync action definitions' store.
+//! [`StoredKind`] (see [`crate::store::definitions`]), and sync action definitions' store.
 
 use deadpool_postgres::GenericClient;
 
@@ -9,12 +9,12 @@ use super::sync_rows::{insert_sync, load_sync};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
 use crate::domain::sync::SyncRecord;
-use crate::store::definitions::{self as kinds, DefinitionKind, Record};
+use crate::store::definitions::{self as kinds, DefinitionStore, Record, StoredKind};
 use crate::store::sql_text::SqlValue;
 use crate::store::{NewSync, Page, StoreError, StoreResult};
 
 /// Definition `id` of kind `K` of `site_id`.
-pub(super) async fn load<K: DefinitionKind>(
+pub(super) async fn load<K: StoredKind>(
     client: &impl GenericClient,
     site_id: i64,
     id: i64,
@@ -28,7 +28,7 @@ pub(super) async fn load<K: DefinitionKind>(
 }
 
 /// The keys (site, and id for a replace), the definition's columns, then who and when.
-fn bound<K: DefinitionKind>(
+fn bound<K: StoredKind>(
     keys: &[i64],
     definition: &K::Definition,
     by: &str,
@@ -42,9 +42,10 @@ fn bound<K: DefinitionKind>(
     values(keys.chain(K::encode(definition)).chain(audit))
 }
 
-impl PostgresStore {
+#[async_trait::async_trait]
+impl<K: StoredKind> DefinitionStore<K> for PostgresStore {
     /// Stores a new definition of kind `K`.
-    pub(super) async fn create_kind<K: DefinitionKind>(
+    async fn create_definition(
         &self,
         site_id: i64,
         by: &str,
@@ -61,17 +62,13 @@ impl PostgresStore {
     }
 
     /// One definition of kind `K`.
-    pub(super) async fn get_kind<K: DefinitionKind>(
-        &self,
-        site_id: i64,
-        id: i64,
-    ) -> StoreResult<Record<K>> {
+    async fn get_definition(&self, site_id: i64, id: i64) -> StoreResult<Record<K>> {
         let client = self.client().await?;
         load::<K>(&client, site_id, id).await
     }
 
     /// Replaces a definition of kind `K`.
-    pub(super) async fn replace_kind<K: DefinitionKind>(
+    async fn replace_definition(
         &self,
         site_id: i64,
         id: i64,
@@ -91,11 +88,7 @@ impl PostgresStore {
     }
 
     /// Deletes a definition of kind `K` with its staged files.
-    pub(super) async fn delete_kind<K: DefinitionKind>(
-        &self,
-        site_id: i64,
-        id: i64,
-    ) -> StoreResult<()> {
+    async fn delete_definition(&self, site_id: i64, id: i64) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let mut removed = 0;
@@ -110,7 +103,7 @@ impl PostgresStore {
     }
 
     /// A page of definitions of kind `K`.
-    pub(super) async fn list_kind<K: DefinitionKind>(
+    async fn list_definitions(
         &self,
         site_id: i64,
         query: &ListQuery<DefinitionField>,
@@ -126,11 +119,7 @@ impl PostgresStore {
 
     /// Discards the unsynced staged files of a definition of kind `K` (a trigger deletes
     /// their rows); `Conflict { constraint: "sync_in_progress" }` while a sync of it runs.
-    pub(super) async fn discard_kind<K: DefinitionKind>(
-        &self,
-        site_id: i64,
-        id: i64,
-    ) -> StoreResult<()> {
+    async fn discard_staged(&self, site_id: i64, id: i64) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let exists = kinds::exists_sql::<K>();
@@ -152,12 +141,7 @@ impl PostgresStore {
 
     /// Creates a pending sync of a definition of kind `K`, owning its staged files. The
     /// definition is share-locked: it cannot be deleted before the sync exists.
-    pub(super) async fn create_sync_kind<K: DefinitionKind>(
-        &self,
-        site_id: i64,
-        id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord> {
+    async fn create_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<SyncRecord> {
         let now = self.now();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -171,5 +155,3 @@ impl PostgresStore {
         Ok(created)
     }
 }
-
-crate::store::kind_stores::sync_action_store!(PostgresStore);

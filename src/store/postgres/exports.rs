@@ -9,6 +9,7 @@ use super::sync_rows::load_sync;
 use super::{PostgresStore, big, count, error, fields, filter_sql};
 use crate::domain::definition::ExportDefinition;
 use crate::domain::sync::SyncKind;
+use crate::store::ExportStore;
 use crate::store::exports::{column_names, value_expression};
 use crate::store::{ExportPage, LEASE_LOST, StoreError, StoreResult, SyncJob};
 
@@ -27,7 +28,8 @@ async fn hold(client: &impl GenericClient, job: &SyncJob) -> StoreResult<()> {
         })
 }
 
-crate::store::kind_stores::export_store!(PostgresStore {
+#[async_trait::async_trait]
+impl ExportStore for PostgresStore {
     async fn begin_export(
         &self,
         job: &SyncJob,
@@ -180,4 +182,4 @@ crate::store::kind_stores::export_store!(PostgresStore {
             .await?;
         tx.commit().await.map_err(error::map)
     }
-});
+}

@@ -4,11 +4,13 @@ use deadpool_postgres::GenericClient;
 
 use super::{PostgresStore, apply, import_batch, import_stage};
 use crate::domain::import_plan::ImportPlan;
+use crate::store::ImportStore;
 use crate::store::{
     ImportCounts, ImportUpload, StageError, Staged, StoreError, StoreResult, SyncFile, SyncJob,
 };
 
-crate::store::kind_stores::import_store!(PostgresStore {
+#[async_trait::async_trait]
+impl ImportStore for PostgresStore {
     async fn stage_import(&self, site_id: i64, upload: ImportUpload) -> Result<Staged, StageError> {
         let now = self.now();
         let mut client = self.client().await?;
@@ -69,4 +71,4 @@ crate::store::kind_stores::import_store!(PostgresStore {
         tx.commit().await?;
         Ok(counts)
     }
-});
+}

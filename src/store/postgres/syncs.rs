@@ -11,6 +11,7 @@ use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::ApplyPlan;
 use crate::domain::query::ListQuery;
 use crate::domain::sync::{Severity, StoredLog, StoredReject, SyncLog, SyncRecord, SyncStatus};
+use crate::store::SyncStore;
 use crate::store::sql_text;
 use crate::store::syncs::sync_listing;
 use crate::store::{
@@ -40,7 +41,8 @@ async fn page_of<T>(
     Ok(Page::assemble(items, query.limit, query.offset, total))
 }
 
-crate::store::kind_stores::sync_store!(PostgresStore {
+#[async_trait::async_trait]
+impl SyncStore for PostgresStore {
     async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError> {
         let now = self.now();
         let mut client = self.client().await?;
@@ -307,4 +309,4 @@ crate::store::kind_stores::sync_store!(PostgresStore {
             .await?;
         Ok(count(row.get(0)))
     }
-});
+}

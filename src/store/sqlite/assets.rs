@@ -92,7 +92,7 @@ fn change_members(
     Ok(())
 }
 
-crate::store::kind_stores::asset_store!(SqliteStore {
+crate::store::asset_methods::asset_store!(SqliteStore {
     async fn create_list(
         &self,
         site_id: i64,

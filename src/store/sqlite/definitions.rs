@@ -1,5 +1,5 @@
 //! Definitions of every kind on SQLite: the generic operations over a
-//! [`DefinitionKind`] (see [`crate::store::definitions`]), and sync action definitions' store.
+//! [`StoredKind`] (see [`crate::store::definitions`]), and sync action definitions' store.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 
@@ -9,7 +9,7 @@ use super::syncs::{insert_sync, load_sync};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
 use crate::domain::sync::SyncRecord;
-use crate::store::definitions::{self as kinds, DefinitionKind, Record};
+use crate::store::definitions::{self as kinds, DefinitionStore, Record, StoredKind};
 use crate::store::sql_text::{Backend, SqlValue};
 use crate::store::{NewSync, Page, StoreError, StoreResult};
 
@@ -19,7 +19,7 @@ fn sql(text: &str) -> String {
 }
 
 /// Definition `id` of kind `K` of `site_id`.
-pub(super) fn load<K: DefinitionKind>(
+pub(super) fn load<K: StoredKind>(
     conn: &Connection,
     site_id: i64,
     id: i64,
@@ -32,7 +32,7 @@ pub(super) fn load<K: DefinitionKind>(
 
 /// `$1` site, `$2…` the definition's columns, then who and when (the insert's and update's
 /// parameters after the site, with the update's id before the columns).
-fn bound<K: DefinitionKind>(
+fn bound<K: StoredKind>(
     keys: &[i64],
     definition: &K::Definition,
     by: &str,
@@ -47,7 +47,7 @@ fn bound<K: DefinitionKind>(
 }
 
 /// Creates a pending sync of definition `id` of kind `K`, owning its staged files.
-pub(super) fn create_sync<K: DefinitionKind>(
+pub(super) fn create_sync<K: StoredKind>(
     tx: &Transaction<'_>,
     site_id: i64,
     id: i64,
@@ -63,9 +63,10 @@ pub(super) fn create_sync<K: DefinitionKind>(
     load_sync(tx, site_id, sync_id)
 }
 
-impl SqliteStore {
+#[async_trait::async_trait]
+impl<K: StoredKind> DefinitionStore<K> for SqliteStore {
     /// Stores a new definition of kind `K`.
-    pub(super) async fn create_kind<K: DefinitionKind>(
+    async fn create_definition(
         &self,
         site_id: i64,
         by: &str,
@@ -81,16 +82,12 @@ impl SqliteStore {
     }
 
     /// One definition of kind `K`.
-    pub(super) async fn get_kind<K: DefinitionKind>(
-        &self,
-        site_id: i64,
-        id: i64,
-    ) -> StoreResult<Record<K>> {
+    async fn get_definition(&self, site_id: i64, id: i64) -> StoreResult<Record<K>> {
         self.read(move |conn| load::<K>(conn, site_id, id)).await
     }
 
     /// Replaces a definition of kind `K`.
-    pub(super) async fn replace_kind<K: DefinitionKind>(
+    async fn replace_definition(
         &self,
         site_id: i64,
         id: i64,
@@ -108,11 +105,7 @@ impl SqliteStore {
     }
 
     /// Deletes a definition of kind `K` with its staged files.
-    pub(super) async fn delete_kind<K: DefinitionKind>(
-        &self,
-        site_id: i64,
-        id: i64,
-    ) -> StoreResult<()> {
+    async fn delete_definition(&self, site_id: i64, id: i64) -> StoreResult<()> {
         self.write(move |tx| {
             let mut removed = 0;
             for statement in kinds::delete_sql::<K>() {
@@ -127,7 +120,7 @@ impl SqliteStore {
     }
 
     /// A page of definitions of kind `K`.
-    pub(super) async fn list_kind<K: DefinitionKind>(
+    async fn list_definitions(
         &self,
         site_id: i64,
         query: &ListQuery<DefinitionField>,
@@ -145,11 +138,7 @@ impl SqliteStore {
 
     /// Discards the unsynced staged files of a definition of kind `K`;
     /// `Conflict { constraint: "sync_in_progress" }` while a sync of it runs.
-    pub(super) async fn discard_kind<K: DefinitionKind>(
-        &self,
-        site_id: i64,
-        id: i64,
-    ) -> StoreResult<()> {
+    async fn discard_staged(&self, site_id: i64, id: i64) -> StoreResult<()> {
         self.write(move |tx| {
             tx.query_row(
                 &sql(&kinds::exists_sql::<K>()),
@@ -175,16 +164,9 @@ impl SqliteStore {
     }
 
     /// Creates a pending sync of a definition of kind `K`.
-    pub(super) async fn create_sync_kind<K: DefinitionKind>(
-        &self,
-        site_id: i64,
-        id: i64,
-        sync: NewSync,
-    ) -> StoreResult<SyncRecord> {
+    async fn create_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<SyncRecord> {
         let now = self.now();
         self.write(move |tx| create_sync::<K>(tx, site_id, id, &sync, now))
             .await
     }
 }
-
-crate::store::kind_stores::sync_action_store!(SqliteStore);

@@ -9,6 +9,7 @@ use super::syncs::load_sync;
 use super::{SqliteStore, fields, filter_sql};
 use crate::domain::definition::ExportDefinition;
 use crate::domain::sync::SyncKind;
+use crate::store::ExportStore;
 use crate::store::exports::{column_names, value_expression};
 use crate::store::{ExportPage, StoreError, StoreResult, SyncJob};
 
@@ -16,7 +17,8 @@ fn sync_base(sync_id: i64) -> i64 {
     sync_id << 32
 }
 
-crate::store::kind_stores::export_store!(SqliteStore {
+#[async_trait::async_trait]
+impl ExportStore for SqliteStore {
     async fn begin_export(
         &self,
         job: &SyncJob,
@@ -155,4 +157,4 @@ crate::store::kind_stores::export_store!(SqliteStore {
         })
         .await
     }
-});
+}

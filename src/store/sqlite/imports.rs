@@ -5,6 +5,7 @@ use rusqlite::{Transaction, params};
 use super::{SqliteStore, error, import_batch, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::import_plan::ImportPlan;
+use crate::store::ImportStore;
 use crate::store::definitions::Imports;
 use crate::store::{
     ImportCounts, ImportUpload, StageError, Staged, StoreError, StoreResult, SyncFile, SyncJob,
@@ -65,7 +66,8 @@ fn stage(
     )
 }
 
-crate::store::kind_stores::import_store!(SqliteStore {
+#[async_trait::async_trait]
+impl ImportStore for SqliteStore {
     async fn stage_import(&self, site_id: i64, upload: ImportUpload) -> Result<Staged, StageError> {
         let now = self.now();
         self.write_with(move |tx| stage(tx, site_id, &upload, now))
@@ -111,4 +113,4 @@ crate::store::kind_stores::import_store!(SqliteStore {
         })
         .await
     }
-});
+}

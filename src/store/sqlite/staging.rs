@@ -6,7 +6,7 @@ use rusqlite::{Transaction, params};
 use super::error;
 use super::syncs::{insert_sync, load_sync};
 use crate::domain::clock::Timestamp;
-use crate::store::definitions::{DefinitionKind, SyncActions, exists_sql};
+use crate::store::definitions::{StoredKind, SyncActions, exists_sql};
 use crate::store::sql_text::Backend;
 use crate::store::{NewSync, StageError, Staged, StoreError, StoreResult, Upload};
 use crate::upload::{DecodeFailure, FileSummary, RowValue, decode};
@@ -46,7 +46,7 @@ pub(super) fn stage(
 /// Refuses an upload of `size` bytes to definition `id` of kind `K` of `site_id` when the
 /// definition already holds `max_files` unsynced files, or when the site's staged bytes
 /// would pass `quota` (`limits` is both).
-pub(super) fn check_room<K: DefinitionKind>(
+pub(super) fn check_room<K: StoredKind>(
     tx: &Transaction<'_>,
     site_id: i64,
     id: i64,
@@ -73,7 +73,7 @@ pub(super) fn check_room<K: DefinitionKind>(
 
 /// Records staged file `file_id`'s rows and ignored columns, and creates the sync the upload
 /// triggers, if any.
-pub(super) fn complete<K: DefinitionKind>(
+pub(super) fn complete<K: StoredKind>(
     tx: &Transaction<'_>,
     site_id: i64,
     definition_id: i64,

@@ -11,6 +11,7 @@ use crate::domain::query::ListQuery;
 use crate::domain::sync::{
     Severity, StoredLog, StoredReject, SyncKind, SyncLog, SyncRecord, SyncStatus,
 };
+use crate::store::SyncStore;
 use crate::store::definitions::{claim_files_sql, staged_files};
 use crate::store::sql_text::{self, Backend};
 use crate::store::syncs::{release_groups, sync_listing};
@@ -97,7 +98,8 @@ fn page_of<T>(
     Ok(Page::assemble(items, query.limit, query.offset, total))
 }
 
-crate::store::kind_stores::sync_store!(SqliteStore {
+#[async_trait::async_trait]
+impl SyncStore for SqliteStore {
     async fn stage_file(&self, site_id: i64, upload: Upload) -> Result<Staged, StageError> {
         let now = self.now();
         self.write_with(move |tx| staging::stage(tx, site_id, &upload, now))
@@ -412,4 +414,4 @@ crate::store::kind_stores::sync_store!(SqliteStore {
         })
         .await
     }
-});
+}
