@@ -40,7 +40,7 @@ use super::{StoreError, StoreResult};
 use crate::domain::clock::{Clock, Timestamp};
 
 pub use migrate::migrate;
-pub use scratch::ScratchSchema;
+pub use scratch::{ScratchSchema, test_database_url};
 
 /// The PostgreSQL store.
 #[derive(Clone)]

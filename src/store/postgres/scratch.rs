@@ -7,6 +7,19 @@ use tokio_postgres::NoTls;
 /// Scratch schemas are named `loquat_t_<unix seconds>_<random>`.
 const PREFIX: &str = "loquat_t_";
 
+/// The test database `LOQUAT_TEST_DATABASE_URL` names, or `None` after a `SKIPPED:` line on
+/// stderr naming `test`, so that a PostgreSQL test without a database never passes silently
+/// (`.ci/run` fails its PostgreSQL pass on such a line).
+pub fn test_database_url(test: &str) -> Option<String> {
+    let url = std::env::var("LOQUAT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("SKIPPED: {test}: needs LOQUAT_TEST_DATABASE_URL");
+    }
+    url
+}
+
 /// A schema that exists until this value is dropped.
 #[derive(Debug)]
 pub struct ScratchSchema {

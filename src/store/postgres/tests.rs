@@ -1,5 +1,5 @@
 //! The store conformance story on PostgreSQL; runs when `LOQUAT_TEST_DATABASE_URL` names a
-//! database (each test in its own schema) and passes trivially otherwise.
+//! database (each test in its own schema) and otherwise says `SKIPPED:` on stderr.
 
 use std::sync::Arc;
 
@@ -8,13 +8,7 @@ use crate::domain::clock::SystemClock;
 use crate::store::conformance;
 
 async fn fresh() -> Option<(ScratchSchema, PostgresStore)> {
-    let Some(url) = std::env::var("LOQUAT_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("LOQUAT_TEST_DATABASE_URL is not set: skipping a PostgreSQL test");
-        return None;
-    };
+    let url = super::test_database_url("a PostgreSQL store test")?;
     let schema = ScratchSchema::create(&url).await.unwrap();
     let store = PostgresStore::connect(schema.url(), 4, Arc::new(SystemClock))
         .await
