@@ -16,8 +16,9 @@ use crate::domain::definition::{
 use crate::domain::failure::Failure;
 use crate::domain::fields::NoField;
 use crate::domain::filter::{FieldRef, Filter, Membership};
-use crate::domain::record_type::{DefinitionKind, RecordType};
+use crate::domain::record_type::RecordType;
 use crate::domain::spreadsheet::CsvCells;
+use crate::domain::sync::SyncKind;
 use crate::store::StoreError;
 
 /// Largest page of `GET /syncs/{id}/data` (and its default is 1000).
@@ -32,7 +33,7 @@ impl Kind for Exports {
     type Schema = ExportDefinitionDto;
     type Input = ExportDefinitionInput;
 
-    const KIND: DefinitionKind = DefinitionKind::Exports;
+    const KIND: SyncKind = SyncKind::Export;
     const NOUN: &'static str = "export definition";
     const OPERATION: &'static str = "Export";
     const TAG: &'static str = "exports";

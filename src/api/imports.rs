@@ -10,7 +10,7 @@ use super::sync_actions::missing_destinations;
 use super::{ApiError, AppState};
 use crate::domain::definition::{FieldTarget, ImportDefinition, validate_import_definition};
 use crate::domain::failure::Failure;
-use crate::domain::record_type::{DefinitionKind, RecordType};
+use crate::domain::record_type::RecordType;
 use crate::domain::site::Principal;
 use crate::domain::staging::MAX_FILES;
 use crate::domain::sync::SyncKind;
@@ -26,7 +26,7 @@ impl Kind for Imports {
     type Schema = ImportDefinitionDto;
     type Input = ImportDefinitionInput;
 
-    const KIND: DefinitionKind = DefinitionKind::Imports;
+    const KIND: SyncKind = SyncKind::Import;
     const NOUN: &'static str = "import definition";
     const OPERATION: &'static str = "Import";
     const TAG: &'static str = "imports";

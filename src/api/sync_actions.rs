@@ -17,7 +17,7 @@ use crate::domain::definition::{
     ContainerRef, SyncAction, SyncActionDefinition, validate_contact_definition,
 };
 use crate::domain::failure::Failure;
-use crate::domain::record_type::{DefinitionKind, RecordType};
+use crate::domain::record_type::RecordType;
 use crate::domain::site::Principal;
 use crate::domain::staging::MAX_FILES;
 use crate::domain::sync::SyncKind;
@@ -85,7 +85,7 @@ impl Kind for SyncActions {
     type Schema = DefinitionDto;
     type Input = SyncActionDefinitionInput;
 
-    const KIND: DefinitionKind = DefinitionKind::SyncActions;
+    const KIND: SyncKind = SyncKind::SyncAction;
     const NOUN: &'static str = "sync action definition";
     const OPERATION: &'static str = "SyncAction";
     const TAG: &'static str = "sync actions";

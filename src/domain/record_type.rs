@@ -12,10 +12,14 @@
 //! 5. `src/engine`: applying its imports and sync actions to those tables;
 //! 6. `src/api/definitions`: a `Records` type naming the description and two routes per
 //!    definition kind it lists, and `src/api/data.rs` the `…/{id}/data` route of each kind that
-//!    stages (the OpenAPI operations, URIs and field checks follow from the description).
+//!    stages (the OpenAPI operations, URIs and field checks follow from the description);
+//! 7. `src/domain/sync.rs` and `src/store/definitions`: a definition of the new type is a
+//!    [`SyncKind`] of its own (its syncs, `syncedInstanceUri` and logs name it) stored by one
+//!    more `StoredKind` description, whose CRUD, listing, syncs and discards come with it.
 
 use crate::domain::contact_fields::{ContactField, standard_field};
 use crate::domain::definition::{ActionKind, MemberStatus};
+use crate::domain::sync::SyncKind;
 
 /// One record type of the Bulk API.
 #[derive(Debug, PartialEq, Eq)]
@@ -30,35 +34,13 @@ pub struct RecordType {
     /// messages list them.
     pub identifiers: &'static [&'static str],
     /// The definition kinds the Bulk API offers for it, each under its own segment.
-    pub definitions: &'static [DefinitionKind],
+    pub definitions: &'static [SyncKind],
     /// What its sync actions may do, per destination (spec §5.5); empty when it has none.
     pub sync_actions: &'static [DestinationRule],
     /// Where its fields are catalogued.
     pub fields: FieldCatalogue,
     /// Where its records are stored.
     pub tables: Tables,
-}
-
-/// A kind of Bulk definition, mounted under a record type (`/contacts/imports`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DefinitionKind {
-    /// `…/syncActions`: sync action definitions.
-    SyncActions,
-    /// `…/imports`: import definitions.
-    Imports,
-    /// `…/exports`: export definitions.
-    Exports,
-}
-
-impl DefinitionKind {
-    /// The path segment after the record type's.
-    pub fn segment(self) -> &'static str {
-        match self {
-            Self::SyncActions => "syncActions",
-            Self::Imports => "imports",
-            Self::Exports => "exports",
-        }
-    }
 }
 
 /// The actions and statuses one kind of destination accepts (a row of spec §5.5).
@@ -123,11 +105,7 @@ pub const CONTACTS: RecordType = {
             "{{Contact.Field(C_EmailAddress)}}",
             "{{Contact.Field(ContactIDExt)}}",
         ],
-        definitions: &[
-            DefinitionKind::SyncActions,
-            DefinitionKind::Imports,
-            DefinitionKind::Exports,
-        ],
+        definitions: &[SyncKind::SyncAction, SyncKind::Import, SyncKind::Export],
         sync_actions: &[
             rule("ContactList", &[Add, Remove], &[]),
             rule("EmailGroup", &[SetStatus], &[Subscribed, Unsubscribed]),
@@ -155,12 +133,12 @@ impl RecordType {
     }
 
     /// Whether the Bulk API offers definitions of `kind` for this record type.
-    pub fn offers(&self, kind: DefinitionKind) -> bool {
+    pub fn offers(&self, kind: SyncKind) -> bool {
         self.definitions.contains(&kind)
     }
 
     /// The URI of one of its definitions, as responses write it (`/contacts/imports/12`).
-    pub fn definition_uri(&self, kind: DefinitionKind, id: i64) -> String {
+    pub fn definition_uri(&self, kind: SyncKind, id: i64) -> String {
         format!("/{}/{}/{id}", self.segment, kind.segment())
     }
 
@@ -217,9 +195,9 @@ mod tests {
     fn contacts_are_found_by_segment_and_write_definition_uris() {
         assert_eq!(RecordType::by_segment("contacts"), Some(&CONTACTS));
         assert_eq!(RecordType::by_segment("accounts"), None);
-        assert!(CONTACTS.offers(DefinitionKind::Imports));
+        assert!(CONTACTS.offers(SyncKind::Import));
         assert_eq!(
-            CONTACTS.definition_uri(DefinitionKind::SyncActions, 7),
+            CONTACTS.definition_uri(SyncKind::SyncAction, 7),
             "/contacts/syncActions/7"
         );
         assert!(CONTACTS.fields.standard("C_EmailAddress").is_some());

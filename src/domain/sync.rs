@@ -119,6 +119,15 @@ impl SyncKind {
         }
     }
 
+    /// The definition collection's segment after its record type's (`/contacts/imports`).
+    pub fn segment(self) -> &'static str {
+        match self {
+            Self::SyncAction => "syncActions",
+            Self::Import => "imports",
+            Self::Export => "exports",
+        }
+    }
+
     /// The definition collection's path, relative to the Bulk prefix.
     pub fn collection(self) -> &'static str {
         match self {

@@ -13,22 +13,23 @@ use crate::api::openapi::build::{self, Operation, id_parameter, list_parameters}
 use crate::api::openapi::schemas::{CsvText, UploadRows};
 use crate::api::sync_actions::SyncActions;
 use crate::api::wire::SyncDto;
-use crate::domain::record_type::{DefinitionKind, RecordType};
+use crate::domain::record_type::RecordType;
+use crate::domain::sync::SyncKind;
 
 /// Adds the operations and schemas of every definition kind of every record type.
 pub fn add_all(document: &mut Document) {
     for record_type in RecordType::ALL {
         for kind in record_type.definitions {
             match kind {
-                DefinitionKind::SyncActions => {
+                SyncKind::SyncAction => {
                     add::<SyncActions>(document, record_type);
                     add_data::<SyncActions>(document, record_type);
                 }
-                DefinitionKind::Imports => {
+                SyncKind::Import => {
                     add::<Imports>(document, record_type);
                     add_data::<Imports>(document, record_type);
                 }
-                DefinitionKind::Exports => add::<Exports>(document, record_type),
+                SyncKind::Export => add::<Exports>(document, record_type),
             }
         }
     }

@@ -30,7 +30,8 @@ use crate::domain::asset::Audit;
 use crate::domain::contact_fields::ContactField;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::MAX_PAGE;
-use crate::domain::record_type::{CONTACTS, DefinitionKind, RecordType};
+use crate::domain::record_type::{CONTACTS, RecordType};
+use crate::domain::sync::SyncKind;
 use crate::store::{DefinitionRecordOf, StoredKind, definitions};
 
 /// A stored definition of kind `K`.
@@ -50,7 +51,7 @@ pub trait Kind: Send + Sync + 'static {
     type Input: ToSchema;
 
     /// Which kind this is (its path segment).
-    const KIND: DefinitionKind;
+    const KIND: SyncKind;
     /// How logs and the document name one ("import definition").
     const NOUN: &'static str;
     /// The operation id stem (`Import`: `createImportDefinition`, `uploadImportData`).
