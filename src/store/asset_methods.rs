@@ -1,14 +1,14 @@
-//! The asset store's methods that only run a generic operation of the backend (deleting a
-//! site's record, listing a page), written once for both backends: each backend expands
-//! [`asset_store`] with its store type and the trait's other methods.
+//! [`super::AssetListings`]: methods that only run a generic operation of the backend (deleting
+//! a site's record, listing a page), written once for both backends: each backend expands
+//! [`asset_listings`] with its store type.
 
-/// [`super::AssetStore`] for a backend: contact lists and email groups deleted and listed by
-/// the backend's `delete_owned` and `list_page` (rows read by its `list_from` and
-/// `group_from`), then the methods given.
-macro_rules! asset_store {
-    ($store:ty { $($rest:tt)* }) => {
+/// [`super::AssetListings`] for a backend: contact lists and email groups deleted and listed
+/// by the backend's `delete_owned` and `list_page` (rows read by its `list_from` and
+/// `group_from`).
+macro_rules! asset_listings {
+    ($store:ty) => {
         #[async_trait::async_trait]
-        impl $crate::store::AssetStore for $store {
+        impl $crate::store::AssetListings for $store {
             /// Members go by trigger.
             async fn delete_list(&self, site_id: i64, id: i64) -> $crate::store::StoreResult<()> {
                 self.delete_owned("contact_lists", site_id, id).await
@@ -18,9 +18,8 @@ macro_rules! asset_store {
                 &self,
                 site_id: i64,
                 query: &$crate::domain::query::ListQuery<$crate::domain::fields::ContainerField>,
-            ) -> $crate::store::StoreResult<
-                $crate::store::Page<$crate::domain::asset::ContactList>,
-            > {
+            ) -> $crate::store::StoreResult<$crate::store::Page<$crate::domain::asset::ContactList>>
+            {
                 let listing = $crate::store::contacts::list_listing();
                 self.list_page(listing, site_id, query, list_from).await
             }
@@ -34,15 +33,12 @@ macro_rules! asset_store {
                 &self,
                 site_id: i64,
                 query: &$crate::domain::query::ListQuery<$crate::domain::fields::ContainerField>,
-            ) -> $crate::store::StoreResult<
-                $crate::store::Page<$crate::domain::asset::EmailGroup>,
-            > {
+            ) -> $crate::store::StoreResult<$crate::store::Page<$crate::domain::asset::EmailGroup>>
+            {
                 let listing = $crate::store::contacts::group_listing();
                 self.list_page(listing, site_id, query, group_from).await
             }
-
-            $($rest)*
         }
     };
 }
-pub(crate) use asset_store;
+pub(crate) use asset_listings;

@@ -86,14 +86,6 @@ pub trait AssetStore: Send + Sync {
         by: &str,
         input: ContactListInput,
     ) -> StoreResult<ContactList>;
-    /// Deletes a list.
-    async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()>;
-    /// A page of lists.
-    async fn list_lists(
-        &self,
-        site_id: i64,
-        query: &ListQuery<ContainerField>,
-    ) -> StoreResult<Page<ContactList>>;
     /// Ids of the list's members, ascending, from `after` on.
     async fn list_members(
         &self,
@@ -119,14 +111,6 @@ pub trait AssetStore: Send + Sync {
         by: &str,
         input: EmailGroupInput,
     ) -> StoreResult<EmailGroup>;
-    /// Deletes an email group.
-    async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()>;
-    /// A page of email groups.
-    async fn list_groups(
-        &self,
-        site_id: i64,
-        query: &ListQuery<ContainerField>,
-    ) -> StoreResult<Page<EmailGroup>>;
     /// How many contacts' subscriptions to each of `group_ids` were set to subscribed and to
     /// unsubscribed (contacts never set, who read as subscribed, are not counted), in id
     /// order; ids naming no group of the site are left out.
@@ -150,6 +134,28 @@ pub trait AssetStore: Send + Sync {
         group_id: i64,
         subscribed: bool,
     ) -> StoreResult<Subscription>;
+}
+
+/// Deleting and listing contact lists and email groups: the same calls on every backend,
+/// generated for each by `store::asset_methods::asset_listings`.
+#[async_trait]
+pub trait AssetListings: Send + Sync {
+    /// Deletes a list.
+    async fn delete_list(&self, site_id: i64, id: i64) -> StoreResult<()>;
+    /// A page of lists.
+    async fn list_lists(
+        &self,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+    ) -> StoreResult<Page<ContactList>>;
+    /// Deletes an email group.
+    async fn delete_group(&self, site_id: i64, id: i64) -> StoreResult<()>;
+    /// A page of email groups.
+    async fn list_groups(
+        &self,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+    ) -> StoreResult<Page<EmailGroup>>;
 }
 
 /// Persistence of AppCloud service instances, executions and their members.

@@ -22,7 +22,9 @@ mod syncs;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use contacts::{AppCloudStore, AssetStore, ContactSearch, ContactStore, SubscriptionCounts};
+pub use contacts::{
+    AppCloudStore, AssetListings, AssetStore, ContactSearch, ContactStore, SubscriptionCounts,
+};
 pub use definitions::{
     DefinitionRecord, DefinitionRecordOf, DefinitionStore, Exports, Imports, Record, StoredKind,
     SyncActions, create_sync, definitions,
@@ -99,6 +101,7 @@ pub trait Store:
     SiteStore
     + ContactStore
     + AssetStore
+    + AssetListings
     + AppCloudStore
     + DefinitionStore<SyncActions>
     + DefinitionStore<Imports>
@@ -114,6 +117,7 @@ impl<T> Store for T where
     T: SiteStore
         + ContactStore
         + AssetStore
+        + AssetListings
         + AppCloudStore
         + DefinitionStore<SyncActions>
         + DefinitionStore<Imports>

@@ -9,6 +9,7 @@ use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
 };
 use crate::domain::clock::Timestamp;
+use crate::store::AssetStore;
 use crate::store::contacts::LIST_SELECT;
 use crate::store::{StoreError, StoreResult, SubscriptionCounts};
 
@@ -80,7 +81,10 @@ fn found(n: u64) -> StoreResult<()> {
     }
 }
 
-crate::store::asset_methods::asset_store!(PostgresStore {
+crate::store::asset_methods::asset_listings!(PostgresStore);
+
+#[async_trait::async_trait]
+impl AssetStore for PostgresStore {
     async fn create_list(
         &self,
         site_id: i64,
@@ -322,4 +326,4 @@ crate::store::asset_methods::asset_store!(PostgresStore {
             is_subscribed: subscribed,
         })
     }
-});
+}

@@ -8,6 +8,7 @@ use crate::domain::asset::{
     Audit, ContactList, ContactListInput, EmailGroup, EmailGroupInput, Subscription,
 };
 use crate::domain::clock::Timestamp;
+use crate::store::AssetStore;
 use crate::store::contacts::{GROUP_SELECT, LIST_SELECT};
 use crate::store::{StoreError, StoreResult, SubscriptionCounts};
 
@@ -92,7 +93,10 @@ fn change_members(
     Ok(())
 }
 
-crate::store::asset_methods::asset_store!(SqliteStore {
+crate::store::asset_methods::asset_listings!(SqliteStore);
+
+#[async_trait::async_trait]
+impl AssetStore for SqliteStore {
     async fn create_list(
         &self,
         site_id: i64,
@@ -268,4 +272,4 @@ crate::store::asset_methods::asset_store!(SqliteStore {
         })
         .await
     }
-});
+}
