@@ -159,6 +159,10 @@ impl Resource for Contacts {
     fn dto(contact: Contact, _site_id: i64, _input: Option<&ContactInput>) -> ContactDto {
         ContactDto::from(contact)
     }
+
+    fn id(item: &Contact) -> i64 {
+        item.id
+    }
 }
 
 /// The one conflict a contact write can meet: the address is taken (in any case).

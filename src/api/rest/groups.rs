@@ -187,6 +187,10 @@ impl Resource for Groups {
     fn dto(group: EmailGroup, _site_id: i64, _input: Option<&EmailGroupInput>) -> EmailGroupDto {
         EmailGroupDto::from(group)
     }
+
+    fn id(item: &EmailGroup) -> i64 {
+        item.id
+    }
 }
 
 /// Contacts never set count as subscribed, as in Eloqua.

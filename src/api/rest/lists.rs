@@ -168,6 +168,15 @@ impl Resource for Lists {
     fn dto(list: ContactList, site_id: i64, input: Option<&ContactListInput>) -> ContactListDto {
         ContactListDto::new(list, site_id, input)
     }
+
+    fn id(item: &ContactList) -> i64 {
+        item.id
+    }
+
+    fn membership(input: &ContactListInput) -> Option<(usize, usize)> {
+        let (added, removed) = (&input.membership_additions, &input.membership_deletions);
+        Some((added.len(), removed.len()))
+    }
 }
 
 /// The Bulk-style query behind a REST page: `search` on `name`, in id order.

@@ -79,6 +79,12 @@ pub trait Resource: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(Vec<Self::Item>, u64), ApiError>> + Send;
     /// The wire form, echoing what the request that produced it asked for when it matters.
     fn dto(item: Self::Item, site_id: i64, input: Option<&Self::Input>) -> Self::Dto;
+    /// An item's id, for logs.
+    fn id(item: &Self::Item) -> i64;
+    /// How many members a write adds and removes, for logs, when the resource has members.
+    fn membership(_input: &Self::Input) -> Option<(usize, usize)> {
+        None
+    }
 }
 
 /// `POST`: 201 Created with the new item, as Eloqua's REST 1.0 answers.
@@ -90,8 +96,14 @@ pub async fn create<R: Resource>(
     let site_id = who.site.id;
     let input = R::input(body)?;
     let item = R::save(&state, site_id, None, &who.user.username, &input).await?;
+    let (id, membership) = (R::id(&item), R::membership(&input));
     let dto = R::dto(item, site_id, Some(&input));
-    tracing::info!(resource = R::NOUN, "created resource");
+    tracing::info!(
+        id,
+        resource = R::NOUN,
+        added = membership.map(|(added, _)| added),
+        "created resource"
+    );
     Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
 }
 
@@ -117,7 +129,14 @@ pub async fn replace<R: Resource>(
     R::get(&state, site_id, id).await?;
     let input = R::input(body)?;
     let item = R::save(&state, site_id, Some(id), &who.user.username, &input).await?;
-    tracing::info!(id, resource = R::NOUN, "replaced resource");
+    let membership = R::membership(&input);
+    tracing::info!(
+        id,
+        resource = R::NOUN,
+        added = membership.map(|(added, _)| added),
+        removed = membership.map(|(_, removed)| removed),
+        "replaced resource"
+    );
     Ok(axum::Json(R::dto(item, site_id, Some(&input))).into_response())
 }
 
