@@ -10,6 +10,8 @@ use crate::store::StoreResult;
 /// Which backend runs a statement. Shared statements are written with PostgreSQL's numbered
 /// `$n` placeholders; SQLite reads the same numbers as `?n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// A build with one backend feature constructs only its own variant.
+#[cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) enum Backend {
     /// The embedded store.
     Sqlite,

@@ -1,7 +1,8 @@
 //! The embedded SQLite store (rusqlite, bundled SQLite).
 //!
 //! One writer connection serialises writes, as SQLite allows only one writer at a time;
-//! reads use a small pool of extra connections, which WAL mode lets run beside the writer.
+//! reads use a bounded pool of extra connections (waiters wait for one), which WAL mode lets
+//! run beside the writer.
 //! Every call runs on tokio's blocking pool so the async runtime never waits on disk.
 //! `synchronous = NORMAL` in WAL mode: a committed transaction survives a killed process
 //! (the WAL is written before commit returns); only an operating-system crash or power loss
@@ -48,15 +49,25 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0009_token_grants.sql"),
 ];
 
-/// Read connections kept open for reuse.
-const READERS: usize = 4;
+/// Read connections: twice the cores (reads are short and mostly CPU), at least 2 and at
+/// most 8 (each holds its own page cache, see [`READER_CACHE_KIB`]).
+fn readers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    (cores * 2).clamp(2, 8)
+}
 
 /// The SQLite store.
 pub struct SqliteStore {
     /// Taken in arrival order (tokio's mutex is fair), so a sync's batches are not starved by
     /// a stream of uploads.
     writer: Arc<tokio::sync::Mutex<Connection>>,
+    /// Idle read connections; at most [`readers`] exist, each opened once and reused.
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// One permit per read connection: a read beyond them waits here, off the blocking pool,
+    /// instead of opening a connection of its own (which made reads slower as clients grew).
+    read_permits: Arc<tokio::sync::Semaphore>,
+    /// Read connections opened so far (never more than [`readers`]).
+    readers_opened: Arc<std::sync::atomic::AtomicUsize>,
     path: Arc<Path>,
     clock: Arc<dyn Clock>,
 }
@@ -85,6 +96,8 @@ impl SqliteStore {
         Ok(Self {
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            read_permits: Arc::new(tokio::sync::Semaphore::new(readers())),
+            readers_opened: Arc::default(),
             path: path.into(),
             clock,
         })
@@ -132,19 +145,28 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        let permit = Arc::clone(&self.read_permits)
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("read pool closed: {e}")))?;
         let readers = Arc::clone(&self.readers);
+        let opened = Arc::clone(&self.readers_opened);
         let path = Arc::clone(&self.path);
         run_blocking(move || {
+            let _permit = permit;
             let pooled = readers.lock().ok().and_then(|mut pool| pool.pop());
             let conn = match pooled {
                 Some(conn) => conn,
-                None => connect(&path)?,
+                None => {
+                    let conn = connect(&path)?;
+                    opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    conn
+                }
             };
             let result = work(&conn);
+            // Holding a permit, this is one of at most `readers()` connections.
             if let Ok(mut pool) = readers.lock() {
-                if pool.len() < READERS {
-                    pool.push(conn);
-                }
+                pool.push(conn);
             }
             result
         })
@@ -165,7 +187,7 @@ where
 /// Page cache of the writer, in KiB: the default 2 MB made large loads several times slower.
 const WRITER_CACHE_KIB: i64 = 256 * 1024;
 /// Page cache of each reader, in KiB: reads are pages of results and lookups by key, and
-/// four readers with the writer's cache would cost up to a GiB of memory.
+/// eight readers with the writer's cache would cost two GiB of memory.
 const READER_CACHE_KIB: i64 = 16 * 1024;
 
 fn connect(path: &Path) -> rusqlite::Result<Connection> {

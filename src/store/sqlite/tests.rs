@@ -55,3 +55,31 @@ async fn a_locked_database_is_reported_as_unavailable_not_as_a_failure() {
     blocker.execute_batch("ROLLBACK").unwrap();
     store.create_site("Blocked").await.unwrap();
 }
+
+/// Many concurrent readers share a bounded set of connections: a reader beyond them waits for
+/// one instead of opening its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_reads_share_a_bounded_set_of_connections() {
+    use std::sync::atomic::Ordering;
+
+    use crate::store::SiteStore;
+
+    let (_dir, store) = fresh();
+    let store = Arc::new(store);
+    store.create_site("Acme").await.unwrap();
+    let reads: Vec<_> = (0..64)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.site_by_name("acme").await })
+        })
+        .collect();
+    for read in reads {
+        assert_eq!(read.await.unwrap().unwrap().unwrap().name, "Acme");
+    }
+    let opened = store.readers_opened.load(Ordering::Relaxed);
+    assert!(
+        (1..=super::readers()).contains(&opened),
+        "{opened} read connections for 64 concurrent reads (at most {})",
+        super::readers()
+    );
+}
