@@ -46,13 +46,18 @@ impl Server {
 
     /// Starts a server on a free loopback port; its warnings and errors go to `log`.
     pub async fn start_logging_to(log: &Path) -> Self {
-        Self::spawn(log, None)
+        Self::spawn(log, None, &[])
+    }
+
+    /// [`Self::start_logging_to`] with more `loquat serve` arguments.
+    pub async fn start_with(log: &Path, args: &[&str]) -> Self {
+        Self::spawn(log, None, args)
     }
 
     /// Starts a server on the database `url` (`--database`, e.g. `postgres://…`) whose
     /// warnings go to `/tmp/bench-server.log`.
     pub async fn start_on(url: &str) -> Self {
-        Self::spawn(Path::new("/tmp/bench-server.log"), Some(url))
+        Self::spawn(Path::new("/tmp/bench-server.log"), Some(url), &[])
     }
 
     /// Starts another node on this server's database (which must be one a URL names, i.e.
@@ -63,10 +68,10 @@ impl Server {
             .database
             .as_deref()
             .expect("another node needs a shared database (Server::start_on)");
-        Self::spawn(Path::new("/tmp/bench-server-2.log"), Some(url))
+        Self::spawn(Path::new("/tmp/bench-server-2.log"), Some(url), &[])
     }
 
-    fn spawn(log: &Path, database: Option<&str>) -> Self {
+    fn spawn(log: &Path, database: Option<&str>, args: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -77,7 +82,8 @@ impl Server {
         command
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
-            .arg(dir.path());
+            .arg(dir.path())
+            .args(args);
         match database {
             Some(url) => {
                 command.args(["--database", url]);
@@ -148,6 +154,18 @@ impl Server {
             .find_map(|l| l.strip_prefix("VmHWM:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or(0)
+    }
+
+    /// Creates a sync of the definition at `definition` (its uri); the sync's uri.
+    pub async fn create_sync(&self, definition: &str) -> String {
+        let sync = self
+            .call(
+                reqwest::Method::POST,
+                "/api/bulk/2.0/syncs",
+                json!({"syncedInstanceUri": definition}),
+            )
+            .await;
+        sync["uri"].as_str().unwrap().to_owned()
     }
 
     /// A new contact list's id.

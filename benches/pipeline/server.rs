@@ -65,14 +65,7 @@ impl Server {
     /// [`Self::sync_and_wait`], also returning the sync's uri.
     pub async fn sync_and_wait_uri(&self, definition: &str) -> (Duration, String) {
         let start = Instant::now();
-        let sync = self
-            .call(
-                reqwest::Method::POST,
-                "/api/bulk/2.0/syncs",
-                json!({"syncedInstanceUri": definition}),
-            )
-            .await;
-        let uri = sync["uri"].as_str().unwrap().to_owned();
+        let uri = self.create_sync(definition).await;
         loop {
             let now = self
                 .call(
