@@ -16,7 +16,7 @@ use http_body_util::BodyExt;
 
 use std::future::Future;
 
-use super::definitions::Kind;
+use super::definitions::{Kind, Record};
 use super::extract::{Caller, parse_id};
 use super::imports::Imports;
 use super::sync_actions::SyncActions;
@@ -24,8 +24,7 @@ use super::wire::SyncDto;
 use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::site::Principal;
 use crate::domain::staging::{MAX_FILES, MAX_UPLOAD_BYTES};
-use crate::domain::sync::SyncKind;
-use crate::store::{NewSync, StageError, Staged, StoreError, definitions};
+use crate::store::{NewSync, StageError, Staged, StoreError, StoredKind, definitions};
 use crate::upload::{Format, to_utf8};
 
 /// Routes under the Bulk prefix.
@@ -43,16 +42,14 @@ pub fn router() -> Router<AppState> {
 
 /// A definition kind whose definitions stage data (`…/{id}/data`).
 pub trait Staging: Kind {
-    /// How metrics count its uploads.
-    const SYNC_KIND: SyncKind;
     /// The 409 message when a sync of the definition is pending or active.
     const BUSY: &'static str;
 
-    /// Stages one file of rows for definition `id` (a 404 when there is none).
+    /// Stages one file of rows for the stored definition `record`.
     fn stage(
         state: &AppState,
         who: &Principal,
-        id: i64,
+        record: Record<Self>,
         format: Format,
         body: Bytes,
     ) -> impl Future<Output = Result<Staged, ApiError>> + Send;
@@ -76,8 +73,13 @@ async fn upload<K: Staging>(
     let id = parse_id(&id)?;
     let (format, body) = read_upload(request).await?;
     let size = body.len();
-    let staged = K::stage(&state, &who, id, format, body).await?;
-    state.metrics.upload(K::SYNC_KIND, size as u64, staged.rows);
+    let record = definitions::<K::Stored>(&*state.store)
+        .get_definition(who.site.id, id)
+        .await?;
+    let staged = K::stage(&state, &who, record, format, body).await?;
+    state
+        .metrics
+        .upload(K::Stored::SYNC, size as u64, staged.rows);
     tracing::info!(
         definition_id = id,
         kind = K::NOUN,

@@ -18,7 +18,6 @@ use crate::domain::fields::NoField;
 use crate::domain::filter::{FieldRef, Filter, Membership};
 use crate::domain::record_type::RecordType;
 use crate::domain::spreadsheet::CsvCells;
-use crate::domain::sync::SyncKind;
 use crate::store::StoreError;
 
 /// Largest page of `GET /syncs/{id}/data` (and its default is 1000).
@@ -33,7 +32,6 @@ impl Kind for Exports {
     type Schema = ExportDefinitionDto;
     type Input = ExportDefinitionInput;
 
-    const KIND: SyncKind = SyncKind::Export;
     const NOUN: &'static str = "export definition";
     const OPERATION: &'static str = "Export";
     const TAG: &'static str = "exports";

@@ -13,8 +13,7 @@ use crate::domain::failure::Failure;
 use crate::domain::record_type::RecordType;
 use crate::domain::site::Principal;
 use crate::domain::staging::MAX_FILES;
-use crate::domain::sync::SyncKind;
-use crate::store::{ImportUpload, Staged, definitions};
+use crate::store::{ImportUpload, Staged};
 use crate::upload::Format;
 
 /// Import definitions (`/contacts/imports`).
@@ -26,7 +25,6 @@ impl Kind for Imports {
     type Schema = ImportDefinitionDto;
     type Input = ImportDefinitionInput;
 
-    const KIND: SyncKind = SyncKind::Import;
     const NOUN: &'static str = "import definition";
     const OPERATION: &'static str = "Import";
     const TAG: &'static str = "imports";
@@ -76,20 +74,16 @@ impl Kind for Imports {
 }
 
 impl Staging for Imports {
-    const SYNC_KIND: SyncKind = SyncKind::Import;
     const BUSY: &'static str = "A sync of this import is pending or active.";
 
     async fn stage(
         state: &AppState,
         who: &Principal,
-        id: i64,
+        record: Record<Self>,
         format: Format,
         body: Bytes,
     ) -> Result<Staged, ApiError> {
-        let definition = definitions::<Self::Stored>(&*state.store)
-            .get_definition(who.site.id, id)
-            .await?
-            .definition;
+        let (id, definition) = (record.id, record.definition);
         let upload = ImportUpload {
             definition_id: id,
             format,

@@ -20,8 +20,7 @@ use crate::domain::failure::Failure;
 use crate::domain::record_type::RecordType;
 use crate::domain::site::Principal;
 use crate::domain::staging::MAX_FILES;
-use crate::domain::sync::SyncKind;
-use crate::store::{Staged, StoreError, Upload, definitions};
+use crate::store::{Staged, StoreError, Upload};
 use crate::upload::Format;
 use axum::body::Bytes;
 
@@ -85,7 +84,6 @@ impl Kind for SyncActions {
     type Schema = DefinitionDto;
     type Input = SyncActionDefinitionInput;
 
-    const KIND: SyncKind = SyncKind::SyncAction;
     const NOUN: &'static str = "sync action definition";
     const OPERATION: &'static str = "SyncAction";
     const TAG: &'static str = "sync actions";
@@ -111,20 +109,16 @@ impl Kind for SyncActions {
 }
 
 impl Staging for SyncActions {
-    const SYNC_KIND: SyncKind = SyncKind::SyncAction;
     const BUSY: &'static str = "A sync of this definition is pending or active.";
 
     async fn stage(
         state: &AppState,
         who: &Principal,
-        id: i64,
+        record: Record<Self>,
         format: Format,
         body: Bytes,
     ) -> Result<Staged, ApiError> {
-        let definition = definitions::<Self::Stored>(&*state.store)
-            .get_definition(who.site.id, id)
-            .await?
-            .definition;
+        let (id, definition) = (record.id, record.definition);
         let upload = Upload {
             definition_id: id,
             format,

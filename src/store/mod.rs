@@ -96,7 +96,8 @@ impl<T> Page<T> {
     }
 }
 
-/// Everything Loquat persists.
+/// Everything Loquat persists; each backend declares it implements every part
+/// (`impl Store for SqliteStore {}`).
 pub trait Store:
     SiteStore
     + ContactStore
@@ -110,22 +111,6 @@ pub trait Store:
     + FieldStore
     + ImportStore
     + ExportStore
-{
-}
-
-impl<T> Store for T where
-    T: SiteStore
-        + ContactStore
-        + AssetStore
-        + AssetListings
-        + AppCloudStore
-        + DefinitionStore<SyncActions>
-        + DefinitionStore<Imports>
-        + DefinitionStore<Exports>
-        + SyncStore
-        + FieldStore
-        + ImportStore
-        + ExportStore
 {
 }
 

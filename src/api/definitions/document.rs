@@ -15,6 +15,7 @@ use crate::api::sync_actions::SyncActions;
 use crate::api::wire::SyncDto;
 use crate::domain::record_type::RecordType;
 use crate::domain::sync::SyncKind;
+use crate::store::StoredKind;
 
 /// Adds the operations and schemas of every definition kind of every record type.
 pub fn add_all(document: &mut Document) {
@@ -46,7 +47,7 @@ fn add<K: Kind>(document: &mut Document, record_type: &RecordType) {
     let base = format!(
         "/api/bulk/2.0/{}/{}",
         record_type.segment,
-        K::KIND.segment()
+        K::Stored::SYNC.segment()
     );
     let item = format!("{base}/{{id}}");
     let id = || id_parameter(format!("{}{} id", noun[..1].to_uppercase(), &noun[1..]));
@@ -139,7 +140,7 @@ fn add_data<K: Staging>(document: &mut Document, record_type: &RecordType) {
     let path = format!(
         "/api/bulk/2.0/{}/{}/{{id}}/data",
         record_type.segment,
-        K::KIND.segment()
+        K::Stored::SYNC.segment()
     );
     let id = || id_parameter(format!("{}{} id", noun[..1].to_uppercase(), &noun[1..]));
     let message = || Some("ErrorMessage".to_owned());

@@ -31,7 +31,6 @@ use crate::domain::contact_fields::ContactField;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::MAX_PAGE;
 use crate::domain::record_type::{CONTACTS, RecordType};
-use crate::domain::sync::SyncKind;
 use crate::store::{DefinitionRecordOf, StoredKind, definitions};
 
 /// A stored definition of kind `K`.
@@ -41,7 +40,7 @@ pub type Record<K> = DefinitionRecordOf<<K as Kind>::Definition>;
 pub trait Kind: Send + Sync + 'static {
     /// The validated definition.
     type Definition: Send + Sync + 'static;
-    /// How the store keeps it.
+    /// How the store keeps it (its [`StoredKind::SYNC`] is the kind's path segment and name).
     type Stored: StoredKind<Definition = Self::Definition>;
     /// Its wire form.
     type Dto: Serialize + Send;
@@ -50,8 +49,6 @@ pub trait Kind: Send + Sync + 'static {
     /// The documented schema of a request body.
     type Input: ToSchema;
 
-    /// Which kind this is (its path segment).
-    const KIND: SyncKind;
     /// How logs and the document name one ("import definition").
     const NOUN: &'static str;
     /// The operation id stem (`Import`: `createImportDefinition`, `uploadImportData`).
@@ -74,7 +71,7 @@ pub trait Kind: Send + Sync + 'static {
 
 /// The wire form of a stored definition under `record_type`.
 pub fn dto<K: Kind>(record_type: &RecordType, record: Record<K>) -> K::Dto {
-    let uri = record_type.definition_uri(K::KIND, record.id);
+    let uri = record_type.definition_uri(K::Stored::SYNC, record.id);
     K::dto(record, uri)
 }
 

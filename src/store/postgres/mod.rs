@@ -49,6 +49,8 @@ pub struct PostgresStore {
     clock: Arc<dyn Clock>,
 }
 
+impl crate::store::Store for PostgresStore {}
+
 impl std::fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PostgresStore")

@@ -72,6 +72,8 @@ pub struct SqliteStore {
     clock: Arc<dyn Clock>,
 }
 
+impl crate::store::Store for SqliteStore {}
+
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore")
