@@ -181,14 +181,25 @@ impl Server {
     }
 
     /// Loads `rows` contacts (`email(0)`, `email(1)`, …) straight into the server's store
-    /// (no bulk contact API exists yet) and returns a new list's id. SQLite: one prepared
-    /// insert per row into the server's file (the server reads them through WAL like any other
-    /// write). PostgreSQL: set-based inserts from `unnest` of text arrays, then `ANALYZE`, as
-    /// autovacuum would do for a table that size.
+    /// (no bulk contact API exists yet) and returns a new list's id.
     pub async fn seed_contacts(&self, rows: usize, email: fn(usize) -> String) -> i64 {
+        self.seed_people(rows, move |i| [email(i), String::new(), String::new()])
+            .await
+    }
+
+    /// Loads `rows` contacts, `person(i)` giving each one's email, first and last name (an
+    /// empty name is left NULL), straight into the server's store and returns a new list's
+    /// id. SQLite: one prepared insert per row into the server's file (the server reads them
+    /// through WAL like any other write). PostgreSQL: set-based inserts from `unnest` of text
+    /// arrays, then `ANALYZE`, as autovacuum would do for a table that size.
+    pub async fn seed_people(
+        &self,
+        rows: usize,
+        person: impl Fn(usize) -> [String; 3] + Send + Sync + 'static,
+    ) -> i64 {
         let list = self.create_list("Bench").await;
         if let Some(url) = &self.database {
-            seed_postgres(url, rows, email).await;
+            seed_postgres(url, rows, person).await;
             return list;
         }
         let path = self.dir.path().join("loquat.db");
@@ -198,10 +209,10 @@ impl Server {
             let tx = conn.transaction().unwrap();
             {
                 let mut insert = tx
-                    .prepare("INSERT INTO contacts (site_id, email_address, created_at, updated_at) VALUES (1, ?1, 0, 0)")
+                    .prepare("INSERT INTO contacts (site_id, email_address, first_name, last_name, created_at, updated_at) VALUES (1, ?1, NULLIF(?2, ''), NULLIF(?3, ''), 0, 0)")
                     .unwrap();
                 for i in 0..rows {
-                    insert.execute([email(i)]).unwrap();
+                    insert.execute(person(i)).unwrap();
                 }
             }
             tx.commit().unwrap();
@@ -232,7 +243,7 @@ impl Server {
 
 /// Inserts `rows` contacts of the bootstrap site into the PostgreSQL database `url`, 100,000
 /// per statement, in one transaction.
-async fn seed_postgres(url: &str, rows: usize, email: fn(usize) -> String) {
+async fn seed_postgres(url: &str, rows: usize, person: impl Fn(usize) -> [String; 3]) {
     const CHUNK: usize = 100_000;
     let (mut client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
@@ -249,14 +260,17 @@ async fn seed_postgres(url: &str, rows: usize, email: fn(usize) -> String) {
         .get(0);
     let insert = tx
         .prepare(
-            "INSERT INTO contacts (site_id, email_address, created_at, updated_at)
-             SELECT $1, e, 0, 0 FROM unnest($2::text[]) AS e",
+            "INSERT INTO contacts (site_id, email_address, first_name, last_name, created_at, updated_at)
+             SELECT $1, e, NULLIF(f, ''), NULLIF(l, ''), 0, 0 FROM unnest($2::text[], $3::text[], $4::text[]) AS p (e, f, l)",
         )
         .await
         .unwrap();
     for start in (0..rows).step_by(CHUNK) {
-        let emails: Vec<String> = (start..(start + CHUNK).min(rows)).map(email).collect();
-        tx.execute(&insert, &[&site, &emails]).await.unwrap();
+        let people: Vec<[String; 3]> = (start..(start + CHUNK).min(rows)).map(&person).collect();
+        let column = |k: usize| people.iter().map(|p| p[k].clone()).collect::<Vec<String>>();
+        tx.execute(&insert, &[&site, &column(0), &column(1), &column(2)])
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
     client.batch_execute("ANALYZE contacts").await.unwrap();

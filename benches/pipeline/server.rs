@@ -64,6 +64,14 @@ impl Server {
 
     /// [`Self::sync_and_wait`], also returning the sync's uri.
     pub async fn sync_and_wait_uri(&self, definition: &str) -> (Duration, String) {
+        let (took, uri, status) = self.sync_to_end(definition).await;
+        assert_eq!(status, "success", "sync {uri} ended {status}");
+        (took, uri)
+    }
+
+    /// Creates a sync and polls it to its end; returns the time from creation to the end, the
+    /// sync's uri and the status it ended with (`success` or `warning`; `error` panics).
+    pub async fn sync_to_end(&self, definition: &str) -> (Duration, String, String) {
         let start = Instant::now();
         let uri = self.create_sync(definition).await;
         loop {
@@ -75,11 +83,23 @@ impl Server {
                 )
                 .await;
             match now["status"].as_str() {
-                Some("success") => return (start.elapsed(), uri),
-                Some("warning" | "error") => panic!("sync ended {now}"),
+                Some(end @ ("success" | "warning")) => return (start.elapsed(), uri, end.into()),
+                Some("error") => panic!("sync ended {now}"),
                 // Polling lightly: every request takes CPU from the server being measured.
                 _ => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         }
+    }
+
+    /// How many rejects the sync at `uri` reported.
+    pub async fn rejects(&self, uri: &str) -> u64 {
+        let page = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/bulk/2.0{uri}/rejects?limit=1&totalResults=true"),
+                Value::Null,
+            )
+            .await;
+        page["totalResults"].as_u64().unwrap_or(0)
     }
 }
