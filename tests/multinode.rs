@@ -1,6 +1,7 @@
 //! Two `loquat serve` processes on one PostgreSQL database share the work: uploads go to
-//! either, a node killed (`kill -9`) during a 200,000-row sync loses its lease, and the other
-//! node finishes the sync with exactly the state, logs and rejects of a clean run.
+//! either, a node killed (`kill -9`) during a 200,000-row sync loses its liveness key with its
+//! session, so the other node takes the sync over long before the lease would expire, and
+//! finishes it with exactly the state, logs and rejects of a clean run.
 //!
 //! Needs `LOQUAT_TEST_DATABASE_URL` (a PostgreSQL database); without it the test says
 //! `SKIPPED: …` on stderr and passes, and `.ci/run` checks that its PostgreSQL pass ran it.
@@ -8,6 +9,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+
+use std::time::{Duration, Instant};
 
 use common::{Server, person_rows, uri_id};
 use loquat::store::postgres::ScratchSchema;
@@ -18,10 +21,11 @@ const PASSWORD: &str = "multinode-password";
 const ROWS: usize = 200_000;
 /// Uploads the rows are split into, sent to the two nodes in turn.
 const CHUNKS: usize = 8;
-/// The nodes' sync lease. The takeover waits for it to expire once, so it is short; but a
-/// node renews it while it works, and one batch on a loaded machine may take seconds, so it
-/// is long enough that the working node never loses it before it is killed.
-const LEASE_SECONDS: &str = "10";
+/// The nodes' sync lease: ten times [`TAKEOVER`], so a takeover within that deadline comes
+/// from the killed node's liveness key being freed, never from its lease expiring.
+const LEASE_SECONDS: &str = "300";
+/// How long the survivor may take to claim the killed node's sync.
+const TAKEOVER: Duration = Duration::from_secs(30);
 
 fn node(dir: &std::path::Path, database: &str) -> Server {
     let [site, user, password] = common::bootstrap("Shared", "ops", PASSWORD);
@@ -39,6 +43,33 @@ async fn connect(url: &str) -> tokio_postgres::Client {
     let (client, connection) = tokio_postgres::connect(url, NoTls).await.unwrap();
     tokio::spawn(connection);
     client
+}
+
+/// Waits until the process `pid` holds the sync under a claim other than the first (or has
+/// already ended it: an ended sync names no lease owner).
+async fn until_claimed_again(db: &tokio_postgres::Client, sync_id: i64, pid: u32) {
+    let deadline = Instant::now() + TAKEOVER;
+    let node = format!("{pid}-");
+    loop {
+        let row = db
+            .query_one(
+                "SELECT attempt, lease_owner, status IN ('success', 'warning', 'error')
+                 FROM syncs WHERE id = $1",
+                &[&sync_id],
+            )
+            .await
+            .unwrap();
+        let (attempt, owner, ended): (i64, Option<String>, bool) =
+            (row.get(0), row.get(1), row.get(2));
+        if attempt > 1 && (ended || owner.is_some_and(|o| o.starts_with(&node))) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the survivor did not take the sync over within {TAKEOVER:?} (lease {LEASE_SECONDS} s)"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// The sync's status, the process id in its lease owner, and its committed rejects.
@@ -123,7 +154,9 @@ async fn a_node_killed_mid_sync_is_taken_over_by_the_other_with_the_clean_result
         "only part of the rejects were written before the kill"
     );
 
-    // The survivor takes the sync over once the lease expires.
+    // The survivor takes the sync over as soon as it sees the killed node's key freed.
+    let survivor_pid = nodes[1 - killed].as_ref().unwrap().pid();
+    until_claimed_again(db, sync_id, survivor_pid).await;
     let survivor = &clients[1 - killed];
     let done = survivor.wait_for_sync(&sync_uri).await;
     assert_eq!(done["status"], "warning");
