@@ -35,7 +35,7 @@ pub struct Settings {
     /// Requests served at once; more are answered 503.
     pub max_in_flight: usize,
     /// How long a running sync stays its node's without renewal before another node may take
-    /// it over.
+    /// it over (on PostgreSQL, a node whose process died loses its syncs at once).
     pub sync_lease_seconds: u64,
     /// Serve `GET /metrics`.
     pub metrics: bool,

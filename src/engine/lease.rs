@@ -1,5 +1,7 @@
 //! Keeping the lease of a running sync: renewed every third of its length, so a node that
-//! stops (even by `kill -9`) lets another take the sync over within one lease.
+//! stalls or loses touch with the database lets another take the sync over within one lease.
+//! A node that dies (even by `kill -9`) is noticed sooner on a shared PostgreSQL store: its
+//! liveness key is freed with its session, and another node claims its sync at once.
 
 use tokio_util::sync::CancellationToken;
 

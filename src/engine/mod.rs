@@ -33,7 +33,8 @@ pub use callback::{
 /// single writer, large enough that per-statement overhead vanishes.
 pub const BATCH_ROWS: u64 = 50_000;
 
-/// How often the idle worker looks for work it was not told about (e.g. after recovery).
+/// How often the idle worker looks for work it was not told about (e.g. after recovery, or a
+/// sync of a node that died): what a takeover waits at most once the dead node is known.
 const POLL: Duration = Duration::from_secs(1);
 
 /// Longest wait after repeated store failures.
@@ -49,8 +50,9 @@ pub enum Outcome {
     /// Shutdown was requested mid-sync; the sync was given back and is re-run by the next
     /// engine to claim it.
     Interrupted,
-    /// Another node took the sync over (this node's lease had expired); this run stopped
-    /// without writing anything more.
+    /// Another node took the sync over (this node's lease had expired, or its liveness key
+    /// was lost), or the lease could not be renewed; this run stopped without writing
+    /// anything more.
     Lost,
 }
 
@@ -64,7 +66,8 @@ pub struct EngineSettings {
     /// Rows per batch.
     pub batch_rows: u64,
     /// How long a claimed sync stays this node's without a renewal; renewed every third of it.
-    /// Another node takes a sync over once its lease has expired (its node stopped).
+    /// Another node takes a sync over once its lease has expired (its node stalled or stopped),
+    /// or on PostgreSQL as soon as its node's process has died (see `store::postgres`).
     pub sync_lease: Duration,
     /// Where callbacks may go; checked again at delivery, on the addresses connected to.
     pub callbacks: Arc<CallbackPolicy>,

@@ -215,18 +215,21 @@ pub trait SyncStore: Send + Sync {
     ) -> StoreResult<Vec<StagedFiles>>;
 
     /// Puts syncs left active by a stopped process back to pending; returns how many. Only a
-    /// store with one node does this at start; a shared store leaves it to lease expiry.
+    /// store with one node does this at start; a shared store leaves it to claims.
     async fn recover_interrupted(&self) -> StoreResult<u64>;
     /// Claims the oldest claimable sync for `node` until `lease_until`: a pending sync whose
     /// definition has no active or earlier pending sync (pending → active), or an active sync
-    /// whose lease expired before `now` (its node stopped). Each claim increments `attempt`.
+    /// whose lease expired before `now` (its node stopped or stalled). A shared store also
+    /// claims an active sync whose node it knows to be dead, lease or not. Each claim
+    /// increments `attempt`.
     async fn claim_sync(
         &self,
         now: Timestamp,
         node: &str,
         lease_until: Timestamp,
     ) -> StoreResult<Option<SyncJob>>;
-    /// Extends the lease of a running sync; `false` when the job no longer holds it.
+    /// Extends the lease of a running sync; `false` when the job no longer holds it (or, on a
+    /// shared store, the node can no longer vouch for being the one that claimed it).
     async fn renew_lease(&self, job: &SyncJob, lease_until: Timestamp) -> StoreResult<bool>;
     /// Gives a claimed sync back (active → pending) so that it is claimed again, by this node
     /// or another; does nothing when the job no longer holds it.

@@ -9,9 +9,14 @@
 //! committed out of id order) and both start a sync of the same definition. Every write of a
 //! run first locks the sync's row and checks the claim's `attempt` ([`hold`]), so a node whose
 //! lease was taken over cannot write past the takeover.
+//!
+//! A claim records the claiming node's liveness key (`liveness.rs`) next to the lease: an
+//! active sync is claimable once its lease expired (its node stalled or lost touch) or once
+//! its key is no longer held (its node died), whichever comes first.
 
 use deadpool_postgres::GenericClient;
 
+use super::liveness::HELD_KEYS;
 use super::sync_rows::{SYNC_SELECT, sync_from};
 use super::{Client, big, count, error};
 use crate::domain::clock::Timestamp;
@@ -29,12 +34,15 @@ const SWEEP_LOCK: i32 = 0x4c51_5357;
 // deployments (and tests) in different schemas of one database never wait on, or skip for,
 // each other.
 
-/// Claims the oldest claimable sync: pending with no active or earlier pending sync of its
-/// definition, or active under a lease that expired.
+/// Claims the oldest claimable sync for `node`, whose liveness key is `key`: pending with no
+/// active or earlier pending sync of its definition, or active under a lease that expired or a
+/// liveness key no longer held. Claims nothing while `key` itself is not held (the node's
+/// liveness session ended without its knowing yet), as such a claim would protect nothing.
 pub(super) async fn claim(
     client: &mut Client,
     now: Timestamp,
     node: &str,
+    key: i64,
     lease_until: Timestamp,
 ) -> StoreResult<Option<SyncJob>> {
     let tx = client.transaction().await?;
@@ -45,14 +53,21 @@ pub(super) async fn claim(
     )
     .await?;
     // A sync whose row a run of it holds locked (a batch in flight) is skipped, not waited for.
+    // A sync claimed before liveness keys existed has none and is held by its lease alone.
     let candidate = tx
         .query_opt(
-            "SELECT s.id FROM syncs s WHERE (s.status = 'pending' AND NOT EXISTS (
-                 SELECT 1 FROM syncs o WHERE o.kind = s.kind AND o.definition_id = s.definition_id
-                 AND (o.status = 'active' OR (o.status = 'pending' AND o.id < s.id))))
-               OR (s.status = 'active' AND s.lease_expires_at < $1)
-             ORDER BY s.id LIMIT 1 FOR UPDATE SKIP LOCKED",
-            &[&now.as_nanos()],
+            &format!(
+                "WITH {HELD_KEYS}
+                 SELECT s.id FROM syncs s
+                 WHERE EXISTS (SELECT 1 FROM held WHERE held.key = $2)
+                   AND ((s.status = 'pending' AND NOT EXISTS (
+                     SELECT 1 FROM syncs o WHERE o.kind = s.kind AND o.definition_id = s.definition_id
+                     AND (o.status = 'active' OR (o.status = 'pending' AND o.id < s.id))))
+                   OR (s.status = 'active' AND (s.lease_expires_at < $1 OR (s.lease_key IS NOT NULL
+                     AND NOT EXISTS (SELECT 1 FROM held WHERE held.key = s.lease_key)))))
+                 ORDER BY s.id LIMIT 1 FOR UPDATE OF s SKIP LOCKED"
+            ),
+            &[&now.as_nanos(), &key],
         )
         .await?;
     let Some(candidate) = candidate else {
@@ -62,9 +77,9 @@ pub(super) async fn claim(
     let row = tx
         .query_one(
             "UPDATE syncs SET status = 'active', started_at = COALESCE(started_at, $2),
-                 attempt = attempt + 1, lease_owner = $3, lease_expires_at = $4
+                 attempt = attempt + 1, lease_owner = $3, lease_expires_at = $4, lease_key = $5
              WHERE id = $1 RETURNING id, site_id, definition_id, kind, attempt",
-            &[&id, &now.as_nanos(), &node, &lease_until.as_nanos()],
+            &[&id, &now.as_nanos(), &node, &lease_until.as_nanos(), &key],
         )
         .await?;
     tx.commit().await?;
@@ -93,16 +108,22 @@ pub(super) async fn hold(client: &impl GenericClient, job: &SyncJob) -> StoreRes
     })
 }
 
-/// Extends `job`'s lease; `false` when it no longer holds the sync.
+/// Extends `job`'s lease; `false` when it no longer holds the sync, or holds it under a
+/// liveness key other than `key`, the one its node holds now. A node whose liveness session
+/// ended took a new key; the syncs it claimed under the old one may be claimed by any node
+/// from that moment, so their renewal fails and the run stops rather than carry on under a
+/// claim that no longer protects it (`liveness.rs` gives the reasoning).
 pub(super) async fn renew(
     client: &impl GenericClient,
     job: &SyncJob,
+    key: i64,
     until: Timestamp,
 ) -> StoreResult<bool> {
     let n = client
         .execute(
-            "UPDATE syncs SET lease_expires_at = $3 WHERE id = $1 AND status = 'active' AND attempt = $2",
-            &[&job.sync_id, &job.attempt, &until.as_nanos()],
+            "UPDATE syncs SET lease_expires_at = $3
+             WHERE id = $1 AND status = 'active' AND attempt = $2 AND lease_key = $4",
+            &[&job.sync_id, &job.attempt, &until.as_nanos(), &key],
         )
         .await?;
     Ok(n == 1)
@@ -112,7 +133,8 @@ pub(super) async fn renew(
 pub(super) async fn release(client: &impl GenericClient, job: &SyncJob) -> StoreResult<()> {
     client
         .execute(
-            "UPDATE syncs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL
+            "UPDATE syncs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+                 lease_key = NULL
              WHERE id = $1 AND status = 'active' AND attempt = $2",
             &[&job.sync_id, &job.attempt],
         )
@@ -205,7 +227,7 @@ pub(super) async fn finish(
     .await?;
     tx.execute(
         "UPDATE syncs SET status = $2, ended_at = $3, started_at = COALESCE(started_at, $3),
-             lease_owner = NULL, lease_expires_at = NULL WHERE id = $1",
+             lease_owner = NULL, lease_expires_at = NULL, lease_key = NULL WHERE id = $1",
         &[&sync_id, &status.as_str(), &now.as_nanos()],
     )
     .await?;

@@ -7,10 +7,11 @@ use anyhow::Context;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0001_schema.sql"),
     include_str!("../../../migrations/postgres/0002_token_grants.sql"),
+    include_str!("../../../migrations/postgres/0003_liveness_keys.sql"),
 ];
 
 /// The advisory lock key migrations hold (any constant unlikely to clash: "loquat" in ASCII).
-const LOCK_KEY: i64 = 0x6c6f_7175_6174;
+pub(super) const LOCK_KEY: i64 = 0x6c6f_7175_6174;
 
 /// Applies the migrations not yet applied to the connection's schema (its `search_path`).
 ///

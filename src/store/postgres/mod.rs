@@ -2,9 +2,11 @@
 //! sharing one database.
 //!
 //! Nothing is coordinated outside PostgreSQL: migrations take an advisory lock, a sync is
-//! claimed with `FOR UPDATE SKIP LOCKED` and held under a lease its node renews, and every
-//! write of a run is fenced by the claim's `attempt`. Staging uses binary COPY; applies are
-//! set-based statements; every user value travels as a bound parameter.
+//! claimed with `FOR UPDATE SKIP LOCKED` and held under a lease its node renews and under the
+//! node's liveness key (an advisory lock its session holds, so a dead node's syncs are taken
+//! over at once), and every write of a run is fenced by the claim's `attempt`. Staging uses
+//! binary COPY; applies are set-based statements; every user value travels as a bound
+//! parameter.
 
 mod appcloud;
 mod apply;
@@ -22,6 +24,7 @@ mod import_contacts;
 mod import_stage;
 mod imports;
 mod listing;
+mod liveness;
 mod membership;
 mod migrate;
 pub mod scratch;
@@ -38,6 +41,7 @@ use tokio_postgres::NoTls;
 
 use super::{StoreError, StoreResult};
 use crate::domain::clock::{Clock, Timestamp};
+use liveness::Liveness;
 
 pub use migrate::migrate;
 pub use scratch::{ScratchSchema, test_database_url};
@@ -47,6 +51,11 @@ pub use scratch::{ScratchSchema, test_database_url};
 pub struct PostgresStore {
     pool: Pool,
     clock: Arc<dyn Clock>,
+    /// Where the liveness connection goes.
+    config: Arc<tokio_postgres::Config>,
+    /// This node's liveness key, taken at its first claim (a store that never runs syncs,
+    /// as in `loquat migrate`, opens no liveness connection).
+    liveness: Arc<tokio::sync::OnceCell<Liveness>>,
 }
 
 impl crate::store::Store for PostgresStore {}
@@ -83,7 +92,7 @@ impl PostgresStore {
         };
         config.options(&options);
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 // Checks a connection with a round trip before reuse, so a restarted database
@@ -95,7 +104,12 @@ impl PostgresStore {
             .max_size(pool_size.max(2))
             .build()
             .context("building the PostgreSQL connection pool")?;
-        let store = Self { pool, clock };
+        let store = Self {
+            pool,
+            clock,
+            config: Arc::new(config),
+            liveness: Arc::default(),
+        };
         let mut client = store
             .client()
             .await
@@ -108,6 +122,22 @@ impl PostgresStore {
 
     fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// This node's liveness key, taken first if the store holds none yet; `None` while a
+    /// lost liveness connection is being replaced.
+    pub(super) async fn liveness_key(&self) -> StoreResult<Option<i64>> {
+        let liveness = self
+            .liveness
+            .get_or_try_init(|| Liveness::start(self.config.as_ref().clone()))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("{e:#}")))?;
+        Ok(liveness.key())
+    }
+
+    /// The liveness key held now, without taking one.
+    pub(super) fn held_liveness_key(&self) -> Option<i64> {
+        self.liveness.get().and_then(Liveness::key)
     }
 
     /// A connection from the pool.

@@ -146,7 +146,8 @@ impl SyncStore for PostgresStore {
     }
 
     /// Does nothing: other nodes may be running the active syncs; a sync whose node stopped is
-    /// taken over by [`SyncStore::claim_sync`] once its lease expires.
+    /// taken over by [`SyncStore::claim_sync`] once that node's liveness key is free (at once
+    /// when its process died) or its lease expired.
     async fn recover_interrupted(&self) -> StoreResult<u64> {
         Ok(0)
     }
@@ -157,13 +158,23 @@ impl SyncStore for PostgresStore {
         node: &str,
         lease_until: Timestamp,
     ) -> StoreResult<Option<SyncJob>> {
+        // While a lost liveness connection is replaced, nothing is claimed: the engine looks
+        // again a second later.
+        let Some(key) = self.liveness_key().await? else {
+            return Ok(None);
+        };
         let mut client = self.client().await?;
-        apply::claim(&mut client, now, node, lease_until).await
+        apply::claim(&mut client, now, node, key, lease_until).await
     }
 
     async fn renew_lease(&self, job: &SyncJob, lease_until: Timestamp) -> StoreResult<bool> {
+        // The key held now, not the one of the claim: a claim made under an earlier key is
+        // not renewed (see `liveness.rs`).
+        let Some(key) = self.held_liveness_key() else {
+            return Ok(false);
+        };
         let client = self.client().await?;
-        apply::renew(&client, job, lease_until).await
+        apply::renew(&client, job, key, lease_until).await
     }
 
     async fn release_sync(&self, job: &SyncJob) -> StoreResult<()> {
