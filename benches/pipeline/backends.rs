@@ -173,13 +173,7 @@ async fn measure_nodes(base: &str, nodes: usize, rows: usize, json: &[u8]) -> Sh
     while !running.is_empty() {
         let mut still = Vec::new();
         for uri in running {
-            let now = first
-                .call(
-                    reqwest::Method::GET,
-                    &format!("/api/bulk/2.0{uri}"),
-                    Value::Null,
-                )
-                .await;
+            let now = first.bulk_get(&uri).await;
             match now["status"].as_str() {
                 Some("success") => {}
                 Some("warning" | "error") => panic!("sync ended {now}"),

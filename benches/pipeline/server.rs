@@ -75,13 +75,7 @@ impl Server {
         let start = Instant::now();
         let uri = self.create_sync(definition).await;
         loop {
-            let now = self
-                .call(
-                    reqwest::Method::GET,
-                    &format!("/api/bulk/2.0{uri}"),
-                    Value::Null,
-                )
-                .await;
+            let now = self.bulk_get(&uri).await;
             match now["status"].as_str() {
                 Some(end @ ("success" | "warning")) => return (start.elapsed(), uri, end.into()),
                 Some("error") => panic!("sync ended {now}"),
@@ -91,14 +85,20 @@ impl Server {
         }
     }
 
+    /// `GET /api/bulk/2.0{path}`; panics unless it succeeds.
+    pub async fn bulk_get(&self, path: &str) -> Value {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/bulk/2.0{path}"),
+            Value::Null,
+        )
+        .await
+    }
+
     /// How many rejects the sync at `uri` reported.
     pub async fn rejects(&self, uri: &str) -> u64 {
         let page = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/api/bulk/2.0{uri}/rejects?limit=1&totalResults=true"),
-                Value::Null,
-            )
+            .bulk_get(&format!("{uri}/rejects?limit=1&totalResults=true"))
             .await;
         page["totalResults"].as_u64().unwrap_or(0)
     }
