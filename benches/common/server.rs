@@ -145,6 +145,12 @@ impl Server {
         response.json().await.unwrap()
     }
 
+    /// CPU time the server process has used so far (user + system), less disturbed than
+    /// wall time by whatever else the machine runs.
+    pub fn cpu_time(&self) -> Duration {
+        cpu_time_of(&format!("/proc/{}/stat", self.child.id()))
+    }
+
     /// The server process's peak resident set (VmHWM), in KiB.
     pub fn peak_rss_kb(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -239,6 +245,21 @@ impl Server {
             .await;
         created["uri"].as_str().unwrap().to_owned()
     }
+}
+
+/// User + system CPU time from a `/proc/…/stat` file (zero where there is none).
+pub fn cpu_time_of(stat: &str) -> Duration {
+    let text = std::fs::read_to_string(stat).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at the state, field 3;
+    // utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+    let after = text.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
 
 /// Inserts `rows` contacts of the bootstrap site into the PostgreSQL database `url`, 100,000

@@ -4,6 +4,9 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, params};
 
+use super::profile::Timed;
+use super::server::cpu_time_of;
+
 fn database() -> (tempfile::TempDir, Connection) {
     let dir = tempfile::tempdir().unwrap();
     let conn = Connection::open(dir.path().join("raw.db")).unwrap();
@@ -114,7 +117,7 @@ pub fn realistic_apply(
     contacts: usize,
     rows: &[super::realistic::Cell],
     runs: usize,
-) -> (Duration, Duration) {
+) -> (Timed, Timed) {
     use super::realistic::{Cell, person};
     let (dir, mut conn) = database();
     conn.execute_batch(
@@ -154,6 +157,7 @@ pub fn realistic_apply(
         (0..runs)
             .map(|_| {
                 run += 1;
+                let cpu = cpu_time_of("/proc/thread-self/stat");
                 let conn = Connection::open(dir.path().join("raw.db")).unwrap();
                 conn.execute_batch(
                     "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144;
@@ -188,10 +192,12 @@ pub fn realistic_apply(
                     [run],
                 )
                 .unwrap();
-                start.elapsed()
+                Timed {
+                    wall: start.elapsed(),
+                    cpu: cpu_time_of("/proc/thread-self/stat") - cpu,
+                }
             })
-            .min()
-            .unwrap_or_default()
+            .fold(Timed::MAX, Timed::min)
     };
     let upload_order = measure(false);
     let key_order = measure(true);

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 #[path = "../common/server.rs"]
 mod common;
 
-pub use common::Server;
+pub use common::{Server, cpu_time_of};
 
 impl Server {
     /// A definition keyed on email that adds to `list`, or (with `None`) globally subscribes.

@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::batch;
 use super::error;
 use super::staging;
 use super::syncs::{SYNC_SELECT, sync_from};
@@ -89,14 +90,7 @@ pub(super) fn begin(
         "UPDATE syncs SET field_column = ?2 WHERE id = ?1",
         params![job.sync_id, column],
     )?;
-    tx.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS sync_seen (first_index INTEGER NOT NULL, contact_id INTEGER NOT NULL,
-             PRIMARY KEY (first_index, contact_id)) WITHOUT ROWID;
-         CREATE UNIQUE INDEX IF NOT EXISTS temp.sync_seen_contact ON sync_seen (contact_id);
-         DELETE FROM temp.sync_seen;
-         CREATE TEMP TABLE IF NOT EXISTS batch (record_index INTEGER NOT NULL, kind INTEGER NOT NULL,
-             value TEXT, contact_id INTEGER);",
-    )?;
+    tx.execute_batch(batch::TEMP_TABLES)?;
     let mut stmt = tx.prepare(
         "SELECT id, row_count, ignored_columns FROM staged_files WHERE sync_id = ?1 ORDER BY id",
     )?;

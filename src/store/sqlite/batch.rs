@@ -1,12 +1,13 @@
-//! Applying a plan to one batch of staged rows, set-based.
+//! Applying a plan to one batch of staged rows, set-based, each row resolved once.
 //!
-//! Each row's contact is looked up once: the lookup inserts straight into `sync_seen`, the
-//! temporary table of contacts the running sync has matched, keyed by the first record that
-//! matched each. `changes()` then counts the contacts this batch matched first, and the
-//! effects read those contacts back by record range. Only a batch where some row did not
-//! match a new contact pays for a second pass that writes its rejects. A crash loses the
-//! temporary tables, which is fine: an interrupted sync is re-run from its first batch, and
-//! its effects are idempotent.
+//! One statement resolves every row of the batch into `temp.batch` (record index, kind,
+//! value, matched contact), probing the contact index once per row. Everything else comes
+//! from that table, which lives in memory: the contacts this batch matches first are claimed
+//! in `temp.sync_matched` (every contact the running sync has matched, keyed by contact, with
+//! the first record that matched it), and the effects read them back in contact order, so
+//! members and statuses are written in key order; rejects and duplicates are read from
+//! `temp.batch` only in batches that have some. A crash loses the temporary tables, which is
+//! fine: an interrupted sync is re-run from its first batch, and its effects are idempotent.
 
 use rusqlite::{Transaction, params};
 
@@ -18,12 +19,31 @@ use crate::domain::plan::{ApplyPlan, RejectReason};
 use crate::store::{BatchCounts, StoreResult, SyncFile, SyncJob};
 
 /// How an identifier value finds its contacts (`r` = staged row, `c` = contacts).
-fn match_clause(identifier: Identifier) -> &'static str {
+pub(super) fn match_clause(identifier: Identifier) -> &'static str {
     match identifier {
         Identifier::EmailAddress => "c.email_address = r.value COLLATE NOCASE",
         Identifier::ContactIdExt => "c.contact_id_ext = r.value",
         Identifier::ContactId => "r.value NOT GLOB '*[^0-9]*' AND c.id = CAST(r.value AS INTEGER)",
     }
+}
+
+/// The temporary tables a sync's batches use, created once per connection and emptied when
+/// a run begins.
+pub(super) const TEMP_TABLES: &str = "
+    CREATE TEMP TABLE IF NOT EXISTS sync_matched (contact_id INTEGER PRIMARY KEY, first_index INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS temp.sync_matched_first ON sync_matched (first_index);
+    DELETE FROM temp.sync_matched;
+    CREATE TEMP TABLE IF NOT EXISTS batch (record_index INTEGER NOT NULL, kind INTEGER NOT NULL,
+        value TEXT, contact_id INTEGER);";
+
+/// The contacts a sync batch from record `first` on matched first, in contact order. Batches
+/// run in record order, so the index on `first_index` only ever grows at its end.
+fn claimed_from(first: i64) -> String {
+    // `first` is an integer computed here, never client text.
+    format!(
+        "SELECT contact_id FROM temp.sync_matched INDEXED BY sync_matched_first
+         WHERE first_index >= {first} ORDER BY contact_id"
+    )
 }
 
 /// The record numbers of a batch, first and last inclusive.
@@ -46,47 +66,6 @@ pub(super) fn batch(
 ) -> StoreResult<BatchCounts> {
     let to_i = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let base = staging::row_key(file.file_id, 0);
-    let records = Records {
-        first: to_i(file.offset + from + 1),
-        last: to_i(file.offset + to),
-    };
-    let rows = params![to_i(file.offset), job.site_id, base, to_i(from), to_i(to)];
-    // The first row to match a contact in this sync claims it; a later row matching the same
-    // contact is ignored here and reported as a duplicate.
-    let claim = format!(
-        "INSERT OR IGNORE INTO temp.sync_seen (first_index, contact_id)
-         SELECT ?1 + (r.id - ?3) + 1, c.id FROM staged_rows r
-         JOIN contacts c ON r.kind = 0 AND c.site_id = ?2 AND {}
-         WHERE r.id >= ?3 + ?4 AND r.id < ?3 + ?5 ORDER BY r.id",
-        match_clause(plan.identifier)
-    );
-    let matched = tx.execute(&claim, rows)? as u64;
-    // With one contact per identifier, as many first matches as rows means nothing to reject.
-    let clean = plan.identifier != Identifier::ContactIdExt && matched == to - from;
-    let rejected = if clean {
-        Vec::new()
-    } else {
-        reject(tx, job, plan, rows, matched)?
-    };
-    let mut per_action = Vec::with_capacity(plan.actions.len());
-    for action in &plan.actions {
-        let applied = apply_effect(tx, job.site_id, &action.effect, records, now)?;
-        per_action.push(if applied { matched } else { 0 });
-    }
-    Ok(BatchCounts {
-        per_action,
-        rejected,
-    })
-}
-
-/// Resolves the batch again, keeping every row, and writes its rejects; counts them by reason.
-fn reject(
-    tx: &Transaction<'_>,
-    job: &SyncJob,
-    plan: &ApplyPlan,
-    rows: &[&dyn rusqlite::ToSql],
-    matched: u64,
-) -> StoreResult<Vec<(RejectReason, u64)>> {
     tx.execute("DELETE FROM temp.batch", [])?;
     let resolve = format!(
         "INSERT INTO temp.batch (record_index, kind, value, contact_id)
@@ -95,24 +74,68 @@ fn reject(
          WHERE r.id >= ?3 + ?4 AND r.id < ?3 + ?5",
         match_clause(plan.identifier)
     );
-    tx.execute(&resolve, rows)?;
-    let (paired, missing, empty, unmatched): (i64, i64, i64, i64) = tx.query_row(
-        "SELECT COUNT(contact_id), COALESCE(SUM(kind = 1), 0), COALESCE(SUM(kind = 2), 0),
-                    COALESCE(SUM(kind = 0 AND contact_id IS NULL), 0) FROM temp.batch",
+    let resolved = tx.execute(
+        &resolve,
+        params![to_i(file.offset), job.site_id, base, to_i(from), to_i(to)],
+    )? as u64;
+    // The first row to match a contact in this sync claims it; a later row matching the same
+    // contact (in this batch or a later one) is ignored here and reported as a duplicate.
+    // Sorting by contact first makes the claims sequential inserts.
+    let matched = tx.execute(
+        "INSERT OR IGNORE INTO temp.sync_matched (contact_id, first_index)
+         SELECT contact_id, record_index FROM temp.batch WHERE contact_id IS NOT NULL
+         ORDER BY contact_id, record_index",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )? as u64;
+    // With one contact per identifier, as many first matches as rows means nothing to reject.
+    let clean = plan.identifier != Identifier::ContactIdExt && matched == to - from;
+    let rejected = if clean {
+        Vec::new()
+    } else {
+        reject(tx, job, plan.identifier, (matched, resolved))?
+    };
+    let claimed = claimed_from(to_i(file.offset + from + 1));
+    let mut per_action = Vec::with_capacity(plan.actions.len());
+    for action in &plan.actions {
+        let applied = apply_effect(tx, job.site_id, &action.effect, &claimed, now)?;
+        per_action.push(if applied { matched } else { 0 });
+    }
+    Ok(BatchCounts {
+        per_action,
+        rejected,
+    })
+}
+
+/// Writes the batch's rejects from its one resolution (`matched` contacts claimed first out
+/// of `resolved` rows of `temp.batch`); counts them by reason.
+fn reject(
+    tx: &Transaction<'_>,
+    job: &SyncJob,
+    identifier: Identifier,
+    (matched, resolved): (u64, u64),
+) -> StoreResult<Vec<(RejectReason, u64)>> {
+    let (missing, empty, unmatched): (i64, i64, i64) = tx.query_row(
+        "SELECT COALESCE(SUM(kind = 1), 0), COALESCE(SUM(kind = 2), 0),
+                COALESCE(SUM(kind = 0 AND contact_id IS NULL), 0) FROM temp.batch",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let without = count(missing) + count(empty) + count(unmatched);
     let mut rejected = vec![
         (RejectReason::Missing, count(missing)),
         (RejectReason::Empty, count(empty)),
         (RejectReason::Unmatched, count(unmatched)),
     ];
-    if missing + empty + unmatched > 0 {
+    if without > 0 {
         write_rejects(tx, job.sync_id)?;
     }
-    if count(paired) > matched {
-        rejected.push((RejectReason::Duplicate, write_duplicates(tx, job.sync_id)?));
+    // Rows that paired with a contact, beyond the first matches, include duplicates.
+    if resolved - without > matched {
+        rejected.push((
+            RejectReason::Duplicate,
+            write_duplicates(tx, job.sync_id, identifier)?,
+        ));
     }
     Ok(rejected)
 }
@@ -135,12 +158,22 @@ fn write_rejects(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()> {
 }
 
 /// Writes a duplicate reject for each row all of whose contacts an earlier row matched.
-fn write_duplicates(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<u64> {
+fn write_duplicates(
+    tx: &Transaction<'_>,
+    sync_id: i64,
+    identifier: Identifier,
+) -> StoreResult<u64> {
+    // A row names one contact at most, except by external id: then it is a duplicate only
+    // when every contact it names was claimed by an earlier row.
+    let duplicate = if identifier == Identifier::ContactIdExt {
+        "GROUP BY b.record_index HAVING MAX(s.first_index = b.record_index) = 0"
+    } else {
+        "WHERE s.first_index <> b.record_index"
+    };
     let sql = format!(
         "INSERT OR IGNORE INTO sync_rejects (sync_id, record_index, status_code, value)
          SELECT ?1, b.record_index, '{}', b.value
-         FROM temp.batch b JOIN temp.sync_seen s ON s.contact_id = b.contact_id
-         GROUP BY b.record_index HAVING MAX(s.first_index = b.record_index) = 0",
+         FROM temp.batch b JOIN temp.sync_matched s ON s.contact_id = b.contact_id {duplicate}",
         RejectReason::Duplicate.code().code
     );
     let n = tx.execute(&sql, [sync_id])?;

@@ -1,5 +1,6 @@
-//! The effects of planned actions on the contacts a batch matched first (`sync_seen` rows
-//! whose first record lies in the batch): one set-based statement per action.
+//! The effects of planned actions on the contacts a batch matched first: one set-based
+//! statement per action over a subquery listing them (a sync's `temp.batch_claimed`, an
+//! import's `sync_seen` rows whose first record lies in the batch).
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -9,8 +10,8 @@ use crate::domain::clock::Timestamp;
 use crate::domain::plan::{ApplyPlan, Effect, MemberTarget};
 use crate::store::{StoreResult, SyncJob};
 
-/// The contacts of a batch, as a subquery over `sync_seen`.
-fn matched(records: Records) -> String {
+/// The contacts an import batch matched first, as a subquery over `sync_seen`.
+pub(super) fn matched(records: Records) -> String {
     // Both bounds are integers computed here, never client text.
     format!(
         "SELECT contact_id FROM temp.sync_seen WHERE first_index >= {} AND first_index <= {}",
@@ -18,15 +19,15 @@ fn matched(records: Records) -> String {
     )
 }
 
-/// Applies one effect to the batch's matched contacts; false when its container is gone.
+/// Applies one effect to the contacts the subquery `matched` lists (trusted SQL, never
+/// client text); false when its container is gone.
 pub(super) fn apply_effect(
     tx: &Transaction<'_>,
     site_id: i64,
     effect: &Effect,
-    records: Records,
+    matched: &str,
     now: Timestamp,
 ) -> StoreResult<bool> {
-    let matched = matched(records);
     let now = now.as_nanos();
     let exists = |sql: &str, id: &dyn rusqlite::ToSql| -> StoreResult<bool> {
         tx.query_row(sql, params![site_id, id], |_| Ok(()))

@@ -8,7 +8,7 @@
 use rusqlite::{Transaction, params, params_from_iter};
 
 use super::batch::Records;
-use super::effects::apply_effect;
+use super::effects::{apply_effect, matched};
 use super::{error, staging};
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::UpdateRule;
@@ -96,7 +96,7 @@ pub(super) fn batch(
     let imported = u64::try_from(imported).unwrap_or(0);
     let mut per_action = Vec::with_capacity(plan.actions.len());
     for action in &plan.actions {
-        let applied = apply_effect(tx, job.site_id, &action.effect, records, now)?;
+        let applied = apply_effect(tx, job.site_id, &action.effect, &matched(records), now)?;
         per_action.push(if applied { imported } else { 0 });
     }
     Ok(ImportCounts {
