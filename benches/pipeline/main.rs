@@ -108,6 +108,7 @@ fn main() {
 
     let raw_json = best(|| raw::parse_and_insert_json(&json));
     let raw_csv = best(|| raw::parse_and_insert_csv(&csv));
+    let raw_blob = best(|| raw::parse_and_store_blob(&json));
     let raw_apply = raw::apply(rows, RUNS);
     let (upload_json, upload_csv, sync) = runtime.block_on(async {
         let server = Server::start().await;
@@ -175,6 +176,12 @@ fn main() {
         loquat: upload_json,
         raw: Some(raw_json),
         note: "raw: serde_json parse + SQLite insert".into(),
+    });
+    lines.push(Line {
+        what: "upload JSON, staged as one blob instead of rows (the design not taken)".into(),
+        loquat: upload_json,
+        raw: Some(raw_blob),
+        note: "raw: the same serde_json parse (validation) + one blob insert of the body".into(),
     });
     lines.push(Line {
         what: format!(

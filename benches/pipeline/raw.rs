@@ -42,6 +42,23 @@ pub fn parse_and_insert_json(body: &[u8]) -> Duration {
     start.elapsed()
 }
 
+/// Staging a JSON upload as the file itself: the same serde_json parse (every row must be
+/// validated before the 204), then one insert of the whole body as a blob beside its row
+/// count. The floor of staging by blob, to compare with staging by row.
+pub fn parse_and_store_blob(body: &[u8]) -> Duration {
+    let (_dir, conn) = database();
+    conn.execute_batch("CREATE TABLE files (id INTEGER PRIMARY KEY, rows INTEGER, body BLOB)")
+        .unwrap();
+    let start = Instant::now();
+    let rows: Vec<Row<'_>> = serde_json::from_slice(body).unwrap();
+    conn.execute(
+        "INSERT INTO files (rows, body) VALUES (?1, ?2)",
+        params![rows.len() as i64, body],
+    )
+    .unwrap();
+    start.elapsed()
+}
+
 /// csv parse with a reused record, one prepared insert per row.
 pub fn parse_and_insert_csv(body: &[u8]) -> Duration {
     let (_dir, mut conn) = database();
