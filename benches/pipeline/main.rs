@@ -3,7 +3,8 @@
 //! SQLite insert; a bare set-based join for the apply). Prints a table; compare the ratios,
 //! not the seconds, as machines differ and shared ones are noisy.
 //!
-//! `cargo bench --bench pipeline` (set `LOQUAT_BENCH_ROWS` to change the 1,000,000-row sync).
+//! `cargo bench --bench pipeline` (set `LOQUAT_BENCH_ROWS` to change the 1,000,000-row sync;
+//! `LOQUAT_BENCH_PROFILE=realistic` runs only the realistic profile, `=import` only its imports).
 //!
 //! With `LOQUAT_BENCH_DATABASE_URL` naming a PostgreSQL database (e.g.
 //! `postgres://postgres@127.0.0.1/test`) it then measures the PostgreSQL store too, in
@@ -80,32 +81,37 @@ fn main() {
     );
 
     // The realistic profile first: the shape of a customer's file (realistic.rs).
-    let file = profile::SyncFile::new(rows);
-    let (floor_upload_order, floor_key_order) = raw::realistic_apply(rows, &file.rows, RUNS);
+    // `LOQUAT_BENCH_PROFILE=import` runs only its imports.
+    let profile = std::env::var("LOQUAT_BENCH_PROFILE").ok();
+    let imports_only = profile.as_deref() == Some("import");
+    if !imports_only {
+        let file = profile::SyncFile::new(rows);
+        let (floor_upload_order, floor_key_order) = raw::realistic_apply(rows, &file.rows, RUNS);
+        let real_sync =
+            runtime.block_on(async { profile::sync(&Server::start().await, rows, &file).await });
+        let floor = floor_upload_order.min(floor_key_order);
+        lines.push(Line {
+            what: format!(
+                "realistic sync: {} rows to a list against {rows} contacts, pending → warning",
+                file.rows.len()
+            ),
+            loquat: real_sync,
+            raw: Some(floor),
+            note: format!(
+                "raw: best plain SQL, one probe per row ({:.3} s in upload order, {:.3} s in key order) + rejects",
+                floor_upload_order.as_secs_f64(),
+                floor_key_order.as_secs_f64()
+            ),
+        });
+    }
     let import_1m_bodies = profile::import_bodies(rows);
     let import_2m_bodies = profile::import_bodies(2 * rows);
     let raw_import_1m = raw::realistic_import(&import_1m_bodies, RUNS);
     let raw_import_2m = raw::realistic_import(&import_2m_bodies, 1);
-    let (real_sync, real_import_1m, real_import_2m) = runtime.block_on(async {
-        let server = Server::start().await;
-        let sync = profile::sync(&server, rows, &file).await;
+    let (real_import_1m, real_import_2m) = runtime.block_on(async {
         let import_1m = profile::import(&Server::start().await, &import_1m_bodies).await;
         let import_2m = profile::import(&Server::start().await, &import_2m_bodies).await;
-        (sync, import_1m, import_2m)
-    });
-    let floor = floor_upload_order.min(floor_key_order);
-    lines.push(Line {
-        what: format!(
-            "realistic sync: {} rows to a list against {rows} contacts, pending → warning",
-            file.rows.len()
-        ),
-        loquat: real_sync,
-        raw: Some(floor),
-        note: format!(
-            "raw: best plain SQL, one probe per row ({:.3} s in upload order, {:.3} s in key order) + rejects",
-            floor_upload_order.as_secs_f64(),
-            floor_key_order.as_secs_f64()
-        ),
+        (import_1m, import_2m)
     });
     for (n, import, raw) in [
         (rows, real_import_1m, raw_import_1m),
@@ -133,7 +139,7 @@ fn main() {
         ),
     });
 
-    if std::env::var("LOQUAT_BENCH_PROFILE").as_deref() == Ok("realistic") {
+    if imports_only || profile.as_deref() == Some("realistic") {
         print_lines(lines);
         return;
     }
