@@ -3,7 +3,8 @@
 //! SQLite insert; a bare set-based join for the apply). Prints a table; compare the ratios,
 //! not the seconds, as machines differ and shared ones are noisy.
 //!
-//! `cargo bench --bench pipeline` (set `LOQUAT_BENCH_ROWS` to change the 1,000,000-row sync).
+//! `cargo bench --bench pipeline` (set `LOQUAT_BENCH_ROWS` to change the 1,000,000-row sync;
+//! `LOQUAT_BENCH_PROFILE=realistic` runs only the realistic profile, `=import` only its imports, `=sync` only its sync).
 //!
 //! With `LOQUAT_BENCH_DATABASE_URL` naming a PostgreSQL database (e.g.
 //! `postgres://postgres@127.0.0.1/test`) it then measures the PostgreSQL store too, in

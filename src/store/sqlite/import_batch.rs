@@ -1,22 +1,25 @@
-//! Applying an import plan to one batch of staged rows, set-based: resolve each row's contact,
-//! classify rejects, update matched contacts, create new ones, write custom field values, then
-//! run the import's sync actions on every imported contact.
+//! Applying an import plan to one batch of staged rows, set-based: one statement reads each
+//! row once into the batch table (its identifier, contact and first fault), the rest works
+//! on that table; then matched contacts are updated, new ones created
+//! (`import_contacts.rs`), and the import's sync actions run on every imported contact.
 //!
 //! Column names in these statements come from the plan (fixed `v{n}` staging columns and
 //! contact columns of the standard field catalogue); every client value is a bound parameter.
 
+use rusqlite::types::Value;
 use rusqlite::{Transaction, params, params_from_iter};
 
 use super::batch::Records;
 use super::effects::{apply_effect, matched};
-use super::{error, staging};
+use super::import_contacts;
+use super::staging;
 use crate::domain::clock::Timestamp;
-use crate::domain::definition::UpdateRule;
-use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportKey, ImportPlan, ImportReject};
-use crate::store::imports::{contact_column, rule_expression};
+use crate::domain::import_plan::{ColumnTarget, ImportKey, ImportPlan, ImportReject};
 use crate::store::{ImportCounts, StoreResult, SyncFile, SyncJob};
 
-/// Creates (or empties) the per-sync temporary tables.
+/// Creates (or empties) the per-sync temporary tables. `import_batch` holds one batch:
+/// `email` is the row's address as a new contact would take it, `fault` the position of its
+/// first fault among the plan's checks, `fresh` marks rows given a new contact's id.
 pub(super) fn begin(tx: &Transaction<'_>) -> StoreResult<()> {
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS sync_seen (first_index INTEGER NOT NULL, contact_id INTEGER NOT NULL,
@@ -26,12 +29,14 @@ pub(super) fn begin(tx: &Transaction<'_>) -> StoreResult<()> {
          CREATE TEMP TABLE IF NOT EXISTS import_new (ident TEXT PRIMARY KEY COLLATE NOCASE, first_index INTEGER NOT NULL);
          DELETE FROM temp.import_new;
          CREATE TEMP TABLE IF NOT EXISTS import_batch (record_index INTEGER PRIMARY KEY, rowkey INTEGER NOT NULL,
-             ident TEXT, contact_id INTEGER, reject TEXT, invalid TEXT);",
-    )
-    .map_err(error::map)
+             ident TEXT, email TEXT, contact_id INTEGER, fault INTEGER, reject TEXT, invalid TEXT,
+             fresh INTEGER NOT NULL DEFAULT 0);",
+    )?;
+    Ok(())
 }
 
-fn v(index: usize) -> String {
+/// The staged value of column `index`.
+pub(super) fn v(index: usize) -> String {
     format!("r.v{index}")
 }
 
@@ -44,6 +49,14 @@ fn key_match(key: ImportKey) -> &'static str {
     }
 }
 
+/// The name of the identifier column, which rejects about the identifier point at.
+fn key_name(plan: &ImportPlan) -> String {
+    plan.columns
+        .iter()
+        .find(|c| c.index == plan.key.0)
+        .map_or(String::new(), |c| c.name.clone())
+}
+
 /// Applies `plan` to rows `from..to` of `file`.
 pub(super) fn batch(
     tx: &Transaction<'_>,
@@ -54,36 +67,28 @@ pub(super) fn batch(
     now: Timestamp,
 ) -> StoreResult<ImportCounts> {
     let to_i = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    let base = staging::row_key(file.file_id, 0);
     let records = Records {
         first: to_i(file.offset + from + 1),
         last: to_i(file.offset + to),
     };
-    let (key_index, key) = plan.key;
-    tx.execute("DELETE FROM temp.import_batch", [])?;
-    let ident = format!("NULLIF(trim({}), '')", v(key_index));
-    let resolve = format!(
-        "INSERT INTO temp.import_batch (record_index, rowkey, ident, contact_id)
-         SELECT ?1 + (r.id - ?3) + 1, r.id, {ident},
-                (SELECT c.id FROM contacts c WHERE c.site_id = ?2 AND {} ORDER BY c.id LIMIT 1)
-         FROM import_rows r WHERE r.id >= ?3 + ?4 AND r.id < ?3 + ?5",
-        key_match(key).replace("ident", &ident)
+    let range = (
+        staging::row_key(file.file_id, 0),
+        to_i(file.offset),
+        to_i(from),
+        to_i(to),
     );
-    tx.execute(
-        &resolve,
-        params![to_i(file.offset), job.site_id, base, to_i(from), to_i(to)],
-    )?;
-    classify(tx, plan)?;
-    let updated = update(tx, job.site_id, plan, now)?;
-    let created = if plan.creates() {
-        create(tx, job.site_id, plan, now)?
-    } else {
-        0
+    classify(tx, job.site_id, plan, range)?;
+    let updated = import_contacts::update(tx, job.site_id, plan, now)?;
+    let created = match plan.email {
+        Some(email) if plan.creates() => {
+            import_contacts::create(tx, (job.site_id, now), plan, email, &key_name(plan))?
+        }
+        _ => 0,
     };
     write_rejects(tx, job.sync_id, plan)?;
     for column in &plan.columns {
         if let ColumnTarget::Custom(field_id) = column.target {
-            custom_values(tx, field_id, column)?;
+            import_contacts::custom_values(tx, field_id, column)?;
         }
     }
     let rejected = reject_counts(tx)?;
@@ -107,7 +112,8 @@ pub(super) fn batch(
     })
 }
 
-fn set_reject(
+/// Marks the batch rows meeting `condition` (over `import_batch`) and not rejected yet.
+pub(super) fn set_reject(
     tx: &Transaction<'_>,
     reason: ImportReject,
     column: &str,
@@ -115,20 +121,20 @@ fn set_reject(
 ) -> StoreResult<()> {
     let sql = format!(
         "UPDATE temp.import_batch SET reject = ?1, invalid = json_array(?2)
-         WHERE reject IS NULL AND rowkey IN (SELECT r.id FROM import_rows r JOIN temp.import_batch b ON b.rowkey = r.id WHERE {condition})"
+         WHERE reject IS NULL AND ({condition})"
     );
     tx.execute(&sql, params![reason.code().code, column])?;
     Ok(())
 }
 
-/// Marks each rejected row with its first reason.
-fn classify(tx: &Transaction<'_>, plan: &ImportPlan) -> StoreResult<()> {
-    let key_name = &plan
-        .columns
-        .iter()
-        .find(|c| c.index == plan.key.0)
-        .map_or(String::new(), |c| c.name.clone());
-    set_reject(tx, ImportReject::Missing, key_name, "b.ident IS NULL")?;
+/// The checks a row can fail before its contact is known, in the order they are reported:
+/// each with its reason, the column it blames and its condition over `r` (the staged row).
+fn checks(plan: &ImportPlan, ident: &str) -> Vec<(ImportReject, String, String)> {
+    let mut checks = vec![(
+        ImportReject::Missing,
+        key_name(plan),
+        format!("{ident} IS NULL"),
+    )];
     for column in &plan.columns {
         let typed = matches!(
             column.data_type.as_str(),
@@ -147,142 +153,108 @@ fn classify(tx: &Transaction<'_>, plan: &ImportPlan) -> StoreResult<()> {
             "NULLIF(trim({value}), '') IS NOT NULL AND NOT loquat_valid('{}', trim({value}))",
             column.data_type.as_str()
         );
-        set_reject(tx, reason, &column.name, &condition)?;
+        checks.push((reason, column.name.clone(), condition));
     }
-    // Rows that match no contact become new contacts only with an email address.
-    let unmatched = match plan.email {
-        Some(email) if plan.creates() => format!(
-            "b.contact_id IS NULL AND NULLIF(trim({}), '') IS NULL",
-            v(email)
-        ),
-        _ => "b.contact_id IS NULL".to_owned(),
-    };
+    // Rows that match no contact become new contacts only with an email address (checked
+    // once the contacts are looked up).
     let reason = if plan.creates() {
         ImportReject::Missing
     } else {
         ImportReject::Unmatched
     };
-    set_reject(tx, reason, key_name, &unmatched)?;
-    // A contact (or a new identifier) claimed by an earlier row of the sync is a duplicate.
-    tx.execute_batch(
-        "INSERT OR IGNORE INTO temp.sync_seen (first_index, contact_id)
-             SELECT record_index, contact_id FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NOT NULL ORDER BY record_index;
-         INSERT OR IGNORE INTO temp.import_new (ident, first_index)
-             SELECT ident, record_index FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NULL ORDER BY record_index;",
-    )?;
-    let duplicate = "(b.contact_id IS NOT NULL AND b.record_index <> (SELECT s.first_index FROM temp.sync_seen s WHERE s.contact_id = b.contact_id))
-         OR (b.contact_id IS NULL AND b.record_index <> (SELECT n.first_index FROM temp.import_new n WHERE n.ident = b.ident))";
-    set_reject(tx, ImportReject::Duplicate, key_name, duplicate)
+    checks.push((reason, key_name(plan), String::new()));
+    checks
 }
 
-/// Updates every matched, accepted contact; returns how many.
-fn update(
+/// Reads rows `from..to` of the file whose first row key is `base` (its records start after
+/// `offset`) into the batch table, each with its contact and first fault, and marks every
+/// rejected row with its reason; a contact (or a new identifier) that an earlier row of the
+/// sync claimed makes a duplicate.
+fn classify(
     tx: &Transaction<'_>,
     site_id: i64,
     plan: &ImportPlan,
-    now: Timestamp,
-) -> StoreResult<u64> {
-    let sets: Vec<String> = plan
-        .columns
+    (base, offset, from, to): (i64, i64, i64, i64),
+) -> StoreResult<()> {
+    let (key_index, key) = plan.key;
+    let ident = format!("NULLIF(trim({}), '')", v(key_index));
+    let email = plan.email.map_or("NULL".to_owned(), |email| {
+        format!("NULLIF(trim({}), '')", v(email))
+    });
+    let checks = checks(plan, &ident);
+    let unmatched = checks.len();
+    let fault: String = checks[..unmatched - 1]
         .iter()
-        .filter_map(|c| {
-            contact_column(&c.target).map(|name| {
-                let value = v(c.index);
-                let flag = format!("loquat_bool({value})");
-                format!("{name} = {}", rule_expression(c, name, &value, &flag))
-            })
-        })
+        .enumerate()
+        .map(|(n, (_, _, condition))| format!(" WHEN {condition} THEN {}", n + 1))
         .collect();
-    let matched: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NOT NULL",
-        [],
-        |r| r.get(0),
-    )?;
-    let mut updated = u64::try_from(matched).unwrap_or(0);
-    if !sets.is_empty() && matched > 0 {
-        // OR IGNORE: an email address another contact has already is left unchanged.
-        let sql = format!(
-            "UPDATE OR IGNORE contacts SET {}, updated_at = ?1
-             FROM temp.import_batch b JOIN import_rows r ON r.id = b.rowkey
-             WHERE contacts.id = b.contact_id AND b.reject IS NULL",
-            sets.join(", ")
-        );
-        tx.execute(&sql, [now.as_nanos()])?;
-        // Only ContactIDExt can match several contacts; the first (by id) is updated above.
-        if plan.multiple && plan.key.1 == ImportKey::ContactIdExt {
-            let others = format!(
-                "UPDATE OR IGNORE contacts SET {}, updated_at = ?1
-                 FROM temp.import_batch b JOIN import_rows r ON r.id = b.rowkey
-                 WHERE b.reject IS NULL AND b.contact_id IS NOT NULL AND contacts.site_id = ?2
-                 AND contacts.contact_id_ext = b.ident AND contacts.id <> b.contact_id",
-                sets.join(", ")
-            );
-            updated += tx.execute(&others, params![now.as_nanos(), site_id])? as u64;
-        }
-    }
-    Ok(updated)
-}
-
-/// Creates a contact for each accepted row that matched none; returns how many.
-fn create(
-    tx: &Transaction<'_>,
-    site_id: i64,
-    plan: &ImportPlan,
-    now: Timestamp,
-) -> StoreResult<u64> {
-    let Some(email) = plan.email else {
-        return Ok(0);
+    tx.execute("DELETE FROM temp.import_batch", [])?;
+    // One pass over the staged rows: each row's identifier, its contact and its first fault.
+    let resolve = format!(
+        "INSERT INTO temp.import_batch (record_index, rowkey, ident, email, fault, contact_id)
+         SELECT ?1 + (r.id - ?3) + 1, r.id, {ident}, {email}, CASE{fault} END,
+                (SELECT c.id FROM contacts c WHERE c.site_id = ?2 AND {} ORDER BY c.id LIMIT 1)
+         FROM import_rows r WHERE r.id >= ?3 + ?4 AND r.id < ?3 + ?5",
+        key_match(key).replace("ident", &ident)
+    );
+    tx.execute(&resolve, params![offset, site_id, base, from, to])?;
+    let no_email = if plan.creates() {
+        " AND email IS NULL"
+    } else {
+        ""
     };
-    let mut names = vec![
-        "site_id".to_owned(),
-        "created_at".to_owned(),
-        "updated_at".to_owned(),
-    ];
-    let mut values = vec!["?1".to_owned(), "?2".to_owned(), "?2".to_owned()];
-    for column in &plan.columns {
-        let Some(name) = contact_column(&column.target) else {
-            continue;
-        };
-        names.push(name.to_owned());
-        values.push(match &column.target {
-            ColumnTarget::Standard("email_address") => format!("trim({})", v(email)),
-            ColumnTarget::IsSubscribed => format!("COALESCE(loquat_bool({}), 1)", v(column.index)),
-            ColumnTarget::IsBounced => format!("COALESCE(loquat_bool({}), 0)", v(column.index)),
-            _ => format!("NULLIF({}, '')", v(column.index)),
-        });
+    tx.execute(
+        &format!("UPDATE temp.import_batch SET fault = ?1 WHERE fault IS NULL AND contact_id IS NULL{no_email}"),
+        [unmatched],
+    )?;
+    // Faults become reasons and blamed columns, on the few rows that have one.
+    let mut args: Vec<Value> = Vec::with_capacity(2 * checks.len());
+    let (mut reasons, mut names) = (String::new(), String::new());
+    for (n, (reason, column, _)) in checks.into_iter().enumerate() {
+        reasons.push_str(&format!(" WHEN {} THEN ?{}", n + 1, 2 * n + 1));
+        names.push_str(&format!(" WHEN {} THEN ?{}", n + 1, 2 * n + 2));
+        args.push(Value::Text(reason.code().code.to_owned()));
+        args.push(Value::Text(column));
     }
-    let sql = format!(
-        "INSERT OR IGNORE INTO contacts ({}) SELECT {} FROM temp.import_batch b JOIN import_rows r ON r.id = b.rowkey
-         WHERE b.reject IS NULL AND b.contact_id IS NULL ORDER BY b.record_index",
-        names.join(", "),
-        values.join(", ")
-    );
-    let created = tx.execute(&sql, params![site_id, now.as_nanos()])?;
-    let link = format!(
-        "UPDATE temp.import_batch SET contact_id = (SELECT c.id FROM contacts c JOIN import_rows r ON r.id = import_batch.rowkey
-             WHERE c.site_id = ?1 AND c.email_address = trim({}) COLLATE NOCASE)
-         WHERE reject IS NULL AND contact_id IS NULL",
-        v(email)
-    );
-    tx.execute(&link, [site_id])?;
-    // A new row whose email address another new row of the sync took first is a duplicate.
-    let key_name = plan
-        .columns
-        .iter()
-        .find(|c| c.index == plan.key.0)
-        .map_or(String::new(), |c| c.name.clone());
+    tx.execute(
+        &format!(
+            "UPDATE temp.import_batch SET reject = CASE fault{reasons} END,
+                 invalid = json_array(CASE fault{names} END) WHERE fault IS NOT NULL"
+        ),
+        params_from_iter(args),
+    )?;
+    // A contact claimed by an earlier row of the sync makes a duplicate.
+    let key_name = key_name(plan);
     tx.execute(
         "INSERT OR IGNORE INTO temp.sync_seen (first_index, contact_id)
-         SELECT record_index, contact_id FROM temp.import_batch WHERE reject IS NULL AND contact_id IS NOT NULL ORDER BY record_index",
+         SELECT record_index, contact_id FROM temp.import_batch
+         WHERE reject IS NULL AND contact_id IS NOT NULL ORDER BY record_index",
         [],
     )?;
     set_reject(
         tx,
         ImportReject::Duplicate,
         &key_name,
-        "b.contact_id IS NULL OR b.record_index <> (SELECT s.first_index FROM temp.sync_seen s WHERE s.contact_id = b.contact_id)",
+        "contact_id IS NOT NULL AND record_index <> (SELECT s.first_index FROM temp.sync_seen s WHERE s.contact_id = import_batch.contact_id)",
     )?;
-    Ok(created as u64)
+    // So does a new identifier an earlier row of the sync had. When the identifier is the
+    // email address, the earlier row's contact carries it: the row above found it, or the
+    // creation finds it (`import_contacts::create`). Otherwise the identifiers are kept.
+    if plan.creates() && plan.email != Some(key_index) {
+        tx.execute(
+            "INSERT OR IGNORE INTO temp.import_new (ident, first_index)
+             SELECT ident, record_index FROM temp.import_batch
+             WHERE reject IS NULL AND contact_id IS NULL ORDER BY record_index",
+            [],
+        )?;
+        set_reject(
+            tx,
+            ImportReject::Duplicate,
+            &key_name,
+            "contact_id IS NULL AND record_index <> (SELECT n.first_index FROM temp.import_new n WHERE n.ident = import_batch.ident)",
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes one reject per rejected row, with the whole row as `fieldValues`.
@@ -303,12 +275,8 @@ fn write_rejects(tx: &Transaction<'_>, sync_id: i64, plan: &ImportPlan) -> Store
          SELECT ?1, b.record_index, b.reject, b.ident, {object}, b.invalid
          FROM temp.import_batch b JOIN import_rows r ON r.id = b.rowkey WHERE b.reject IS NOT NULL"
     );
-    let mut args: Vec<rusqlite::types::Value> = vec![sync_id.into()];
-    args.extend(
-        plan.columns
-            .iter()
-            .map(|c| rusqlite::types::Value::Text(c.name.clone())),
-    );
+    let mut args: Vec<Value> = vec![sync_id.into()];
+    args.extend(plan.columns.iter().map(|c| Value::Text(c.name.clone())));
     tx.execute(&sql, params_from_iter(args))?;
     Ok(())
 }
@@ -326,28 +294,4 @@ fn reject_counts(tx: &Transaction<'_>) -> StoreResult<Vec<(ImportReject, u64)>> 
         }
     }
     Ok(counts)
-}
-
-/// Writes one custom field's values for the batch's imported contacts under the column's rule.
-fn custom_values(tx: &Transaction<'_>, field_id: i64, column: &ImportColumn) -> StoreResult<()> {
-    let value = v(column.index);
-    let rows = "FROM temp.import_batch b JOIN import_rows r ON r.id = b.rowkey \
-                WHERE b.reject IS NULL AND b.contact_id IS NOT NULL";
-    let conflict = if column.rule == UpdateRule::IfExistingIsNull {
-        "DO NOTHING"
-    } else {
-        "DO UPDATE SET value = excluded.value"
-    };
-    let upsert = format!(
-        "INSERT INTO contact_custom_values (field_id, contact_id, value) SELECT ?1, b.contact_id, {value} {rows} AND NULLIF({value}, '') IS NOT NULL
-         ON CONFLICT (field_id, contact_id) {conflict}"
-    );
-    tx.execute(&upsert, [field_id])?;
-    if column.rule == UpdateRule::Always {
-        let clear = format!(
-            "DELETE FROM contact_custom_values WHERE field_id = ?1 AND contact_id IN (SELECT b.contact_id {rows} AND {value} = '')"
-        );
-        tx.execute(&clear, [field_id])?;
-    }
-    Ok(())
 }

@@ -21,6 +21,7 @@ mod fields;
 mod filter_sql;
 mod functions;
 mod import_batch;
+mod import_contacts;
 mod imports;
 mod listing;
 mod sites;
