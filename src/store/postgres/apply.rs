@@ -151,6 +151,7 @@ pub(super) async fn begin(
 ) -> StoreResult<Vec<SyncFile>> {
     let tx = client.transaction().await?;
     hold(&tx, job).await?;
+    tx.batch_execute(super::batch::UNHURRIED).await?;
     tx.execute(
         "DELETE FROM sync_rejects WHERE sync_id = $1",
         &[&job.sync_id],
@@ -264,23 +265,10 @@ pub(super) async fn release_staged(client: &Client, sync_id: i64) -> StoreResult
             client.execute(delete.as_str(), &[&group]).await?;
         }
     }
-    let last: Option<i64> = client
-        .query_one(
-            "SELECT MAX(first_index) FROM sync_seen WHERE sync_id = $1",
-            &[&sync_id],
-        )
-        .await?
-        .get(0);
-    let mut from = 0;
-    while last.is_some_and(|last| from <= last) {
-        client
-            .execute(
-                "DELETE FROM sync_seen WHERE sync_id = $1 AND first_index >= $2 AND first_index < $3",
-                &[&sync_id, &from, &(from + RELEASE_ROWS)],
-            )
-            .await?;
-        from += RELEASE_ROWS;
-    }
+    // In bounded statements, each committing on its own.
+    let chunk = "DELETE FROM sync_seen WHERE sync_id = $1 AND contact_id IN (
+        SELECT contact_id FROM sync_seen WHERE sync_id = $1 ORDER BY contact_id LIMIT $2)";
+    while client.execute(chunk, &[&sync_id, &RELEASE_ROWS]).await? > 0 {}
     Ok(())
 }
 
