@@ -250,7 +250,10 @@ pub(super) async fn finish(
 /// Releases what an ended sync kept (staged and import files with their rows, its matched
 /// contacts) after the terminal commit, a bounded number of rows per statement, so no
 /// transaction runs long; the sweeper finishes the job if the process stops here.
-pub(super) async fn release_staged(client: &Client, sync_id: i64) -> StoreResult<()> {
+///
+/// These commits do not wait for the WAL flush: what they delete is garbage once the terminal
+/// commit is durable, and a deletion lost with the database is left to the sweeper.
+pub(super) async fn release_staged(client: &mut Client, sync_id: i64) -> StoreResult<()> {
     for table in ["staged_files", "import_files"] {
         let rows = client
             .query(
@@ -261,11 +264,15 @@ pub(super) async fn release_staged(client: &Client, sync_id: i64) -> StoreResult
         let files: Vec<(i64, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         let delete = format!("DELETE FROM {table} WHERE id = ANY($1)");
         for group in release_groups(&files) {
-            // Each statement commits on its own; the trigger deletes the files' rows.
-            client.execute(delete.as_str(), &[&group]).await?;
+            // Each group commits on its own; the trigger deletes the files' rows.
+            let tx = client.transaction().await?;
+            tx.batch_execute("SET LOCAL synchronous_commit = off")
+                .await?;
+            tx.execute(delete.as_str(), &[&group]).await?;
+            tx.commit().await?;
         }
     }
-    // In bounded statements, each committing on its own.
+    // In bounded statements, each committing on its own (unlogged: nothing to flush).
     let chunk = "DELETE FROM sync_seen WHERE sync_id = $1 AND contact_id IN (
         SELECT contact_id FROM sync_seen WHERE sync_id = $1 ORDER BY contact_id LIMIT $2)";
     while client.execute(chunk, &[&sync_id, &RELEASE_ROWS]).await? > 0 {}

@@ -60,11 +60,13 @@ pub(super) fn boolean(index: usize) -> String {
     )
 }
 
-/// How the identifier finds a contact, given the identifier text `k.ident`.
+/// How the identifier finds a contact, given the identifier text `k.ident`: the first by id
+/// of those it names (an email address or a contact id names one at most, which needs no
+/// ordering).
 fn key_match(key: ImportKey) -> &'static str {
     match key {
         ImportKey::EmailAddress => "lower(c.email_address) = lower(k.ident)",
-        ImportKey::ContactIdExt => "c.contact_id_ext = k.ident",
+        ImportKey::ContactIdExt => "c.contact_id_ext = k.ident ORDER BY c.id LIMIT 1",
         // Digits only; more than 18 (after leading zeros) names no contact and would overflow.
         ImportKey::ContactId => {
             "c.id = CASE WHEN k.ident ~ '^0*[0-9]{1,18}$' THEN k.ident::BIGINT END"
@@ -110,6 +112,8 @@ pub(super) async fn batch(
         (0, String::new())
     };
     let verdicts = Verdicts::of(plan, &key_name);
+    // Each level is computed once per row (`OFFSET 0` keeps the planner from copying a
+    // level's expressions, and their lookups, into every place the next one uses them).
     let resolve = format!(
         "INSERT INTO import_batch (record_index, vals, flags, ident, contact_id, reject, invalid, fresh)
          SELECT b.record_index, b.vals, b.flags, b.ident,
@@ -125,15 +129,16 @@ pub(super) async fn batch(
                      ORDER BY v.record_index) > 1 THEN {} END) AS verdict
                  FROM (
                      SELECT b.*, {} AS first FROM (
-                         SELECT $1 + r.seq + 1 AS record_index, r.vals, r.flags, k.ident,
-                                (SELECT c.id FROM contacts c WHERE c.site_id = $2 AND {} ORDER BY c.id LIMIT 1) AS contact_id
+                         SELECT $1 + r.seq + 1 AS record_index, r.vals, r.flags, k.ident, c.id AS contact_id
                          FROM import_rows r CROSS JOIN LATERAL (SELECT NULLIF(btrim(r.vals[{}]), '') AS ident) k
-                         WHERE r.file_id = $3 AND r.seq >= $4 AND r.seq < $5) b) v) w) b
+                         LEFT JOIN LATERAL (
+                             SELECT c.id FROM contacts c WHERE c.site_id = $2 AND {}) c ON true
+                         WHERE r.file_id = $3 AND r.seq >= $4 AND r.seq < $5 OFFSET 0) b OFFSET 0) v) w) b
          ORDER BY b.record_index",
         verdicts.duplicate,
         verdicts.case,
-        key_match(key),
-        key_index + 1
+        key_index + 1,
+        key_match(key)
     );
     tx.execute(
         resolve.as_str(),
