@@ -41,7 +41,7 @@ const BATCH_TABLES: &str = "CREATE TEMP TABLE IF NOT EXISTS sync_batch (
 /// before that leaves the sync active, and the run that takes it over starts again from the
 /// first batch.
 pub(super) const UNHURRIED: &str =
-    "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL synchronous_commit = off;";
+    "SET LOCAL jit = off; SET LOCAL work_mem = '32MB'; SET LOCAL synchronous_commit = off;";
 
 /// The contacts the group claimed first, for the effects.
 const CLAIMED: &str = "SELECT contact_id FROM sync_claimed";
