@@ -13,14 +13,18 @@
 //!   not timed); four syncs created at once and timed until all have ended. A node runs one
 //!   sync at a time, so two nodes can run two of them at once. Then eight concurrent 32 MB
 //!   uploads, to eight definitions, spread over the nodes (best of [`RUNS`]).
+//! - **The realistic profile** ([`realistic`]): the realistic sync and import through a
+//!   PostgreSQL server, each beside its raw PostgreSQL floor of the same run
+//!   (`raw_postgres.rs`), and how many small syncs one node runs per second.
 
 use std::time::{Duration, Instant};
 
 use loquat::store::postgres::ScratchSchema;
 use serde_json::{Value, json};
 
+use super::profile::{self, SyncFile};
 use super::server::Server;
-use super::{RUNS, UPLOAD_ROWS, bulk, email, futures_join_all, json_body, mb};
+use super::{Line, RUNS, UPLOAD_ROWS, bulk, email, futures_join_all, json_body, mb, raw_postgres};
 
 /// The PostgreSQL database to measure, from `LOQUAT_BENCH_DATABASE_URL`.
 pub fn database_url() -> Option<String> {
@@ -283,4 +287,110 @@ pub async fn run(base: &str, rows: usize, json: &[u8], sqlite: Measured) {
         mb(bytes) / two.uploads.as_secs_f64(),
         one.uploads.as_secs_f64() / two.uploads.as_secs_f64(),
     );
+}
+
+/// Small syncs: how many syncs of [`SMALL_ROWS`] rows one node runs per second.
+const SMALL_SYNCS: usize = 40;
+/// Rows of each small sync's file.
+const SMALL_ROWS: usize = 3_000;
+
+/// The realistic profile on PostgreSQL, each beside its raw PostgreSQL floor measured in the
+/// same run (`raw_postgres.rs`): the sync of `file` against `contacts` people, the import of
+/// `import` (one scratch schema per server), then [`SMALL_SYNCS`] small syncs on one node;
+/// prints them as a table.
+pub async fn realistic(base: &str, contacts: usize, file: &SyncFile, import: &[Vec<u8>]) {
+    let (floor_planned, floor_key_order) =
+        raw_postgres::realistic_apply(base, contacts, &file.rows, RUNS).await;
+    let floor_import = raw_postgres::realistic_import(base, import, 1).await;
+    let (sync, small) = {
+        let cluster = Cluster::start(base, 1).await;
+        let server = &cluster.nodes[0];
+        let sync = profile::sync(server, contacts, file).await;
+        (sync, small_syncs(server).await)
+    };
+    let imported = {
+        let cluster = Cluster::start(base, 1).await;
+        profile::import(&cluster.nodes[0], import).await
+    };
+    println!(
+        "\nthe realistic profile on PostgreSQL ({}; one scratch schema per server and per floor)",
+        loquat::store::redact(base)
+    );
+    super::print_lines(vec![
+        Line {
+            what: format!(
+                "realistic sync on PostgreSQL: {} rows to a list against {contacts} contacts, pending → warning",
+                file.rows.len()
+            ),
+            loquat: sync,
+            raw: Some(floor_planned.min(floor_key_order)),
+            note: format!(
+                "raw: staged rows joined into a members table + rejects by NOT EXISTS ({:.3} s as planned, {:.3} s in key order)",
+                floor_planned.as_secs_f64(),
+                floor_key_order.as_secs_f64()
+            ),
+        },
+        Line {
+            what: format!(
+                "realistic import on PostgreSQL: {} new contacts, 5 columns, upload + sync",
+                import_rows(import)
+            ),
+            loquat: imported.total(),
+            raw: Some(floor_import),
+            note: format!(
+                "upload {:.3} s + sync {:.3} s; raw: serde_json + COPY + one upsert, Loquat's indexes (1 run)",
+                imported.upload.as_secs_f64(),
+                imported.sync.as_secs_f64()
+            ),
+        },
+        Line {
+            what: format!(
+                "small syncs on PostgreSQL: {SMALL_SYNCS} syncs × {SMALL_ROWS} rows, one node, created at once"
+            ),
+            loquat: small,
+            raw: None,
+            note: format!(
+                "{:.2} syncs/s (uploads not timed)",
+                SMALL_SYNCS as f64 / small.as_secs_f64()
+            ),
+        },
+    ]);
+}
+
+/// Rows of the import bodies (a JSON array of objects: one `{` per row).
+fn import_rows(bodies: &[Vec<u8>]) -> usize {
+    bodies
+        .iter()
+        .map(|b| b.iter().filter(|&&c| c == b'{').count())
+        .sum()
+}
+
+/// [`SMALL_SYNCS`] definitions, each with a file of [`SMALL_ROWS`] realistic rows uploaded
+/// (not timed), adding to lists of their own; their syncs created at once on `server`, timed
+/// until all have ended.
+async fn small_syncs(server: &Server) -> Duration {
+    let file = SyncFile::new(SMALL_ROWS);
+    let [body] = file.bodies.as_slice() else {
+        panic!("a small file is one upload");
+    };
+    let mut definitions = Vec::new();
+    for i in 0..SMALL_SYNCS {
+        let list = server.create_list(&format!("Small {i}")).await;
+        let definition = server.email_definition(Some(list)).await;
+        let (status, _) = server
+            .upload(&definition, "application/json", body.clone())
+            .await;
+        assert_eq!(status, 204);
+        definitions.push(definition);
+    }
+    let start = Instant::now();
+    let mut running = Vec::new();
+    for definition in &definitions {
+        running.push(server.create_sync(definition).await);
+    }
+    for uri in running {
+        server.wait_for_end(&uri).await;
+        assert_eq!(server.rejects(&uri).await, file.rejects(), "{uri}");
+    }
+    start.elapsed()
 }

@@ -9,7 +9,9 @@
 //! With `LOQUAT_BENCH_DATABASE_URL` naming a PostgreSQL database (e.g.
 //! `postgres://postgres@127.0.0.1/test`) it then measures the PostgreSQL store too, in
 //! scratch schemas of that database, and prints two more tables: the backends side by side,
-//! and one node beside two nodes sharing the database (`backends.rs`).
+//! one node beside two nodes sharing the database, and the realistic profile on PostgreSQL
+//! beside raw PostgreSQL floors (`backends.rs`, `raw_postgres.rs`;
+//! `LOQUAT_BENCH_PROFILE=postgres` runs only the last).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -17,6 +19,7 @@ mod backends;
 mod bulk;
 mod profile;
 mod raw;
+mod raw_postgres;
 mod realistic;
 mod server;
 
@@ -71,6 +74,16 @@ fn main() {
         .build()
         .unwrap();
     let mut lines = Vec::new();
+
+    // `LOQUAT_BENCH_PROFILE=postgres`: only the realistic profile on PostgreSQL.
+    if std::env::var("LOQUAT_BENCH_PROFILE").as_deref() == Ok("postgres") {
+        let base =
+            backends::database_url().expect("the postgres profile needs LOQUAT_BENCH_DATABASE_URL");
+        let file = profile::SyncFile::new(rows);
+        let bodies = profile::import_bodies(rows);
+        runtime.block_on(backends::realistic(&base, rows, &file, &bodies));
+        return;
+    }
 
     let json = json_body(0..UPLOAD_ROWS);
     let csv = csv_body(0..UPLOAD_ROWS);
@@ -243,6 +256,7 @@ fn main() {
             import: import_1m,
         };
         runtime.block_on(backends::run(&base, rows, &json, sqlite));
+        runtime.block_on(backends::realistic(&base, rows, &file, &import_1m_bodies));
     }
 }
 

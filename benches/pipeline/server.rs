@@ -74,10 +74,17 @@ impl Server {
     pub async fn sync_to_end(&self, definition: &str) -> (Duration, String, String) {
         let start = Instant::now();
         let uri = self.create_sync(definition).await;
+        let end = self.wait_for_end(&uri).await;
+        (start.elapsed(), uri, end)
+    }
+
+    /// Polls the sync at `uri` until it ends; the status it ended with (`success` or
+    /// `warning`; `error` panics).
+    pub async fn wait_for_end(&self, uri: &str) -> String {
         loop {
             let now = self.bulk_get(&uri).await;
             match now["status"].as_str() {
-                Some(end @ ("success" | "warning")) => return (start.elapsed(), uri, end.into()),
+                Some(end @ ("success" | "warning")) => return end.into(),
                 Some("error") => panic!("sync ended {now}"),
                 // Polling lightly: every request takes CPU from the server being measured.
                 _ => tokio::time::sleep(Duration::from_millis(20)).await,

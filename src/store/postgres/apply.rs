@@ -151,6 +151,7 @@ pub(super) async fn begin(
 ) -> StoreResult<Vec<SyncFile>> {
     let tx = client.transaction().await?;
     hold(&tx, job).await?;
+    tx.batch_execute(super::batch::UNHURRIED).await?;
     tx.execute(
         "DELETE FROM sync_rejects WHERE sync_id = $1",
         &[&job.sync_id],
@@ -249,7 +250,10 @@ pub(super) async fn finish(
 /// Releases what an ended sync kept (staged and import files with their rows, its matched
 /// contacts) after the terminal commit, a bounded number of rows per statement, so no
 /// transaction runs long; the sweeper finishes the job if the process stops here.
-pub(super) async fn release_staged(client: &Client, sync_id: i64) -> StoreResult<()> {
+///
+/// These commits do not wait for the WAL flush: what they delete is garbage once the terminal
+/// commit is durable, and a deletion lost with the database is left to the sweeper.
+pub(super) async fn release_staged(client: &mut Client, sync_id: i64) -> StoreResult<()> {
     for table in ["staged_files", "import_files"] {
         let rows = client
             .query(
@@ -260,27 +264,18 @@ pub(super) async fn release_staged(client: &Client, sync_id: i64) -> StoreResult
         let files: Vec<(i64, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         let delete = format!("DELETE FROM {table} WHERE id = ANY($1)");
         for group in release_groups(&files) {
-            // Each statement commits on its own; the trigger deletes the files' rows.
-            client.execute(delete.as_str(), &[&group]).await?;
+            // Each group commits on its own; the trigger deletes the files' rows.
+            let tx = client.transaction().await?;
+            tx.batch_execute("SET LOCAL synchronous_commit = off")
+                .await?;
+            tx.execute(delete.as_str(), &[&group]).await?;
+            tx.commit().await?;
         }
     }
-    let last: Option<i64> = client
-        .query_one(
-            "SELECT MAX(first_index) FROM sync_seen WHERE sync_id = $1",
-            &[&sync_id],
-        )
-        .await?
-        .get(0);
-    let mut from = 0;
-    while last.is_some_and(|last| from <= last) {
-        client
-            .execute(
-                "DELETE FROM sync_seen WHERE sync_id = $1 AND first_index >= $2 AND first_index < $3",
-                &[&sync_id, &from, &(from + RELEASE_ROWS)],
-            )
-            .await?;
-        from += RELEASE_ROWS;
-    }
+    // In bounded statements, each committing on its own (unlogged: nothing to flush).
+    let chunk = "DELETE FROM sync_seen WHERE sync_id = $1 AND contact_id IN (
+        SELECT contact_id FROM sync_seen WHERE sync_id = $1 ORDER BY contact_id LIMIT $2)";
+    while client.execute(chunk, &[&sync_id, &RELEASE_ROWS]).await? > 0 {}
     Ok(())
 }
 

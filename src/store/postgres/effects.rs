@@ -1,7 +1,7 @@
-//! The effects of planned actions on the contacts a batch matched first (`sync_seen` rows of
-//! the sync whose first record lies in the batch): one set-based statement per action, which
-//! also tells whether the action's container still exists (`target`), so an action costs one
-//! round trip.
+//! The effects of planned actions on the contacts a batch claimed first (rows of the batch's
+//! own temporary table: `sync_claimed` for a sync action, `import_batch` for an import): one
+//! set-based statement per action, which also tells whether the action's container still
+//! exists (`target`), so an action costs one round trip.
 //!
 //! Memberships are written in contact order, so two syncs writing the same container lock its
 //! rows in the same order rather than deadlocking; contacts are locked in id order before a
@@ -10,29 +10,26 @@
 use deadpool_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 
-use super::batch::Records;
 use super::error;
 use crate::domain::clock::Timestamp;
 use crate::domain::plan::{ApplyPlan, Effect, MemberTarget};
 use crate::store::{StoreResult, SyncJob};
 
-/// The contacts of the batch: `$1` = sync, `$2`..`$3` = its records.
-const MATCHED: &str =
-    "SELECT contact_id FROM sync_seen WHERE sync_id = $1 AND first_index BETWEEN $2 AND $3";
-
-/// Applies one effect to the batch's matched contacts; false when its container is gone.
+/// Applies one effect to the contacts `matched` selects (a query of one `contact_id` column,
+/// over the batch's temporary tables, binding no parameter); false when its container is gone.
 pub(super) async fn apply_effect(
     tx: &Transaction<'_>,
     job: &SyncJob,
     effect: &Effect,
-    records: Records,
+    matched: &str,
     now: Timestamp,
 ) -> StoreResult<bool> {
     let now = now.as_nanos();
-    let batch: [&(dyn ToSql + Sync); 4] =
-        [&job.sync_id, &records.first, &records.last, &job.site_id];
     let run = async |sql: String, extra: &[&(dyn ToSql + Sync)]| -> StoreResult<bool> {
-        let params: Vec<&(dyn ToSql + Sync)> = batch.iter().chain(extra).copied().collect();
+        // `$1` is the site; the effect's own values follow.
+        let site: &(dyn ToSql + Sync) = &job.site_id;
+        let params: Vec<&(dyn ToSql + Sync)> =
+            std::iter::once(site).chain(extra.iter().copied()).collect();
         let statement = tx.prepare_cached(&sql).await?;
         let row = tx.query_one(&statement, &params).await?;
         Ok(row.get(0))
@@ -41,10 +38,10 @@ pub(super) async fn apply_effect(
         Effect::ListAdd(list) => {
             run(
                 format!(
-                    "WITH target AS (SELECT id FROM contact_lists WHERE site_id = $4 AND id = $5),
+                    "WITH target AS (SELECT id FROM contact_lists WHERE site_id = $1 AND id = $2),
                      done AS (
                          INSERT INTO contact_list_members (list_id, contact_id)
-                         SELECT t.id, m.contact_id FROM target t, ({MATCHED}) m ORDER BY m.contact_id
+                         SELECT t.id, m.contact_id FROM target t, ({matched}) m ORDER BY m.contact_id
                          ON CONFLICT DO NOTHING)
                      SELECT EXISTS (SELECT 1 FROM target)"
                 ),
@@ -55,10 +52,10 @@ pub(super) async fn apply_effect(
         Effect::ListRemove(list) => {
             run(
                 format!(
-                    "WITH target AS (SELECT id FROM contact_lists WHERE site_id = $4 AND id = $5),
+                    "WITH target AS (SELECT id FROM contact_lists WHERE site_id = $1 AND id = $2),
                      done AS (
                          DELETE FROM contact_list_members
-                         WHERE list_id = (SELECT id FROM target) AND contact_id IN ({MATCHED}))
+                         WHERE list_id = (SELECT id FROM target) AND contact_id IN ({matched}))
                      SELECT EXISTS (SELECT 1 FROM target)"
                 ),
                 &[list],
@@ -68,10 +65,10 @@ pub(super) async fn apply_effect(
         Effect::GroupStatus(group, subscribed) => {
             run(
                 format!(
-                    "WITH target AS (SELECT id FROM email_groups WHERE site_id = $4 AND id = $5),
+                    "WITH target AS (SELECT id FROM email_groups WHERE site_id = $1 AND id = $2),
                      done AS (
                          INSERT INTO email_group_subscriptions (group_id, contact_id, is_subscribed, updated_at)
-                         SELECT t.id, m.contact_id, $6, $7 FROM target t, ({MATCHED}) m ORDER BY m.contact_id
+                         SELECT t.id, m.contact_id, $3, $4 FROM target t, ({matched}) m ORDER BY m.contact_id
                          ON CONFLICT (group_id, contact_id) DO UPDATE
                          SET is_subscribed = excluded.is_subscribed, updated_at = excluded.updated_at)
                      SELECT EXISTS (SELECT 1 FROM target)"
@@ -84,10 +81,10 @@ pub(super) async fn apply_effect(
             run(
                 format!(
                     "WITH locked AS (
-                         SELECT id FROM contacts WHERE site_id = $4 AND id IN ({MATCHED})
+                         SELECT id FROM contacts WHERE site_id = $1 AND id IN ({matched})
                          ORDER BY id FOR NO KEY UPDATE),
                      done AS (
-                         UPDATE contacts c SET is_subscribed = $5, updated_at = $6
+                         UPDATE contacts c SET is_subscribed = $2, updated_at = $3
                          FROM locked l WHERE c.id = l.id)
                      SELECT true"
                 ),
@@ -102,15 +99,15 @@ pub(super) async fn apply_effect(
         } => {
             let instance = instance.as_str();
             let target_sql =
-                "target AS (SELECT id FROM appcloud_instances WHERE site_id = $4 AND guid = $5)";
+                "target AS (SELECT id FROM appcloud_instances WHERE site_id = $1 AND guid = $2)";
             match target {
                 MemberTarget::WholeInstance => {
                     run(
                         format!(
                             "WITH {target_sql},
                              done AS (
-                                 UPDATE appcloud_members SET status = $6, updated_at = $7
-                                 WHERE instance_id = (SELECT id FROM target) AND contact_id IN ({MATCHED}))
+                                 UPDATE appcloud_members SET status = $3, updated_at = $4
+                                 WHERE instance_id = (SELECT id FROM target) AND contact_id IN ({matched}))
                              SELECT EXISTS (SELECT 1 FROM target)"
                         ),
                         &[&instance, status, &now],
@@ -127,7 +124,7 @@ pub(super) async fn apply_effect(
                             "WITH {target_sql},
                              done AS (
                                  INSERT INTO appcloud_members (instance_id, execution_id, contact_id, status, updated_at)
-                                 SELECT t.id, $8, m.contact_id, $6, $7 FROM target t, ({MATCHED}) m ORDER BY m.contact_id
+                                 SELECT t.id, $5, m.contact_id, $3, $4 FROM target t, ({matched}) m ORDER BY m.contact_id
                                  ON CONFLICT (instance_id, execution_id, contact_id) DO UPDATE
                                  SET status = excluded.status, updated_at = excluded.updated_at)
                              SELECT EXISTS (SELECT 1 FROM target)"

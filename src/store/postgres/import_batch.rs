@@ -1,6 +1,8 @@
-//! Applying an import plan to one batch of staged rows, set-based: resolve each row's contact,
-//! classify rejects, update matched contacts, create new ones, write custom field values, then
-//! run the import's sync actions on every imported contact.
+//! Applying an import plan to one batch of staged rows, set-based: resolve each row's contact
+//! and its verdict (the first reason to reject it, or the id of the contact it creates) in one
+//! statement, update matched contacts, create new ones, write custom field values and
+//! rejects, then run the import's sync actions on every imported contact. A batch reads its
+//! staged rows once and writes each row of its table once.
 //!
 //! The batch lives in a per-connection temporary table emptied at every commit; what spans
 //! batches (contacts and new identifiers already seen) lives in `sync_seen` and `import_new`,
@@ -12,14 +14,14 @@
 use deadpool_postgres::{GenericClient, Transaction};
 use tokio_postgres::types::ToSql;
 
-use super::batch::Records;
+use super::batch::UNHURRIED;
 use super::effects::apply_effect;
 use super::import_contacts;
 use super::import_stage::{BOOL_FALSE, BOOL_TRUE, NOT_DATE, NOT_EMAIL, NOT_NUMERIC};
 use crate::domain::clock::Timestamp;
 use crate::domain::contact_fields::FieldType;
 use crate::domain::import_plan::{ColumnTarget, ImportKey, ImportPlan, ImportReject};
-use crate::store::{ImportCounts, StoreResult, SyncFile, SyncJob};
+use crate::store::{ImportCounts, StoreError, StoreResult, SyncFile, SyncJob};
 
 /// Forgets what an earlier run of the sync saw.
 pub(super) async fn begin(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()> {
@@ -32,8 +34,9 @@ pub(super) async fn begin(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()>
     Ok(())
 }
 
-/// The batch table (one per connection, emptied at every commit). `fresh` marks rows linked
-/// to a contact by [`import_contacts::create`] (rather than matched by their identifier).
+/// The batch table (one per connection, emptied at every commit). `fresh` marks rows given a
+/// new contact's id, which [`import_contacts::create`] creates (rather than matched by their
+/// identifier).
 const BATCH_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS import_batch (
     record_index BIGINT PRIMARY KEY, vals TEXT[] NOT NULL, flags BYTEA NOT NULL,
     ident TEXT, contact_id BIGINT, reject TEXT, invalid TEXT,
@@ -57,17 +60,24 @@ pub(super) fn boolean(index: usize) -> String {
     )
 }
 
-/// How the identifier finds a contact, given the identifier text `k.ident`.
+/// How the identifier finds a contact, given the identifier text `k.ident`: the first by id
+/// of those it names (an email address or a contact id names one at most, which needs no
+/// ordering).
 fn key_match(key: ImportKey) -> &'static str {
     match key {
         ImportKey::EmailAddress => "lower(c.email_address) = lower(k.ident)",
-        ImportKey::ContactIdExt => "c.contact_id_ext = k.ident",
+        ImportKey::ContactIdExt => "c.contact_id_ext = k.ident ORDER BY c.id LIMIT 1",
         // Digits only; more than 18 (after leading zeros) names no contact and would overflow.
         ImportKey::ContactId => {
             "c.id = CASE WHEN k.ident ~ '^0*[0-9]{1,18}$' THEN k.ident::BIGINT END"
         }
     }
 }
+
+/// The contacts a batch imported, for its actions: its accepted rows (each names its own
+/// contact: the ones an earlier row claimed are duplicates).
+const IMPORTED: &str =
+    "SELECT contact_id FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL";
 
 /// Applies `plan` to rows `from..to` of `file`.
 pub(super) async fn batch(
@@ -78,65 +88,98 @@ pub(super) async fn batch(
     (from, to): (u64, u64),
     now: Timestamp,
 ) -> StoreResult<ImportCounts> {
-    let big = super::big;
-    let records = Records {
-        first: big(file.offset + from + 1),
-        last: big(file.offset + to),
-    };
+    tx.batch_execute(&format!("{UNHURRIED} {BATCH_TABLE}"))
+        .await?;
     let (key_index, key) = plan.key;
-    tx.batch_execute(BATCH_TABLE).await?;
-    let resolve = format!(
-        "INSERT INTO import_batch (record_index, vals, flags, ident, contact_id)
-         SELECT $1 + r.seq + 1, r.vals, r.flags, k.ident,
-                (SELECT c.id FROM contacts c WHERE c.site_id = $2 AND {} ORDER BY c.id LIMIT 1)
-         FROM import_rows r CROSS JOIN LATERAL (SELECT NULLIF(btrim(r.vals[{}]), '') AS ident) k
-         WHERE r.file_id = $3 AND r.seq >= $4 AND r.seq < $5",
-        key_match(key),
-        key_index + 1
-    );
-    tx.execute(
-        resolve.as_str(),
-        &[
-            &big(file.offset),
-            &job.site_id,
-            &file.file_id,
-            &big(from),
-            &big(to),
-        ],
-    )
-    .await?;
     let key_name = plan
         .columns
         .iter()
         .find(|c| c.index == key_index)
         .map_or(String::new(), |c| c.name.clone());
-    classify(tx, job.sync_id, plan, &key_name, file.offset + from == 0).await?;
+    // Ids drawn from here on are new: no row of the sync can have claimed them yet.
+    let (newest, sequence) = if plan.creates() {
+        let row = tx
+            .query_one(
+                "SELECT COALESCE(MAX(id), 0), pg_get_serial_sequence('contacts', 'id') FROM contacts",
+                &[],
+            )
+            .await?;
+        let sequence: Option<String> = row.get(1);
+        let sequence = sequence
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("contacts.id has no sequence")))?;
+        (row.get::<_, i64>(0), sequence)
+    } else {
+        (0, String::new())
+    };
+    let verdicts = Verdicts::of(plan, &key_name);
+    // Each level is computed once per row (`OFFSET 0` keeps the planner from copying a
+    // level's expressions, and their lookups, into every place the next one uses them).
+    let resolve = format!(
+        "INSERT INTO import_batch (record_index, vals, flags, ident, contact_id, reject, invalid, fresh)
+         SELECT b.record_index, b.vals, b.flags, b.ident,
+                CASE WHEN b.fresh THEN nextval($9::TEXT::REGCLASS) ELSE b.contact_id END,
+                ($7::TEXT[])[b.verdict],
+                CASE WHEN b.verdict IS NOT NULL THEN json_build_array(($8::TEXT[])[b.verdict])::TEXT END,
+                b.fresh
+         FROM (
+             SELECT w.*, (w.verdict IS NULL AND w.contact_id IS NULL AND $10::BOOLEAN) AS fresh FROM (
+                 SELECT v.*, COALESCE(v.first, CASE WHEN v.first IS NULL AND row_number() OVER (
+                     PARTITION BY v.first IS NULL, v.contact_id,
+                         CASE WHEN v.contact_id IS NULL THEN lower(v.ident) END
+                     ORDER BY v.record_index) > 1 THEN {} END) AS verdict
+                 FROM (
+                     SELECT b.*, {} AS first FROM (
+                         SELECT $1 + r.seq + 1 AS record_index, r.vals, r.flags, k.ident, c.id AS contact_id
+                         FROM import_rows r CROSS JOIN LATERAL (SELECT NULLIF(btrim(r.vals[{}]), '') AS ident) k
+                         LEFT JOIN LATERAL (
+                             SELECT c.id FROM contacts c WHERE c.site_id = $2 AND {}) c ON true
+                         WHERE r.file_id = $3 AND r.seq >= $4 AND r.seq < $5 OFFSET 0) b OFFSET 0) v) w) b
+         ORDER BY b.record_index",
+        verdicts.duplicate,
+        verdicts.case,
+        key_index + 1,
+        key_match(key)
+    );
+    tx.execute(
+        resolve.as_str(),
+        &[
+            &super::big(file.offset),
+            &job.site_id,
+            &file.file_id,
+            &super::big(from),
+            &super::big(to),
+            &job.sync_id,
+            &verdicts.codes,
+            &verdicts.columns,
+            &sequence,
+            &plan.creates(),
+        ],
+    )
+    .await?;
+    claim(tx, job.sync_id, plan).await?;
     let updated = import_contacts::update(tx, job.site_id, plan, now).await?;
     let created = if plan.creates() {
-        import_contacts::create(tx, job, plan, &key_name, now).await?
+        import_contacts::create(tx, job, plan, &key_name, newest, now).await?
     } else {
         0
     };
-    write_rejects(tx, job.sync_id, plan).await?;
     for column in &plan.columns {
         if let ColumnTarget::Custom(field_id) = column.target {
             import_contacts::custom_values(tx, field_id, column).await?;
         }
     }
-    let rejected = reject_counts(tx).await?;
-    // Actions run for the contacts this batch imported first (the ones in `sync_seen`).
-    let imported: i64 = tx
-        .query_one(
-            "SELECT COUNT(*) FROM sync_seen WHERE sync_id = $1 AND first_index >= $2 AND first_index <= $3",
-            &[&job.sync_id, &records.first, &records.last],
-        )
-        .await?
-        .get(0);
-    let imported = super::count(imported);
+    let rejected = write_rejects(tx, job.sync_id, plan).await?;
     let mut per_action = Vec::with_capacity(plan.actions.len());
-    for action in &plan.actions {
-        let applied = apply_effect(tx, job, &action.effect, records, now).await?;
-        per_action.push(if applied { imported } else { 0 });
+    if !plan.actions.is_empty() {
+        let imported: i64 = tx
+            .query_one(&format!("SELECT COUNT(*) FROM ({IMPORTED}) i"), &[])
+            .await?
+            .get(0);
+        let imported = super::count(imported);
+        for action in &plan.actions {
+            let applied = apply_effect(tx, job, &action.effect, IMPORTED, now).await?;
+            per_action.push(if applied { imported } else { 0 });
+        }
     }
     Ok(ImportCounts {
         created,
@@ -146,105 +189,100 @@ pub(super) async fn batch(
     })
 }
 
-/// Marks the rows meeting `condition` (over `b`) and not rejected yet with `reason`.
-pub(super) async fn set_reject(
-    tx: &Transaction<'_>,
-    reason: ImportReject,
-    column: &str,
-    condition: &str,
-) -> StoreResult<()> {
-    let sql = format!(
-        "UPDATE import_batch b SET reject = $1, invalid = json_build_array($2::TEXT)::TEXT
-         WHERE b.reject IS NULL AND ({condition})"
-    );
-    tx.execute(sql.as_str(), &[&reason.code().code, &column])
-        .await?;
-    Ok(())
+/// Why rows are rejected, in the order the reasons apply (a row takes the first that holds),
+/// as one `CASE` over the resolved row `b` giving the reason's position in `codes` and
+/// `columns` (the reject's code and the column at fault). `$6` is the sync.
+struct Verdicts {
+    case: String,
+    codes: Vec<&'static str>,
+    columns: Vec<String>,
+    /// The position of the duplicate reason (a row whose contact, or new identifier, an
+    /// earlier row of the batch claimed).
+    duplicate: usize,
 }
 
-/// Marks each rejected row with its first reason.
-async fn classify(
-    tx: &Transaction<'_>,
-    sync_id: i64,
-    plan: &ImportPlan,
-    key_name: &str,
-    first_batch: bool,
-) -> StoreResult<()> {
-    set_reject(tx, ImportReject::Missing, key_name, "b.ident IS NULL").await?;
-    for column in &plan.columns {
-        let (reason, bit) = match column.data_type {
-            FieldType::EmailAddress => (ImportReject::InvalidEmail, NOT_EMAIL),
-            FieldType::Numeric => (ImportReject::InvalidValue, NOT_NUMERIC),
-            FieldType::Date => (ImportReject::InvalidValue, NOT_DATE),
-            FieldType::Text | FieldType::LargeText => continue,
+impl Verdicts {
+    fn of(plan: &ImportPlan, key_name: &str) -> Self {
+        let mut verdicts = Self {
+            case: String::from("CASE"),
+            codes: Vec::new(),
+            columns: Vec::new(),
+            duplicate: 0,
         };
-        if column.target == ColumnTarget::MatchOnly {
-            continue;
+        verdicts.add("b.ident IS NULL", ImportReject::Missing, key_name);
+        for column in &plan.columns {
+            let (reason, bit) = match column.data_type {
+                FieldType::EmailAddress => (ImportReject::InvalidEmail, NOT_EMAIL),
+                FieldType::Numeric => (ImportReject::InvalidValue, NOT_NUMERIC),
+                FieldType::Date => (ImportReject::InvalidValue, NOT_DATE),
+                FieldType::Text | FieldType::LargeText => continue,
+            };
+            if column.target == ColumnTarget::MatchOnly {
+                continue;
+            }
+            // The flags say what `FieldType::accepts` answered for the value while staging.
+            let condition = format!("{} & {bit} <> 0", flag(column.index));
+            verdicts.add(&condition, reason, &column.name);
         }
-        // The flags say what `FieldType::accepts` answered for the value while staging.
-        let condition = format!("{} & {bit} <> 0", flag(column.index));
-        set_reject(tx, reason, &column.name, &condition).await?;
-    }
-    // Rows that match no contact become new contacts only with an email address.
-    let unmatched = match plan.email {
-        Some(email) if plan.creates() => format!(
-            "b.contact_id IS NULL AND NULLIF(btrim({}), '') IS NULL",
-            v(email)
-        ),
-        _ => "b.contact_id IS NULL".to_owned(),
-    };
-    let reason = if plan.creates() {
-        ImportReject::Missing
-    } else {
-        ImportReject::Unmatched
-    };
-    set_reject(tx, reason, key_name, &unmatched).await?;
-    // A contact (or a new identifier) claimed by an earlier row of the sync is a duplicate:
-    // by a row of an earlier batch (none before the first) ...
-    if !first_batch {
-        duplicates(
-            tx,
+        // Rows that match no contact become new contacts only with an email address.
+        let (unmatched, reason) = match plan.email {
+            Some(email) if plan.creates() => (
+                format!(
+                    "b.contact_id IS NULL AND NULLIF(btrim({}), '') IS NULL",
+                    v(email)
+                ),
+                ImportReject::Missing,
+            ),
+            _ => ("b.contact_id IS NULL".to_owned(), ImportReject::Unmatched),
+        };
+        verdicts.add(&unmatched, reason, key_name);
+        // A contact (or a new identifier) claimed by a row of an earlier batch.
+        verdicts.add(
+            "b.contact_id IS NOT NULL AND EXISTS (SELECT 1 FROM sync_seen s
+                 WHERE s.sync_id = $6 AND s.contact_id = b.contact_id)",
+            ImportReject::Duplicate,
             key_name,
-            "FROM sync_seen s WHERE b.contact_id IS NOT NULL AND s.sync_id = $3 AND s.contact_id = b.contact_id",
-            &[&sync_id],
-        )
-        .await?;
+        );
         if plan.key.1 == ImportKey::ContactIdExt {
-            duplicates(
-                tx,
+            verdicts.add(
+                "b.contact_id IS NULL AND EXISTS (SELECT 1 FROM import_new n
+                     WHERE n.sync_id = $6 AND n.ident = lower(b.ident))",
+                ImportReject::Duplicate,
                 key_name,
-                "FROM import_new n WHERE b.contact_id IS NULL AND n.sync_id = $3 AND n.ident = lower(b.ident)",
-                &[&sync_id],
-            )
-            .await?;
+            );
         }
+        verdicts.duplicate = verdicts.codes.len();
+        verdicts.case.push_str(" END");
+        verdicts
     }
-    // ... or by an earlier row of this batch.
-    duplicates(
-        tx,
-        key_name,
-        "FROM (SELECT w.record_index FROM (
-             SELECT record_index, row_number() OVER (PARTITION BY contact_id,
-                 CASE WHEN contact_id IS NULL THEN lower(ident) END ORDER BY record_index) AS nth
-             FROM import_batch WHERE reject IS NULL) w WHERE w.nth > 1) d
-         WHERE d.record_index = b.record_index",
-        &[],
-    )
-    .await?;
-    // The rest claim their contacts, and new external ids their identifier: a new external id
-    // may stay unmatchable in later batches (case, spaces, or a contact that had the row's
-    // address took it). A new email address has its contact by the end of the batch, so later
-    // batches match it instead.
+
+    fn add(&mut self, condition: &str, reason: ImportReject, column: &str) {
+        self.codes.push(reason.code().code);
+        self.columns.push(column.to_owned());
+        let position = self.codes.len();
+        self.case
+            .push_str(&format!(" WHEN {condition} THEN {position}"));
+    }
+}
+
+/// Claims the contacts of the batch's accepted rows that matched one, and new external ids
+/// their identifier: a new external id may stay unmatchable in later batches (case, spaces,
+/// or a contact that had the row's address took it). A new email address has its contact by
+/// the end of the batch, so later batches match it instead. (New contacts are claimed once
+/// created.)
+async fn claim(tx: &Transaction<'_>, sync_id: i64, plan: &ImportPlan) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO sync_seen (sync_id, contact_id, first_index)
-         SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL",
+         SELECT $1, contact_id, record_index FROM import_batch
+         WHERE reject IS NULL AND contact_id IS NOT NULL AND NOT fresh",
         &[&sync_id],
     )
     .await?;
     if plan.key.1 == ImportKey::ContactIdExt {
         tx.execute(
             "INSERT INTO import_new (sync_id, ident, first_index)
-             SELECT $1, lower(ident), record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NULL",
+             SELECT $1, lower(ident), record_index FROM import_batch
+             WHERE reject IS NULL AND (contact_id IS NULL OR fresh)",
             &[&sync_id],
         )
         .await?;
@@ -252,7 +290,7 @@ async fn classify(
     Ok(())
 }
 
-/// Marks the rows `b` that `from` (a `FROM … WHERE …` joining `b`; `extra` binds `$3`
+/// Marks the rows `b` that `from` (a `FROM … WHERE …` joining `b`, or a `WHERE …`; `extra` binds `$3`
 /// onwards) selects and are not rejected yet as duplicates. Joins go to tables, or to derived
 /// tables on the primary key, so no plan rescans an underestimated set once per row.
 pub(super) async fn duplicates(
@@ -272,29 +310,27 @@ pub(super) async fn duplicates(
     Ok(())
 }
 
-/// Writes one reject per rejected row, with the whole row as `fieldValues`.
-async fn write_rejects(tx: &Transaction<'_>, sync_id: i64, plan: &ImportPlan) -> StoreResult<()> {
+/// Writes one reject per rejected row, with the whole row as `fieldValues`; counts them by
+/// reason.
+async fn write_rejects(
+    tx: &Transaction<'_>,
+    sync_id: i64,
+    plan: &ImportPlan,
+) -> StoreResult<Vec<(ImportReject, u64)>> {
     let names: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
     let values: Vec<String> = plan.columns.iter().map(|c| v(c.index)).collect();
     let sql = format!(
-        "INSERT INTO sync_rejects (sync_id, record_index, status_code, value, field_values, invalid_fields)
-         SELECT $1, b.record_index, b.reject, b.ident, json_object($2::TEXT[], ARRAY[{}]::TEXT[])::TEXT, b.invalid
-         FROM import_batch b WHERE b.reject IS NOT NULL
-         ON CONFLICT (sync_id, record_index) DO UPDATE SET status_code = excluded.status_code,
-             value = excluded.value, field_values = excluded.field_values, invalid_fields = excluded.invalid_fields",
+        "WITH written AS (
+             INSERT INTO sync_rejects (sync_id, record_index, status_code, value, field_values, invalid_fields)
+             SELECT $1, b.record_index, b.reject, b.ident, json_object($2::TEXT[], ARRAY[{}]::TEXT[])::TEXT, b.invalid
+             FROM import_batch b WHERE b.reject IS NOT NULL
+             ON CONFLICT (sync_id, record_index) DO UPDATE SET status_code = excluded.status_code,
+                 value = excluded.value, field_values = excluded.field_values, invalid_fields = excluded.invalid_fields
+             RETURNING status_code)
+         SELECT status_code, COUNT(*) FROM written GROUP BY status_code ORDER BY status_code",
         values.join(", ")
     );
-    tx.execute(sql.as_str(), &[&sync_id, &names]).await?;
-    Ok(())
-}
-
-async fn reject_counts(tx: &Transaction<'_>) -> StoreResult<Vec<(ImportReject, u64)>> {
-    let rows = tx
-        .query(
-            "SELECT reject, COUNT(*) FROM import_batch WHERE reject IS NOT NULL GROUP BY reject ORDER BY reject",
-            &[],
-        )
-        .await?;
+    let rows = tx.query(sql.as_str(), &[&sync_id, &names]).await?;
     Ok(rows
         .iter()
         .filter_map(|row| {

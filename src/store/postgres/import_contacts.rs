@@ -3,12 +3,12 @@
 
 use deadpool_postgres::{GenericClient, Transaction};
 
-use super::import_batch::{boolean, duplicates, set_reject, v};
+use super::import_batch::{boolean, duplicates, v};
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::UpdateRule;
-use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportKey, ImportPlan, ImportReject};
+use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportKey, ImportPlan};
 use crate::store::imports::{contact_column, rule_expression};
-use crate::store::{StoreError, StoreResult, SyncJob};
+use crate::store::{StoreResult, SyncJob};
 
 /// Updates every matched, accepted contact; returns how many.
 ///
@@ -41,7 +41,7 @@ pub(super) async fn update(
         .collect();
     let matched: i64 = tx
         .query_one(
-            "SELECT COUNT(*) FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL",
+            "SELECT COUNT(*) FROM import_batch WHERE reject IS NULL AND contact_id IS NOT NULL AND NOT fresh",
             &[],
         )
         .await?
@@ -73,7 +73,7 @@ pub(super) async fn update(
     };
     let rows = format!(
         "(SELECT b.record_index, b.vals, b.flags, b.ident, b.contact_id{nth}
-          FROM import_batch b WHERE b.reject IS NULL AND b.contact_id IS NOT NULL) b"
+          FROM import_batch b WHERE b.reject IS NULL AND b.contact_id IS NOT NULL AND NOT b.fresh) b"
     );
     let sql = format!(
         "UPDATE contacts SET {}, updated_at = $1 FROM {rows} WHERE contacts.id = b.contact_id{unique}",
@@ -94,7 +94,10 @@ pub(super) async fn update(
     Ok(updated)
 }
 
-/// Creates a contact for each accepted row that matched none; returns how many.
+/// Creates a contact for each accepted row that matched none (`fresh`: the batch gave it its
+/// contact's id from the contacts' own sequence, in record order, so the rows know their
+/// contacts without looking them up again); returns how many. `newest` is the newest contact
+/// before the batch.
 ///
 /// Another node's import may create the same contact meanwhile: `ON CONFLICT` on the unique
 /// email address leaves it to that one (as SQLite's `INSERT OR IGNORE` does for an earlier row).
@@ -103,35 +106,23 @@ pub(super) async fn create(
     job: &SyncJob,
     plan: &ImportPlan,
     key_name: &str,
+    newest: i64,
     now: Timestamp,
 ) -> StoreResult<u64> {
     let Some(email) = plan.email else {
         return Ok(0);
     };
-    // Each new row gets its contact's id from the contacts' own sequence, in record order,
-    // before the insert: the rows know their contacts without looking them up again. Ids
-    // drawn later than every contact that exists now are new, so no row of the sync can have
-    // claimed them yet.
-    let row = tx
+    let fresh: i64 = tx
         .query_one(
-            "SELECT COALESCE(MAX(id), 0), pg_get_serial_sequence('contacts', 'id') FROM contacts",
+            "SELECT COUNT(*) FROM import_batch WHERE reject IS NULL AND fresh",
             &[],
         )
-        .await?;
-    let newest: i64 = row.get(0);
-    let sequence: String = row
-        .get::<_, Option<String>>(1)
-        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("contacts.id has no sequence")))?;
-    let fresh = tx
-        .execute(
-            "UPDATE import_batch b SET contact_id = n.id, fresh = TRUE
-             FROM (SELECT o.record_index, nextval($1::TEXT::REGCLASS) AS id FROM (
-                 SELECT record_index FROM import_batch WHERE reject IS NULL AND contact_id IS NULL
-                 ORDER BY record_index) o) n
-             WHERE b.record_index = n.record_index",
-            &[&sequence],
-        )
-        .await?;
+        .await?
+        .get(0);
+    let fresh = super::count(fresh);
+    if fresh == 0 {
+        return Ok(0);
+    }
     let mut names = vec!["id", "site_id", "created_at", "updated_at"];
     let mut values = vec![
         "b.contact_id".to_owned(),
@@ -162,27 +153,38 @@ pub(super) async fn create(
         .execute(insert.as_str(), &[&job.site_id, &now.as_nanos()])
         .await?;
     if created < fresh {
-        // Rows whose address a contact had already (an earlier row of the batch, or another
-        // node's import meanwhile) take that contact instead.
-        let link = format!(
-            "UPDATE import_batch b SET contact_id = (SELECT c.id FROM contacts c
-                 WHERE c.site_id = $1 AND lower(c.email_address) = lower(btrim({})))
-             WHERE b.reject IS NULL AND b.fresh
-             AND (SELECT x.id FROM contacts x WHERE x.id = b.contact_id) IS NULL",
-            v(email)
-        );
-        tx.execute(link.as_str(), &[&job.site_id]).await?;
+        relink(tx, job, email, key_name, newest).await?;
     }
-    // A new row whose contact another row of the sync took first is a duplicate: one left
-    // without a contact, one whose contact an earlier batch or a matched row claimed, one
-    // whose contact an earlier new row of the batch took.
-    set_reject(
-        tx,
-        ImportReject::Duplicate,
-        key_name,
-        "b.contact_id IS NULL",
+    tx.execute(
+        "INSERT INTO sync_seen (sync_id, contact_id, first_index)
+         SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND fresh",
+        &[&job.sync_id],
     )
     .await?;
+    Ok(created)
+}
+
+/// Rows whose address a contact had already (an earlier row of the batch, or another node's
+/// import meanwhile) take that contact instead; then a new row whose contact another row of
+/// the sync took first is a duplicate: one left without a contact, one whose contact an
+/// earlier batch or a matched row claimed, one whose contact an earlier new row of the batch
+/// took.
+async fn relink(
+    tx: &Transaction<'_>,
+    job: &SyncJob,
+    email: usize,
+    key_name: &str,
+    newest: i64,
+) -> StoreResult<()> {
+    let link = format!(
+        "UPDATE import_batch b SET contact_id = (SELECT c.id FROM contacts c
+             WHERE c.site_id = $1 AND lower(c.email_address) = lower(btrim({})))
+         WHERE b.reject IS NULL AND b.fresh
+         AND (SELECT x.id FROM contacts x WHERE x.id = b.contact_id) IS NULL",
+        v(email)
+    );
+    tx.execute(link.as_str(), &[&job.site_id]).await?;
+    duplicates(tx, key_name, "WHERE b.contact_id IS NULL", &[]).await?;
     duplicates(
         tx,
         key_name,
@@ -200,13 +202,7 @@ pub(super) async fn create(
         &[],
     )
     .await?;
-    tx.execute(
-        "INSERT INTO sync_seen (sync_id, contact_id, first_index)
-         SELECT $1, contact_id, record_index FROM import_batch WHERE reject IS NULL AND fresh",
-        &[&job.sync_id],
-    )
-    .await?;
-    Ok(created)
+    Ok(())
 }
 
 /// Writes one custom field's values for the batch's imported contacts under the column's rule.

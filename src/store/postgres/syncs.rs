@@ -226,7 +226,7 @@ impl SyncStore for PostgresStore {
     ) -> StoreResult<SyncRecord> {
         let mut client = self.client().await?;
         let sync = apply::finish(&mut client, job, status, &logs, now).await?;
-        apply::release_staged(&client, job.sync_id).await?;
+        apply::release_staged(&mut client, job.sync_id).await?;
         Ok(sync)
     }
 
