@@ -322,7 +322,7 @@ pub async fn realistic(base: &str, contacts: usize, file: &SyncFile, import: &[V
                 "realistic sync on PostgreSQL: {} rows to a list against {contacts} contacts, pending → warning",
                 file.rows.len()
             ),
-            loquat: sync,
+            loquat: sync.wall,
             raw: Some(floor_planned.min(floor_key_order)),
             note: format!(
                 "raw: staged rows joined into a members table + rejects by NOT EXISTS ({:.3} s as planned, {:.3} s in key order)",

@@ -256,7 +256,9 @@ fn main() {
             import: import_1m,
         };
         runtime.block_on(backends::run(&base, rows, &json, sqlite));
-        runtime.block_on(backends::realistic(&base, rows, &file, &import_1m_bodies));
+        let file = profile::SyncFile::new(rows);
+        let bodies = profile::import_bodies(rows);
+        runtime.block_on(backends::realistic(&base, rows, &file, &bodies));
     }
 }
 

@@ -82,7 +82,7 @@ impl Server {
     /// `warning`; `error` panics).
     pub async fn wait_for_end(&self, uri: &str) -> String {
         loop {
-            let now = self.bulk_get(&uri).await;
+            let now = self.bulk_get(uri).await;
             match now["status"].as_str() {
                 Some(end @ ("success" | "warning")) => return end.into(),
                 Some("error") => panic!("sync ended {now}"),
