@@ -126,99 +126,99 @@ pub fn apply(rows: usize, runs: usize) -> Duration {
         .unwrap_or_default()
 }
 
-/// The realistic profile's sync floor: `rows` resolved against `contacts` contacts into a new
-/// list, rows matching none written as rejects with their value, each run on a cold
-/// connection. Two plain forms, each the best of `runs`: one index probe per row in upload
-/// order, and the same after sorting the rows by address (probes in index order).
-pub fn realistic_apply(
-    contacts: usize,
-    rows: &[super::realistic::Cell],
-    runs: usize,
-) -> (Timed, Timed) {
-    use super::realistic::{Cell, person};
-    let (dir, mut conn) = database();
-    conn.execute_batch(
-        "CREATE TABLE contacts (id INTEGER PRIMARY KEY AUTOINCREMENT, site_id INTEGER NOT NULL,
-             email_address TEXT NOT NULL, first_name TEXT, last_name TEXT);
-         CREATE UNIQUE INDEX contacts_email ON contacts (site_id, email_address COLLATE NOCASE);
-         CREATE TABLE members (list_id INTEGER NOT NULL, contact_id INTEGER NOT NULL, PRIMARY KEY (list_id, contact_id)) WITHOUT ROWID;
-         CREATE INDEX members_contact ON members (contact_id);
-         CREATE TABLE rejects (run INTEGER NOT NULL, record INTEGER NOT NULL, value TEXT, PRIMARY KEY (run, record)) WITHOUT ROWID;",
-    )
-    .unwrap();
-    let tx = conn.transaction().unwrap();
-    {
-        let mut contact = tx
-            .prepare("INSERT INTO contacts (site_id, email_address, first_name, last_name) VALUES (1, ?1, ?2, ?3)")
-            .unwrap();
-        for i in 0..contacts {
-            let [email, first, last] = person(i);
-            contact.execute([&email, &first, &last]).unwrap();
+/// The realistic profile's sync floor: the realistic rows resolved against the contacts
+/// into a new list, rows matching none written as rejects with their value, each run on a
+/// cold connection. Two plain forms: one index probe per row in upload order, and the same
+/// after sorting the rows by address (probes in index order). Runs one at a time, so the
+/// caller can interleave them with Loquat's (the machine's noise then falls on both).
+pub struct SyncFloor {
+    dir: tempfile::TempDir,
+    run: i64,
+}
+
+impl SyncFloor {
+    /// Writes `contacts` people and the staged `rows` into a fresh database.
+    pub fn new(contacts: usize, rows: &[super::realistic::Cell]) -> Self {
+        use super::realistic::{Cell, person};
+        let (dir, mut conn) = database();
+        conn.execute_batch(
+            "CREATE TABLE contacts (id INTEGER PRIMARY KEY AUTOINCREMENT, site_id INTEGER NOT NULL,
+                 email_address TEXT NOT NULL, first_name TEXT, last_name TEXT);
+             CREATE UNIQUE INDEX contacts_email ON contacts (site_id, email_address COLLATE NOCASE);
+             CREATE TABLE members (list_id INTEGER NOT NULL, contact_id INTEGER NOT NULL, PRIMARY KEY (list_id, contact_id)) WITHOUT ROWID;
+             CREATE INDEX members_contact ON members (contact_id);
+             CREATE TABLE rejects (run INTEGER NOT NULL, record INTEGER NOT NULL, value TEXT, PRIMARY KEY (run, record)) WITHOUT ROWID;",
+        )
+        .unwrap();
+        let tx = conn.transaction().unwrap();
+        {
+            let mut contact = tx
+                .prepare("INSERT INTO contacts (site_id, email_address, first_name, last_name) VALUES (1, ?1, ?2, ?3)")
+                .unwrap();
+            for i in 0..contacts {
+                let [email, first, last] = person(i);
+                contact.execute([&email, &first, &last]).unwrap();
+            }
+            let mut staged = tx
+                .prepare("INSERT INTO staged (value) VALUES (?1)")
+                .unwrap();
+            for cell in rows {
+                let value = match cell {
+                    Cell::Value(v) => Some(v.as_str()),
+                    Cell::Empty => Some(""),
+                    Cell::Missing => None,
+                };
+                staged.execute([value]).unwrap();
+            }
         }
-        let mut staged = tx
-            .prepare("INSERT INTO staged (value) VALUES (?1)")
-            .unwrap();
-        for cell in rows {
-            let value = match cell {
-                Cell::Value(v) => Some(v.as_str()),
-                Cell::Empty => Some(""),
-                Cell::Missing => None,
-            };
-            staged.execute([value]).unwrap();
+        tx.commit().unwrap();
+        drop(conn);
+        Self { dir, run: 0 }
+    }
+
+    /// One run, in key order when `sorted`.
+    pub fn run(&mut self, sorted: bool) -> Timed {
+        self.run += 1;
+        let cpu = cpu_time_of("/proc/thread-self/stat");
+        let conn = Connection::open(self.dir.path().join("raw.db")).unwrap();
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144;
+             CREATE TEMP TABLE resolved (record INTEGER PRIMARY KEY, contact_id INTEGER);",
+        )
+        .unwrap();
+        let start = Instant::now();
+        let source = if sorted {
+            "(SELECT rowid, value FROM staged ORDER BY value COLLATE NOCASE)"
+        } else {
+            "staged"
+        };
+        conn.execute(
+            &format!(
+                "INSERT INTO temp.resolved (record, contact_id)
+                 SELECT s.rowid, c.id FROM {source} s
+                 LEFT JOIN contacts c ON c.site_id = 1 AND c.email_address = s.value COLLATE NOCASE"
+            ),
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT OR IGNORE INTO members (list_id, contact_id)
+             SELECT ?1, contact_id FROM temp.resolved WHERE contact_id IS NOT NULL",
+            [self.run],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO rejects (run, record, value)
+             SELECT ?1, r.record, s.value FROM temp.resolved r JOIN staged s ON s.rowid = r.record
+             WHERE r.contact_id IS NULL",
+            [self.run],
+        )
+        .unwrap();
+        Timed {
+            wall: start.elapsed(),
+            cpu: cpu_time_of("/proc/thread-self/stat") - cpu,
         }
     }
-    tx.commit().unwrap();
-    drop(conn);
-    let mut run = 0i64;
-    let mut measure = |sorted: bool| {
-        (0..runs)
-            .map(|_| {
-                run += 1;
-                let cpu = cpu_time_of("/proc/thread-self/stat");
-                let conn = Connection::open(dir.path().join("raw.db")).unwrap();
-                conn.execute_batch(
-                    "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144;
-                     CREATE TEMP TABLE resolved (record INTEGER PRIMARY KEY, contact_id INTEGER);",
-                )
-                .unwrap();
-                let start = Instant::now();
-                let source = if sorted {
-                    "(SELECT rowid, value FROM staged ORDER BY value COLLATE NOCASE)"
-                } else {
-                    "staged"
-                };
-                conn.execute(
-                    &format!(
-                        "INSERT INTO temp.resolved (record, contact_id)
-                         SELECT s.rowid, c.id FROM {source} s
-                         LEFT JOIN contacts c ON c.site_id = 1 AND c.email_address = s.value COLLATE NOCASE"
-                    ),
-                    [],
-                )
-                .unwrap();
-                conn.execute(
-                    "INSERT OR IGNORE INTO members (list_id, contact_id)
-                     SELECT ?1, contact_id FROM temp.resolved WHERE contact_id IS NOT NULL",
-                    [run],
-                )
-                .unwrap();
-                conn.execute(
-                    "INSERT INTO rejects (run, record, value)
-                     SELECT ?1, r.record, s.value FROM temp.resolved r JOIN staged s ON s.rowid = r.record
-                     WHERE r.contact_id IS NULL",
-                    [run],
-                )
-                .unwrap();
-                Timed {
-                    wall: start.elapsed(),
-                    cpu: cpu_time_of("/proc/thread-self/stat") - cpu,
-                }
-            })
-            .fold(Timed::MAX, Timed::min)
-    };
-    let upload_order = measure(false);
-    let key_order = measure(true);
-    (upload_order, key_order)
 }
 
 #[derive(serde::Deserialize)]

@@ -1,7 +1,7 @@
 //! Applying a plan to one batch of staged rows, set-based, each row resolved once.
 //!
 //! One statement resolves every row of the batch into `temp.batch` (record index, kind,
-//! value, matched contact), probing the contact index once per row. Everything else comes
+//! staged row, matched contact: integers only), probing the contact index once per row. Everything else comes
 //! from that table, which lives in memory: the contacts this batch matches first are claimed
 //! in `temp.sync_matched` (every contact the running sync has matched, keyed by contact, with
 //! the first record that matched it), and the effects read them back in contact order, so
@@ -34,7 +34,7 @@ pub(super) const TEMP_TABLES: &str = "
     CREATE INDEX IF NOT EXISTS temp.sync_matched_first ON sync_matched (first_index);
     DELETE FROM temp.sync_matched;
     CREATE TEMP TABLE IF NOT EXISTS batch (record_index INTEGER NOT NULL, kind INTEGER NOT NULL,
-        value TEXT, contact_id INTEGER);";
+        row_id INTEGER NOT NULL, contact_id INTEGER);";
 
 /// The contacts a sync batch from record `first` on matched first, in contact order. Batches
 /// run in record order, so the index on `first_index` only ever grows at its end.
@@ -68,8 +68,8 @@ pub(super) fn batch(
     let base = staging::row_key(file.file_id, 0);
     tx.execute("DELETE FROM temp.batch", [])?;
     let resolve = format!(
-        "INSERT INTO temp.batch (record_index, kind, value, contact_id)
-         SELECT ?1 + (r.id - ?3) + 1, r.kind, COALESCE(r.raw, r.value), c.id FROM staged_rows r
+        "INSERT INTO temp.batch (record_index, kind, row_id, contact_id)
+         SELECT ?1 + (r.id - ?3) + 1, r.kind, r.id, c.id FROM staged_rows r
          LEFT JOIN contacts c ON r.kind = 0 AND c.site_id = ?2 AND {}
          WHERE r.id >= ?3 + ?4 AND r.id < ?3 + ?5",
         match_clause(plan.identifier)
@@ -145,10 +145,11 @@ fn write_rejects(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()> {
     let code = |r: RejectReason| r.code().code;
     let sql = format!(
         "INSERT INTO sync_rejects (sync_id, record_index, status_code, value)
-         SELECT ?1, record_index,
-           CASE kind WHEN {KIND_MISSING} THEN '{missing}' WHEN {KIND_EMPTY} THEN '{empty}' ELSE '{unmatched}' END,
-           value
-         FROM temp.batch WHERE kind <> 0 OR contact_id IS NULL",
+         SELECT ?1, b.record_index,
+           CASE b.kind WHEN {KIND_MISSING} THEN '{missing}' WHEN {KIND_EMPTY} THEN '{empty}' ELSE '{unmatched}' END,
+           COALESCE(r.raw, r.value)
+         FROM temp.batch b JOIN staged_rows r ON r.id = b.row_id
+         WHERE b.kind <> 0 OR b.contact_id IS NULL",
         missing = code(RejectReason::Missing),
         empty = code(RejectReason::Empty),
         unmatched = code(RejectReason::Unmatched),
@@ -172,8 +173,9 @@ fn write_duplicates(
     };
     let sql = format!(
         "INSERT OR IGNORE INTO sync_rejects (sync_id, record_index, status_code, value)
-         SELECT ?1, b.record_index, '{}', b.value
-         FROM temp.batch b JOIN temp.sync_matched s ON s.contact_id = b.contact_id {duplicate}",
+         SELECT ?1, b.record_index, '{}', COALESCE(r.raw, r.value)
+         FROM temp.batch b JOIN temp.sync_matched s ON s.contact_id = b.contact_id
+         JOIN staged_rows r ON r.id = b.row_id {duplicate}",
         RejectReason::Duplicate.code().code
     );
     let n = tx.execute(&sql, [sync_id])?;
