@@ -10,7 +10,7 @@ pub use callbacks::due_callbacks_are_fair_to_sites_and_claimed_once;
 pub use kinds::overlapping_ids_across_kinds_stay_apart;
 pub use runs::{
     apply_counts_and_records_rejects, exports_snapshot_selected_contacts,
-    imports_create_contacts_and_reject_rows,
+    import_duplicates_carry_across_batches, imports_create_contacts_and_reject_rows,
 };
 pub use staging::{
     discarding_or_deleting_frees_staged_rows, staging_limits_hold_for_sync_actions_and_imports,
@@ -51,6 +51,7 @@ macro_rules! conformance_tests {
             refresh_tokens_are_redeemed_once_and_revoke_their_grant,
             apply_counts_and_records_rejects,
             imports_create_contacts_and_reject_rows,
+            import_duplicates_carry_across_batches,
             exports_snapshot_selected_contacts,
             discarding_or_deleting_frees_staged_rows,
         );

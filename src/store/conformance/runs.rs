@@ -97,19 +97,34 @@ pub async fn apply_counts_and_records_rejects(store: &dyn Store) {
     );
 }
 
-/// An import sync owns the staged file (no discard while it runs), creates the contact of a
-/// valid row and rejects an invalid email; its staged kilobytes count until it ends.
-pub async fn imports_create_contacts_and_reject_rows(store: &dyn Store) {
-    let site = store.create_site("Imports").await.unwrap().id;
-    let definition = validate_import_definition(&json!({
-        "name": "i", "fields": {"E": "{{Contact.Field(C_EmailAddress)}}"}, "identifierFieldName": "E"
-    }))
+/// Creates an import definition of `fields`, identified by its column `E`.
+async fn create_import(
+    store: &dyn Store,
+    site: i64,
+    fields: serde_json::Value,
+) -> (crate::domain::definition::ImportDefinition, i64) {
+    let definition = validate_import_definition(
+        &json!({"name": "i", "fields": fields, "identifierFieldName": "E"}),
+    )
     .unwrap();
     let id = definitions::<Imports>(store)
         .create_definition(site, "u", &definition)
         .await
         .unwrap()
         .id;
+    (definition, id)
+}
+
+/// An import sync owns the staged file (no discard while it runs), creates the contact of a
+/// valid row and rejects an invalid email; its staged kilobytes count until it ends.
+pub async fn imports_create_contacts_and_reject_rows(store: &dyn Store) {
+    let site = store.create_site("Imports").await.unwrap().id;
+    let (definition, id) = create_import(
+        store,
+        site,
+        json!({"E": "{{Contact.Field(C_EmailAddress)}}"}),
+    )
+    .await;
     let upload = ImportUpload {
         body: bytes::Bytes::from_static(b"E\nnew@example.com\nnot an email\n"),
         ..super::kinds::import_upload(id, 500, u64::MAX)
@@ -166,6 +181,62 @@ pub async fn imports_create_contacts_and_reject_rows(store: &dyn Store) {
         count: 10,
     };
     assert_eq!(store.search_contacts(site, search).await.unwrap().1, 1);
+}
+
+/// An import applied in two batches: a row repeating an address of the first batch (in
+/// another letter case) is a duplicate, and a row repeating one of its own batch too; the
+/// first row of each address wins.
+pub async fn import_duplicates_carry_across_batches(store: &dyn Store) {
+    let site = store.create_site("Import batches").await.unwrap().id;
+    let fields =
+        json!({"E": "{{Contact.Field(C_EmailAddress)}}", "F": "{{Contact.Field(C_FirstName)}}"});
+    let (definition, id) = create_import(store, site, fields).await;
+    let body = "E,F\na@x.example,first\nb@x.example,b\nA@X.EXAMPLE,second\nc@x.example,c\nc@x.example,again\n";
+    let upload = ImportUpload {
+        body: bytes::Bytes::from(body),
+        columns: vec!["E".into(), "F".into()],
+        ..super::kinds::import_upload(id, 500, u64::MAX)
+    };
+    assert_eq!(store.stage_import(site, upload).await.unwrap().rows, 5);
+    definitions::<Imports>(store)
+        .create_sync(site, id, new_sync())
+        .await
+        .unwrap();
+    let job = claim(store).await;
+    let files = store.begin_import(&job).await.unwrap();
+    let plan = ImportPlan::of(&definition, &[]);
+    let duplicates = |counts: &crate::store::ImportCounts| {
+        counts
+            .rejected
+            .iter()
+            .filter(|(r, _)| *r == ImportReject::Duplicate)
+            .map(|(_, n)| n)
+            .sum::<u64>()
+    };
+    let first = store
+        .apply_import_batch(&job, &plan, &files[0], 0, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.created, first.updated, duplicates(&first)),
+        (2, 0, 0)
+    );
+    let second = store
+        .apply_import_batch(&job, &plan, &files[0], 2, 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.created, second.updated, duplicates(&second)),
+        (1, 0, 2)
+    );
+    let search = crate::store::ContactSearch {
+        email: Some("a@x.example".into()),
+        page: 1,
+        count: 10,
+    };
+    let (found, total) = store.search_contacts(site, search).await.unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(found[0].first_name.as_deref(), Some("first"));
 }
 
 /// An export snapshots the contacts its filter selects, in batches by contact id, and serves
