@@ -1,8 +1,8 @@
 //! Applying a plan to one batch of staged rows, set-based, each row resolved once.
 //!
 //! One statement resolves every row of the batch into `temp.batch` (record index, kind,
-//! staged row, matched contact: integers only), probing the contact index once per row. Everything else comes
-//! from that table, which lives in memory: the contacts this batch matches first are claimed
+//! staged row, matched contact: integers only), probing the contact index once per row.
+//! Everything else comes from that table, which lives in memory: the contacts this batch matches first are claimed
 //! in `temp.sync_matched` (every contact the running sync has matched, keyed by contact, with
 //! the first record that matched it), and the effects read them back through an index on that
 //! first record, which only ever grows at its end; rejects and duplicates are read from
@@ -19,7 +19,7 @@ use crate::domain::plan::{ApplyPlan, RejectReason};
 use crate::store::{BatchCounts, StoreResult, SyncFile, SyncJob};
 
 /// How an identifier value finds its contacts (`r` = staged row, `c` = contacts).
-pub(super) fn match_clause(identifier: Identifier) -> &'static str {
+fn match_clause(identifier: Identifier) -> &'static str {
     match identifier {
         Identifier::EmailAddress => "c.email_address = r.value COLLATE NOCASE",
         Identifier::ContactIdExt => "c.contact_id_ext = r.value",
