@@ -119,6 +119,41 @@ fn operators_manage_sites_users_and_oauth_clients_offline() {
             && fields.contains("100200\tC_Lead_Score1\tnumeric"),
         "{fields}"
     );
+    let account = stdout(&loquat(
+        dir.path(),
+        &[
+            "field", "add", "--site", "Acme", "--object", "account", "Tier",
+        ],
+    ));
+    assert!(
+        account.contains("M_Tier1") && account.contains("{{Account.Field(M_Tier1)}}"),
+        "{account}"
+    );
+    let standard_account = loquat(
+        dir.path(),
+        &[
+            "field",
+            "add",
+            "--site",
+            "Acme",
+            "--object",
+            "account",
+            "x",
+            "--internal-name",
+            "M_CompanyName",
+        ],
+    );
+    assert!(!standard_account.status.success());
+    let accounts = stdout(&loquat(
+        dir.path(),
+        &["field", "list", "--site", "Acme", "--object", "account"],
+    ));
+    assert!(
+        accounts.contains("100001\tM_CompanyName")
+            && accounts.contains("100200\tM_Tier1\ttext")
+            && !accounts.contains("C_Lead_Score1"),
+        "{accounts}"
+    );
 
     let client = stdout(&loquat(dir.path(), &["oauth-client", "add", "my app"]));
     assert!(

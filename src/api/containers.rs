@@ -1,5 +1,6 @@
 //! Bulk 2.0 container lookups (§8.1): contact lists and email groups (what sync action
-//! destinations name) and the contact field catalogue (what definitions' `fields` name).
+//! destinations name) and each record type's field catalogue (what definitions' `fields`
+//! name): `/contacts/fields`, `/accounts/fields`.
 //!
 //! A list's `count` is its current member count, the cheapest way for a client to see that an
 //! `add` or `remove` took effect.
@@ -12,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use std::future::Future;
+use std::marker::PhantomData;
 
 use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::path::HttpMethod;
@@ -21,12 +23,13 @@ use super::openapi::build::{self, Operation, id_parameter, list_parameters};
 use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::asset::{ContactList, EmailGroup};
-use crate::domain::contact_fields::{ContactField, standard_fields};
+use crate::domain::contact_fields::RecordField;
 use crate::domain::fields::ContainerField;
 use crate::domain::markup::Statement;
 use crate::domain::query::{
     Condition, Direction, FieldKind, ListQuery, MAX_PAGE, Op, Operand, QueryField,
 };
+use crate::domain::record_type::{ACCOUNTS, CONTACTS, RecordType};
 use crate::store::Page;
 
 /// Routes under the Bulk prefix.
@@ -36,8 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/lists/{id}", get(read::<Lists>))
         .route("/emailGroups", get(list::<Groups>))
         .route("/emailGroups/{id}", get(read::<Groups>))
-        .route("/contacts/fields", get(list::<Fields>))
-        .route("/contacts/fields/{id}", get(read::<Fields>))
+        .route("/contacts/fields", get(list::<Fields<ContactFields>>))
+        .route("/contacts/fields/{id}", get(read::<Fields<ContactFields>>))
+        .route("/accounts/fields", get(list::<Fields<AccountFields>>))
+        .route("/accounts/fields/{id}", get(read::<Fields<AccountFields>>))
 }
 
 /// A contact list as the Bulk API writes it.
@@ -96,7 +101,7 @@ impl From<EmailGroup> for EmailGroupDto {
     }
 }
 
-/// A contact field as the Bulk API writes it (no timestamps: standard fields are built in).
+/// A field as the Bulk API writes it (no timestamps: standard fields are built in).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldDto {
@@ -110,11 +115,17 @@ pub struct FieldDto {
     uri: String,
 }
 
-impl From<ContactField> for FieldDto {
-    fn from(field: ContactField) -> Self {
+/// One field of a record type's catalogue.
+pub struct CatalogueEntry {
+    record_type: &'static RecordType,
+    field: RecordField,
+}
+
+impl From<CatalogueEntry> for FieldDto {
+    fn from(CatalogueEntry { record_type, field }: CatalogueEntry) -> Self {
         Self {
-            statement: field.statement(),
-            uri: format!("/contacts/fields/{}", field.id),
+            statement: field.statement(record_type.markup_root),
+            uri: format!("/{}/fields/{}", record_type.segment, field.id),
             name: field.name,
             internal_name: field.internal_name,
             data_type: field.data_type.as_str(),
@@ -125,7 +136,7 @@ impl From<ContactField> for FieldDto {
     }
 }
 
-/// What `q` and `orderBy` may name on `/contacts/fields`.
+/// What `q` and `orderBy` may name on a field catalogue (`/contacts/fields`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CatalogueField {
     /// `name`
@@ -156,7 +167,7 @@ impl QueryField for CatalogueField {
 }
 
 impl CatalogueField {
-    fn of(self, field: &ContactField) -> String {
+    fn of(self, CatalogueEntry { field, .. }: &CatalogueEntry) -> String {
         let text = match self {
             Self::Name => field.name.as_str(),
             Self::InternalName => field.internal_name.as_str(),
@@ -166,11 +177,18 @@ impl CatalogueField {
     }
 }
 
-/// Standard fields, then the site's custom fields.
-async fn catalogue(state: &AppState, site_id: i64) -> Result<Vec<ContactField>, ApiError> {
-    let mut fields = standard_fields();
-    fields.extend(state.store.list_custom_fields(site_id).await?);
-    Ok(fields)
+/// The standard fields of `record_type`, then the site's custom ones.
+async fn catalogue(
+    state: &AppState,
+    site_id: i64,
+    record_type: &'static RecordType,
+) -> Result<Vec<CatalogueEntry>, ApiError> {
+    let mut fields = record_type.fields.standard_fields();
+    fields.extend(state.store.list_custom_fields(site_id, record_type).await?);
+    Ok(fields
+        .into_iter()
+        .map(|field| CatalogueEntry { record_type, field })
+        .collect())
 }
 
 /// A read-only Bulk collection: a page of its items, and one item by id.
@@ -271,31 +289,66 @@ impl Collection for Groups {
     }
 }
 
-/// The contact field catalogue (`/contacts/fields`): standard fields, then the site's custom
-/// ones, paged here.
-pub struct Fields;
+/// A record type with a field catalogue, and the names its operations take.
+pub trait Catalogue: Send + Sync + 'static {
+    /// The record type.
+    const TYPE: &'static RecordType;
+    /// `/{segment}/fields`.
+    const PATH: &'static str;
+    /// The operation id stem (`ContactField`).
+    const OPERATION: &'static str;
+    /// What the document calls one field.
+    const NOUN: &'static str;
+}
 
-impl Collection for Fields {
-    type Field = CatalogueField;
-    type Item = ContactField;
-    type Dto = FieldDto;
+/// The contact field catalogue.
+pub struct ContactFields;
+
+impl Catalogue for ContactFields {
+    const TYPE: &'static RecordType = &CONTACTS;
     const PATH: &'static str = "/contacts/fields";
     const OPERATION: &'static str = "ContactField";
     const NOUN: &'static str = "contact field";
+}
+
+/// The account field catalogue.
+pub struct AccountFields;
+
+impl Catalogue for AccountFields {
+    const TYPE: &'static RecordType = &ACCOUNTS;
+    const PATH: &'static str = "/accounts/fields";
+    const OPERATION: &'static str = "AccountField";
+    const NOUN: &'static str = "account field";
+}
+
+/// A field catalogue (`/contacts/fields`): the record type's standard fields, then the
+/// site's custom ones, paged here.
+pub struct Fields<C>(PhantomData<C>);
+
+impl<C: Catalogue> Collection for Fields<C> {
+    type Field = CatalogueField;
+    type Item = CatalogueEntry;
+    type Dto = FieldDto;
+    const PATH: &'static str = C::PATH;
+    const OPERATION: &'static str = C::OPERATION;
+    const NOUN: &'static str = C::NOUN;
 
     async fn page(
         state: &AppState,
         site_id: i64,
         query: &ListQuery<CatalogueField>,
-    ) -> Result<Page<ContactField>, ApiError> {
-        Ok(catalogue_page(catalogue(state, site_id).await?, query))
+    ) -> Result<Page<CatalogueEntry>, ApiError> {
+        Ok(catalogue_page(
+            catalogue(state, site_id, C::TYPE).await?,
+            query,
+        ))
     }
 
-    async fn one(state: &AppState, site_id: i64, id: i64) -> Result<ContactField, ApiError> {
-        catalogue(state, site_id)
+    async fn one(state: &AppState, site_id: i64, id: i64) -> Result<CatalogueEntry, ApiError> {
+        catalogue(state, site_id, C::TYPE)
             .await?
             .into_iter()
-            .find(|f| f.id == id)
+            .find(|entry| entry.field.id == id)
             .ok_or(ApiError::NotFound)
     }
 }
@@ -304,7 +357,8 @@ impl Collection for Fields {
 pub fn document(document: &mut Document) {
     add::<Lists>(document);
     add::<Groups>(document);
-    add::<Fields>(document);
+    add::<Fields<ContactFields>>(document);
+    add::<Fields<AccountFields>>(document);
 }
 
 /// `GET` the collection and `GET` one item.
@@ -352,11 +406,11 @@ fn add<C: Collection>(document: &mut Document) {
 /// Filters, sorts and pages the catalogue the way the store pages its tables: text compares
 /// without regard to case, a `*` pattern is a LIKE (`!=` negates it), ties keep id order.
 fn catalogue_page(
-    fields: Vec<ContactField>,
+    fields: Vec<CatalogueEntry>,
     query: &ListQuery<CatalogueField>,
-) -> Page<ContactField> {
+) -> Page<CatalogueEntry> {
     // The query parser allows only `=` and `!=` on text, and every catalogue property is text.
-    let holds = |f: &ContactField, c: &Condition<CatalogueField>| match &c.operand {
+    let holds = |f: &CatalogueEntry, c: &Condition<CatalogueField>| match &c.operand {
         Operand::Text(text) => {
             let found = if text.contains('*') {
                 wildcard(text, &c.field.of(f))
@@ -367,7 +421,7 @@ fn catalogue_page(
         }
         Operand::Time(_) | Operand::Integer(_) => false,
     };
-    let mut matches: Vec<ContactField> = fields
+    let mut matches: Vec<CatalogueEntry> = fields
         .into_iter()
         .filter(|f| query.conditions.iter().all(|c| holds(f, c)))
         .collect();
@@ -384,7 +438,7 @@ fn catalogue_page(
     }
     let total = matches.len() as u64;
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
-    let items: Vec<ContactField> = matches
+    let items: Vec<CatalogueEntry> = matches
         .into_iter()
         .skip(offset)
         .take(query.limit as usize)

@@ -45,7 +45,7 @@ impl Kind for Exports {
         body: &serde_json::Value,
     ) -> Result<ExportDefinition, ApiError> {
         let definition = validate_export_definition(body)?;
-        let custom = state.store.list_custom_fields(site_id).await?;
+        let custom = state.store.list_custom_fields(site_id, record_type).await?;
         let known = |name: &str| definitions::site_has_field(record_type, name, &custom);
         let mut failures: Vec<Failure> = definition
             .fields

@@ -38,7 +38,7 @@ impl Kind for Imports {
         body: &serde_json::Value,
     ) -> Result<ImportDefinition, ApiError> {
         let definition = validate_import_definition(body)?;
-        let custom = state.store.list_custom_fields(site_id).await?;
+        let custom = state.store.list_custom_fields(site_id, record_type).await?;
         let mut failures: Vec<Failure> = definition
             .fields
             .iter()

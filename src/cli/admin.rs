@@ -9,9 +9,8 @@ use clap::Subcommand;
 use crate::auth::{digest, hash_password, random_password, random_token};
 use crate::config::Settings;
 use crate::domain::clock::{Clock, SystemClock};
-use crate::domain::contact_fields::{
-    FieldType, internal_name_for, standard_field, standard_fields,
-};
+use crate::domain::contact_fields::{FieldType, internal_name_for};
+use crate::domain::record_type::{ACCOUNTS, CONTACTS, RecordType};
 use crate::domain::site::{OAuthClient, Site, site_name};
 use crate::store::{self, Backend, NewUser, Store, StoreError};
 
@@ -77,28 +76,53 @@ pub enum UserCommand {
     },
 }
 
+/// The record type a field command works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FieldObject {
+    /// Contact fields (`{{Contact.Field(…)}}`).
+    Contact,
+    /// Account fields (`{{Account.Field(…)}}`).
+    Account,
+}
+
+impl FieldObject {
+    fn record_type(self) -> &'static RecordType {
+        match self {
+            Self::Contact => &CONTACTS,
+            Self::Account => &ACCOUNTS,
+        }
+    }
+}
+
 /// `loquat field …`
 #[derive(Debug, Subcommand)]
 pub enum FieldCommand {
-    /// Add a custom contact field to a site.
+    /// Add a custom contact (or account) field to a site.
     Add {
         /// The site.
         #[arg(long)]
         site: String,
+        /// The record type the field belongs to.
+        #[arg(long, value_enum, default_value = "contact")]
+        object: FieldObject,
         /// Display name, e.g. "Lead Score".
         name: String,
         /// text, largeText, numeric (or number) or date.
         #[arg(long = "type", default_value = "text")]
         data_type: String,
-        /// Internal name used in imports and exports [default: C_<name>1, as Eloqua makes them].
+        /// Internal name used in imports and exports [default: C_<name>1 for contacts, M_<name>1
+        /// for accounts, as Eloqua makes them].
         #[arg(long)]
         internal_name: Option<String>,
     },
-    /// List a site's contact fields, standard then custom.
+    /// List a site's contact (or account) fields, standard then custom.
     List {
         /// The site.
         #[arg(long)]
         site: String,
+        /// The record type whose fields to list.
+        #[arg(long, value_enum, default_value = "contact")]
+        object: FieldObject,
     },
 }
 
@@ -248,10 +272,12 @@ pub(super) async fn field(settings: &Settings, command: FieldCommand) -> anyhow:
     match command {
         FieldCommand::Add {
             site,
+            object,
             name,
             data_type,
             internal_name,
         } => {
+            let record_type = object.record_type();
             let site = find_site(store.as_ref(), &site).await?;
             let data_type = FieldType::parse(&data_type)
                 .filter(|t| *t != FieldType::EmailAddress)
@@ -260,21 +286,24 @@ pub(super) async fn field(settings: &Settings, command: FieldCommand) -> anyhow:
                         "unknown field type {data_type:?}: use text, largeText, numeric or date"
                     )
                 })?;
-            let internal = internal_name.unwrap_or_else(|| internal_name_for(&name));
+            let internal = internal_name
+                .unwrap_or_else(|| internal_name_for(record_type.custom_field_prefix, &name));
             if crate::domain::markup::FieldName::parse(&internal).is_err()
-                || standard_field(&internal).is_some()
+                || record_type.fields.standard(&internal).is_some()
             {
                 anyhow::bail!(
                     "{internal:?} cannot name a custom field: use letters, digits and _ (starting with a letter), not a standard field's name"
                 );
             }
             let field = store
-                .create_custom_field(site.id, &internal, name.trim(), data_type)
+                .create_custom_field(site.id, record_type, &internal, name.trim(), data_type)
                 .await
                 .map_err(|e| match e {
-                    StoreError::Conflict { .. } => {
-                        anyhow::anyhow!("site {:?} has a field {internal:?} already", site.name)
-                    }
+                    StoreError::Conflict { .. } => anyhow::anyhow!(
+                        "site {:?} has a field {internal:?} already ({} fields)",
+                        site.name,
+                        record_type.noun
+                    ),
                     other => other.into(),
                 })?;
             println!(
@@ -283,13 +312,14 @@ pub(super) async fn field(settings: &Settings, command: FieldCommand) -> anyhow:
                 field.name,
                 field.data_type,
                 field.id,
-                field.statement()
+                field.statement(record_type.markup_root)
             );
         }
-        FieldCommand::List { site } => {
+        FieldCommand::List { site, object } => {
+            let record_type = object.record_type();
             let site = find_site(store.as_ref(), &site).await?;
-            let mut fields = standard_fields();
-            fields.extend(store.list_custom_fields(site.id).await?);
+            let mut fields = record_type.fields.standard_fields();
+            fields.extend(store.list_custom_fields(site.id, record_type).await?);
             for field in fields {
                 println!(
                     "{}\t{}\t{}\t{}",

@@ -1,6 +1,7 @@
-//! Contact fields: the standard ones every site has (stored as columns of the contact) and
-//! the custom ones an operator adds per site (stored beside it). Imports and exports name
-//! them by internal name (`{{Contact.Field(C_EmailAddress)}}`).
+//! Record fields: the standard ones every site has (stored as columns of the record) and the
+//! custom ones an operator adds per site (stored beside it), with the standard contact fields.
+//! Imports and exports name them by internal name (`{{Contact.Field(C_EmailAddress)}}`); the
+//! standard account fields are in `account_fields.rs`.
 
 use std::fmt;
 
@@ -65,15 +66,15 @@ impl fmt::Display for FieldType {
 /// Where a field's values live.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Storage {
-    /// A column of the contacts table.
+    /// A column of the record type's table.
     Column(&'static str),
     /// The custom-value table, under this field id.
     Custom,
 }
 
-/// One contact field.
+/// One field of a record type (contact, account).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactField {
+pub struct RecordField {
     /// Field id (`/contacts/fields/{id}`; standard ids are fixed, custom ones from 100200).
     pub id: i64,
     /// Internal name, e.g. `C_EmailAddress`.
@@ -84,21 +85,40 @@ pub struct ContactField {
     pub data_type: FieldType,
     /// Where its values live.
     pub storage: Storage,
-    /// Required on every contact.
+    /// Required on every record.
     pub not_null: bool,
-    /// Unique among a site's contacts.
+    /// Unique among a site's records.
     pub unique: bool,
 }
 
-impl ContactField {
-    /// `{{Contact.Field(internal name)}}`.
-    pub fn statement(&self) -> String {
-        format!("{{{{Contact.Field({})}}}}", self.internal_name)
+impl RecordField {
+    /// Its statement under markup root `root`: `{{Contact.Field(internal name)}}`.
+    pub fn statement(&self, root: &str) -> String {
+        format!("{{{{{root}.Field({})}}}}", self.internal_name)
     }
 }
 
 /// id, internal name, display name, type, column.
-type Standard = (i64, &'static str, &'static str, FieldType, &'static str);
+pub(super) type Standard = (i64, &'static str, &'static str, FieldType, &'static str);
+
+/// The fields of a standard list, `not_null` and `unique` naming the constrained ones.
+pub(super) fn standard_list(
+    list: &[Standard],
+    not_null: &[&str],
+    unique: &[&str],
+) -> Vec<RecordField> {
+    list.iter()
+        .map(|(id, internal, name, data_type, column)| RecordField {
+            id: *id,
+            internal_name: (*internal).to_owned(),
+            name: (*name).to_owned(),
+            data_type: *data_type,
+            storage: Storage::Column(column),
+            not_null: not_null.contains(internal),
+            unique: unique.contains(internal),
+        })
+        .collect()
+}
 
 /// The standard fields, in id order. `C_EmailAddress` is required and unique.
 const STANDARD: &[Standard] = &[
@@ -196,39 +216,31 @@ const STANDARD: &[Standard] = &[
 /// The first id given to a custom field.
 pub const FIRST_CUSTOM_ID: i64 = 100_200;
 
-/// Every standard field.
-pub fn standard_fields() -> Vec<ContactField> {
-    STANDARD
-        .iter()
-        .map(|(id, internal, name, data_type, column)| ContactField {
-            id: *id,
-            internal_name: (*internal).to_owned(),
-            name: (*name).to_owned(),
-            data_type: *data_type,
-            storage: Storage::Column(column),
-            not_null: *internal == "C_EmailAddress",
-            unique: matches!(*internal, "C_EmailAddress" | "ContactIDExt"),
-        })
-        .collect()
+/// Every standard contact field.
+pub fn standard_fields() -> Vec<RecordField> {
+    standard_list(
+        STANDARD,
+        &["C_EmailAddress"],
+        &["C_EmailAddress", "ContactIDExt"],
+    )
 }
 
-/// The standard field with this internal name (compared without regard to case).
-pub fn standard_field(internal_name: &str) -> Option<ContactField> {
-    standard_fields()
-        .into_iter()
-        .find(|f| f.internal_name.eq_ignore_ascii_case(internal_name))
+/// The standard contact field with this internal name (compared without regard to case).
+pub fn standard_field(internal_name: &str) -> Option<RecordField> {
+    super::record_type::CONTACTS.fields.standard(internal_name)
 }
 
-/// An internal name for a new custom field called `name`: `C_` plus its letters and digits
-/// (others become `_`) plus `1`, as Eloqua generates them (`Lead Score` → `C_Lead_Score1`).
-pub fn internal_name_for(name: &str) -> String {
+/// An internal name for a new custom field called `name`: `prefix` (`C_` for contacts, `M_`
+/// for accounts) plus its letters and digits (others become `_`) plus `1`, as Eloqua
+/// generates them (`Lead Score` → `C_Lead_Score1`).
+pub fn internal_name_for(prefix: &str, name: &str) -> String {
     let body: String = name
         .trim()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .take(90)
         .collect();
-    format!("C_{body}1")
+    format!("{prefix}{body}1")
 }
 
 #[cfg(test)]
@@ -242,7 +254,9 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), fields.len());
         assert_eq!(
-            standard_field("c_emailaddress").unwrap().statement(),
+            standard_field("c_emailaddress")
+                .unwrap()
+                .statement("Contact"),
             "{{Contact.Field(C_EmailAddress)}}"
         );
         assert!(fields.iter().all(|f| f.id < FIRST_CUSTOM_ID));
@@ -261,6 +275,7 @@ mod tests {
 
     #[test]
     fn generates_internal_names_like_eloqua() {
-        assert_eq!(internal_name_for("Lead Score"), "C_Lead_Score1");
+        assert_eq!(internal_name_for("C_", "Lead Score"), "C_Lead_Score1");
+        assert_eq!(internal_name_for("M_", "Tier"), "M_Tier1");
     }
 }

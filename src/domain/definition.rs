@@ -113,7 +113,7 @@ impl Identifier {
     /// The identifier as a parsed markup statement.
     pub fn statement(self) -> Statement {
         let field = |name| {
-            Statement::ContactField(FieldName::parse(name).expect("constant field names are valid"))
+            Statement::RecordField(FieldName::parse(name).expect("constant field names are valid"))
         };
         match self {
             Self::ContactId => Statement::ContactId,

@@ -1,7 +1,7 @@
 //! What a sync of a contact import does: which staged column feeds which contact field under
 //! which update rule, how rows find contacts, and the log lines it writes.
 
-use super::contact_fields::{ContactField, FieldType, Storage, standard_field};
+use super::contact_fields::{FieldType, RecordField, Storage, standard_field};
 use super::definition::{FieldTarget, ImportDefinition, UpdateRule};
 use super::elq::{self, Code};
 use super::plan::{LogShape, PlannedAction, Tallied, planned_actions};
@@ -65,7 +65,7 @@ pub struct ImportPlan {
 
 impl ImportPlan {
     /// The plan of `definition` given the site's custom fields (ones it no longer has are skipped).
-    pub fn of(definition: &ImportDefinition, custom: &[ContactField]) -> Self {
+    pub fn of(definition: &ImportDefinition, custom: &[RecordField]) -> Self {
         let mut columns = Vec::new();
         for (index, field) in definition.fields.iter().enumerate() {
             let (target, data_type) = match &field.target {
@@ -73,7 +73,7 @@ impl ImportPlan {
                 FieldTarget::IsSubscribed => (ColumnTarget::IsSubscribed, FieldType::Text),
                 FieldTarget::IsBounced => (ColumnTarget::IsBounced, FieldType::Text),
                 FieldTarget::Field(name) => match standard_field(name) {
-                    Some(ContactField {
+                    Some(RecordField {
                         storage: Storage::Column(column),
                         data_type,
                         ..

@@ -2,7 +2,8 @@
 //! addresses in the Bulk API (spec §5), described once per type so routes, validation and
 //! storage read it instead of spelling `contacts` out in each place.
 //!
-//! Only contacts exist today ([`CONTACTS`]). A new record type touches:
+//! Contacts ([`CONTACTS`]) are complete; accounts ([`ACCOUNTS`]) have their field catalogue
+//! so far and no definition kinds yet. A new record type touches:
 //!
 //! 1. this file: a new `const` description, listed in [`RecordType::ALL`];
 //! 2. `src/domain/markup`: the statements of its markup root (`{{Account.Field(...)}}`, …);
@@ -17,9 +18,10 @@
 //!    [`SyncKind`] of its own (its syncs, `syncedInstanceUri` and logs name it) stored by one
 //!    more `StoredKind` description, whose CRUD, listing, syncs and discards come with it.
 
-use crate::domain::contact_fields::{ContactField, standard_field};
+use crate::domain::contact_fields::RecordField;
 use crate::domain::definition::{ActionKind, MemberStatus};
 use crate::domain::sync::SyncKind;
+use crate::domain::{account_fields, contact_fields};
 
 /// One record type of the Bulk API.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,6 +41,8 @@ pub struct RecordType {
     pub sync_actions: &'static [DestinationRule],
     /// Where its fields are catalogued.
     pub fields: FieldCatalogue,
+    /// The prefix of the internal names Eloqua generates for its custom fields (`C_`).
+    pub custom_field_prefix: &'static str,
     /// Where its records are stored.
     pub tables: Tables,
 }
@@ -59,13 +63,24 @@ pub struct DestinationRule {
 pub enum FieldCatalogue {
     /// The standard contact fields (`contact_fields`) and the site's custom contact fields.
     ContactFields,
+    /// The standard account fields (`account_fields`) and the site's custom account fields.
+    AccountFields,
 }
 
 impl FieldCatalogue {
-    /// The standard field with this internal name, whatever the site adds.
-    pub fn standard(self, internal_name: &str) -> Option<ContactField> {
+    /// The standard field with this internal name (compared without regard to case),
+    /// whatever the site adds.
+    pub fn standard(self, internal_name: &str) -> Option<RecordField> {
+        self.standard_fields()
+            .into_iter()
+            .find(|f| f.internal_name.eq_ignore_ascii_case(internal_name))
+    }
+
+    /// Every standard field, in id order.
+    pub fn standard_fields(self) -> Vec<RecordField> {
         match self {
-            Self::ContactFields => standard_field(internal_name),
+            Self::ContactFields => contact_fields::standard_fields(),
+            Self::AccountFields => account_fields::standard_fields(),
         }
     }
 }
@@ -115,6 +130,7 @@ pub const CONTACTS: RecordType = {
             rule("FeederInstance", &[SetStatus], &[Complete]),
         ],
         fields: FieldCatalogue::ContactFields,
+        custom_field_prefix: "C_",
         tables: Tables {
             records: "contacts",
             custom_fields: "contact_custom_fields",
@@ -123,9 +139,30 @@ pub const CONTACTS: RecordType = {
     }
 };
 
+/// Accounts (`/accounts`, `{{Account.…}}`): Eloqua's companies, which contacts belong to.
+pub const ACCOUNTS: RecordType = RecordType {
+    noun: "account",
+    segment: "accounts",
+    markup_root: "Account",
+    identifiers: &[
+        "{{Account.Id}}",
+        "{{Account.Field(M_CompanyName)}}",
+        "{{Account.Field(CompanyIDExt)}}",
+    ],
+    definitions: &[],
+    sync_actions: &[],
+    fields: FieldCatalogue::AccountFields,
+    custom_field_prefix: "M_",
+    tables: Tables {
+        records: "accounts",
+        custom_fields: "account_custom_fields",
+        custom_values: "account_custom_values",
+    },
+};
+
 impl RecordType {
     /// Every record type the server offers.
-    pub const ALL: &'static [&'static RecordType] = &[&CONTACTS];
+    pub const ALL: &'static [&'static RecordType] = &[&CONTACTS, &ACCOUNTS];
 
     /// The record type at a Bulk path segment.
     pub fn by_segment(segment: &str) -> Option<&'static RecordType> {
@@ -194,12 +231,15 @@ mod tests {
     #[test]
     fn contacts_are_found_by_segment_and_write_definition_uris() {
         assert_eq!(RecordType::by_segment("contacts"), Some(&CONTACTS));
-        assert_eq!(RecordType::by_segment("accounts"), None);
+        assert_eq!(RecordType::by_segment("accounts"), Some(&ACCOUNTS));
+        assert_eq!(RecordType::by_segment("widgets"), None);
         assert!(CONTACTS.offers(SyncKind::Import));
         assert_eq!(
             CONTACTS.definition_uri(SyncKind::SyncAction, 7),
             "/contacts/syncActions/7"
         );
         assert!(CONTACTS.fields.standard("C_EmailAddress").is_some());
+        assert!(ACCOUNTS.fields.standard("M_CompanyName").is_some());
+        assert!(ACCOUNTS.fields.standard("C_EmailAddress").is_none());
     }
 }

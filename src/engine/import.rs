@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Engine, Outcome};
 use crate::domain::import_plan::{ImportPlan, ImportTally};
+use crate::domain::record_type::CONTACTS;
 use crate::store::{Imports, StoreError, SyncJob, definitions};
 
 /// Sync batches per import transaction. New contacts' addresses land all over the email
@@ -29,7 +30,7 @@ pub(super) async fn process(
     let Some(record) = engine.definition_of(job, started, found).await? else {
         return Ok(Outcome::Worked);
     };
-    let custom = store.list_custom_fields(job.site_id).await?;
+    let custom = store.list_custom_fields(job.site_id, &CONTACTS).await?;
     let plan = ImportPlan::of(&record.definition, &custom);
     let files = store.begin_import(job).await?;
     let mut tally = ImportTally {

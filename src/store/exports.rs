@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{DefinitionRecordOf, StoreError, StoreResult, SyncJob};
-use crate::domain::contact_fields::{ContactField, Storage, standard_field};
+use crate::domain::contact_fields::{RecordField, Storage, standard_field};
 use crate::domain::definition::{ExportDefinition, FieldTarget};
 
 /// A stored export definition.
@@ -62,7 +62,7 @@ pub(crate) fn column_names(definition: &ExportDefinition) -> StoreResult<String>
 /// The SQL reading one exported column of contact `c` (every value as text), the same on both
 /// backends: a flag is tested by `CASE WHEN`, which SQLite's 0/1 and PostgreSQL's booleans
 /// both answer.
-pub(crate) fn value_expression(target: &FieldTarget, custom: &[ContactField]) -> String {
+pub(crate) fn value_expression(target: &FieldTarget, custom: &[RecordField]) -> String {
     match target {
         FieldTarget::Id => "CAST(c.id AS TEXT)".to_owned(),
         FieldTarget::IsSubscribed => {
@@ -70,7 +70,7 @@ pub(crate) fn value_expression(target: &FieldTarget, custom: &[ContactField]) ->
         }
         FieldTarget::IsBounced => "CASE WHEN c.is_bounced THEN 'true' ELSE 'false' END".to_owned(),
         FieldTarget::Field(name) => match standard_field(name) {
-            Some(ContactField {
+            Some(RecordField {
                 storage: Storage::Column(column),
                 ..
             }) => format!("c.{column}"),

@@ -321,3 +321,95 @@ async fn the_contact_field_catalogue_lists_the_stored_fields() {
         .await;
     assert_failures(status, &body, &["q"]);
 }
+
+#[tokio::test]
+async fn the_account_field_catalogue_lists_account_fields_apart_from_contact_fields() {
+    let app = spawn_app().await;
+    let (status, all) = app.get(&format!("{BULK}/accounts/fields")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (&all["totalResults"], &all["hasMore"]),
+        (&json!(13), &json!(false))
+    );
+    assert_eq!(
+        all["items"][0],
+        json!({
+            "name": "Company Name", "internalName": "M_CompanyName", "dataType": "text",
+            "hasReadOnlyConstraint": false, "hasNotNullConstraint": false, "hasUniquenessConstraint": false,
+            "statement": "{{Account.Field(M_CompanyName)}}", "uri": "/accounts/fields/100001"
+        })
+    );
+    let internal = strings(&all["items"], "internalName");
+    for expected in [
+        "M_CompanyName",
+        "M_Address1",
+        "M_City",
+        "M_State_Prov",
+        "M_Zip_Postal",
+        "M_Country",
+        "M_Business_Phone",
+        "M_Fax",
+        "M_Industry",
+        "M_Revenue",
+        "CompanyIDExt",
+    ] {
+        assert!(internal.contains(&expected), "{expected} in {internal:?}");
+    }
+    let (_, ext) = app.get(&format!("{BULK}/accounts/fields/100100")).await;
+    assert_eq!(
+        (&ext["statement"], &ext["hasUniquenessConstraint"]),
+        (&json!("{{Account.Field(CompanyIDExt)}}"), &json!(true))
+    );
+    let (_, by_q) = app
+        .get(&format!(
+            "{BULK}/accounts/fields?q=internalName='M_Address*'"
+        ))
+        .await;
+    assert_eq!(
+        strings(&by_q["items"], "internalName"),
+        ["M_Address1", "M_Address2", "M_Address3"]
+    );
+
+    // Custom fields belong to one record type: each catalogue shows only its own.
+    let tier = app
+        .store
+        .create_custom_field(
+            app.site.id,
+            &loquat::domain::record_type::ACCOUNTS,
+            "M_Tier1",
+            "Tier",
+            loquat::domain::contact_fields::FieldType::Text,
+        )
+        .await
+        .expect("account field");
+    let score = app.lead_score_field().await;
+    let (_, accounts) = app.get(&format!("{BULK}/accounts/fields")).await;
+    let names = strings(&accounts["items"], "internalName");
+    assert!(names.contains(&"M_Tier1") && !names.contains(&"C_Lead_Score1"));
+    let (_, contacts) = app.get(&format!("{BULK}/contacts/fields")).await;
+    let names = strings(&contacts["items"], "internalName");
+    assert!(names.contains(&"C_Lead_Score1") && !names.contains(&"M_Tier1"));
+    let (status, one) = app
+        .get(&format!("{BULK}/accounts/fields/{}", tier.id))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["statement"], "{{Account.Field(M_Tier1)}}");
+    assert_eq!(one["uri"], format!("/accounts/fields/{}", tier.id));
+    assert_eq!(tier.id, score.id, "each record type numbers its own fields");
+    let (status, _) = app.get(&format!("{BULK}/accounts/fields/99")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (_, other) = app.add_site("Other", "bob", true).await;
+    let theirs = send(
+        app.anonymous(Method::GET, &format!("{BULK}/accounts/fields/{}", tier.id))
+            .header("Authorization", other),
+    )
+    .await;
+    assert_eq!(
+        theirs.0,
+        StatusCode::NOT_FOUND,
+        "custom fields belong to their site"
+    );
+    let (status, _) = send(app.anonymous(Method::GET, &format!("{BULK}/accounts/fields"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

@@ -243,11 +243,15 @@ impl TestApp {
     }
 
     /// Creates the custom numeric field `C_Lead_Score1` ("Lead Score"); returns it.
-    pub async fn lead_score_field(&self) -> loquat::domain::contact_fields::ContactField {
+    pub async fn lead_score_field(&self) -> loquat::domain::contact_fields::RecordField {
         let numeric = loquat::domain::contact_fields::FieldType::Numeric;
-        let created =
-            self.store
-                .create_custom_field(self.site.id, "C_Lead_Score1", "Lead Score", numeric);
+        let created = self.store.create_custom_field(
+            self.site.id,
+            &loquat::domain::record_type::CONTACTS,
+            "C_Lead_Score1",
+            "Lead Score",
+            numeric,
+        );
         created.await.unwrap()
     }
 

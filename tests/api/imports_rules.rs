@@ -59,7 +59,13 @@ async fn update_rules_hold_for_standard_numeric_and_date_fields() {
         ("C_Since1", FieldType::Date),
     ] {
         app.store
-            .create_custom_field(app.site.id, name, name, kind)
+            .create_custom_field(
+                app.site.id,
+                &loquat::domain::record_type::CONTACTS,
+                name,
+                name,
+                kind,
+            )
             .await
             .unwrap();
     }

@@ -98,7 +98,9 @@ impl Samples {
             id_of(&self.export)
         } else if template.starts_with(&bulk("/syncs/")) {
             id_of(&self.sync)
-        } else if template.starts_with(&bulk("/contacts/fields/")) {
+        } else if template.starts_with(&bulk("/contacts/fields/"))
+            || template.starts_with(&bulk("/accounts/fields/"))
+        {
             "100001".to_owned()
         } else if template.contains("/contact/list/") || template.contains("/contacts/lists/") {
             self.list.to_string()

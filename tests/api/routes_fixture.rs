@@ -96,6 +96,8 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("GET", "/api/bulk/2.0/emailGroups/{group}", P::None),
     ("GET", "/api/bulk/2.0/contacts/fields", P::None),
     ("GET", "/api/bulk/2.0/contacts/fields/{field}", P::None),
+    ("GET", "/api/bulk/2.0/accounts/fields", P::None),
+    ("GET", "/api/bulk/2.0/accounts/fields/{account_field}", P::None),
     ("GET", "/api/loquat/1.0/contacts/syncActions/staged", P::None),
     ("GET", "/api/loquat/1.0/emailGroups/subscriptions", P::None),
 ];
@@ -156,11 +158,20 @@ impl Fixture {
         assert_eq!(app.wait_for_sync(&export_sync).await["status"], "success");
         let field = app.store.create_custom_field(
             app.site.id,
+            &loquat::domain::record_type::CONTACTS,
             "C_Score1",
             "Score",
             loquat::domain::contact_fields::FieldType::Numeric,
         );
         let field = field.await.unwrap().id.to_string();
+        let account_field = app.store.create_custom_field(
+            app.site.id,
+            &loquat::domain::record_type::ACCOUNTS,
+            "M_Tier1",
+            "Tier",
+            loquat::domain::contact_fields::FieldType::Text,
+        );
+        let account_field = account_field.await.unwrap().id.to_string();
         for (key, value) in [
             ("definition", definition),
             ("sync", sync),
@@ -172,6 +183,7 @@ impl Fixture {
             fixture.ids.insert(key, id);
         }
         fixture.ids.insert("field", field);
+        fixture.ids.insert("account_field", account_field);
         fixture
     }
 

@@ -10,7 +10,7 @@ use crate::routes_fixture::ROUTES;
 use crate::routes_fixture::{Fixture, Payload};
 
 /// Bulk collections and the page size each allows.
-const BULK_LISTS: [(&str, u32); 11] = [
+const BULK_LISTS: [(&str, u32); 12] = [
     ("/api/bulk/2.0/contacts/syncActions", 1000),
     ("/api/bulk/2.0/syncActions", 1000),
     ("/api/bulk/2.0/contacts/imports", 1000),
@@ -22,6 +22,7 @@ const BULK_LISTS: [(&str, u32); 11] = [
     ("/api/bulk/2.0/contacts/lists", 1000),
     ("/api/bulk/2.0/emailGroups", 1000),
     ("/api/bulk/2.0/contacts/fields", 1000),
+    ("/api/bulk/2.0/accounts/fields", 1000),
 ];
 
 const REST_LISTS: [&str; 3] = [

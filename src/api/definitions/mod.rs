@@ -27,7 +27,7 @@ use super::sync_actions::SyncActions;
 use super::wire::Envelope;
 use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::asset::Audit;
-use crate::domain::contact_fields::ContactField;
+use crate::domain::contact_fields::RecordField;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::MAX_PAGE;
 use crate::domain::record_type::{CONTACTS, RecordType};
@@ -226,7 +226,7 @@ pub async fn list<R: Records, K: Kind>(
 
 /// Whether the site has a field of `record_type` named `name`: a standard one or one of the
 /// site's `custom` fields.
-pub fn site_has_field(record_type: &RecordType, name: &str, custom: &[ContactField]) -> bool {
+pub fn site_has_field(record_type: &RecordType, name: &str, custom: &[RecordField]) -> bool {
     record_type.fields.standard(name).is_some()
         || custom
             .iter()

@@ -72,7 +72,7 @@ fn check_field_entry(
     };
     let target = match markup::parse(text) {
         Ok(Statement::ContactId) => FieldTarget::Id,
-        Ok(Statement::ContactField(field)) => FieldTarget::Field(field.as_str().to_owned()),
+        Ok(Statement::RecordField(field)) => FieldTarget::Field(field.as_str().to_owned()),
         Ok(Statement::ContactEmail(EmailProperty::IsSubscribed)) => FieldTarget::IsSubscribed,
         Ok(Statement::ContactEmail(EmailProperty::IsBounced)) => FieldTarget::IsBounced,
         Ok(_) => {

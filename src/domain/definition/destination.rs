@@ -61,7 +61,7 @@ macro_rules! mirror_statements {
                 Some(match statement {
                     $(Statement::$variant $(($id))? $({ $($field),+ })?
                         => Self::$variant $(($id))? $({ $($field),+ })?,)+
-                    Statement::ContactId | Statement::ContactField(_) | Statement::ContactEmail(_) => {
+                    Statement::ContactId | Statement::RecordField(_) | Statement::ContactEmail(_) => {
                         return None;
                     }
                 })

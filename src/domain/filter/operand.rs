@@ -188,7 +188,7 @@ pub(super) fn field(quoted: Quoted<'_>) -> Result<FieldRef, FilterError> {
     }
     let hint = match quoted.parse()? {
         Statement::ContactId => return Ok(FieldRef::Id),
-        Statement::ContactField(name) => return Ok(FieldRef::Field(name.as_str().to_owned())),
+        Statement::RecordField(name) => return Ok(FieldRef::Field(name.as_str().to_owned())),
         Statement::ContactEmail(EmailProperty::IsSubscribed) => return Ok(FieldRef::IsSubscribed),
         Statement::ContactEmail(EmailProperty::IsBounced) => return Ok(FieldRef::IsBounced),
         Statement::ContactEmail(EmailProperty::Format) => {

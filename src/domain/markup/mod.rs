@@ -25,7 +25,7 @@ pub enum Statement {
     /// `{{Contact.Id}}`
     ContactId,
     /// `{{Contact.Field(C_EmailAddress)}}`
-    ContactField(FieldName),
+    RecordField(FieldName),
     /// `{{Contact.Email.IsSubscribed}}`, `IsBounced` or `Format`
     ContactEmail(EmailProperty),
     /// `{{ContactList[12]}}`
@@ -104,7 +104,7 @@ impl fmt::Display for Statement {
         // `{{{{` and `}}}}` are escaped braces: each renders as `{{` / `}}`.
         match self {
             Self::ContactId => f.write_str("{{Contact.Id}}"),
-            Self::ContactField(name) => write!(f, "{{{{Contact.Field({name})}}}}"),
+            Self::RecordField(name) => write!(f, "{{{{Contact.Field({name})}}}}"),
             Self::ContactEmail(property) => write!(f, "{{{{Contact.Email.{property}}}}}"),
             Self::ContactList(id) => write!(f, "{{{{ContactList[{id}]}}}}"),
             Self::EmailGroup(id) => write!(f, "{{{{EmailGroup[{id}]}}}}"),

@@ -17,7 +17,7 @@ fn arb_statement() -> impl Strategy<Value = Statement> {
     prop_oneof![
         Just(Statement::ContactId),
         "[A-Za-z][A-Za-z0-9_]{0,99}"
-            .prop_map(|n| Statement::ContactField(FieldName::parse(&n).expect("matches grammar"))),
+            .prop_map(|n| Statement::RecordField(FieldName::parse(&n).expect("matches grammar"))),
         proptest::sample::select(EmailProperty::ALL.to_vec()).prop_map(Statement::ContactEmail),
         arb_id().prop_map(Statement::ContactList),
         arb_id().prop_map(Statement::EmailGroup),

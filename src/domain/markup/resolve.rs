@@ -96,7 +96,7 @@ impl Resolver<'_> {
             "Field" => {
                 let (at, text) = self.argument(part, "{{Contact.Field(C_EmailAddress)}}")?;
                 let name = FieldName::parse(text).map_err(|e| e.shifted(at))?;
-                (part, Statement::ContactField(name))
+                (part, Statement::RecordField(name))
             }
             "Email" => {
                 self.no_suffix(part)?;

@@ -9,7 +9,7 @@ fn id() -> InstanceId {
 }
 
 fn field(name: &str) -> Statement {
-    Statement::ContactField(FieldName::parse(name).expect("test field name is valid"))
+    Statement::RecordField(FieldName::parse(name).expect("test field name is valid"))
 }
 
 #[test]

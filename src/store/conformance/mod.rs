@@ -2,11 +2,13 @@
 //! backend's test module with a fresh database.
 
 mod callbacks;
+mod fields;
 mod kinds;
 mod runs;
 mod staging;
 
 pub use callbacks::due_callbacks_are_fair_to_sites_and_claimed_once;
+pub use fields::custom_fields_belong_to_their_record_type;
 pub use kinds::overlapping_ids_across_kinds_stay_apart;
 pub use runs::{
     apply_counts_and_records_rejects, exports_snapshot_selected_contacts,
@@ -54,6 +56,7 @@ macro_rules! conformance_tests {
             import_duplicates_carry_across_batches,
             exports_snapshot_selected_contacts,
             discarding_or_deleting_frees_staged_rows,
+            custom_fields_belong_to_their_record_type,
         );
     };
     (@each $fresh:path; $($scenario:ident,)*) => {

@@ -15,7 +15,7 @@ pub(crate) mod source;
 pub(crate) mod suite;
 
 use crate::domain::appcloud::InstanceKind;
-use crate::domain::contact_fields::{self, ContactField};
+use crate::domain::contact_fields::{self, RecordField};
 use crate::domain::filter::{CompareOp, FieldRef, Filter, Membership, StatusOp};
 use crate::domain::markup::InstanceId;
 use crate::store::sql_text::{
@@ -39,7 +39,7 @@ pub(crate) trait Dialect {
     /// `c.id` as decimal text LIKE `pattern` (already a LIKE pattern).
     fn id_like(&mut self, pattern: String) -> String;
     /// A comparison of a standard or custom field with a literal.
-    fn field(&mut self, field: &ContactField, op: CompareOp, value: &str) -> String;
+    fn field(&mut self, field: &RecordField, op: CompareOp, value: &str) -> String;
 }
 
 /// Compiles `filter` for `site_id` in `dialect`, resolving field names against the standard
@@ -54,7 +54,7 @@ pub(crate) fn compile<D: Dialect>(
     dialect: &mut D,
     filter: &Filter,
     site_id: i64,
-    custom: &[ContactField],
+    custom: &[RecordField],
 ) -> Result<String, FilterSqlError> {
     Compiler {
         dialect,
@@ -67,7 +67,7 @@ pub(crate) fn compile<D: Dialect>(
 struct Compiler<'a, D> {
     dialect: &'a mut D,
     site_id: i64,
-    custom: &'a [ContactField],
+    custom: &'a [RecordField],
 }
 
 impl<D: Dialect> Compiler<'_, D> {

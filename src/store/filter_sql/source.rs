@@ -2,7 +2,7 @@
 //! `contact_custom_values` row. The text is the same on both backends (`COALESCE` and `FALSE`
 //! are SQLite's as well as PostgreSQL's).
 
-use crate::domain::contact_fields::{ContactField, Storage};
+use crate::domain::contact_fields::{RecordField, Storage};
 
 /// Where a field's value is read from.
 pub(crate) enum Source {
@@ -14,7 +14,7 @@ pub(crate) enum Source {
 
 impl Source {
     /// Where `field` is stored.
-    pub(crate) fn of(field: &ContactField) -> Self {
+    pub(crate) fn of(field: &RecordField) -> Self {
         match field.storage {
             Storage::Column(column) => Self::Column(column, field.not_null),
             Storage::Custom => Self::Custom(field.id),

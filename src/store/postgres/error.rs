@@ -12,6 +12,7 @@ const UNIQUE_RULES: &[&str] = &[
     "contacts_email",
     "appcloud_instances_guid",
     "contact_custom_fields_name",
+    "account_custom_fields_name",
 ];
 
 /// `?` on a driver call gives the store's error (see [`map`]).

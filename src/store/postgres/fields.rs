@@ -1,16 +1,17 @@
-//! Custom contact fields on PostgreSQL.
+//! Custom fields on PostgreSQL.
 
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
 use super::PostgresStore;
-use crate::domain::contact_fields::{ContactField, FieldType, Storage};
+use crate::domain::contact_fields::{FieldType, RecordField, Storage};
+use crate::domain::record_type::{CONTACTS, RecordType};
 use crate::store::{FieldStore, StoreResult};
 
-fn field_from(row: &Row) -> ContactField {
+fn field_from(row: &Row) -> RecordField {
     let data_type: &str = row.get(3);
-    ContactField {
+    RecordField {
         id: row.get(0),
         internal_name: row.get(1),
         name: row.get(2),
@@ -21,15 +22,25 @@ fn field_from(row: &Row) -> ContactField {
     }
 }
 
-/// The site's custom fields, by id (also usable inside the engine's transactions).
+/// The site's custom contact fields, by id (also usable inside the engine's transactions).
 pub(super) async fn custom_fields(
     client: &impl GenericClient,
     site_id: i64,
-) -> StoreResult<Vec<ContactField>> {
+) -> StoreResult<Vec<RecordField>> {
+    custom_fields_of(client, site_id, &CONTACTS).await
+}
+
+/// The site's custom fields of `record_type`, by id.
+async fn custom_fields_of(
+    client: &impl GenericClient,
+    site_id: i64,
+    record_type: &RecordType,
+) -> StoreResult<Vec<RecordField>> {
+    let table = record_type.tables.custom_fields;
     let stmt = client
-        .prepare_cached(
-            "SELECT id, internal_name, name, data_type FROM contact_custom_fields WHERE site_id = $1 ORDER BY id",
-        )
+        .prepare_cached(&format!(
+            "SELECT id, internal_name, name, data_type FROM {table} WHERE site_id = $1 ORDER BY id"
+        ))
         .await?;
     let rows = client.query(&stmt, &[&site_id]).await?;
     Ok(rows.iter().map(field_from).collect())
@@ -40,15 +51,19 @@ impl FieldStore for PostgresStore {
     async fn create_custom_field(
         &self,
         site_id: i64,
+        record_type: &'static RecordType,
         internal_name: &str,
         name: &str,
         data_type: FieldType,
-    ) -> StoreResult<ContactField> {
+    ) -> StoreResult<RecordField> {
+        let table = record_type.tables.custom_fields;
         let client = self.client().await?;
         let id: i64 = client
             .query_one(
-                "INSERT INTO contact_custom_fields (site_id, internal_name, name, data_type, created_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &format!(
+                    "INSERT INTO {table} (site_id, internal_name, name, data_type, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id"
+                ),
                 &[
                     &site_id,
                     &internal_name,
@@ -59,7 +74,7 @@ impl FieldStore for PostgresStore {
             )
             .await?
             .get(0);
-        Ok(ContactField {
+        Ok(RecordField {
             id,
             internal_name: internal_name.to_owned(),
             name: name.to_owned(),
@@ -70,8 +85,12 @@ impl FieldStore for PostgresStore {
         })
     }
 
-    async fn list_custom_fields(&self, site_id: i64) -> StoreResult<Vec<ContactField>> {
+    async fn list_custom_fields(
+        &self,
+        site_id: i64,
+        record_type: &'static RecordType,
+    ) -> StoreResult<Vec<RecordField>> {
         let client = self.client().await?;
-        custom_fields(&client, site_id).await
+        custom_fields_of(&client, site_id, record_type).await
     }
 }

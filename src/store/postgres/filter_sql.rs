@@ -40,7 +40,7 @@ mod values;
 use tokio_postgres::types::ToSql;
 
 use super::listing::Param;
-use crate::domain::contact_fields::ContactField;
+use crate::domain::contact_fields::RecordField;
 use crate::domain::filter::{CompareOp, Filter};
 use crate::store::filter_sql::{self, Dialect};
 use crate::store::sql_text::FilterSqlError;
@@ -71,7 +71,7 @@ pub(super) const NOTHING: &str = <Binder as Dialect>::NOTHING;
 pub(super) fn compile(
     filter: &Filter,
     site_id: i64,
-    custom: &[ContactField],
+    custom: &[RecordField],
     preceding: usize,
 ) -> Result<CompiledFilter, FilterSqlError> {
     let mut binder = Binder {
@@ -124,7 +124,7 @@ impl Dialect for Binder {
         format!("(c.id::text LIKE {pattern})")
     }
 
-    fn field(&mut self, field: &ContactField, op: CompareOp, value: &str) -> String {
+    fn field(&mut self, field: &RecordField, op: CompareOp, value: &str) -> String {
         values::condition(field, op, value, self)
     }
 }

@@ -9,6 +9,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0002_token_grants.sql"),
     include_str!("../../../migrations/postgres/0003_liveness_keys.sql"),
     include_str!("../../../migrations/postgres/0004_unlogged_seen.sql"),
+    include_str!("../../../migrations/postgres/0005_accounts.sql"),
 ];
 
 /// The advisory lock key migrations hold (any constant unlikely to clash: "loquat" in ASCII).

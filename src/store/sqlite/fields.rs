@@ -1,15 +1,16 @@
-//! Custom contact fields on SQLite.
+//! Custom fields on SQLite.
 
 use async_trait::async_trait;
 use rusqlite::{Row, params};
 
 use super::{SqliteStore, error};
-use crate::domain::contact_fields::{ContactField, FieldType, Storage};
+use crate::domain::contact_fields::{FieldType, RecordField, Storage};
+use crate::domain::record_type::{CONTACTS, RecordType};
 use crate::store::{FieldStore, StoreResult};
 
-fn field_from(row: &Row<'_>) -> rusqlite::Result<ContactField> {
+fn field_from(row: &Row<'_>) -> rusqlite::Result<RecordField> {
     let data_type: String = row.get(3)?;
-    Ok(ContactField {
+    Ok(RecordField {
         id: row.get(0)?,
         internal_name: row.get(1)?,
         name: row.get(2)?,
@@ -20,13 +21,24 @@ fn field_from(row: &Row<'_>) -> rusqlite::Result<ContactField> {
     })
 }
 
-/// The site's custom fields (also used inside the engine's transactions).
+/// The site's custom contact fields (also used inside the engine's transactions).
 pub(super) fn custom_fields(
     conn: &rusqlite::Connection,
     site_id: i64,
-) -> StoreResult<Vec<ContactField>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT id, internal_name, name, data_type FROM contact_custom_fields WHERE site_id = ?1 ORDER BY id")?;
+) -> StoreResult<Vec<RecordField>> {
+    custom_fields_of(conn, site_id, &CONTACTS)
+}
+
+/// The site's custom fields of `record_type`.
+fn custom_fields_of(
+    conn: &rusqlite::Connection,
+    site_id: i64,
+    record_type: &RecordType,
+) -> StoreResult<Vec<RecordField>> {
+    let table = record_type.tables.custom_fields;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, internal_name, name, data_type FROM {table} WHERE site_id = ?1 ORDER BY id"
+    ))?;
     let rows = stmt.query_map([site_id], field_from)?;
     rows.collect::<rusqlite::Result<_>>().map_err(error::map)
 }
@@ -36,10 +48,12 @@ impl FieldStore for SqliteStore {
     async fn create_custom_field(
         &self,
         site_id: i64,
+        record_type: &'static RecordType,
         internal_name: &str,
         name: &str,
         data_type: FieldType,
-    ) -> StoreResult<ContactField> {
+    ) -> StoreResult<RecordField> {
+        let table = record_type.tables.custom_fields;
         let (internal_name, name, now) = (
             internal_name.to_owned(),
             name.to_owned(),
@@ -47,10 +61,10 @@ impl FieldStore for SqliteStore {
         );
         self.write(move |tx| {
             tx.execute(
-                "INSERT INTO contact_custom_fields (site_id, internal_name, name, data_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                &format!("INSERT INTO {table} (site_id, internal_name, name, data_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
                 params![site_id, internal_name, name, data_type.as_str(), now],
             )?;
-            Ok(ContactField {
+            Ok(RecordField {
                 id: tx.last_insert_rowid(),
                 internal_name,
                 name,
@@ -63,7 +77,12 @@ impl FieldStore for SqliteStore {
         .await
     }
 
-    async fn list_custom_fields(&self, site_id: i64) -> StoreResult<Vec<ContactField>> {
-        self.read(move |conn| custom_fields(conn, site_id)).await
+    async fn list_custom_fields(
+        &self,
+        site_id: i64,
+        record_type: &'static RecordType,
+    ) -> StoreResult<Vec<RecordField>> {
+        self.read(move |conn| custom_fields_of(conn, site_id, record_type))
+            .await
     }
 }

@@ -32,7 +32,7 @@ mod values;
 
 use rusqlite::types::Value;
 
-use crate::domain::contact_fields::ContactField;
+use crate::domain::contact_fields::RecordField;
 use crate::domain::filter::{CompareOp, Filter};
 use crate::store::filter_sql::{self, Dialect};
 use crate::store::sql_text::FilterSqlError;
@@ -65,7 +65,7 @@ pub(super) const NOTHING: &str = <Sqlite as Dialect>::NOTHING;
 pub(super) fn compile(
     filter: &Filter,
     site_id: i64,
-    custom: &[ContactField],
+    custom: &[RecordField],
 ) -> Result<CompiledFilter, FilterSqlError> {
     let mut dialect = Sqlite { params: Vec::new() };
     let sql = filter_sql::compile(&mut dialect, filter, site_id, custom)?;
@@ -107,7 +107,7 @@ impl Dialect for Sqlite {
         format!("(CAST(c.id AS TEXT) LIKE {pattern} ESCAPE '\\')")
     }
 
-    fn field(&mut self, field: &ContactField, op: CompareOp, value: &str) -> String {
+    fn field(&mut self, field: &RecordField, op: CompareOp, value: &str) -> String {
         values::condition(field, op, value, &mut self.params)
     }
 }

@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0007_exports.sql"),
     include_str!("../../../migrations/sqlite/0008_sync_leases.sql"),
     include_str!("../../../migrations/sqlite/0009_token_grants.sql"),
+    include_str!("../../../migrations/sqlite/0010_accounts.sql"),
 ];
 
 /// Read connections: twice the cores (reads are short and mostly CPU), at least 2 and at

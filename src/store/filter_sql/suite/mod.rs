@@ -17,7 +17,7 @@ pub(crate) use proptests::parsed_filters_compile_to_sql_that_runs;
 
 use async_trait::async_trait;
 
-use crate::domain::contact_fields::ContactField;
+use crate::domain::contact_fields::RecordField;
 use crate::domain::filter::{Filter, parse};
 use crate::domain::markup::InstanceId;
 use crate::store::sql_text::FilterSqlError;
@@ -34,7 +34,7 @@ pub(crate) const ALL: &[&str] = &NAMES;
 #[derive(Debug, Clone)]
 pub(crate) struct Facts {
     pub site: i64,
-    pub custom: Vec<ContactField>,
+    pub custom: Vec<RecordField>,
     /// Contact ids in [`NAMES`] order.
     pub ids: Vec<i64>,
     pub list: i64,
@@ -61,7 +61,7 @@ pub(crate) trait FilterStore: Send + Sync {
         &self,
         filter: &Filter,
         site: i64,
-        custom: &[ContactField],
+        custom: &[RecordField],
     ) -> Result<Result<Vec<i64>, String>, FilterSqlError>;
 }
 

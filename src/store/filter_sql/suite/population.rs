@@ -8,6 +8,7 @@ use crate::domain::appcloud::InstanceKind;
 use crate::domain::asset::ContactListInput;
 use crate::domain::contact::ContactInput;
 use crate::domain::contact_fields::FieldType;
+use crate::domain::record_type::CONTACTS;
 use crate::store::Store;
 use crate::store::sql_text::SqlValue;
 
@@ -49,7 +50,7 @@ pub(crate) async fn populate(store: &dyn Store) -> (Facts, Vec<(&'static str, Ve
         ("C_Renewal1", FieldType::Date),
         ("C_Notes1", FieldType::LargeText),
     ] {
-        let field = store.create_custom_field(site, name, name, data_type);
+        let field = store.create_custom_field(site, &CONTACTS, name, name, data_type);
         custom.push(field.await.unwrap());
     }
     let list = |name: &str, members: Vec<i64>| ContactListInput {

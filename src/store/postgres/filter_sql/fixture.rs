@@ -10,7 +10,7 @@ use deadpool_postgres::GenericClient;
 
 use super::{CompiledFilter, FilterSqlError, compile};
 use crate::domain::clock::SystemClock;
-use crate::domain::contact_fields::ContactField;
+use crate::domain::contact_fields::RecordField;
 use crate::domain::filter::Filter;
 use crate::store::filter_sql::suite::{Facts, FilterStore, populate};
 use crate::store::postgres::listing::{self, Param, refs};
@@ -76,7 +76,7 @@ impl FilterStore for Fixture {
         &self,
         filter: &Filter,
         site: i64,
-        custom: &[ContactField],
+        custom: &[RecordField],
     ) -> Result<Result<Vec<i64>, String>, FilterSqlError> {
         let compiled = compile(filter, site, custom, 1)?;
         Ok(self.run(compiled).await.map_err(|e| format!("{e:?}")))

@@ -3,14 +3,14 @@
 
 use super::{Binder, NOTHING, fold, sql_op};
 use crate::domain::clock::Timestamp;
-use crate::domain::contact_fields::{ContactField, FieldType};
+use crate::domain::contact_fields::{FieldType, RecordField};
 use crate::domain::filter::CompareOp;
 use crate::store::filter_sql::source::Source;
 use crate::store::postgres::listing::like_pattern;
 
 /// `field op value` for a field of the catalogue; binds the parameters it uses.
 pub(super) fn condition(
-    field: &ContactField,
+    field: &RecordField,
     op: CompareOp,
     value: &str,
     params: &mut Binder,

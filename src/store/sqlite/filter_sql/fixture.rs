@@ -11,7 +11,7 @@ use async_trait::async_trait;
 
 use super::{CompiledFilter, FilterSqlError, compile};
 use crate::domain::clock::SystemClock;
-use crate::domain::contact_fields::ContactField;
+use crate::domain::contact_fields::RecordField;
 use crate::domain::filter::Filter;
 use crate::store::filter_sql::suite::{Facts, FilterStore, populate};
 use crate::store::sql_text::Backend;
@@ -68,7 +68,7 @@ impl FilterStore for Fixture {
         &self,
         filter: &Filter,
         site: i64,
-        custom: &[ContactField],
+        custom: &[RecordField],
     ) -> Result<Result<Vec<i64>, String>, FilterSqlError> {
         let compiled = compile(filter, site, custom)?;
         Ok(run(&self.connection(), self.facts.site, &compiled))

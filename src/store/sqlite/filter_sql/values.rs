@@ -5,14 +5,14 @@ use rusqlite::types::Value;
 
 use super::{NOTHING, sql_op};
 use crate::domain::clock::Timestamp;
-use crate::domain::contact_fields::{ContactField, FieldType};
+use crate::domain::contact_fields::{FieldType, RecordField};
 use crate::domain::filter::CompareOp;
 use crate::store::filter_sql::source::Source;
 use crate::store::sqlite::listing::like_pattern;
 
 /// `field op value` for a field of the catalogue; pushes the parameters its `?`s bind.
 pub(super) fn condition(
-    field: &ContactField,
+    field: &RecordField,
     op: CompareOp,
     value: &str,
     params: &mut Vec<Value>,
