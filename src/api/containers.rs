@@ -6,17 +6,19 @@
 //! `add` or `remove` took effect.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use std::future::Future;
 use std::marker::PhantomData;
 
 use utoipa::openapi::OpenApi as Document;
-use utoipa::openapi::path::HttpMethod;
+use utoipa::openapi::path::{HttpMethod, Parameter};
 
 use super::extract::{Caller, ListParams, parse_id};
 use super::openapi::build::{self, Operation, id_parameter, list_parameters};
@@ -32,6 +34,8 @@ use crate::domain::query::{
 use crate::domain::record_type::{ACCOUNTS, CONTACTS, RecordType};
 use crate::store::Page;
 
+use super::activity_fields::ActivityFields;
+
 /// Routes under the Bulk prefix.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/fields/{id}", get(read::<Fields<ContactFields>>))
         .route("/accounts/fields", get(list::<Fields<AccountFields>>))
         .route("/accounts/fields/{id}", get(read::<Fields<AccountFields>>))
+        .route("/activities/fields", get(list::<ActivityFields>))
+        .route("/activities/fields/{id}", get(read::<ActivityFields>))
 }
 
 /// A contact list as the Bulk API writes it.
@@ -166,14 +172,25 @@ impl QueryField for CatalogueField {
     }
 }
 
+/// A field a catalogue pages: its properties as `q` and `orderBy` compare them.
+pub trait Catalogued {
+    /// `name`, `internalName` or `dataType`.
+    fn property(&self, of: CatalogueField) -> &str;
+}
+
+impl Catalogued for CatalogueEntry {
+    fn property(&self, of: CatalogueField) -> &str {
+        match of {
+            CatalogueField::Name => &self.field.name,
+            CatalogueField::InternalName => &self.field.internal_name,
+            CatalogueField::DataType => self.field.data_type.as_str(),
+        }
+    }
+}
+
 impl CatalogueField {
-    fn of(self, CatalogueEntry { field, .. }: &CatalogueEntry) -> String {
-        let text = match self {
-            Self::Name => field.name.as_str(),
-            Self::InternalName => field.internal_name.as_str(),
-            Self::DataType => field.data_type.as_str(),
-        };
-        text.to_lowercase()
+    fn of(self, item: &impl Catalogued) -> String {
+        item.property(self).to_lowercase()
     }
 }
 
@@ -205,12 +222,15 @@ pub trait Collection: Send + Sync + 'static {
     const OPERATION: &'static str;
     /// What the document calls one item.
     const NOUN: &'static str;
+    /// Query parameters of its own beyond paging, `q` and `orderBy` ([`NoFilter`] if none).
+    type Filter: DeserializeOwned + Send + Sync;
 
     /// A page of the site's items.
     fn page(
         state: &AppState,
         site_id: i64,
         query: &ListQuery<Self::Field>,
+        filter: &Self::Filter,
     ) -> impl Future<Output = Result<Page<Self::Item>, ApiError>> + Send;
     /// One item.
     fn one(
@@ -218,16 +238,27 @@ pub trait Collection: Send + Sync + 'static {
         site_id: i64,
         id: i64,
     ) -> impl Future<Output = Result<Self::Item, ApiError>> + Send;
+
+    /// The documentation of the [`Self::Filter`] parameters.
+    fn filter_parameters() -> Vec<Parameter> {
+        Vec::new()
+    }
 }
+
+/// No query parameters beyond the common ones (others are ignored, as Eloqua does).
+#[derive(Debug, Default, Deserialize)]
+pub struct NoFilter {}
 
 /// `GET` a collection: a page of it in the Bulk envelope.
 async fn list<C: Collection>(
     State(state): State<AppState>,
     Caller(who): Caller,
     params: ListParams,
+    filter: Result<Query<C::Filter>, QueryRejection>,
 ) -> ApiResult {
+    let Query(filter) = filter.map_err(|e| ApiError::invalid("query", e.body_text(), None))?;
     let query = params.query::<C::Field>(MAX_PAGE)?;
-    let page = C::page(&state, who.site.id, &query).await?;
+    let page = C::page(&state, who.site.id, &query, &filter).await?;
     Ok(axum::Json(Envelope::from_page(page, &query, C::Dto::from)).into_response())
 }
 
@@ -251,11 +282,13 @@ impl Collection for Lists {
     const PATH: &'static str = "/contacts/lists";
     const OPERATION: &'static str = "ContactList";
     const NOUN: &'static str = "contact list";
+    type Filter = NoFilter;
 
     async fn page(
         state: &AppState,
         site_id: i64,
         query: &ListQuery<ContainerField>,
+        _: &NoFilter,
     ) -> Result<Page<ContactList>, ApiError> {
         Ok(state.store.list_lists(site_id, query).await?)
     }
@@ -275,11 +308,13 @@ impl Collection for Groups {
     const PATH: &'static str = "/emailGroups";
     const OPERATION: &'static str = "EmailGroup";
     const NOUN: &'static str = "email group";
+    type Filter = NoFilter;
 
     async fn page(
         state: &AppState,
         site_id: i64,
         query: &ListQuery<ContainerField>,
+        _: &NoFilter,
     ) -> Result<Page<EmailGroup>, ApiError> {
         Ok(state.store.list_groups(site_id, query).await?)
     }
@@ -332,11 +367,13 @@ impl<C: Catalogue> Collection for Fields<C> {
     const PATH: &'static str = C::PATH;
     const OPERATION: &'static str = C::OPERATION;
     const NOUN: &'static str = C::NOUN;
+    type Filter = NoFilter;
 
     async fn page(
         state: &AppState,
         site_id: i64,
         query: &ListQuery<CatalogueField>,
+        _: &NoFilter,
     ) -> Result<Page<CatalogueEntry>, ApiError> {
         Ok(catalogue_page(
             catalogue(state, site_id, C::TYPE).await?,
@@ -359,6 +396,7 @@ pub fn document(document: &mut Document) {
     add::<Groups>(document);
     add::<Fields<ContactFields>>(document);
     add::<Fields<AccountFields>>(document);
+    add::<ActivityFields>(document);
 }
 
 /// `GET` the collection and `GET` one item.
@@ -367,8 +405,10 @@ fn add<C: Collection>(document: &mut Document) {
     let envelope = build::envelope::<C::Dto>(document);
     let path = format!("/api/bulk/2.0{}", C::PATH);
     let noun = C::NOUN;
+    let mut parameters = list_parameters();
+    parameters.extend(C::filter_parameters());
     let list = Operation {
-        parameters: list_parameters(),
+        parameters,
         responses: vec![
             ("200", "A page", Some(envelope)),
             (
@@ -403,14 +443,11 @@ fn add<C: Collection>(document: &mut Document) {
     read.add_to(document);
 }
 
-/// Filters, sorts and pages the catalogue the way the store pages its tables: text compares
+/// Filters, sorts and pages a catalogue the way the store pages its tables: text compares
 /// without regard to case, a `*` pattern is a LIKE (`!=` negates it), ties keep id order.
-fn catalogue_page(
-    fields: Vec<CatalogueEntry>,
-    query: &ListQuery<CatalogueField>,
-) -> Page<CatalogueEntry> {
+pub fn catalogue_page<T: Catalogued>(fields: Vec<T>, query: &ListQuery<CatalogueField>) -> Page<T> {
     // The query parser allows only `=` and `!=` on text, and every catalogue property is text.
-    let holds = |f: &CatalogueEntry, c: &Condition<CatalogueField>| match &c.operand {
+    let holds = |f: &T, c: &Condition<CatalogueField>| match &c.operand {
         Operand::Text(text) => {
             let found = if text.contains('*') {
                 wildcard(text, &c.field.of(f))
@@ -421,7 +458,7 @@ fn catalogue_page(
         }
         Operand::Time(_) | Operand::Integer(_) => false,
     };
-    let mut matches: Vec<CatalogueEntry> = fields
+    let mut matches: Vec<T> = fields
         .into_iter()
         .filter(|f| query.conditions.iter().all(|c| holds(f, c)))
         .collect();
@@ -438,7 +475,7 @@ fn catalogue_page(
     }
     let total = matches.len() as u64;
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
-    let items: Vec<CatalogueEntry> = matches
+    let items: Vec<T> = matches
         .into_iter()
         .skip(offset)
         .take(query.limit as usize)

@@ -1,6 +1,7 @@
 //! The HTTP layer: the whole route table, readable top to bottom. Handlers extract, call the
 //! domain and the store, and map; Eloqua's wire shapes live here and nowhere else.
 
+mod activity_fields;
 mod appcloud;
 pub mod client_addr;
 mod containers;

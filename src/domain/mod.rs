@@ -2,6 +2,7 @@
 //! Nothing here imports axum, a database crate or the network.
 
 pub mod account_fields;
+pub mod activity;
 pub mod appcloud;
 pub mod asset;
 pub mod callback;

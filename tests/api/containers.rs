@@ -413,3 +413,99 @@ async fn the_account_field_catalogue_lists_account_fields_apart_from_contact_fie
     let (status, _) = send(app.anonymous(Method::GET, &format!("{BULK}/accounts/fields"))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn activity_fields_are_listed_per_activity_type_with_oracles_names() {
+    let app = spawn_app().await;
+    let (status, opens) = app
+        .get(&format!("{BULK}/activities/fields?activityType=EmailOpen"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{opens}");
+    let names = strings(&opens["items"], "internalName");
+    assert_eq!(
+        names[..5],
+        [
+            "ActivityId",
+            "ActivityType",
+            "ActivityDate",
+            "EmailAddress",
+            "ContactId"
+        ]
+    );
+    assert_eq!(opens["totalResults"], json!(names.len()));
+    let date = &opens["items"][2];
+    assert_eq!(
+        (&date["statement"], &date["dataType"], &date["uri"]),
+        (
+            &json!("{{Activity.CreatedAt}}"),
+            &json!("date"),
+            &json!("/activities/fields/3")
+        )
+    );
+    // Every type an extract tool discovers has the fields it keys rows on.
+    for activity_type in [
+        "EmailOpen",
+        "EmailClickthrough",
+        "EmailSend",
+        "Subscribe",
+        "Unsubscribe",
+        "Bounceback",
+        "WebVisit",
+        "PageView",
+        "FormSubmit",
+    ] {
+        let (status, body) = app
+            .get(&format!(
+                "{BULK}/activities/fields?activityType={activity_type}"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{activity_type}: {body}");
+        let names = strings(&body["items"], "internalName");
+        for key in ["ActivityId", "ActivityType", "ActivityDate"] {
+            assert!(names.contains(&key), "{activity_type} lacks {key}");
+        }
+        for item in body["items"].as_array().unwrap() {
+            let types = item["activityTypes"].as_array().unwrap();
+            assert!(types.contains(&json!(activity_type)), "{item}");
+            assert!(
+                item["statement"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("{{Activity.")
+            );
+        }
+    }
+    let (_, unsubscribes) = app
+        .get(&format!(
+            "{BULK}/activities/fields?activityType=unsubscribe&q=internalName='Asset*'"
+        ))
+        .await;
+    assert_eq!(
+        strings(&unsubscribes["items"], "internalName"),
+        ["AssetId", "AssetType", "AssetName"]
+    );
+    let (_, clicks) = app
+        .get(&format!(
+            "{BULK}/activities/fields?activityType=EmailClickthrough"
+        ))
+        .await;
+    assert!(strings(&clicks["items"], "internalName").contains(&"EmailClickedThruLink"));
+
+    let (status, one) = app.get(&format!("{BULK}/activities/fields/3")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["internalName"], "ActivityDate");
+    assert_eq!(one["activityTypes"].as_array().unwrap().len(), 9);
+    let (status, _) = app.get(&format!("{BULK}/activities/fields/999")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    for query in ["", "?activityType=External", "?activityType=", "?limit=5"] {
+        let (status, body) = app.get(&format!("{BULK}/activities/fields{query}")).await;
+        assert_failures(status, &body, &["activityType"]);
+    }
+    let (status, _) = send(app.anonymous(
+        Method::GET,
+        &format!("{BULK}/activities/fields?activityType=EmailOpen"),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

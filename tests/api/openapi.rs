@@ -102,6 +102,8 @@ impl Samples {
             || template.starts_with(&bulk("/accounts/fields/"))
         {
             "100001".to_owned()
+        } else if template.starts_with(&bulk("/activities/fields/")) {
+            "3".to_owned()
         } else if template.contains("/contact/list/") || template.contains("/contacts/lists/") {
             self.list.to_string()
         } else if template.contains("/email/group/") || template.contains("/emailGroups/") {

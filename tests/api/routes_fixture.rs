@@ -98,9 +98,15 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("GET", "/api/bulk/2.0/contacts/fields/{field}", P::None),
     ("GET", "/api/bulk/2.0/accounts/fields", P::None),
     ("GET", "/api/bulk/2.0/accounts/fields/{account_field}", P::None),
+    ("GET", "/api/bulk/2.0/activities/fields", P::None),
+    ("GET", "/api/bulk/2.0/activities/fields/{activity_field}", P::None),
     ("GET", "/api/loquat/1.0/contacts/syncActions/staged", P::None),
     ("GET", "/api/loquat/1.0/emailGroups/subscriptions", P::None),
 ];
+
+/// Routes whose ids name what every site shares (Eloqua's activity fields), not a site's
+/// own data: another site reads them too.
+pub const SHARED: &[&str] = &["/api/bulk/2.0/activities/fields/{activity_field}"];
 
 /// The body of every 404.
 pub const NOT_FOUND: &str = "The requested resource was not found.";
@@ -184,6 +190,7 @@ impl Fixture {
         }
         fixture.ids.insert("field", field);
         fixture.ids.insert("account_field", account_field);
+        fixture.ids.insert("activity_field", "3".to_owned());
         fixture
     }
 
