@@ -9,6 +9,7 @@ pub mod callback;
 pub mod clock;
 pub mod contact;
 pub mod contact_fields;
+pub mod custom_object;
 pub mod definition;
 pub mod duration;
 pub mod elq;

@@ -9,6 +9,7 @@ mod asset_methods;
 #[cfg(test)]
 mod conformance;
 mod contacts;
+mod custom_objects;
 mod definitions;
 mod exports;
 mod fields;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 pub use contacts::{
     AppCloudStore, AssetListings, AssetStore, ContactSearch, ContactStore, SubscriptionCounts,
 };
+pub use custom_objects::{CustomObjectPage, CustomObjectStore};
 pub use definitions::{
     DefinitionRecord, DefinitionRecordOf, DefinitionStore, Exports, Imports, Record, StoredKind,
     SyncActions, create_sync, definitions,
@@ -109,6 +111,7 @@ pub trait Store:
     + DefinitionStore<Exports>
     + SyncStore
     + FieldStore
+    + CustomObjectStore
     + ImportStore
     + ExportStore
 {

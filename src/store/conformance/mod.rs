@@ -2,12 +2,14 @@
 //! backend's test module with a fresh database.
 
 mod callbacks;
+mod custom_objects;
 mod fields;
 mod kinds;
 mod runs;
 mod staging;
 
 pub use callbacks::due_callbacks_are_fair_to_sites_and_claimed_once;
+pub use custom_objects::custom_objects_keep_field_ids_and_belong_to_their_site;
 pub use fields::custom_fields_belong_to_their_record_type;
 pub use kinds::overlapping_ids_across_kinds_stay_apart;
 pub use runs::{
@@ -57,6 +59,7 @@ macro_rules! conformance_tests {
             exports_snapshot_selected_contacts,
             discarding_or_deleting_frees_staged_rows,
             custom_fields_belong_to_their_record_type,
+            custom_objects_keep_field_ids_and_belong_to_their_site,
         );
     };
     (@each $fresh:path; $($scenario:ident,)*) => {

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0003_liveness_keys.sql"),
     include_str!("../../../migrations/postgres/0004_unlogged_seen.sql"),
     include_str!("../../../migrations/postgres/0005_accounts.sql"),
+    include_str!("../../../migrations/postgres/0006_custom_objects.sql"),
 ];
 
 /// The advisory lock key migrations hold (any constant unlikely to clash: "loquat" in ASCII).

@@ -13,6 +13,7 @@ mod apply;
 mod assets;
 mod batch;
 mod contacts;
+mod custom_objects;
 mod definitions;
 mod effects;
 mod error;

@@ -13,6 +13,7 @@ mod apply;
 mod assets;
 mod batch;
 mod contacts;
+mod custom_objects;
 mod definitions;
 mod effects;
 mod error;
@@ -49,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0008_sync_leases.sql"),
     include_str!("../../../migrations/sqlite/0009_token_grants.sql"),
     include_str!("../../../migrations/sqlite/0010_accounts.sql"),
+    include_str!("../../../migrations/sqlite/0011_custom_objects.sql"),
 ];
 
 /// Read connections: twice the cores (reads are short and mostly CPU), at least 2 and at

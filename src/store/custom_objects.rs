@@ -1,0 +1,47 @@
+//! Custom object definitions and their fields.
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::domain::custom_object::{CustomObject, CustomObjectInput};
+
+/// One page of a site's custom objects, by id, and how many match.
+pub type CustomObjectPage = (Vec<CustomObject>, u64);
+
+/// Persistence of custom object definitions.
+///
+/// In a [`CustomObjectInput`], a field with a positive id keeps that field of the object
+/// (the caller has checked it is one), a field without one is added, and a negative id is a
+/// placeholder for a field added by the same call: `uniqueCodeFieldId` and the other
+/// references may name it, and are stored with the id the field receives.
+#[async_trait]
+pub trait CustomObjectStore: Send + Sync {
+    /// Creates a custom object with its fields.
+    async fn create_custom_object(
+        &self,
+        site_id: i64,
+        by: &str,
+        input: &CustomObjectInput,
+    ) -> StoreResult<CustomObject>;
+    /// One custom object of the site.
+    async fn get_custom_object(&self, site_id: i64, id: i64) -> StoreResult<CustomObject>;
+    /// Replaces a custom object's properties and fields (fields left out are deleted).
+    async fn update_custom_object(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: &CustomObjectInput,
+    ) -> StoreResult<CustomObject>;
+    /// Deletes a custom object and its fields.
+    async fn delete_custom_object(&self, site_id: i64, id: i64) -> StoreResult<()>;
+    /// The site's custom objects whose name matches `pattern` (`*` a wildcard, ignoring
+    /// case), `limit` from `offset`, by id.
+    async fn list_custom_objects(
+        &self,
+        site_id: i64,
+        pattern: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<CustomObjectPage>;
+}
