@@ -121,6 +121,28 @@ pub struct FieldDto {
     uri: String,
 }
 
+impl FieldDto {
+    /// A field without constraints (a custom object's), with its statement and uri.
+    pub fn plain(
+        name: String,
+        internal_name: String,
+        data_type: &'static str,
+        statement: String,
+        uri: String,
+    ) -> Self {
+        Self {
+            name,
+            internal_name,
+            data_type,
+            has_read_only_constraint: false,
+            has_not_null_constraint: false,
+            has_uniqueness_constraint: false,
+            statement,
+            uri,
+        }
+    }
+}
+
 /// One field of a record type's catalogue.
 pub struct CatalogueEntry {
     record_type: &'static RecordType,
@@ -250,7 +272,7 @@ pub trait Collection: Send + Sync + 'static {
 pub struct NoFilter {}
 
 /// `GET` a collection: a page of it in the Bulk envelope.
-async fn list<C: Collection>(
+pub(super) async fn list<C: Collection>(
     State(state): State<AppState>,
     Caller(who): Caller,
     params: ListParams,
@@ -263,7 +285,7 @@ async fn list<C: Collection>(
 }
 
 /// `GET` one item of a collection.
-async fn read<C: Collection>(
+pub(super) async fn read<C: Collection>(
     State(state): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
@@ -397,10 +419,11 @@ pub fn document(document: &mut Document) {
     add::<Fields<ContactFields>>(document);
     add::<Fields<AccountFields>>(document);
     add::<ActivityFields>(document);
+    super::custom_objects::document(document);
 }
 
 /// `GET` the collection and `GET` one item.
-fn add<C: Collection>(document: &mut Document) {
+pub(super) fn add<C: Collection>(document: &mut Document) {
     let dto = build::schema::<C::Dto>(document);
     let envelope = build::envelope::<C::Dto>(document);
     let path = format!("/api/bulk/2.0{}", C::PATH);

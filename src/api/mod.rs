@@ -5,6 +5,7 @@ mod activity_fields;
 mod appcloud;
 pub mod client_addr;
 mod containers;
+mod custom_objects;
 mod dashboard;
 mod data;
 pub mod deadline;
@@ -44,6 +45,7 @@ pub fn router(state: AppState, deadlines: deadline::Deadlines) -> Router {
         .merge(oauth::router())
         .nest("/api/bulk/2.0", bulk_routes())
         .nest("/api/rest/1.0", rest::router())
+        .nest("/api/rest/2.0", rest::router_2())
         .nest("/api/loquat/1.0", appcloud::router())
         .merge(dashboard::router())
         .merge(ui::router())
@@ -73,6 +75,7 @@ fn bulk_routes() -> Router<AppState> {
         .merge(data::router())
         .merge(syncs::router())
         .merge(containers::router())
+        .merge(custom_objects::router())
         .merge(openapi::router())
 }
 

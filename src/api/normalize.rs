@@ -8,6 +8,7 @@ use axum::http::Uri;
 const PREFIXES: &[&str] = &[
     "/api/bulk/2.0",
     "/api/rest/1.0",
+    "/api/rest/2.0",
     "/api/loquat/1.0",
     "/auth/oauth2",
     "/id",

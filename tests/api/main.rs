@@ -11,6 +11,7 @@ mod common;
 mod appcloud;
 mod containers;
 mod csv_injection;
+mod custom_objects;
 mod discovery;
 mod exports;
 mod helpers;

@@ -18,6 +18,7 @@ struct Samples {
     export: String,
     sync: String,
     execution: i64,
+    custom_object: (String, String),
 }
 
 impl Samples {
@@ -69,7 +70,19 @@ impl Samples {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{execution}");
+        let (status, object) = app
+            .post(
+                "/api/REST/2.0/assets/customObject",
+                &json!({"name": "Sample", "fields": [{"name": "Email", "dataType": "text"}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{object}");
+        let custom_object = (
+            object["id"].as_str().unwrap().to_owned(),
+            object["fields"][0]["id"].as_str().unwrap().to_owned(),
+        );
         Self {
+            custom_object,
             contact,
             list,
             group: group["id"].as_str().unwrap().parse().unwrap(),
@@ -102,6 +115,8 @@ impl Samples {
             || template.starts_with(&bulk("/accounts/fields/"))
         {
             "100001".to_owned()
+        } else if template.contains("/customObject") {
+            self.custom_object.0.clone()
         } else if template.starts_with(&bulk("/activities/fields/")) {
             "3".to_owned()
         } else if template.contains("/contact/list/") || template.contains("/contacts/lists/") {
@@ -118,6 +133,7 @@ impl Samples {
             .replace("{id}", &id)
             .replace("{group_id}", &self.group.to_string())
             .replace("{execution_id}", &self.execution.to_string())
+            .replace("{field_id}", &self.custom_object.1)
     }
 }
 

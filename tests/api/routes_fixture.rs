@@ -27,6 +27,8 @@ pub enum Payload {
     Execution,
     Members,
     FeederMembers,
+    CustomObject,
+    CustomObjectReplace,
 }
 
 use Payload as P;
@@ -52,6 +54,11 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("PUT", "/api/rest/1.0/assets/email/group/{group}", P::Group),
     ("DELETE", "/api/rest/1.0/assets/email/group/{group}", P::None),
     ("GET", "/api/rest/1.0/assets/email/groups", P::None),
+    ("POST", "/api/rest/2.0/assets/customObject", P::CustomObject),
+    ("GET", "/api/rest/2.0/assets/customObject/{custom_object}", P::None),
+    ("PUT", "/api/rest/2.0/assets/customObject/{custom_object}", P::CustomObjectReplace),
+    ("DELETE", "/api/rest/2.0/assets/customObject/{custom_object}", P::None),
+    ("GET", "/api/rest/2.0/assets/customObjects", P::None),
     ("GET", "/api/loquat/1.0/appcloud/instances", P::None),
     ("POST", "/api/loquat/1.0/appcloud/instances", P::Instance),
     ("GET", "/api/loquat/1.0/appcloud/instances/{instance}", P::None),
@@ -99,6 +106,10 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("GET", "/api/bulk/2.0/accounts/fields", P::None),
     ("GET", "/api/bulk/2.0/accounts/fields/{account_field}", P::None),
     ("GET", "/api/bulk/2.0/activities/fields", P::None),
+    ("GET", "/api/bulk/2.0/customObjects", P::None),
+    ("GET", "/api/bulk/2.0/customObjects/{custom_object}", P::None),
+    ("GET", "/api/bulk/2.0/customObjects/{custom_object}/fields", P::None),
+    ("GET", "/api/bulk/2.0/customObjects/{custom_object}/fields/{custom_object_field}", P::None),
     ("GET", "/api/bulk/2.0/activities/fields/{activity_field}", P::None),
     ("GET", "/api/loquat/1.0/contacts/syncActions/staged", P::None),
     ("GET", "/api/loquat/1.0/emailGroups/subscriptions", P::None),
@@ -191,6 +202,18 @@ impl Fixture {
         fixture.ids.insert("field", field);
         fixture.ids.insert("account_field", account_field);
         fixture.ids.insert("activity_field", "3".to_owned());
+        let (status, object) = app
+            .post(
+                "/api/rest/2.0/assets/customObject",
+                &fixture.body(P::CustomObject),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{object}");
+        let field = object["fields"][0]["id"].as_str().unwrap().to_owned();
+        fixture
+            .ids
+            .insert("custom_object", object["id"].as_str().unwrap().to_owned());
+        fixture.ids.insert("custom_object_field", field);
         fixture
     }
 
@@ -244,6 +267,13 @@ impl Fixture {
             P::Execution => json!({"contactIds": [contact]}),
             P::Members => json!({"contactIds": [contact], "status": "complete"}),
             P::FeederMembers => json!({"contactIds": [contact], "status": "active"}),
+            P::CustomObject => {
+                json!({"name": "Registrations", "fields": [{"name": "Email", "dataType": "text"}]})
+            }
+            P::CustomObjectReplace => json!({
+                "name": "Registrations",
+                "fields": [{"id": self.id("custom_object_field"), "name": "Email", "dataType": "text"}]
+            }),
         }
     }
 

@@ -189,6 +189,38 @@ pub struct EmailGroupInput {
     pub is_visible_in_public_subscription_list: Option<bool>,
 }
 
+/// One field of `POST/PUT /api/REST/2.0/assets/customObject`.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomObjectFieldInput {
+    /// An existing field's id to keep it; none (or a negative placeholder) adds a field.
+    pub id: Option<String>,
+    /// 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// `text`, `largeText`, `numeric` or `date`.
+    pub data_type: String,
+}
+
+/// `POST/PUT /api/REST/2.0/assets/customObject`.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomObjectInput {
+    /// 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// Up to 2000 characters.
+    pub description: Option<String>,
+    /// Up to 250 fields; a replace deletes fields it leaves out.
+    pub fields: Option<Vec<CustomObjectFieldInput>>,
+    /// A field id, or the negative placeholder of a new field.
+    pub unique_code_field_id: Option<String>,
+    /// A field id, or the negative placeholder of a new field.
+    pub email_address_field_id: Option<String>,
+    /// A field id, or the negative placeholder of a new field.
+    pub display_name_field_id: Option<String>,
+}
+
 /// `PUT …/email/group/{groupId}/subscription`.
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]

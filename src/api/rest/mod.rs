@@ -10,6 +10,7 @@
 //! envelope and lenient property readers for request bodies.
 
 pub mod contacts;
+pub(super) mod custom_objects;
 pub(super) mod groups;
 pub(super) mod lists;
 pub(super) mod resource;
@@ -37,6 +38,11 @@ pub fn router() -> Router<AppState> {
         .merge(lists::router())
         .merge(groups::router())
         .merge(super::openapi::rest_router())
+}
+
+/// The REST 2.0 routes, relative to `/api/rest/2.0`.
+pub fn router_2() -> Router<AppState> {
+    custom_objects::router()
 }
 
 /// `page`, `count` and `search` of a REST collection request; other parameters (`depth`,

@@ -1,5 +1,5 @@
-//! The create, read, replace, delete and list handlers of a REST 1.0 resource (contacts,
-//! contact lists, email groups), written once over a [`Resource`], with their OpenAPI
+//! The create, read, replace, delete and list handlers of a REST resource (contacts,
+//! contact lists, email groups; REST 2.0 custom objects), written once over a [`Resource`], with their OpenAPI
 //! operations built from the same description.
 
 use std::future::Future;
@@ -29,6 +29,9 @@ pub trait Resource: Send + Sync + 'static {
     /// The documented schema of a request body.
     type InputSchema: ToSchema;
 
+    /// The API's prefix as the document writes it (`/api/REST/2.0` for the asset API's
+    /// newer resources).
+    const PREFIX: &'static str = "/api/REST/1.0";
     /// The path of one item under the REST prefix, without `/{id}` (`/assets/email/group`).
     const PATH: &'static str;
     /// The path of the collection (`/assets/email/groups`).
@@ -180,7 +183,7 @@ pub fn document<R: Resource>(document: &mut Document) {
     );
     let missing = ("404", "Not found", message.clone());
     let conflict = R::CONFLICT.map(|why| ("409", why, message));
-    let item = format!("/api/REST/1.0{}/{{id}}", R::PATH);
+    let item = format!("{}{}/{{id}}", R::PREFIX, R::PATH);
     let operation = |method, path: &str, id: String, summary: String| {
         Operation::new(method, path, id, R::TAG, summary)
     };
@@ -193,7 +196,7 @@ pub fn document<R: Resource>(document: &mut Document) {
                 .collect(),
             ..operation(
                 HttpMethod::Post,
-                &format!("/api/REST/1.0{}", R::PATH),
+                &format!("{}{}", R::PREFIX, R::PATH),
                 format!("create{}", R::OPERATION),
                 format!(
                     "Creates {} {}: 201 Created with it, as Eloqua's REST 1.0 answers.",
@@ -247,7 +250,7 @@ pub fn document<R: Resource>(document: &mut Document) {
             ],
             ..operation(
                 HttpMethod::Get,
-                &format!("/api/REST/1.0{}", R::COLLECTION),
+                &format!("{}{}", R::PREFIX, R::COLLECTION),
                 R::LIST_OPERATION.into(),
                 "Lists (or searches) them.".into(),
             )
