@@ -72,6 +72,8 @@ impl ImportPlan {
                 FieldTarget::Id => (ColumnTarget::MatchOnly, FieldType::Numeric),
                 FieldTarget::IsSubscribed => (ColumnTarget::IsSubscribed, FieldType::Text),
                 FieldTarget::IsBounced => (ColumnTarget::IsBounced, FieldType::Text),
+                // Refused by the import rules; a stored definition never has one.
+                FieldTarget::CreatedAt | FieldTarget::UpdatedAt => continue,
                 FieldTarget::Field(name) => match standard_field(name) {
                     Some(RecordField {
                         storage: Storage::Column(column),

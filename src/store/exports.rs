@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use super::{DefinitionRecordOf, StoreError, StoreResult, SyncJob};
 use crate::domain::contact_fields::{RecordField, Storage, standard_field};
 use crate::domain::definition::{ExportDefinition, FieldTarget};
+use crate::store::sql_text::Backend;
 
 /// A stored export definition.
 pub type ExportRecord = DefinitionRecordOf<ExportDefinition>;
@@ -60,10 +61,25 @@ pub(crate) fn column_names(definition: &ExportDefinition) -> StoreResult<String>
 }
 
 /// The SQL reading one exported column of contact `c` (every value as text), the same on both
-/// backends: a flag is tested by `CASE WHEN`, which SQLite's 0/1 and PostgreSQL's booleans
-/// both answer.
-pub(crate) fn value_expression(target: &FieldTarget, custom: &[RecordField]) -> String {
+/// backends but for timestamps: a flag is tested by `CASE WHEN`, which SQLite's 0/1 and
+/// PostgreSQL's booleans both answer; a timestamp is written as Eloqua's exports write system
+/// dates, `YYYY-MM-DD HH:MM:SS.fff` in UTC.
+pub(crate) fn value_expression(
+    backend: Backend,
+    target: &FieldTarget,
+    custom: &[RecordField],
+) -> String {
+    let time = |column: &str| match backend {
+        Backend::Sqlite => {
+            format!("strftime('%Y-%m-%d %H:%M:%f', c.{column} / 1000000 / 1000.0, 'unixepoch')")
+        }
+        Backend::Postgres => format!(
+            "to_char(to_timestamp(c.{column} / 1000000 / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"
+        ),
+    };
     match target {
+        FieldTarget::CreatedAt => time("created_at"),
+        FieldTarget::UpdatedAt => time("updated_at"),
         FieldTarget::Id => "CAST(c.id AS TEXT)".to_owned(),
         FieldTarget::IsSubscribed => {
             "CASE WHEN c.is_subscribed THEN 'true' ELSE 'false' END".to_owned()

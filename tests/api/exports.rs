@@ -346,3 +346,135 @@ async fn staged_imports_and_export_data_expire_with_their_retention() {
         "export data expired"
     );
 }
+
+#[tokio::test]
+async fn exports_read_and_filter_contact_timestamps_for_incremental_extracts() {
+    let clock = crate::helpers::manual_clock();
+    let app = crate::helpers::spawn_app_with(clock.clone(), Default::default()).await;
+    let first = app.contact("first@example.com").await;
+    clock.advance_seconds(86_400);
+    let second = app.contact("second@example.com").await;
+    clock.advance_seconds(86_400);
+    let (status, body) = app
+        .put(
+            &format!("/api/REST/1.0/data/contact/{first}"),
+            &json!({"emailAddress": "first@example.com", "firstName": "Changed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let fields = json!({
+        "Id": "{{Contact.Id}}",
+        "CreatedAt": "{{Contact.CreatedAt}}",
+        "UpdatedAt": "{{Contact.UpdatedAt}}"
+    });
+    let sync = export(&app, fields.clone(), None).await;
+    let all = rows(&app, &sync).await;
+    assert_eq!(
+        all,
+        [
+            json!({"Id": first.to_string(), "CreatedAt": "2024-05-01 12:00:00.000", "UpdatedAt": "2024-05-03 12:00:00.000"}),
+            json!({"Id": second.to_string(), "CreatedAt": "2024-05-02 12:00:00.000", "UpdatedAt": "2024-05-02 12:00:00.000"}),
+        ]
+    );
+    // What an incremental extract asks for: only what changed since its last run.
+    for (filter, expected) in [
+        (
+            "'{{Contact.UpdatedAt}}' >= '2024-05-03 00:00:00'",
+            vec![first],
+        ),
+        (
+            "'{{Contact.UpdatedAt}}' > '2024-05-02 12:00:00'",
+            vec![first],
+        ),
+        (
+            "'{{Contact.UpdatedAt}}' = '2024-05-02 12:00:00'",
+            vec![second],
+        ),
+        ("'{{Contact.CreatedAt}}' < '2024-05-02'", vec![first]),
+        (
+            "'{{Contact.CreatedAt}}' >= '2024-05-01 12:00:00.001'",
+            vec![second],
+        ),
+        (
+            "'{{Contact.UpdatedAt}}' != '2024-05-03 12:00:00'",
+            vec![second],
+        ),
+    ] {
+        let sync = export(&app, fields.clone(), Some(filter)).await;
+        let ids: Vec<i64> = rows(&app, &sync)
+            .await
+            .iter()
+            .map(|r| r["Id"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(ids, expected, "{filter}");
+    }
+
+    for filter in [
+        "'{{Contact.UpdatedAt}}' >= 'yesterday'",
+        "'{{Contact.CreatedAt}}' ~ '2024*'",
+    ] {
+        let body = json!({"name": "x", "fields": fields, "filter": filter});
+        let (status, answer) = app.post(EXPORTS, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{filter}: {answer}");
+        assert_eq!(failure_fields(&answer), ["filter"], "{answer}");
+    }
+    // An import that changes only a custom field changes the contact too.
+    app.lead_score_field().await;
+    clock.advance_seconds(86_400);
+    let (status, import) = app
+        .post(
+            "/api/bulk/2.0/contacts/imports",
+            &json!({
+                "name": "scores", "identifierFieldName": "Email",
+                "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}", "Score": "{{Contact.Field(C_Lead_Score1)}}"}
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{import}");
+    let done = upload_and_sync(
+        &app,
+        import["uri"].as_str().unwrap(),
+        vec![json!({"Email": "second@example.com", "Score": "5"})],
+    )
+    .await;
+    assert_eq!(done["status"], "success", "{done}");
+    let sync = export(
+        &app,
+        fields.clone(),
+        Some("'{{Contact.UpdatedAt}}' >= '2024-05-04'"),
+    )
+    .await;
+    let changed = rows(&app, &sync).await;
+    assert_eq!(changed.len(), 1);
+    assert_eq!(
+        (&changed[0]["Id"], &changed[0]["UpdatedAt"]),
+        (
+            &json!(second.to_string()),
+            &json!("2024-05-04 12:00:00.000")
+        )
+    );
+
+    let body = json!({"name": "x", "fields": fields, "areSystemTimestampsInUTC": true});
+    let (status, created) = app.post(EXPORTS, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        created["areSystemTimestampsInUTC"], true,
+        "echoed: {created}"
+    );
+    let body = json!({"name": "x", "fields": fields, "areSystemTimestampsInUTC": "often"});
+    let (status, answer) = app.post(EXPORTS, &body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        failure_fields(&answer),
+        ["areSystemTimestampsInUTC"],
+        "{answer}"
+    );
+    let import = json!({
+        "name": "x", "identifierFieldName": "Email",
+        "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}", "Created": "{{Contact.CreatedAt}}"}
+    });
+    let (status, answer) = app.post("/api/bulk/2.0/contacts/imports", &import).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(failure_fields(&answer), ["fields.Created"], "{answer}");
+}

@@ -72,6 +72,9 @@ pub struct ExportDefinitionDto {
     pub filter: Option<String>,
     /// At most this many rows.
     pub max_records: Option<u64>,
+    /// `areSystemTimestampsInUTC` as sent.
+    #[serde(rename = "areSystemTimestampsInUTC")]
+    pub are_system_timestamps_in_utc: Option<bool>,
     /// How long exported data is kept.
     pub data_retention_duration: String,
     /// When the definition is deleted.

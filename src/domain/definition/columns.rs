@@ -75,6 +75,8 @@ fn check_field_entry(
         Ok(Statement::RecordField(field)) => FieldTarget::Field(field.as_str().to_owned()),
         Ok(Statement::ContactEmail(EmailProperty::IsSubscribed)) => FieldTarget::IsSubscribed,
         Ok(Statement::ContactEmail(EmailProperty::IsBounced)) => FieldTarget::IsBounced,
+        Ok(Statement::ContactCreatedAt) => FieldTarget::CreatedAt,
+        Ok(Statement::ContactUpdatedAt) => FieldTarget::UpdatedAt,
         Ok(_) => {
             return f.fail(
                 path,

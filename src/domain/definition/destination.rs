@@ -61,7 +61,11 @@ macro_rules! mirror_statements {
                 Some(match statement {
                     $(Statement::$variant $(($id))? $({ $($field),+ })?
                         => Self::$variant $(($id))? $({ $($field),+ })?,)+
-                    Statement::ContactId | Statement::RecordField(_) | Statement::ContactEmail(_) => {
+                    Statement::ContactId
+                    | Statement::ContactCreatedAt
+                    | Statement::ContactUpdatedAt
+                    | Statement::RecordField(_)
+                    | Statement::ContactEmail(_) => {
                         return None;
                     }
                 })

@@ -7,7 +7,9 @@ use super::columns::{check_field_map, insert_durations, named_json};
 use super::import::FieldTarget;
 use super::input::ExportDefinitionInput;
 use super::lenient::{Lenient, value_text};
-use super::rules::{Failures, Reported, check_auto_delete, check_name, check_retention};
+use super::rules::{
+    Failures, Reported, check_auto_delete, check_flag, check_name, check_retention,
+};
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
 use crate::domain::filter::{self, Filter};
@@ -43,6 +45,8 @@ pub struct ExportDefinition {
     pub data_retention_duration: IsoDuration,
     /// When the definition deletes itself.
     pub auto_delete_duration: Option<IsoDuration>,
+    /// `areSystemTimestampsInUTC` as sent (echoed; Loquat's times are always UTC).
+    pub system_timestamps_in_utc: Option<bool>,
 }
 
 impl ExportDefinition {
@@ -56,6 +60,9 @@ impl ExportDefinition {
         }
         if let Some(max) = self.max_records {
             obj.insert("maxRecords".into(), max.into());
+        }
+        if let Some(utc) = self.system_timestamps_in_utc {
+            obj.insert("areSystemTimestampsInUTC".into(), utc.into());
         }
         insert_durations(
             &mut obj,
@@ -92,19 +99,37 @@ pub fn validate_export_definition(body: &Value) -> Result<ExportDefinition, Vec<
         DEFAULT_EXPORT_RETENTION,
     );
     let auto_delete = check_auto_delete(&input.auto_delete_duration, &mut f);
-    match (name, fields, filter, max_records, retention, auto_delete) {
-        (Ok(name), Ok(fields), Ok(filter), Ok(max_records), Ok(retention), Ok(auto_delete))
-            if f.0.is_empty() =>
-        {
-            Ok(ExportDefinition {
-                name,
-                fields,
-                filter,
-                max_records,
-                data_retention_duration: retention,
-                auto_delete_duration: auto_delete,
-            })
-        }
+    let utc = check_flag(
+        &input.are_system_timestamps_in_utc,
+        "areSystemTimestampsInUTC",
+        &mut f,
+    );
+    match (
+        name,
+        fields,
+        filter,
+        max_records,
+        retention,
+        auto_delete,
+        utc,
+    ) {
+        (
+            Ok(name),
+            Ok(fields),
+            Ok(filter),
+            Ok(max_records),
+            Ok(retention),
+            Ok(auto_delete),
+            Ok(utc),
+        ) if f.0.is_empty() => Ok(ExportDefinition {
+            name,
+            fields,
+            filter,
+            max_records,
+            data_retention_duration: retention,
+            auto_delete_duration: auto_delete,
+            system_timestamps_in_utc: utc,
+        }),
         _ => Err(f.0),
     }
 }

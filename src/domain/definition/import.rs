@@ -30,6 +30,10 @@ pub enum FieldTarget {
     IsSubscribed,
     /// `{{Contact.Email.IsBounced}}`: the bounce flag.
     IsBounced,
+    /// `{{Contact.CreatedAt}}`: read-only, exports only.
+    CreatedAt,
+    /// `{{Contact.UpdatedAt}}`: read-only, exports only.
+    UpdatedAt,
 }
 
 /// One entry of `fields`.
@@ -203,6 +207,21 @@ fn check_import_fields(
     f: &mut Failures,
 ) -> Result<Vec<ImportField>, Reported> {
     let checked = check_field_map(fields, MAX_FIELDS, true, f)?;
+    // The contact's timestamps are the server's to keep.
+    let read_only: Vec<_> = checked
+        .iter()
+        .filter(|(_, target, _)| matches!(target, FieldTarget::CreatedAt | FieldTarget::UpdatedAt))
+        .map(|(column, _, statement)| (column.clone(), statement.clone()))
+        .collect();
+    let mut outcome = Ok(());
+    for (column, statement) in read_only {
+        outcome = f.fail(
+            format!("fields.{column}"),
+            "is read-only: the server keeps a contact's CreatedAt and UpdatedAt",
+            Some(statement),
+        );
+    }
+    outcome?;
     let fields = checked
         .into_iter()
         .map(|(column, target, statement)| ImportField {

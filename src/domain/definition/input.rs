@@ -127,4 +127,9 @@ pub struct ExportDefinitionInput {
     /// When the definition is deleted (ISO-8601 duration).
     #[schema(value_type = Option<String>)]
     pub auto_delete_duration: Lenient<String>,
+    /// Whether `{{Contact.CreatedAt}}` and `UpdatedAt` are written and compared in UTC
+    /// (Loquat's always are; echoed).
+    #[serde(rename = "areSystemTimestampsInUTC")]
+    #[schema(value_type = Option<bool>)]
+    pub are_system_timestamps_in_utc: Lenient<Flag>,
 }

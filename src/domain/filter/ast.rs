@@ -64,6 +64,10 @@ pub enum FieldRef {
     IsSubscribed,
     /// `{{Contact.Email.IsBounced}}`
     IsBounced,
+    /// `{{Contact.CreatedAt}}`, compared with a date (`'2024-01-01 00:00:00'`).
+    CreatedAt,
+    /// `{{Contact.UpdatedAt}}`, compared with a date.
+    UpdatedAt,
 }
 
 /// A comparison operator between a field and a literal.
@@ -229,6 +233,8 @@ impl fmt::Display for FieldRef {
             Self::Field(name) => write!(f, "{{{{Contact.Field({name})}}}}"),
             Self::IsSubscribed => f.write_str("{{Contact.Email.IsSubscribed}}"),
             Self::IsBounced => f.write_str("{{Contact.Email.IsBounced}}"),
+            Self::CreatedAt => f.write_str("{{Contact.CreatedAt}}"),
+            Self::UpdatedAt => f.write_str("{{Contact.UpdatedAt}}"),
         }
     }
 }

@@ -14,7 +14,8 @@ const MEMBERSHIPS: &str =
 const STEPS: &str = "'{{ActionInstance(<32 hex digits>).Execution[<id>]}}' or \
                      '{{DecisionInstance(<32 hex digits>).Execution[<id>]}}'";
 const FIELDS: &str = "'{{Contact.Id}}', '{{Contact.Field(<name>)}}', \
-                      '{{Contact.Email.IsSubscribed}}' or '{{Contact.Email.IsBounced}}'";
+                      '{{Contact.Email.IsSubscribed}}', '{{Contact.Email.IsBounced}}', \
+                      '{{Contact.CreatedAt}}' or '{{Contact.UpdatedAt}}'";
 
 /// Markup text from between two quotes, and the byte offset of its first character in the filter.
 #[derive(Debug, Clone, Copy)]
@@ -191,6 +192,8 @@ pub(super) fn field(quoted: Quoted<'_>) -> Result<FieldRef, FilterError> {
         Statement::RecordField(name) => return Ok(FieldRef::Field(name.as_str().to_owned())),
         Statement::ContactEmail(EmailProperty::IsSubscribed) => return Ok(FieldRef::IsSubscribed),
         Statement::ContactEmail(EmailProperty::IsBounced) => return Ok(FieldRef::IsBounced),
+        Statement::ContactCreatedAt => return Ok(FieldRef::CreatedAt),
+        Statement::ContactUpdatedAt => return Ok(FieldRef::UpdatedAt),
         Statement::ContactEmail(EmailProperty::Format) => {
             format!("{{{{Contact.Email.Format}}}} cannot be compared in a filter; compare {FIELDS}")
         }

@@ -2,11 +2,12 @@
 //! `not := NOT not | primary`, `primary := '(' or ')' | EXISTS(…) | STATUS(…) op value | field op value`.
 //! Recursion only happens through `(` and `NOT`, both counted against [`MAX_DEPTH`].
 
-use super::ast::{CompareOp, Filter, StatusOp};
+use super::ast::{CompareOp, FieldRef, Filter, StatusOp};
 use super::keyword::Keyword;
 use super::lexer::{Lexer, Token, TokenKind, excerpt};
 use super::operand::{self, Quoted};
 use super::{FilterError, MAX_CONDITIONS, MAX_DEPTH};
+use crate::domain::clock::Timestamp;
 
 const CONDITION: &str =
     "a condition (EXISTS('…'), STATUS('…') = '…', '{{Contact.Field(<name>)}}' = '…', NOT or '(')";
@@ -306,6 +307,22 @@ impl<'a> Parser<'a> {
                 ));
             }
         };
+        if matches!(field, FieldRef::CreatedAt | FieldRef::UpdatedAt) {
+            if op == CompareOp::Like {
+                return Err(FilterError::new(
+                    token.at,
+                    format!("'{field}' is a date: compare it with =, !=, <, <=, > or >=, not '~'"),
+                ));
+            }
+            if Timestamp::parse_lenient(&value).is_none() {
+                return Err(FilterError::new(
+                    token.at,
+                    format!(
+                        "expected a date such as '2024-01-01 00:00:00' after '{op}', found '{value}'"
+                    ),
+                ));
+            }
+        }
         Ok(Filter::Compare { field, op, value })
     }
 }

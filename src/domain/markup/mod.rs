@@ -24,6 +24,10 @@ pub use ids::{EmailProperty, FieldName, InstanceId};
 pub enum Statement {
     /// `{{Contact.Id}}`
     ContactId,
+    /// `{{Contact.CreatedAt}}`: when the contact was created.
+    ContactCreatedAt,
+    /// `{{Contact.UpdatedAt}}`: when the contact last changed.
+    ContactUpdatedAt,
     /// `{{Contact.Field(C_EmailAddress)}}`
     RecordField(FieldName),
     /// `{{Contact.Email.IsSubscribed}}`, `IsBounced` or `Format`
@@ -104,6 +108,8 @@ impl fmt::Display for Statement {
         // `{{{{` and `}}}}` are escaped braces: each renders as `{{` / `}}`.
         match self {
             Self::ContactId => f.write_str("{{Contact.Id}}"),
+            Self::ContactCreatedAt => f.write_str("{{Contact.CreatedAt}}"),
+            Self::ContactUpdatedAt => f.write_str("{{Contact.UpdatedAt}}"),
             Self::RecordField(name) => write!(f, "{{{{Contact.Field({name})}}}}"),
             Self::ContactEmail(property) => write!(f, "{{{{Contact.Email.{property}}}}}"),
             Self::ContactList(id) => write!(f, "{{{{ContactList[{id}]}}}}"),

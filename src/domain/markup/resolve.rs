@@ -14,7 +14,7 @@ const STATEMENTS: [&str; 7] = [
     "DecisionInstance",
     "FeederInstance",
 ];
-const CONTACT_PARTS: [&str; 3] = ["Id", "Field", "Email"];
+const CONTACT_PARTS: [&str; 5] = ["Id", "Field", "Email", "CreatedAt", "UpdatedAt"];
 const EMAIL_PARTS: [&str; 3] = ["IsSubscribed", "IsBounced", "Format"];
 const INSTANCE_PARTS: [&str; 1] = ["Execution"];
 
@@ -92,6 +92,14 @@ impl Resolver<'_> {
             "Id" => {
                 self.no_suffix(part)?;
                 (part, Statement::ContactId)
+            }
+            "CreatedAt" => {
+                self.no_suffix(part)?;
+                (part, Statement::ContactCreatedAt)
+            }
+            "UpdatedAt" => {
+                self.no_suffix(part)?;
+                (part, Statement::ContactUpdatedAt)
             }
             "Field" => {
                 let (at, text) = self.argument(part, "{{Contact.Field(C_EmailAddress)}}")?;

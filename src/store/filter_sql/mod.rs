@@ -163,6 +163,8 @@ impl<D: Dialect> Compiler<'_, D> {
             FieldRef::Id => Ok(self.id(op, value)),
             FieldRef::IsSubscribed => self.flag("c.is_subscribed", field, op, value),
             FieldRef::IsBounced => self.flag("c.is_bounced", field, op, value),
+            FieldRef::CreatedAt => Ok(self.time("c.created_at", op, value)),
+            FieldRef::UpdatedAt => Ok(self.time("c.updated_at", op, value)),
             FieldRef::Field(name) => {
                 let field = contact_fields::standard_field(name)
                     .or_else(|| {
@@ -190,6 +192,27 @@ impl<D: Dialect> Compiler<'_, D> {
             }
             Err(_) => D::NOTHING.to_owned(),
         }
+    }
+
+    /// A stored time (nanoseconds) against a date, at the date's precision: whole seconds
+    /// unless it has a fraction, then milliseconds, so `= '2024-01-01 10:00:00'` matches any
+    /// time within that second and `>` starts after it. Times and dates are UTC.
+    fn time(&mut self, column: &str, op: CompareOp, value: &str) -> String {
+        // The parser refuses other dates and `~`; a stored filter was parsed.
+        let Some(at) = crate::domain::clock::Timestamp::parse_lenient(value) else {
+            return D::NOTHING.to_owned();
+        };
+        if op == CompareOp::Like {
+            return D::NOTHING.to_owned();
+        }
+        let unit: i64 = if value.contains('.') {
+            1_000_000
+        } else {
+            1_000_000_000
+        };
+        let unit_sql = self.dialect.bind_int(unit);
+        let at = self.dialect.bind_int(at.as_nanos().div_euclid(unit));
+        format!("(({column} / {unit_sql}) {} {at})", sql_op(op))
     }
 
     fn flag(

@@ -11,6 +11,7 @@ use crate::domain::definition::ExportDefinition;
 use crate::domain::sync::SyncKind;
 use crate::store::ExportStore;
 use crate::store::exports::{column_names, value_expression};
+use crate::store::sql_text::Backend;
 use crate::store::{ExportPage, LEASE_LOST, StoreError, StoreResult, SyncJob};
 
 /// Fails with [`LEASE_LOST`] unless `job` still holds its sync. The row stays share-locked
@@ -69,7 +70,7 @@ impl ExportStore for PostgresStore {
         let values: Vec<String> = definition
             .fields
             .iter()
-            .map(|f| value_expression(&f.target, &custom))
+            .map(|f| value_expression(Backend::Postgres, &f.target, &custom))
             .collect();
         let done: i64 = tx
             .query_one(

@@ -47,9 +47,18 @@ pub(super) async fn update(
         .await?
         .get(0);
     let mut updated = super::count(matched);
-    if sets.is_empty() || matched == 0 {
+    // A contact whose custom values alone change is updated too.
+    let custom = plan
+        .columns
+        .iter()
+        .any(|c| matches!(c.target, ColumnTarget::Custom(_)));
+    if (sets.is_empty() && !custom) || matched == 0 {
         return Ok(updated);
     }
+    let sets: Vec<String> = sets
+        .into_iter()
+        .chain(["updated_at = $1".to_owned()])
+        .collect();
     // An address that matched its contact (the identifier) changes at most its case: it
     // cannot collide.
     let new_email = plan
@@ -76,14 +85,14 @@ pub(super) async fn update(
           FROM import_batch b WHERE b.reject IS NULL AND b.contact_id IS NOT NULL AND NOT b.fresh) b"
     );
     let sql = format!(
-        "UPDATE contacts SET {}, updated_at = $1 FROM {rows} WHERE contacts.id = b.contact_id{unique}",
+        "UPDATE contacts SET {} FROM {rows} WHERE contacts.id = b.contact_id{unique}",
         sets.join(", ")
     );
     tx.execute(sql.as_str(), &[&now.as_nanos()]).await?;
     // Only ContactIDExt can match several contacts; the first (by id) is updated above.
     if plan.multiple && plan.key.1 == ImportKey::ContactIdExt {
         let others = format!(
-            "UPDATE contacts SET {}, updated_at = $1 FROM {rows}
+            "UPDATE contacts SET {} FROM {rows}
              WHERE contacts.site_id = $2 AND contacts.contact_id_ext = b.ident AND contacts.id <> b.contact_id{unique}",
             sets.join(", ")
         );

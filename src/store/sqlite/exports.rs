@@ -11,6 +11,7 @@ use crate::domain::definition::ExportDefinition;
 use crate::domain::sync::SyncKind;
 use crate::store::ExportStore;
 use crate::store::exports::{column_names, value_expression};
+use crate::store::sql_text::Backend;
 use crate::store::{ExportPage, StoreError, StoreResult, SyncJob};
 
 fn sync_base(sync_id: i64) -> i64 {
@@ -54,7 +55,7 @@ impl ExportStore for SqliteStore {
             let values: Vec<String> = definition
                 .fields
                 .iter()
-                .map(|f| value_expression(&f.target, &custom))
+                .map(|f| value_expression(Backend::Sqlite, &f.target, &custom))
                 .collect();
             let mut args: Vec<Sql> = Vec::new();
             let filter = match &definition.filter {

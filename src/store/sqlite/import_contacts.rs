@@ -32,10 +32,16 @@ pub(super) fn update(
         |r| r.get(0),
     )?;
     let mut updated = u64::try_from(matched).unwrap_or(0);
-    if !sets.is_empty() && matched > 0 {
+    // A contact whose custom values alone change is updated too.
+    let custom = plan
+        .columns
+        .iter()
+        .any(|c| matches!(c.target, ColumnTarget::Custom(_)));
+    if (!sets.is_empty() || custom) && matched > 0 {
+        sets.push("updated_at = ?1".to_owned());
         // OR IGNORE: an email address another contact has already is left unchanged.
         let sql = format!(
-            "UPDATE OR IGNORE contacts SET {}, updated_at = ?1
+            "UPDATE OR IGNORE contacts SET {}
              FROM temp.import_batch b JOIN import_rows r ON r.id = b.rowkey
              WHERE contacts.id = b.contact_id AND b.reject IS NULL",
             sets.join(", ")
@@ -44,7 +50,7 @@ pub(super) fn update(
         // Only ContactIDExt can match several contacts; the first (by id) is updated above.
         if plan.multiple && plan.key.1 == ImportKey::ContactIdExt {
             let others = format!(
-                "UPDATE OR IGNORE contacts SET {}, updated_at = ?1
+                "UPDATE OR IGNORE contacts SET {}
                  FROM temp.import_batch b JOIN import_rows r ON r.id = b.rowkey
                  WHERE b.reject IS NULL AND b.contact_id IS NOT NULL AND contacts.site_id = ?2
                  AND contacts.contact_id_ext = b.ident AND contacts.id <> b.contact_id",
