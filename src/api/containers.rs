@@ -151,13 +151,14 @@ pub struct CatalogueEntry {
 
 impl From<CatalogueEntry> for FieldDto {
     fn from(CatalogueEntry { record_type, field }: CatalogueEntry) -> Self {
+        let read_only = field.read_only();
         Self {
             statement: field.statement(record_type.markup_root),
             uri: format!("/{}/fields/{}", record_type.segment, field.id),
             name: field.name,
             internal_name: field.internal_name,
             data_type: field.data_type.as_str(),
-            has_read_only_constraint: false,
+            has_read_only_constraint: read_only,
             has_not_null_constraint: field.not_null,
             has_uniqueness_constraint: field.unique,
         }

@@ -52,6 +52,18 @@ impl Kind for Imports {
                         Some(field.statement.clone()),
                     ))
                 }
+                FieldTarget::Field(name)
+                    if record_type
+                        .fields
+                        .standard(name)
+                        .is_some_and(|f| f.read_only()) =>
+                {
+                    Some(Failure::new(
+                        format!("fields.{}", field.column),
+                        format!("{name} is read-only: the server keeps it"),
+                        Some(field.statement.clone()),
+                    ))
+                }
                 _ => None,
             })
             .collect();

@@ -68,6 +68,9 @@ impl fmt::Display for FieldType {
 pub enum Storage {
     /// A column of the record type's table.
     Column(&'static str),
+    /// A time the server keeps (nanoseconds in this column): read-only, exported and compared
+    /// as a date.
+    Timestamp(&'static str),
     /// The custom-value table, under this field id.
     Custom,
 }
@@ -92,6 +95,11 @@ pub struct RecordField {
 }
 
 impl RecordField {
+    /// Whether only the server writes it (`C_DateCreated`, `C_DateModified`).
+    pub fn read_only(&self) -> bool {
+        matches!(self.storage, Storage::Timestamp(_))
+    }
+
     /// Its statement under markup root `root`: `{{Contact.Field(internal name)}}`.
     pub fn statement(&self, root: &str) -> String {
         format!("{{{{{root}.Field({})}}}}", self.internal_name)
@@ -216,13 +224,28 @@ const STANDARD: &[Standard] = &[
 /// The first id given to a custom field.
 pub const FIRST_CUSTOM_ID: i64 = 100_200;
 
-/// Every standard contact field.
+/// Every standard contact field: the stored ones, then the two times the server keeps.
 pub fn standard_fields() -> Vec<RecordField> {
-    standard_list(
+    let mut fields = standard_list(
         STANDARD,
         &["C_EmailAddress"],
         &["C_EmailAddress", "ContactIDExt"],
-    )
+    );
+    for (id, internal_name, name, column) in [
+        (100026, "C_DateCreated", "Date Created", "created_at"),
+        (100027, "C_DateModified", "Date Modified", "updated_at"),
+    ] {
+        fields.push(RecordField {
+            id,
+            internal_name: internal_name.to_owned(),
+            name: name.to_owned(),
+            data_type: FieldType::Date,
+            storage: Storage::Timestamp(column),
+            not_null: true,
+            unique: false,
+        });
+    }
+    fields
 }
 
 /// The standard contact field with this internal name (compared without regard to case).

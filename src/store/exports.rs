@@ -90,6 +90,10 @@ pub(crate) fn value_expression(
                 storage: Storage::Column(column),
                 ..
             }) => format!("c.{column}"),
+            Some(RecordField {
+                storage: Storage::Timestamp(column),
+                ..
+            }) => time(column),
             _ => match custom
                 .iter()
                 .find(|f| f.internal_name.eq_ignore_ascii_case(name))

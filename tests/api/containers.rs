@@ -223,7 +223,7 @@ async fn the_contact_field_catalogue_lists_the_stored_fields() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         (&all["totalResults"], &all["count"], &all["hasMore"]),
-        (&json!(17), &json!(17), &json!(false))
+        (&json!(19), &json!(19), &json!(false))
     );
     assert_eq!(
         all["items"][0],
@@ -255,6 +255,15 @@ async fn the_contact_field_catalogue_lists_the_stored_fields() {
         (&json!("ContactIDExt"), &json!(true))
     );
     assert_eq!(ext["statement"], "{{Contact.Field(ContactIDExt)}}");
+    let (_, modified) = app.get(&format!("{BULK}/contacts/fields/100027")).await;
+    assert_eq!(
+        (
+            &modified["internalName"],
+            &modified["dataType"],
+            &modified["hasReadOnlyConstraint"]
+        ),
+        (&json!("C_DateModified"), &json!("date"), &json!(true))
+    );
 
     let (_, page) = app
         .get(&format!("{BULK}/contacts/fields?limit=2&offset=1"))
@@ -263,7 +272,7 @@ async fn the_contact_field_catalogue_lists_the_stored_fields() {
     assert_eq!(names, ["C_FirstName", "C_LastName"]);
     assert_eq!(
         (&page["totalResults"], &page["hasMore"], &page["offset"]),
-        (&json!(17), &json!(true), &json!(1))
+        (&json!(19), &json!(true), &json!(1))
     );
 
     let (_, named) = app

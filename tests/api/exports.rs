@@ -368,6 +368,21 @@ async fn exports_read_and_filter_contact_timestamps_for_incremental_extracts() {
         "CreatedAt": "{{Contact.CreatedAt}}",
         "UpdatedAt": "{{Contact.UpdatedAt}}"
     });
+    // The same times as the system fields C_DateCreated and C_DateModified.
+    let as_fields = json!({
+        "Id": "{{Contact.Id}}",
+        "CreatedAt": "{{Contact.Field(C_DateCreated)}}",
+        "UpdatedAt": "{{Contact.Field(C_DateModified)}}"
+    });
+    let filter = "'{{Contact.Field(C_DateModified)}}' >= '2024-05-02'";
+    let sync = export(&app, as_fields, Some(filter)).await;
+    assert_eq!(
+        rows(&app, &sync).await,
+        [
+            json!({"Id": first.to_string(), "CreatedAt": "2024-05-01 12:00:00.000", "UpdatedAt": "2024-05-03 12:00:00.000"}),
+            json!({"Id": second.to_string(), "CreatedAt": "2024-05-02 12:00:00.000", "UpdatedAt": "2024-05-02 12:00:00.000"})
+        ]
+    );
     let sync = export(&app, fields.clone(), None).await;
     let all = rows(&app, &sync).await;
     assert_eq!(
@@ -477,4 +492,11 @@ async fn exports_read_and_filter_contact_timestamps_for_incremental_extracts() {
     let (status, answer) = app.post("/api/bulk/2.0/contacts/imports", &import).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(failure_fields(&answer), ["fields.Created"], "{answer}");
+    let import = json!({
+        "name": "x", "identifierFieldName": "Email",
+        "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}", "Modified": "{{Contact.Field(C_DateModified)}}"}
+    });
+    let (status, answer) = app.post("/api/bulk/2.0/contacts/imports", &import).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(failure_fields(&answer), ["fields.Modified"], "{answer}");
 }

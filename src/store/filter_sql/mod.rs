@@ -174,6 +174,9 @@ impl<D: Dialect> Compiler<'_, D> {
                             .cloned()
                     })
                     .ok_or_else(|| FilterSqlError::UnknownField(name.clone()))?;
+                if let contact_fields::Storage::Timestamp(column) = field.storage {
+                    return Ok(self.time(&format!("c.{column}"), op, value));
+                }
                 Ok(self.dialect.field(&field, op, value))
             }
         }

@@ -16,7 +16,10 @@ impl Source {
     /// Where `field` is stored.
     pub(crate) fn of(field: &RecordField) -> Self {
         match field.storage {
-            Storage::Column(column) => Self::Column(column, field.not_null),
+            // Compared as dates before a source is needed (`filter_sql::Compiler::compare`).
+            Storage::Column(column) | Storage::Timestamp(column) => {
+                Self::Column(column, field.not_null)
+            }
             Storage::Custom => Self::Custom(field.id),
         }
     }
