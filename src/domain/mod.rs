@@ -1,6 +1,7 @@
 //! Pure domain logic: Eloqua's markup, definition rules, query language, records and time.
 //! Nothing here imports axum, a database crate or the network.
 
+pub mod account;
 pub mod account_fields;
 pub mod activity;
 pub mod appcloud;

@@ -5,6 +5,7 @@
 //! Backends: SQLite (embedded, the default) and PostgreSQL (shared by several nodes).
 //! [`open`] picks one from a URL or a data directory.
 
+mod accounts;
 mod asset_methods;
 #[cfg(test)]
 mod conformance;
@@ -23,6 +24,7 @@ mod syncs;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use accounts::{AccountPage, AccountStore};
 pub use contacts::{
     AppCloudStore, AssetListings, AssetStore, ContactSearch, ContactStore, SubscriptionCounts,
 };
@@ -112,6 +114,7 @@ pub trait Store:
     + SyncStore
     + FieldStore
     + CustomObjectStore
+    + AccountStore
     + ImportStore
     + ExportStore
 {

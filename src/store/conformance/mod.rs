@@ -1,6 +1,7 @@
 //! Behaviour every backend must show, written once against `&dyn Store` and run on each
 //! backend's test module with a fresh database.
 
+mod accounts;
 mod callbacks;
 mod custom_objects;
 mod fields;
@@ -8,6 +9,7 @@ mod kinds;
 mod runs;
 mod staging;
 
+pub use accounts::accounts_are_replaced_whole_and_belong_to_their_site;
 pub use callbacks::due_callbacks_are_fair_to_sites_and_claimed_once;
 pub use custom_objects::custom_objects_keep_field_ids_and_belong_to_their_site;
 pub use fields::custom_fields_belong_to_their_record_type;
@@ -60,6 +62,7 @@ macro_rules! conformance_tests {
             discarding_or_deleting_frees_staged_rows,
             custom_fields_belong_to_their_record_type,
             custom_objects_keep_field_ids_and_belong_to_their_site,
+            accounts_are_replaced_whole_and_belong_to_their_site,
         );
     };
     (@each $fresh:path; $($scenario:ident,)*) => {

@@ -8,6 +8,7 @@
 //! binary COPY; applies are set-based statements; every user value travels as a bound
 //! parameter.
 
+mod accounts;
 mod appcloud;
 mod apply;
 mod assets;

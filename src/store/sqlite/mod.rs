@@ -8,6 +8,7 @@
 //! (the WAL is written before commit returns); only an operating-system crash or power loss
 //! can lose the last commits.
 
+mod accounts;
 mod appcloud;
 mod apply;
 mod assets;
