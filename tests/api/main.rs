@@ -31,6 +31,7 @@ mod pipeline_syncs;
 // Shared with `tests/slow`, which alone reads answers of slow bodies.
 #[allow(dead_code)]
 mod raw;
+mod rest_accounts;
 mod rest_assets;
 mod rest_contacts;
 mod routes;

@@ -19,6 +19,7 @@ struct Samples {
     sync: String,
     execution: i64,
     custom_object: (String, String),
+    account: String,
 }
 
 impl Samples {
@@ -81,7 +82,12 @@ impl Samples {
             object["id"].as_str().unwrap().to_owned(),
             object["fields"][0]["id"].as_str().unwrap().to_owned(),
         );
+        let (status, account) = app
+            .post("/api/REST/1.0/data/account", &json!({"name": "Sample"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{account}");
         Self {
+            account: account["id"].as_str().unwrap().to_owned(),
             custom_object,
             contact,
             list,
@@ -115,6 +121,8 @@ impl Samples {
             || template.starts_with(&bulk("/accounts/fields/"))
         {
             "100001".to_owned()
+        } else if template.contains("/data/account/") {
+            self.account.clone()
         } else if template.contains("/customObject") {
             self.custom_object.0.clone()
         } else if template.starts_with(&bulk("/activities/fields/")) {

@@ -29,6 +29,7 @@ pub enum Payload {
     FeederMembers,
     CustomObject,
     CustomObjectReplace,
+    Account,
 }
 
 use Payload as P;
@@ -54,6 +55,11 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("PUT", "/api/rest/1.0/assets/email/group/{group}", P::Group),
     ("DELETE", "/api/rest/1.0/assets/email/group/{group}", P::None),
     ("GET", "/api/rest/1.0/assets/email/groups", P::None),
+    ("POST", "/api/rest/1.0/data/account", P::Account),
+    ("GET", "/api/rest/1.0/data/account/{account}", P::None),
+    ("PUT", "/api/rest/1.0/data/account/{account}", P::Account),
+    ("DELETE", "/api/rest/1.0/data/account/{account}", P::None),
+    ("GET", "/api/rest/1.0/data/accounts", P::None),
     ("POST", "/api/rest/2.0/assets/customObject", P::CustomObject),
     ("GET", "/api/rest/2.0/assets/customObject/{custom_object}", P::None),
     ("PUT", "/api/rest/2.0/assets/customObject/{custom_object}", P::CustomObjectReplace),
@@ -214,6 +220,13 @@ impl Fixture {
             .ids
             .insert("custom_object", object["id"].as_str().unwrap().to_owned());
         fixture.ids.insert("custom_object_field", field);
+        let (status, account) = app
+            .post("/api/rest/1.0/data/account", &fixture.body(P::Account))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{account}");
+        fixture
+            .ids
+            .insert("account", account["id"].as_str().unwrap().to_owned());
         fixture
     }
 
@@ -267,6 +280,7 @@ impl Fixture {
             P::Execution => json!({"contactIds": [contact]}),
             P::Members => json!({"contactIds": [contact], "status": "complete"}),
             P::FeederMembers => json!({"contactIds": [contact], "status": "active"}),
+            P::Account => json!({"name": "Acme Corp", "city": "Springfield"}),
             P::CustomObject => {
                 json!({"name": "Registrations", "fields": [{"name": "Email", "dataType": "text"}]})
             }

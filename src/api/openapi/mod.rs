@@ -20,7 +20,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::AppState;
 use super::error::{ErrorMessage, FailureDto, FailuresBody, OAuthErrorBody};
-use super::rest::{contacts, custom_objects, groups, lists, resource};
+use super::rest::{accounts, contacts, custom_objects, groups, lists, resource};
 use super::{appcloud, containers, dashboard, id, oauth, syncs, wire};
 
 /// The whole API: every annotated handler, the Basic and Bearer schemes.
@@ -142,6 +142,7 @@ impl Modify for DefinitionPaths {
         resource::document::<lists::Lists>(openapi);
         resource::document::<groups::Groups>(openapi);
         resource::document::<custom_objects::CustomObjects>(openapi);
+        resource::document::<accounts::Accounts>(openapi);
     }
 }
 

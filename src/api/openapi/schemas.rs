@@ -150,6 +150,33 @@ pub struct ContactInput {
     pub field_values: Option<Vec<FieldValueInput>>,
 }
 
+/// A REST 1.0 account body (a full replace on `PUT`).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountInput {
+    /// The company name (`M_CompanyName`); required.
+    #[schema(example = "Acme Corp")]
+    pub name: String,
+    /// `M_Address1`.
+    pub address1: Option<String>,
+    /// `M_Address2`.
+    pub address2: Option<String>,
+    /// `M_Address3`.
+    pub address3: Option<String>,
+    /// `M_City`.
+    pub city: Option<String>,
+    /// `M_State_Prov`.
+    pub province: Option<String>,
+    /// `M_Zip_Postal`.
+    pub postal_code: Option<String>,
+    /// `M_Country`.
+    pub country: Option<String>,
+    /// `M_Business_Phone`.
+    pub business_phone: Option<String>,
+    /// Any standard account field by id (`/accounts/fields`), e.g. `100100` for `CompanyIDExt`.
+    pub field_values: Option<Vec<FieldValueInput>>,
+}
+
 /// One entry of a contact's `fieldValues`.
 #[derive(ToSchema)]
 pub struct FieldValueInput {

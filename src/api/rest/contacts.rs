@@ -66,8 +66,19 @@ pub struct ContactDto {
 pub struct FieldValueDto {
     #[serde(rename = "type")]
     kind: &'static str,
-    id: &'static str,
+    id: String,
     value: String,
+}
+
+impl FieldValueDto {
+    /// The value of field `id`.
+    pub fn new(id: i64, value: String) -> Self {
+        Self {
+            kind: "FieldValue",
+            id: id.to_string(),
+            value,
+        }
+    }
 }
 
 impl From<Contact> for ContactDto {
@@ -76,7 +87,7 @@ impl From<Contact> for ContactDto {
             .contact_id_ext
             .map(|value| FieldValueDto {
                 kind: "FieldValue",
-                id: CONTACT_ID_EXT_FIELD_ID,
+                id: CONTACT_ID_EXT_FIELD_ID.to_owned(),
                 value,
             })
             .into_iter()

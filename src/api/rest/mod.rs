@@ -9,6 +9,7 @@
 //! This module holds what the three resource files share: the paging extractor, the collection
 //! envelope and lenient property readers for request bodies.
 
+pub(super) mod accounts;
 pub mod contacts;
 pub(super) mod custom_objects;
 pub(super) mod groups;
@@ -35,6 +36,7 @@ pub const MAX_COUNT: u64 = 1000;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(contacts::router())
+        .merge(accounts::router())
         .merge(lists::router())
         .merge(groups::router())
         .merge(super::openapi::rest_router())
