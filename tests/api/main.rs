@@ -14,6 +14,7 @@ mod csv_injection;
 mod custom_objects;
 mod discovery;
 mod exports;
+mod extract_discovery;
 mod helpers;
 mod imports;
 mod imports_rules;
