@@ -20,7 +20,8 @@ macro_rules! asset_listings {
                 query: &$crate::domain::query::ListQuery<$crate::domain::fields::ContainerField>,
             ) -> $crate::store::StoreResult<$crate::store::Page<$crate::domain::asset::ContactList>>
             {
-                let listing = $crate::store::contacts::list_listing();
+                let listing =
+                    $crate::store::contacts::list_listing(&$crate::store::contacts::CONTACT_LISTS);
                 self.list_page(listing, site_id, query, list_from).await
             }
 

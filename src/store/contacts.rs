@@ -222,21 +222,53 @@ pub trait AppCloudStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
-/// What every backend reads a contact list from (`contact_lists` aliased `l`): its columns
-/// with the member count.
-pub(crate) const LIST_SELECT: &str = "SELECT l.id, l.name, l.description, l.scope,
+/// The tables of one kind of list (contact lists, account lists), which share their shape:
+/// the statements on lists are written once over this.
+#[derive(Debug)]
+pub(crate) struct ListTables {
+    /// The lists (aliased `l` in `select`).
+    pub lists: &'static str,
+    /// Their members: `list_id` and the member column.
+    pub members: &'static str,
+    /// The member column (`contact_id`).
+    pub member: &'static str,
+    /// The table members come from (`contacts`).
+    pub records: &'static str,
+    /// What every backend reads a list from: its columns with the member count.
+    pub select: &'static str,
+}
+
+/// Contact lists.
+pub(crate) const CONTACT_LISTS: ListTables = ListTables {
+    lists: "contact_lists",
+    members: "contact_list_members",
+    member: "contact_id",
+    records: "contacts",
+    select: "SELECT l.id, l.name, l.description, l.scope,
     (SELECT COUNT(*) FROM contact_list_members m WHERE m.list_id = l.id),
-    l.created_by, l.created_at, l.updated_by, l.updated_at FROM contact_lists l";
+    l.created_by, l.created_at, l.updated_by, l.updated_at FROM contact_lists l",
+};
+
+/// Account lists.
+pub(crate) const ACCOUNT_LISTS: ListTables = ListTables {
+    lists: "account_lists",
+    members: "account_list_members",
+    member: "account_id",
+    records: "accounts",
+    select: "SELECT l.id, l.name, l.description, l.scope,
+    (SELECT COUNT(*) FROM account_list_members m WHERE m.list_id = l.id),
+    l.created_by, l.created_at, l.updated_by, l.updated_at FROM account_lists l",
+};
 
 /// What every backend reads an email group from (`email_groups` aliased `g`).
 pub(crate) const GROUP_SELECT: &str = "SELECT g.id, g.name, g.display_name, g.description,
     g.is_visible_in_public_subscription_list, g.created_by, g.created_at, g.updated_by, g.updated_at
     FROM email_groups g";
 
-/// The listing of a site's contact lists.
-pub(crate) fn list_listing() -> Listing<'static, ContainerField> {
+/// The listing of a site's lists of one kind.
+pub(crate) fn list_listing(tables: &'static ListTables) -> Listing<'static, ContainerField> {
     Listing {
-        select: LIST_SELECT,
+        select: tables.select,
         column: |field| match field {
             ContainerField::Name => "l.name",
             ContainerField::CreatedAt => "l.created_at",

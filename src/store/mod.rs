@@ -24,7 +24,7 @@ mod syncs;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use accounts::{AccountPage, AccountStore};
+pub use accounts::{AccountListStore, AccountPage, AccountStore};
 pub use contacts::{
     AppCloudStore, AssetListings, AssetStore, ContactSearch, ContactStore, SubscriptionCounts,
 };
@@ -115,6 +115,7 @@ pub trait Store:
     + FieldStore
     + CustomObjectStore
     + AccountStore
+    + AccountListStore
     + ImportStore
     + ExportStore
 {

@@ -86,3 +86,92 @@ pub async fn accounts_are_replaced_whole_and_belong_to_their_site(store: &dyn St
         Err(StoreError::NotFound)
     ));
 }
+
+/// Account lists hold the site's accounts only, count them, and belong to their site.
+pub async fn account_lists_hold_the_sites_accounts(store: &dyn Store) {
+    use crate::domain::asset::ContactListInput;
+    use crate::domain::query::ListQuery;
+    let site = store.create_site("Acme").await.unwrap().id;
+    let other = store.create_site("Other").await.unwrap().id;
+    let one = store
+        .create_account(site, &input(&[("company_name", "One")]))
+        .await
+        .unwrap();
+    let two = store
+        .create_account(site, &input(&[("company_name", "Two")]))
+        .await
+        .unwrap();
+    let theirs = store
+        .create_account(other, &input(&[("company_name", "Theirs")]))
+        .await
+        .unwrap();
+    let list = store
+        .create_account_list(
+            site,
+            "jane",
+            ContactListInput {
+                name: "Targets".into(),
+                membership_additions: vec![one.id, two.id],
+                ..ContactListInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((list.count, list.scope.as_str()), (2, "local"));
+    let foreign = ContactListInput {
+        name: "Targets".into(),
+        membership_additions: vec![theirs.id],
+        ..ContactListInput::default()
+    };
+    assert!(matches!(
+        store
+            .update_account_list(site, list.id, "jane", foreign)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let removed = store
+        .update_account_list(
+            site,
+            list.id,
+            "bob",
+            ContactListInput {
+                name: "Renamed".into(),
+                membership_deletions: vec![one.id],
+                ..ContactListInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((removed.name.as_str(), removed.count), ("Renamed", 1));
+    store.delete_account(site, two.id).await.unwrap();
+    assert_eq!(
+        store.get_account_list(site, list.id).await.unwrap().count,
+        0
+    );
+    let page = store
+        .list_account_lists(site, &ListQuery::all())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert!(
+        store
+            .list_account_lists(other, &ListQuery::all())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert!(matches!(
+        store.get_account_list(other, list.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_account_list(other, list.id).await,
+        Err(StoreError::NotFound)
+    ));
+    store.delete_account_list(site, list.id).await.unwrap();
+    assert!(matches!(
+        store.get_account_list(site, list.id).await,
+        Err(StoreError::NotFound)
+    ));
+}

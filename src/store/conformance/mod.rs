@@ -9,7 +9,9 @@ mod kinds;
 mod runs;
 mod staging;
 
-pub use accounts::accounts_are_replaced_whole_and_belong_to_their_site;
+pub use accounts::{
+    account_lists_hold_the_sites_accounts, accounts_are_replaced_whole_and_belong_to_their_site,
+};
 pub use callbacks::due_callbacks_are_fair_to_sites_and_claimed_once;
 pub use custom_objects::custom_objects_keep_field_ids_and_belong_to_their_site;
 pub use fields::custom_fields_belong_to_their_record_type;
@@ -63,6 +65,7 @@ macro_rules! conformance_tests {
             custom_fields_belong_to_their_record_type,
             custom_objects_keep_field_ids_and_belong_to_their_site,
             accounts_are_replaced_whole_and_belong_to_their_site,
+            account_lists_hold_the_sites_accounts,
         );
     };
     (@each $fresh:path; $($scenario:ident,)*) => {

@@ -10,7 +10,7 @@ use crate::domain::asset::{
 };
 use crate::domain::clock::Timestamp;
 use crate::store::AssetStore;
-use crate::store::contacts::LIST_SELECT;
+use crate::store::contacts::{ACCOUNT_LISTS, CONTACT_LISTS, ListTables};
 use crate::store::{StoreError, StoreResult, SubscriptionCounts};
 
 /// Columns [`group_from`] reads, of `email_groups` aliased `g`.
@@ -48,9 +48,17 @@ fn group_from(row: &Row) -> StoreResult<EmailGroup> {
     })
 }
 
-async fn load_list(client: &impl GenericClient, site_id: i64, id: i64) -> StoreResult<ContactList> {
+pub(super) async fn load_list(
+    client: &impl GenericClient,
+    tables: &ListTables,
+    site_id: i64,
+    id: i64,
+) -> StoreResult<ContactList> {
     let stmt = client
-        .prepare_cached(&format!("{LIST_SELECT} WHERE l.site_id = $1 AND l.id = $2"))
+        .prepare_cached(&format!(
+            "{} WHERE l.site_id = $1 AND l.id = $2",
+            tables.select
+        ))
         .await?;
     let row = client
         .query_opt(&stmt, &[&site_id, &id])
@@ -83,10 +91,11 @@ fn found(n: u64) -> StoreResult<()> {
 
 crate::store::asset_methods::asset_listings!(PostgresStore);
 
-#[async_trait::async_trait]
-impl AssetStore for PostgresStore {
-    async fn create_list(
+impl PostgresStore {
+    /// Creates a list of the kind `tables` describes, with its first members.
+    pub(super) async fn create_list_of(
         &self,
+        tables: &'static ListTables,
         site_id: i64,
         by: &str,
         input: ContactListInput,
@@ -94,10 +103,14 @@ impl AssetStore for PostgresStore {
         let now = self.now().as_nanos();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
+        let sql = format!(
+            "INSERT INTO {} (site_id, name, description, scope, created_by, created_at, updated_by, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $5, $6) RETURNING id",
+            tables.lists
+        );
         let id: i64 = tx
             .query_one(
-                "INSERT INTO contact_lists (site_id, name, description, scope, created_by, created_at, updated_by, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $5, $6) RETURNING id",
+                sql.as_str(),
                 &[
                     &site_id,
                     &input.name,
@@ -109,19 +122,16 @@ impl AssetStore for PostgresStore {
             )
             .await?
             .get(0);
-        change_members(&tx, site_id, id, &input).await?;
-        let list = load_list(&tx, site_id, id).await?;
+        change_members(&tx, tables, site_id, id, &input).await?;
+        let list = load_list(&tx, tables, site_id, id).await?;
         tx.commit().await?;
         Ok(list)
     }
 
-    async fn get_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
-        let client = self.client().await?;
-        load_list(&client, site_id, id).await
-    }
-
-    async fn update_list(
+    /// Replaces a list's properties and applies its membership changes.
+    pub(super) async fn update_list_of(
         &self,
+        tables: &'static ListTables,
         site_id: i64,
         id: i64,
         by: &str,
@@ -130,10 +140,14 @@ impl AssetStore for PostgresStore {
         let now = self.now().as_nanos();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
+        let sql = format!(
+            "UPDATE {} SET name = $3, description = $4, scope = COALESCE($5, scope),
+             updated_by = $6, updated_at = $7 WHERE site_id = $1 AND id = $2",
+            tables.lists
+        );
         let changed = tx
             .execute(
-                "UPDATE contact_lists SET name = $3, description = $4, scope = COALESCE($5, scope),
-                 updated_by = $6, updated_at = $7 WHERE site_id = $1 AND id = $2",
+                sql.as_str(),
                 &[
                     &site_id,
                     &id,
@@ -146,10 +160,39 @@ impl AssetStore for PostgresStore {
             )
             .await?;
         found(changed)?;
-        change_members(&tx, site_id, id, &input).await?;
-        let list = load_list(&tx, site_id, id).await?;
+        change_members(&tx, tables, site_id, id, &input).await?;
+        let list = load_list(&tx, tables, site_id, id).await?;
         tx.commit().await?;
         Ok(list)
+    }
+}
+
+#[async_trait::async_trait]
+impl AssetStore for PostgresStore {
+    async fn create_list(
+        &self,
+        site_id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        self.create_list_of(&CONTACT_LISTS, site_id, by, input)
+            .await
+    }
+
+    async fn get_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
+        let client = self.client().await?;
+        load_list(&client, &CONTACT_LISTS, site_id, id).await
+    }
+
+    async fn update_list(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        self.update_list_of(&CONTACT_LISTS, site_id, id, by, input)
+            .await
     }
 
     async fn list_members(
@@ -160,7 +203,7 @@ impl AssetStore for PostgresStore {
         limit: u32,
     ) -> StoreResult<Vec<i64>> {
         let client = self.client().await?;
-        load_list(&client, site_id, id).await?;
+        load_list(&client, &CONTACT_LISTS, site_id, id).await?;
         let rows = client
             .query(
                 "SELECT contact_id FROM contact_list_members WHERE list_id = $1 AND contact_id > $2
@@ -325,5 +368,48 @@ impl AssetStore for PostgresStore {
             group_id,
             is_subscribed: subscribed,
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::store::AccountListStore for PostgresStore {
+    async fn create_account_list(
+        &self,
+        site_id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        self.create_list_of(&ACCOUNT_LISTS, site_id, by, input)
+            .await
+    }
+
+    async fn get_account_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
+        let client = self.client().await?;
+        load_list(&client, &ACCOUNT_LISTS, site_id, id).await
+    }
+
+    async fn update_account_list(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        self.update_list_of(&ACCOUNT_LISTS, site_id, id, by, input)
+            .await
+    }
+
+    /// Members go by trigger (SQLite) or cascade (PostgreSQL).
+    async fn delete_account_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
+        self.delete_owned("account_lists", site_id, id).await
+    }
+
+    async fn list_account_lists(
+        &self,
+        site_id: i64,
+        query: &crate::domain::query::ListQuery<crate::domain::fields::ContainerField>,
+    ) -> StoreResult<crate::store::Page<ContactList>> {
+        let listing = crate::store::contacts::list_listing(&ACCOUNT_LISTS);
+        self.list_page(listing, site_id, query, list_from).await
     }
 }

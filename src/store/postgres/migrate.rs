@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0004_unlogged_seen.sql"),
     include_str!("../../../migrations/postgres/0005_accounts.sql"),
     include_str!("../../../migrations/postgres/0006_custom_objects.sql"),
+    include_str!("../../../migrations/postgres/0007_account_lists.sql"),
 ];
 
 /// The advisory lock key migrations hold (any constant unlikely to clash: "loquat" in ASCII).

@@ -9,7 +9,7 @@ use crate::domain::asset::{
 };
 use crate::domain::clock::Timestamp;
 use crate::store::AssetStore;
-use crate::store::contacts::{GROUP_SELECT, LIST_SELECT};
+use crate::store::contacts::{ACCOUNT_LISTS, CONTACT_LISTS, GROUP_SELECT, ListTables};
 use crate::store::{StoreError, StoreResult, SubscriptionCounts};
 
 fn audit_from(row: &Row<'_>, first: usize) -> rusqlite::Result<Audit> {
@@ -43,9 +43,14 @@ fn group_from(row: &Row<'_>) -> rusqlite::Result<EmailGroup> {
     })
 }
 
-fn load_list(conn: &Connection, site_id: i64, id: i64) -> StoreResult<ContactList> {
+pub(super) fn load_list(
+    conn: &Connection,
+    tables: &ListTables,
+    site_id: i64,
+    id: i64,
+) -> StoreResult<ContactList> {
     conn.query_row(
-        &format!("{LIST_SELECT} WHERE l.site_id = ?1 AND l.id = ?2"),
+        &format!("{} WHERE l.site_id = ?1 AND l.id = ?2", tables.select),
         params![site_id, id],
         list_from,
     )
@@ -61,14 +66,23 @@ fn load_group(conn: &Connection, site_id: i64, id: i64) -> StoreResult<EmailGrou
     .map_err(error::map)
 }
 
-/// Applies membership changes; every contact must be the site's, or nothing changes.
+/// Applies membership changes; every member must be the site's, or nothing changes.
 fn change_members(
     tx: &Transaction<'_>,
+    tables: &ListTables,
     site_id: i64,
     list_id: i64,
     input: &ContactListInput,
 ) -> StoreResult<()> {
-    let mut check = tx.prepare_cached("SELECT 1 FROM contacts WHERE site_id = ?1 AND id = ?2")?;
+    let ListTables {
+        members,
+        member,
+        records,
+        ..
+    } = tables;
+    let mut check = tx.prepare_cached(&format!(
+        "SELECT 1 FROM {records} WHERE site_id = ?1 AND id = ?2"
+    ))?;
     for id in input
         .membership_additions
         .iter()
@@ -78,15 +92,15 @@ fn change_members(
             return Err(StoreError::NotFound);
         }
     }
-    let mut add = tx.prepare_cached(
-        "INSERT OR IGNORE INTO contact_list_members (list_id, contact_id) VALUES (?1, ?2)",
-    )?;
+    let mut add = tx.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO {members} (list_id, {member}) VALUES (?1, ?2)"
+    ))?;
     for id in &input.membership_additions {
         add.execute(params![list_id, id])?;
     }
-    let mut remove = tx.prepare_cached(
-        "DELETE FROM contact_list_members WHERE list_id = ?1 AND contact_id = ?2",
-    )?;
+    let mut remove = tx.prepare_cached(&format!(
+        "DELETE FROM {members} WHERE list_id = ?1 AND {member} = ?2"
+    ))?;
     for id in &input.membership_deletions {
         remove.execute(params![list_id, id])?;
     }
@@ -94,6 +108,61 @@ fn change_members(
 }
 
 crate::store::asset_methods::asset_listings!(SqliteStore);
+
+impl SqliteStore {
+    /// Creates a list of the kind `tables` describes, with its first members.
+    pub(super) async fn create_list_of(
+        &self,
+        tables: &'static ListTables,
+        site_id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        let (by, now) = (by.to_owned(), self.now().as_nanos());
+        self.write(move |tx| {
+            tx.execute(
+                &format!(
+                    "INSERT INTO {} (site_id, name, description, scope, created_by, created_at, updated_by, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
+                    tables.lists
+                ),
+                params![site_id, input.name, input.description, input.scope.as_deref().unwrap_or("local"), by, now],
+            )?;
+            let id = tx.last_insert_rowid();
+            change_members(tx, tables, site_id, id, &input)?;
+            load_list(tx, tables, site_id, id)
+        })
+        .await
+    }
+
+    /// Replaces a list's properties and applies its membership changes.
+    pub(super) async fn update_list_of(
+        &self,
+        tables: &'static ListTables,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        let (by, now) = (by.to_owned(), self.now().as_nanos());
+        self.write(move |tx| {
+            let changed = tx.execute(
+                &format!(
+                    "UPDATE {} SET name = ?3, description = ?4, scope = COALESCE(?5, scope), updated_by = ?6, updated_at = ?7
+                     WHERE site_id = ?1 AND id = ?2",
+                    tables.lists
+                ),
+                params![site_id, id, input.name, input.description, input.scope, by, now],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            change_members(tx, tables, site_id, id, &input)?;
+            load_list(tx, tables, site_id, id)
+        })
+        .await
+    }
+}
 
 #[async_trait::async_trait]
 impl AssetStore for SqliteStore {
@@ -103,22 +172,13 @@ impl AssetStore for SqliteStore {
         by: &str,
         input: ContactListInput,
     ) -> StoreResult<ContactList> {
-        let (by, now) = (by.to_owned(), self.now().as_nanos());
-        self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO contact_lists (site_id, name, description, scope, created_by, created_at, updated_by, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)",
-                params![site_id, input.name, input.description, input.scope.as_deref().unwrap_or("local"), by, now],
-            )?;
-            let id = tx.last_insert_rowid();
-            change_members(tx, site_id, id, &input)?;
-            load_list(tx, site_id, id)
-        })
-        .await
+        self.create_list_of(&CONTACT_LISTS, site_id, by, input)
+            .await
     }
 
     async fn get_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
-        self.read(move |conn| load_list(conn, site_id, id)).await
+        self.read(move |conn| load_list(conn, &CONTACT_LISTS, site_id, id))
+            .await
     }
 
     async fn update_list(
@@ -128,21 +188,8 @@ impl AssetStore for SqliteStore {
         by: &str,
         input: ContactListInput,
     ) -> StoreResult<ContactList> {
-        let (by, now) = (by.to_owned(), self.now().as_nanos());
-        self.write(move |tx| {
-            let changed = tx
-                .execute(
-                    "UPDATE contact_lists SET name = ?3, description = ?4, scope = COALESCE(?5, scope), updated_by = ?6, updated_at = ?7
-                     WHERE site_id = ?1 AND id = ?2",
-                    params![site_id, id, input.name, input.description, input.scope, by, now],
-                )?;
-            if changed == 0 {
-                return Err(StoreError::NotFound);
-            }
-            change_members(tx, site_id, id, &input)?;
-            load_list(tx, site_id, id)
-        })
-        .await
+        self.update_list_of(&CONTACT_LISTS, site_id, id, by, input)
+            .await
     }
 
     async fn list_members(
@@ -153,7 +200,7 @@ impl AssetStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<i64>> {
         self.read(move |conn| {
-            load_list(conn, site_id, id)?;
+            load_list(conn, &CONTACT_LISTS, site_id, id)?;
             let mut stmt = conn
                 .prepare("SELECT contact_id FROM contact_list_members WHERE list_id = ?1 AND contact_id > ?2 ORDER BY contact_id LIMIT ?3")?;
             let ids = stmt
@@ -271,5 +318,48 @@ impl AssetStore for SqliteStore {
             Ok(Subscription { contact_id, group_id, is_subscribed: subscribed })
         })
         .await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::store::AccountListStore for SqliteStore {
+    async fn create_account_list(
+        &self,
+        site_id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        self.create_list_of(&ACCOUNT_LISTS, site_id, by, input)
+            .await
+    }
+
+    async fn get_account_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
+        self.read(move |conn| load_list(conn, &ACCOUNT_LISTS, site_id, id))
+            .await
+    }
+
+    async fn update_account_list(
+        &self,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        self.update_list_of(&ACCOUNT_LISTS, site_id, id, by, input)
+            .await
+    }
+
+    /// Members go by trigger (SQLite) or cascade (PostgreSQL).
+    async fn delete_account_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
+        self.delete_owned("account_lists", site_id, id).await
+    }
+
+    async fn list_account_lists(
+        &self,
+        site_id: i64,
+        query: &crate::domain::query::ListQuery<crate::domain::fields::ContainerField>,
+    ) -> StoreResult<crate::store::Page<ContactList>> {
+        let listing = crate::store::contacts::list_listing(&ACCOUNT_LISTS);
+        self.list_page(listing, site_id, query, list_from).await
     }
 }

@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0009_token_grants.sql"),
     include_str!("../../../migrations/sqlite/0010_accounts.sql"),
     include_str!("../../../migrations/sqlite/0011_custom_objects.sql"),
+    include_str!("../../../migrations/sqlite/0012_account_lists.sql"),
 ];
 
 /// Read connections: twice the cores (reads are short and mostly CPU), at least 2 and at
