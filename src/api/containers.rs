@@ -41,6 +41,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/contacts/lists", get(list::<Lists>))
         .route("/contacts/lists/{id}", get(read::<Lists>))
+        .route("/accounts/lists", get(list::<AccountLists>))
+        .route("/accounts/lists/{id}", get(read::<AccountLists>))
         .route("/emailGroups", get(list::<Groups>))
         .route("/emailGroups/{id}", get(read::<Groups>))
         .route("/contacts/fields", get(list::<Fields<ContactFields>>))
@@ -51,7 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/activities/fields/{id}", get(read::<ActivityFields>))
 }
 
-/// A contact list as the Bulk API writes it.
+/// A contact list (or an account list) as the Bulk API writes it.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactListDto {
@@ -67,16 +69,38 @@ pub struct ContactListDto {
 
 impl From<ContactList> for ContactListDto {
     fn from(list: ContactList) -> Self {
+        let statement = Statement::ContactList(list.id.unsigned_abs()).to_string();
+        let uri = format!("/contacts/lists/{}", list.id);
+        Self::of(list, statement, uri)
+    }
+}
+
+impl ContactListDto {
+    /// `list` with its statement and uri.
+    fn of(list: ContactList, statement: String, uri: String) -> Self {
         Self {
             name: list.name,
             count: list.count,
-            statement: Statement::ContactList(list.id.unsigned_abs()).to_string(),
-            uri: format!("/contacts/lists/{}", list.id),
+            statement,
+            uri,
             created_by: list.audit.created_by,
             created_at: list.audit.created_at.to_string(),
             updated_by: list.audit.updated_by,
             updated_at: list.audit.updated_at.to_string(),
         }
+    }
+}
+
+/// An account list as the Bulk API writes it: a contact list's shape, `{{AccountList[id]}}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(transparent)]
+pub struct AccountListDto(ContactListDto);
+
+impl From<ContactList> for AccountListDto {
+    fn from(list: ContactList) -> Self {
+        let statement = format!("{{{{AccountList[{}]}}}}", list.id);
+        let uri = format!("/accounts/lists/{}", list.id);
+        Self(ContactListDto::of(list, statement, uri))
     }
 }
 
@@ -321,6 +345,32 @@ impl Collection for Lists {
     }
 }
 
+/// The account lists (`/accounts/lists`).
+pub struct AccountLists;
+
+impl Collection for AccountLists {
+    type Field = ContainerField;
+    type Item = ContactList;
+    type Dto = AccountListDto;
+    const PATH: &'static str = "/accounts/lists";
+    const OPERATION: &'static str = "AccountList";
+    const NOUN: &'static str = "account list";
+    type Filter = NoFilter;
+
+    async fn page(
+        state: &AppState,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+        _: &NoFilter,
+    ) -> Result<Page<ContactList>, ApiError> {
+        Ok(state.store.list_account_lists(site_id, query).await?)
+    }
+
+    async fn one(state: &AppState, site_id: i64, id: i64) -> Result<ContactList, ApiError> {
+        Ok(state.store.get_account_list(site_id, id).await?)
+    }
+}
+
 /// The email groups (`/emailGroups`).
 pub struct Groups;
 
@@ -416,6 +466,7 @@ impl<C: Catalogue> Collection for Fields<C> {
 /// Adds the operations of every collection to the document.
 pub fn document(document: &mut Document) {
     add::<Lists>(document);
+    add::<AccountLists>(document);
     add::<Groups>(document);
     add::<Fields<ContactFields>>(document);
     add::<Fields<AccountFields>>(document);

@@ -1,6 +1,7 @@
 //! The HTTP layer: the whole route table, readable top to bottom. Handlers extract, call the
 //! domain and the store, and map; Eloqua's wire shapes live here and nowhere else.
 
+mod account_lists;
 mod activity_fields;
 mod appcloud;
 pub mod client_addr;
@@ -46,7 +47,10 @@ pub fn router(state: AppState, deadlines: deadline::Deadlines) -> Router {
         .nest("/api/bulk/2.0", bulk_routes())
         .nest("/api/rest/1.0", rest::router())
         .nest("/api/rest/2.0", rest::router_2())
-        .nest("/api/loquat/1.0", appcloud::router())
+        .nest(
+            "/api/loquat/1.0",
+            appcloud::router().merge(account_lists::router()),
+        )
         .merge(dashboard::router())
         .merge(ui::router())
         .merge(crate::metrics::router(

@@ -20,6 +20,7 @@ struct Samples {
     execution: i64,
     custom_object: (String, String),
     account: String,
+    account_list: String,
 }
 
 impl Samples {
@@ -86,8 +87,17 @@ impl Samples {
             .post("/api/REST/1.0/data/account", &json!({"name": "Sample"}))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{account}");
+        let account = account["id"].as_str().unwrap().to_owned();
+        let (status, account_list) = app
+            .post(
+                "/api/loquat/1.0/accounts/list",
+                &json!({"name": "Sample", "membershipAdditions": [account]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{account_list}");
         Self {
-            account: account["id"].as_str().unwrap().to_owned(),
+            account_list: account_list["id"].as_str().unwrap().to_owned(),
+            account,
             custom_object,
             contact,
             list,
@@ -103,7 +113,9 @@ impl Samples {
     /// `template` with each parameter replaced by a sample id of the kind the path names.
     fn fill(&self, template: &str) -> String {
         let bulk = |uri: &str| format!("/api/bulk/2.0{uri}");
-        let id = if template.starts_with("/api/loquat/") {
+        let id = if template.contains("/accounts/list") {
+            self.account_list.clone()
+        } else if template.starts_with("/api/loquat/") {
             if template.ends_with("/instances/{id}/members") {
                 FEEDER.to_owned()
             } else {

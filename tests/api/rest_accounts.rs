@@ -106,3 +106,85 @@ async fn accounts_are_created_replaced_searched_and_deleted_in_eloquas_shape() {
         assert_failures(status, &answer, &[field]);
     }
 }
+
+#[tokio::test]
+async fn account_lists_are_managed_by_the_admin_api_and_read_through_bulk() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for name in ["Acme", "Globex"] {
+        let (_, account) = app.post(ACCOUNT, &json!({"name": name})).await;
+        ids.push(account["id"].as_str().unwrap().to_owned());
+    }
+    let (status, list) = app
+        .post(
+            "/api/loquat/1.0/accounts/list",
+            &json!({"name": "Targets", "membershipAdditions": ids}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{list}");
+    assert_eq!(
+        (&list["type"], &list["count"]),
+        (&json!("AccountList"), &json!(2))
+    );
+    let id = list["id"].as_str().unwrap().to_owned();
+
+    let (_, bulk) = app.get(&format!("/api/bulk/2.0/accounts/lists/{id}")).await;
+    assert_eq!(
+        (
+            &bulk["name"],
+            &bulk["count"],
+            &bulk["statement"],
+            &bulk["uri"]
+        ),
+        (
+            &json!("Targets"),
+            &json!(2),
+            &json!(format!("{{{{AccountList[{id}]}}}}")),
+            &json!(format!("/accounts/lists/{id}"))
+        )
+    );
+    let (_, page) = app.get("/api/bulk/2.0/accounts/lists?q=name=Tar*").await;
+    assert_eq!(
+        page["items"][0]["uri"],
+        json!(format!("/accounts/lists/{id}"))
+    );
+    let (_, contact_lists) = app.get("/api/bulk/2.0/contacts/lists").await;
+    assert_eq!(
+        contact_lists["totalResults"], 0,
+        "account lists are not contact lists"
+    );
+
+    let (status, changed) = app
+        .put(
+            &format!("/api/loquat/1.0/accounts/list/{id}"),
+            &json!({"name": "Targets", "membershipDeletions": [ids[0]]}),
+        )
+        .await;
+    assert_eq!((status, &changed["count"]), (StatusCode::OK, &json!(1)));
+    // A contact id, or another site's account, is not an account of this site.
+    let contact = app.contact("someone@example.com").await;
+    let (_, theirs) = app.add_site("Other", "bob", true).await;
+    let (status, answer) = app
+        .put(
+            &format!("/api/loquat/1.0/accounts/list/{id}"),
+            &json!({"name": "Targets", "membershipAdditions": [contact + 1000]}),
+        )
+        .await;
+    assert_failures(status, &answer, &["membershipAdditions"]);
+    let (status, _) = send(
+        app.anonymous(Method::GET, &format!("/api/bulk/2.0/accounts/lists/{id}"))
+            .header("Authorization", &theirs),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    app.delete(&format!("{ACCOUNT}/{}", ids[1])).await;
+    let (_, after) = app.get(&format!("/api/bulk/2.0/accounts/lists/{id}")).await;
+    assert_eq!(after["count"], 0, "a deleted account leaves its lists");
+    let (status, _) = app
+        .delete(&format!("/api/loquat/1.0/accounts/list/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.get(&format!("/api/bulk/2.0/accounts/lists/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -151,7 +151,7 @@ fn routes_in_file(file: &std::path::Path, found: &mut BTreeSet<(String, String)>
             "custom_objects.rs" if in_rest => "/api/rest/2.0",
             _ if in_rest || router.starts_with("rest_") => "/api/rest/1.0",
             _ if in_oauth => "",
-            "appcloud.rs" => "/api/loquat/1.0",
+            "appcloud.rs" | "account_lists.rs" => "/api/loquat/1.0",
             "id.rs" | "oauth.rs" | "dashboard.rs" | "ui.rs" => "",
             _ => "/api/bulk/2.0",
         };

@@ -30,6 +30,7 @@ pub enum Payload {
     CustomObject,
     CustomObjectReplace,
     Account,
+    AccountList,
 }
 
 use Payload as P;
@@ -60,6 +61,11 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("PUT", "/api/rest/1.0/data/account/{account}", P::Account),
     ("DELETE", "/api/rest/1.0/data/account/{account}", P::None),
     ("GET", "/api/rest/1.0/data/accounts", P::None),
+    ("POST", "/api/loquat/1.0/accounts/list", P::AccountList),
+    ("GET", "/api/loquat/1.0/accounts/list/{account_list}", P::None),
+    ("PUT", "/api/loquat/1.0/accounts/list/{account_list}", P::AccountList),
+    ("DELETE", "/api/loquat/1.0/accounts/list/{account_list}", P::None),
+    ("GET", "/api/loquat/1.0/accounts/lists", P::None),
     ("POST", "/api/rest/2.0/assets/customObject", P::CustomObject),
     ("GET", "/api/rest/2.0/assets/customObject/{custom_object}", P::None),
     ("PUT", "/api/rest/2.0/assets/customObject/{custom_object}", P::CustomObjectReplace),
@@ -112,6 +118,8 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("GET", "/api/bulk/2.0/accounts/fields", P::None),
     ("GET", "/api/bulk/2.0/accounts/fields/{account_field}", P::None),
     ("GET", "/api/bulk/2.0/activities/fields", P::None),
+    ("GET", "/api/bulk/2.0/accounts/lists", P::None),
+    ("GET", "/api/bulk/2.0/accounts/lists/{account_list}", P::None),
     ("GET", "/api/bulk/2.0/customObjects", P::None),
     ("GET", "/api/bulk/2.0/customObjects/{custom_object}", P::None),
     ("GET", "/api/bulk/2.0/customObjects/{custom_object}/fields", P::None),
@@ -227,6 +235,16 @@ impl Fixture {
         fixture
             .ids
             .insert("account", account["id"].as_str().unwrap().to_owned());
+        let (status, list) = app
+            .post(
+                "/api/loquat/1.0/accounts/list",
+                &fixture.body(P::AccountList),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{list}");
+        fixture
+            .ids
+            .insert("account_list", list["id"].as_str().unwrap().to_owned());
         fixture
     }
 
@@ -281,6 +299,9 @@ impl Fixture {
             P::Members => json!({"contactIds": [contact], "status": "complete"}),
             P::FeederMembers => json!({"contactIds": [contact], "status": "active"}),
             P::Account => json!({"name": "Acme Corp", "city": "Springfield"}),
+            P::AccountList => {
+                json!({"name": "Targets", "membershipAdditions": [self.id("account")]})
+            }
             P::CustomObject => {
                 json!({"name": "Registrations", "fields": [{"name": "Email", "dataType": "text"}]})
             }

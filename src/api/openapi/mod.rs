@@ -143,6 +143,7 @@ impl Modify for DefinitionPaths {
         resource::document::<groups::Groups>(openapi);
         resource::document::<custom_objects::CustomObjects>(openapi);
         resource::document::<accounts::Accounts>(openapi);
+        resource::document::<super::account_lists::AccountLists>(openapi);
     }
 }
 

@@ -66,9 +66,19 @@ pub struct ContactListDto {
 impl ContactListDto {
     /// The list, echoing the membership changes of the request that produced it.
     fn new(list: ContactList, site_id: i64, input: Option<&ContactListInput>) -> Self {
+        Self::of("ContactList", list, site_id, input)
+    }
+
+    /// A list of type `kind` (`ContactList`, `AccountList`), which share their shape.
+    pub(crate) fn of(
+        kind: &'static str,
+        list: ContactList,
+        site_id: i64,
+        input: Option<&ContactListInput>,
+    ) -> Self {
         let echo = |ids: &[i64]| ids.iter().map(i64::to_string).collect();
         Self {
-            kind: "ContactList",
+            kind,
             id: list.id.to_string(),
             created_at: unix(list.audit.created_at),
             created_by: list.audit.created_by,
@@ -78,7 +88,7 @@ impl ContactListDto {
             updated_at: unix(list.audit.updated_at),
             updated_by: list.audit.updated_by,
             count: list.count,
-            data_lookup_id: data_lookup_id(site_id, list.id),
+            data_lookup_id: data_lookup_id(kind, site_id, list.id),
             membership_additions: input
                 .map(|i| echo(&i.membership_additions))
                 .unwrap_or_default(),
@@ -91,8 +101,11 @@ impl ContactListDto {
 }
 
 /// A stable 32-hex-digit id for the list, the same on every read (Eloqua's is a GUID).
-fn data_lookup_id(site_id: i64, list_id: i64) -> String {
-    let digest = Sha256::digest(format!("loquat/contact-list/{site_id}/{list_id}"));
+fn data_lookup_id(kind: &str, site_id: i64, list_id: i64) -> String {
+    let digest = Sha256::digest(match kind {
+        "ContactList" => format!("loquat/contact-list/{site_id}/{list_id}"),
+        _ => format!("loquat/{kind}/{site_id}/{list_id}"),
+    });
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
@@ -198,7 +211,7 @@ pub fn name_query(page: &RestPage) -> Result<ListQuery<ContainerField>, ApiError
 }
 
 /// Reads a list body; unknown properties are ignored, wrong types name the property.
-fn list_input(body: Value) -> Result<ContactListInput, ApiError> {
+pub(crate) fn list_input(body: Value) -> Result<ContactListInput, ApiError> {
     let obj = object(body)?;
     let scope = text(&obj, "scope", 10)?;
     if let Some(scope) = &scope {

@@ -13,8 +13,8 @@ pub(super) mod accounts;
 pub mod contacts;
 pub(super) mod custom_objects;
 pub(super) mod groups;
-pub(super) mod lists;
-pub(super) mod resource;
+pub(crate) mod lists;
+pub(crate) mod resource;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Query};
