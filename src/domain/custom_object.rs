@@ -75,6 +75,30 @@ pub struct CustomObjectInput {
     pub display_name_field_id: Option<i64>,
 }
 
+/// One record of a custom object (Eloqua's "custom object data").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomObjectRecord {
+    /// Its id.
+    pub id: i64,
+    /// The custom object it belongs to.
+    pub object_id: i64,
+    /// The contact it is linked to.
+    pub contact_id: Option<i64>,
+    /// Field values by field id, in field id order; a field without a value is absent.
+    pub values: Vec<(i64, String)>,
+    /// Who created and last changed it, and when.
+    pub audit: Audit,
+}
+
+/// The writable properties of a record: a replace sets exactly these.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomObjectRecordInput {
+    /// The contact to link it to (one of the site's).
+    pub contact_id: Option<i64>,
+    /// Values by field id (fields of the record's object).
+    pub values: Vec<(i64, String)>,
+}
+
 /// The types a custom object field may have.
 pub const FIELD_TYPES: [FieldType; 4] = [
     FieldType::Text,

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::domain::custom_object::{CustomObject, CustomObjectInput};
+use crate::domain::custom_object::{
+    CustomObject, CustomObjectInput, CustomObjectRecord, CustomObjectRecordInput,
+};
 
 /// One page of a site's custom objects, by id, and how many match.
 pub type CustomObjectPage = (Vec<CustomObject>, u64);
@@ -44,4 +46,45 @@ pub trait CustomObjectStore: Send + Sync {
         offset: u64,
         limit: u64,
     ) -> StoreResult<CustomObjectPage>;
+}
+
+/// Persistence of custom object records. Every call names the record's object; an object or
+/// record of another site is `NotFound`, and so is a `contact_id` that is not one of the
+/// site's contacts (the caller tells them apart).
+#[async_trait]
+pub trait CustomObjectRecordStore: Send + Sync {
+    /// Creates a record of custom object `object_id`.
+    async fn create_record(
+        &self,
+        site_id: i64,
+        object_id: i64,
+        by: &str,
+        input: &CustomObjectRecordInput,
+    ) -> StoreResult<CustomObjectRecord>;
+    /// One record.
+    async fn get_record(
+        &self,
+        site_id: i64,
+        object_id: i64,
+        id: i64,
+    ) -> StoreResult<CustomObjectRecord>;
+    /// Replaces a record's link and values.
+    async fn update_record(
+        &self,
+        site_id: i64,
+        object_id: i64,
+        id: i64,
+        by: &str,
+        input: &CustomObjectRecordInput,
+    ) -> StoreResult<CustomObjectRecord>;
+    /// Deletes a record.
+    async fn delete_record(&self, site_id: i64, object_id: i64, id: i64) -> StoreResult<()>;
+    /// `limit` records of the object from `offset`, by id, and how many it has.
+    async fn list_records(
+        &self,
+        site_id: i64,
+        object_id: i64,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<CustomObjectRecord>, u64)>;
 }

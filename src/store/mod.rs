@@ -28,7 +28,7 @@ pub use accounts::{AccountListStore, AccountPage, AccountStore};
 pub use contacts::{
     AppCloudStore, AssetListings, AssetStore, ContactSearch, ContactStore, SubscriptionCounts,
 };
-pub use custom_objects::{CustomObjectPage, CustomObjectStore};
+pub use custom_objects::{CustomObjectPage, CustomObjectRecordStore, CustomObjectStore};
 pub use definitions::{
     DefinitionRecord, DefinitionRecordOf, DefinitionStore, Exports, Imports, Record, StoredKind,
     SyncActions, create_sync, definitions,
@@ -114,6 +114,7 @@ pub trait Store:
     + SyncStore
     + FieldStore
     + CustomObjectStore
+    + CustomObjectRecordStore
     + AccountStore
     + AccountListStore
     + ImportStore

@@ -136,3 +136,111 @@ pub async fn custom_objects_keep_field_ids_and_belong_to_their_site(store: &dyn 
         Err(StoreError::NotFound)
     ));
 }
+
+/// Records belong to their object and site, link to the site's contacts only, and keep the
+/// values a write gives them.
+pub async fn custom_object_records_belong_to_their_object(store: &dyn Store) {
+    use crate::domain::custom_object::CustomObjectRecordInput;
+    let site = store.create_site("Acme").await.unwrap().id;
+    let other = store.create_site("Other").await.unwrap().id;
+    let object = store
+        .create_custom_object(
+            site,
+            "jane",
+            &CustomObjectInput {
+                name: "Registrations".into(),
+                description: None,
+                fields: vec![
+                    field(None, "Email", FieldType::Text),
+                    field(None, "Seats", FieldType::Numeric),
+                ],
+                unique_code_field_id: None,
+                email_address_field_id: None,
+                display_name_field_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (email, seats) = (object.fields[0].id, object.fields[1].id);
+    let contact = store
+        .create_contact(site, super::contact("a@example.com"))
+        .await
+        .unwrap()
+        .id;
+    let theirs = store
+        .create_contact(other, super::contact("b@example.com"))
+        .await
+        .unwrap()
+        .id;
+    let input = CustomObjectRecordInput {
+        contact_id: Some(contact),
+        values: vec![(email, "a@example.com".into()), (seats, "2".into())],
+    };
+    let record = store
+        .create_record(site, object.id, "jane", &input)
+        .await
+        .unwrap();
+    assert_eq!(
+        (record.contact_id, record.values.clone()),
+        (Some(contact), input.values.clone())
+    );
+    let foreign = CustomObjectRecordInput {
+        contact_id: Some(theirs),
+        ..input.clone()
+    };
+    assert!(matches!(
+        store.create_record(site, object.id, "jane", &foreign).await,
+        Err(StoreError::NotFound)
+    ));
+    let replaced = store
+        .update_record(
+            site,
+            object.id,
+            record.id,
+            "bob",
+            &CustomObjectRecordInput {
+                contact_id: None,
+                values: vec![(seats, "3".into())],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (replaced.contact_id, replaced.values.clone()),
+        (None, vec![(seats, "3".into())])
+    );
+    store
+        .create_record(site, object.id, "jane", &input)
+        .await
+        .unwrap();
+    let (page, total) = store.list_records(site, object.id, 1, 10).await.unwrap();
+    assert_eq!((page.len(), total), (1, 2));
+    for result in [
+        store.get_record(other, object.id, record.id).await,
+        store.get_record(site, object.id + 1000, record.id).await,
+    ] {
+        assert!(matches!(result, Err(StoreError::NotFound)));
+    }
+    assert!(matches!(
+        store.delete_record(other, object.id, record.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.list_records(other, object.id, 0, 10).await.unwrap().1,
+        0
+    );
+    store
+        .delete_record(site, object.id, record.id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.get_record(site, object.id, record.id).await,
+        Err(StoreError::NotFound)
+    ));
+    // Deleting the object deletes its records.
+    store.delete_custom_object(site, object.id).await.unwrap();
+    assert_eq!(
+        store.list_records(site, object.id, 0, 10).await.unwrap().1,
+        0
+    );
+}

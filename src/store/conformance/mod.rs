@@ -13,7 +13,10 @@ pub use accounts::{
     account_lists_hold_the_sites_accounts, accounts_are_replaced_whole_and_belong_to_their_site,
 };
 pub use callbacks::due_callbacks_are_fair_to_sites_and_claimed_once;
-pub use custom_objects::custom_objects_keep_field_ids_and_belong_to_their_site;
+pub use custom_objects::{
+    custom_object_records_belong_to_their_object,
+    custom_objects_keep_field_ids_and_belong_to_their_site,
+};
 pub use fields::custom_fields_belong_to_their_record_type;
 pub use kinds::overlapping_ids_across_kinds_stay_apart;
 pub use runs::{
@@ -66,6 +69,7 @@ macro_rules! conformance_tests {
             custom_objects_keep_field_ids_and_belong_to_their_site,
             accounts_are_replaced_whole_and_belong_to_their_site,
             account_lists_hold_the_sites_accounts,
+            custom_object_records_belong_to_their_object,
         );
     };
     (@each $fresh:path; $($scenario:ident,)*) => {

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0005_accounts.sql"),
     include_str!("../../../migrations/postgres/0006_custom_objects.sql"),
     include_str!("../../../migrations/postgres/0007_account_lists.sql"),
+    include_str!("../../../migrations/postgres/0008_custom_object_records.sql"),
 ];
 
 /// The advisory lock key migrations hold (any constant unlikely to clash: "loquat" in ASCII).

@@ -14,6 +14,7 @@ mod apply;
 mod assets;
 mod batch;
 mod contacts;
+mod custom_object_records;
 mod custom_objects;
 mod definitions;
 mod effects;

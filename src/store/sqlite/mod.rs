@@ -14,6 +14,7 @@ mod apply;
 mod assets;
 mod batch;
 mod contacts;
+mod custom_object_records;
 mod custom_objects;
 mod definitions;
 mod effects;
@@ -53,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0010_accounts.sql"),
     include_str!("../../../migrations/sqlite/0011_custom_objects.sql"),
     include_str!("../../../migrations/sqlite/0012_account_lists.sql"),
+    include_str!("../../../migrations/sqlite/0013_custom_object_records.sql"),
 ];
 
 /// Read connections: twice the cores (reads are short and mostly CPU), at least 2 and at
