@@ -222,3 +222,115 @@ async fn bad_custom_object_definitions_are_400_naming_the_property() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn custom_object_records_are_kept_through_rest_2_data() {
+    let app = spawn_app().await;
+    let (_, object) = app
+        .post(
+            &format!("{REST}/customObject"),
+            &json!({
+                "name": "Registrations",
+                "fields": [
+                    {"id": "-1", "name": "Code", "dataType": "text"},
+                    {"name": "Seats", "dataType": "numeric"},
+                    {"name": "When", "dataType": "date"}
+                ],
+                "uniqueCodeFieldId": "-1"
+            }),
+        )
+        .await;
+    let id = object["id"].as_str().unwrap().to_owned();
+    let field = |n: usize| object["fields"][n]["id"].as_str().unwrap().to_owned();
+    let contact = app.contact("guest@example.com").await;
+    let data = format!("/api/REST/2.0/data/customObject/{id}");
+    let (status, record) = app
+        .post(
+            &format!("{data}/instance"),
+            &json!({
+                "contactId": contact.to_string(),
+                "fieldValues": [
+                    {"id": field(0), "value": "R-1"},
+                    {"id": field(1), "value": 2},
+                    {"id": field(2), "value": "2024-05-01 12:00:00"}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{record}");
+    assert_eq!(
+        (&record["type"], &record["contactId"], &record["uniqueCode"]),
+        (
+            &json!("CustomObjectData"),
+            &json!(contact.to_string()),
+            &json!("R-1")
+        )
+    );
+    assert_eq!(
+        record["fieldValues"][2],
+        json!({"type": "FieldValue", "id": field(2), "value": "1714564800"}),
+        "dates are kept in Unix time"
+    );
+    let record_id = record["id"].as_str().unwrap().to_owned();
+    let (_, read) = app.get(&format!("{data}/instance/{record_id}")).await;
+    assert_eq!(read, record);
+
+    let (status, replaced) = app
+        .put(
+            &format!("{data}/instance/{record_id}"),
+            &json!({"fieldValues": [{"id": field(1), "value": "3"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{replaced}");
+    assert!(replaced.get("contactId").is_none() && replaced.get("uniqueCode").is_none());
+    assert_eq!(
+        replaced["fieldValues"],
+        json!([{"type": "FieldValue", "id": field(1), "value": "3"}])
+    );
+    let (_, page) = app.get(&format!("{data}/instances?count=10")).await;
+    assert_eq!(
+        (&page["total"], &page["elements"][0]["id"]),
+        (&json!(1), &json!(record_id))
+    );
+
+    for (body, failure) in [
+        (
+            json!({"fieldValues": [{"id": "999999", "value": "x"}]}),
+            "fieldValues[0].id",
+        ),
+        (
+            json!({"fieldValues": [{"id": field(1), "value": "many"}]}),
+            "fieldValues[0].value",
+        ),
+        (
+            json!({"fieldValues": [{"id": field(2), "value": "soon"}]}),
+            "fieldValues[0].value",
+        ),
+        (json!({"contactId": "abc"}), "contactId"),
+        (
+            json!({"contactId": (contact + 1000).to_string()}),
+            "contactId",
+        ),
+    ] {
+        let (status, answer) = app.post(&format!("{data}/instance"), &body).await;
+        assert_failures(status, &answer, &[failure]);
+    }
+    let (status, _) = app
+        .post(
+            "/api/REST/2.0/data/customObject/999999/instance",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, other) = app.add_site("Other", "bob", true).await;
+    let (status, _) = send(
+        app.anonymous(Method::GET, &format!("{data}/instance/{record_id}"))
+            .header("Authorization", &other),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app.delete(&format!("{data}/instance/{record_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = app.get(&format!("{data}/instances")).await;
+    assert_eq!(page["total"], 0);
+}

@@ -21,6 +21,7 @@ struct Samples {
     custom_object: (String, String),
     account: String,
     account_list: String,
+    record: String,
 }
 
 impl Samples {
@@ -95,7 +96,18 @@ impl Samples {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{account_list}");
+        let (status, record) = app
+            .post(
+                &format!(
+                    "/api/REST/2.0/data/customObject/{}/instance",
+                    custom_object.0
+                ),
+                &json!({"fieldValues": [{"id": custom_object.1, "value": "x"}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{record}");
         Self {
+            record: record["id"].as_str().unwrap().to_owned(),
             account_list: account_list["id"].as_str().unwrap().to_owned(),
             account,
             custom_object,
@@ -113,7 +125,9 @@ impl Samples {
     /// `template` with each parameter replaced by a sample id of the kind the path names.
     fn fill(&self, template: &str) -> String {
         let bulk = |uri: &str| format!("/api/bulk/2.0{uri}");
-        let id = if template.contains("/accounts/list") {
+        let id = if template.contains("/data/customObject/") {
+            self.record.clone()
+        } else if template.contains("/accounts/list") {
             self.account_list.clone()
         } else if template.starts_with("/api/loquat/") {
             if template.ends_with("/instances/{id}/members") {
@@ -154,6 +168,7 @@ impl Samples {
             .replace("{group_id}", &self.group.to_string())
             .replace("{execution_id}", &self.execution.to_string())
             .replace("{field_id}", &self.custom_object.1)
+            .replace("{parent_id}", &self.custom_object.0)
     }
 }
 

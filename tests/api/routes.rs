@@ -148,7 +148,7 @@ fn routes_in_file(file: &std::path::Path, found: &mut BTreeSet<(String, String)>
             router = after.split('(').next().unwrap_or_default().to_owned();
         }
         let prefix = match name {
-            "custom_objects.rs" if in_rest => "/api/rest/2.0",
+            "custom_objects.rs" | "custom_object_data.rs" if in_rest => "/api/rest/2.0",
             _ if in_rest || router.starts_with("rest_") => "/api/rest/1.0",
             _ if in_oauth => "",
             "appcloud.rs" | "account_lists.rs" => "/api/loquat/1.0",

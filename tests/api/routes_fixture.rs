@@ -31,6 +31,7 @@ pub enum Payload {
     CustomObjectReplace,
     Account,
     AccountList,
+    CustomObjectData,
 }
 
 use Payload as P;
@@ -71,6 +72,11 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("PUT", "/api/rest/2.0/assets/customObject/{custom_object}", P::CustomObjectReplace),
     ("DELETE", "/api/rest/2.0/assets/customObject/{custom_object}", P::None),
     ("GET", "/api/rest/2.0/assets/customObjects", P::None),
+    ("POST", "/api/rest/2.0/data/customObject/{custom_object}/instance", P::CustomObjectData),
+    ("GET", "/api/rest/2.0/data/customObject/{custom_object}/instance/{custom_object_record}", P::None),
+    ("PUT", "/api/rest/2.0/data/customObject/{custom_object}/instance/{custom_object_record}", P::CustomObjectData),
+    ("DELETE", "/api/rest/2.0/data/customObject/{custom_object}/instance/{custom_object_record}", P::None),
+    ("GET", "/api/rest/2.0/data/customObject/{custom_object}/instances", P::None),
     ("GET", "/api/loquat/1.0/appcloud/instances", P::None),
     ("POST", "/api/loquat/1.0/appcloud/instances", P::Instance),
     ("GET", "/api/loquat/1.0/appcloud/instances/{instance}", P::None),
@@ -245,6 +251,18 @@ impl Fixture {
         fixture
             .ids
             .insert("account_list", list["id"].as_str().unwrap().to_owned());
+        let instance = format!(
+            "/api/rest/2.0/data/customObject/{}/instance",
+            fixture.id("custom_object")
+        );
+        let (status, record) = app
+            .post(&instance, &fixture.body(P::CustomObjectData))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{record}");
+        fixture.ids.insert(
+            "custom_object_record",
+            record["id"].as_str().unwrap().to_owned(),
+        );
         fixture
     }
 
@@ -299,6 +317,10 @@ impl Fixture {
             P::Members => json!({"contactIds": [contact], "status": "complete"}),
             P::FeederMembers => json!({"contactIds": [contact], "status": "active"}),
             P::Account => json!({"name": "Acme Corp", "city": "Springfield"}),
+            P::CustomObjectData => json!({
+                "contactId": contact.to_string(),
+                "fieldValues": [{"id": self.id("custom_object_field"), "value": "owner@example.com"}]
+            }),
             P::AccountList => {
                 json!({"name": "Targets", "membershipAdditions": [self.id("account")]})
             }

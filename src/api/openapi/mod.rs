@@ -20,7 +20,9 @@ use utoipa::{Modify, OpenApi};
 
 use super::AppState;
 use super::error::{ErrorMessage, FailureDto, FailuresBody, OAuthErrorBody};
-use super::rest::{accounts, contacts, custom_objects, groups, lists, resource};
+use super::rest::{
+    accounts, contacts, custom_object_data, custom_objects, groups, lists, resource,
+};
 use super::{appcloud, containers, dashboard, id, oauth, syncs, wire};
 
 /// The whole API: every annotated handler, the Basic and Bearer schemes.
@@ -144,6 +146,7 @@ impl Modify for DefinitionPaths {
         resource::document::<custom_objects::CustomObjects>(openapi);
         resource::document::<accounts::Accounts>(openapi);
         resource::document::<super::account_lists::AccountLists>(openapi);
+        custom_object_data::document(openapi);
     }
 }
 

@@ -219,6 +219,16 @@ pub struct EmailGroupInput {
     pub is_visible_in_public_subscription_list: Option<bool>,
 }
 
+/// `POST/PUT /api/REST/2.0/data/customObject/{parentId}/instance[/{id}]`.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomObjectDataInput {
+    /// One of the site's contacts to link the record to.
+    pub contact_id: Option<String>,
+    /// Values by field id (fields of the custom object); dates in Unix time.
+    pub field_values: Option<Vec<FieldValueInput>>,
+}
+
 /// One field of `POST/PUT /api/REST/2.0/assets/customObject`.
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -11,6 +11,7 @@
 
 pub(super) mod accounts;
 pub mod contacts;
+pub(super) mod custom_object_data;
 pub(super) mod custom_objects;
 pub(super) mod groups;
 pub(crate) mod lists;
@@ -44,7 +45,7 @@ pub fn router() -> Router<AppState> {
 
 /// The REST 2.0 routes, relative to `/api/rest/2.0`.
 pub fn router_2() -> Router<AppState> {
-    custom_objects::router()
+    custom_objects::router().merge(custom_object_data::router())
 }
 
 /// `page`, `count` and `search` of a REST collection request; other parameters (`depth`,
