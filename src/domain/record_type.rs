@@ -2,8 +2,9 @@
 //! addresses in the Bulk API (spec §5), described once per type so routes, validation and
 //! storage read it instead of spelling `contacts` out in each place.
 //!
-//! Contacts ([`CONTACTS`]) are complete; accounts ([`ACCOUNTS`]) have their field catalogue
-//! so far and no definition kinds yet. A new record type touches:
+//! Contacts ([`CONTACTS`]) are complete; accounts ([`ACCOUNTS`]) have their field catalogue,
+//! their records (REST 1.0) and their lists so far, and no definition kinds yet. A new record
+//! type touches:
 //!
 //! 1. this file: a new `const` description, listed in [`RecordType::ALL`];
 //! 2. `src/domain/markup`: the statements of its markup root (`{{Account.Field(...)}}`, …);
