@@ -10,7 +10,7 @@ use crate::domain::asset::{
 };
 use crate::domain::clock::Timestamp;
 use crate::store::AssetStore;
-use crate::store::contacts::{ACCOUNT_LISTS, CONTACT_LISTS, ListTables};
+use crate::store::contacts::{CONTACT_LISTS, ListTables};
 use crate::store::{StoreError, StoreResult, SubscriptionCounts};
 
 /// Columns [`group_from`] reads, of `email_groups` aliased `g`.
@@ -128,6 +128,17 @@ impl PostgresStore {
         Ok(list)
     }
 
+    /// One list of the kind `tables` describes, with its member count.
+    pub(super) async fn get_list_of(
+        &self,
+        tables: &'static ListTables,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<ContactList> {
+        let client = self.client().await?;
+        load_list(&client, tables, site_id, id).await
+    }
+
     /// Replaces a list's properties and applies its membership changes.
     pub(super) async fn update_list_of(
         &self,
@@ -180,8 +191,7 @@ impl AssetStore for PostgresStore {
     }
 
     async fn get_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
-        let client = self.client().await?;
-        load_list(&client, &CONTACT_LISTS, site_id, id).await
+        self.get_list_of(&CONTACT_LISTS, site_id, id).await
     }
 
     async fn update_list(
@@ -371,45 +381,4 @@ impl AssetStore for PostgresStore {
     }
 }
 
-#[async_trait::async_trait]
-impl crate::store::AccountListStore for PostgresStore {
-    async fn create_account_list(
-        &self,
-        site_id: i64,
-        by: &str,
-        input: ContactListInput,
-    ) -> StoreResult<ContactList> {
-        self.create_list_of(&ACCOUNT_LISTS, site_id, by, input)
-            .await
-    }
-
-    async fn get_account_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
-        let client = self.client().await?;
-        load_list(&client, &ACCOUNT_LISTS, site_id, id).await
-    }
-
-    async fn update_account_list(
-        &self,
-        site_id: i64,
-        id: i64,
-        by: &str,
-        input: ContactListInput,
-    ) -> StoreResult<ContactList> {
-        self.update_list_of(&ACCOUNT_LISTS, site_id, id, by, input)
-            .await
-    }
-
-    /// Members go by trigger (SQLite) or cascade (PostgreSQL).
-    async fn delete_account_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.delete_owned("account_lists", site_id, id).await
-    }
-
-    async fn list_account_lists(
-        &self,
-        site_id: i64,
-        query: &crate::domain::query::ListQuery<crate::domain::fields::ContainerField>,
-    ) -> StoreResult<crate::store::Page<ContactList>> {
-        let listing = crate::store::contacts::list_listing(&ACCOUNT_LISTS);
-        self.list_page(listing, site_id, query, list_from).await
-    }
-}
+crate::store::asset_methods::account_lists!(PostgresStore);

@@ -9,7 +9,7 @@ use crate::domain::asset::{
 };
 use crate::domain::clock::Timestamp;
 use crate::store::AssetStore;
-use crate::store::contacts::{ACCOUNT_LISTS, CONTACT_LISTS, GROUP_SELECT, ListTables};
+use crate::store::contacts::{CONTACT_LISTS, GROUP_SELECT, ListTables};
 use crate::store::{StoreError, StoreResult, SubscriptionCounts};
 
 fn audit_from(row: &Row<'_>, first: usize) -> rusqlite::Result<Audit> {
@@ -135,6 +135,17 @@ impl SqliteStore {
         .await
     }
 
+    /// One list of the kind `tables` describes, with its member count.
+    pub(super) async fn get_list_of(
+        &self,
+        tables: &'static ListTables,
+        site_id: i64,
+        id: i64,
+    ) -> StoreResult<ContactList> {
+        self.read(move |conn| load_list(conn, tables, site_id, id))
+            .await
+    }
+
     /// Replaces a list's properties and applies its membership changes.
     pub(super) async fn update_list_of(
         &self,
@@ -177,8 +188,7 @@ impl AssetStore for SqliteStore {
     }
 
     async fn get_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
-        self.read(move |conn| load_list(conn, &CONTACT_LISTS, site_id, id))
-            .await
+        self.get_list_of(&CONTACT_LISTS, site_id, id).await
     }
 
     async fn update_list(
@@ -321,45 +331,4 @@ impl AssetStore for SqliteStore {
     }
 }
 
-#[async_trait::async_trait]
-impl crate::store::AccountListStore for SqliteStore {
-    async fn create_account_list(
-        &self,
-        site_id: i64,
-        by: &str,
-        input: ContactListInput,
-    ) -> StoreResult<ContactList> {
-        self.create_list_of(&ACCOUNT_LISTS, site_id, by, input)
-            .await
-    }
-
-    async fn get_account_list(&self, site_id: i64, id: i64) -> StoreResult<ContactList> {
-        self.read(move |conn| load_list(conn, &ACCOUNT_LISTS, site_id, id))
-            .await
-    }
-
-    async fn update_account_list(
-        &self,
-        site_id: i64,
-        id: i64,
-        by: &str,
-        input: ContactListInput,
-    ) -> StoreResult<ContactList> {
-        self.update_list_of(&ACCOUNT_LISTS, site_id, id, by, input)
-            .await
-    }
-
-    /// Members go by trigger (SQLite) or cascade (PostgreSQL).
-    async fn delete_account_list(&self, site_id: i64, id: i64) -> StoreResult<()> {
-        self.delete_owned("account_lists", site_id, id).await
-    }
-
-    async fn list_account_lists(
-        &self,
-        site_id: i64,
-        query: &crate::domain::query::ListQuery<crate::domain::fields::ContainerField>,
-    ) -> StoreResult<crate::store::Page<ContactList>> {
-        let listing = crate::store::contacts::list_listing(&ACCOUNT_LISTS);
-        self.list_page(listing, site_id, query, list_from).await
-    }
-}
+crate::store::asset_methods::account_lists!(SqliteStore);
