@@ -339,6 +339,7 @@ pub fn document(document: &mut Document) {
     let elements = build::generic::<Elements<RecordDto>, RecordDto>(document);
     let input = build::schema::<schemas::CustomObjectDataInput>(document);
     let (failures, message) = (Some("FailuresBody".to_owned()), Some("ErrorMessage".into()));
+    let bad_page = ("400", "A bad page or count", failures.clone());
     let broken = (
         "400",
         "A bad property, malformed JSON or wrong Content-Type",
@@ -406,7 +407,7 @@ pub fn document(document: &mut Document) {
                 .into_iter()
                 .chain(RawPage::into_params(|| Some(ParameterIn::Query)))
                 .collect(),
-            responses: vec![("200", "A page", Some(elements)), missing],
+            responses: vec![("200", "A page", Some(elements)), bad_page, missing],
             ..Operation::new(
                 HttpMethod::Get,
                 format!("{base}/instances"),
