@@ -7,7 +7,7 @@ use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::containers::{CatalogueField, Catalogued, Collection, catalogue_page};
+use super::containers::{BUILT_IN, CatalogueField, Catalogued, Collection, catalogue_page};
 use super::{ApiError, AppState};
 use crate::domain::activity::{ActivityField, ActivityType};
 use crate::domain::query::ListQuery;
@@ -26,6 +26,8 @@ pub struct ActivityFieldDto {
     statement: &'static str,
     activity_types: Vec<&'static str>,
     uri: String,
+    created_at: &'static str,
+    updated_at: &'static str,
 }
 
 impl From<&'static ActivityField> for ActivityFieldDto {
@@ -44,6 +46,8 @@ impl From<&'static ActivityField> for ActivityFieldDto {
                 .map(ActivityType::as_str)
                 .collect(),
             uri: format!("/activities/fields/{}", field.id),
+            created_at: BUILT_IN,
+            updated_at: BUILT_IN,
         }
     }
 }

@@ -131,7 +131,8 @@ impl From<EmailGroup> for EmailGroupDto {
     }
 }
 
-/// A field as the Bulk API writes it (no timestamps: standard fields are built in).
+/// A field as the Bulk API writes it. Built-in fields carry Eloqua's built-in date,
+/// `1900-01-01T05:00:00.0000000Z`, as their creation and change.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldDto {
@@ -143,16 +144,20 @@ pub struct FieldDto {
     has_uniqueness_constraint: bool,
     statement: String,
     uri: String,
+    created_at: String,
+    updated_at: String,
 }
 
+/// When Eloqua says its built-in fields were made.
+pub const BUILT_IN: &str = "1900-01-01T05:00:00.0000000Z";
+
 impl FieldDto {
-    /// A field without constraints (a custom object's), with its statement and uri.
+    /// A field without constraints (a custom object's), with its statement, uri and times.
     pub fn plain(
-        name: String,
-        internal_name: String,
-        data_type: &'static str,
+        (name, internal_name, data_type): (String, String, &'static str),
         statement: String,
         uri: String,
+        (created_at, updated_at): (String, String),
     ) -> Self {
         Self {
             name,
@@ -163,6 +168,8 @@ impl FieldDto {
             has_uniqueness_constraint: false,
             statement,
             uri,
+            created_at,
+            updated_at,
         }
     }
 }
@@ -176,7 +183,12 @@ pub struct CatalogueEntry {
 impl From<CatalogueEntry> for FieldDto {
     fn from(CatalogueEntry { record_type, field }: CatalogueEntry) -> Self {
         let read_only = field.read_only();
+        let made = field
+            .created_at
+            .map_or_else(|| BUILT_IN.to_owned(), |at| at.to_string());
         Self {
+            created_at: made.clone(),
+            updated_at: made,
             statement: field.statement(record_type.markup_root),
             uri: format!("/{}/fields/{}", record_type.segment, field.id),
             name: field.name,

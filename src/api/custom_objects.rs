@@ -116,10 +116,11 @@ impl Collection for CustomObjects {
     }
 }
 
-/// One field of one custom object.
+/// One field of one custom object, with the object's times (fields have none of their own).
 struct ObjectField {
     object_id: i64,
     field: CustomObjectField,
+    times: (String, String),
 }
 
 impl Catalogued for ObjectField {
@@ -133,17 +134,23 @@ impl Catalogued for ObjectField {
 }
 
 impl From<ObjectField> for FieldDto {
-    fn from(ObjectField { object_id, field }: ObjectField) -> Self {
+    fn from(
+        ObjectField {
+            object_id,
+            field,
+            times,
+        }: ObjectField,
+    ) -> Self {
         let (statement, uri) = (
             field.statement(object_id),
             format!("/customObjects/{object_id}/fields/{}", field.id),
         );
+        let data_type = field.data_type.as_str();
         FieldDto::plain(
-            field.name,
-            field.internal_name,
-            field.data_type.as_str(),
+            (field.name, field.internal_name, data_type),
             statement,
             uri,
+            times,
         )
     }
 }
@@ -154,12 +161,17 @@ async fn fields_of(state: &AppState, site_id: i64, id: &str) -> Result<Vec<Objec
         .store
         .get_custom_object(site_id, parse_id(id)?)
         .await?;
+    let times = (
+        object.audit.created_at.to_string(),
+        object.audit.updated_at.to_string(),
+    );
     Ok(object
         .fields
         .into_iter()
         .map(|field| ObjectField {
             object_id: object.id,
             field,
+            times: times.clone(),
         })
         .collect())
 }

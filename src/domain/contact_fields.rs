@@ -92,6 +92,8 @@ pub struct RecordField {
     pub not_null: bool,
     /// Unique among a site's records.
     pub unique: bool,
+    /// When an operator added it; `None` for a standard field (built in).
+    pub created_at: Option<super::clock::Timestamp>,
 }
 
 impl RecordField {
@@ -124,6 +126,7 @@ pub(super) fn standard_list(
             storage: Storage::Column(column),
             not_null: not_null.contains(internal),
             unique: unique.contains(internal),
+            created_at: None,
         })
         .collect()
 }
@@ -243,6 +246,7 @@ pub fn standard_fields() -> Vec<RecordField> {
             storage: Storage::Timestamp(column),
             not_null: true,
             unique: false,
+            created_at: None,
         });
     }
     fields

@@ -230,7 +230,8 @@ async fn the_contact_field_catalogue_lists_the_stored_fields() {
         json!({
             "name": "Email Address", "internalName": "C_EmailAddress", "dataType": "emailAddress",
             "hasReadOnlyConstraint": false, "hasNotNullConstraint": true, "hasUniquenessConstraint": true,
-            "statement": "{{Contact.Field(C_EmailAddress)}}", "uri": "/contacts/fields/100001"
+            "statement": "{{Contact.Field(C_EmailAddress)}}", "uri": "/contacts/fields/100001",
+            "createdAt": "1900-01-01T05:00:00.0000000Z", "updatedAt": "1900-01-01T05:00:00.0000000Z"
         })
     );
     let internal = strings(&all["items"], "internalName");
@@ -345,7 +346,8 @@ async fn the_account_field_catalogue_lists_account_fields_apart_from_contact_fie
         json!({
             "name": "Company Name", "internalName": "M_CompanyName", "dataType": "text",
             "hasReadOnlyConstraint": false, "hasNotNullConstraint": false, "hasUniquenessConstraint": false,
-            "statement": "{{Account.Field(M_CompanyName)}}", "uri": "/accounts/fields/100001"
+            "statement": "{{Account.Field(M_CompanyName)}}", "uri": "/accounts/fields/100001",
+            "createdAt": "1900-01-01T05:00:00.0000000Z", "updatedAt": "1900-01-01T05:00:00.0000000Z"
         })
     );
     let internal = strings(&all["items"], "internalName");
@@ -403,6 +405,12 @@ async fn the_account_field_catalogue_lists_account_fields_apart_from_contact_fie
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(one["statement"], "{{Account.Field(M_Tier1)}}");
+    assert_eq!(
+        one["createdAt"],
+        json!(tier.created_at.unwrap().to_string()),
+        "a custom field carries the time it was added"
+    );
+    assert_ne!(one["createdAt"], "1900-01-01T05:00:00.0000000Z");
     assert_eq!(one["uri"], format!("/accounts/fields/{}", tier.id));
     assert_eq!(tier.id, score.id, "each record type numbers its own fields");
     let (status, _) = app.get(&format!("{BULK}/accounts/fields/99")).await;

@@ -19,6 +19,7 @@ fn field_from(row: &Row) -> RecordField {
         storage: Storage::Custom,
         not_null: false,
         unique: false,
+        created_at: Some(crate::domain::clock::Timestamp::from_nanos(row.get(4))),
     }
 }
 
@@ -39,7 +40,7 @@ async fn custom_fields_of(
     let table = record_type.tables.custom_fields;
     let stmt = client
         .prepare_cached(&format!(
-            "SELECT id, internal_name, name, data_type FROM {table} WHERE site_id = $1 ORDER BY id"
+            "SELECT id, internal_name, name, data_type, created_at FROM {table} WHERE site_id = $1 ORDER BY id"
         ))
         .await?;
     let rows = client.query(&stmt, &[&site_id]).await?;
@@ -57,6 +58,7 @@ impl FieldStore for PostgresStore {
         data_type: FieldType,
     ) -> StoreResult<RecordField> {
         let table = record_type.tables.custom_fields;
+        let now = self.now().as_nanos();
         let client = self.client().await?;
         let id: i64 = client
             .query_one(
@@ -64,13 +66,7 @@ impl FieldStore for PostgresStore {
                     "INSERT INTO {table} (site_id, internal_name, name, data_type, created_at)
                      VALUES ($1, $2, $3, $4, $5) RETURNING id"
                 ),
-                &[
-                    &site_id,
-                    &internal_name,
-                    &name,
-                    &data_type.as_str(),
-                    &self.now().as_nanos(),
-                ],
+                &[&site_id, &internal_name, &name, &data_type.as_str(), &now],
             )
             .await?
             .get(0);
@@ -82,6 +78,7 @@ impl FieldStore for PostgresStore {
             storage: Storage::Custom,
             not_null: false,
             unique: false,
+            created_at: Some(crate::domain::clock::Timestamp::from_nanos(now)),
         })
     }
 

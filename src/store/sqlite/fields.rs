@@ -18,6 +18,7 @@ fn field_from(row: &Row<'_>) -> rusqlite::Result<RecordField> {
         storage: Storage::Custom,
         not_null: false,
         unique: false,
+        created_at: Some(crate::domain::clock::Timestamp::from_nanos(row.get(4)?)),
     })
 }
 
@@ -37,7 +38,7 @@ fn custom_fields_of(
 ) -> StoreResult<Vec<RecordField>> {
     let table = record_type.tables.custom_fields;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, internal_name, name, data_type FROM {table} WHERE site_id = ?1 ORDER BY id"
+        "SELECT id, internal_name, name, data_type, created_at FROM {table} WHERE site_id = ?1 ORDER BY id"
     ))?;
     let rows = stmt.query_map([site_id], field_from)?;
     rows.collect::<rusqlite::Result<_>>().map_err(error::map)
@@ -72,6 +73,7 @@ impl FieldStore for SqliteStore {
                 storage: Storage::Custom,
                 not_null: false,
                 unique: false,
+                created_at: Some(crate::domain::clock::Timestamp::from_nanos(now)),
             })
         })
         .await
