@@ -141,11 +141,11 @@ impl Modify for DefinitionPaths {
             "Lists sync action definitions of every entity type (contacts only, here).",
         );
         resource::document::<contacts::Contacts>(openapi);
-        resource::document::<lists::Lists>(openapi);
+        resource::document::<lists::Lists<lists::ContactLists>>(openapi);
         resource::document::<groups::Groups>(openapi);
         resource::document::<custom_objects::CustomObjects>(openapi);
         resource::document::<accounts::Accounts>(openapi);
-        resource::document::<super::account_lists::AccountLists>(openapi);
+        resource::document::<lists::Lists<super::account_lists::AccountLists>>(openapi);
         custom_object_data::document(openapi);
     }
 }

@@ -3,6 +3,10 @@
 //!
 //! Membership changes ride on the list object (`membershipAdditions`, `membershipDeletions`),
 //! as in Eloqua. They are all-or-nothing: one unknown contact id refuses the whole request.
+//! The same HTTP life serves account lists in the admin API ([`ListKind`]).
+
+use std::future::Future;
+use std::marker::PhantomData;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -12,13 +16,13 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::resource::{Resource, create, list, read, remove, replace};
-use super::{RestPage, ids, object, required_text, text, unix, unknown_contact};
+use super::{RestPage, ids, object, required_text, text, unix};
 use crate::api::openapi::schemas;
 use crate::api::{ApiError, AppState};
 use crate::domain::asset::{ContactList, ContactListInput};
 use crate::domain::fields::ContainerField;
 use crate::domain::query::{Condition, ListQuery, Op, Operand};
-use crate::store::StoreError;
+use crate::store::{Page, StoreError, StoreResult};
 
 /// Longest list name.
 const MAX_NAME: usize = 100;
@@ -28,14 +32,14 @@ const MAX_DESCRIPTION: usize = 2000;
 /// Contact list routes, relative to `/api/rest/1.0`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/assets/contact/list", post(create::<Lists>))
+        .route("/assets/contact/list", post(create::<Lists<ContactLists>>))
         .route(
             "/assets/contact/list/{id}",
-            get(read::<Lists>)
-                .put(replace::<Lists>)
-                .delete(remove::<Lists>),
+            get(read::<Lists<ContactLists>>)
+                .put(replace::<Lists<ContactLists>>)
+                .delete(remove::<Lists<ContactLists>>),
         )
-        .route("/assets/contact/lists", get(list::<Lists>))
+        .route("/assets/contact/lists", get(list::<Lists<ContactLists>>))
 }
 
 /// A contact list as Eloqua's REST 1.0 API writes it.
@@ -64,12 +68,8 @@ pub struct ContactListDto {
 }
 
 impl ContactListDto {
-    /// The list, echoing the membership changes of the request that produced it.
-    fn new(list: ContactList, site_id: i64, input: Option<&ContactListInput>) -> Self {
-        Self::of("ContactList", list, site_id, input)
-    }
-
-    /// A list of type `kind` (`ContactList`, `AccountList`), which share their shape.
+    /// A list of type `kind` (`ContactList`, `AccountList`), which share their shape, echoing
+    /// the membership changes of the request that produced it.
     pub(crate) fn of(
         kind: &'static str,
         list: ContactList,
@@ -109,21 +109,140 @@ fn data_lookup_id(kind: &str, site_id: i64, list_id: i64) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+/// What differs between the kinds of list served in REST 1.0 contact lists' shape (contact
+/// lists here, account lists in the admin API): where they live, what they are called, and
+/// the store calls on them. Their HTTP life is [`Lists`], written once.
+pub trait ListKind: Send + Sync + 'static {
+    /// The API's prefix as the document writes it.
+    const PREFIX: &'static str;
+    /// The path of one list, without `/{id}`.
+    const PATH: &'static str;
+    /// The path of the collection.
+    const COLLECTION: &'static str;
+    /// The operation id stem.
+    const OPERATION: &'static str;
+    /// The operation id of the collection's `GET`.
+    const LIST_OPERATION: &'static str;
+    /// The document's tag.
+    const TAG: &'static str;
+    /// How logs and the document name one.
+    const NOUN: &'static str;
+    /// `type` on the wire (`ContactList`).
+    const TYPE: &'static str;
+    /// What a member id names (`contact`).
+    const MEMBER: &'static str;
+
+    /// Stores a new list.
+    fn create(
+        state: &AppState,
+        site_id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> impl Future<Output = StoreResult<ContactList>> + Send;
+    /// Replaces list `id`.
+    fn update(
+        state: &AppState,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> impl Future<Output = StoreResult<ContactList>> + Send;
+    /// One list.
+    fn get(
+        state: &AppState,
+        site_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<ContactList>> + Send;
+    /// Deletes a list.
+    fn delete(
+        state: &AppState,
+        site_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A page of the site's lists.
+    fn page(
+        state: &AppState,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+    ) -> impl Future<Output = StoreResult<Page<ContactList>>> + Send;
+    /// `Ok` when `id` names a member the site has (a contact, an account).
+    fn member(
+        state: &AppState,
+        site_id: i64,
+        id: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
 /// Contact lists (`/assets/contact/list`).
-pub struct Lists;
+pub struct ContactLists;
 
-impl Resource for Lists {
-    type Input = ContactListInput;
-    type Item = ContactList;
-    type Dto = ContactListDto;
-    type InputSchema = schemas::ContactListInput;
-
+impl ListKind for ContactLists {
+    const PREFIX: &'static str = "/api/REST/1.0";
     const PATH: &'static str = "/assets/contact/list";
     const COLLECTION: &'static str = "/assets/contact/lists";
     const OPERATION: &'static str = "RestContactList";
     const LIST_OPERATION: &'static str = "listRestContactLists";
     const TAG: &'static str = "REST contact lists";
     const NOUN: &'static str = "contact list";
+    const TYPE: &'static str = "ContactList";
+    const MEMBER: &'static str = "contact";
+
+    async fn create(
+        state: &AppState,
+        site_id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        state.store.create_list(site_id, by, input).await
+    }
+
+    async fn update(
+        state: &AppState,
+        site_id: i64,
+        id: i64,
+        by: &str,
+        input: ContactListInput,
+    ) -> StoreResult<ContactList> {
+        state.store.update_list(site_id, id, by, input).await
+    }
+
+    async fn get(state: &AppState, site_id: i64, id: i64) -> StoreResult<ContactList> {
+        state.store.get_list(site_id, id).await
+    }
+
+    async fn delete(state: &AppState, site_id: i64, id: i64) -> StoreResult<()> {
+        state.store.delete_list(site_id, id).await
+    }
+
+    async fn page(
+        state: &AppState,
+        site_id: i64,
+        query: &ListQuery<ContainerField>,
+    ) -> StoreResult<Page<ContactList>> {
+        state.store.list_lists(site_id, query).await
+    }
+
+    async fn member(state: &AppState, site_id: i64, id: i64) -> StoreResult<()> {
+        state.store.get_contact(site_id, id).await.map(|_| ())
+    }
+}
+
+/// Lists of kind `K` over HTTP.
+pub struct Lists<K>(PhantomData<K>);
+
+impl<K: ListKind> Resource for Lists<K> {
+    type Input = ContactListInput;
+    type Item = ContactList;
+    type Dto = ContactListDto;
+    type InputSchema = schemas::ContactListInput;
+
+    const PREFIX: &'static str = K::PREFIX;
+    const PATH: &'static str = K::PATH;
+    const COLLECTION: &'static str = K::COLLECTION;
+    const OPERATION: &'static str = K::OPERATION;
+    const LIST_OPERATION: &'static str = K::LIST_OPERATION;
+    const TAG: &'static str = K::TAG;
+    const NOUN: &'static str = K::NOUN;
     const REPLACES: &'static str =
         "Replaces name and description (scope only when given) and applies membership changes.";
     const CONFLICT: Option<&'static str> = None;
@@ -140,33 +259,28 @@ impl Resource for Lists {
         input: &ContactListInput,
     ) -> Result<ContactList, ApiError> {
         let saved = match id {
-            None => state.store.create_list(site_id, by, input.clone()).await,
-            Some(id) => {
-                state
-                    .store
-                    .update_list(site_id, id, by, input.clone())
-                    .await
-            }
+            None => K::create(state, site_id, by, input.clone()).await,
+            Some(id) => K::update(state, site_id, id, by, input.clone()).await,
         };
         match saved {
             Err(StoreError::NotFound) => {
                 // A replaced list that went away meanwhile is a 404; otherwise an added or
-                // removed contact is unknown (400).
+                // removed member is unknown (400).
                 if let Some(id) = id {
-                    state.store.get_list(site_id, id).await?;
+                    K::get(state, site_id, id).await?;
                 }
-                Err(unknown_member(state, site_id, input).await)
+                Err(unknown_member::<K>(state, site_id, input).await)
             }
             other => Ok(other?),
         }
     }
 
     async fn get(state: &AppState, site_id: i64, id: i64) -> Result<ContactList, ApiError> {
-        Ok(state.store.get_list(site_id, id).await?)
+        Ok(K::get(state, site_id, id).await?)
     }
 
     async fn delete(state: &AppState, site_id: i64, id: i64) -> Result<(), ApiError> {
-        Ok(state.store.delete_list(site_id, id).await?)
+        Ok(K::delete(state, site_id, id).await?)
     }
 
     async fn page(
@@ -174,12 +288,12 @@ impl Resource for Lists {
         site_id: i64,
         page: &RestPage,
     ) -> Result<(Vec<ContactList>, u64), ApiError> {
-        let found = state.store.list_lists(site_id, &name_query(page)?).await?;
+        let found = K::page(state, site_id, &name_query(page)?).await?;
         Ok((found.items, found.total.unwrap_or_default()))
     }
 
     fn dto(list: ContactList, site_id: i64, input: Option<&ContactListInput>) -> ContactListDto {
-        ContactListDto::new(list, site_id, input)
+        ContactListDto::of(K::TYPE, list, site_id, input)
     }
 
     fn id(item: &ContactList) -> i64 {
@@ -232,11 +346,30 @@ pub(crate) fn list_input(body: Value) -> Result<ContactListInput, ApiError> {
     })
 }
 
-/// The 400 naming the first membership id that is not one of the site's contacts.
-async fn unknown_member(state: &AppState, site_id: i64, input: &ContactListInput) -> ApiError {
-    let fields = [
-        ("membershipAdditions", input.membership_additions.as_slice()),
-        ("membershipDeletions", input.membership_deletions.as_slice()),
-    ];
-    unknown_contact(state.store.as_ref(), site_id, &fields).await
+/// The 400 naming the first membership id that names no member of the site.
+async fn unknown_member<K: ListKind>(
+    state: &AppState,
+    site_id: i64,
+    input: &ContactListInput,
+) -> ApiError {
+    for (field, ids) in [
+        ("membershipAdditions", &input.membership_additions),
+        ("membershipDeletions", &input.membership_deletions),
+    ] {
+        for id in ids {
+            match K::member(state, site_id, *id).await {
+                Ok(()) => {}
+                Err(StoreError::NotFound) => {
+                    let why = format!(
+                        "There was a missing reference: {} {id} does not exist.",
+                        K::MEMBER
+                    );
+                    return ApiError::invalid(field, why, Some(id.to_string()));
+                }
+                Err(other) => return other.into(),
+            }
+        }
+    }
+    // Every member exists now (a concurrent change); report what the store reported.
+    ApiError::NotFound
 }
