@@ -16,12 +16,13 @@ use http_body_util::BodyExt;
 
 use std::future::Future;
 
-use super::definitions::{Kind, Record};
+use super::definitions::{Accounts, Contacts, Kind, Record, Records, load};
 use super::extract::{Caller, parse_id};
 use super::imports::Imports;
 use super::sync_actions::SyncActions;
 use super::wire::SyncDto;
 use super::{ApiError, ApiResult, AppState, no_content};
+use crate::domain::record_type::RecordType;
 use crate::domain::site::Principal;
 use crate::domain::staging::{MAX_FILES, MAX_UPLOAD_BYTES};
 use crate::store::{NewSync, StageError, Staged, StoreError, StoredKind, definitions};
@@ -32,11 +33,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/contacts/syncActions/{id}/data",
-            post(upload::<SyncActions>).delete(discard::<SyncActions>),
+            post(upload::<Contacts, SyncActions>).delete(discard::<Contacts, SyncActions>),
+        )
+        .route(
+            "/accounts/syncActions/{id}/data",
+            post(upload::<Accounts, SyncActions>).delete(discard::<Accounts, SyncActions>),
         )
         .route(
             "/contacts/imports/{id}/data",
-            post(upload::<Imports>).delete(discard::<Imports>),
+            post(upload::<Contacts, Imports>).delete(discard::<Contacts, Imports>),
         )
 }
 
@@ -56,15 +61,20 @@ pub trait Staging: Kind {
 }
 
 /// The sync an upload creates when the definition's `isSyncTriggeredOnImport` is set.
-pub(super) fn trigger(is_sync_triggered_on_import: bool, who: &Principal) -> Option<NewSync> {
+pub(super) fn trigger(
+    is_sync_triggered_on_import: bool,
+    who: &Principal,
+    record_type: &'static RecordType,
+) -> Option<NewSync> {
     is_sync_triggered_on_import.then(|| NewSync {
+        record_type,
         created_by: who.user.username.clone(),
         callback_url: None,
     })
 }
 
 /// Stages one file of rows: 201 with the sync it triggered, else 204.
-async fn upload<K: Staging>(
+async fn upload<R: Records, K: Staging>(
     State(state): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
@@ -73,9 +83,7 @@ async fn upload<K: Staging>(
     let id = parse_id(&id)?;
     let (format, body) = read_upload(request).await?;
     let size = body.len();
-    let record = definitions::<K::Stored>(&*state.store)
-        .get_definition(who.site.id, id)
-        .await?;
+    let record = load::<R, K>(&state, who.site.id, id).await?;
     let staged = K::stage(&state, &who, record, format, body).await?;
     state
         .metrics
@@ -92,12 +100,13 @@ async fn upload<K: Staging>(
 }
 
 /// Discards what is staged: 204, or 409 while a sync of the definition is pending or active.
-async fn discard<K: Staging>(
+async fn discard<R: Records, K: Staging>(
     State(state): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = parse_id(&id)?;
+    load::<R, K>(&state, who.site.id, id).await?;
     definitions::<K::Stored>(&*state.store)
         .discard_staged(who.site.id, id)
         .await

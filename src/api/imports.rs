@@ -95,7 +95,7 @@ impl Staging for Imports {
         format: Format,
         body: Bytes,
     ) -> Result<Staged, ApiError> {
-        let (id, definition) = (record.id, record.definition);
+        let (id, record_type, definition) = (record.id, record.record_type, record.definition);
         let upload = ImportUpload {
             definition_id: id,
             format,
@@ -104,7 +104,7 @@ impl Staging for Imports {
             max_files: MAX_FILES,
             site_quota_bytes: state.staging_quota_bytes,
             retention_seconds: definition.data_retention_duration.seconds(),
-            trigger: trigger(definition.is_sync_triggered_on_import, who),
+            trigger: trigger(definition.is_sync_triggered_on_import, who, record_type),
         };
         state
             .store

@@ -8,13 +8,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::data::{Staging, stage_error, trigger};
-use super::definitions::{self, Contacts, Kind, Record};
+use super::definitions::{self, Kind, Record};
 use super::extract::{Caller, ListParams};
 use super::openapi::schemas::{SyncActionDefinitionInput, SyncActionItem};
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::definition::{
-    ContainerRef, SyncAction, SyncActionDefinition, validate_contact_definition,
+    ContainerRef, SyncAction, SyncActionDefinition, validate_sync_action_definition,
 };
 use crate::domain::failure::Failure;
 use crate::domain::record_type::RecordType;
@@ -92,11 +92,11 @@ impl Kind for SyncActions {
     /// Every rule, then that each destination names something that exists.
     async fn validate(
         state: &AppState,
-        _record_type: &'static RecordType,
+        record_type: &'static RecordType,
         site_id: i64,
         body: &serde_json::Value,
     ) -> Result<SyncActionDefinition, ApiError> {
-        let definition = validate_contact_definition(body)?;
+        let definition = validate_sync_action_definition(record_type, body)?;
         let failures = missing_destinations(state, site_id, &definition.sync_actions).await?;
         definitions::checked(definition, failures)
     }
@@ -118,7 +118,7 @@ impl Staging for SyncActions {
         format: Format,
         body: Bytes,
     ) -> Result<Staged, ApiError> {
-        let (id, definition) = (record.id, record.definition);
+        let (id, record_type, definition) = (record.id, record.record_type, record.definition);
         let upload = Upload {
             definition_id: id,
             format,
@@ -126,7 +126,7 @@ impl Staging for SyncActions {
             column: definition.field_column,
             max_files: MAX_FILES,
             site_quota_bytes: state.staging_quota_bytes,
-            trigger: trigger(definition.is_sync_triggered_on_import, who),
+            trigger: trigger(definition.is_sync_triggered_on_import, who, record_type),
         };
         state
             .store
@@ -136,10 +136,10 @@ impl Staging for SyncActions {
     }
 }
 
-/// Lists sync action definitions of every entity type (contacts only, here); documented as
+/// Lists sync action definitions of every record type, each with its own URI; documented as
 /// a copy of the contacts list (`openapi::copy_operation`).
 async fn list_all(state: State<AppState>, caller: Caller, params: ListParams) -> ApiResult {
-    definitions::list::<Contacts, SyncActions>(state, caller, params).await
+    definitions::list_of::<SyncActions>(state, caller, params, None).await
 }
 
 /// A failure for each action whose destination names nothing of the site.
@@ -175,6 +175,10 @@ pub(super) async fn missing_reference(
         ContainerRef::ContactList(id) => absent(
             store.get_list(site_id, to_i64(*id)).await,
             format!("There was a missing reference: contact list {id} does not exist."),
+        )?,
+        ContainerRef::AccountList(id) => absent(
+            store.get_account_list(site_id, to_i64(*id)).await,
+            format!("There was a missing reference: account list {id} does not exist."),
         )?,
         ContainerRef::EmailGroup(id) => absent(
             store.get_group(site_id, to_i64(*id)).await,

@@ -15,9 +15,8 @@ use super::openapi::schemas::{CsvText, DataParams, ExportDataPage, SyncInput};
 use super::wire::{Envelope, SyncDto};
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::fields::{NoField, SyncField};
-use crate::domain::import_plan::ImportReject;
-use crate::domain::plan::RejectReason;
 use crate::domain::query::MAX_PAGE;
+use crate::domain::record_type::RecordType;
 use crate::domain::sync::{StoredReject, SyncKind};
 use crate::store::{NewSync, StoreError};
 
@@ -88,8 +87,10 @@ async fn create(
             Some(uri.clone()),
         )
     };
-    let (kind, definition_id) = SyncKind::parse_uri(&uri).ok_or_else(missing)?;
+    let (record_type, kind, definition_id) =
+        RecordType::parse_definition_uri(&uri).ok_or_else(missing)?;
     let new = NewSync {
+        record_type,
         created_by: who.user.username.clone(),
         callback_url,
     };
@@ -235,10 +236,7 @@ fn reject_dto(reject: StoredReject, column: &str) -> RejectDto {
     let message = match reject.status_code.as_str() {
         // Eloqua's per-row text for ELQ-00002 is singular (captured from production).
         "ELQ-00002" => "Invalid email address.",
-        code => RejectReason::from_code(code)
-            .map(|r| r.code().message)
-            .or_else(|| ImportReject::from_code(code).map(|r| r.code().message))
-            .unwrap_or("Rejected."),
+        code => crate::domain::elq::message(code).unwrap_or("Rejected."),
     };
     let field_values = match reject
         .field_values

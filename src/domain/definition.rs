@@ -29,6 +29,7 @@ use serde_json::Value;
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
 use crate::domain::markup::{FieldName, Statement};
+use crate::domain::record_type::{ACCOUNTS, CONTACTS, RecordType};
 
 pub use destination::{ContainerRef, Destination};
 pub use export::{
@@ -86,7 +87,7 @@ pub fn destination_field(index: usize) -> String {
     format!("syncActions[{index}].destination")
 }
 
-/// The contact identifiers a definition's `fields` value may name.
+/// The identifiers a sync action definition's `fields` value may name (spec §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Identifier {
     /// `{{Contact.Id}}`: Eloqua's numeric contact id.
@@ -95,11 +96,45 @@ pub enum Identifier {
     EmailAddress,
     /// `{{Contact.Field(ContactIDExt)}}`: the external contact id.
     ContactIdExt,
+    /// `{{Account.Id}}`: Eloqua's numeric account id.
+    AccountId,
+    /// `{{Account.Field(M_CompanyName)}}`: the company name, matched exactly.
+    CompanyName,
+    /// `{{Account.Field(CompanyIDExt)}}`: the external account id.
+    CompanyIdExt,
 }
 
 impl Identifier {
-    /// Every allowed identifier, in the order messages list them.
-    pub const ALL: [Identifier; 3] = [Self::ContactId, Self::EmailAddress, Self::ContactIdExt];
+    /// Every identifier of every record type, in the order messages list them.
+    pub const ALL: [Identifier; 6] = [
+        Self::ContactId,
+        Self::EmailAddress,
+        Self::ContactIdExt,
+        Self::AccountId,
+        Self::CompanyName,
+        Self::CompanyIdExt,
+    ];
+
+    /// The identifiers of `record_type`'s sync action definitions.
+    pub fn of(record_type: &RecordType) -> impl Iterator<Item = Identifier> + '_ {
+        Self::ALL
+            .into_iter()
+            .filter(move |i| i.record_type() == record_type)
+    }
+
+    /// The record type whose records it identifies.
+    pub fn record_type(self) -> &'static RecordType {
+        match self {
+            Self::ContactId | Self::EmailAddress | Self::ContactIdExt => &CONTACTS,
+            Self::AccountId | Self::CompanyName | Self::CompanyIdExt => &ACCOUNTS,
+        }
+    }
+
+    /// Whether a value names one record at most (a numeric id or an email address); other
+    /// identifiers may match several records, and a sync applies its actions to each.
+    pub fn is_unique(self) -> bool {
+        matches!(self, Self::ContactId | Self::EmailAddress | Self::AccountId)
+    }
 
     /// The statement exactly as it appears in `fields`.
     pub fn markup(self) -> &'static str {
@@ -107,18 +142,22 @@ impl Identifier {
             Self::ContactId => "{{Contact.Id}}",
             Self::EmailAddress => "{{Contact.Field(C_EmailAddress)}}",
             Self::ContactIdExt => "{{Contact.Field(ContactIDExt)}}",
+            Self::AccountId => "{{Account.Id}}",
+            Self::CompanyName => "{{Account.Field(M_CompanyName)}}",
+            Self::CompanyIdExt => "{{Account.Field(CompanyIDExt)}}",
         }
     }
 
     /// The identifier as a parsed markup statement.
     pub fn statement(self) -> Statement {
-        let field = |name| {
-            Statement::RecordField(FieldName::parse(name).expect("constant field names are valid"))
-        };
+        let name = |name| FieldName::parse(name).expect("constant field names are valid");
         match self {
             Self::ContactId => Statement::ContactId,
-            Self::EmailAddress => field("C_EmailAddress"),
-            Self::ContactIdExt => field("ContactIDExt"),
+            Self::EmailAddress => Statement::RecordField(name("C_EmailAddress")),
+            Self::ContactIdExt => Statement::RecordField(name("ContactIDExt")),
+            Self::AccountId => Statement::AccountId,
+            Self::CompanyName => Statement::AccountField(name("M_CompanyName")),
+            Self::CompanyIdExt => Statement::AccountField(name("CompanyIDExt")),
         }
     }
 
@@ -127,25 +166,38 @@ impl Identifier {
         Self::ALL.into_iter().find(|i| i.markup() == text)
     }
 
-    /// The identifier a statement names, if it is one of the allowed ones.
-    pub fn from_statement(statement: &Statement) -> Option<Self> {
-        Self::ALL.into_iter().find(|i| i.statement() == *statement)
+    /// The identifier of `record_type` a statement names, if it is one of the allowed ones.
+    pub fn from_statement(record_type: &RecordType, statement: &Statement) -> Option<Self> {
+        Self::of(record_type).find(|i| i.statement() == *statement)
     }
 }
 
-/// Checks a contact sync action definition body against every rule and reports all failures.
+/// Checks a contact sync action definition body (see [`validate_sync_action_definition`]).
 ///
 /// # Errors
 /// Every broken rule, each naming its JSON path (`name`, `syncActions[1].destination`, …).
 pub fn validate_contact_definition(body: &Value) -> Result<SyncActionDefinition, Vec<Failure>> {
+    validate_sync_action_definition(&CONTACTS, body)
+}
+
+/// Checks a sync action definition body of `record_type` against every rule and reports all
+/// failures: its identifier must be one of the record type's and its destinations of kinds
+/// the record type's sync actions accept (spec §4.3, §5.5).
+///
+/// # Errors
+/// Every broken rule, each naming its JSON path (`name`, `syncActions[1].destination`, …).
+pub fn validate_sync_action_definition(
+    record_type: &RecordType,
+    body: &Value,
+) -> Result<SyncActionDefinition, Vec<Failure>> {
     let input: SyncActionDefinitionInput = read_body(body)?;
     let mut f = Failures::default();
     let name = check_name(&input.name, &mut f);
-    let fields = check_fields(&input.fields, &mut f);
+    let fields = check_fields(&input.fields, record_type, &mut f);
     let column = fields.as_ref().ok().map(|(key, _)| key.as_str());
     let identifier_field =
         check_identifier_field_name(&input.identifier_field_name, column, &mut f);
-    let sync_actions = check_sync_actions(&input.sync_actions, &mut f, true);
+    let sync_actions = check_sync_actions(&input.sync_actions, &mut f, true, record_type);
     let triggered = check_triggered(&input.is_sync_triggered_on_import, &mut f);
     let auto_delete = check_auto_delete(&input.auto_delete_duration, &mut f);
     match (

@@ -16,6 +16,9 @@ macro_rules! codes {
             #[doc = $message]
             pub const $name: Code = Code { code: $code, message: $message };
         )*
+
+        /// Every code Loquat writes.
+        pub const ALL: &[Code] = &[$($name),*];
     };
 }
 
@@ -35,6 +38,8 @@ codes! {
     FIELD_IGNORED = "ELQ-00111", "Field {field} is not part of import definition, and will be ignored.";
     SUBSCRIBED_TO_GROUP = "ELQ-00115", "Subscribed members to Email Group {groupId}.";
     UNSUBSCRIBED_FROM_GROUP = "ELQ-00116", "Unsubscribed members from Email Group {groupId}.";
+    ADDED_TO_ACCOUNT_LIST = "ELQ-00114", "Added members to Account List {listId}.";
+    REMOVED_FROM_ACCOUNT_LIST = "ELQ-00117", "Removed members from Account List {listId}.";
     REMOVED_FROM_LIST = "ELQ-00118", "Removed members from Contact List {listId}.";
     ADDED_TO_LIST = "ELQ-00119", "Added members to Contact List {listId}.";
     NO_DATA = "ELQ-00124", "There was no data available to process.";
@@ -47,6 +52,11 @@ codes! {
     RECORDS_STAGED = "ELQ-00140", "Records staged for sync actions.";
     EXPORT_FAILED = "ELQ-00141", "Error when exporting members to csv file.";
     DEFINITION_DELETED = "ELQ-00143", "Sync Recovery Worker could not recover from sync error. {syncProductType} definition for id {syncReferenceId} has been deleted.";
+}
+
+/// The message of a code Loquat writes.
+pub fn message(code: &str) -> Option<&'static str> {
+    ALL.iter().find(|c| c.code == code).map(|c| c.message)
 }
 
 /// Most ELQ-00111 lines naming an ignored column that one sync log gets; the rest are counted

@@ -6,6 +6,7 @@ use super::definition::{
 };
 use super::elq::{self, Code};
 use super::markup::InstanceId;
+use super::record_type::{ACCOUNTS, CONTACTS, RecordType};
 
 mod tally;
 
@@ -27,10 +28,10 @@ pub enum MemberTarget {
 /// One action as the store applies it to the matched contacts of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Put the contacts on a list.
-    ListAdd(i64),
-    /// Take the contacts off a list.
-    ListRemove(i64),
+    /// Put the records on a list of their record type (a contact list, an account list).
+    ListAdd(&'static RecordType, i64),
+    /// Take the records off a list of their record type.
+    ListRemove(&'static RecordType, i64),
     /// Subscribe (true) or unsubscribe (false) the contacts to an email group.
     GroupStatus(i64, bool),
     /// Set the contacts' global subscription.
@@ -101,13 +102,23 @@ pub fn planned_actions(sync_actions: &[SyncAction]) -> Vec<PlannedAction> {
             let (effect, code, values): (Effect, Code, Vec<(&str, String)>) =
                 match (&action.destination, action.action) {
                     (Destination::ContactList(list), ActionKind::Remove) => (
-                        Effect::ListRemove(id(*list)),
+                        Effect::ListRemove(&CONTACTS, id(*list)),
                         elq::REMOVED_FROM_LIST,
                         vec![("listId", list.to_string())],
                     ),
                     (Destination::ContactList(list), _) => (
-                        Effect::ListAdd(id(*list)),
+                        Effect::ListAdd(&CONTACTS, id(*list)),
                         elq::ADDED_TO_LIST,
+                        vec![("listId", list.to_string())],
+                    ),
+                    (Destination::AccountList(list), ActionKind::Remove) => (
+                        Effect::ListRemove(&ACCOUNTS, id(*list)),
+                        elq::REMOVED_FROM_ACCOUNT_LIST,
+                        vec![("listId", list.to_string())],
+                    ),
+                    (Destination::AccountList(list), _) => (
+                        Effect::ListAdd(&ACCOUNTS, id(*list)),
+                        elq::ADDED_TO_ACCOUNT_LIST,
                         vec![("listId", list.to_string())],
                     ),
                     (Destination::EmailGroup(group), _) => {
@@ -191,7 +202,8 @@ pub enum RejectReason {
     Missing,
     /// The row was empty (ELQ-00059).
     Empty,
-    /// No contact has that identifier (ELQ-00085, counted under ELQ-00034).
+    /// No record has that identifier (ELQ-00085 for contacts, ELQ-00034 for other record
+    /// types, counted under ELQ-00034).
     Unmatched,
     /// The contact was already matched by an earlier row of the sync (ELQ-00026).
     Duplicate,
@@ -200,6 +212,16 @@ pub enum RejectReason {
 impl RejectReason {
     /// Every reason, in log order.
     pub const ALL: [Self; 4] = [Self::Duplicate, Self::Missing, Self::Empty, Self::Unmatched];
+
+    /// The code written on the reject of a row identified by `identifier`: Eloqua has a
+    /// "does not exist" code for contacts only, so other record types' unmatched rows carry
+    /// the log line's own ELQ-00034.
+    pub fn code_for(self, identifier: Identifier) -> Code {
+        match self {
+            Self::Unmatched if identifier.record_type() != &CONTACTS => elq::UNMATCHED,
+            _ => self.code(),
+        }
+    }
 
     /// The code written on the reject.
     pub fn code(self) -> Code {

@@ -20,7 +20,7 @@
 //!    more `StoredKind` description, whose CRUD, listing, syncs and discards come with it.
 
 use crate::domain::contact_fields::RecordField;
-use crate::domain::definition::{ActionKind, MemberStatus};
+use crate::domain::definition::{ActionKind, Destination, MemberStatus};
 use crate::domain::sync::SyncKind;
 use crate::domain::{account_fields, contact_fields};
 
@@ -150,8 +150,12 @@ pub const ACCOUNTS: RecordType = RecordType {
         "{{Account.Field(M_CompanyName)}}",
         "{{Account.Field(CompanyIDExt)}}",
     ],
-    definitions: &[],
-    sync_actions: &[],
+    definitions: &[SyncKind::SyncAction],
+    sync_actions: &[DestinationRule {
+        destination: "AccountList",
+        actions: &[ActionKind::Add, ActionKind::Remove],
+        statuses: &[],
+    }],
     fields: FieldCatalogue::AccountFields,
     custom_field_prefix: "M_",
     tables: Tables {
@@ -170,6 +174,13 @@ impl RecordType {
         Self::ALL.iter().copied().find(|t| t.segment == segment)
     }
 
+    /// Whether its sync actions may name `destination` (spec §5.5, record-type compatibility).
+    pub fn accepts(&self, destination: &Destination) -> bool {
+        self.sync_actions
+            .iter()
+            .any(|rule| rule.destination == destination.name())
+    }
+
     /// Whether the Bulk API offers definitions of `kind` for this record type.
     pub fn offers(&self, kind: SyncKind) -> bool {
         self.definitions.contains(&kind)
@@ -178,6 +189,28 @@ impl RecordType {
     /// The URI of one of its definitions, as responses write it (`/contacts/imports/12`).
     pub fn definition_uri(&self, kind: SyncKind, id: i64) -> String {
         format!("/{}/{}/{id}", self.segment, kind.segment())
+    }
+
+    /// The record type, kind and definition id a `syncedInstanceUri` names
+    /// (`/accounts/syncActions/12`; segments matched without regard to case, a trailing slash
+    /// allowed); `None` for anything else, including a kind the record type does not offer.
+    pub fn parse_definition_uri(uri: &str) -> Option<(&'static RecordType, SyncKind, i64)> {
+        let mut parts = uri.trim_end_matches('/').strip_prefix('/')?.split('/');
+        let (segment, kind, id) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let record_type = Self::ALL
+            .iter()
+            .copied()
+            .find(|t| t.segment.eq_ignore_ascii_case(segment))?;
+        let kind = record_type
+            .definitions
+            .iter()
+            .copied()
+            .find(|k| k.segment().eq_ignore_ascii_case(kind))?;
+        let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
+        Some((record_type, kind, id))
     }
 
     /// The failure text for a field name the site does not have.
@@ -196,11 +229,14 @@ mod tests {
     use crate::domain::markup::InstanceId;
 
     #[test]
-    fn contact_identifiers_are_those_the_definition_rules_accept() {
-        let accepted: Vec<&str> = Identifier::ALL.iter().map(|i| i.markup()).collect();
-        assert_eq!(CONTACTS.identifiers, accepted.as_slice());
-        for identifier in CONTACTS.identifiers {
-            assert!(identifier.starts_with(&format!("{{{{{}.", CONTACTS.markup_root)));
+    fn identifiers_are_those_the_definition_rules_accept() {
+        for record_type in RecordType::ALL {
+            let accepted: Vec<&str> = Identifier::of(record_type).map(|i| i.markup()).collect();
+            assert_eq!(record_type.identifiers, accepted.as_slice());
+            for identifier in record_type.identifiers {
+                let root = format!("{{{{{}.", record_type.markup_root);
+                assert!(identifier.starts_with(&root));
+            }
         }
     }
 
@@ -226,6 +262,45 @@ mod tests {
             assert!(destination.describe().contains(rule.destination));
             assert_eq!(rule.actions, destination.allowed_actions());
             assert_eq!(rule.statuses, destination.allowed_statuses());
+        }
+    }
+
+    #[test]
+    fn reads_synced_instance_uris() {
+        let parse = RecordType::parse_definition_uri;
+        assert_eq!(
+            parse("/contacts/syncActions/12"),
+            Some((&CONTACTS, SyncKind::SyncAction, 12))
+        );
+        assert_eq!(
+            parse("/Contacts/Imports/3/"),
+            Some((&CONTACTS, SyncKind::Import, 3))
+        );
+        assert_eq!(
+            parse("/contacts/exports/1"),
+            Some((&CONTACTS, SyncKind::Export, 1))
+        );
+        assert_eq!(
+            parse("/accounts/syncActions/4"),
+            Some((&ACCOUNTS, SyncKind::SyncAction, 4))
+        );
+        for bad in [
+            "/contacts/syncActions/0",
+            "/accounts/imports/1",
+            "/widgets/syncActions/1",
+            "/contacts/syncActions/x",
+            "/contacts/syncActions/1/data",
+            "contacts/syncActions/1",
+            "12",
+            "",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+        for record_type in RecordType::ALL {
+            for kind in record_type.definitions {
+                let uri = record_type.definition_uri(*kind, 7);
+                assert_eq!(parse(&uri), Some((*record_type, *kind, 7)));
+            }
         }
     }
 

@@ -84,11 +84,11 @@ impl fmt::Display for SyncStatus {
 /// What kind of definition a sync syncs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SyncKind {
-    /// `/contacts/syncActions/{id}`
+    /// `/contacts/syncActions/{id}`, `/accounts/syncActions/{id}`, …
     SyncAction,
-    /// `/contacts/imports/{id}`
+    /// `/contacts/imports/{id}`, …
     Import,
-    /// `/contacts/exports/{id}`
+    /// `/contacts/exports/{id}`, …
     Export,
 }
 
@@ -126,31 +126,6 @@ impl SyncKind {
             Self::Import => "imports",
             Self::Export => "exports",
         }
-    }
-
-    /// The definition collection's path, relative to the Bulk prefix.
-    pub fn collection(self) -> &'static str {
-        match self {
-            Self::SyncAction => "/contacts/syncActions",
-            Self::Import => "/contacts/imports",
-            Self::Export => "/contacts/exports",
-        }
-    }
-
-    /// The `syncedInstanceUri` of definition `id`.
-    pub fn uri(self, id: i64) -> String {
-        format!("{}/{id}", self.collection())
-    }
-
-    /// The kind and definition id a `syncedInstanceUri` names (collection matched without
-    /// regard to case, a trailing slash allowed); `None` for anything else.
-    pub fn parse_uri(uri: &str) -> Option<(Self, i64)> {
-        let (head, id) = uri.trim_end_matches('/').rsplit_once('/')?;
-        let kind = Self::ALL
-            .into_iter()
-            .find(|k| head.eq_ignore_ascii_case(k.collection()))?;
-        let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
-        Some((kind, id))
     }
 }
 
@@ -274,33 +249,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn reads_synced_instance_uris() {
-        use super::SyncKind;
-        assert_eq!(
-            SyncKind::parse_uri("/contacts/syncActions/12"),
-            Some((SyncKind::SyncAction, 12))
-        );
-        assert_eq!(
-            SyncKind::parse_uri("/Contacts/Imports/3/"),
-            Some((SyncKind::Import, 3))
-        );
-        assert_eq!(
-            SyncKind::parse_uri("/contacts/exports/1"),
-            Some((SyncKind::Export, 1))
-        );
-        for bad in [
-            "/contacts/syncActions/0",
-            "/accounts/exports/1",
-            "/contacts/syncActions/x",
-            "12",
-            "",
-        ] {
-            assert_eq!(SyncKind::parse_uri(bad), None, "{bad}");
-        }
-        assert_eq!(SyncKind::Import.uri(7), "/contacts/imports/7");
     }
 
     #[test]

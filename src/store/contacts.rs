@@ -13,6 +13,7 @@ use crate::domain::contact::{Contact, ContactInput};
 use crate::domain::fields::ContainerField;
 use crate::domain::markup::InstanceId;
 use crate::domain::query::ListQuery;
+use crate::domain::record_type::{ACCOUNTS, RecordType};
 
 /// A search of contacts as Eloqua's REST API pages it (`page` from 1, `count` per page).
 #[derive(Debug, Clone, Default)]
@@ -238,6 +239,17 @@ pub(crate) struct ListTables {
     pub select: &'static str,
 }
 
+impl ListTables {
+    /// The lists of `record_type`'s records (only contacts and accounts have lists).
+    pub(crate) fn of(record_type: &RecordType) -> &'static ListTables {
+        if record_type == &ACCOUNTS {
+            &ACCOUNT_LISTS
+        } else {
+            &CONTACT_LISTS
+        }
+    }
+}
+
 /// Contact lists.
 pub(crate) const CONTACT_LISTS: ListTables = ListTables {
     lists: "contact_lists",
@@ -277,6 +289,7 @@ pub(crate) fn list_listing(tables: &'static ListTables) -> Listing<'static, Cont
         },
         site_column: "l.site_id",
         id_column: "l.id",
+        scope: None,
     }
 }
 
@@ -292,5 +305,6 @@ pub(crate) fn group_listing() -> Listing<'static, ContainerField> {
         },
         site_column: "g.site_id",
         id_column: "g.id",
+        scope: None,
     }
 }

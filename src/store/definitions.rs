@@ -23,8 +23,8 @@ mod statements;
 pub(crate) use kinds::staged_files;
 pub use kinds::{Exports, Imports, SyncActions};
 pub(crate) use statements::{
-    claim_files_sql, delete_sql, discard_sql, exists_sql, insert_sql, listing, load_sql, record,
-    select, update_sql,
+    claim_files_sql, delete_sql, discard_sql, encoded, exists_sql, insert_sql, listing, load_sql,
+    record, select, typed_exists_sql, update_sql,
 };
 
 use async_trait::async_trait;
@@ -35,6 +35,7 @@ use crate::domain::asset::Audit;
 use crate::domain::definition::SyncActionDefinition;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
+use crate::domain::record_type::RecordType;
 use crate::domain::sync::{SyncKind, SyncRecord};
 
 /// A stored sync action definition.
@@ -45,6 +46,8 @@ pub type DefinitionRecord = DefinitionRecordOf<SyncActionDefinition>;
 pub struct DefinitionRecordOf<D> {
     /// Store id (`/contacts/syncActions/{id}`, `/contacts/imports/{id}`).
     pub id: i64,
+    /// The record type it belongs to (its URI's first segment).
+    pub record_type: &'static RecordType,
     /// The validated definition.
     pub definition: D,
     /// KB of staged data.
@@ -64,7 +67,8 @@ pub trait DefinitionStore<K: StoredKind>: Send + Sync {
         by: &str,
         definition: &K::Definition,
     ) -> StoreResult<Record<K>>;
-    /// One definition.
+    /// One definition, of whichever record type (callers serving one record type's routes
+    /// check [`DefinitionRecordOf::record_type`]).
     async fn get_definition(&self, site_id: i64, id: i64) -> StoreResult<Record<K>>;
     /// Replaces a definition (PUT).
     async fn replace_definition(
@@ -76,13 +80,14 @@ pub trait DefinitionStore<K: StoredKind>: Send + Sync {
     ) -> StoreResult<Record<K>>;
     /// Deletes a definition with its staged data.
     async fn delete_definition(&self, site_id: i64, id: i64) -> StoreResult<()>;
-    /// A page of definitions.
+    /// A page of definitions of `record_type`, or of every record type.
     async fn list_definitions(
         &self,
         site_id: i64,
+        record_type: Option<&'static RecordType>,
         query: &ListQuery<DefinitionField>,
     ) -> StoreResult<Page<Record<K>>>;
-    /// Creates a pending sync of definition `id`, owning its staged files.
+    /// Creates a pending sync of definition `id` of `sync.record_type`, owning its staged files.
     async fn create_sync(&self, site_id: i64, id: i64, sync: NewSync) -> StoreResult<SyncRecord>;
     /// Discards the definition's unsynced uploads (nothing for kinds that stage none);
     /// `Conflict { constraint: "sync_in_progress" }` while a sync of it runs.
@@ -139,6 +144,8 @@ pub trait StoredKind: Send + Sync + Sized + 'static {
     const READ: &'static str;
     /// The values of [`Self::COLUMNS`].
     fn encode(definition: &Self::Definition) -> Vec<SqlValue>;
+    /// The record type a definition belongs to.
+    fn record_type(definition: &Self::Definition) -> &'static RecordType;
     /// Rebuilds a definition from [`Self::READ`]; an error names what no longer parses.
     fn decode(row: &dyn StoredRow) -> StoreResult<Result<Self::Definition, String>>;
 }
@@ -147,4 +154,4 @@ pub trait StoredKind: Send + Sync + Sized + 'static {
 pub type Record<K> = DefinitionRecordOf<<K as StoredKind>::Definition>;
 
 /// The index of a kind's first own column in [`select`]'s rows.
-pub(crate) const FIRST_OWN: usize = 6;
+pub(crate) const FIRST_OWN: usize = 7;

@@ -15,6 +15,9 @@ pub(crate) struct Listing<'a, F> {
     pub site_column: &'a str,
     /// The id column used as tie-breaker, e.g. `d.id`.
     pub id_column: &'a str,
+    /// A further column every row must hold a fixed value in (a definition's record type);
+    /// both are the server's own text, never the client's.
+    pub scope: Option<(&'static str, &'static str)>,
 }
 
 /// One page's statements and the values both bind.
@@ -37,6 +40,9 @@ impl<F: Copy> Listing<'_, F> {
     ) -> ListStatement {
         let mut params = vec![SqlValue::Int(Some(site_id))];
         let mut filter = format!("{} = $1", self.site_column);
+        if let Some((column, value)) = self.scope {
+            filter.push_str(&format!(" AND {column} = '{value}'"));
+        }
         for condition in &query.conditions {
             filter.push_str(" AND ");
             filter.push_str(&self.condition(backend, condition, &mut params));

@@ -8,6 +8,7 @@ use crate::domain::clock::Timestamp;
 use crate::domain::fields::{NoField, SyncField};
 use crate::domain::plan::{ApplyPlan, RejectReason};
 use crate::domain::query::ListQuery;
+use crate::domain::record_type::RecordType;
 use crate::domain::sync::{StoredLog, StoredReject, SyncLog, SyncRecord, SyncStatus};
 use crate::upload::{DecodeError, Format};
 
@@ -33,6 +34,8 @@ pub struct Upload {
 /// A sync to create.
 #[derive(Debug, Clone)]
 pub struct NewSync {
+    /// The record type of the definition (the one its `syncedInstanceUri` names).
+    pub record_type: &'static RecordType,
     /// Creator's login name.
     pub created_by: String,
     /// Where to POST the sync when it ends.
@@ -308,6 +311,7 @@ pub(crate) fn sync_listing() -> Listing<'static, SyncField> {
         column: sync_column,
         site_column: "s.site_id",
         id_column: "s.id",
+        scope: None,
     }
 }
 

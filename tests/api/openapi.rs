@@ -21,6 +21,7 @@ struct Samples {
     custom_object: (String, String),
     account: String,
     account_list: String,
+    account_definition: String,
     record: String,
 }
 
@@ -96,6 +97,17 @@ impl Samples {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{account_list}");
+        let account_definition = created(
+            app,
+            "/api/bulk/2.0/accounts/syncActions",
+            json!({
+                "name": "Sample",
+                "fields": {"Company": "{{Account.Field(M_CompanyName)}}"},
+                "identifierFieldName": "Company",
+                "syncActions": [{"action": "add", "destination": format!("{{{{AccountList[{}]}}}}", account_list["id"].as_str().unwrap())}]
+            }),
+        )
+        .await;
         let (status, record) = app
             .post(
                 &format!(
@@ -109,6 +121,7 @@ impl Samples {
         Self {
             record: record["id"].as_str().unwrap().to_owned(),
             account_list: account_list["id"].as_str().unwrap().to_owned(),
+            account_definition,
             account,
             custom_object,
             contact,
@@ -135,6 +148,8 @@ impl Samples {
             } else {
                 ACTION.to_owned()
             }
+        } else if template.starts_with(&bulk("/accounts/syncActions/")) {
+            id_of(&self.account_definition)
         } else if template.starts_with(&bulk("/contacts/syncActions/")) {
             id_of(&self.definition)
         } else if template.starts_with(&bulk("/contacts/imports/")) {

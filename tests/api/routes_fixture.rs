@@ -32,6 +32,8 @@ pub enum Payload {
     Account,
     AccountList,
     CustomObjectData,
+    AccountDefinition,
+    AccountRows,
 }
 
 use Payload as P;
@@ -96,6 +98,13 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("GET", "/api/bulk/2.0/syncActions", P::None),
     ("POST", "/api/bulk/2.0/contacts/syncActions/{definition}/data", P::Rows),
     ("DELETE", "/api/bulk/2.0/contacts/syncActions/{definition}/data", P::None),
+    ("GET", "/api/bulk/2.0/accounts/syncActions", P::None),
+    ("POST", "/api/bulk/2.0/accounts/syncActions", P::AccountDefinition),
+    ("GET", "/api/bulk/2.0/accounts/syncActions/{account_definition}", P::None),
+    ("PUT", "/api/bulk/2.0/accounts/syncActions/{account_definition}", P::AccountDefinition),
+    ("DELETE", "/api/bulk/2.0/accounts/syncActions/{account_definition}", P::None),
+    ("POST", "/api/bulk/2.0/accounts/syncActions/{account_definition}/data", P::AccountRows),
+    ("DELETE", "/api/bulk/2.0/accounts/syncActions/{account_definition}/data", P::None),
     ("GET", "/api/bulk/2.0/contacts/imports", P::None),
     ("POST", "/api/bulk/2.0/contacts/imports", P::Import),
     ("GET", "/api/bulk/2.0/contacts/imports/{import}", P::None),
@@ -251,6 +260,18 @@ impl Fixture {
         fixture
             .ids
             .insert("account_list", list["id"].as_str().unwrap().to_owned());
+        let account_definition = uri(
+            app,
+            "/api/bulk/2.0/accounts/syncActions",
+            fixture.body(P::AccountDefinition),
+        )
+        .await;
+        app.upload(&account_definition, &fixture.body(P::AccountRows))
+            .await;
+        fixture.ids.insert(
+            "account_definition",
+            account_definition.rsplit('/').next().unwrap().to_owned(),
+        );
         let instance = format!(
             "/api/rest/2.0/data/customObject/{}/instance",
             fixture.id("custom_object")
@@ -324,6 +345,12 @@ impl Fixture {
             P::AccountList => {
                 json!({"name": "Targets", "membershipAdditions": [self.id("account")]})
             }
+            P::AccountDefinition => json!({
+                "name": "Accounts", "fields": {"Company": "{{Account.Field(M_CompanyName)}}"},
+                "identifierFieldName": "Company",
+                "syncActions": [{"action": "add", "destination": format!("{{{{AccountList[{}]}}}}", self.id("account_list"))}]
+            }),
+            P::AccountRows => json!([{"Company": "Acme Corp"}]),
             P::CustomObject => {
                 json!({"name": "Registrations", "fields": [{"name": "Email", "dataType": "text"}]})
             }

@@ -13,7 +13,7 @@ use crate::api::openapi::build::{self, Operation, id_parameter, list_parameters}
 use crate::api::openapi::schemas::{CsvText, UploadRows};
 use crate::api::sync_actions::SyncActions;
 use crate::api::wire::SyncDto;
-use crate::domain::record_type::RecordType;
+use crate::domain::record_type::{CONTACTS, RecordType};
 use crate::domain::sync::SyncKind;
 use crate::store::StoredKind;
 
@@ -34,6 +34,17 @@ pub fn add_all(document: &mut Document) {
             }
         }
     }
+}
+
+/// The stem of kind `K`'s operation ids under `record_type`: the kind's own for contacts
+/// (`createSyncActionDefinition`), prefixed with the record type's noun for the others
+/// (`createAccountSyncActionDefinition`).
+fn stem<K: Kind>(record_type: &RecordType) -> String {
+    if record_type == &CONTACTS {
+        return K::OPERATION.to_owned();
+    }
+    let noun = record_type.noun;
+    format!("{}{}{}", noun[..1].to_uppercase(), &noun[1..], K::OPERATION)
 }
 
 /// Adds `/{record type}/{kind}` (list, create) and `/{record type}/{kind}/{id}` (read,
@@ -62,7 +73,7 @@ fn add<K: Kind>(document: &mut Document, record_type: &RecordType) {
     let operation = |method, path: &str, verb: &str, summary: String| {
         // `list` names the collection: `listImportDefinitions`.
         let plural = if verb == "list" { "s" } else { "" };
-        let id = format!("{verb}{}Definition{plural}", K::OPERATION);
+        let id = format!("{verb}{}Definition{plural}", stem::<K>(record_type));
         Operation::new(method, path, id, K::TAG, summary)
     };
     let operations = [
@@ -168,7 +179,7 @@ fn add_data<K: Staging>(document: &mut Document, record_type: &RecordType) {
         ..Operation::new(
             HttpMethod::Post,
             &path,
-            format!("upload{}Data", K::OPERATION),
+            format!("upload{}Data", stem::<K>(record_type)),
             K::TAG,
             format!("Stages one file of rows for {a} {noun}."),
         )
@@ -187,7 +198,7 @@ fn add_data<K: Staging>(document: &mut Document, record_type: &RecordType) {
         ..Operation::new(
             HttpMethod::Delete,
             path,
-            format!("delete{}Data", K::OPERATION),
+            format!("delete{}Data", stem::<K>(record_type)),
             K::TAG,
             format!("Discards what is staged for {a} {noun}."),
         )

@@ -30,7 +30,7 @@ use crate::domain::asset::Audit;
 use crate::domain::contact_fields::RecordField;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::MAX_PAGE;
-use crate::domain::record_type::{CONTACTS, RecordType};
+use crate::domain::record_type::{ACCOUNTS, CONTACTS, RecordType};
 use crate::store::{DefinitionRecordOf, StoredKind, definitions};
 
 /// A stored definition of kind `K`.
@@ -69,10 +69,28 @@ pub trait Kind: Send + Sync + 'static {
     fn dto(record: Record<Self>, uri: String) -> Self::Dto;
 }
 
-/// The wire form of a stored definition under `record_type`.
-pub fn dto<K: Kind>(record_type: &RecordType, record: Record<K>) -> K::Dto {
-    let uri = record_type.definition_uri(K::Stored::SYNC, record.id);
+/// The wire form of a stored definition, its URI under its record type.
+pub fn dto<K: Kind>(record: Record<K>) -> K::Dto {
+    let uri = record
+        .record_type
+        .definition_uri(K::Stored::SYNC, record.id);
     K::dto(record, uri)
+}
+
+/// Definition `id` of kind `K` under `R`'s routes: 404 when the site has none, or when it
+/// belongs to another record type (`/accounts/syncActions/5` of a contact definition).
+pub async fn load<R: Records, K: Kind>(
+    state: &AppState,
+    site_id: i64,
+    id: i64,
+) -> Result<Record<K>, ApiError> {
+    let record = definitions::<K::Stored>(&*state.store)
+        .get_definition(site_id, id)
+        .await?;
+    if record.record_type != R::TYPE {
+        return Err(crate::store::StoreError::NotFound.into());
+    }
+    Ok(record)
 }
 
 /// `body` (a definition's own properties) followed by what the server adds: `kbUsed` while
@@ -110,6 +128,13 @@ impl Records for Contacts {
     const TYPE: &'static RecordType = &CONTACTS;
 }
 
+/// Accounts ([`ACCOUNTS`]).
+pub struct Accounts;
+
+impl Records for Accounts {
+    const TYPE: &'static RecordType = &ACCOUNTS;
+}
+
 /// Every definition route under the Bulk prefix: per record type, each kind its description
 /// lists (the document is built from the descriptions; `tests/api/openapi.rs` checks they
 /// agree with this table).
@@ -123,7 +148,17 @@ pub fn router() -> Router<AppState> {
             "/contacts/syncActions/{id}",
             get(read::<Contacts, SyncActions>)
                 .put(replace::<Contacts, SyncActions>)
-                .delete(remove::<SyncActions>),
+                .delete(remove::<Contacts, SyncActions>),
+        )
+        .route(
+            "/accounts/syncActions",
+            get(list::<Accounts, SyncActions>).post(create::<Accounts, SyncActions>),
+        )
+        .route(
+            "/accounts/syncActions/{id}",
+            get(read::<Accounts, SyncActions>)
+                .put(replace::<Accounts, SyncActions>)
+                .delete(remove::<Accounts, SyncActions>),
         )
         .route(
             "/contacts/imports",
@@ -133,7 +168,7 @@ pub fn router() -> Router<AppState> {
             "/contacts/imports/{id}",
             get(read::<Contacts, Imports>)
                 .put(replace::<Contacts, Imports>)
-                .delete(remove::<Imports>),
+                .delete(remove::<Contacts, Imports>),
         )
         .route(
             "/contacts/exports",
@@ -143,7 +178,7 @@ pub fn router() -> Router<AppState> {
             "/contacts/exports/{id}",
             get(read::<Contacts, Exports>)
                 .put(replace::<Contacts, Exports>)
-                .delete(remove::<Exports>),
+                .delete(remove::<Contacts, Exports>),
         )
 }
 
@@ -162,7 +197,7 @@ async fn create<R: Records, K: Kind>(
         kind = K::NOUN,
         "created definition"
     );
-    let body = dto::<K>(R::TYPE, record);
+    let body = dto::<K>(record);
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
@@ -171,10 +206,8 @@ async fn read<R: Records, K: Kind>(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let record = definitions::<K::Stored>(&*state.store)
-        .get_definition(who.site.id, parse_id(&id)?)
-        .await?;
-    Ok(axum::Json(dto::<K>(R::TYPE, record)).into_response())
+    let record = load::<R, K>(&state, who.site.id, parse_id(&id)?).await?;
+    Ok(axum::Json(dto::<K>(record)).into_response())
 }
 
 async fn replace<R: Records, K: Kind>(
@@ -185,24 +218,23 @@ async fn replace<R: Records, K: Kind>(
 ) -> ApiResult {
     let id = parse_id(&id)?;
     // An unknown id is a 404 even when the body is also wrong.
-    definitions::<K::Stored>(&*state.store)
-        .get_definition(who.site.id, id)
-        .await?;
+    load::<R, K>(&state, who.site.id, id).await?;
     let definition = K::validate(&state, R::TYPE, who.site.id, &body).await?;
     let by = &who.user.username;
     let record = definitions::<K::Stored>(&*state.store)
         .replace_definition(who.site.id, id, by, &definition)
         .await?;
     tracing::info!(definition_id = id, kind = K::NOUN, "replaced definition");
-    Ok(axum::Json(dto::<K>(R::TYPE, record)).into_response())
+    Ok(axum::Json(dto::<K>(record)).into_response())
 }
 
-async fn remove<K: Kind>(
+async fn remove<R: Records, K: Kind>(
     State(state): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = parse_id(&id)?;
+    load::<R, K>(&state, who.site.id, id).await?;
     definitions::<K::Stored>(&*state.store)
         .delete_definition(who.site.id, id)
         .await?;
@@ -211,16 +243,26 @@ async fn remove<K: Kind>(
 }
 
 /// A page of `R`'s definitions of kind `K`.
-pub async fn list<R: Records, K: Kind>(
+async fn list<R: Records, K: Kind>(
+    state: State<AppState>,
+    caller: Caller,
+    params: ListParams,
+) -> ApiResult {
+    list_of::<K>(state, caller, params, Some(R::TYPE)).await
+}
+
+/// A page of definitions of kind `K` of `record_type`, or of every record type.
+pub async fn list_of<K: Kind>(
     State(state): State<AppState>,
     Caller(who): Caller,
     params: ListParams,
+    record_type: Option<&'static RecordType>,
 ) -> ApiResult {
     let query = params.query::<DefinitionField>(MAX_PAGE)?;
     let page = definitions::<K::Stored>(&*state.store)
-        .list_definitions(who.site.id, &query)
+        .list_definitions(who.site.id, record_type, &query)
         .await?;
-    let envelope = Envelope::from_page(page, &query, |record| dto::<K>(R::TYPE, record));
+    let envelope = Envelope::from_page(page, &query, dto::<K>);
     Ok(axum::Json(envelope).into_response())
 }
 

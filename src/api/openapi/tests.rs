@@ -32,12 +32,13 @@ fn audit() -> Audit {
 /// The wire form of definition 7 of kind `K` for contacts.
 fn stored<K: Kind>(definition: K::Definition, kb_used: i64) -> K::Dto {
     let record = DefinitionRecordOf {
+        record_type: &CONTACTS,
         id: 7,
         definition,
         kb_used,
         audit: audit(),
     };
-    crate::api::definitions::dto::<K>(&CONTACTS, record)
+    crate::api::definitions::dto::<K>(record)
 }
 
 /// Fails unless `body`'s keys are properties of component `schema` and every required one is

@@ -9,6 +9,8 @@ use crate::domain::markup::{InstanceId, Statement};
 pub enum Destination {
     /// `{{ContactList[id]}}`
     ContactList(u64),
+    /// `{{AccountList[id]}}`
+    AccountList(u64),
     /// `{{EmailGroup[id]}}`
     EmailGroup(u64),
     /// `{{GlobalSubscribe}}`: the contact's global subscription.
@@ -39,6 +41,8 @@ pub enum Destination {
 pub enum ContainerRef {
     /// A contact list by id.
     ContactList(u64),
+    /// An account list by id.
+    AccountList(u64),
     /// An email group by id.
     EmailGroup(u64),
     /// An AppCloud service instance, optionally one execution of it.
@@ -65,7 +69,11 @@ macro_rules! mirror_statements {
                     | Statement::ContactCreatedAt
                     | Statement::ContactUpdatedAt
                     | Statement::RecordField(_)
-                    | Statement::ContactEmail(_) => {
+                    | Statement::ContactEmail(_)
+                    | Statement::AccountId
+                    | Statement::AccountCreatedAt
+                    | Statement::AccountUpdatedAt
+                    | Statement::AccountField(_) => {
                         return None;
                     }
                 })
@@ -84,6 +92,7 @@ macro_rules! mirror_statements {
 
 mirror_statements! {
     ContactList(id),
+    AccountList(id),
     EmailGroup(id),
     GlobalSubscribe,
     ActionInstance { instance, execution },
@@ -95,16 +104,16 @@ impl Destination {
     /// The actions this destination accepts (spec §5.5).
     pub fn allowed_actions(&self) -> &'static [ActionKind] {
         match self {
-            Self::ContactList(_) => &[ActionKind::Add, ActionKind::Remove],
+            Self::ContactList(_) | Self::AccountList(_) => &[ActionKind::Add, ActionKind::Remove],
             _ => &[ActionKind::SetStatus],
         }
     }
 
-    /// The statuses `setStatus` may set on this destination; empty for contact lists (spec §5.5).
+    /// The statuses `setStatus` may set on this destination; empty for lists (spec §5.5).
     pub fn allowed_statuses(&self) -> &'static [MemberStatus] {
         use MemberStatus::*;
         match self {
-            Self::ContactList(_) => &[],
+            Self::ContactList(_) | Self::AccountList(_) => &[],
             Self::EmailGroup(_) | Self::GlobalSubscribe => &[Subscribed, Unsubscribed],
             Self::ActionInstance { .. } => &[Active, Complete, Errored],
             Self::DecisionInstance { .. } => &[Yes, No, Errored],
@@ -132,6 +141,7 @@ impl Destination {
         };
         match self {
             Self::ContactList(id) => Some(ContainerRef::ContactList(*id)),
+            Self::AccountList(id) => Some(ContainerRef::AccountList(*id)),
             Self::EmailGroup(id) => Some(ContainerRef::EmailGroup(*id)),
             Self::GlobalSubscribe => None,
             Self::ActionInstance {
@@ -146,10 +156,25 @@ impl Destination {
         }
     }
 
+    /// The markup name of its kind (`ContactList`, `DecisionInstance`, …), as spec §5.5 lists
+    /// destinations per record type.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ContactList(_) => "ContactList",
+            Self::AccountList(_) => "AccountList",
+            Self::EmailGroup(_) => "EmailGroup",
+            Self::GlobalSubscribe => "GlobalSubscribe",
+            Self::ActionInstance { .. } => "ActionInstance",
+            Self::DecisionInstance { .. } => "DecisionInstance",
+            Self::FeederInstance { .. } => "FeederInstance",
+        }
+    }
+
     /// How messages refer to this kind of destination ("a ContactList destination").
     pub fn describe(&self) -> &'static str {
         match self {
             Self::ContactList(_) => "a ContactList destination",
+            Self::AccountList(_) => "an AccountList destination",
             Self::EmailGroup(_) => "an EmailGroup destination",
             Self::GlobalSubscribe => "the GlobalSubscribe destination",
             Self::ActionInstance {

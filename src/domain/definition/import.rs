@@ -13,6 +13,7 @@ use super::rules::{
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
+use crate::domain::record_type::CONTACTS;
 
 /// Most `fields` entries an import may map.
 const MAX_FIELDS: usize = 100;
@@ -159,7 +160,7 @@ pub fn validate_import_definition(body: &Value) -> Result<ImportDefinition, Vec<
     let triggered = check_triggered(&input.is_sync_triggered_on_import, &mut f);
     let retention = check_retention(&input.data_retention_duration, &mut f, DEFAULT_RETENTION);
     let auto_delete = check_auto_delete(&input.auto_delete_duration, &mut f);
-    let sync_actions = check_sync_actions(&input.sync_actions, &mut f, false);
+    let sync_actions = check_sync_actions(&input.sync_actions, &mut f, false, &CONTACTS);
     match (
         name,
         fields,

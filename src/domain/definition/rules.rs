@@ -3,10 +3,12 @@
 use super::input::{Entries, SyncActionList};
 use super::lenient::{Flag, Lenient, value_text};
 use super::sync_action::{self, SyncAction};
+use super::vocabulary::one_of;
 use super::{Destination, Identifier, destination_field};
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
 use crate::domain::markup;
+use crate::domain::record_type::RecordType;
 use serde_json::Value;
 
 /// Longest `name`, `fields` key and `identifierFieldName`, in characters.
@@ -71,13 +73,14 @@ pub(super) fn check_name(name: &Lenient<String>, f: &mut Failures) -> Result<Str
     check_text(name, "name", f).map(str::to_owned)
 }
 
-/// Checks a contact sync action definition's `fields`; the outer result carries the column
-/// (usable even if the statement is bad).
+/// Checks a sync action definition's `fields` for `record_type`; the outer result carries the
+/// column (usable even if the statement is bad).
 pub(super) fn check_fields(
     fields: &Lenient<Entries>,
+    record_type: &RecordType,
     f: &mut Failures,
 ) -> Result<(String, Result<Identifier, Reported>), Reported> {
-    let allowed = Identifier::ALL.map(Identifier::markup).join(", ");
+    let allowed = record_type.identifiers.join(", ");
     let rule = format!(
         "must be an object with exactly one entry mapping a column name to one of {allowed}"
     );
@@ -100,11 +103,14 @@ pub(super) fn check_fields(
     let identifier = match value {
         Value::String(text) => match markup::parse(text) {
             Err(e) => f.fail("fields", e.to_string(), Some(text.clone())),
-            Ok(statement) => Identifier::from_statement(&statement).map_or_else(
+            Ok(statement) => Identifier::from_statement(record_type, &statement).map_or_else(
                 || {
                     f.fail(
                         "fields",
-                        format!("the identifier must be one of {allowed}{}", case_hint(text)),
+                        format!(
+                            "the identifier must be one of {allowed}{}",
+                            case_hint(record_type, text)
+                        ),
                         Some(text.clone()),
                     )
                 },
@@ -121,9 +127,8 @@ pub(super) fn check_fields(
 }
 
 /// Suggests the allowed identifier that differs from `text` only in case.
-fn case_hint(text: &str) -> String {
-    Identifier::ALL
-        .into_iter()
+fn case_hint(record_type: &RecordType, text: &str) -> String {
+    Identifier::of(record_type)
         .find(|i| i.markup().eq_ignore_ascii_case(text))
         .map(|i| format!(" (did you mean {}?)", i.markup()))
         .unwrap_or_default()
@@ -151,6 +156,7 @@ pub(super) fn check_sync_actions(
     list: &SyncActionList,
     f: &mut Failures,
     required: bool,
+    record_type: &RecordType,
 ) -> Result<Vec<SyncAction>, Reported> {
     let rule = if required {
         "must be an array of 1 to 10 sync actions"
@@ -181,7 +187,26 @@ pub(super) fn check_sync_actions(
     let mut seen: Vec<(usize, Destination)> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let path = format!("syncActions[{index}]");
-        let (destination, action) = sync_action::check(item, &path, f);
+        let (destination, mut action) = sync_action::check(item, &path, f);
+        if let Some(destination) = &destination {
+            if !record_type.accepts(destination) {
+                let accepted: Vec<&str> = record_type
+                    .sync_actions
+                    .iter()
+                    .map(|r| r.destination)
+                    .collect();
+                action = f.fail(
+                    destination_field(index),
+                    format!(
+                        "{} sync actions take no {} destination; expected {}",
+                        record_type.noun,
+                        destination.name(),
+                        one_of(&accepted)
+                    ),
+                    Some(destination.statement().to_string()),
+                );
+            }
+        }
         if let Some(destination) = destination {
             if let Some((earlier, _)) = seen.iter().find(|(_, d)| *d == destination) {
                 let sent = match item {

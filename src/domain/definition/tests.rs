@@ -66,12 +66,12 @@ fn accepts_the_spec_example() {
 
 #[test]
 fn accepts_each_allowed_identifier() {
-    for identifier in Identifier::ALL {
+    for identifier in Identifier::of(&CONTACTS) {
         let body = with("fields", json!({ "EmailAddress": identifier.markup() }));
         assert_eq!(accepted(&body).identifier, identifier);
         assert_eq!(identifier.statement().to_string(), identifier.markup());
         assert_eq!(
-            Identifier::from_statement(&identifier.statement()),
+            Identifier::from_statement(identifier.record_type(), &identifier.statement()),
             Some(identifier)
         );
     }

@@ -278,3 +278,83 @@ fn refuses_a_destination_used_twice() {
         4
     );
 }
+
+/// The account definition of spec §4.2 (Oracle's SDK tests).
+fn account_definition(identifier: &str, actions: Value) -> Value {
+    json!({
+        "name": "Test",
+        "fields": { "CompanyName": identifier },
+        "identifierFieldName": "CompanyName",
+        "syncActions": actions,
+        "isSyncTriggeredOnImport": false
+    })
+}
+
+#[test]
+fn account_definitions_add_to_and_remove_from_account_lists() {
+    for identifier in Identifier::of(&ACCOUNTS) {
+        let body = account_definition(
+            identifier.markup(),
+            json!([
+                action("add", "{{AccountList[1]}}", None),
+                action("remove", "{{AccountList[2]}}", None)
+            ]),
+        );
+        let definition = validate_sync_action_definition(&ACCOUNTS, &body)
+            .unwrap_or_else(|f| panic!("{body} refused: {f:?}"));
+        assert_eq!(definition.identifier, identifier);
+        assert_eq!(definition.identifier.record_type(), &ACCOUNTS);
+        assert_eq!(
+            definition.sync_actions[0].destination,
+            Destination::AccountList(1)
+        );
+    }
+}
+
+#[test]
+fn each_record_type_refuses_the_others_identifiers_and_destinations() {
+    let refused = |record_type: &RecordType, body: &Value| {
+        validate_sync_action_definition(record_type, body).expect_err(&body.to_string())
+    };
+    let contact_list = json!([action("add", "{{ContactList[1]}}", None)]);
+    let failures = refused(
+        &ACCOUNTS,
+        &account_definition("{{Account.Id}}", contact_list.clone()),
+    );
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].field, "syncActions[0].destination");
+    assert_eq!(
+        failures[0].constraint,
+        "account sync actions take no ContactList destination; expected AccountList"
+    );
+    for destination in ["{{GlobalSubscribe}}", "{{EmailGroup[3]}}"] {
+        let actions = json!([action("setStatus", destination, Some("subscribed"))]);
+        let body = account_definition("{{Account.Id}}", actions);
+        assert_eq!(
+            refused(&ACCOUNTS, &body)[0].field,
+            "syncActions[0].destination"
+        );
+    }
+    let failures = refused(
+        &ACCOUNTS,
+        &account_definition(
+            "{{Contact.Id}}",
+            json!([action("add", "{{AccountList[1]}}", None)]),
+        ),
+    );
+    assert_eq!(failures[0].field, "fields");
+    assert!(
+        failures[0]
+            .constraint
+            .contains("{{Account.Field(M_CompanyName)}}")
+    );
+    let account_list = json!([action("add", "{{AccountList[1]}}", None)]);
+    let failures = refused(
+        &CONTACTS,
+        &account_definition("{{Contact.Id}}", account_list),
+    );
+    assert_eq!(
+        failures[0].constraint,
+        "contact sync actions take no AccountList destination; expected ContactList, EmailGroup, GlobalSubscribe, ActionInstance, DecisionInstance or FeederInstance"
+    );
+}

@@ -88,7 +88,7 @@ fn refuses_malformed_exists() {
         (
             "EXISTS('{{AccountList[1]}}')",
             10,
-            "unknown statement 'AccountList'",
+            "EXISTS cannot test {{AccountList[1]}}",
         ),
         (
             "EXISTS('ContactList[1]')",

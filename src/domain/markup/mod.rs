@@ -1,4 +1,4 @@
-//! Eloqua markup statements (`{{Contact.Field(C_EmailAddress)}}`, `{{ContactList[12]}}`, …): parsing and rendering.
+//! Eloqua markup statements (`{{Contact.Field(C_EmailAddress)}}`, `{{AccountList[12]}}`, …): parsing and rendering.
 //!
 //! Parsing happens in two steps: `lexer` checks the generic syntax
 //! `{{` segment (`.` segment)* `}}` and `resolve` maps the segments onto [`Statement`].
@@ -34,6 +34,16 @@ pub enum Statement {
     ContactEmail(EmailProperty),
     /// `{{ContactList[12]}}`
     ContactList(u64),
+    /// `{{Account.Id}}`
+    AccountId,
+    /// `{{Account.CreatedAt}}`: when the account was created.
+    AccountCreatedAt,
+    /// `{{Account.UpdatedAt}}`: when the account last changed.
+    AccountUpdatedAt,
+    /// `{{Account.Field(M_CompanyName)}}`
+    AccountField(FieldName),
+    /// `{{AccountList[3]}}`
+    AccountList(u64),
     /// `{{EmailGroup[7]}}`
     EmailGroup(u64),
     /// `{{GlobalSubscribe}}`
@@ -113,6 +123,11 @@ impl fmt::Display for Statement {
             Self::RecordField(name) => write!(f, "{{{{Contact.Field({name})}}}}"),
             Self::ContactEmail(property) => write!(f, "{{{{Contact.Email.{property}}}}}"),
             Self::ContactList(id) => write!(f, "{{{{ContactList[{id}]}}}}"),
+            Self::AccountId => f.write_str("{{Account.Id}}"),
+            Self::AccountCreatedAt => f.write_str("{{Account.CreatedAt}}"),
+            Self::AccountUpdatedAt => f.write_str("{{Account.UpdatedAt}}"),
+            Self::AccountField(name) => write!(f, "{{{{Account.Field({name})}}}}"),
+            Self::AccountList(id) => write!(f, "{{{{AccountList[{id}]}}}}"),
             Self::EmailGroup(id) => write!(f, "{{{{EmailGroup[{id}]}}}}"),
             Self::GlobalSubscribe => f.write_str("{{GlobalSubscribe}}"),
             Self::ActionInstance {

@@ -5,9 +5,11 @@ use super::lexer::{Segment, Suffix, found};
 use super::{MarkupError, Statement};
 
 /// Every statement name this server understands, in the order messages list them.
-const STATEMENTS: [&str; 7] = [
+const STATEMENTS: [&str; 9] = [
     "Contact",
     "ContactList",
+    "Account",
+    "AccountList",
     "EmailGroup",
     "GlobalSubscribe",
     "ActionInstance",
@@ -15,6 +17,7 @@ const STATEMENTS: [&str; 7] = [
     "FeederInstance",
 ];
 const CONTACT_PARTS: [&str; 5] = ["Id", "Field", "Email", "CreatedAt", "UpdatedAt"];
+const ACCOUNT_PARTS: [&str; 4] = ["Id", "Field", "CreatedAt", "UpdatedAt"];
 const EMAIL_PARTS: [&str; 3] = ["IsSubscribed", "IsBounced", "Format"];
 const INSTANCE_PARTS: [&str; 1] = ["Execution"];
 
@@ -27,6 +30,8 @@ pub(super) fn resolve(input: &str, segments: &[Segment<'_>]) -> Result<Statement
     let statement = match head.name {
         "Contact" => return r.contact(head, rest),
         "ContactList" => Statement::ContactList(r.index(head, "{{ContactList[123]}}")?),
+        "Account" => return r.account(head, rest),
+        "AccountList" => Statement::AccountList(r.index(head, "{{AccountList[123]}}")?),
         "EmailGroup" => Statement::EmailGroup(r.index(head, "{{EmailGroup[123]}}")?),
         "GlobalSubscribe" => {
             r.no_suffix(head)?;
@@ -124,6 +129,31 @@ impl Resolver<'_> {
             _ => return Err(unknown(part, "Contact property", &CONTACT_PARTS)),
         };
         self.finish(last, rest)?;
+        Ok(statement)
+    }
+
+    fn account(&self, head: &Segment<'_>, rest: &[Segment<'_>]) -> Result<Statement, MarkupError> {
+        self.no_suffix(head)?;
+        let Some((part, rest)) = rest.split_first() else {
+            return Err(self.expected(
+                head.end,
+                "'.Id', '.Field(<name>)', '.CreatedAt' or '.UpdatedAt' after Account",
+            ));
+        };
+        let statement = match part.name {
+            "Id" => Statement::AccountId,
+            "CreatedAt" => Statement::AccountCreatedAt,
+            "UpdatedAt" => Statement::AccountUpdatedAt,
+            "Field" => {
+                let (at, text) = self.argument(part, "{{Account.Field(M_CompanyName)}}")?;
+                let name = FieldName::parse(text).map_err(|e| e.shifted(at))?;
+                self.finish(part, rest)?;
+                return Ok(Statement::AccountField(name));
+            }
+            _ => return Err(unknown(part, "Account property", &ACCOUNT_PARTS)),
+        };
+        self.no_suffix(part)?;
+        self.finish(part, rest)?;
         Ok(statement)
     }
 

@@ -16,6 +16,20 @@ fn field(name: &str) -> Statement {
 fn parses_and_renders_every_statement_shape() {
     let cases = [
         ("{{Contact.Id}}".to_owned(), Statement::ContactId),
+        ("{{Account.Id}}".to_owned(), Statement::AccountId),
+        (
+            "{{Account.CreatedAt}}".to_owned(),
+            Statement::AccountCreatedAt,
+        ),
+        (
+            "{{Account.UpdatedAt}}".to_owned(),
+            Statement::AccountUpdatedAt,
+        ),
+        (
+            "{{Account.Field(M_CompanyName)}}".to_owned(),
+            Statement::AccountField(FieldName::parse("M_CompanyName").expect("valid")),
+        ),
+        ("{{AccountList[3]}}".to_owned(), Statement::AccountList(3)),
         (
             "{{Contact.Field(C_EmailAddress)}}".to_owned(),
             field("C_EmailAddress"),
@@ -137,8 +151,11 @@ fn refused() -> Vec<(String, usize, &'static str)> {
         ("{{CONTACT.Id}}".into(), 2, "did you mean Contact?"),
         ("{{ContactLst[1]}}".into(), 2, "did you mean ContactList?"),
         ("{{Globalsubscribe}}".into(), 2, "did you mean GlobalSubscribe?"),
-        ("{{Foo}}".into(), 2, "unknown statement 'Foo'; expected one of Contact, ContactList, EmailGroup"),
-        ("{{AccountList[1]}}".into(), 2, "unknown statement 'AccountList'"),
+        ("{{Foo}}".into(), 2, "unknown statement 'Foo'; expected one of Contact, ContactList, Account, AccountList, EmailGroup"),
+        ("{{Account.Name}}".into(), 10, "unknown Account property 'Name'"),
+        ("{{Account}}".into(), 9, "expected '.Id', '.Field(<name>)', '.CreatedAt' or '.UpdatedAt' after Account"),
+        ("{{Account.Id.Field(x)}}".into(), 12, "expected '}}' after Id, found '.Field'"),
+        ("{{AccountList(1)}}".into(), 13, "AccountList takes an id in square brackets"),
         ("{{ContactList}}".into(), 13, "expected '[' and an id after ContactList, like {{ContactList[123]}}, found '}'"),
         ("{{ContactList(12)}}".into(), 13, "ContactList takes an id in square brackets"),
         ("{{EmailGroup}}".into(), 12, "an id after EmailGroup"),

@@ -2,6 +2,7 @@ use serde_json::json;
 
 use super::*;
 use crate::domain::definition::validate_contact_definition;
+use crate::domain::record_type::CONTACTS;
 
 fn plan(actions: serde_json::Value) -> ApplyPlan {
     let body = json!({
@@ -27,8 +28,8 @@ fn each_destination_becomes_one_effect_with_its_log_line() {
     assert_eq!(
         effects[..4],
         [
-            Effect::ListAdd(12),
-            Effect::ListRemove(13),
+            Effect::ListAdd(&CONTACTS, 12),
+            Effect::ListRemove(&CONTACTS, 13),
             Effect::GroupStatus(7, false),
             Effect::GlobalStatus(true)
         ]

@@ -24,6 +24,7 @@ async fn finished_calling_back(store: &dyn Store, site: i64, at: Timestamp) -> i
         .await
         .unwrap();
     let new = NewSync {
+        record_type: &crate::domain::record_type::CONTACTS,
         created_by: "u".into(),
         callback_url: Some("https://hooks.example.com/cb".into()),
     };

@@ -392,7 +392,7 @@ pub async fn lists_page_filter_and_sort(store: &dyn Store) {
         (2, None, false)
     );
     let defs = definitions::<SyncActions>(store)
-        .list_definitions(site, &ListQuery::<DefinitionField>::all())
+        .list_definitions(site, None, &ListQuery::<DefinitionField>::all())
         .await
         .unwrap();
     assert_eq!(defs.total, Some(0));
@@ -415,6 +415,7 @@ pub(super) async fn pending_sync(store: &dyn Store, site: i64, files: usize) -> 
         kinds::stage_action_row(store, site, id).await;
     }
     let new = NewSync {
+        record_type: &crate::domain::record_type::CONTACTS,
         created_by: "u".into(),
         callback_url: None,
     };
@@ -499,6 +500,7 @@ pub async fn one_sync_per_definition_at_a_time(store: &dyn Store) {
     let site = store.create_site("Order").await.unwrap().id;
     let one = pending_sync(store, site, 1).await;
     let new = || NewSync {
+        record_type: &crate::domain::record_type::CONTACTS,
         created_by: "u".into(),
         callback_url: None,
     };

@@ -19,6 +19,7 @@ use crate::store::{ImportUpload, NewSync, Store, StoreError, SyncJob, Upload, ba
 
 fn new_sync() -> NewSync {
     NewSync {
+        record_type: &crate::domain::record_type::CONTACTS,
         created_by: "u".into(),
         callback_url: None,
     }

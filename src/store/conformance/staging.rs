@@ -9,6 +9,7 @@ use crate::store::{NewSync, StageError, Store};
 
 fn new_sync() -> NewSync {
     NewSync {
+        record_type: &crate::domain::record_type::CONTACTS,
         created_by: "u".into(),
         callback_url: None,
     }

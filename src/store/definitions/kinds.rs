@@ -6,6 +6,7 @@ use crate::domain::definition::{
     validate_export_definition, validate_import_definition,
 };
 use crate::domain::duration::IsoDuration;
+use crate::domain::record_type::{CONTACTS, RecordType};
 use crate::domain::sync::SyncKind;
 use crate::store::sql_text::{SqlValue, StoredRow};
 use crate::store::{Store, StoreResult};
@@ -54,6 +55,10 @@ impl StoredKind for SyncActions {
         ]
     }
 
+    fn record_type(definition: &SyncActionDefinition) -> &'static RecordType {
+        definition.identifier.record_type()
+    }
+
     fn decode(row: &dyn StoredRow) -> StoreResult<Result<SyncActionDefinition, String>> {
         let at = |i: usize| FIRST_OWN + i;
         Ok(decode_definition(
@@ -84,6 +89,10 @@ impl StoredKind for Imports {
         body_columns(&definition.name, definition.to_json(), duration)
     }
 
+    fn record_type(_: &ImportDefinition) -> &'static RecordType {
+        &CONTACTS
+    }
+
     fn decode(row: &dyn StoredRow) -> StoreResult<Result<ImportDefinition, String>> {
         from_body(row, |json| {
             validate_import_definition(json).map_err(|f| format!("{f:?}"))
@@ -107,6 +116,10 @@ impl StoredKind for Exports {
     fn encode(definition: &ExportDefinition) -> Vec<SqlValue> {
         let duration = definition.auto_delete_duration.as_ref();
         body_columns(&definition.name, definition.to_json(), duration)
+    }
+
+    fn record_type(_: &ExportDefinition) -> &'static RecordType {
+        &CONTACTS
     }
 
     fn decode(row: &dyn StoredRow) -> StoreResult<Result<ExportDefinition, String>> {

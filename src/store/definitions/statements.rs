@@ -5,8 +5,9 @@ use super::{DefinitionRecordOf, Record, StoredKind};
 use crate::domain::asset::Audit;
 use crate::domain::clock::Timestamp;
 use crate::domain::fields::DefinitionField;
+use crate::domain::record_type::RecordType;
 use crate::store::listing::Listing;
-use crate::store::sql_text::StoredRow;
+use crate::store::sql_text::{SqlValue, StoredRow};
 use crate::store::{StoreError, StoreResult};
 
 /// `SELECT` of kind `K`'s definitions: id, audit, `kb_used`, then the kind's own columns.
@@ -22,8 +23,8 @@ pub(crate) fn select<K: StoredKind>() -> String {
         None => "CAST(0 AS BIGINT)".to_owned(),
     };
     format!(
-        "SELECT d.id, d.created_by, d.created_at, d.updated_by, d.updated_at, {kb_used}, {}
-         FROM {} d",
+        "SELECT d.id, d.created_by, d.created_at, d.updated_by, d.updated_at, {kb_used},
+         d.record_type, {} FROM {} d",
         K::READ,
         K::TABLE
     )
@@ -34,24 +35,39 @@ pub(crate) fn load_sql<K: StoredKind>() -> String {
     format!("{} WHERE d.site_id = $1 AND d.id = $2", select::<K>())
 }
 
+/// The columns a definition of kind `K` is written to: the kind's own, then its record type.
+fn columns<K: StoredKind>() -> Vec<&'static str> {
+    K::COLUMNS.iter().copied().chain(["record_type"]).collect()
+}
+
+/// The values of [`columns`] for `definition`.
+pub(crate) fn encoded<K: StoredKind>(definition: &K::Definition) -> Vec<SqlValue> {
+    let record_type = K::record_type(definition).segment.to_owned();
+    let mut values = K::encode(definition);
+    values.push(SqlValue::Text(Some(record_type)));
+    values
+}
+
 /// A new definition returning its id: `$1` site, the kind's columns, then who and when.
 pub(crate) fn insert_sql<K: StoredKind>() -> String {
-    let n = K::COLUMNS.len();
+    let columns = columns::<K>();
+    let n = columns.len();
     let marks: Vec<String> = (2..n + 2).map(|i| format!("${i}")).collect();
     let (by, at) = (n + 2, n + 3);
     format!(
         "INSERT INTO {} (site_id, {}, created_by, created_at, updated_by, updated_at)
          VALUES ($1, {}, ${by}, ${at}, ${by}, ${at}) RETURNING id",
         K::TABLE,
-        K::COLUMNS.join(", "),
+        columns.join(", "),
         marks.join(", ")
     )
 }
 
 /// A definition replaced: `$1` site, `$2` id, the kind's columns, then who and when.
 pub(crate) fn update_sql<K: StoredKind>() -> String {
-    let n = K::COLUMNS.len();
-    let sets: Vec<String> = K::COLUMNS
+    let columns = columns::<K>();
+    let n = columns.len();
+    let sets: Vec<String> = columns
         .iter()
         .enumerate()
         .map(|(i, column)| format!("{column} = ${}", i + 3))
@@ -80,9 +96,18 @@ pub(crate) fn delete_sql<K: StoredKind>() -> Vec<String> {
     files.into_iter().chain([definition]).collect()
 }
 
-/// Whether definition `$2` of site `$1` exists (before a sync of it is created).
+/// Whether definition `$2` of site `$1` exists (before its staged data is discarded).
 pub(crate) fn exists_sql<K: StoredKind>() -> String {
     format!("SELECT 1 FROM {} WHERE site_id = $1 AND id = $2", K::TABLE)
+}
+
+/// Whether definition `$2` of site `$1` exists under record type `$3` (before a sync of it
+/// is created: a `syncedInstanceUri` names the record type too).
+pub(crate) fn typed_exists_sql<K: StoredKind>() -> String {
+    format!(
+        "SELECT 1 FROM {} WHERE site_id = $1 AND id = $2 AND record_type = $3",
+        K::TABLE
+    )
 }
 
 /// Discarding definition `$1`'s unsynced staged files: a query finding a pending or active
@@ -106,13 +131,18 @@ pub(crate) fn claim_files_sql(files: &str) -> String {
     format!("UPDATE {files} SET sync_id = $1 WHERE definition_id = $2 AND sync_id IS NULL")
 }
 
-/// The listing of kind `K` over `select` (from [`select`], in the backend's placeholders).
-pub(crate) fn listing(select: &str) -> Listing<'_, DefinitionField> {
+/// The listing of kind `K` over `select` (from [`select`], in the backend's placeholders),
+/// of one record type's definitions or, without one, of all.
+pub(crate) fn listing<'a>(
+    select: &'a str,
+    record_type: Option<&'static RecordType>,
+) -> Listing<'a, DefinitionField> {
     Listing {
         select,
         column,
         site_column: "d.site_id",
         id_column: "d.id",
+        scope: record_type.map(|t| ("d.record_type", t.segment)),
     }
 }
 
@@ -131,10 +161,14 @@ fn column(field: DefinitionField) -> &'static str {
 /// A row of [`select`] as a record; a definition that no longer parses is a corrupt row.
 pub(crate) fn record<K: StoredKind>(row: &dyn StoredRow) -> StoreResult<Record<K>> {
     let id = row.int(0)?;
-    let definition = K::decode(row)?
-        .map_err(|e| StoreError::Other(anyhow::anyhow!("stored {} {id}: {e}", K::TABLE)))?;
+    let corrupt = |e: String| StoreError::Other(anyhow::anyhow!("stored {} {id}: {e}", K::TABLE));
+    let definition = K::decode(row)?.map_err(corrupt)?;
+    let segment = row.text(6)?;
+    let record_type = RecordType::by_segment(&segment)
+        .ok_or_else(|| corrupt(format!("record type {segment:?}")))?;
     Ok(DefinitionRecordOf {
         id,
+        record_type,
         definition,
         kb_used: row.int(5)?,
         audit: Audit {

@@ -51,8 +51,10 @@ fn match_clause(identifier: Identifier) -> &'static str {
     match identifier {
         Identifier::EmailAddress => "c.site_id = $1 AND lower(c.email_address) = lower(r.value)",
         Identifier::ContactIdExt => "c.site_id = $1 AND c.contact_id_ext = r.value",
+        Identifier::CompanyName => "c.site_id = $1 AND c.company_name = r.value",
+        Identifier::CompanyIdExt => "c.site_id = $1 AND c.company_id_ext = r.value",
         // Digits only, and few enough for a BIGINT (CASE keeps the cast from ever failing).
-        Identifier::ContactId => {
+        Identifier::ContactId | Identifier::AccountId => {
             "c.site_id = $1 AND c.id = (CASE WHEN r.value ~ '^[0-9]+$'
                  AND length(ltrim(r.value, '0')) <= 18 THEN r.value::bigint END)"
         }
@@ -87,8 +89,9 @@ pub(super) async fn batch(
          SELECT r.record_index, r.kind, r.shown, c.id FROM (
              SELECT g.off + r.seq + 1 AS record_index, r.kind, r.value, COALESCE(r.raw, r.value) AS shown
              FROM {ROWS} ORDER BY {}) r
-         LEFT JOIN LATERAL (SELECT c.id FROM contacts c WHERE r.kind = {KIND_VALUE} AND {} OFFSET 0) c ON true",
+         LEFT JOIN LATERAL (SELECT c.id FROM {} c WHERE r.kind = {KIND_VALUE} AND {} OFFSET 0) c ON true",
         order_of(plan.identifier),
+        plan.identifier.record_type().tables.records,
         match_clause(plan.identifier)
     );
     let statement = tx.prepare_cached(&resolve).await?;
@@ -106,11 +109,11 @@ pub(super) async fn batch(
     let statement = tx.prepare_cached(claim).await?;
     let matched = tx.execute(&statement, &[&job.sync_id]).await?;
     // With one contact per identifier, as many first matches as rows means nothing to reject.
-    let clean = plan.identifier != Identifier::ContactIdExt && matched == rows;
+    let clean = plan.identifier.is_unique() && matched == rows;
     let rejected = if clean {
         Vec::new()
     } else {
-        reject(tx, job, matched).await?
+        reject(tx, job, plan.identifier, matched).await?
     };
     let mut per_action = Vec::with_capacity(plan.actions.len());
     for action in &plan.actions {
@@ -127,7 +130,7 @@ pub(super) async fn batch(
 fn order_of(identifier: Identifier) -> &'static str {
     match identifier {
         Identifier::EmailAddress => "lower(r.value)",
-        Identifier::ContactIdExt | Identifier::ContactId => "r.value",
+        _ => "r.value",
     }
 }
 
@@ -137,6 +140,7 @@ fn order_of(identifier: Identifier) -> &'static str {
 async fn reject(
     tx: &Transaction<'_>,
     job: &SyncJob,
+    identifier: Identifier,
     matched: u64,
 ) -> StoreResult<Vec<(RejectReason, u64)>> {
     let sql = format!(
@@ -160,7 +164,7 @@ async fn reject(
                 (SELECT COUNT(*) FROM dup)
          FROM sync_batch"
     );
-    let code = |r: RejectReason| r.code().code;
+    let code = |r: RejectReason| r.code_for(identifier).code;
     let statement = tx.prepare_cached(&sql).await?;
     let row = tx
         .query_one(

@@ -8,6 +8,7 @@ use super::listing::{Param, page, refs, values};
 use super::sync_rows::{insert_sync, load_sync};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
+use crate::domain::record_type::RecordType;
 use crate::domain::sync::SyncRecord;
 use crate::store::definitions::{self as kinds, DefinitionStore, Record, StoredKind};
 use crate::store::sql_text::SqlValue;
@@ -39,7 +40,7 @@ fn bound<K: StoredKind>(
         SqlValue::Text(Some(by.to_owned())),
         SqlValue::Int(Some(now)),
     ];
-    values(keys.chain(K::encode(definition)).chain(audit))
+    values(keys.chain(kinds::encoded::<K>(definition)).chain(audit))
 }
 
 #[async_trait::async_trait]
@@ -106,11 +107,12 @@ impl<K: StoredKind> DefinitionStore<K> for PostgresStore {
     async fn list_definitions(
         &self,
         site_id: i64,
+        record_type: Option<&'static RecordType>,
         query: &ListQuery<DefinitionField>,
     ) -> StoreResult<Page<Record<K>>> {
         let client = self.client().await?;
         let select = kinds::select::<K>();
-        let listing = kinds::listing(&select);
+        let listing = kinds::listing(&select, record_type);
         page(&listing, &client, site_id, query, |row| {
             kinds::record::<K>(row)
         })
@@ -145,8 +147,8 @@ impl<K: StoredKind> DefinitionStore<K> for PostgresStore {
         let now = self.now();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let exists = format!("{} FOR SHARE", kinds::exists_sql::<K>());
-        tx.query_opt(exists.as_str(), &[&site_id, &id])
+        let exists = format!("{} FOR SHARE", kinds::typed_exists_sql::<K>());
+        tx.query_opt(exists.as_str(), &[&site_id, &id, &sync.record_type.segment])
             .await?
             .ok_or(StoreError::NotFound)?;
         let sync_id = insert_sync(&tx, site_id, K::SYNC, id, &sync, now).await?;

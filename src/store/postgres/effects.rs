@@ -13,6 +13,7 @@ use tokio_postgres::types::ToSql;
 use super::error;
 use crate::domain::clock::Timestamp;
 use crate::domain::plan::{ApplyPlan, Effect, MemberTarget};
+use crate::store::contacts::ListTables;
 use crate::store::{StoreResult, SyncJob};
 
 /// Applies one effect to the contacts `matched` selects (a query of one `contact_id` column,
@@ -35,12 +36,18 @@ pub(super) async fn apply_effect(
         Ok(row.get(0))
     };
     match effect {
-        Effect::ListAdd(list) => {
+        Effect::ListAdd(record_type, list) => {
+            let ListTables {
+                lists,
+                members,
+                member,
+                ..
+            } = ListTables::of(record_type);
             run(
                 format!(
-                    "WITH target AS (SELECT id FROM contact_lists WHERE site_id = $1 AND id = $2),
+                    "WITH target AS (SELECT id FROM {lists} WHERE site_id = $1 AND id = $2),
                      done AS (
-                         INSERT INTO contact_list_members (list_id, contact_id)
+                         INSERT INTO {members} (list_id, {member})
                          SELECT t.id, m.contact_id FROM target t, ({matched}) m ORDER BY m.contact_id
                          ON CONFLICT DO NOTHING)
                      SELECT EXISTS (SELECT 1 FROM target)"
@@ -49,13 +56,19 @@ pub(super) async fn apply_effect(
             )
             .await
         }
-        Effect::ListRemove(list) => {
+        Effect::ListRemove(record_type, list) => {
+            let ListTables {
+                lists,
+                members,
+                member,
+                ..
+            } = ListTables::of(record_type);
             run(
                 format!(
-                    "WITH target AS (SELECT id FROM contact_lists WHERE site_id = $1 AND id = $2),
+                    "WITH target AS (SELECT id FROM {lists} WHERE site_id = $1 AND id = $2),
                      done AS (
-                         DELETE FROM contact_list_members
-                         WHERE list_id = (SELECT id FROM target) AND contact_id IN ({matched}))
+                         DELETE FROM {members}
+                         WHERE list_id = (SELECT id FROM target) AND {member} IN ({matched}))
                      SELECT EXISTS (SELECT 1 FROM target)"
                 ),
                 &[list],

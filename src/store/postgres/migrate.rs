@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0006_custom_objects.sql"),
     include_str!("../../../migrations/postgres/0007_account_lists.sql"),
     include_str!("../../../migrations/postgres/0008_custom_object_records.sql"),
+    include_str!("../../../migrations/postgres/0009_definition_record_types.sql"),
 ];
 
 /// The advisory lock key migrations hold (any constant unlikely to clash: "loquat" in ASCII).

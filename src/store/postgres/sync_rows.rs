@@ -63,7 +63,7 @@ pub(super) async fn insert_sync(
                 &site_id,
                 &kind.as_str(),
                 &definition_id,
-                &kind.uri(definition_id),
+                &new.record_type.definition_uri(kind, definition_id),
                 &new.callback_url,
                 &new.created_by,
                 &now.as_nanos(),

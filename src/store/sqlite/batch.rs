@@ -18,12 +18,17 @@ use crate::domain::definition::Identifier;
 use crate::domain::plan::{ApplyPlan, RejectReason};
 use crate::store::{BatchCounts, StoreResult, SyncFile, SyncJob};
 
-/// How an identifier value finds its contacts (`r` = staged row, `c` = contacts).
+/// How an identifier value finds its records (`r` = staged row, `c` = the identifier's
+/// record type's table).
 fn match_clause(identifier: Identifier) -> &'static str {
     match identifier {
         Identifier::EmailAddress => "c.email_address = r.value COLLATE NOCASE",
         Identifier::ContactIdExt => "c.contact_id_ext = r.value",
-        Identifier::ContactId => "r.value NOT GLOB '*[^0-9]*' AND c.id = CAST(r.value AS INTEGER)",
+        Identifier::CompanyName => "c.company_name = r.value",
+        Identifier::CompanyIdExt => "c.company_id_ext = r.value",
+        Identifier::ContactId | Identifier::AccountId => {
+            "r.value NOT GLOB '*[^0-9]*' AND c.id = CAST(r.value AS INTEGER)"
+        }
     }
 }
 
@@ -70,8 +75,9 @@ pub(super) fn batch(
     let resolve = format!(
         "INSERT INTO temp.batch (record_index, kind, row_id, contact_id)
          SELECT ?1 + (r.id - ?3) + 1, r.kind, r.id, c.id FROM staged_rows r
-         LEFT JOIN contacts c ON r.kind = 0 AND c.site_id = ?2 AND {}
+         LEFT JOIN {} c ON r.kind = 0 AND c.site_id = ?2 AND {}
          WHERE r.id >= ?3 + ?4 AND r.id < ?3 + ?5",
+        plan.identifier.record_type().tables.records,
         match_clause(plan.identifier)
     );
     let resolved = tx.execute(
@@ -87,8 +93,8 @@ pub(super) fn batch(
          SELECT contact_id, record_index FROM temp.batch WHERE contact_id IS NOT NULL ORDER BY rowid",
         [],
     )? as u64;
-    // With one contact per identifier, as many first matches as rows means nothing to reject.
-    let clean = plan.identifier != Identifier::ContactIdExt && matched == to - from;
+    // With one record per identifier, as many first matches as rows means nothing to reject.
+    let clean = plan.identifier.is_unique() && matched == to - from;
     let rejected = if clean {
         Vec::new()
     } else {
@@ -128,7 +134,7 @@ fn reject(
         (RejectReason::Unmatched, count(unmatched)),
     ];
     if without > 0 {
-        write_rejects(tx, job.sync_id)?;
+        write_rejects(tx, job.sync_id, identifier)?;
     }
     // Rows that paired with a contact, beyond the first matches, include duplicates.
     if resolved - without > matched {
@@ -141,8 +147,8 @@ fn reject(
 }
 
 /// Writes a reject for each row without an identifier, empty, or matching no contact.
-fn write_rejects(tx: &Transaction<'_>, sync_id: i64) -> StoreResult<()> {
-    let code = |r: RejectReason| r.code().code;
+fn write_rejects(tx: &Transaction<'_>, sync_id: i64, identifier: Identifier) -> StoreResult<()> {
+    let code = |r: RejectReason| r.code_for(identifier).code;
     let sql = format!(
         "INSERT INTO sync_rejects (sync_id, record_index, status_code, value)
          SELECT ?1, b.record_index,
@@ -164,9 +170,9 @@ fn write_duplicates(
     sync_id: i64,
     identifier: Identifier,
 ) -> StoreResult<u64> {
-    // A row names one contact at most, except by external id: then it is a duplicate only
-    // when every contact it names was claimed by an earlier row.
-    let duplicate = if identifier == Identifier::ContactIdExt {
+    // A row names one record at most, except by external id or company name: then it is a
+    // duplicate only when every record it names was claimed by an earlier row.
+    let duplicate = if !identifier.is_unique() {
         "GROUP BY b.record_index HAVING MAX(s.first_index = b.record_index) = 0"
     } else {
         "WHERE s.first_index <> b.record_index"

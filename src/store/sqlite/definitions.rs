@@ -8,6 +8,7 @@ use super::listing::{page, values};
 use super::syncs::{insert_sync, load_sync};
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::ListQuery;
+use crate::domain::record_type::RecordType;
 use crate::domain::sync::SyncRecord;
 use crate::store::definitions::{self as kinds, DefinitionStore, Record, StoredKind};
 use crate::store::sql_text::{Backend, SqlValue};
@@ -43,7 +44,7 @@ fn bound<K: StoredKind>(
         SqlValue::Text(Some(by.to_owned())),
         SqlValue::Int(Some(now)),
     ];
-    values(keys.chain(K::encode(definition)).chain(audit))
+    values(keys.chain(kinds::encoded::<K>(definition)).chain(audit))
 }
 
 /// Creates a pending sync of definition `id` of kind `K`, owning its staged files.
@@ -55,8 +56,8 @@ pub(super) fn create_sync<K: StoredKind>(
     now: crate::domain::clock::Timestamp,
 ) -> StoreResult<SyncRecord> {
     tx.query_row(
-        &sql(&kinds::exists_sql::<K>()),
-        params![site_id, id],
+        &sql(&kinds::typed_exists_sql::<K>()),
+        params![site_id, id, new.record_type.segment],
         |_| Ok(()),
     )?;
     let sync_id = insert_sync(tx, site_id, K::SYNC, id, new, now)?;
@@ -123,12 +124,13 @@ impl<K: StoredKind> DefinitionStore<K> for SqliteStore {
     async fn list_definitions(
         &self,
         site_id: i64,
+        record_type: Option<&'static RecordType>,
         query: &ListQuery<DefinitionField>,
     ) -> StoreResult<Page<Record<K>>> {
         let query = query.clone();
         self.read(move |conn| {
             let select = kinds::select::<K>();
-            let listing = kinds::listing(&select);
+            let listing = kinds::listing(&select, record_type);
             page(&listing, conn, site_id, &query, |row| {
                 kinds::record::<K>(row)
             })

@@ -8,6 +8,7 @@ use super::batch::Records;
 use super::error;
 use crate::domain::clock::Timestamp;
 use crate::domain::plan::{ApplyPlan, Effect, MemberTarget};
+use crate::store::contacts::ListTables;
 use crate::store::{StoreResult, SyncJob};
 
 /// The contacts an import batch matched first, as a subquery over `sync_seen`.
@@ -36,21 +37,25 @@ pub(super) fn apply_effect(
             .map_err(error::map)
     };
     match effect {
-        Effect::ListAdd(list) | Effect::ListRemove(list) => {
+        Effect::ListAdd(record_type, list) | Effect::ListRemove(record_type, list) => {
+            let ListTables {
+                lists,
+                members,
+                member,
+                ..
+            } = ListTables::of(record_type);
             if !exists(
-                "SELECT 1 FROM contact_lists WHERE site_id = ?1 AND id = ?2",
+                &format!("SELECT 1 FROM {lists} WHERE site_id = ?1 AND id = ?2"),
                 list,
             )? {
                 return Ok(false);
             }
-            let sql = if matches!(effect, Effect::ListAdd(_)) {
+            let sql = if matches!(effect, Effect::ListAdd(..)) {
                 format!(
-                    "INSERT OR IGNORE INTO contact_list_members (list_id, contact_id) SELECT ?1, contact_id FROM ({matched})"
+                    "INSERT OR IGNORE INTO {members} (list_id, {member}) SELECT ?1, contact_id FROM ({matched})"
                 )
             } else {
-                format!(
-                    "DELETE FROM contact_list_members WHERE list_id = ?1 AND contact_id IN ({matched})"
-                )
+                format!("DELETE FROM {members} WHERE list_id = ?1 AND {member} IN ({matched})")
             };
             tx.execute(&sql, [list])?;
         }

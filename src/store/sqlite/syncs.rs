@@ -65,7 +65,7 @@ pub(super) fn insert_sync(
     tx.execute(
         "INSERT INTO syncs (site_id, kind, definition_id, synced_instance_uri, callback_url, status, created_by, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)",
-        params![site_id, kind.as_str(), definition_id, kind.uri(definition_id), new.callback_url, new.created_by, now.as_nanos()],
+        params![site_id, kind.as_str(), definition_id, new.record_type.definition_uri(kind, definition_id), new.callback_url, new.created_by, now.as_nanos()],
     )?;
     let id = tx.last_insert_rowid();
     if let Some(files) = staged_files(kind) {
