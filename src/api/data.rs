@@ -16,7 +16,7 @@ use http_body_util::BodyExt;
 
 use std::future::Future;
 
-use super::definitions::{Accounts, Contacts, Kind, Record, Records, load};
+use super::definitions::{Accounts, Contacts, EmailAddresses, Kind, Record, Records, load};
 use super::extract::{Caller, parse_id};
 use super::imports::Imports;
 use super::sync_actions::SyncActions;
@@ -38,6 +38,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/accounts/syncActions/{id}/data",
             post(upload::<Accounts, SyncActions>).delete(discard::<Accounts, SyncActions>),
+        )
+        .route(
+            "/emailAddresses/imports/{id}/data",
+            post(upload::<EmailAddresses, SyncActions>)
+                .delete(discard::<EmailAddresses, SyncActions>),
         )
         .route(
             "/contacts/imports/{id}/data",

@@ -29,7 +29,7 @@ use serde_json::Value;
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
 use crate::domain::markup::{FieldName, Statement};
-use crate::domain::record_type::{ACCOUNTS, CONTACTS, RecordType};
+use crate::domain::record_type::{ACCOUNTS, CONTACTS, EMAIL_ADDRESSES, RecordType};
 
 pub use destination::{ContainerRef, Destination};
 pub use export::{
@@ -82,6 +82,15 @@ impl SyncActionDefinition {
     }
 }
 
+/// "a" or "an" before `noun` in messages.
+pub(crate) fn article(noun: &str) -> &'static str {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 /// The JSON path of the `index`-th action's destination, as used in [`Failure::field`].
 pub fn destination_field(index: usize) -> String {
     format!("syncActions[{index}].destination")
@@ -102,17 +111,21 @@ pub enum Identifier {
     CompanyName,
     /// `{{Account.Field(CompanyIDExt)}}`: the external account id.
     CompanyIdExt,
+    /// `{{Contact.Field(C_EmailAddress)}}` in an email address import: the address itself,
+    /// matched case-insensitively against contacts' addresses.
+    Address,
 }
 
 impl Identifier {
     /// Every identifier of every record type, in the order messages list them.
-    pub const ALL: [Identifier; 6] = [
+    pub const ALL: [Identifier; 7] = [
         Self::ContactId,
         Self::EmailAddress,
         Self::ContactIdExt,
         Self::AccountId,
         Self::CompanyName,
         Self::CompanyIdExt,
+        Self::Address,
     ];
 
     /// The identifiers of `record_type`'s sync action definitions.
@@ -127,20 +140,24 @@ impl Identifier {
         match self {
             Self::ContactId | Self::EmailAddress | Self::ContactIdExt => &CONTACTS,
             Self::AccountId | Self::CompanyName | Self::CompanyIdExt => &ACCOUNTS,
+            Self::Address => &EMAIL_ADDRESSES,
         }
     }
 
     /// Whether a value names one record at most (a numeric id or an email address); other
     /// identifiers may match several records, and a sync applies its actions to each.
     pub fn is_unique(self) -> bool {
-        matches!(self, Self::ContactId | Self::EmailAddress | Self::AccountId)
+        matches!(
+            self,
+            Self::ContactId | Self::EmailAddress | Self::AccountId | Self::Address
+        )
     }
 
     /// The statement exactly as it appears in `fields`.
     pub fn markup(self) -> &'static str {
         match self {
             Self::ContactId => "{{Contact.Id}}",
-            Self::EmailAddress => "{{Contact.Field(C_EmailAddress)}}",
+            Self::EmailAddress | Self::Address => "{{Contact.Field(C_EmailAddress)}}",
             Self::ContactIdExt => "{{Contact.Field(ContactIDExt)}}",
             Self::AccountId => "{{Account.Id}}",
             Self::CompanyName => "{{Account.Field(M_CompanyName)}}",
@@ -153,7 +170,7 @@ impl Identifier {
         let name = |name| FieldName::parse(name).expect("constant field names are valid");
         match self {
             Self::ContactId => Statement::ContactId,
-            Self::EmailAddress => Statement::RecordField(name("C_EmailAddress")),
+            Self::EmailAddress | Self::Address => Statement::RecordField(name("C_EmailAddress")),
             Self::ContactIdExt => Statement::RecordField(name("ContactIDExt")),
             Self::AccountId => Statement::AccountId,
             Self::CompanyName => Statement::AccountField(name("M_CompanyName")),
@@ -161,9 +178,10 @@ impl Identifier {
         }
     }
 
-    /// The identifier whose [`markup`](Self::markup) is exactly `text` (how the store keeps it).
-    pub fn from_markup(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|i| i.markup() == text)
+    /// The identifier of `record_type` whose [`markup`](Self::markup) is exactly `text` (how
+    /// the store keeps it).
+    pub fn from_markup(record_type: &RecordType, text: &str) -> Option<Self> {
+        Self::of(record_type).find(|i| i.markup() == text)
     }
 
     /// The identifier of `record_type` a statement names, if it is one of the allowed ones.

@@ -25,10 +25,13 @@ macro_rules! codes {
 codes! {
     INVALID_EMAIL = "ELQ-00002", "Invalid email addresses.";
     CONTACTS_CREATED = "ELQ-00004", "Contacts created.";
+    CONTACTS_BOUNCED = "ELQ-00016", "Contacts email marked as bounced.";
     CONTACTS_UNSUBSCRIBED = "ELQ-00017", "Contacts email marked as unsubscribed.";
     CONTACTS_UPDATED = "ELQ-00022", "Contacts updated.";
     DUPLICATE_IDENTIFIER = "ELQ-00026", "Duplicate identifier.";
+    EMAIL_ADDRESSES_CREATED = "ELQ-00033", "Email addresses created.";
     UNMATCHED = "ELQ-00034", "Total unmatched records.";
+    EMAIL_ADDRESSES_UPDATED = "ELQ-00035", "Email addresses updated.";
     EMPTY_RECORDS = "ELQ-00059", "Empty records.";
     TOTAL_REJECTED = "ELQ-00060", "Total rejected records.";
     MISSING_FIELDS = "ELQ-00061", "Rejected records (missing fields).";

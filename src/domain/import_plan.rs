@@ -182,7 +182,7 @@ impl ImportTally {
             counts: &counts,
             actions: &plan.actions,
             reasons: &ImportReject::ALL,
-            code: ImportReject::code,
+            code: &ImportReject::code,
         };
         self.log(sync_id, &shape)
     }

@@ -36,6 +36,8 @@ pub enum Effect {
     GroupStatus(i64, bool),
     /// Set the contacts' global subscription.
     GlobalStatus(bool),
+    /// Mark the contacts' email addresses as bounced.
+    Bounce,
     /// Set the contacts' status in an AppCloud instance.
     MemberStatus {
         /// The instance.
@@ -60,6 +62,15 @@ pub struct PlannedAction {
     pub message: String,
 }
 
+/// What an email address import sets on each address it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressMarks {
+    /// Globally unsubscribed (every present and future contact with it).
+    pub unsubscribed: bool,
+    /// Bounced.
+    pub bounced: bool,
+}
+
 /// Everything the engine needs to run one sync.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplyPlan {
@@ -80,6 +91,18 @@ impl ApplyPlan {
             identifier: definition.identifier,
             actions: planned_actions(&definition.sync_actions),
         }
+    }
+
+    /// What an email address import records of every address it names, whether or not a
+    /// contact has it; `None` for other record types.
+    pub fn address_marks(&self) -> Option<AddressMarks> {
+        (self.identifier == Identifier::Address).then(|| AddressMarks {
+            unsubscribed: self
+                .actions
+                .iter()
+                .any(|a| a.effect == Effect::GlobalStatus(false)),
+            bounced: self.actions.iter().any(|a| a.effect == Effect::Bounce),
+        })
     }
 
     /// Whether the sync has work even without rows (an `updateAll` action).
@@ -132,6 +155,11 @@ pub fn planned_actions(sync_actions: &[SyncAction]) -> Vec<PlannedAction> {
                             code,
                             vec![("groupId", group.to_string())],
                         )
+                    }
+                    (Destination::GlobalSubscribe, _)
+                        if action.status == Some(MemberStatus::Bounced) =>
+                    {
+                        (Effect::Bounce, elq::CONTACTS_BOUNCED, Vec::new())
                     }
                     (Destination::GlobalSubscribe, _) => {
                         let code = if subscribed {
@@ -218,6 +246,8 @@ impl RejectReason {
     /// the log line's own ELQ-00034.
     pub fn code_for(self, identifier: Identifier) -> Code {
         match self {
+            // An email address import records any address: it rejects only invalid ones.
+            Self::Unmatched if identifier == Identifier::Address => elq::INVALID_EMAIL,
             Self::Unmatched if identifier.record_type() != &CONTACTS => elq::UNMATCHED,
             _ => self.code(),
         }
@@ -243,15 +273,24 @@ impl RejectReason {
 pub type Tally = Tallied<RejectReason>;
 
 impl Tally {
-    /// The log of a sync that ran, ending with ELQ-00101.
+    /// The log of a sync that ran, ending with ELQ-00101; an email address import first
+    /// counts the addresses it created and updated.
     pub fn logs(&self, sync_id: i64, plan: &ApplyPlan) -> Vec<SyncLog> {
+        let addresses = [
+            (elq::EMAIL_ADDRESSES_CREATED, self.created),
+            (elq::EMAIL_ADDRESSES_UPDATED, self.updated),
+        ];
         let shape = LogShape {
             staged: elq::RECORDS_STAGED,
             needs_rows: !plan.works_without_rows(),
-            counts: &[],
+            counts: if plan.address_marks().is_some() {
+                &addresses
+            } else {
+                &[]
+            },
             actions: &plan.actions,
             reasons: &RejectReason::ALL,
-            code: RejectReason::code,
+            code: &|reason: RejectReason| reason.code_for(plan.identifier),
         };
         self.log(sync_id, &shape)
     }

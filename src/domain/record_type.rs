@@ -38,6 +38,9 @@ pub struct RecordType {
     pub identifiers: &'static [&'static str],
     /// The definition kinds the Bulk API offers for it, each under its own segment.
     pub definitions: &'static [SyncKind],
+    /// The segment its sync action definitions live under: `syncActions`, except for email
+    /// addresses, whose sync action definitions Eloqua serves as `imports`.
+    pub sync_action_segment: &'static str,
     /// What its sync actions may do, per destination (spec §5.5); empty when it has none.
     pub sync_actions: &'static [DestinationRule],
     /// Where its fields are catalogued.
@@ -122,6 +125,7 @@ pub const CONTACTS: RecordType = {
             "{{Contact.Field(ContactIDExt)}}",
         ],
         definitions: &[SyncKind::SyncAction, SyncKind::Import, SyncKind::Export],
+        sync_action_segment: "syncActions",
         sync_actions: &[
             rule("ContactList", &[Add, Remove], &[]),
             rule("EmailGroup", &[SetStatus], &[Subscribed, Unsubscribed]),
@@ -151,6 +155,7 @@ pub const ACCOUNTS: RecordType = RecordType {
         "{{Account.Field(CompanyIDExt)}}",
     ],
     definitions: &[SyncKind::SyncAction],
+    sync_action_segment: "syncActions",
     sync_actions: &[DestinationRule {
         destination: "AccountList",
         actions: &[ActionKind::Add, ActionKind::Remove],
@@ -165,9 +170,38 @@ pub const ACCOUNTS: RecordType = RecordType {
     },
 };
 
+/// Email addresses (`/emailAddresses/imports`): Eloqua's "import definitions that can only
+/// be used with sync actions" (spec §4.5). Each row names an address; the address is
+/// recorded whether or not a contact has it, and every present and future contact with it
+/// follows its global unsubscribe and bounceback.
+pub const EMAIL_ADDRESSES: RecordType = RecordType {
+    noun: "email address",
+    segment: "emailAddresses",
+    markup_root: "Contact",
+    identifiers: &["{{Contact.Field(C_EmailAddress)}}"],
+    definitions: &[SyncKind::SyncAction],
+    sync_action_segment: "imports",
+    sync_actions: &[DestinationRule {
+        destination: "GlobalSubscribe",
+        actions: &[ActionKind::SetStatus],
+        statuses: &[MemberStatus::Unsubscribed, MemberStatus::Bounced],
+    }],
+    fields: FieldCatalogue::ContactFields,
+    custom_field_prefix: "C_",
+    tables: CONTACTS.tables,
+};
+
 impl RecordType {
     /// Every record type the server offers.
-    pub const ALL: &'static [&'static RecordType] = &[&CONTACTS, &ACCOUNTS];
+    pub const ALL: &'static [&'static RecordType] = &[&CONTACTS, &ACCOUNTS, &EMAIL_ADDRESSES];
+
+    /// The path segment of its definitions of `kind` (`/contacts/imports`).
+    pub fn kind_segment(&self, kind: SyncKind) -> &'static str {
+        match kind {
+            SyncKind::SyncAction => self.sync_action_segment,
+            other => other.segment(),
+        }
+    }
 
     /// The record type at a Bulk path segment.
     pub fn by_segment(segment: &str) -> Option<&'static RecordType> {
@@ -181,6 +215,16 @@ impl RecordType {
             .any(|rule| rule.destination == destination.name())
     }
 
+    /// The statuses its sync actions may set on `destination`: its own rule's (email
+    /// addresses' `{{GlobalSubscribe}}` takes `unsubscribed` and `bounced`), else the
+    /// destination's.
+    pub fn statuses(&self, destination: &Destination) -> &'static [MemberStatus] {
+        self.sync_actions
+            .iter()
+            .find(|rule| rule.destination == destination.name())
+            .map_or_else(|| destination.allowed_statuses(), |rule| rule.statuses)
+    }
+
     /// Whether the Bulk API offers definitions of `kind` for this record type.
     pub fn offers(&self, kind: SyncKind) -> bool {
         self.definitions.contains(&kind)
@@ -188,7 +232,7 @@ impl RecordType {
 
     /// The URI of one of its definitions, as responses write it (`/contacts/imports/12`).
     pub fn definition_uri(&self, kind: SyncKind, id: i64) -> String {
-        format!("/{}/{}/{id}", self.segment, kind.segment())
+        format!("/{}/{}/{id}", self.segment, self.kind_segment(kind))
     }
 
     /// The record type, kind and definition id a `syncedInstanceUri` names
@@ -208,7 +252,7 @@ impl RecordType {
             .definitions
             .iter()
             .copied()
-            .find(|k| k.segment().eq_ignore_ascii_case(kind))?;
+            .find(|k| record_type.kind_segment(*k).eq_ignore_ascii_case(kind))?;
         let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
         Some((record_type, kind, id))
     }
@@ -284,9 +328,14 @@ mod tests {
             parse("/accounts/syncActions/4"),
             Some((&ACCOUNTS, SyncKind::SyncAction, 4))
         );
+        assert_eq!(
+            parse("/emailAddresses/imports/5"),
+            Some((&EMAIL_ADDRESSES, SyncKind::SyncAction, 5))
+        );
         for bad in [
             "/contacts/syncActions/0",
             "/accounts/imports/1",
+            "/emailAddresses/syncActions/1",
             "/widgets/syncActions/1",
             "/contacts/syncActions/x",
             "/contacts/syncActions/1/data",

@@ -49,6 +49,8 @@ pub(super) async fn process(
         for (total, count) in tally.per_action.iter_mut().zip(&counts.per_action) {
             *total += count;
         }
+        tally.created += counts.created;
+        tally.updated += counts.updated;
         for (reason, count) in counts.rejected {
             tally.reject(reason, count);
         }

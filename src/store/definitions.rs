@@ -153,5 +153,7 @@ pub trait StoredKind: Send + Sync + Sized + 'static {
 /// A stored definition of kind `K`.
 pub type Record<K> = DefinitionRecordOf<<K as StoredKind>::Definition>;
 
+/// The index of the record type's segment in [`select`]'s rows.
+pub(crate) const RECORD_TYPE: usize = 6;
 /// The index of a kind's first own column in [`select`]'s rows.
 pub(crate) const FIRST_OWN: usize = 7;

@@ -159,6 +159,17 @@ pub struct BatchCounts {
     pub per_action: Vec<u64>,
     /// Rejects written, by reason.
     pub rejected: Vec<(RejectReason, u64)>,
+    /// Email addresses recorded for the first time (email address imports only).
+    pub created: u64,
+    /// Email addresses recorded before (email address imports only).
+    pub updated: u64,
+}
+
+/// SQL true when `column`'s text is no email address: rows an email address import rejects
+/// (ELQ-00002) rather than records. Deliberately loose, as Eloqua is: something, `@`,
+/// something, and no space.
+pub(crate) fn invalid_address(column: &str) -> String {
+    format!("NOT ({column} LIKE '%_@_%' AND {column} NOT LIKE '% %')")
 }
 
 /// What the retention sweeper removed.

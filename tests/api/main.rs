@@ -14,6 +14,7 @@ mod containers;
 mod csv_injection;
 mod custom_objects;
 mod discovery;
+mod email_address_imports;
 mod exports;
 mod extract_discovery;
 mod helpers;

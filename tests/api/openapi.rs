@@ -22,6 +22,7 @@ struct Samples {
     account: String,
     account_list: String,
     account_definition: String,
+    address_import: String,
     record: String,
 }
 
@@ -108,6 +109,17 @@ impl Samples {
             }),
         )
         .await;
+        let address_import = created(
+            app,
+            "/api/bulk/2.0/emailAddresses/imports",
+            json!({
+                "name": "Sample",
+                "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"},
+                "identifierFieldName": "Email",
+                "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "unsubscribed"}]
+            }),
+        )
+        .await;
         let (status, record) = app
             .post(
                 &format!(
@@ -122,6 +134,7 @@ impl Samples {
             record: record["id"].as_str().unwrap().to_owned(),
             account_list: account_list["id"].as_str().unwrap().to_owned(),
             account_definition,
+            address_import,
             account,
             custom_object,
             contact,
@@ -148,6 +161,8 @@ impl Samples {
             } else {
                 ACTION.to_owned()
             }
+        } else if template.starts_with(&bulk("/emailAddresses/imports/")) {
+            id_of(&self.address_import)
         } else if template.starts_with(&bulk("/accounts/syncActions/")) {
             id_of(&self.account_definition)
         } else if template.starts_with(&bulk("/contacts/syncActions/")) {

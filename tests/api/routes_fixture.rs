@@ -34,6 +34,7 @@ pub enum Payload {
     CustomObjectData,
     AccountDefinition,
     AccountRows,
+    AddressImport,
 }
 
 use Payload as P;
@@ -105,6 +106,13 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("DELETE", "/api/bulk/2.0/accounts/syncActions/{account_definition}", P::None),
     ("POST", "/api/bulk/2.0/accounts/syncActions/{account_definition}/data", P::AccountRows),
     ("DELETE", "/api/bulk/2.0/accounts/syncActions/{account_definition}/data", P::None),
+    ("GET", "/api/bulk/2.0/emailAddresses/imports", P::None),
+    ("POST", "/api/bulk/2.0/emailAddresses/imports", P::AddressImport),
+    ("GET", "/api/bulk/2.0/emailAddresses/imports/{address_import}", P::None),
+    ("PUT", "/api/bulk/2.0/emailAddresses/imports/{address_import}", P::AddressImport),
+    ("DELETE", "/api/bulk/2.0/emailAddresses/imports/{address_import}", P::None),
+    ("POST", "/api/bulk/2.0/emailAddresses/imports/{address_import}/data", P::Rows),
+    ("DELETE", "/api/bulk/2.0/emailAddresses/imports/{address_import}/data", P::None),
     ("GET", "/api/bulk/2.0/contacts/imports", P::None),
     ("POST", "/api/bulk/2.0/contacts/imports", P::Import),
     ("GET", "/api/bulk/2.0/contacts/imports/{import}", P::None),
@@ -272,6 +280,17 @@ impl Fixture {
             "account_definition",
             account_definition.rsplit('/').next().unwrap().to_owned(),
         );
+        let address_import = uri(
+            app,
+            "/api/bulk/2.0/emailAddresses/imports",
+            fixture.body(P::AddressImport),
+        )
+        .await;
+        app.upload(&address_import, &fixture.body(P::Rows)).await;
+        fixture.ids.insert(
+            "address_import",
+            address_import.rsplit('/').next().unwrap().to_owned(),
+        );
         let instance = format!(
             "/api/rest/2.0/data/customObject/{}/instance",
             fixture.id("custom_object")
@@ -351,6 +370,10 @@ impl Fixture {
                 "syncActions": [{"action": "add", "destination": format!("{{{{AccountList[{}]}}}}", self.id("account_list"))}]
             }),
             P::AccountRows => json!([{"Company": "Acme Corp"}]),
+            P::AddressImport => json!({
+                "name": "Suppressions", "fields": {"Email": email}, "identifierFieldName": "Email",
+                "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "unsubscribed"}]
+            }),
             P::CustomObject => {
                 json!({"name": "Registrations", "fields": [{"name": "Email", "dataType": "text"}]})
             }

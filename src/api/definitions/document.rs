@@ -43,8 +43,11 @@ fn stem<K: Kind>(record_type: &RecordType) -> String {
     if record_type == &CONTACTS {
         return K::OPERATION.to_owned();
     }
-    let noun = record_type.noun;
-    format!("{}{}{}", noun[..1].to_uppercase(), &noun[1..], K::OPERATION)
+    let words = record_type.noun.split(' ');
+    let noun: String = words
+        .map(|w| format!("{}{}", w[..1].to_uppercase(), &w[1..]))
+        .collect();
+    format!("{noun}{}", K::OPERATION)
 }
 
 /// Adds `/{record type}/{kind}` (list, create) and `/{record type}/{kind}/{id}` (read,
@@ -58,7 +61,7 @@ fn add<K: Kind>(document: &mut Document, record_type: &RecordType) {
     let base = format!(
         "/api/bulk/2.0/{}/{}",
         record_type.segment,
-        K::Stored::SYNC.segment()
+        record_type.kind_segment(K::Stored::SYNC)
     );
     let item = format!("{base}/{{id}}");
     let id = || id_parameter(format!("{}{} id", noun[..1].to_uppercase(), &noun[1..]));
@@ -151,7 +154,7 @@ fn add_data<K: Staging>(document: &mut Document, record_type: &RecordType) {
     let path = format!(
         "/api/bulk/2.0/{}/{}/{{id}}/data",
         record_type.segment,
-        K::Stored::SYNC.segment()
+        record_type.kind_segment(K::Stored::SYNC)
     );
     let id = || id_parameter(format!("{}{} id", noun[..1].to_uppercase(), &noun[1..]));
     let message = || Some("ErrorMessage".to_owned());

@@ -30,7 +30,7 @@ use crate::domain::asset::Audit;
 use crate::domain::contact_fields::RecordField;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::MAX_PAGE;
-use crate::domain::record_type::{ACCOUNTS, CONTACTS, RecordType};
+use crate::domain::record_type::{ACCOUNTS, CONTACTS, EMAIL_ADDRESSES, RecordType};
 use crate::store::{DefinitionRecordOf, StoredKind, definitions};
 
 /// A stored definition of kind `K`.
@@ -135,6 +135,14 @@ impl Records for Accounts {
     const TYPE: &'static RecordType = &ACCOUNTS;
 }
 
+/// Email addresses ([`EMAIL_ADDRESSES`]), whose sync action definitions Eloqua serves as
+/// `/emailAddresses/imports`.
+pub struct EmailAddresses;
+
+impl Records for EmailAddresses {
+    const TYPE: &'static RecordType = &EMAIL_ADDRESSES;
+}
+
 /// Every definition route under the Bulk prefix: per record type, each kind its description
 /// lists (the document is built from the descriptions; `tests/api/openapi.rs` checks they
 /// agree with this table).
@@ -159,6 +167,16 @@ pub fn router() -> Router<AppState> {
             get(read::<Accounts, SyncActions>)
                 .put(replace::<Accounts, SyncActions>)
                 .delete(remove::<Accounts, SyncActions>),
+        )
+        .route(
+            "/emailAddresses/imports",
+            get(list::<EmailAddresses, SyncActions>).post(create::<EmailAddresses, SyncActions>),
+        )
+        .route(
+            "/emailAddresses/imports/{id}",
+            get(read::<EmailAddresses, SyncActions>)
+                .put(replace::<EmailAddresses, SyncActions>)
+                .delete(remove::<EmailAddresses, SyncActions>),
         )
         .route(
             "/contacts/imports",

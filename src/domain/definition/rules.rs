@@ -187,7 +187,7 @@ pub(super) fn check_sync_actions(
     let mut seen: Vec<(usize, Destination)> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let path = format!("syncActions[{index}]");
-        let (destination, mut action) = sync_action::check(item, &path, f);
+        let (destination, mut action) = sync_action::check(item, &path, record_type, f);
         if let Some(destination) = &destination {
             if !record_type.accepts(destination) {
                 let accepted: Vec<&str> = record_type

@@ -9,6 +9,7 @@ use super::rules::{Failures, Reported, check_flag};
 use super::vocabulary::{ActionKind, MemberStatus, one_of};
 use crate::domain::failure::Failure;
 use crate::domain::markup;
+use crate::domain::record_type::RecordType;
 
 /// One validated action of a definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,10 +50,15 @@ impl SyncAction {
     /// # Errors
     /// The failures of the stored value, with fields under `syncAction` (stored data should
     /// never fail; if it does, the rules changed or the store was edited).
-    pub fn from_stored_json(value: &Value) -> Result<SyncAction, Vec<Failure>> {
+    pub fn from_stored_json(
+        record_type: &RecordType,
+        value: &Value,
+    ) -> Result<SyncAction, Vec<Failure>> {
         let mut f = Failures::default();
         let item = Lenient::of(value.clone());
-        check(&item, "syncAction", &mut f).1.map_err(|Reported| f.0)
+        check(&item, "syncAction", record_type, &mut f)
+            .1
+            .map_err(|Reported| f.0)
     }
 }
 
@@ -61,6 +67,7 @@ impl SyncAction {
 pub(super) fn check(
     item: &Lenient<SyncActionItem>,
     path: &str,
+    record_type: &RecordType,
     f: &mut Failures,
 ) -> (Option<Destination>, Result<SyncAction, Reported>) {
     // A JSON array can also fill a struct's fields in order; only an object is an action.
@@ -100,7 +107,12 @@ pub(super) fn check(
             );
         }
     }
-    let status = check_status(&obj.status, path, known_action, known_destination, f);
+    let status = Statuses {
+        record_type,
+        action: known_action,
+        destination: known_destination,
+    }
+    .check(&obj.status, path, f);
     let update_all = check_update_all(&obj.update_all, path, known_destination, f);
     let parsed = known_destination.cloned();
     let result = match (action, destination, status, update_all) {
@@ -164,86 +176,112 @@ fn check_destination(
     }
 }
 
-fn check_status(
-    status: &Lenient<String>,
-    path: &str,
+/// What decides which statuses an action may set: its record type, action and destination.
+struct Statuses<'a> {
+    record_type: &'a RecordType,
     action: Option<ActionKind>,
-    destination: Option<&Destination>,
-    f: &mut Failures,
-) -> Result<Option<MemberStatus>, Reported> {
-    let field = format!("{path}.status");
-    let text = match status {
-        // No default: Swagger's `bounced` default is never a valid contact status.
-        Lenient::Absent => {
-            return match (action, destination) {
-                (Some(ActionKind::SetStatus), Some(d)) if !d.allowed_statuses().is_empty() => {
-                    let rule = format!("is required for setStatus; {}", accepted_statuses(d));
-                    f.fail(field, rule, None)
-                }
-                (Some(ActionKind::SetStatus), None) => {
-                    f.fail(field, "is required for setStatus", None)
-                }
-                _ => Ok(None),
-            };
-        }
-        Lenient::Valid(text, _) => text,
-        Lenient::Invalid(other) => {
-            let rule = "must be a status string such as subscribed";
-            return f.fail(field, rule, Some(value_text(other)));
-        }
-    };
-    let value = Some(text.clone());
-    let status = match parse_status(text, destination) {
-        Ok(status) => status,
-        Err(rule) => return f.fail(field, rule, value),
-    };
-    if matches!(action, Some(ActionKind::Add | ActionKind::Remove)) {
-        return f.fail(field, "must be omitted when action is add or remove", value);
-    }
-    match destination {
-        Some(d) if d.allowed_statuses().is_empty() => f.fail(
-            field,
-            format!("must be omitted for {}", d.describe()),
-            value,
-        ),
-        Some(d) if !d.allowed_statuses().contains(&status) => {
-            let rule = format!("{status} is not allowed here; {}", accepted_statuses(d));
-            f.fail(field, rule, value)
-        }
-        _ => Ok(Some(status)),
-    }
+    destination: Option<&'a Destination>,
 }
 
-/// Parses a status word; the error is the constraint text, explaining refused and mistyped words.
-fn parse_status(text: &str, destination: Option<&Destination>) -> Result<MemberStatus, String> {
-    if let Ok(status) = text.parse::<MemberStatus>() {
-        return Ok(status);
+impl Statuses<'_> {
+    fn check(
+        &self,
+        status: &Lenient<String>,
+        path: &str,
+        f: &mut Failures,
+    ) -> Result<Option<MemberStatus>, Reported> {
+        let field = format!("{path}.status");
+        let allowed = self.destination.map(|d| self.record_type.statuses(d));
+        let text = match status {
+            // No default: Swagger's `bounced` default would silently change what the client meant.
+            Lenient::Absent => {
+                return match (self.action, allowed) {
+                    (Some(ActionKind::SetStatus), Some(allowed)) if !allowed.is_empty() => {
+                        let rule = format!("is required for setStatus; {}", self.accepted());
+                        f.fail(field, rule, None)
+                    }
+                    (Some(ActionKind::SetStatus), None) => {
+                        f.fail(field, "is required for setStatus", None)
+                    }
+                    _ => Ok(None),
+                };
+            }
+            Lenient::Valid(text, _) => text,
+            Lenient::Invalid(other) => {
+                let rule = "must be a status string such as subscribed";
+                return f.fail(field, rule, Some(value_text(other)));
+            }
+        };
+        let value = Some(text.clone());
+        let status = match self.parse(text) {
+            Ok(status) => status,
+            Err(rule) => return f.fail(field, rule, value),
+        };
+        if matches!(self.action, Some(ActionKind::Add | ActionKind::Remove)) {
+            return f.fail(field, "must be omitted when action is add or remove", value);
+        }
+        match (self.destination, allowed) {
+            (Some(d), Some([])) => f.fail(
+                field,
+                format!("must be omitted for {}", d.describe()),
+                value,
+            ),
+            (Some(_), Some(allowed)) if !allowed.contains(&status) => {
+                let rule = format!("{status} is not allowed here; {}", self.accepted());
+                f.fail(field, rule, value)
+            }
+            _ => Ok(Some(status)),
+        }
     }
-    if MemberStatus::REFUSED.contains(&text) {
-        let accepted = destination
-            .map(|d| format!("; {}", accepted_statuses(d)))
+
+    /// Parses a status word; the error is the constraint text, explaining refused and
+    /// mistyped words.
+    fn parse(&self, text: &str) -> Result<MemberStatus, String> {
+        let known = text.parse::<MemberStatus>().ok();
+        let settable = |status: &MemberStatus| {
+            self.record_type
+                .sync_actions
+                .iter()
+                .any(|rule| rule.statuses.contains(status))
+        };
+        match known {
+            Some(status) if settable(&status) => return Ok(status),
+            Some(_) => {}
+            None if !MemberStatus::REFUSED.contains(&text) => {
+                let all: Vec<_> = MemberStatus::ALL.map(MemberStatus::as_str).to_vec();
+                let hint = MemberStatus::ALL
+                    .into_iter()
+                    .find(|s| s.as_str().eq_ignore_ascii_case(text))
+                    .map(|s| format!(" (statuses are lowercase: did you mean {s}?)"))
+                    .unwrap_or_default();
+                return Err(format!("must be one of {}{hint}", all.join(", ")));
+            }
+            None => {}
+        }
+        let accepted = self
+            .destination
+            .map(|_| format!("; {}", self.accepted()))
             .unwrap_or_default();
-        return Err(format!(
-            "{text} cannot be set by a contact sync action{accepted}"
-        ));
+        Err(format!(
+            "{text} cannot be set by {} {} sync action{accepted}",
+            crate::domain::definition::article(self.record_type.noun),
+            self.record_type.noun
+        ))
     }
-    let all: Vec<_> = MemberStatus::ALL.map(MemberStatus::as_str).to_vec();
-    let hint = MemberStatus::ALL
-        .into_iter()
-        .find(|s| s.as_str().eq_ignore_ascii_case(text))
-        .map(|s| format!(" (statuses are lowercase: did you mean {s}?)"))
-        .unwrap_or_default();
-    Err(format!("must be one of {}{hint}", all.join(", ")))
-}
 
-/// "an EmailGroup destination accepts subscribed or unsubscribed"
-fn accepted_statuses(destination: &Destination) -> String {
-    let words: Vec<_> = destination
-        .allowed_statuses()
-        .iter()
-        .map(|s| s.as_str())
-        .collect();
-    format!("{} accepts {}", destination.describe(), one_of(&words))
+    /// "an EmailGroup destination accepts subscribed or unsubscribed"
+    fn accepted(&self) -> String {
+        let Some(destination) = self.destination else {
+            return String::new();
+        };
+        let words: Vec<_> = self
+            .record_type
+            .statuses(destination)
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        format!("{} accepts {}", destination.describe(), one_of(&words))
+    }
 }
 
 fn check_update_all(

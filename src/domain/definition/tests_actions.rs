@@ -85,7 +85,8 @@ fn refuses_every_other_status_for_each_destination() {
         for status in MemberStatus::ALL
             .map(MemberStatus::as_str)
             .into_iter()
-            .filter(|s| !allowed.contains(s))
+            // No contact sync action sets `bounced` (refuses_statuses_no_contact_sync_action_sets).
+            .filter(|s| !allowed.contains(s) && *s != "bounced")
         {
             let body = one_action(action(verb, &destination, Some(status)));
             assert_single_failure(
@@ -330,9 +331,13 @@ fn each_record_type_refuses_the_others_identifiers_and_destinations() {
     for destination in ["{{GlobalSubscribe}}", "{{EmailGroup[3]}}"] {
         let actions = json!([action("setStatus", destination, Some("subscribed"))]);
         let body = account_definition("{{Account.Id}}", actions);
-        assert_eq!(
-            refused(&ACCOUNTS, &body)[0].field,
-            "syncActions[0].destination"
+        let fields: Vec<String> = refused(&ACCOUNTS, &body)
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert!(
+            fields.contains(&"syncActions[0].destination".to_owned()),
+            "{fields:?}"
         );
     }
     let failures = refused(

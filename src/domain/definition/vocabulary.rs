@@ -55,11 +55,13 @@ pub enum MemberStatus {
     Yes,
     /// `no` (AppCloud decision).
     No,
+    /// `bounced` (an email address's bounceback, email address imports only).
+    Bounced,
 }
 
 impl MemberStatus {
     /// Every status, in the order messages list them.
-    pub const ALL: [MemberStatus; 7] = [
+    pub const ALL: [MemberStatus; 8] = [
         Self::Subscribed,
         Self::Unsubscribed,
         Self::Active,
@@ -67,10 +69,11 @@ impl MemberStatus {
         Self::Errored,
         Self::Yes,
         Self::No,
+        Self::Bounced,
     ];
 
-    /// Statuses in Eloqua's enum that no contact sync action may set (spec §5.5).
-    pub const REFUSED: [&'static str; 4] = ["bounced", "pending", "invalid", "permission"];
+    /// Statuses in Eloqua's enum that no sync action may set (spec §5.5).
+    pub const REFUSED: [&'static str; 3] = ["pending", "invalid", "permission"];
 
     /// The lowercase wire name.
     pub fn as_str(self) -> &'static str {
@@ -82,6 +85,7 @@ impl MemberStatus {
             Self::Errored => "errored",
             Self::Yes => "yes",
             Self::No => "no",
+            Self::Bounced => "bounced",
         }
     }
 }

@@ -14,9 +14,10 @@ pub struct Tallied<R> {
     pub rows: u64,
     /// Columns uploaded but not in the definition.
     pub ignored_columns: BTreeSet<String>,
-    /// Contacts created (imports only).
+    /// Contacts created (imports), or email addresses recorded for the first time (email
+    /// address imports).
     pub created: u64,
-    /// Contacts updated (imports only).
+    /// Contacts updated (imports), or email addresses recorded before (email address imports).
     pub updated: u64,
     /// Matched contacts per action (same order as the plan).
     pub per_action: Vec<u64>,
@@ -50,7 +51,7 @@ pub(crate) struct LogShape<'p, R> {
     /// Every reject reason, in log order.
     pub reasons: &'p [R],
     /// The code written on a reject for each reason.
-    pub code: fn(R) -> Code,
+    pub code: &'p dyn Fn(R) -> Code,
 }
 
 impl<R: Copy + PartialEq> Tallied<R> {

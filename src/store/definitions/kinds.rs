@@ -61,7 +61,12 @@ impl StoredKind for SyncActions {
 
     fn decode(row: &dyn StoredRow) -> StoreResult<Result<SyncActionDefinition, String>> {
         let at = |i: usize| FIRST_OWN + i;
+        let segment = row.text(super::RECORD_TYPE)?;
+        let Some(record_type) = RecordType::by_segment(&segment) else {
+            return Ok(Err(format!("record type {segment:?}")));
+        };
         Ok(decode_definition(
+            record_type,
             row.text(at(0))?,
             row.text(at(1))?,
             &row.text(at(2))?,
@@ -182,6 +187,7 @@ fn encode_actions(definition: &SyncActionDefinition) -> String {
 /// # Errors
 /// When stored text no longer parses (a corrupt row).
 fn decode_definition(
+    record_type: &RecordType,
     name: String,
     field_column: String,
     field_statement: &str,
@@ -189,13 +195,16 @@ fn decode_definition(
     is_sync_triggered_on_import: bool,
     auto_delete_duration: Option<String>,
 ) -> Result<SyncActionDefinition, String> {
-    let identifier = Identifier::from_markup(field_statement)
+    let identifier = Identifier::from_markup(record_type, field_statement)
         .ok_or_else(|| format!("stored identifier statement {field_statement:?}"))?;
     let actions: Vec<serde_json::Value> =
         serde_json::from_str(actions_json).map_err(|e| format!("stored actions: {e}"))?;
     let sync_actions = actions
         .iter()
-        .map(|a| SyncAction::from_stored_json(a).map_err(|e| format!("stored action: {e:?}")))
+        .map(|a| {
+            SyncAction::from_stored_json(record_type, a)
+                .map_err(|e| format!("stored action: {e:?}"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let auto_delete_duration = auto_delete_duration
         .map(|text| IsoDuration::parse(&text).map_err(|e| format!("stored duration: {e:?}")))

@@ -163,7 +163,7 @@ pub(crate) fn record<K: StoredKind>(row: &dyn StoredRow) -> StoreResult<Record<K
     let id = row.int(0)?;
     let corrupt = |e: String| StoreError::Other(anyhow::anyhow!("stored {} {id}: {e}", K::TABLE));
     let definition = K::decode(row)?.map_err(corrupt)?;
-    let segment = row.text(6)?;
+    let segment = row.text(super::RECORD_TYPE)?;
     let record_type = RecordType::by_segment(&segment)
         .ok_or_else(|| corrupt(format!("record type {segment:?}")))?;
     Ok(DefinitionRecordOf {

@@ -22,7 +22,8 @@ use super::staging::{KIND_EMPTY, KIND_MISSING, KIND_VALUE};
 use super::{big, count};
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::Identifier;
-use crate::domain::plan::{ApplyPlan, RejectReason};
+use crate::domain::plan::{AddressMarks, ApplyPlan, RejectReason};
+use crate::store::syncs::invalid_address;
 use crate::store::{BatchCounts, RowRange, StoreResult, SyncJob};
 
 /// The group's rows and what they matched (one row per pairing of a record and a contact;
@@ -49,7 +50,9 @@ const CLAIMED: &str = "SELECT contact_id FROM sync_claimed";
 /// How an identifier value finds its contacts (`r` = staged row, `c` = contacts, `$1` = site).
 fn match_clause(identifier: Identifier) -> &'static str {
     match identifier {
-        Identifier::EmailAddress => "c.site_id = $1 AND lower(c.email_address) = lower(r.value)",
+        Identifier::EmailAddress | Identifier::Address => {
+            "c.site_id = $1 AND lower(c.email_address) = lower(r.value)"
+        }
         Identifier::ContactIdExt => "c.site_id = $1 AND c.contact_id_ext = r.value",
         Identifier::CompanyName => "c.site_id = $1 AND c.company_name = r.value",
         Identifier::CompanyIdExt => "c.site_id = $1 AND c.company_id_ext = r.value",
@@ -109,6 +112,10 @@ pub(super) async fn batch(
     let statement = tx.prepare_cached(claim).await?;
     let matched = tx.execute(&statement, &[&job.sync_id]).await?;
     // With one contact per identifier, as many first matches as rows means nothing to reject.
+    let (created, updated) = match plan.address_marks() {
+        Some(marks) => record_addresses(tx, job, marks, ranges, now).await?,
+        None => (0, 0),
+    };
     let clean = plan.identifier.is_unique() && matched == rows;
     let rejected = if clean {
         Vec::new()
@@ -123,13 +130,63 @@ pub(super) async fn batch(
     Ok(BatchCounts {
         per_action,
         rejected,
+        created,
+        updated,
     })
+}
+
+/// Records every valid address of the ranges with `marks` (an address already recorded keeps
+/// its marks and gains these); returns how many were new and how many known before.
+async fn record_addresses(
+    tx: &Transaction<'_>,
+    job: &SyncJob,
+    marks: AddressMarks,
+    ranges: &[RowRange],
+    now: Timestamp,
+) -> StoreResult<(u64, u64)> {
+    let files: Vec<i64> = ranges.iter().map(|r| r.file.file_id).collect();
+    let froms: Vec<i64> = ranges.iter().map(|r| big(r.from)).collect();
+    let tos: Vec<i64> = ranges.iter().map(|r| big(r.to)).collect();
+    let offsets: Vec<i64> = ranges.iter().map(|r| big(r.file.offset)).collect();
+    // In address order, as the unique index, so concurrent imports lock alike.
+    let sql = format!(
+        "WITH v AS (
+             SELECT DISTINCT ON (lower(r.value)) r.value FROM {ROWS}
+             WHERE r.kind = {KIND_VALUE} AND NOT {} ORDER BY lower(r.value)),
+         up AS (
+             INSERT INTO email_addresses (site_id, address, is_unsubscribed, is_bounced, created_at, updated_at)
+             SELECT $1, value, $6, $7, $8, $8 FROM v
+             ON CONFLICT (site_id, lower(address)) DO UPDATE SET
+                 is_unsubscribed = email_addresses.is_unsubscribed OR excluded.is_unsubscribed,
+                 is_bounced = email_addresses.is_bounced OR excluded.is_bounced,
+                 updated_at = excluded.updated_at
+             RETURNING (xmax = 0) AS inserted)
+         SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM up",
+        invalid_address("r.value")
+    );
+    let statement = tx.prepare_cached(&sql).await?;
+    let row = tx
+        .query_one(
+            &statement,
+            &[
+                &job.site_id,
+                &files,
+                &froms,
+                &tos,
+                &offsets,
+                &marks.unsubscribed,
+                &marks.bounced,
+                &now.as_nanos(),
+            ],
+        )
+        .await?;
+    Ok((count(row.get(0)), count(row.get(1))))
 }
 
 /// The order in which rows are looked up: that of the index they probe.
 fn order_of(identifier: Identifier) -> &'static str {
     match identifier {
-        Identifier::EmailAddress => "lower(r.value)",
+        Identifier::EmailAddress | Identifier::Address => "lower(r.value)",
         _ => "r.value",
     }
 }
@@ -143,12 +200,19 @@ async fn reject(
     identifier: Identifier,
     matched: u64,
 ) -> StoreResult<Vec<(RejectReason, u64)>> {
+    // An email address import records any address, contact or not: it rejects only rows
+    // whose value is no address.
+    let unmatched = if identifier == Identifier::Address {
+        format!("contact_id IS NULL AND {}", invalid_address("btrim(value)"))
+    } else {
+        "contact_id IS NULL".to_owned()
+    };
     let sql = format!(
         "WITH bad AS (
              INSERT INTO sync_rejects (sync_id, record_index, status_code, value)
              SELECT $1, record_index,
                     CASE kind WHEN {KIND_MISSING} THEN $2::text WHEN {KIND_EMPTY} THEN $3::text ELSE $4::text END, value
-             FROM sync_batch WHERE kind <> {KIND_VALUE} OR contact_id IS NULL
+             FROM sync_batch WHERE kind <> {KIND_VALUE} OR ({unmatched})
          ),
          dup AS (
              INSERT INTO sync_rejects (sync_id, record_index, status_code, value)
@@ -160,7 +224,7 @@ async fn reject(
          )
          SELECT COUNT(contact_id), COUNT(*) FILTER (WHERE kind = {KIND_MISSING}),
                 COUNT(*) FILTER (WHERE kind = {KIND_EMPTY}),
-                COUNT(*) FILTER (WHERE kind = {KIND_VALUE} AND contact_id IS NULL),
+                COUNT(*) FILTER (WHERE kind = {KIND_VALUE} AND {unmatched}),
                 (SELECT COUNT(*) FROM dup)
          FROM sync_batch"
     );

@@ -98,10 +98,31 @@ pub(super) async fn apply_effect(
                          ORDER BY id FOR NO KEY UPDATE),
                      done AS (
                          UPDATE contacts c SET is_subscribed = $2, updated_at = $3
-                         FROM locked l WHERE c.id = l.id)
+                         FROM locked l WHERE c.id = l.id RETURNING c.email_address),
+                     -- Subscribing a contact subscribes its address: contacts created later
+                     -- with it no longer start unsubscribed.
+                     address AS (
+                         UPDATE email_addresses e SET is_unsubscribed = false, updated_at = $3
+                         WHERE $2 AND e.site_id = $1 AND e.is_unsubscribed
+                           AND lower(e.address) IN (SELECT lower(email_address) FROM done))
                      SELECT true"
                 ),
                 &[subscribed, &now],
+            )
+            .await
+        }
+        Effect::Bounce => {
+            run(
+                format!(
+                    "WITH locked AS (
+                         SELECT id FROM contacts WHERE site_id = $1 AND id IN ({matched})
+                         ORDER BY id FOR NO KEY UPDATE),
+                     done AS (
+                         UPDATE contacts c SET is_bounced = true, updated_at = $2
+                         FROM locked l WHERE c.id = l.id)
+                     SELECT true"
+                ),
+                &[&now],
             )
             .await
         }

@@ -15,14 +15,17 @@ use super::effects::apply_effect;
 use super::staging::{self, KIND_EMPTY, KIND_MISSING};
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::Identifier;
-use crate::domain::plan::{ApplyPlan, RejectReason};
+use crate::domain::plan::{AddressMarks, ApplyPlan, RejectReason};
+use crate::store::syncs::invalid_address;
 use crate::store::{BatchCounts, StoreResult, SyncFile, SyncJob};
 
 /// How an identifier value finds its records (`r` = staged row, `c` = the identifier's
 /// record type's table).
 fn match_clause(identifier: Identifier) -> &'static str {
     match identifier {
-        Identifier::EmailAddress => "c.email_address = r.value COLLATE NOCASE",
+        Identifier::EmailAddress | Identifier::Address => {
+            "c.email_address = r.value COLLATE NOCASE"
+        }
         Identifier::ContactIdExt => "c.contact_id_ext = r.value",
         Identifier::CompanyName => "c.company_name = r.value",
         Identifier::CompanyIdExt => "c.company_id_ext = r.value",
@@ -93,6 +96,10 @@ pub(super) fn batch(
          SELECT contact_id, record_index FROM temp.batch WHERE contact_id IS NOT NULL ORDER BY rowid",
         [],
     )? as u64;
+    let (created, updated) = match plan.address_marks() {
+        Some(marks) => record_addresses(tx, job.site_id, marks, now)?,
+        None => (0, 0),
+    };
     // With one record per identifier, as many first matches as rows means nothing to reject.
     let clean = plan.identifier.is_unique() && matched == to - from;
     let rejected = if clean {
@@ -109,7 +116,59 @@ pub(super) fn batch(
     Ok(BatchCounts {
         per_action,
         rejected,
+        created,
+        updated,
     })
+}
+
+/// Records every valid address of the batch with `marks` (an address already recorded keeps
+/// its marks and gains these); returns how many were new and how many known before.
+fn record_addresses(
+    tx: &Transaction<'_>,
+    site_id: i64,
+    marks: AddressMarks,
+    now: Timestamp,
+) -> StoreResult<(u64, u64)> {
+    let values = format!(
+        "SELECT r.value FROM temp.batch b JOIN staged_rows r ON r.id = b.row_id
+         WHERE b.kind = 0 AND NOT {}",
+        invalid_address("r.value")
+    );
+    let (distinct, known): (i64, i64) = tx.query_row(
+        &format!(
+            "SELECT (SELECT COUNT(DISTINCT value COLLATE NOCASE) FROM ({values})),
+                    (SELECT COUNT(*) FROM email_addresses e WHERE e.site_id = ?1 AND e.address IN ({values}))"
+        ),
+        [site_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT INTO email_addresses (site_id, address, is_unsubscribed, is_bounced, created_at, updated_at)
+             SELECT ?1, value, ?2, ?3, ?4, ?4 FROM ({values}) WHERE true
+             ON CONFLICT (site_id, address) DO UPDATE SET
+                 is_unsubscribed = is_unsubscribed OR excluded.is_unsubscribed,
+                 is_bounced = is_bounced OR excluded.is_bounced,
+                 updated_at = excluded.updated_at"
+        ),
+        params![site_id, marks.unsubscribed, marks.bounced, now.as_nanos()],
+    )?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok((count(distinct - known), count(known)))
+}
+
+/// The rows of `temp.batch b` a reason of "unmatched" covers, and what the query reading
+/// them joins: rows matching no record, or for an email address import rows matching no
+/// contact whose value is no address.
+fn unmatched(identifier: Identifier) -> (&'static str, String) {
+    if identifier == Identifier::Address {
+        (
+            "temp.batch b JOIN staged_rows r ON r.id = b.row_id",
+            format!("b.contact_id IS NULL AND {}", invalid_address("r.value")),
+        )
+    } else {
+        ("temp.batch b", "b.contact_id IS NULL".to_owned())
+    }
 }
 
 /// Writes the batch's rejects from its one resolution (`matched` contacts claimed first out
@@ -120,9 +179,12 @@ fn reject(
     identifier: Identifier,
     (matched, resolved): (u64, u64),
 ) -> StoreResult<Vec<(RejectReason, u64)>> {
+    let (from, unmatched_rows) = unmatched(identifier);
     let (missing, empty, unmatched): (i64, i64, i64) = tx.query_row(
-        "SELECT COALESCE(SUM(kind = 1), 0), COALESCE(SUM(kind = 2), 0),
-                COALESCE(SUM(kind = 0 AND contact_id IS NULL), 0) FROM temp.batch",
+        &format!(
+            "SELECT COALESCE(SUM(b.kind = 1), 0), COALESCE(SUM(b.kind = 2), 0),
+                    COALESCE(SUM(b.kind = 0 AND {unmatched_rows}), 0) FROM {from}"
+        ),
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
@@ -155,10 +217,11 @@ fn write_rejects(tx: &Transaction<'_>, sync_id: i64, identifier: Identifier) -> 
            CASE b.kind WHEN {KIND_MISSING} THEN '{missing}' WHEN {KIND_EMPTY} THEN '{empty}' ELSE '{unmatched}' END,
            COALESCE(r.raw, r.value)
          FROM temp.batch b JOIN staged_rows r ON r.id = b.row_id
-         WHERE b.kind <> 0 OR b.contact_id IS NULL",
+         WHERE b.kind <> 0 OR ({unmatched_rows})",
         missing = code(RejectReason::Missing),
         empty = code(RejectReason::Empty),
         unmatched = code(RejectReason::Unmatched),
+        unmatched_rows = unmatched(identifier).1,
     );
     tx.execute(&sql, [sync_id])?;
     Ok(())

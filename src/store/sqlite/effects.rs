@@ -78,6 +78,22 @@ pub(super) fn apply_effect(
                 "UPDATE contacts SET is_subscribed = ?1, updated_at = ?2 WHERE id IN ({matched})"
             );
             tx.execute(&sql, params![subscribed, now])?;
+            if *subscribed {
+                // Subscribing a contact subscribes its address: contacts created later with
+                // it no longer start unsubscribed.
+                let sql = format!(
+                    "UPDATE email_addresses SET is_unsubscribed = 0, updated_at = ?2
+                     WHERE site_id = ?1 AND is_unsubscribed
+                       AND address IN (SELECT email_address FROM contacts WHERE id IN ({matched}))"
+                );
+                tx.execute(&sql, params![site_id, now])?;
+            }
+        }
+        Effect::Bounce => {
+            let sql = format!(
+                "UPDATE contacts SET is_bounced = 1, updated_at = ?1 WHERE id IN ({matched})"
+            );
+            tx.execute(&sql, [now])?;
         }
         Effect::MemberStatus {
             instance,

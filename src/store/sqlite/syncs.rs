@@ -255,6 +255,8 @@ impl SyncStore for SqliteStore {
             let mut total = BatchCounts {
                 per_action: vec![0; plan.actions.len()],
                 rejected: Vec::new(),
+                created: 0,
+                updated: 0,
             };
             for range in &ranges {
                 let counts =
@@ -263,6 +265,8 @@ impl SyncStore for SqliteStore {
                     *sum += count;
                 }
                 total.rejected.extend(counts.rejected);
+                total.created += counts.created;
+                total.updated += counts.updated;
             }
             Ok(total)
         })
