@@ -186,6 +186,13 @@ impl Server {
         list["id"].as_str().unwrap().parse().unwrap()
     }
 
+    /// The server's SQLite file (`None` on a database named by URL).
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        self.database
+            .is_none()
+            .then(|| self.dir.path().join("loquat.db"))
+    }
+
     /// Loads `rows` contacts (`email(0)`, `email(1)`, …) straight into the server's store
     /// (no bulk contact API exists yet) and returns a new list's id.
     pub async fn seed_contacts(&self, rows: usize, email: fn(usize) -> String) -> i64 {

@@ -4,7 +4,8 @@
 //! not the seconds, as machines differ and shared ones are noisy.
 //!
 //! `cargo bench --bench pipeline` (set `LOQUAT_BENCH_ROWS` to change the 1,000,000-row sync;
-//! `LOQUAT_BENCH_PROFILE=realistic` runs only the realistic profile, `=import` only its imports, `=sync` only its sync).
+//! `LOQUAT_BENCH_PROFILE=realistic` runs only the realistic profile, `=import` only its imports, `=sync` only its sync,
+//! `=accounts` only the account-list sync).
 //!
 //! With `LOQUAT_BENCH_DATABASE_URL` naming a PostgreSQL database (e.g.
 //! `postgres://postgres@127.0.0.1/test`) it then measures the PostgreSQL store too, in
@@ -15,6 +16,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod accounts;
 mod backends;
 mod bulk;
 mod profile;
@@ -96,11 +98,14 @@ fn main() {
 
     // The realistic profile first: the shape of a customer's file (realistic.rs).
     let profile = std::env::var("LOQUAT_BENCH_PROFILE").unwrap_or_default();
-    if profile != "import" {
+    if profile.is_empty() || profile == "realistic" || profile == "sync" {
         lines.extend(realistic_sync(&runtime, rows));
     }
-    if profile != "sync" {
+    if profile.is_empty() || profile == "realistic" || profile == "import" {
         lines.extend(realistic_import(&runtime, rows));
+    }
+    if profile.is_empty() || profile == "accounts" {
+        lines.extend(accounts::sync(&runtime, rows));
     }
     if !profile.is_empty() {
         print_lines(lines);
@@ -267,7 +272,7 @@ fn main() {
 fn realistic_sync(runtime: &tokio::runtime::Runtime, rows: usize) -> Vec<Line> {
     let file = profile::SyncFile::new(rows);
     // Floor and Loquat take turns, so whatever else the machine does falls on both.
-    let mut raw = raw::SyncFloor::new(rows, &file.rows);
+    let mut raw = raw::SyncFloor::new(&raw::CONTACTS, rows, &file.rows);
     let (mut floor_upload_order, mut floor_key_order, mut real_sync) =
         (Timed::MAX, Timed::MAX, Timed::MAX);
     runtime.block_on(async {

@@ -93,18 +93,25 @@ pub async fn sync(server: &Server, contacts: usize, file: &SyncFile) -> Timed {
 pub async fn sync_once(server: &Server, file: &SyncFile) -> Timed {
     let list = server.create_list("Bench realistic").await;
     let definition = server.email_definition(Some(list)).await;
-    for body in &file.bodies {
+    let (timed, uri) = sync_staged(server, &definition, &file.bodies).await;
+    assert_eq!(server.rejects(&uri).await, file.rejects(), "{uri}");
+    timed
+}
+
+/// Uploads `bodies` to `definition` (not timed), then syncs it to its end, which must be a
+/// warning (the realistic files have rows to reject); the sync's time and uri.
+pub async fn sync_staged(server: &Server, definition: &str, bodies: &[Vec<u8>]) -> (Timed, String) {
+    for body in bodies {
         let (status, _) = server
-            .upload(&definition, "application/json", body.clone())
+            .upload(definition, "application/json", body.clone())
             .await;
         assert_eq!(status, 204);
     }
     let cpu = server.cpu_time();
-    let (wall, uri, status) = server.sync_to_end(&definition).await;
+    let (wall, uri, status) = server.sync_to_end(definition).await;
     let cpu = server.cpu_time() - cpu;
     assert_eq!(status, "warning", "the file has rows to reject");
-    assert_eq!(server.rejects(&uri).await, file.rejects(), "{uri}");
-    Timed { wall, cpu }
+    (Timed { wall, cpu }, uri)
 }
 
 /// What an import took: uploading its bodies (each to its 204), then its sync.

@@ -134,30 +134,54 @@ pub fn apply(rows: usize, runs: usize) -> Duration {
 pub struct SyncFloor {
     dir: tempfile::TempDir,
     run: i64,
+    records: &'static FloorRecords,
 }
 
-impl SyncFloor {
-    /// Writes `contacts` people and the staged `rows` into a fresh database.
-    pub fn new(contacts: usize, rows: &[super::realistic::Cell]) -> Self {
-        use super::realistic::{Cell, person};
-        let (dir, mut conn) = database();
-        conn.execute_batch(
-            "CREATE TABLE contacts (id INTEGER PRIMARY KEY AUTOINCREMENT, site_id INTEGER NOT NULL,
+/// The records a sync floor resolves rows against: contacts by address, accounts by
+/// external id.
+pub struct FloorRecords {
+    /// The `records` table with its key's index (and nothing else Loquat would not have).
+    pub schema: &'static str,
+    /// The insert of one record, binding [`Self::values`].
+    pub insert: &'static str,
+    /// Record `i`'s values.
+    pub values: fn(usize) -> Vec<String>,
+    /// How a staged row `s` finds its record `c`.
+    pub join: &'static str,
+    /// The order of the key's index, for the form probing in key order.
+    pub order: &'static str,
+}
+
+/// Contacts by email address, as the realistic profile has them.
+pub const CONTACTS: FloorRecords = FloorRecords {
+    schema: "CREATE TABLE records (id INTEGER PRIMARY KEY AUTOINCREMENT, site_id INTEGER NOT NULL,
                  email_address TEXT NOT NULL, first_name TEXT, last_name TEXT);
-             CREATE UNIQUE INDEX contacts_email ON contacts (site_id, email_address COLLATE NOCASE);
-             CREATE TABLE members (list_id INTEGER NOT NULL, contact_id INTEGER NOT NULL, PRIMARY KEY (list_id, contact_id)) WITHOUT ROWID;
+             CREATE UNIQUE INDEX records_email ON records (site_id, email_address COLLATE NOCASE);",
+    insert: "INSERT INTO records (site_id, email_address, first_name, last_name) VALUES (1, ?1, ?2, ?3)",
+    values: |i| super::realistic::person(i).to_vec(),
+    join: "c.site_id = 1 AND c.email_address = s.value COLLATE NOCASE",
+    order: "value COLLATE NOCASE",
+};
+
+impl SyncFloor {
+    /// Writes `n` records and the staged `rows` into a fresh database.
+    pub fn new(records: &'static FloorRecords, n: usize, rows: &[super::realistic::Cell]) -> Self {
+        use super::realistic::Cell;
+        let (dir, mut conn) = database();
+        conn.execute_batch(records.schema).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE members (list_id INTEGER NOT NULL, contact_id INTEGER NOT NULL, PRIMARY KEY (list_id, contact_id)) WITHOUT ROWID;
              CREATE INDEX members_contact ON members (contact_id);
              CREATE TABLE rejects (run INTEGER NOT NULL, record INTEGER NOT NULL, value TEXT, PRIMARY KEY (run, record)) WITHOUT ROWID;",
         )
         .unwrap();
         let tx = conn.transaction().unwrap();
         {
-            let mut contact = tx
-                .prepare("INSERT INTO contacts (site_id, email_address, first_name, last_name) VALUES (1, ?1, ?2, ?3)")
-                .unwrap();
-            for i in 0..contacts {
-                let [email, first, last] = person(i);
-                contact.execute([&email, &first, &last]).unwrap();
+            let mut record = tx.prepare(records.insert).unwrap();
+            for i in 0..n {
+                record
+                    .execute(rusqlite::params_from_iter((records.values)(i)))
+                    .unwrap();
             }
             let mut staged = tx
                 .prepare("INSERT INTO staged (value) VALUES (?1)")
@@ -173,7 +197,11 @@ impl SyncFloor {
         }
         tx.commit().unwrap();
         drop(conn);
-        Self { dir, run: 0 }
+        Self {
+            dir,
+            run: 0,
+            records,
+        }
     }
 
     /// One run, in key order when `sorted`.
@@ -188,15 +216,19 @@ impl SyncFloor {
         .unwrap();
         let start = Instant::now();
         let source = if sorted {
-            "(SELECT rowid, value FROM staged ORDER BY value COLLATE NOCASE)"
+            format!(
+                "(SELECT rowid, value FROM staged ORDER BY {})",
+                self.records.order
+            )
         } else {
-            "staged"
+            "staged".to_owned()
         };
         conn.execute(
             &format!(
                 "INSERT INTO temp.resolved (record, contact_id)
                  SELECT s.rowid, c.id FROM {source} s
-                 LEFT JOIN contacts c ON c.site_id = 1 AND c.email_address = s.value COLLATE NOCASE"
+                 LEFT JOIN records c ON {}",
+                self.records.join
             ),
             [],
         )

@@ -34,7 +34,7 @@ const DOMAINS: [&str; 6] = [
 ];
 
 /// A person's mix of name and number, far from the order of `i`.
-fn spread(i: usize) -> u64 {
+pub fn spread(i: usize) -> u64 {
     // SplitMix64's finaliser: consecutive `i` land anywhere.
     let mut z = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -11,7 +11,7 @@ use super::sync_actions::missing_reference;
 use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::appcloud::InstanceKind;
 use crate::domain::definition::{
-    ContainerRef, ExportDefinition, FieldTarget, validate_export_definition,
+    ContainerRef, ExportDefinition, FieldTarget, validate_export_definition_of,
 };
 use crate::domain::failure::Failure;
 use crate::domain::fields::NoField;
@@ -44,7 +44,7 @@ impl Kind for Exports {
         site_id: i64,
         body: &serde_json::Value,
     ) -> Result<ExportDefinition, ApiError> {
-        let definition = validate_export_definition(body)?;
+        let definition = validate_export_definition_of(record_type, body)?;
         let custom = state.store.list_custom_fields(site_id, record_type).await?;
         let known = |name: &str| definitions::site_has_field(record_type, name, &custom);
         let mut failures: Vec<Failure> = definition
@@ -103,6 +103,9 @@ fn filter_problems(
         Filter::Not(inner) => filter_problems(inner, known, record_type, problems, references),
         Filter::Exists(Membership::ContactList(id)) => {
             references.push(ContainerRef::ContactList(*id))
+        }
+        Filter::Exists(Membership::AccountList(id)) => {
+            references.push(ContainerRef::AccountList(*id))
         }
         Filter::Exists(Membership::ContactSegment(_) | Membership::ContactFilter(_)) => {
             problems.push("Loquat has no contact segments or shared filters; use EXISTS('{{ContactList[id]}}').".into());

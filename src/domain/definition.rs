@@ -34,6 +34,7 @@ use crate::domain::record_type::{ACCOUNTS, CONTACTS, EMAIL_ADDRESSES, RecordType
 pub use destination::{ContainerRef, Destination};
 pub use export::{
     DEFAULT_EXPORT_RETENTION, ExportDefinition, ExportField, validate_export_definition,
+    validate_export_definition_of,
 };
 pub use import::{
     DEFAULT_RETENTION, FieldTarget, ImportDefinition, ImportField, UpdateRule,

@@ -98,6 +98,8 @@ pub struct Tables {
     pub custom_fields: &'static str,
     /// Custom field values, one row per record and field.
     pub custom_values: &'static str,
+    /// The column of `custom_values` (and of list memberships) naming the record.
+    pub record_key: &'static str,
 }
 
 /// Contacts (`/contacts`, `{{Contact.…}}`).
@@ -140,6 +142,7 @@ pub const CONTACTS: RecordType = {
             records: "contacts",
             custom_fields: "contact_custom_fields",
             custom_values: "contact_custom_values",
+            record_key: "contact_id",
         },
     }
 };
@@ -154,7 +157,7 @@ pub const ACCOUNTS: RecordType = RecordType {
         "{{Account.Field(M_CompanyName)}}",
         "{{Account.Field(CompanyIDExt)}}",
     ],
-    definitions: &[SyncKind::SyncAction],
+    definitions: &[SyncKind::SyncAction, SyncKind::Export],
     sync_action_segment: "syncActions",
     sync_actions: &[DestinationRule {
         destination: "AccountList",
@@ -167,6 +170,7 @@ pub const ACCOUNTS: RecordType = RecordType {
         records: "accounts",
         custom_fields: "account_custom_fields",
         custom_values: "account_custom_values",
+        record_key: "account_id",
     },
 };
 

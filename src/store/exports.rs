@@ -1,10 +1,11 @@
-//! Contact export definitions and the data their syncs snapshot.
+//! Export definitions and the data their syncs snapshot.
 
 use async_trait::async_trait;
 
 use super::{DefinitionRecordOf, StoreError, StoreResult, SyncJob};
-use crate::domain::contact_fields::{RecordField, Storage, standard_field};
+use crate::domain::contact_fields::{RecordField, Storage};
 use crate::domain::definition::{ExportDefinition, FieldTarget};
+use crate::domain::record_type::RecordType;
 use crate::store::sql_text::Backend;
 
 /// A stored export definition.
@@ -31,8 +32,8 @@ pub trait ExportStore: Send + Sync {
         definition: &ExportDefinition,
         retention_seconds: u64,
     ) -> StoreResult<()>;
-    /// Appends up to `limit` matching contacts with ids above `after`; returns how many and the
-    /// last contact id. `Conflict { constraint: "export_filter" }` when the filter names a field
+    /// Appends up to `limit` matching records (of the definition's record type) with ids above
+    /// `after`; returns how many and the last record id. `Conflict { constraint: "export_filter" }` when the filter names a field
     /// the site no longer has.
     async fn export_batch(
         &self,
@@ -60,12 +61,13 @@ pub(crate) fn column_names(definition: &ExportDefinition) -> StoreResult<String>
     serde_json::to_string(&names).map_err(|e| StoreError::Other(e.into()))
 }
 
-/// The SQL reading one exported column of contact `c` (every value as text), the same on both
-/// backends but for timestamps: a flag is tested by `CASE WHEN`, which SQLite's 0/1 and
+/// The SQL reading one exported column of record `c` of `record_type` (every value as text),
+/// the same on both backends but for timestamps: a flag is tested by `CASE WHEN`, which SQLite's 0/1 and
 /// PostgreSQL's booleans both answer; a timestamp is written as Eloqua's exports write system
 /// dates, `YYYY-MM-DD HH:MM:SS.fff` in UTC.
 pub(crate) fn value_expression(
     backend: Backend,
+    record_type: &RecordType,
     target: &FieldTarget,
     custom: &[RecordField],
 ) -> String {
@@ -85,7 +87,7 @@ pub(crate) fn value_expression(
             "CASE WHEN c.is_subscribed THEN 'true' ELSE 'false' END".to_owned()
         }
         FieldTarget::IsBounced => "CASE WHEN c.is_bounced THEN 'true' ELSE 'false' END".to_owned(),
-        FieldTarget::Field(name) => match standard_field(name) {
+        FieldTarget::Field(name) => match record_type.fields.standard(name) {
             Some(RecordField {
                 storage: Storage::Column(column),
                 ..
@@ -100,8 +102,8 @@ pub(crate) fn value_expression(
             {
                 // The id is the store's own integer, never client text.
                 Some(field) => format!(
-                    "(SELECT v.value FROM contact_custom_values v WHERE v.field_id = {} AND v.contact_id = c.id)",
-                    field.id
+                    "(SELECT v.value FROM {} v WHERE v.field_id = {} AND v.{} = c.id)",
+                    record_type.tables.custom_values, field.id, record_type.tables.record_key
                 ),
                 None => "NULL".to_owned(),
             },

@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod account_exports;
 mod account_sync_actions;
 mod appcloud;
 mod containers;

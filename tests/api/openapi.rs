@@ -23,6 +23,7 @@ struct Samples {
     account_list: String,
     account_definition: String,
     address_import: String,
+    account_export: String,
     record: String,
 }
 
@@ -120,6 +121,12 @@ impl Samples {
             }),
         )
         .await;
+        let account_export = created(
+            app,
+            "/api/bulk/2.0/accounts/exports",
+            json!({"name": "Sample", "fields": {"Id": "{{Account.Id}}"}}),
+        )
+        .await;
         let (status, record) = app
             .post(
                 &format!(
@@ -135,6 +142,7 @@ impl Samples {
             account_list: account_list["id"].as_str().unwrap().to_owned(),
             account_definition,
             address_import,
+            account_export,
             account,
             custom_object,
             contact,
@@ -161,6 +169,8 @@ impl Samples {
             } else {
                 ACTION.to_owned()
             }
+        } else if template.starts_with(&bulk("/accounts/exports/")) {
+            id_of(&self.account_export)
         } else if template.starts_with(&bulk("/emailAddresses/imports/")) {
             id_of(&self.address_import)
         } else if template.starts_with(&bulk("/accounts/syncActions/")) {

@@ -35,6 +35,7 @@ pub enum Payload {
     AccountDefinition,
     AccountRows,
     AddressImport,
+    AccountExport,
 }
 
 use Payload as P;
@@ -106,6 +107,11 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("DELETE", "/api/bulk/2.0/accounts/syncActions/{account_definition}", P::None),
     ("POST", "/api/bulk/2.0/accounts/syncActions/{account_definition}/data", P::AccountRows),
     ("DELETE", "/api/bulk/2.0/accounts/syncActions/{account_definition}/data", P::None),
+    ("GET", "/api/bulk/2.0/accounts/exports", P::None),
+    ("POST", "/api/bulk/2.0/accounts/exports", P::AccountExport),
+    ("GET", "/api/bulk/2.0/accounts/exports/{account_export}", P::None),
+    ("PUT", "/api/bulk/2.0/accounts/exports/{account_export}", P::AccountExport),
+    ("DELETE", "/api/bulk/2.0/accounts/exports/{account_export}", P::None),
     ("GET", "/api/bulk/2.0/emailAddresses/imports", P::None),
     ("POST", "/api/bulk/2.0/emailAddresses/imports", P::AddressImport),
     ("GET", "/api/bulk/2.0/emailAddresses/imports/{address_import}", P::None),
@@ -280,6 +286,16 @@ impl Fixture {
             "account_definition",
             account_definition.rsplit('/').next().unwrap().to_owned(),
         );
+        let account_export = uri(
+            app,
+            "/api/bulk/2.0/accounts/exports",
+            fixture.body(P::AccountExport),
+        )
+        .await;
+        fixture.ids.insert(
+            "account_export",
+            account_export.rsplit('/').next().unwrap().to_owned(),
+        );
         let address_import = uri(
             app,
             "/api/bulk/2.0/emailAddresses/imports",
@@ -370,6 +386,10 @@ impl Fixture {
                 "syncActions": [{"action": "add", "destination": format!("{{{{AccountList[{}]}}}}", self.id("account_list"))}]
             }),
             P::AccountRows => json!([{"Company": "Acme Corp"}]),
+            P::AccountExport => json!({
+                "name": "Accounts", "fields": {"Company": "{{Account.Field(M_CompanyName)}}"},
+                "filter": format!("EXISTS('{{{{AccountList[{}]}}}}')", self.id("account_list"))
+            }),
             P::AddressImport => json!({
                 "name": "Suppressions", "fields": {"Email": email}, "identifierFieldName": "Email",
                 "syncActions": [{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "unsubscribed"}]

@@ -169,6 +169,16 @@ pub fn router() -> Router<AppState> {
                 .delete(remove::<Accounts, SyncActions>),
         )
         .route(
+            "/accounts/exports",
+            get(list::<Accounts, Exports>).post(create::<Accounts, Exports>),
+        )
+        .route(
+            "/accounts/exports/{id}",
+            get(read::<Accounts, Exports>)
+                .put(replace::<Accounts, Exports>)
+                .delete(remove::<Accounts, Exports>),
+        )
+        .route(
             "/emailAddresses/imports",
             get(list::<EmailAddresses, SyncActions>).post(create::<EmailAddresses, SyncActions>),
         )

@@ -1,5 +1,5 @@
-//! What imports and exports share: `fields` (column names mapped to contact field
-//! statements) and how long their data and the definition live.
+//! What imports and exports share: `fields` (column names mapped to field statements of
+//! their record type) and how long their data and the definition live.
 
 use serde_json::{Map, Value};
 
@@ -8,7 +8,8 @@ use super::input::Entries;
 use super::lenient::{Lenient, value_text};
 use super::rules::{Failures, Reported};
 use crate::domain::duration::IsoDuration;
-use crate::domain::markup::{self, EmailProperty, Statement};
+use crate::domain::markup;
+use crate::domain::record_type::{ACCOUNTS, RecordType};
 
 /// One checked `fields` entry: the column, what it reads or writes, the statement as sent.
 pub(super) type FieldEntry = (String, FieldTarget, String);
@@ -18,12 +19,14 @@ pub(super) type FieldEntry = (String, FieldTarget, String);
 /// a field another column writes already.
 pub(super) fn check_field_map(
     fields: &Lenient<Entries>,
+    record_type: &RecordType,
     max: usize,
     distinct: bool,
     f: &mut Failures,
 ) -> Result<Vec<FieldEntry>, Reported> {
     let rule = format!(
-        "must be an object of 1 to {max} entries mapping column names to contact field statements"
+        "must be an object of 1 to {max} entries mapping column names to {} field statements",
+        record_type.noun
     );
     let entries = match fields {
         Lenient::Absent => return f.fail("fields", format!("is required; {rule}"), None),
@@ -33,7 +36,7 @@ pub(super) fn check_field_map(
     let mut checked: Vec<FieldEntry> = Vec::with_capacity(entries.len());
     let mut outcome = Ok(());
     for (column, value) in entries {
-        match check_field_entry(column, value, f) {
+        match check_field_entry(column, value, record_type, f) {
             Err(reported) => outcome = Err(reported),
             Ok((target, text)) if distinct && checked.iter().any(|(_, t, _)| *t == target) => {
                 outcome = f.fail(
@@ -49,10 +52,12 @@ pub(super) fn check_field_map(
 }
 
 /// Checks one `fields` entry of an import or export: a column name of 1 to 100 characters
-/// mapped to a contact field statement; returns what it reads or writes and the text as sent.
+/// mapped to a field statement of `record_type`; returns what it reads or writes and the text
+/// as sent.
 fn check_field_entry(
     name: &str,
     value: &Value,
+    record_type: &RecordType,
     f: &mut Failures,
 ) -> Result<(FieldTarget, String), Reported> {
     let path = format!("fields.{name}");
@@ -64,29 +69,25 @@ fn check_field_entry(
         );
     }
     let Value::String(text) = value else {
-        return f.fail(
-            path,
-            "must be a contact field statement string",
-            Some(value_text(value)),
-        );
+        let rule = format!("must be a {} field statement string", record_type.noun);
+        return f.fail(path, rule, Some(value_text(value)));
     };
-    let target = match markup::parse(text) {
-        Ok(Statement::ContactId) => FieldTarget::Id,
-        Ok(Statement::RecordField(field)) => FieldTarget::Field(field.as_str().to_owned()),
-        Ok(Statement::ContactEmail(EmailProperty::IsSubscribed)) => FieldTarget::IsSubscribed,
-        Ok(Statement::ContactEmail(EmailProperty::IsBounced)) => FieldTarget::IsBounced,
-        Ok(Statement::ContactCreatedAt) => FieldTarget::CreatedAt,
-        Ok(Statement::ContactUpdatedAt) => FieldTarget::UpdatedAt,
-        Ok(_) => {
-            return f.fail(
+    match markup::parse(text) {
+        Ok(statement) => match FieldTarget::of(record_type, statement) {
+            Some(target) => Ok((target, text.clone())),
+            None if record_type == &ACCOUNTS => f.fail(
+                path,
+                "must be {{Account.Id}}, {{Account.Field(<internal name>)}}, {{Account.CreatedAt}} or {{Account.UpdatedAt}}",
+                Some(text.clone()),
+            ),
+            None => f.fail(
                 path,
                 "must be {{Contact.Id}}, {{Contact.Field(<internal name>)}}, {{Contact.Email.IsSubscribed}} or {{Contact.Email.IsBounced}}",
                 Some(text.clone()),
-            );
-        }
-        Err(e) => return f.fail(path, e.to_string(), Some(text.clone())),
-    };
-    Ok((target, text.clone()))
+            ),
+        },
+        Err(e) => f.fail(path, e.to_string(), Some(text.clone())),
+    }
 }
 
 /// A JSON object of text by column name, in the definition's order.

@@ -1,5 +1,5 @@
-//! Contact export definitions (`/contacts/exports`): which contact fields to export, under
-//! which names, for which contacts (an Eloqua filter expression), and how long data is kept.
+//! Export definitions (`/contacts/exports`, `/accounts/exports`): which fields to export, under
+//! which names, for which records (an Eloqua filter expression), and how long data is kept.
 
 use serde_json::Value;
 
@@ -13,6 +13,7 @@ use super::rules::{
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
 use crate::domain::filter::{self, Filter};
+use crate::domain::record_type::{CONTACTS, RecordType};
 
 /// Most fields one export may hold (Eloqua's limit).
 const MAX_FIELDS: usize = 250;
@@ -30,9 +31,11 @@ pub struct ExportField {
     pub statement: String,
 }
 
-/// A contact export definition that passed every rule.
+/// An export definition that passed every rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportDefinition {
+    /// The record type it exports.
+    pub record_type: &'static RecordType,
     /// Label.
     pub name: String,
     /// Exported columns, in the client's order.
@@ -73,15 +76,28 @@ impl ExportDefinition {
     }
 }
 
-/// Checks an export definition body and reports every failure.
+/// Checks a contact export definition body (see [`validate_export_definition_of`]).
 ///
 /// # Errors
 /// Every broken rule, each naming its JSON path.
 pub fn validate_export_definition(body: &Value) -> Result<ExportDefinition, Vec<Failure>> {
+    validate_export_definition_of(&CONTACTS, body)
+}
+
+/// Checks an export definition body of `record_type` and reports every failure: its fields
+/// and filter read that record type's statements.
+///
+/// # Errors
+/// Every broken rule, each naming its JSON path.
+pub fn validate_export_definition_of(
+    record_type: &'static RecordType,
+    body: &Value,
+) -> Result<ExportDefinition, Vec<Failure>> {
     let input: ExportDefinitionInput = super::read_body(body)?;
     let mut f = Failures::default();
     let name = check_name(&input.name, &mut f);
-    let fields = check_field_map(&input.fields, MAX_FIELDS, false, &mut f).map(|checked| {
+    let checked = check_field_map(&input.fields, record_type, MAX_FIELDS, false, &mut f);
+    let fields = checked.map(|checked| {
         let fields = checked
             .into_iter()
             .map(|(name, target, statement)| ExportField {
@@ -91,7 +107,7 @@ pub fn validate_export_definition(body: &Value) -> Result<ExportDefinition, Vec<
             });
         fields.collect()
     });
-    let filter = check_filter(&input.filter, &mut f);
+    let filter = check_filter(&input.filter, record_type, &mut f);
     let max_records = check_max_records(&input.max_records, &mut f);
     let retention = check_retention(
         &input.data_retention_duration,
@@ -122,6 +138,7 @@ pub fn validate_export_definition(body: &Value) -> Result<ExportDefinition, Vec<
             Ok(auto_delete),
             Ok(utc),
         ) if f.0.is_empty() => Ok(ExportDefinition {
+            record_type,
             name,
             fields,
             filter,
@@ -136,12 +153,13 @@ pub fn validate_export_definition(body: &Value) -> Result<ExportDefinition, Vec<
 
 fn check_filter(
     filter: &Lenient<String>,
+    record_type: &RecordType,
     f: &mut Failures,
 ) -> Result<Option<(String, Filter)>, Reported> {
     match filter {
         Lenient::Absent => Ok(None),
         Lenient::Valid(text, _) if text.trim().is_empty() => Ok(None),
-        Lenient::Valid(text, _) => match filter::parse(text) {
+        Lenient::Valid(text, _) => match filter::parse_for(record_type, text) {
             Ok(parsed) => Ok(Some((text.clone(), parsed))),
             Err(e) => f.fail("filter", e.to_string(), Some(text.clone())),
         },

@@ -13,7 +13,8 @@ use super::rules::{
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
-use crate::domain::record_type::CONTACTS;
+use crate::domain::markup::{EmailProperty, Statement};
+use crate::domain::record_type::{CONTACTS, RecordType};
 
 /// Most `fields` entries an import may map.
 const MAX_FIELDS: usize = 100;
@@ -35,6 +36,27 @@ pub enum FieldTarget {
     CreatedAt,
     /// `{{Contact.UpdatedAt}}`: read-only, exports only.
     UpdatedAt,
+}
+
+impl FieldTarget {
+    /// What `statement` reads or writes on a record of `record_type`; `None` when it names
+    /// nothing of that record type.
+    pub fn of(record_type: &RecordType, statement: Statement) -> Option<Self> {
+        let contact = record_type.markup_root == "Contact";
+        Some(match statement {
+            Statement::ContactId if contact => Self::Id,
+            Statement::RecordField(field) if contact => Self::Field(field.as_str().to_owned()),
+            Statement::ContactEmail(EmailProperty::IsSubscribed) if contact => Self::IsSubscribed,
+            Statement::ContactEmail(EmailProperty::IsBounced) if contact => Self::IsBounced,
+            Statement::ContactCreatedAt if contact => Self::CreatedAt,
+            Statement::ContactUpdatedAt if contact => Self::UpdatedAt,
+            Statement::AccountId if !contact => Self::Id,
+            Statement::AccountField(field) if !contact => Self::Field(field.as_str().to_owned()),
+            Statement::AccountCreatedAt if !contact => Self::CreatedAt,
+            Statement::AccountUpdatedAt if !contact => Self::UpdatedAt,
+            _ => return None,
+        })
+    }
 }
 
 /// One entry of `fields`.
@@ -207,7 +229,7 @@ fn check_import_fields(
     fields: &Lenient<Entries>,
     f: &mut Failures,
 ) -> Result<Vec<ImportField>, Reported> {
-    let checked = check_field_map(fields, MAX_FIELDS, true, f)?;
+    let checked = check_field_map(fields, &CONTACTS, MAX_FIELDS, true, f)?;
     // The contact's timestamps are the server's to keep.
     let read_only: Vec<_> = checked
         .iter()

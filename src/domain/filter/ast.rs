@@ -51,6 +51,8 @@ pub enum Membership {
     ContactSegment(u64),
     /// `{{ContactFilter[id]}}`
     ContactFilter(u64),
+    /// `{{AccountList[id]}}` (account exports)
+    AccountList(u64),
 }
 
 /// A contact value a comparison can read.
@@ -221,6 +223,7 @@ impl fmt::Display for Membership {
             Self::ContactList(id) => write!(f, "{{{{ContactList[{id}]}}}}"),
             Self::ContactSegment(id) => write!(f, "{{{{ContactSegment[{id}]}}}}"),
             Self::ContactFilter(id) => write!(f, "{{{{ContactFilter[{id}]}}}}"),
+            Self::AccountList(id) => write!(f, "{{{{AccountList[{id}]}}}}"),
         }
     }
 }

@@ -28,6 +28,7 @@ use std::str::FromStr;
 pub use ast::{CompareOp, FieldRef, Filter, Membership, StatusOp};
 
 use super::failure::Failure;
+use super::record_type::RecordType;
 
 /// Deepest nesting of parentheses and `NOT` accepted; deeper input is refused, never overflows the stack.
 pub const MAX_DEPTH: usize = 64;
@@ -72,7 +73,16 @@ impl FilterError {
 /// when the filter has more than one `EXISTS`/`STATUS`, nests deeper than [`MAX_DEPTH`] or has
 /// more than [`MAX_CONDITIONS`] conditions.
 pub fn parse(text: &str) -> Result<Filter, FilterError> {
-    parser::Parser::new(text).filter()
+    parser::Parser::new(text, false).filter()
+}
+
+/// Parses a filter over `record_type`'s records: account exports compare `{{Account.…}}`
+/// values and test `EXISTS('{{AccountList[id]}}')`; every other record type reads contacts.
+///
+/// # Errors
+/// As [`parse`], and for a statement of another record type.
+pub fn parse_for(record_type: &RecordType, text: &str) -> Result<Filter, FilterError> {
+    parser::Parser::new(text, record_type.markup_root == "Account").filter()
 }
 
 impl FromStr for Filter {

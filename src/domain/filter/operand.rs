@@ -97,6 +97,40 @@ pub(super) fn membership(quoted: Quoted<'_>) -> Result<Membership, FilterError> 
     }
 }
 
+/// The target of `EXISTS('…')` in an account export: an account list.
+pub(super) fn account_membership(quoted: Quoted<'_>) -> Result<Membership, FilterError> {
+    match quoted.parse()? {
+        Statement::AccountList(id) => Ok(Membership::AccountList(id)),
+        other => Err(quoted.error(
+            0,
+            format!("EXISTS cannot test {other} in an account export; it takes '{{{{AccountList[<id>]}}}}'"),
+        )),
+    }
+}
+
+/// The account value on the left of a comparison in an account export.
+pub(super) fn account_field(quoted: Quoted<'_>) -> Result<FieldRef, FilterError> {
+    const ACCOUNT_FIELDS: &str = "'{{Account.Id}}', '{{Account.Field(<name>)}}', \
+                                  '{{Account.CreatedAt}}' or '{{Account.UpdatedAt}}'";
+    if !quoted.raw.starts_with("{{") {
+        let reason = format!(
+            "expected an account field on the left of the comparison ({ACCOUNT_FIELDS}), found the string '{}'",
+            excerpt(quoted.raw)
+        );
+        return Err(quoted.error(0, reason));
+    }
+    match quoted.parse()? {
+        Statement::AccountId => Ok(FieldRef::Id),
+        Statement::AccountField(name) => Ok(FieldRef::Field(name.as_str().to_owned())),
+        Statement::AccountCreatedAt => Ok(FieldRef::CreatedAt),
+        Statement::AccountUpdatedAt => Ok(FieldRef::UpdatedAt),
+        other => Err(quoted.error(
+            0,
+            format!("{other} is not an account field; compare {ACCOUNT_FIELDS}"),
+        )),
+    }
+}
+
 /// Reads `{{<name>[<id>]}}` with the markup parser's id rules: a positive integer without leading zeros.
 fn indexed(quoted: Quoted<'_>, name: &str) -> Result<u64, FilterError> {
     let raw = quoted.raw;

@@ -14,6 +14,9 @@ const CONDITION: &str =
 
 /// Parser state: one token of lookahead plus the counters behind the filter-wide limits.
 pub(super) struct Parser<'a> {
+    /// Whether the filter reads accounts (`{{Account.…}}`, `{{AccountList[…]}}`) rather than
+    /// contacts.
+    accounts: bool,
     input: &'a str,
     lexer: Lexer<'a>,
     peeked: Option<Token<'a>>,
@@ -31,8 +34,10 @@ fn expected(what: &str, found: &Token<'_>) -> FilterError {
 }
 
 impl<'a> Parser<'a> {
-    pub(super) fn new(input: &'a str) -> Self {
+    /// A parser of a filter over contacts (`accounts` false) or accounts.
+    pub(super) fn new(input: &'a str, accounts: bool) -> Self {
         Self {
+            accounts,
             input,
             lexer: Lexer::new(input),
             peeked: None,
@@ -246,7 +251,11 @@ impl<'a> Parser<'a> {
     fn exists(&mut self, at: usize) -> Result<Filter, FilterError> {
         self.claim_step_or_membership(at)?;
         let quoted = self.parenthesised("EXISTS", "'{{ContactList[123]}}'")?;
-        let membership = operand::membership(quoted)?;
+        let membership = if self.accounts {
+            operand::account_membership(quoted)?
+        } else {
+            operand::membership(quoted)?
+        };
         self.close("EXISTS")?;
         Ok(Filter::Exists(membership))
     }
@@ -255,6 +264,10 @@ impl<'a> Parser<'a> {
         self.claim_step_or_membership(at)?;
         let example = "'{{ActionInstance(<32 hex digits>).Execution[<id>]}}'";
         let quoted = self.parenthesised("STATUS", example)?;
+        if self.accounts {
+            let reason = "STATUS reads contacts' AppCloud steps; an account export has none";
+            return Err(FilterError::new(quoted.at, reason));
+        }
         let (instance, kind, execution) = operand::step(quoted)?;
         self.close("STATUS")?;
         let token = self.advance()?;
@@ -289,7 +302,12 @@ impl<'a> Parser<'a> {
 
     fn compare(&mut self, at: usize, raw: &'a str) -> Result<Filter, FilterError> {
         self.count_condition(at)?;
-        let field = operand::field(Quoted { raw, at: at + 1 })?;
+        let quoted = Quoted { raw, at: at + 1 };
+        let field = if self.accounts {
+            operand::account_field(quoted)?
+        } else {
+            operand::field(quoted)?
+        };
         let token = self.advance()?;
         let TokenKind::Op(op) = token.kind else {
             let ops: Vec<&str> = CompareOp::ALL.iter().map(|op| op.as_str()).collect();

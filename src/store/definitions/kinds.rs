@@ -3,7 +3,7 @@
 use super::{DefinitionStore, FIRST_OWN, StoredKind};
 use crate::domain::definition::{
     ExportDefinition, Identifier, ImportDefinition, SyncAction, SyncActionDefinition,
-    validate_export_definition, validate_import_definition,
+    validate_export_definition_of, validate_import_definition,
 };
 use crate::domain::duration::IsoDuration;
 use crate::domain::record_type::{CONTACTS, RecordType};
@@ -61,9 +61,8 @@ impl StoredKind for SyncActions {
 
     fn decode(row: &dyn StoredRow) -> StoreResult<Result<SyncActionDefinition, String>> {
         let at = |i: usize| FIRST_OWN + i;
-        let segment = row.text(super::RECORD_TYPE)?;
-        let Some(record_type) = RecordType::by_segment(&segment) else {
-            return Ok(Err(format!("record type {segment:?}")));
+        let Some(record_type) = stored_record_type(row)? else {
+            return Ok(Err("unknown record type".to_owned()));
         };
         Ok(decode_definition(
             record_type,
@@ -123,13 +122,16 @@ impl StoredKind for Exports {
         body_columns(&definition.name, definition.to_json(), duration)
     }
 
-    fn record_type(_: &ExportDefinition) -> &'static RecordType {
-        &CONTACTS
+    fn record_type(definition: &ExportDefinition) -> &'static RecordType {
+        definition.record_type
     }
 
     fn decode(row: &dyn StoredRow) -> StoreResult<Result<ExportDefinition, String>> {
+        let Some(record_type) = stored_record_type(row)? else {
+            return Ok(Err("unknown record type".to_owned()));
+        };
         from_body(row, |json| {
-            validate_export_definition(json).map_err(|f| format!("{f:?}"))
+            validate_export_definition_of(record_type, json).map_err(|f| format!("{f:?}"))
         })
     }
 }
@@ -141,6 +143,12 @@ pub(crate) fn staged_files(kind: SyncKind) -> Option<&'static str> {
         SyncKind::Import => Imports::STAGED_FILES,
         SyncKind::Export => Exports::STAGED_FILES,
     }
+}
+
+/// The record type a stored definition belongs to; `None` for a segment this build does
+/// not know.
+fn stored_record_type(row: &dyn StoredRow) -> StoreResult<Option<&'static RecordType>> {
+    Ok(RecordType::by_segment(&row.text(super::RECORD_TYPE)?))
 }
 
 /// A duration in seconds as a `BIGINT`.

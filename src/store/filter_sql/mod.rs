@@ -1,5 +1,5 @@
 //! The export filter compiler, written once: it turns a parsed filter ([`Filter`]) into one
-//! boolean SQL expression over the contacts table aliased `c`, with every client value bound as
+//! boolean SQL expression over the records table (contacts, accounts) aliased `c`, with every client value bound as
 //! a parameter. Column names and custom field ids come from the field catalogue, never from
 //! the filter text. What differs between SQLite and PostgreSQL (placeholders, booleans,
 //! case-insensitive text, and how stored numbers and dates are read) is a [`Dialect`]; the
@@ -18,6 +18,8 @@ use crate::domain::appcloud::InstanceKind;
 use crate::domain::contact_fields::{self, RecordField};
 use crate::domain::filter::{CompareOp, FieldRef, Filter, Membership, StatusOp};
 use crate::domain::markup::InstanceId;
+use crate::domain::record_type::{ACCOUNTS, CONTACTS, RecordType, Tables};
+use crate::store::contacts::ListTables;
 use crate::store::sql_text::{
     FilterSqlError, Junction, balanced, filter_op as sql_op, unsupported,
 };
@@ -38,8 +40,15 @@ pub(crate) trait Dialect {
     fn text_cmp(&mut self, column: &str, cmp: &str, value: &str) -> String;
     /// `c.id` as decimal text LIKE `pattern` (already a LIKE pattern).
     fn id_like(&mut self, pattern: String) -> String;
-    /// A comparison of a standard or custom field with a literal.
-    fn field(&mut self, field: &RecordField, op: CompareOp, value: &str) -> String;
+    /// A comparison of a standard or custom field, of a record type stored in `tables`, with
+    /// a literal.
+    fn field(
+        &mut self,
+        field: &RecordField,
+        tables: &'static Tables,
+        op: CompareOp,
+        value: &str,
+    ) -> String;
 }
 
 /// Compiles `filter` for `site_id` in `dialect`, resolving field names against the standard
@@ -52,12 +61,14 @@ pub(crate) trait Dialect {
 /// or LIKE on `IsSubscribed`/`IsBounced`.
 pub(crate) fn compile<D: Dialect>(
     dialect: &mut D,
+    record_type: &'static RecordType,
     filter: &Filter,
     site_id: i64,
     custom: &[RecordField],
 ) -> Result<String, FilterSqlError> {
     Compiler {
         dialect,
+        record_type,
         site_id,
         custom,
     }
@@ -66,6 +77,8 @@ pub(crate) fn compile<D: Dialect>(
 
 struct Compiler<'a, D> {
     dialect: &'a mut D,
+    /// The records `c` holds (contacts, accounts).
+    record_type: &'static RecordType,
     site_id: i64,
     custom: &'a [RecordField],
 }
@@ -107,8 +120,9 @@ impl<D: Dialect> Compiler<'_, D> {
     }
 
     fn exists(&mut self, membership: Membership) -> Result<String, FilterSqlError> {
-        let list = match membership {
-            Membership::ContactList(id) => id,
+        let (list, tables) = match membership {
+            Membership::ContactList(id) => (id, ListTables::of(&CONTACTS)),
+            Membership::AccountList(id) => (id, ListTables::of(&ACCOUNTS)),
             Membership::ContactSegment(_) => return Err(unsupported("contact segments")),
             Membership::ContactFilter(_) => return Err(unsupported("shared contact filters")),
         };
@@ -117,9 +131,15 @@ impl<D: Dialect> Compiler<'_, D> {
         };
         let list = self.dialect.bind_int(list);
         let site = self.dialect.bind_int(self.site_id);
+        let ListTables {
+            lists,
+            members,
+            member,
+            ..
+        } = tables;
         Ok(format!(
-            "(c.id IN (SELECT m.contact_id FROM contact_list_members m \
-             JOIN contact_lists l ON l.id = m.list_id WHERE m.list_id = {list} AND l.site_id = {site}))"
+            "(c.id IN (SELECT m.{member} FROM {members} m \
+             JOIN {lists} l ON l.id = m.list_id WHERE m.list_id = {list} AND l.site_id = {site}))"
         ))
     }
 
@@ -166,7 +186,7 @@ impl<D: Dialect> Compiler<'_, D> {
             FieldRef::CreatedAt => Ok(self.time("c.created_at", op, value)),
             FieldRef::UpdatedAt => Ok(self.time("c.updated_at", op, value)),
             FieldRef::Field(name) => {
-                let field = contact_fields::standard_field(name)
+                let field = (self.record_type.fields.standard(name))
                     .or_else(|| {
                         let mut custom = self.custom.iter();
                         custom
@@ -177,7 +197,8 @@ impl<D: Dialect> Compiler<'_, D> {
                 if let contact_fields::Storage::Timestamp(column) = field.storage {
                     return Ok(self.time(&format!("c.{column}"), op, value));
                 }
-                Ok(self.dialect.field(&field, op, value))
+                let tables = &self.record_type.tables;
+                Ok(self.dialect.field(&field, tables, op, value))
             }
         }
     }

@@ -3,24 +3,25 @@
 //! are SQLite's as well as PostgreSQL's).
 
 use crate::domain::contact_fields::{RecordField, Storage};
+use crate::domain::record_type::Tables;
 
 /// Where a field's value is read from.
 pub(crate) enum Source {
     /// A column of `c`, and whether it is NOT NULL.
     Column(&'static str, bool),
-    /// The `contact_custom_values` row of this field id.
-    Custom(i64),
+    /// The custom values row of this field id, in the record type's values table.
+    Custom(i64, &'static Tables),
 }
 
 impl Source {
-    /// Where `field` is stored.
-    pub(crate) fn of(field: &RecordField) -> Self {
+    /// Where `field` of a record type stored in `tables` is stored.
+    pub(crate) fn of(field: &RecordField, tables: &'static Tables) -> Self {
         match field.storage {
             // Compared as dates before a source is needed (`filter_sql::Compiler::compare`).
             Storage::Column(column) | Storage::Timestamp(column) => {
                 Self::Column(column, field.not_null)
             }
-            Storage::Custom => Self::Custom(field.id),
+            Storage::Custom => Self::Custom(field.id, tables),
         }
     }
 
@@ -29,9 +30,10 @@ impl Source {
         match self {
             Self::Column(column, true) => format!("c.{column}"),
             Self::Column(column, false) => format!("COALESCE(c.{column}, '')"),
-            Self::Custom(id) => format!(
-                "COALESCE((SELECT v.value FROM contact_custom_values v \
-                 WHERE v.field_id = {id} AND v.contact_id = c.id), '')"
+            Self::Custom(id, tables) => format!(
+                "COALESCE((SELECT v.value FROM {} v \
+                 WHERE v.field_id = {id} AND v.{} = c.id), '')",
+                tables.custom_values, tables.record_key
             ),
         }
     }
@@ -44,10 +46,12 @@ impl Source {
             Self::Column(column, _) => {
                 format!("COALESCE({}, FALSE)", predicate(&format!("c.{column}")))
             }
-            Self::Custom(id) => format!(
-                "COALESCE((SELECT {} FROM contact_custom_values v \
-                 WHERE v.field_id = {id} AND v.contact_id = c.id), FALSE)",
-                predicate("v.value")
+            Self::Custom(id, tables) => format!(
+                "COALESCE((SELECT {} FROM {} v \
+                 WHERE v.field_id = {id} AND v.{} = c.id), FALSE)",
+                predicate("v.value"),
+                tables.custom_values,
+                tables.record_key
             ),
         }
     }

@@ -66,12 +66,14 @@ impl ExportStore for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         hold(&tx, job).await?;
-        let custom = fields::custom_fields(&tx, job.site_id).await?;
+        let record_type = definition.record_type;
+        let custom = fields::custom_fields_of(&tx, job.site_id, record_type).await?;
         let values: Vec<String> = definition
             .fields
             .iter()
-            .map(|f| value_expression(Backend::Postgres, &f.target, &custom))
+            .map(|f| value_expression(Backend::Postgres, record_type, &f.target, &custom))
             .collect();
+        let records = record_type.tables.records;
         let done: i64 = tx
             .query_one(
                 "SELECT row_count FROM export_data WHERE sync_id = $1",
@@ -89,10 +91,11 @@ impl ExportStore for PostgresStore {
         ];
         let filter = match &definition.filter {
             Some((_, filter)) => {
-                let compiled = filter_sql::compile(filter, job.site_id, &custom, params.len())
-                    .map_err(|_| StoreError::Conflict {
-                        constraint: "export_filter",
-                    })?;
+                let compiled =
+                    filter_sql::compile(record_type, filter, job.site_id, &custom, params.len())
+                        .map_err(|_| StoreError::Conflict {
+                            constraint: "export_filter",
+                        })?;
                 params.extend(compiled.params);
                 format!("AND {}", compiled.sql)
             }
@@ -103,13 +106,13 @@ impl ExportStore for PostgresStore {
         // than a function takes arguments.
         let sql = format!(
             "WITH picked AS (
-                 SELECT c.id FROM contacts c WHERE c.site_id = $1 AND c.id > $2 {filter}
+                 SELECT c.id FROM {records} c WHERE c.site_id = $1 AND c.id > $2 {filter}
                  ORDER BY c.id LIMIT $3
              ), added AS (
                  INSERT INTO export_rows (sync_id, seq, contact_id, data)
                  SELECT $4, $5 + p.n - 1, c.id, array_to_json(ARRAY[{}]::text[])::text
                  FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM picked) p
-                 JOIN contacts c ON c.id = p.id
+                 JOIN {records} c ON c.id = p.id
                  RETURNING contact_id
              )
              SELECT COUNT(*), MAX(contact_id) FROM added",

@@ -6,7 +6,7 @@ use tokio_postgres::Row;
 
 use super::PostgresStore;
 use crate::domain::contact_fields::{FieldType, RecordField, Storage};
-use crate::domain::record_type::{CONTACTS, RecordType};
+use crate::domain::record_type::RecordType;
 use crate::store::{FieldStore, StoreResult};
 
 fn field_from(row: &Row) -> RecordField {
@@ -23,16 +23,8 @@ fn field_from(row: &Row) -> RecordField {
     }
 }
 
-/// The site's custom contact fields, by id (also usable inside the engine's transactions).
-pub(super) async fn custom_fields(
-    client: &impl GenericClient,
-    site_id: i64,
-) -> StoreResult<Vec<RecordField>> {
-    custom_fields_of(client, site_id, &CONTACTS).await
-}
-
 /// The site's custom fields of `record_type`, by id.
-async fn custom_fields_of(
+pub(super) async fn custom_fields_of(
     client: &impl GenericClient,
     site_id: i64,
     record_type: &RecordType,

@@ -42,6 +42,7 @@ use tokio_postgres::types::ToSql;
 use super::listing::Param;
 use crate::domain::contact_fields::RecordField;
 use crate::domain::filter::{CompareOp, Filter};
+use crate::domain::record_type::{RecordType, Tables};
 use crate::store::filter_sql::{self, Dialect};
 use crate::store::sql_text::FilterSqlError;
 pub(super) use crate::store::sql_text::filter_op as sql_op;
@@ -69,6 +70,7 @@ pub(super) const NOTHING: &str = <Binder as Dialect>::NOTHING;
 /// # Errors
 /// As [`filter_sql::compile`].
 pub(super) fn compile(
+    record_type: &'static RecordType,
     filter: &Filter,
     site_id: i64,
     custom: &[RecordField],
@@ -78,7 +80,7 @@ pub(super) fn compile(
         preceding,
         values: Vec::new(),
     };
-    let sql = filter_sql::compile(&mut binder, filter, site_id, custom)?;
+    let sql = filter_sql::compile(&mut binder, record_type, filter, site_id, custom)?;
     Ok(CompiledFilter {
         sql,
         params: binder.values,
@@ -124,8 +126,14 @@ impl Dialect for Binder {
         format!("(c.id::text LIKE {pattern})")
     }
 
-    fn field(&mut self, field: &RecordField, op: CompareOp, value: &str) -> String {
-        values::condition(field, op, value, self)
+    fn field(
+        &mut self,
+        field: &RecordField,
+        tables: &'static Tables,
+        op: CompareOp,
+        value: &str,
+    ) -> String {
+        values::condition(field, tables, op, value, self)
     }
 }
 

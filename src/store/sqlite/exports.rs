@@ -1,5 +1,5 @@
-//! Contact export definitions and exported data on SQLite. An export sync snapshots the
-//! matching contacts in batches of contact ids, one transaction each, so the writer is never
+//! Export definitions and exported data on SQLite. An export sync snapshots the matching
+//! records in batches of record ids, one transaction each, so the writer is never
 //! held for long and memory stays flat whatever the export's size.
 
 use rusqlite::types::Value as Sql;
@@ -51,17 +51,19 @@ impl ExportStore for SqliteStore {
         let (job, definition) = (job.clone(), definition.clone());
         self.write(move |tx| {
             super::apply::hold(tx, &job)?;
-            let custom = fields::custom_fields(tx, job.site_id)?;
+            let record_type = definition.record_type;
+            let custom = fields::custom_fields_of(tx, job.site_id, record_type)?;
             let values: Vec<String> = definition
                 .fields
                 .iter()
-                .map(|f| value_expression(Backend::Sqlite, &f.target, &custom))
+                .map(|f| value_expression(Backend::Sqlite, record_type, &f.target, &custom))
                 .collect();
+            let records = record_type.tables.records;
             let mut args: Vec<Sql> = Vec::new();
             let filter = match &definition.filter {
                 Some((_, filter)) => {
                     let compiled =
-                        filter_sql::compile(filter, job.site_id, &custom).map_err(|_| {
+                        filter_sql::compile(record_type, filter, job.site_id, &custom).map_err(|_| {
                             StoreError::Conflict {
                                 constraint: "export_filter",
                             }
@@ -88,12 +90,12 @@ impl ExportStore for SqliteStore {
             )?;
             let pick = format!(
                 "INSERT INTO temp.export_batch (contact_id)
-                 SELECT c.id FROM contacts c WHERE c.site_id = ? AND c.id > ? {filter} ORDER BY c.id LIMIT ?"
+                 SELECT c.id FROM {records} c WHERE c.site_id = ? AND c.id > ? {filter} ORDER BY c.id LIMIT ?"
             );
             let added = tx.execute(&pick, params_from_iter(params))? as i64;
             let sql = format!(
                 "INSERT INTO export_rows (id, contact_id, data)
-                 SELECT ?1 + b.n - 1, c.id, json_array({}) FROM temp.export_batch b JOIN contacts c ON c.id = b.contact_id",
+                 SELECT ?1 + b.n - 1, c.id, json_array({}) FROM temp.export_batch b JOIN {records} c ON c.id = b.contact_id",
                 values.join(", ")
             );
             tx.execute(&sql, [sync_base(job.sync_id) + done])?;

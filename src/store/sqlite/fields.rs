@@ -5,7 +5,7 @@ use rusqlite::{Row, params};
 
 use super::{SqliteStore, error};
 use crate::domain::contact_fields::{FieldType, RecordField, Storage};
-use crate::domain::record_type::{CONTACTS, RecordType};
+use crate::domain::record_type::RecordType;
 use crate::store::{FieldStore, StoreResult};
 
 fn field_from(row: &Row<'_>) -> rusqlite::Result<RecordField> {
@@ -22,16 +22,8 @@ fn field_from(row: &Row<'_>) -> rusqlite::Result<RecordField> {
     })
 }
 
-/// The site's custom contact fields (also used inside the engine's transactions).
-pub(super) fn custom_fields(
-    conn: &rusqlite::Connection,
-    site_id: i64,
-) -> StoreResult<Vec<RecordField>> {
-    custom_fields_of(conn, site_id, &CONTACTS)
-}
-
 /// The site's custom fields of `record_type`.
-fn custom_fields_of(
+pub(super) fn custom_fields_of(
     conn: &rusqlite::Connection,
     site_id: i64,
     record_type: &RecordType,

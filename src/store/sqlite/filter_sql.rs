@@ -34,6 +34,7 @@ use rusqlite::types::Value;
 
 use crate::domain::contact_fields::RecordField;
 use crate::domain::filter::{CompareOp, Filter};
+use crate::domain::record_type::{RecordType, Tables};
 use crate::store::filter_sql::{self, Dialect};
 use crate::store::sql_text::FilterSqlError;
 pub(super) use crate::store::sql_text::filter_op as sql_op;
@@ -63,12 +64,13 @@ pub(super) const NOTHING: &str = <Sqlite as Dialect>::NOTHING;
 /// # Errors
 /// As [`filter_sql::compile`].
 pub(super) fn compile(
+    record_type: &'static RecordType,
     filter: &Filter,
     site_id: i64,
     custom: &[RecordField],
 ) -> Result<CompiledFilter, FilterSqlError> {
     let mut dialect = Sqlite { params: Vec::new() };
-    let sql = filter_sql::compile(&mut dialect, filter, site_id, custom)?;
+    let sql = filter_sql::compile(&mut dialect, record_type, filter, site_id, custom)?;
     Ok(CompiledFilter {
         sql,
         params: dialect.params,
@@ -107,7 +109,13 @@ impl Dialect for Sqlite {
         format!("(CAST(c.id AS TEXT) LIKE {pattern} ESCAPE '\\')")
     }
 
-    fn field(&mut self, field: &RecordField, op: CompareOp, value: &str) -> String {
-        values::condition(field, op, value, &mut self.params)
+    fn field(
+        &mut self,
+        field: &RecordField,
+        tables: &'static Tables,
+        op: CompareOp,
+        value: &str,
+    ) -> String {
+        values::condition(field, tables, op, value, &mut self.params)
     }
 }

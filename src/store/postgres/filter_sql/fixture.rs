@@ -12,6 +12,7 @@ use super::{CompiledFilter, FilterSqlError, compile};
 use crate::domain::clock::SystemClock;
 use crate::domain::contact_fields::RecordField;
 use crate::domain::filter::Filter;
+use crate::domain::record_type::CONTACTS;
 use crate::store::filter_sql::suite::{Facts, FilterStore, populate};
 use crate::store::postgres::listing::{self, Param, refs};
 use crate::store::postgres::{Client, PostgresStore, ScratchSchema};
@@ -78,7 +79,7 @@ impl FilterStore for Fixture {
         site: i64,
         custom: &[RecordField],
     ) -> Result<Result<Vec<i64>, String>, FilterSqlError> {
-        let compiled = compile(filter, site, custom, 1)?;
+        let compiled = compile(&CONTACTS, filter, site, custom, 1)?;
         Ok(self.run(compiled).await.map_err(|e| format!("{e:?}")))
     }
 }

@@ -1,21 +1,23 @@
-//! Field comparisons: where a contact field's value is read (a column of `c` or its
-//! `contact_custom_values` row) and how a literal compares with it, by field type.
+//! Field comparisons: where a field's value is read (a column of `c` or its custom values
+//! row) and how a literal compares with it, by field type.
 
 use super::{Binder, NOTHING, fold, sql_op};
 use crate::domain::clock::Timestamp;
 use crate::domain::contact_fields::{FieldType, RecordField};
 use crate::domain::filter::CompareOp;
+use crate::domain::record_type::Tables;
 use crate::store::filter_sql::source::Source;
 use crate::store::postgres::listing::like_pattern;
 
 /// `field op value` for a field of the catalogue; binds the parameters it uses.
 pub(super) fn condition(
     field: &RecordField,
+    tables: &'static Tables,
     op: CompareOp,
     value: &str,
     params: &mut Binder,
 ) -> String {
-    let source = Source::of(field);
+    let source = Source::of(field, tables);
     if op == CompareOp::Like {
         // The pattern's escapes (`\%`, `\_`, `\\`) have no letters to lower.
         let pattern = params.bind(like_pattern(value).to_ascii_lowercase());

@@ -13,6 +13,7 @@ use super::{CompiledFilter, FilterSqlError, compile};
 use crate::domain::clock::SystemClock;
 use crate::domain::contact_fields::RecordField;
 use crate::domain::filter::Filter;
+use crate::domain::record_type::CONTACTS;
 use crate::store::filter_sql::suite::{Facts, FilterStore, populate};
 use crate::store::sql_text::Backend;
 use crate::store::sqlite::{SqliteStore, functions, listing};
@@ -70,7 +71,7 @@ impl FilterStore for Fixture {
         site: i64,
         custom: &[RecordField],
     ) -> Result<Result<Vec<i64>, String>, FilterSqlError> {
-        let compiled = compile(filter, site, custom)?;
+        let compiled = compile(&CONTACTS, filter, site, custom)?;
         Ok(run(&self.connection(), self.facts.site, &compiled))
     }
 }

@@ -1,5 +1,5 @@
-//! Field comparisons: where a contact field's value is read (a column of `c` or its
-//! `contact_custom_values` row) and how a literal compares with it, by field type.
+//! Field comparisons: where a field's value is read (a column of `c` or its custom values
+//! row) and how a literal compares with it, by field type.
 
 use rusqlite::types::Value;
 
@@ -7,17 +7,19 @@ use super::{NOTHING, sql_op};
 use crate::domain::clock::Timestamp;
 use crate::domain::contact_fields::{FieldType, RecordField};
 use crate::domain::filter::CompareOp;
+use crate::domain::record_type::Tables;
 use crate::store::filter_sql::source::Source;
 use crate::store::sqlite::listing::like_pattern;
 
 /// `field op value` for a field of the catalogue; pushes the parameters its `?`s bind.
 pub(super) fn condition(
     field: &RecordField,
+    tables: &'static Tables,
     op: CompareOp,
     value: &str,
     params: &mut Vec<Value>,
 ) -> String {
-    let source = Source::of(field);
+    let source = Source::of(field, tables);
     if op == CompareOp::Like {
         params.push(Value::Text(like_pattern(value)));
         return format!("({} LIKE ? ESCAPE '\\')", source.text());
