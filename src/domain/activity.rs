@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use super::contact_fields::{FieldType, RecordField, Storage};
+
 /// An activity type (`activityType`, `'{{Activity.Type}}' = 'EmailOpen'`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActivityType {
@@ -262,6 +264,8 @@ pub struct ActivityField {
     pub data_type: ActivityDataType,
     /// Its statement (`{{Activity.CreatedAt}}`).
     pub statement: &'static str,
+    /// The column of `activities` holding it.
+    pub column: &'static str,
 }
 
 /// Every activity field once, in id order.
@@ -273,6 +277,7 @@ const FIELDS: &[ActivityField] = {
         name: &'static str,
         data_type: ActivityDataType,
         statement: &'static str,
+        column: &'static str,
     ) -> ActivityField {
         ActivityField {
             id,
@@ -280,16 +285,25 @@ const FIELDS: &[ActivityField] = {
             name,
             data_type,
             statement,
+            column,
         }
     }
     &[
-        f(1, "ActivityId", "Activity ID", Number, "{{Activity.Id}}"),
+        f(
+            1,
+            "ActivityId",
+            "Activity ID",
+            Number,
+            "{{Activity.Id}}",
+            "id",
+        ),
         f(
             2,
             "ActivityType",
             "Activity Type",
             String,
             "{{Activity.Type}}",
+            "activity_type",
         ),
         f(
             3,
@@ -297,6 +311,7 @@ const FIELDS: &[ActivityField] = {
             "Activity Date",
             Date,
             "{{Activity.CreatedAt}}",
+            "created_at",
         ),
         f(
             4,
@@ -304,6 +319,7 @@ const FIELDS: &[ActivityField] = {
             "Email Address",
             EmailAddress,
             "{{Activity.Field(EmailAddress)}}",
+            "email_address",
         ),
         f(
             5,
@@ -311,6 +327,7 @@ const FIELDS: &[ActivityField] = {
             "Contact ID",
             Number,
             "{{Activity.Contact.Id}}",
+            "contact_id",
         ),
         f(
             6,
@@ -318,6 +335,7 @@ const FIELDS: &[ActivityField] = {
             "IP Address",
             String,
             "{{Activity.Field(IpAddress)}}",
+            "ip_address",
         ),
         f(
             7,
@@ -325,6 +343,7 @@ const FIELDS: &[ActivityField] = {
             "Visitor ID",
             Number,
             "{{Activity.Visitor.Id}}",
+            "visitor_id",
         ),
         f(
             8,
@@ -332,6 +351,7 @@ const FIELDS: &[ActivityField] = {
             "Email Recipient ID",
             String,
             "{{Activity.Field(EmailRecipientId)}}",
+            "email_recipient_id",
         ),
         f(
             9,
@@ -339,6 +359,7 @@ const FIELDS: &[ActivityField] = {
             "Asset Type",
             String,
             "{{Activity.Asset.Type}}",
+            "asset_type",
         ),
         f(
             10,
@@ -346,14 +367,23 @@ const FIELDS: &[ActivityField] = {
             "Asset Name",
             String,
             "{{Activity.Asset.Name}}",
+            "asset_name",
         ),
-        f(11, "AssetId", "Asset ID", Number, "{{Activity.Asset.Id}}"),
+        f(
+            11,
+            "AssetId",
+            "Asset ID",
+            Number,
+            "{{Activity.Asset.Id}}",
+            "asset_id",
+        ),
         f(
             12,
             "SubjectLine",
             "Subject Line",
             String,
             "{{Activity.Field(SubjectLine)}}",
+            "subject_line",
         ),
         f(
             13,
@@ -361,6 +391,7 @@ const FIELDS: &[ActivityField] = {
             "Email Web Link",
             String,
             "{{Activity.Field(EmailWebLink)}}",
+            "email_web_link",
         ),
         f(
             14,
@@ -368,6 +399,7 @@ const FIELDS: &[ActivityField] = {
             "Email Clicked Thru Link",
             String,
             "{{Activity.Field(EmailClickedThruLink)}}",
+            "email_clicked_thru_link",
         ),
         f(
             15,
@@ -375,6 +407,7 @@ const FIELDS: &[ActivityField] = {
             "Visitor External ID",
             String,
             "{{Activity.Visitor.ExternalId}}",
+            "visitor_external_id",
         ),
         f(
             16,
@@ -382,6 +415,7 @@ const FIELDS: &[ActivityField] = {
             "Campaign ID",
             Number,
             "{{Activity.Campaign.Id}}",
+            "campaign_id",
         ),
         f(
             17,
@@ -389,6 +423,7 @@ const FIELDS: &[ActivityField] = {
             "External ID",
             String,
             "{{Activity.ExternalId}}",
+            "external_id",
         ),
         f(
             18,
@@ -396,6 +431,7 @@ const FIELDS: &[ActivityField] = {
             "Deployment ID",
             Number,
             "{{Activity.Field(EmailDeploymentId)}}",
+            "deployment_id",
         ),
         f(
             19,
@@ -403,6 +439,7 @@ const FIELDS: &[ActivityField] = {
             "Email Send Type",
             String,
             "{{Activity.Field(EmailSendType)}}",
+            "email_send_type",
         ),
         f(
             20,
@@ -410,6 +447,7 @@ const FIELDS: &[ActivityField] = {
             "Campaign Response Date",
             Date,
             "{{Activity.CampaignResponse.CreatedAt}}",
+            "campaign_response_date",
         ),
         f(
             21,
@@ -417,6 +455,7 @@ const FIELDS: &[ActivityField] = {
             "Campaign Response Member Status",
             String,
             "{{Activity.CampaignResponse.Field(MemberStatus)}}",
+            "campaign_response_member_status",
         ),
         f(
             22,
@@ -424,6 +463,7 @@ const FIELDS: &[ActivityField] = {
             "CRM Campaign ID",
             String,
             "{{Activity.Campaign.Field(CRMCampaignId)}}",
+            "crm_campaign_id",
         ),
         f(
             23,
@@ -431,6 +471,7 @@ const FIELDS: &[ActivityField] = {
             "Campaign Name",
             String,
             "{{Activity.Campaign.Field(CampaignName)}}",
+            "campaign_name",
         ),
         f(
             24,
@@ -438,6 +479,7 @@ const FIELDS: &[ActivityField] = {
             "SMTP Error Code",
             String,
             "{{Activity.Field(SmtpErrorCode)}}",
+            "smtp_error_code",
         ),
         f(
             25,
@@ -445,6 +487,7 @@ const FIELDS: &[ActivityField] = {
             "SMTP Status Code",
             String,
             "{{Activity.Field(SmtpStatusCode)}}",
+            "smtp_status_code",
         ),
         f(
             26,
@@ -452,6 +495,7 @@ const FIELDS: &[ActivityField] = {
             "SMTP Message",
             String,
             "{{Activity.Field(SmtpMessage)}}",
+            "smtp_message",
         ),
         f(
             27,
@@ -459,6 +503,7 @@ const FIELDS: &[ActivityField] = {
             "Referrer URL",
             String,
             "{{Activity.Field(ReferrerUrl)}}",
+            "referrer_url",
         ),
         f(
             28,
@@ -466,6 +511,7 @@ const FIELDS: &[ActivityField] = {
             "Number of Pages",
             Number,
             "{{Activity.Field(NumberOfPages)}}",
+            "number_of_pages",
         ),
         f(
             29,
@@ -473,6 +519,7 @@ const FIELDS: &[ActivityField] = {
             "First Page View URL",
             String,
             "{{Activity.Field(FirstPageViewUrl)}}",
+            "first_page_view_url",
         ),
         f(
             30,
@@ -480,6 +527,7 @@ const FIELDS: &[ActivityField] = {
             "Duration",
             Number,
             "{{Activity.Field(Duration)}}",
+            "duration",
         ),
         f(
             31,
@@ -487,14 +535,16 @@ const FIELDS: &[ActivityField] = {
             "Web Visit ID",
             Number,
             "{{Activity.Field(WebVisitId)}}",
+            "web_visit_id",
         ),
-        f(32, "Url", "URL", String, "{{Activity.Field(Url)}}"),
+        f(32, "Url", "URL", String, "{{Activity.Field(Url)}}", "url"),
         f(
             33,
             "IsWebTrackingOptedIn",
             "Is Web Tracking Opted In",
             Boolean,
             "{{Activity.Field(IsWebTrackingOptedIn)}}",
+            "is_web_tracking_opted_in",
         ),
         f(
             34,
@@ -502,11 +552,44 @@ const FIELDS: &[ActivityField] = {
             "Raw Data",
             String,
             "{{Activity.Field(RawData)}}",
+            "raw_data",
         ),
     ]
 };
 
+/// The activity fields as record fields, for exports: each in its column of `activities`,
+/// `ActivityDate` a time the server keeps.
+pub fn record_fields() -> Vec<RecordField> {
+    FIELDS
+        .iter()
+        .map(|f| RecordField {
+            id: f.id,
+            internal_name: f.internal_name.to_owned(),
+            name: f.name.to_owned(),
+            data_type: match f.data_type {
+                ActivityDataType::Number => FieldType::Numeric,
+                ActivityDataType::Date => FieldType::Date,
+                ActivityDataType::EmailAddress => FieldType::EmailAddress,
+                ActivityDataType::String | ActivityDataType::Boolean => FieldType::Text,
+            },
+            storage: if f.column == "created_at" {
+                Storage::Timestamp(f.column)
+            } else {
+                Storage::Column(f.column)
+            },
+            not_null: matches!(f.column, "id" | "activity_type" | "created_at"),
+            unique: f.column == "id",
+            created_at: None,
+        })
+        .collect()
+}
+
 impl ActivityField {
+    /// The field whose statement is exactly `text` (`{{Activity.Asset.Name}}`).
+    pub fn with_statement(text: &str) -> Option<&'static ActivityField> {
+        FIELDS.iter().find(|f| f.statement == text)
+    }
+
     /// Every activity field, in id order.
     pub fn all() -> &'static [ActivityField] {
         FIELDS

@@ -22,7 +22,7 @@
 use crate::domain::contact_fields::RecordField;
 use crate::domain::definition::{ActionKind, Destination, MemberStatus};
 use crate::domain::sync::SyncKind;
-use crate::domain::{account_fields, contact_fields};
+use crate::domain::{account_fields, activity, contact_fields};
 
 /// One record type of the Bulk API.
 #[derive(Debug, PartialEq, Eq)]
@@ -69,6 +69,8 @@ pub enum FieldCatalogue {
     ContactFields,
     /// The standard account fields (`account_fields`) and the site's custom account fields.
     AccountFields,
+    /// The activity fields (`activity`), the same for every site.
+    ActivityFields,
 }
 
 impl FieldCatalogue {
@@ -85,6 +87,7 @@ impl FieldCatalogue {
         match self {
             Self::ContactFields => contact_fields::standard_fields(),
             Self::AccountFields => account_fields::standard_fields(),
+            Self::ActivityFields => activity::record_fields(),
         }
     }
 }
@@ -195,9 +198,35 @@ pub const EMAIL_ADDRESSES: RecordType = RecordType {
     tables: CONTACTS.tables,
 };
 
+/// Activities (`/activities/exports`): exported, never imported or synced; their fields are
+/// Eloqua's activity fields, the same for every site.
+pub const ACTIVITIES: RecordType = RecordType {
+    noun: "activity",
+    segment: "activities",
+    markup_root: "Activity",
+    identifiers: &[],
+    definitions: &[SyncKind::Export],
+    sync_action_segment: "syncActions",
+    sync_actions: &[],
+    fields: FieldCatalogue::ActivityFields,
+    custom_field_prefix: "",
+    tables: Tables {
+        records: "activities",
+        custom_fields: "",
+        custom_values: "",
+        record_key: "activity_id",
+    },
+};
+
 impl RecordType {
     /// Every record type the server offers.
-    pub const ALL: &'static [&'static RecordType] = &[&CONTACTS, &ACCOUNTS, &EMAIL_ADDRESSES];
+    pub const ALL: &'static [&'static RecordType] =
+        &[&CONTACTS, &ACCOUNTS, &EMAIL_ADDRESSES, &ACTIVITIES];
+
+    /// Whether a site may add fields to it (activities have Eloqua's fields only).
+    pub fn has_custom_fields(&self) -> bool {
+        !self.tables.custom_fields.is_empty()
+    }
 
     /// The path segment of its definitions of `kind` (`/contacts/imports`).
     pub fn kind_segment(&self, kind: SyncKind) -> &'static str {

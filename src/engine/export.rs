@@ -33,7 +33,7 @@ pub(super) async fn process(
             definition.data_retention_duration.seconds(),
         )
         .await?;
-    let max = definition.max_records.unwrap_or(u64::MAX);
+    let max = definition.row_limit();
     let (mut exported, mut after) = (0u64, 0i64);
     while exported < max {
         if shutdown.is_cancelled() {

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{DefinitionRecordOf, StoreError, StoreResult, SyncJob};
-use crate::domain::contact_fields::{RecordField, Storage};
+use crate::domain::contact_fields::{FieldType, RecordField, Storage};
 use crate::domain::definition::{ExportDefinition, FieldTarget};
 use crate::domain::record_type::RecordType;
 use crate::store::sql_text::Backend;
@@ -88,6 +88,12 @@ pub(crate) fn value_expression(
         }
         FieldTarget::IsBounced => "CASE WHEN c.is_bounced THEN 'true' ELSE 'false' END".to_owned(),
         FieldTarget::Field(name) => match record_type.fields.standard(name) {
+            // Numbers are exported as text like every other value.
+            Some(RecordField {
+                storage: Storage::Column(column),
+                data_type: FieldType::Numeric,
+                ..
+            }) => format!("CAST(c.{column} AS TEXT)"),
             Some(RecordField {
                 storage: Storage::Column(column),
                 ..

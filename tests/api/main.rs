@@ -10,6 +10,7 @@ mod common;
 
 mod account_exports;
 mod account_sync_actions;
+mod activities;
 mod appcloud;
 mod containers;
 mod csv_injection;

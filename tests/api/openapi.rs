@@ -24,6 +24,7 @@ struct Samples {
     account_definition: String,
     address_import: String,
     account_export: String,
+    activity_export: String,
     record: String,
 }
 
@@ -127,6 +128,13 @@ impl Samples {
             json!({"name": "Sample", "fields": {"Id": "{{Account.Id}}"}}),
         )
         .await;
+        let activity_export = created(
+            app,
+            "/api/bulk/2.0/activities/exports",
+            json!({"name": "Sample", "fields": {"Id": "{{Activity.Id}}"},
+                   "filter": "'{{Activity.Type}}' = 'Subscribe'"}),
+        )
+        .await;
         let (status, record) = app
             .post(
                 &format!(
@@ -143,6 +151,7 @@ impl Samples {
             account_definition,
             address_import,
             account_export,
+            activity_export,
             account,
             custom_object,
             contact,
@@ -169,6 +178,8 @@ impl Samples {
             } else {
                 ACTION.to_owned()
             }
+        } else if template.starts_with(&bulk("/activities/exports/")) {
+            id_of(&self.activity_export)
         } else if template.starts_with(&bulk("/accounts/exports/")) {
             id_of(&self.account_export)
         } else if template.starts_with(&bulk("/emailAddresses/imports/")) {

@@ -36,6 +36,7 @@ pub enum Payload {
     AccountRows,
     AddressImport,
     AccountExport,
+    ActivityExport,
 }
 
 use Payload as P;
@@ -112,6 +113,11 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("GET", "/api/bulk/2.0/accounts/exports/{account_export}", P::None),
     ("PUT", "/api/bulk/2.0/accounts/exports/{account_export}", P::AccountExport),
     ("DELETE", "/api/bulk/2.0/accounts/exports/{account_export}", P::None),
+    ("GET", "/api/bulk/2.0/activities/exports", P::None),
+    ("POST", "/api/bulk/2.0/activities/exports", P::ActivityExport),
+    ("GET", "/api/bulk/2.0/activities/exports/{activity_export}", P::None),
+    ("PUT", "/api/bulk/2.0/activities/exports/{activity_export}", P::ActivityExport),
+    ("DELETE", "/api/bulk/2.0/activities/exports/{activity_export}", P::None),
     ("GET", "/api/bulk/2.0/emailAddresses/imports", P::None),
     ("POST", "/api/bulk/2.0/emailAddresses/imports", P::AddressImport),
     ("GET", "/api/bulk/2.0/emailAddresses/imports/{address_import}", P::None),
@@ -296,6 +302,16 @@ impl Fixture {
             "account_export",
             account_export.rsplit('/').next().unwrap().to_owned(),
         );
+        let activity_export = uri(
+            app,
+            "/api/bulk/2.0/activities/exports",
+            fixture.body(P::ActivityExport),
+        )
+        .await;
+        fixture.ids.insert(
+            "activity_export",
+            activity_export.rsplit('/').next().unwrap().to_owned(),
+        );
         let address_import = uri(
             app,
             "/api/bulk/2.0/emailAddresses/imports",
@@ -389,6 +405,10 @@ impl Fixture {
             P::AccountExport => json!({
                 "name": "Accounts", "fields": {"Company": "{{Account.Field(M_CompanyName)}}"},
                 "filter": format!("EXISTS('{{{{AccountList[{}]}}}}')", self.id("account_list"))
+            }),
+            P::ActivityExport => json!({
+                "name": "Unsubscribes", "fields": {"Date": "{{Activity.CreatedAt}}"},
+                "filter": "'{{Activity.Type}}' = 'Unsubscribe'"
             }),
             P::AddressImport => json!({
                 "name": "Suppressions", "fields": {"Email": email}, "identifierFieldName": "Email",

@@ -30,7 +30,7 @@ use crate::domain::asset::Audit;
 use crate::domain::contact_fields::RecordField;
 use crate::domain::fields::DefinitionField;
 use crate::domain::query::MAX_PAGE;
-use crate::domain::record_type::{ACCOUNTS, CONTACTS, EMAIL_ADDRESSES, RecordType};
+use crate::domain::record_type::{ACCOUNTS, ACTIVITIES, CONTACTS, EMAIL_ADDRESSES, RecordType};
 use crate::store::{DefinitionRecordOf, StoredKind, definitions};
 
 /// A stored definition of kind `K`.
@@ -135,6 +135,13 @@ impl Records for Accounts {
     const TYPE: &'static RecordType = &ACCOUNTS;
 }
 
+/// Activities ([`ACTIVITIES`]), exported only.
+pub struct Activities;
+
+impl Records for Activities {
+    const TYPE: &'static RecordType = &ACTIVITIES;
+}
+
 /// Email addresses ([`EMAIL_ADDRESSES`]), whose sync action definitions Eloqua serves as
 /// `/emailAddresses/imports`.
 pub struct EmailAddresses;
@@ -177,6 +184,16 @@ pub fn router() -> Router<AppState> {
             get(read::<Accounts, Exports>)
                 .put(replace::<Accounts, Exports>)
                 .delete(remove::<Accounts, Exports>),
+        )
+        .route(
+            "/activities/exports",
+            get(list::<Activities, Exports>).post(create::<Activities, Exports>),
+        )
+        .route(
+            "/activities/exports/{id}",
+            get(read::<Activities, Exports>)
+                .put(replace::<Activities, Exports>)
+                .delete(remove::<Activities, Exports>),
         )
         .route(
             "/emailAddresses/imports",

@@ -7,9 +7,10 @@ use super::import::FieldTarget;
 use super::input::Entries;
 use super::lenient::{Lenient, value_text};
 use super::rules::{Failures, Reported};
+use crate::domain::activity::ActivityField;
 use crate::domain::duration::IsoDuration;
 use crate::domain::markup;
-use crate::domain::record_type::{ACCOUNTS, RecordType};
+use crate::domain::record_type::{ACCOUNTS, ACTIVITIES, RecordType};
 
 /// One checked `fields` entry: the column, what it reads or writes, the statement as sent.
 pub(super) type FieldEntry = (String, FieldTarget, String);
@@ -72,6 +73,17 @@ fn check_field_entry(
         let rule = format!("must be a {} field statement string", record_type.noun);
         return f.fail(path, rule, Some(value_text(value)));
     };
+    if record_type == &ACTIVITIES {
+        // Activity statements (`{{Activity.Asset.Name}}`) are Oracle's fixed list.
+        return match ActivityField::with_statement(text) {
+            Some(field) => Ok((FieldTarget::Field(field.internal_name.to_owned()), text.clone())),
+            None => f.fail(
+                path,
+                "must be an activity field statement, as /api/bulk/2.0/activities/fields lists them",
+                Some(text.clone()),
+            ),
+        };
+    }
     match markup::parse(text) {
         Ok(statement) => match FieldTarget::of(record_type, statement) {
             Some(target) => Ok((target, text.clone())),

@@ -10,13 +10,16 @@ use super::lenient::{Lenient, value_text};
 use super::rules::{
     Failures, Reported, check_auto_delete, check_flag, check_name, check_retention,
 };
+use crate::domain::activity::ActivityType;
 use crate::domain::duration::IsoDuration;
 use crate::domain::failure::Failure;
-use crate::domain::filter::{self, Filter};
-use crate::domain::record_type::{CONTACTS, RecordType};
+use crate::domain::filter::{self, CompareOp, FieldRef, Filter};
+use crate::domain::record_type::{ACTIVITIES, CONTACTS, RecordType};
 
 /// Most fields one export may hold (Eloqua's limit).
 const MAX_FIELDS: usize = 250;
+/// Most rows an activity export returns (Oracle's limit), `maxRecords` or not.
+pub const MAX_ACTIVITY_ROWS: u64 = 5_000_000;
 /// Default `dataRetentionDuration` of exported data.
 pub const DEFAULT_EXPORT_RETENTION: &str = "PT12H";
 
@@ -53,6 +56,17 @@ pub struct ExportDefinition {
 }
 
 impl ExportDefinition {
+    /// The most rows a sync of it exports: `maxRecords`, and never more than Oracle's limit
+    /// for activities.
+    pub fn row_limit(&self) -> u64 {
+        let cap = if self.record_type == &ACTIVITIES {
+            MAX_ACTIVITY_ROWS
+        } else {
+            u64::MAX
+        };
+        self.max_records.unwrap_or(cap).min(cap)
+    }
+
     /// The definition as clients send and read it (without server properties); validating it
     /// gives the definition back, so it is also the stored form.
     pub fn to_json(&self) -> Value {
@@ -109,6 +123,15 @@ pub fn validate_export_definition_of(
     });
     let filter = check_filter(&input.filter, record_type, &mut f);
     let max_records = check_max_records(&input.max_records, &mut f);
+    if record_type == &ACTIVITIES {
+        check_activity_export(filter.as_ref().ok(), fields.as_ref().ok(), &mut f);
+        if let Ok(Some(max)) = max_records {
+            if max > MAX_ACTIVITY_ROWS {
+                let rule = "must be at most 5000000 for an activity export";
+                f.push("maxRecords", rule, Some(max.to_string()));
+            }
+        }
+    }
     let retention = check_retention(
         &input.data_retention_duration,
         &mut f,
@@ -168,6 +191,77 @@ fn check_filter(
             "must be a filter expression string",
             Some(value_text(other)),
         ),
+    }
+}
+
+/// Eloqua's rules for an activity export: a filter naming exactly one activity type with
+/// `'{{Activity.Type}}' = '<type>'`, any other condition on the date or id, joined by `AND`;
+/// and fields that type has.
+fn check_activity_export(
+    filter: Option<&Option<(String, Filter)>>,
+    fields: Option<&Vec<ExportField>>,
+    f: &mut Failures,
+) {
+    let rule = "must name exactly one activity type, as '{{Activity.Type}}' = 'EmailOpen', \
+                with any condition on '{{Activity.CreatedAt}}' or '{{Activity.Id}}' joined by AND";
+    let Some(parsed) = filter else {
+        return; // the filter's own failure is reported
+    };
+    let Some((text, filter)) = parsed else {
+        f.push("filter", format!("is required: it {rule}"), None);
+        return;
+    };
+    let mut types = Vec::new();
+    let mut stack = vec![filter];
+    while let Some(node) = stack.pop() {
+        match node {
+            Filter::And(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            Filter::Compare {
+                field: FieldRef::Field(name),
+                op: CompareOp::Eq,
+                value,
+            } if name == "ActivityType" => types.push(value.clone()),
+            Filter::Compare {
+                field: FieldRef::CreatedAt | FieldRef::Id,
+                ..
+            } => {}
+            _ => {
+                f.push("filter", rule, Some(text.clone()));
+                return;
+            }
+        }
+    }
+    let [activity_type] = types.as_slice() else {
+        f.push("filter", rule, Some(text.clone()));
+        return;
+    };
+    let Some(activity_type) = ActivityType::parse(activity_type) else {
+        let known: Vec<&str> = ActivityType::ALL.iter().map(|t| t.as_str()).collect();
+        let why = format!(
+            "names no activity type Loquat knows ('{activity_type}'); one of {}",
+            known.join(", ")
+        );
+        f.push("filter", why, Some(text.clone()));
+        return;
+    };
+    let own: Vec<&str> = activity_type
+        .fields()
+        .iter()
+        .map(|field| field.internal_name)
+        .collect();
+    for field in fields.into_iter().flatten() {
+        if let FieldTarget::Field(name) = &field.target {
+            if !own.contains(&name.as_str()) {
+                f.push(
+                    format!("fields.{}", field.name),
+                    format!("{name} is not a field of {activity_type} activities"),
+                    Some(field.statement.clone()),
+                );
+            }
+        }
     }
 }
 

@@ -73,16 +73,22 @@ impl FilterError {
 /// when the filter has more than one `EXISTS`/`STATUS`, nests deeper than [`MAX_DEPTH`] or has
 /// more than [`MAX_CONDITIONS`] conditions.
 pub fn parse(text: &str) -> Result<Filter, FilterError> {
-    parser::Parser::new(text, false).filter()
+    parser::Parser::new(text, parser::Root::Contact).filter()
 }
 
 /// Parses a filter over `record_type`'s records: account exports compare `{{Account.…}}`
-/// values and test `EXISTS('{{AccountList[id]}}')`; every other record type reads contacts.
+/// values and test `EXISTS('{{AccountList[id]}}')`, activity exports compare the activity's
+/// type, date and id; every other record type reads contacts.
 ///
 /// # Errors
 /// As [`parse`], and for a statement of another record type.
 pub fn parse_for(record_type: &RecordType, text: &str) -> Result<Filter, FilterError> {
-    parser::Parser::new(text, record_type.markup_root == "Account").filter()
+    let root = match record_type.markup_root {
+        "Account" => parser::Root::Account,
+        "Activity" => parser::Root::Activity,
+        _ => parser::Root::Contact,
+    };
+    parser::Parser::new(text, root).filter()
 }
 
 impl FromStr for Filter {

@@ -131,6 +131,22 @@ pub(super) fn account_field(quoted: Quoted<'_>) -> Result<FieldRef, FilterError>
     }
 }
 
+/// The activity value on the left of a comparison in an activity export: its type, date or id.
+pub(super) fn activity_field(quoted: Quoted<'_>) -> Result<FieldRef, FilterError> {
+    match quoted.raw {
+        "{{Activity.Type}}" => Ok(FieldRef::Field("ActivityType".to_owned())),
+        "{{Activity.CreatedAt}}" => Ok(FieldRef::CreatedAt),
+        "{{Activity.Id}}" => Ok(FieldRef::Id),
+        other => Err(quoted.error(
+            0,
+            format!(
+                "an activity export compares '{{{{Activity.Type}}}}', '{{{{Activity.CreatedAt}}}}' or '{{{{Activity.Id}}}}', not '{}'",
+                excerpt(other)
+            ),
+        )),
+    }
+}
+
 /// Reads `{{<name>[<id>]}}` with the markup parser's id rules: a positive integer without leading zeros.
 fn indexed(quoted: Quoted<'_>, name: &str) -> Result<u64, FilterError> {
     let raw = quoted.raw;

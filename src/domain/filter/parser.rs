@@ -12,11 +12,21 @@ use crate::domain::clock::Timestamp;
 const CONDITION: &str =
     "a condition (EXISTS('…'), STATUS('…') = '…', '{{Contact.Field(<name>)}}' = '…', NOT or '(')";
 
+/// The records a filter reads, which decides the statements it may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Root {
+    /// `{{Contact.…}}`, `{{ContactList[…]}}`, AppCloud steps.
+    Contact,
+    /// `{{Account.…}}`, `{{AccountList[…]}}`.
+    Account,
+    /// `{{Activity.Type}}`, `{{Activity.CreatedAt}}`, `{{Activity.Id}}`.
+    Activity,
+}
+
 /// Parser state: one token of lookahead plus the counters behind the filter-wide limits.
 pub(super) struct Parser<'a> {
-    /// Whether the filter reads accounts (`{{Account.…}}`, `{{AccountList[…]}}`) rather than
-    /// contacts.
-    accounts: bool,
+    /// The records the filter reads.
+    root: Root,
     input: &'a str,
     lexer: Lexer<'a>,
     peeked: Option<Token<'a>>,
@@ -34,10 +44,10 @@ fn expected(what: &str, found: &Token<'_>) -> FilterError {
 }
 
 impl<'a> Parser<'a> {
-    /// A parser of a filter over contacts (`accounts` false) or accounts.
-    pub(super) fn new(input: &'a str, accounts: bool) -> Self {
+    /// A parser of a filter over the records of `root`.
+    pub(super) fn new(input: &'a str, root: Root) -> Self {
         Self {
-            accounts,
+            root,
             input,
             lexer: Lexer::new(input),
             peeked: None,
@@ -251,10 +261,13 @@ impl<'a> Parser<'a> {
     fn exists(&mut self, at: usize) -> Result<Filter, FilterError> {
         self.claim_step_or_membership(at)?;
         let quoted = self.parenthesised("EXISTS", "'{{ContactList[123]}}'")?;
-        let membership = if self.accounts {
-            operand::account_membership(quoted)?
-        } else {
-            operand::membership(quoted)?
+        let membership = match self.root {
+            Root::Contact => operand::membership(quoted)?,
+            Root::Account => operand::account_membership(quoted)?,
+            Root::Activity => {
+                let reason = "an activity export filters on its type, date and id only; EXISTS is not allowed";
+                return Err(FilterError::new(quoted.at, reason));
+            }
         };
         self.close("EXISTS")?;
         Ok(Filter::Exists(membership))
@@ -264,8 +277,8 @@ impl<'a> Parser<'a> {
         self.claim_step_or_membership(at)?;
         let example = "'{{ActionInstance(<32 hex digits>).Execution[<id>]}}'";
         let quoted = self.parenthesised("STATUS", example)?;
-        if self.accounts {
-            let reason = "STATUS reads contacts' AppCloud steps; an account export has none";
+        if self.root != Root::Contact {
+            let reason = "STATUS reads contacts' AppCloud steps; only a contact export has them";
             return Err(FilterError::new(quoted.at, reason));
         }
         let (instance, kind, execution) = operand::step(quoted)?;
@@ -303,10 +316,10 @@ impl<'a> Parser<'a> {
     fn compare(&mut self, at: usize, raw: &'a str) -> Result<Filter, FilterError> {
         self.count_condition(at)?;
         let quoted = Quoted { raw, at: at + 1 };
-        let field = if self.accounts {
-            operand::account_field(quoted)?
-        } else {
-            operand::field(quoted)?
+        let field = match self.root {
+            Root::Contact => operand::field(quoted)?,
+            Root::Account => operand::account_field(quoted)?,
+            Root::Activity => operand::activity_field(quoted)?,
         };
         let token = self.advance()?;
         let TokenKind::Op(op) = token.kind else {

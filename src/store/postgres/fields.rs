@@ -23,12 +23,15 @@ fn field_from(row: &Row) -> RecordField {
     }
 }
 
-/// The site's custom fields of `record_type`, by id.
+/// The site's custom fields of `record_type`, by id (none for a record type without them).
 pub(super) async fn custom_fields_of(
     client: &impl GenericClient,
     site_id: i64,
     record_type: &RecordType,
 ) -> StoreResult<Vec<RecordField>> {
+    if !record_type.has_custom_fields() {
+        return Ok(Vec::new());
+    }
     let table = record_type.tables.custom_fields;
     let stmt = client
         .prepare_cached(&format!(

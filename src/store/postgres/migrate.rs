@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0008_custom_object_records.sql"),
     include_str!("../../../migrations/postgres/0009_definition_record_types.sql"),
     include_str!("../../../migrations/postgres/0010_email_addresses.sql"),
+    include_str!("../../../migrations/postgres/0011_activities.sql"),
 ];
 
 /// The advisory lock key migrations hold (any constant unlikely to clash: "loquat" in ASCII).

@@ -22,12 +22,15 @@ fn field_from(row: &Row<'_>) -> rusqlite::Result<RecordField> {
     })
 }
 
-/// The site's custom fields of `record_type`.
+/// The site's custom fields of `record_type` (none for a record type without them).
 pub(super) fn custom_fields_of(
     conn: &rusqlite::Connection,
     site_id: i64,
     record_type: &RecordType,
 ) -> StoreResult<Vec<RecordField>> {
+    if !record_type.has_custom_fields() {
+        return Ok(Vec::new());
+    }
     let table = record_type.tables.custom_fields;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, internal_name, name, data_type, created_at FROM {table} WHERE site_id = ?1 ORDER BY id"

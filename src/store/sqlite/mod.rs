@@ -57,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0013_custom_object_records.sql"),
     include_str!("../../../migrations/sqlite/0014_definition_record_types.sql"),
     include_str!("../../../migrations/sqlite/0015_email_addresses.sql"),
+    include_str!("../../../migrations/sqlite/0016_activities.sql"),
 ];
 
 /// Read connections: twice the cores (reads are short and mostly CPU), at least 2 and at
