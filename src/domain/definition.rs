@@ -37,7 +37,7 @@ pub use export::{
     validate_export_definition_of,
 };
 pub use import::{
-    DEFAULT_RETENTION, FieldTarget, ImportDefinition, ImportField, UpdateRule,
+    DEFAULT_RETENTION, FieldTarget, ImportDefinition, ImportField, ImportRule, UpdateRule,
     validate_import_definition,
 };
 pub use input::{

@@ -35,6 +35,7 @@ codes! {
     EMPTY_RECORDS = "ELQ-00059", "Empty records.";
     TOTAL_REJECTED = "ELQ-00060", "Total rejected records.";
     MISSING_FIELDS = "ELQ-00061", "Rejected records (missing fields).";
+    CONTACT_EXISTS = "ELQ-00048", "Contact already exists.";
     CONTACT_DOES_NOT_EXIST = "ELQ-00085", "Contact does not exist.";
     EXPORTED = "ELQ-00102", "Successfully exported members to csv file.";
     SYNC_PROCESSED = "ELQ-00101", "Sync processed for sync {syncId}, resulting in {status} status.";

@@ -2,7 +2,7 @@
 //! which update rule, how rows find contacts, and the log lines it writes.
 
 use super::contact_fields::{FieldType, RecordField, Storage, standard_field};
-use super::definition::{FieldTarget, ImportDefinition, UpdateRule};
+use super::definition::{FieldTarget, ImportDefinition, ImportRule, UpdateRule};
 use super::elq::{self, Code};
 use super::plan::{LogShape, PlannedAction, Tallied, planned_actions};
 use super::sync::SyncLog;
@@ -61,6 +61,8 @@ pub struct ImportPlan {
     pub actions: Vec<PlannedAction>,
     /// Update every contact the identifier matches, not only the first (by id).
     pub multiple: bool,
+    /// Which rows it writes (`importRule`).
+    pub rule: ImportRule,
 }
 
 impl ImportPlan {
@@ -115,12 +117,21 @@ impl ImportPlan {
             columns,
             actions: planned_actions(&definition.sync_actions),
             multiple: definition.is_updating_multiple_matched_records,
+            rule: definition.rule(),
         }
     }
 
-    /// Whether unmatched rows can become new contacts: they need an email address.
+    /// Whether unmatched rows can become new contacts: they need an email address, and the
+    /// import must not be `updateOnly`.
     pub fn creates(&self) -> bool {
-        self.email.is_some() && self.key.1 != ImportKey::ContactId
+        self.email.is_some()
+            && self.key.1 != ImportKey::ContactId
+            && self.rule != ImportRule::UpdateOnly
+    }
+
+    /// Whether rows matching an existing contact are rejected (`createOnly`).
+    pub fn refuses_existing(&self) -> bool {
+        self.rule == ImportRule::CreateOnly
     }
 }
 
@@ -137,14 +148,17 @@ pub enum ImportReject {
     Unmatched,
     /// An earlier row of the sync had the same contact (ELQ-00026).
     Duplicate,
+    /// A `createOnly` import's row matched an existing contact (ELQ-00048).
+    Exists,
 }
 
 impl ImportReject {
     /// Every reason, in log order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::InvalidEmail,
         Self::InvalidValue,
         Self::Duplicate,
+        Self::Exists,
         Self::Missing,
         Self::Unmatched,
     ];
@@ -157,6 +171,7 @@ impl ImportReject {
             Self::InvalidValue => elq::CONSTRAINT_FAILED,
             Self::Unmatched => elq::CONTACT_DOES_NOT_EXIST,
             Self::Duplicate => elq::DUPLICATE_IDENTIFIER,
+            Self::Exists => elq::CONTACT_EXISTS,
         }
     }
 

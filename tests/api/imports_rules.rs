@@ -107,3 +107,112 @@ async fn update_rules_hold_for_standard_numeric_and_date_fields() {
         ["Rome".to_owned(), "1".to_owned(), filled[2].clone()]
     );
 }
+
+/// Imports `rows` (email, city) with `importRule` `rule`; the sync's uri once it ended.
+async fn import_with_rule(app: &TestApp, rule: &str, rows: Value) -> String {
+    let body = json!({
+        "name": rule,
+        "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}", "City": "{{Contact.Field(C_City)}}"},
+        "identifierFieldName": "Email",
+        "importRule": rule
+    });
+    let (status, created) = app.post("/api/bulk/2.0/contacts/imports", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["importRule"], rule, "echoed as sent");
+    let uri = created["uri"].as_str().unwrap().to_owned();
+    app.upload(&uri, &rows).await;
+    let sync = app.sync(&uri).await;
+    app.wait_for_sync(&sync).await;
+    sync
+}
+
+/// Every contact's email and city, by email.
+async fn cities(app: &TestApp) -> Vec<(String, String)> {
+    let fields =
+        json!({"Email": "{{Contact.Field(C_EmailAddress)}}", "City": "{{Contact.Field(C_City)}}"});
+    let sync = export(app, fields, None).await;
+    let mut all: Vec<(String, String)> = rows(app, &sync)
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r["Email"].as_str().unwrap().to_owned(),
+                r["City"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[tokio::test]
+async fn import_rules_create_only_or_update_only() {
+    let app = spawn_app().await;
+    app.contact("old@example.com").await;
+    let rows = json!([
+        {"Email": "old@example.com", "City": "Oslo"},
+        {"Email": "new@example.com", "City": "Lima"},
+        {"Email": "new@example.com", "City": "Rome"}
+    ]);
+    let sync = import_with_rule(&app, "updateOnly", rows.clone()).await;
+    let codes = app.log_codes(&sync).await;
+    for expected in [("ELQ-00004", 0), ("ELQ-00022", 1), ("ELQ-00034", 2)] {
+        let expected = (expected.0.to_owned(), expected.1);
+        assert!(codes.contains(&expected), "{expected:?} in {codes:?}");
+    }
+    assert_eq!(
+        cities(&app).await,
+        [("old@example.com".into(), "Oslo".into())]
+    );
+
+    let sync = import_with_rule(&app, "createOnly", rows).await;
+    let codes = app.log_codes(&sync).await;
+    for expected in [
+        ("ELQ-00004", 1),
+        ("ELQ-00022", 0),
+        ("ELQ-00048", 1),
+        ("ELQ-00026", 1),
+    ] {
+        let expected = (expected.0.to_owned(), expected.1);
+        assert!(codes.contains(&expected), "{expected:?} in {codes:?}");
+    }
+    let rejects = app.rejects(&sync).await;
+    let by_index: Vec<(u64, &str)> = rejects
+        .iter()
+        .map(|r| {
+            (
+                r["recordIndex"].as_u64().unwrap(),
+                r["statusCode"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(by_index, [(1, "ELQ-00048"), (3, "ELQ-00026")]);
+    assert_eq!(rejects[0]["message"], "Contact already exists.");
+    assert_eq!(
+        cities(&app).await,
+        [
+            ("new@example.com".into(), "Lima".into()),
+            ("old@example.com".into(), "Oslo".into())
+        ]
+    );
+
+    let (status, body) = app
+        .post(
+            "/api/bulk/2.0/contacts/imports",
+            &json!({"name": "x", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"},
+                    "identifierFieldName": "Email", "importRule": "upsert"}),
+        )
+        .await;
+    crate::helpers::assert_failures(status, &body, &["importRule"]);
+    let (_, plain) = app
+        .post(
+            "/api/bulk/2.0/contacts/imports",
+            &json!({"name": "x", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"},
+                    "identifierFieldName": "Email"}),
+        )
+        .await;
+    assert!(
+        plain.get("importRule").is_none(),
+        "not echoed unless sent: {plain}"
+    );
+}

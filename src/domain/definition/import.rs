@@ -70,6 +70,36 @@ pub struct ImportField {
     pub statement: String,
 }
 
+/// Which rows an import writes (`importRule`, Oracle's 26B release): matched and new ones,
+/// matched ones only, or new ones only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportRule {
+    /// `createAndUpdate`: the upsert every import did before the property existed.
+    CreateAndUpdate,
+    /// `updateOnly`: a row matching no contact is rejected (ELQ-00085), none is created.
+    UpdateOnly,
+    /// `createOnly`: a row matching an existing contact is rejected (ELQ-00048).
+    CreateOnly,
+}
+
+impl ImportRule {
+    const ALL: [Self; 3] = [Self::CreateAndUpdate, Self::UpdateOnly, Self::CreateOnly];
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CreateAndUpdate => "createAndUpdate",
+            Self::UpdateOnly => "updateOnly",
+            Self::CreateOnly => "createOnly",
+        }
+    }
+
+    /// Parses the wire spelling (exact).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
 /// How an import treats an existing contact's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateRule {
@@ -122,6 +152,8 @@ pub struct ImportDefinition {
     pub update_rule_by_field: Vec<(String, UpdateRule)>,
     /// Echoed as sent.
     pub null_identifier_field_name: Option<bool>,
+    /// Which rows are written; `None` (not sent, and not echoed) is `createAndUpdate`.
+    pub import_rule: Option<ImportRule>,
     /// Whether each upload starts a sync.
     pub is_sync_triggered_on_import: bool,
     /// How long unsynced uploads are kept.
@@ -141,6 +173,11 @@ impl ImportDefinition {
             .iter()
             .position(|f| f.column == self.identifier_field_name)
             .unwrap_or(0)
+    }
+
+    /// Which rows it writes.
+    pub fn rule(&self) -> ImportRule {
+        self.import_rule.unwrap_or(ImportRule::CreateAndUpdate)
     }
 
     /// The rule for `column`.
@@ -168,6 +205,7 @@ pub fn validate_import_definition(body: &Value) -> Result<ImportDefinition, Vec<
     let columns = fields.as_deref().ok();
     let identifier = check_identifier(&input.identifier_field_name, columns, &mut f);
     let rule = check_update_rule(&input.update_rule, &mut f);
+    let import_rule = check_import_rule(&input.import_rule, &mut f);
     let by_field = check_rules_by_field(&input.update_rule_by_field, columns, &mut f);
     let null_identifier = check_flag(
         &input.null_identifier_field_name,
@@ -187,7 +225,7 @@ pub fn validate_import_definition(body: &Value) -> Result<ImportDefinition, Vec<
         name,
         fields,
         identifier,
-        rule,
+        rule.and_then(|rule| import_rule.map(|import| (rule, import))),
         by_field,
         null_identifier,
         multiple,
@@ -200,7 +238,7 @@ pub fn validate_import_definition(body: &Value) -> Result<ImportDefinition, Vec<
             Ok(name),
             Ok(fields),
             Ok(identifier),
-            Ok(rule),
+            Ok((rule, import_rule)),
             Ok(by_field),
             Ok(null_id),
             Ok(multiple),
@@ -215,6 +253,7 @@ pub fn validate_import_definition(body: &Value) -> Result<ImportDefinition, Vec<
             update_rule: rule,
             update_rule_by_field: by_field,
             null_identifier_field_name: null_id,
+            import_rule,
             is_sync_triggered_on_import: t,
             data_retention_duration: r,
             auto_delete_duration: a,
@@ -284,6 +323,21 @@ fn check_identifier(
             Some(name.to_owned()),
         ),
         Some(_) => Ok(name.to_owned()),
+    }
+}
+
+fn check_import_rule(
+    rule: &Lenient<String>,
+    f: &mut Failures,
+) -> Result<Option<ImportRule>, Reported> {
+    let names = "must be createAndUpdate, updateOnly or createOnly";
+    match rule {
+        Lenient::Absent => Ok(None),
+        Lenient::Valid(text, _) => ImportRule::parse(text).map_or_else(
+            || f.fail("importRule", names, Some(text.clone())),
+            |rule| Ok(Some(rule)),
+        ),
+        Lenient::Invalid(other) => f.fail("importRule", names, Some(value_text(other))),
     }
 }
 
@@ -376,6 +430,10 @@ impl ImportDefinition {
             let rules = self.update_rule_by_field.iter();
             let rules = rules.map(|(column, rule)| (column, rule.as_str()));
             obj.insert("updateRuleByField".into(), entries_json(rules));
+        }
+        // Oracle returns importRule only when the definition was written with one.
+        if let Some(rule) = self.import_rule {
+            obj.insert("importRule".into(), rule.as_str().into());
         }
         if let Some(null_identifier) = self.null_identifier_field_name {
             obj.insert("nullIdentifierFieldName".into(), null_identifier.into());

@@ -97,6 +97,9 @@ pub struct ImportDefinitionInput {
     /// Update rule by column, with `useFieldRule`.
     #[schema(value_type = Option<Object>)]
     pub update_rule_by_field: Lenient<Entries>,
+    /// Which rows are written: `createAndUpdate` (the default), `updateOnly` or `createOnly`.
+    #[schema(value_type = Option<String>)]
+    pub import_rule: Lenient<String>,
     /// Whether a null identifier matches.
     #[schema(value_type = Option<bool>)]
     pub null_identifier_field_name: Lenient<Flag>,

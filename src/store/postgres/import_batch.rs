@@ -236,7 +236,17 @@ impl Verdicts {
             _ => ("b.contact_id IS NULL".to_owned(), ImportReject::Unmatched),
         };
         verdicts.add(&unmatched, reason, key_name);
-        // A contact (or a new identifier) claimed by a row of an earlier batch.
+        // A `createOnly` import refuses rows matching a contact it did not create itself.
+        if plan.refuses_existing() {
+            verdicts.add(
+                "b.contact_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sync_seen s
+                     WHERE s.sync_id = $6 AND s.contact_id = b.contact_id)",
+                ImportReject::Exists,
+                key_name,
+            );
+        }
+        // A contact (or a new identifier) claimed by a row of an earlier batch; the last
+        // reason, which rows repeating an earlier row of the batch also take.
         verdicts.add(
             "b.contact_id IS NOT NULL AND EXISTS (SELECT 1 FROM sync_seen s
                  WHERE s.sync_id = $6 AND s.contact_id = b.contact_id)",

@@ -223,8 +223,17 @@ fn classify(
         ),
         params_from_iter(args),
     )?;
-    // A contact claimed by an earlier row of the sync makes a duplicate.
     let key_name = key_name(plan);
+    // A `createOnly` import refuses rows matching a contact it did not create itself.
+    if plan.refuses_existing() {
+        set_reject(
+            tx,
+            ImportReject::Exists,
+            &key_name,
+            "contact_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM temp.sync_seen s WHERE s.contact_id = import_batch.contact_id)",
+        )?;
+    }
+    // A contact claimed by an earlier row of the sync makes a duplicate.
     tx.execute(
         "INSERT OR IGNORE INTO temp.sync_seen (first_index, contact_id)
          SELECT record_index, contact_id FROM temp.import_batch
