@@ -75,7 +75,9 @@ impl ImportPlan {
                 FieldTarget::IsSubscribed => (ColumnTarget::IsSubscribed, FieldType::Text),
                 FieldTarget::IsBounced => (ColumnTarget::IsBounced, FieldType::Text),
                 // Refused by the import rules; a stored definition never has one.
-                FieldTarget::CreatedAt | FieldTarget::UpdatedAt => continue,
+                FieldTarget::CreatedAt | FieldTarget::UpdatedAt | FieldTarget::EmailFormat => {
+                    continue;
+                }
                 FieldTarget::Field(name) => match standard_field(name) {
                     Some(RecordField {
                         storage: Storage::Column(column),

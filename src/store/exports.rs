@@ -87,6 +87,8 @@ pub(crate) fn value_expression(
             "CASE WHEN c.is_subscribed THEN 'true' ELSE 'false' END".to_owned()
         }
         FieldTarget::IsBounced => "CASE WHEN c.is_bounced THEN 'true' ELSE 'false' END".to_owned(),
+        // No format preference is recorded: every contact has none.
+        FieldTarget::EmailFormat => "''".to_owned(),
         FieldTarget::Field(name) => match record_type.fields.standard(name) {
             // Numbers are exported as text like every other value.
             Some(RecordField {

@@ -113,11 +113,14 @@ async fn a_tap_discovers_every_stream_and_extracts_contacts_incrementally() {
         "IsSubscribed".into(),
         json!("{{Contact.Email.IsSubscribed}}"),
     );
+    selected.insert("EmailFormat".into(), json!("{{Contact.Email.Format}}"));
     let early = app.contact("early@example.com").await;
     clock.advance_seconds(3600);
     let sync = export(&app, Value::Object(selected.clone()), None).await;
     let first_run = rows(&app, &sync).await;
     assert_eq!(first_run.len(), 1);
+    // No format preference is kept: the column is there, empty.
+    assert_eq!(first_run[0]["EmailFormat"], "");
     let bookmark = first_run[0]["UpdatedAt"].as_str().unwrap().to_owned();
     clock.advance_seconds(3600);
     let late = app.contact("late@example.com").await;

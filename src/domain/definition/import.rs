@@ -36,6 +36,9 @@ pub enum FieldTarget {
     CreatedAt,
     /// `{{Contact.UpdatedAt}}`: read-only, exports only.
     UpdatedAt,
+    /// `{{Contact.Email.Format}}`: the preferred email format; Loquat records none, so it
+    /// exports empty. Exports only.
+    EmailFormat,
 }
 
 impl FieldTarget {
@@ -48,6 +51,7 @@ impl FieldTarget {
             Statement::RecordField(field) if contact => Self::Field(field.as_str().to_owned()),
             Statement::ContactEmail(EmailProperty::IsSubscribed) if contact => Self::IsSubscribed,
             Statement::ContactEmail(EmailProperty::IsBounced) if contact => Self::IsBounced,
+            Statement::ContactEmail(EmailProperty::Format) if contact => Self::EmailFormat,
             Statement::ContactCreatedAt if contact => Self::CreatedAt,
             Statement::ContactUpdatedAt if contact => Self::UpdatedAt,
             Statement::AccountId if !contact => Self::Id,
@@ -269,19 +273,25 @@ fn check_import_fields(
     f: &mut Failures,
 ) -> Result<Vec<ImportField>, Reported> {
     let checked = check_field_map(fields, &CONTACTS, MAX_FIELDS, true, f)?;
-    // The contact's timestamps are the server's to keep.
+    // The contact's timestamps are the server's to keep; no email format is kept at all.
     let read_only: Vec<_> = checked
         .iter()
-        .filter(|(_, target, _)| matches!(target, FieldTarget::CreatedAt | FieldTarget::UpdatedAt))
+        .filter(|(_, target, _)| {
+            matches!(
+                target,
+                FieldTarget::CreatedAt | FieldTarget::UpdatedAt | FieldTarget::EmailFormat
+            )
+        })
         .map(|(column, _, statement)| (column.clone(), statement.clone()))
         .collect();
     let mut outcome = Ok(());
     for (column, statement) in read_only {
-        outcome = f.fail(
-            format!("fields.{column}"),
-            "is read-only: the server keeps a contact's CreatedAt and UpdatedAt",
-            Some(statement),
-        );
+        let why = if statement.contains("Email.Format") {
+            "is read-only: Loquat keeps no email format preference to write"
+        } else {
+            "is read-only: the server keeps a contact's CreatedAt and UpdatedAt"
+        };
+        outcome = f.fail(format!("fields.{column}"), why, Some(statement));
     }
     outcome?;
     let fields = checked
