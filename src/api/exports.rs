@@ -16,7 +16,7 @@ use crate::domain::definition::{
 use crate::domain::failure::Failure;
 use crate::domain::fields::NoField;
 use crate::domain::filter::{FieldRef, Filter, Membership};
-use crate::domain::record_type::RecordType;
+use crate::domain::record_type::{ACCOUNTS, RecordType};
 use crate::domain::spreadsheet::CsvCells;
 use crate::store::StoreError;
 
@@ -56,6 +56,17 @@ impl Kind for Exports {
                     record_type.missing_field(name),
                     Some(field.statement.clone()),
                 )),
+                // The linked account's standard fields (its custom ones are not served).
+                FieldTarget::AccountField(name) if ACCOUNTS.fields.standard(name).is_none() => {
+                    Some(Failure::new(
+                        format!("fields.{}", field.name),
+                        format!(
+                            "{} (a contact export reads the standard fields of the contact's account)",
+                            ACCOUNTS.missing_field(name)
+                        ),
+                        Some(field.statement.clone()),
+                    ))
+                }
                 _ => None,
             })
             .collect();

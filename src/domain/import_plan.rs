@@ -31,6 +31,9 @@ pub enum ColumnTarget {
     IsBounced,
     /// The identifier only (`{{Contact.Id}}`): matched, never written.
     MatchOnly,
+    /// The contact's account: the account whose column (`company_name`, `company_id_ext`)
+    /// holds the value.
+    AccountLink(&'static str),
 }
 
 /// One staged column (`v{index}`) and what it writes.
@@ -78,6 +81,10 @@ impl ImportPlan {
                 FieldTarget::CreatedAt | FieldTarget::UpdatedAt | FieldTarget::EmailFormat => {
                     continue;
                 }
+                FieldTarget::AccountField(name) => match account_link(name) {
+                    Some(column) => (ColumnTarget::AccountLink(column), FieldType::Text),
+                    None => continue,
+                },
                 FieldTarget::Field(name) => match standard_field(name) {
                     Some(RecordField {
                         storage: Storage::Column(column),
@@ -134,6 +141,18 @@ impl ImportPlan {
     /// Whether rows matching an existing contact are rejected (`createOnly`).
     pub fn refuses_existing(&self) -> bool {
         self.rule == ImportRule::CreateOnly
+    }
+}
+
+/// The accounts column an import's `{{Contact.Account.Field(name)}}` links contacts by:
+/// the company name or the external id; `None` for any other account field.
+pub fn account_link(name: &str) -> Option<&'static str> {
+    if name.eq_ignore_ascii_case("M_CompanyName") {
+        Some("company_name")
+    } else if name.eq_ignore_ascii_case("CompanyIDExt") {
+        Some("company_id_ext")
+    } else {
+        None
     }
 }
 

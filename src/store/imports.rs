@@ -68,11 +68,15 @@ pub trait ImportStore: Send + Sync {
 /// value, and `flag` its reading of that value as a boolean (NULL when it is none).
 pub(crate) fn rule_expression(
     column: &ImportColumn,
-    current: &str,
+    (current, site): (&str, &str),
     value: &str,
     flag: &str,
 ) -> String {
     match (&column.target, column.rule) {
+        // A value naming no account leaves the link as it is.
+        (ColumnTarget::AccountLink(by), _) => {
+            format!("COALESCE({}, {current})", account_lookup(by, value, site))
+        }
         (ColumnTarget::IsSubscribed | ColumnTarget::IsBounced, _) => {
             format!("COALESCE({flag}, {current})")
         }
@@ -90,9 +94,18 @@ pub(crate) fn rule_expression(
     }
 }
 
+/// The id of the account of site `site` whose column `by` holds `value` (the lowest id when
+/// several do), NULL when none does.
+pub(crate) fn account_lookup(by: &str, value: &str, site: &str) -> String {
+    format!(
+        "(SELECT a.id FROM accounts a WHERE a.site_id = {site} AND a.{by} = NULLIF(trim({value}), '') ORDER BY a.id LIMIT 1)"
+    )
+}
+
 /// The contacts table column an import column writes, if it writes one.
 pub(crate) fn contact_column(target: &ColumnTarget) -> Option<&'static str> {
     match target {
+        ColumnTarget::AccountLink(_) => Some("account_id"),
         ColumnTarget::Standard(column) => Some(column),
         ColumnTarget::IsSubscribed => Some("is_subscribed"),
         ColumnTarget::IsBounced => Some("is_bounced"),

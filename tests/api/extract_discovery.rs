@@ -114,6 +114,10 @@ async fn a_tap_discovers_every_stream_and_extracts_contacts_incrementally() {
         json!("{{Contact.Email.IsSubscribed}}"),
     );
     selected.insert("EmailFormat".into(), json!("{{Contact.Email.Format}}"));
+    selected.insert(
+        "AccountName".into(),
+        json!("{{Contact.Account.Field(M_CompanyName)}}"),
+    );
     let early = app.contact("early@example.com").await;
     clock.advance_seconds(3600);
     let sync = export(&app, Value::Object(selected.clone()), None).await;
@@ -121,6 +125,7 @@ async fn a_tap_discovers_every_stream_and_extracts_contacts_incrementally() {
     assert_eq!(first_run.len(), 1);
     // No format preference is kept: the column is there, empty.
     assert_eq!(first_run[0]["EmailFormat"], "");
+    assert_eq!(first_run[0]["AccountName"], "", "no account linked");
     let bookmark = first_run[0]["UpdatedAt"].as_str().unwrap().to_owned();
     clock.advance_seconds(3600);
     let late = app.contact("late@example.com").await;

@@ -12,6 +12,7 @@ mod account_exports;
 mod account_sync_actions;
 mod activities;
 mod appcloud;
+mod contact_accounts;
 mod containers;
 mod csv_injection;
 mod custom_objects;

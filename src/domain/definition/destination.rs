@@ -70,6 +70,7 @@ macro_rules! mirror_statements {
                     | Statement::ContactUpdatedAt
                     | Statement::RecordField(_)
                     | Statement::ContactEmail(_)
+                    | Statement::ContactAccountField(_)
                     | Statement::AccountId
                     | Statement::AccountCreatedAt
                     | Statement::AccountUpdatedAt

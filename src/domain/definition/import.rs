@@ -39,6 +39,9 @@ pub enum FieldTarget {
     /// `{{Contact.Email.Format}}`: the preferred email format; Loquat records none, so it
     /// exports empty. Exports only.
     EmailFormat,
+    /// `{{Contact.Account.Field(name)}}`: a standard field of the contact's account; an import
+    /// links the contact to the account whose `M_CompanyName` or `CompanyIDExt` it names.
+    AccountField(String),
 }
 
 impl FieldTarget {
@@ -52,6 +55,9 @@ impl FieldTarget {
             Statement::ContactEmail(EmailProperty::IsSubscribed) if contact => Self::IsSubscribed,
             Statement::ContactEmail(EmailProperty::IsBounced) if contact => Self::IsBounced,
             Statement::ContactEmail(EmailProperty::Format) if contact => Self::EmailFormat,
+            Statement::ContactAccountField(field) if contact => {
+                Self::AccountField(field.as_str().to_owned())
+            }
             Statement::ContactCreatedAt if contact => Self::CreatedAt,
             Statement::ContactUpdatedAt if contact => Self::UpdatedAt,
             Statement::AccountId if !contact => Self::Id,
@@ -292,6 +298,26 @@ fn check_import_fields(
             "is read-only: the server keeps a contact's CreatedAt and UpdatedAt"
         };
         outcome = f.fail(format!("fields.{column}"), why, Some(statement));
+    }
+    // Contacts link to an account by its name or external id, one link per import.
+    let mut links = 0;
+    for (column, target, statement) in &checked {
+        if let FieldTarget::AccountField(name) = target {
+            links += 1;
+            if crate::domain::import_plan::account_link(name).is_none() {
+                outcome = f.fail(
+                    format!("fields.{column}"),
+                    "an import links contacts to accounts by {{Contact.Account.Field(M_CompanyName)}} or {{Contact.Account.Field(CompanyIDExt)}}",
+                    Some(statement.clone()),
+                );
+            } else if links > 1 {
+                outcome = f.fail(
+                    format!("fields.{column}"),
+                    "an import may link contacts to accounts by one column only",
+                    Some(statement.clone()),
+                );
+            }
+        }
     }
     outcome?;
     let fields = checked

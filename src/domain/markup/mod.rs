@@ -32,6 +32,8 @@ pub enum Statement {
     RecordField(FieldName),
     /// `{{Contact.Email.IsSubscribed}}`, `IsBounced` or `Format`
     ContactEmail(EmailProperty),
+    /// `{{Contact.Account.Field(M_CompanyName)}}`: a field of the account the contact is linked to.
+    ContactAccountField(FieldName),
     /// `{{ContactList[12]}}`
     ContactList(u64),
     /// `{{Account.Id}}`
@@ -122,6 +124,7 @@ impl fmt::Display for Statement {
             Self::ContactUpdatedAt => f.write_str("{{Contact.UpdatedAt}}"),
             Self::RecordField(name) => write!(f, "{{{{Contact.Field({name})}}}}"),
             Self::ContactEmail(property) => write!(f, "{{{{Contact.Email.{property}}}}}"),
+            Self::ContactAccountField(name) => write!(f, "{{{{Contact.Account.Field({name})}}}}"),
             Self::ContactList(id) => write!(f, "{{{{ContactList[{id}]}}}}"),
             Self::AccountId => f.write_str("{{Account.Id}}"),
             Self::AccountCreatedAt => f.write_str("{{Account.CreatedAt}}"),

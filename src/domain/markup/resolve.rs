@@ -16,7 +16,7 @@ const STATEMENTS: [&str; 9] = [
     "DecisionInstance",
     "FeederInstance",
 ];
-const CONTACT_PARTS: [&str; 5] = ["Id", "Field", "Email", "CreatedAt", "UpdatedAt"];
+const CONTACT_PARTS: [&str; 6] = ["Id", "Field", "Email", "CreatedAt", "UpdatedAt", "Account"];
 const ACCOUNT_PARTS: [&str; 4] = ["Id", "Field", "CreatedAt", "UpdatedAt"];
 const EMAIL_PARTS: [&str; 3] = ["IsSubscribed", "IsBounced", "Format"];
 const INSTANCE_PARTS: [&str; 1] = ["Execution"];
@@ -110,6 +110,20 @@ impl Resolver<'_> {
                 let (at, text) = self.argument(part, "{{Contact.Field(C_EmailAddress)}}")?;
                 let name = FieldName::parse(text).map_err(|e| e.shifted(at))?;
                 (part, Statement::RecordField(name))
+            }
+            "Account" => {
+                self.no_suffix(part)?;
+                let Some((field, rest)) = rest.split_first() else {
+                    return Err(self.expected(part.end, "'.Field(<name>)' after Contact.Account"));
+                };
+                if field.name != "Field" {
+                    return Err(unknown(field, "Contact.Account property", &["Field"]));
+                }
+                let (at, text) =
+                    self.argument(field, "{{Contact.Account.Field(M_CompanyName)}}")?;
+                let name = FieldName::parse(text).map_err(|e| e.shifted(at))?;
+                self.finish(field, rest)?;
+                return Ok(Statement::ContactAccountField(name));
             }
             "Email" => {
                 self.no_suffix(part)?;

@@ -31,6 +31,10 @@ fn parses_and_renders_every_statement_shape() {
         ),
         ("{{AccountList[3]}}".to_owned(), Statement::AccountList(3)),
         (
+            "{{Contact.Account.Field(M_CompanyName)}}".to_owned(),
+            Statement::ContactAccountField(FieldName::parse("M_CompanyName").expect("valid")),
+        ),
+        (
             "{{Contact.Field(C_EmailAddress)}}".to_owned(),
             field("C_EmailAddress"),
         ),

@@ -7,7 +7,7 @@ use super::import_batch::{boolean, duplicates, v};
 use crate::domain::clock::Timestamp;
 use crate::domain::definition::UpdateRule;
 use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportKey, ImportPlan};
-use crate::store::imports::{contact_column, rule_expression};
+use crate::store::imports::{account_lookup, contact_column, rule_expression};
 use crate::store::{StoreResult, SyncJob};
 
 /// Updates every matched, accepted contact; returns how many.
@@ -31,7 +31,7 @@ pub(super) async fn update(
                     "{name} = {}",
                     rule_expression(
                         c,
-                        &format!("contacts.{name}"),
+                        (&format!("contacts.{name}"), "contacts.site_id"),
                         &v(c.index),
                         &boolean(c.index)
                     )
@@ -148,6 +148,7 @@ pub(super) async fn create(
             ColumnTarget::Standard("email_address") => format!("btrim({})", v(email)),
             ColumnTarget::IsSubscribed => format!("COALESCE({}, TRUE)", boolean(column.index)),
             ColumnTarget::IsBounced => format!("COALESCE({}, FALSE)", boolean(column.index)),
+            ColumnTarget::AccountLink(by) => account_lookup(by, &v(column.index), "$1"),
             _ => format!("NULLIF({}, '')", v(column.index)),
         });
     }

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0009_definition_record_types.sql"),
     include_str!("../../../migrations/postgres/0010_email_addresses.sql"),
     include_str!("../../../migrations/postgres/0011_activities.sql"),
+    include_str!("../../../migrations/postgres/0012_contact_accounts.sql"),
 ];
 
 /// The advisory lock key migrations hold (any constant unlikely to clash: "loquat" in ASCII).

@@ -8,7 +8,7 @@ use crate::domain::clock::Timestamp;
 use crate::domain::definition::UpdateRule;
 use crate::domain::import_plan::{ColumnTarget, ImportColumn, ImportKey, ImportPlan, ImportReject};
 use crate::store::StoreResult;
-use crate::store::imports::{contact_column, rule_expression};
+use crate::store::imports::{account_lookup, contact_column, rule_expression};
 
 /// Updates every matched, accepted contact; returns how many.
 pub(super) fn update(
@@ -22,7 +22,7 @@ pub(super) fn update(
         if let Some(name) = contact_column(&column.target) {
             let value = v(column.index);
             let flag = format!("loquat_bool({value})");
-            let new = rule_expression(column, name, &value, &flag);
+            let new = rule_expression(column, (name, "contacts.site_id"), &value, &flag);
             sets.push(format!("{name} = {new}"));
         }
     }
@@ -92,6 +92,7 @@ pub(super) fn create(
             ColumnTarget::Standard("email_address") => format!("trim({})", v(email)),
             ColumnTarget::IsSubscribed => format!("COALESCE(loquat_bool({}), 1)", v(column.index)),
             ColumnTarget::IsBounced => format!("COALESCE(loquat_bool({}), 0)", v(column.index)),
+            ColumnTarget::AccountLink(by) => account_lookup(by, &v(column.index), "?1"),
             _ => format!("NULLIF({}, '')", v(column.index)),
         };
         contact_column(&column.target).map(|name| (name, value))

@@ -58,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0014_definition_record_types.sql"),
     include_str!("../../../migrations/sqlite/0015_email_addresses.sql"),
     include_str!("../../../migrations/sqlite/0016_activities.sql"),
+    include_str!("../../../migrations/sqlite/0017_contact_accounts.sql"),
 ];
 
 /// Read connections: twice the cores (reads are short and mostly CPU), at least 2 and at
