@@ -394,3 +394,52 @@ async fn malformed_input_and_bad_credentials_fail_clearly() {
     );
     assert!(stderr.contains("Not authenticated."), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_and_email_addresses_are_pushed_through_their_own_definitions() {
+    let server = start();
+    for name in ["Acme", "Globex"] {
+        let (status, account) = server
+            .client
+            .post("/api/REST/1.0/data/account", &json!({"name": name}))
+            .await;
+        assert_eq!(status, 201, "{account}");
+    }
+    let (status, list) = server
+        .client
+        .post("/api/loquat/1.0/accounts/list", &json!({"name": "Targets"}))
+        .await;
+    assert_eq!(status, 201, "{list}");
+    let list = list["id"].as_str().unwrap().to_owned();
+    let input = server.path("accounts.csv");
+    std::fs::write(&input, "CompanyName\nAcme\nGlobex\nNobody\n").unwrap();
+    let (stdout, _) = exits_with(
+        &mut server.push(&input, &["--object", "accounts", "--add-to-list", &list]),
+        2,
+    );
+    assert!(stdout.contains("rows sent:  3"), "{stdout}");
+    let (_, list) = server
+        .client
+        .get(&format!("/api/bulk/2.0/accounts/lists/{list}"))
+        .await;
+    assert_eq!(list["count"], 2, "{list}");
+
+    let input = server.path("suppressions.csv");
+    std::fs::write(&input, "EmailAddress\nnobody@example.com\n").unwrap();
+    exits_with(
+        &mut server.push(
+            &input,
+            &["--object", "emailAddresses", "--global-unsubscribe"],
+        ),
+        0,
+    );
+    let (status, contact) = server
+        .client
+        .post(
+            "/api/REST/1.0/data/contact",
+            &json!({"emailAddress": "nobody@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{contact}");
+    assert_eq!(contact["isSubscribed"], "false", "{contact}");
+}

@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::chunker::{DEFAULT_CHUNK_BYTES, InputFormat};
 use crate::domain::definition::Identifier;
+use crate::domain::record_type::{ACCOUNTS, CONTACTS, EMAIL_ADDRESSES, RecordType};
 
 /// A password: kept out of `Debug` output so it can never reach a log or an error message.
 #[derive(Clone, PartialEq, Eq)]
@@ -30,34 +31,78 @@ impl From<String> for Password {
     }
 }
 
-/// Which contact field the rows identify contacts by.
+/// Which records a definition this command creates works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum IdentifierArg {
-    /// The email address: `{{Contact.Field(C_EmailAddress)}}`.
-    Email,
-    /// Eloqua's contact id: `{{Contact.Id}}`.
-    Id,
-    /// The external id: `{{Contact.Field(ContactIDExt)}}`.
-    ExternalId,
+pub enum ObjectArg {
+    /// Contacts: `/contacts/syncActions`.
+    Contacts,
+    /// Accounts: `/accounts/syncActions` (account lists).
+    Accounts,
+    /// Email addresses: `/emailAddresses/imports` (global unsubscribe, bounceback).
+    #[value(name = "emailAddresses")]
+    EmailAddresses,
 }
 
-impl IdentifierArg {
-    /// The definition's identifier.
-    pub fn identifier(self) -> Identifier {
+impl ObjectArg {
+    /// Its record type.
+    pub fn record_type(self) -> &'static RecordType {
         match self {
-            Self::Email => Identifier::EmailAddress,
-            Self::Id => Identifier::ContactId,
-            Self::ExternalId => Identifier::ContactIdExt,
+            Self::Contacts => &CONTACTS,
+            Self::Accounts => &ACCOUNTS,
+            Self::EmailAddresses => &EMAIL_ADDRESSES,
         }
     }
+}
 
-    /// The column holding it when `--column` is not given.
-    pub fn default_column(self) -> &'static str {
-        match self {
-            Self::Email => "EmailAddress",
-            Self::Id => "ContactId",
-            Self::ExternalId => "ContactIDExt",
-        }
+/// Which field the rows identify records by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IdentifierArg {
+    /// The email address: `{{Contact.Field(C_EmailAddress)}}` (contacts, email addresses).
+    Email,
+    /// Eloqua's id: `{{Contact.Id}}` or `{{Account.Id}}`.
+    Id,
+    /// The external id: `{{Contact.Field(ContactIDExt)}}` or `{{Account.Field(CompanyIDExt)}}`.
+    ExternalId,
+    /// The company name: `{{Account.Field(M_CompanyName)}}` (accounts).
+    Name,
+}
+
+/// The definition's identifier for `object` and `--identifier` (each object's usual one when
+/// absent).
+///
+/// # Errors
+/// An identifier the object has not (`--identifier name` for contacts, …).
+pub fn identifier(object: ObjectArg, given: Option<IdentifierArg>) -> anyhow::Result<Identifier> {
+    use IdentifierArg as A;
+    use ObjectArg as O;
+    Ok(match (object, given) {
+        (O::Contacts, None | Some(A::Email)) => Identifier::EmailAddress,
+        (O::Contacts, Some(A::Id)) => Identifier::ContactId,
+        (O::Contacts, Some(A::ExternalId)) => Identifier::ContactIdExt,
+        (O::Accounts, None | Some(A::Name)) => Identifier::CompanyName,
+        (O::Accounts, Some(A::Id)) => Identifier::AccountId,
+        (O::Accounts, Some(A::ExternalId)) => Identifier::CompanyIdExt,
+        (O::EmailAddresses, None | Some(A::Email)) => Identifier::Address,
+        (object, Some(given)) => anyhow::bail!(
+            "--identifier {}: {} are identified by {}",
+            given
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_owned()),
+            object.record_type().segment,
+            object.record_type().identifiers.join(", ")
+        ),
+    })
+}
+
+/// The column holding `identifier` when `--column` is not given.
+pub fn default_column(identifier: Identifier) -> &'static str {
+    match identifier {
+        Identifier::EmailAddress | Identifier::Address => "EmailAddress",
+        Identifier::ContactId => "ContactId",
+        Identifier::ContactIdExt => "ContactIDExt",
+        Identifier::AccountId => "AccountId",
+        Identifier::CompanyName => "CompanyName",
+        Identifier::CompanyIdExt => "CompanyIDExt",
     }
 }
 
@@ -66,14 +111,19 @@ impl IdentifierArg {
 pub struct PushArgs {
     /// The CSV or JSON file to send (read as a stream; any size).
     pub input: PathBuf,
-    /// An existing sync action definition to upload to, e.g. /contacts/syncActions/12.
+    /// An existing sync action definition (or email address import) to upload to, e.g.
+    /// /contacts/syncActions/12 or /accounts/syncActions/3.
     #[arg(long, value_name = "URI", conflicts_with_all = ["add_to_list", "remove_from_list",
-        "subscribe_group", "unsubscribe_group", "global_subscribe", "global_unsubscribe"])]
+        "subscribe_group", "unsubscribe_group", "global_subscribe", "global_unsubscribe", "bounce"])]
     pub definition: Option<String>,
-    /// Create a definition adding each contact to this contact list (repeatable).
+    /// The records a created definition works on.
+    #[arg(long, value_enum, default_value = "contacts")]
+    pub object: ObjectArg,
+    /// Create a definition adding each record to this list (a contact list, or an account list
+    /// with --object accounts; repeatable).
     #[arg(long, value_name = "LIST_ID")]
     pub add_to_list: Vec<u64>,
-    /// Create a definition removing each contact from this contact list (repeatable).
+    /// Create a definition removing each record from this list (repeatable).
     #[arg(long, value_name = "LIST_ID")]
     pub remove_from_list: Vec<u64>,
     /// Create a definition subscribing each contact to this email group (repeatable).
@@ -85,13 +135,18 @@ pub struct PushArgs {
     /// Create a definition marking each contact globally subscribed.
     #[arg(long, conflicts_with = "global_unsubscribe")]
     pub global_subscribe: bool,
-    /// Create a definition marking each contact globally unsubscribed.
+    /// Create a definition marking each contact (or email address) globally unsubscribed.
     #[arg(long)]
     pub global_unsubscribe: bool,
-    /// How rows identify contacts, for a definition this command creates.
-    #[arg(long, value_enum, default_value = "email")]
-    pub identifier: IdentifierArg,
-    /// The identifier's column in the file [default: EmailAddress, ContactId or ContactIDExt].
+    /// Create an email address import marking each address bounced (--object emailAddresses).
+    #[arg(long)]
+    pub bounce: bool,
+    /// How rows identify records, for a definition this command creates [default: email;
+    /// name for accounts].
+    #[arg(long, value_enum)]
+    pub identifier: Option<IdentifierArg>,
+    /// The identifier's column in the file [default: EmailAddress, ContactId, ContactIDExt,
+    /// CompanyName, AccountId or CompanyIDExt, after the identifier].
     #[arg(long)]
     pub column: Option<String>,
     /// Name of a created definition [default: "loquat push <file name>"].

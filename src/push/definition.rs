@@ -4,19 +4,25 @@
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use super::args::PushArgs;
+use super::args::{ObjectArg, PushArgs, default_column, identifier};
 use super::client::Api;
 use super::state::DefinitionRef;
+use crate::domain::sync::SyncKind;
 
-/// The `syncActions` the flags ask for, in Eloqua's markup.
+/// The `syncActions` the flags ask for, in Eloqua's markup (the server refuses those the
+/// object does not take, before anything is created).
 pub fn actions(args: &PushArgs) -> Vec<Value> {
     let mut actions = Vec::new();
+    let list = if args.object == ObjectArg::Accounts {
+        "AccountList"
+    } else {
+        "ContactList"
+    };
     for id in &args.add_to_list {
-        actions.push(json!({"action": "add", "destination": format!("{{{{ContactList[{id}]}}}}")}));
+        actions.push(json!({"action": "add", "destination": format!("{{{{{list}[{id}]}}}}")}));
     }
     for id in &args.remove_from_list {
-        actions
-            .push(json!({"action": "remove", "destination": format!("{{{{ContactList[{id}]}}}}")}));
+        actions.push(json!({"action": "remove", "destination": format!("{{{{{list}[{id}]}}}}")}));
     }
     let group = |id: &u64, status: &str| json!({"action": "setStatus", "destination": format!("{{{{EmailGroup[{id}]}}}}"), "status": status});
     actions.extend(
@@ -36,28 +42,38 @@ pub fn actions(args: &PushArgs) -> Vec<Value> {
     if args.global_unsubscribe {
         actions.push(global("unsubscribed"));
     }
+    if args.bounce {
+        actions.push(global("bounced"));
+    }
     actions
 }
 
-/// The column the file identifies contacts by, for a definition this push creates.
-pub fn column(args: &PushArgs) -> String {
-    args.column
-        .clone()
-        .unwrap_or_else(|| args.identifier.default_column().to_owned())
+/// The collection a definition this push creates goes to (`/accounts/syncActions`).
+pub fn collection(args: &PushArgs) -> String {
+    let record_type = args.object.record_type();
+    format!(
+        "/{}/{}",
+        record_type.segment,
+        record_type.kind_segment(SyncKind::SyncAction)
+    )
 }
 
-/// The body of `POST /contacts/syncActions` for the flags.
+/// The body of `POST /contacts/syncActions` (or the object's collection) for the flags.
 ///
 /// # Errors
-/// No action flag was given.
+/// No action flag was given, or an identifier the object has not.
 pub fn new_definition(args: &PushArgs) -> anyhow::Result<Value> {
     let actions = actions(args);
     if actions.is_empty() {
         bail!(
-            "nothing to do: give --definition URI, or at least one of --add-to-list, --remove-from-list, --subscribe-group, --unsubscribe-group, --global-subscribe, --global-unsubscribe"
+            "nothing to do: give --definition URI, or at least one of --add-to-list, --remove-from-list, --subscribe-group, --unsubscribe-group, --global-subscribe, --global-unsubscribe, --bounce"
         );
     }
-    let column = column(args);
+    let identifier = identifier(args.object, args.identifier)?;
+    let column = args
+        .column
+        .clone()
+        .unwrap_or_else(|| default_column(identifier).to_owned());
     let file = args
         .input
         .file_name()
@@ -67,7 +83,7 @@ pub fn new_definition(args: &PushArgs) -> anyhow::Result<Value> {
         name.chars().take(100).collect()
     });
     let mut fields = serde_json::Map::new();
-    fields.insert(column.clone(), args.identifier.identifier().markup().into());
+    fields.insert(column.clone(), identifier.markup().into());
     let mut body = json!({
         "name": name,
         "fields": Value::Object(fields),
@@ -89,7 +105,7 @@ pub async fn prepare(api: &Api, args: &PushArgs) -> anyhow::Result<DefinitionRef
     let Some(given) = &args.definition else {
         let body = new_definition(args)?;
         let created = api
-            .post_json("/contacts/syncActions", &body)
+            .post_json(&collection(args), &body)
             .await
             .context("creating the sync action definition")?;
         return reference(&created, true);
@@ -159,6 +175,48 @@ mod tests {
         let mut argv = vec!["push", "in.csv"];
         argv.extend_from_slice(flags);
         Wrapper::parse_from(argv).push
+    }
+
+    #[test]
+    fn objects_choose_their_collection_identifier_and_lists() {
+        let accounts = args(&["--object", "accounts", "--add-to-list", "4"]);
+        assert_eq!(collection(&accounts), "/accounts/syncActions");
+        let body = new_definition(&accounts).unwrap();
+        assert_eq!(
+            body["fields"],
+            json!({"CompanyName": "{{Account.Field(M_CompanyName)}}"})
+        );
+        assert_eq!(body["syncActions"][0]["destination"], "{{AccountList[4]}}");
+        let by_ext = args(&[
+            "--object",
+            "accounts",
+            "--identifier",
+            "external-id",
+            "--remove-from-list",
+            "4",
+        ]);
+        assert_eq!(
+            new_definition(&by_ext).unwrap()["fields"],
+            json!({"CompanyIDExt": "{{Account.Field(CompanyIDExt)}}"})
+        );
+        let bounces = args(&["--object", "emailAddresses", "--bounce"]);
+        assert_eq!(collection(&bounces), "/emailAddresses/imports");
+        let body = new_definition(&bounces).unwrap();
+        assert_eq!(
+            body["syncActions"],
+            json!([{"action": "setStatus", "destination": "{{GlobalSubscribe}}", "status": "bounced"}])
+        );
+        assert_eq!(body["identifierFieldName"], "EmailAddress");
+        let wrong = args(&[
+            "--object",
+            "accounts",
+            "--identifier",
+            "email",
+            "--add-to-list",
+            "4",
+        ]);
+        let error = new_definition(&wrong).unwrap_err().to_string();
+        assert!(error.contains("accounts are identified by"), "{error}");
     }
 
     #[test]
