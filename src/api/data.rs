@@ -92,7 +92,7 @@ async fn upload<R: Records, K: Staging>(
     let staged = K::stage(&state, &who, record, format, body).await?;
     state
         .metrics
-        .upload(K::Stored::SYNC, size as u64, staged.rows);
+        .upload(K::Stored::SYNC, R::TYPE, size as u64, staged.rows);
     tracing::info!(
         definition_id = id,
         kind = K::NOUN,

@@ -120,7 +120,7 @@ impl Engine {
     /// Records a sync this engine ran to `status` (rows per second over the run's time).
     fn finished(&self, job: &SyncJob, status: SyncStatus, started: Instant, rows: u64) {
         self.metrics
-            .sync_finished(job.kind, status, started.elapsed(), rows);
+            .sync_finished((job.kind, job.record_type), status, started.elapsed(), rows);
     }
 
     /// The definition a claimed sync runs, as `found` read it; `None` after ending the sync in

@@ -25,6 +25,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
+use crate::domain::record_type::RecordType;
 use crate::domain::sync::{SyncKind, SyncStatus};
 use crate::store::Store;
 
@@ -71,11 +72,14 @@ struct RouteLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabels {
     kind: &'static str,
+    /// The record type's Bulk segment (`contacts`, `accounts`, `emailAddresses`, …).
+    object: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct FinishedLabels {
     kind: &'static str,
+    object: &'static str,
     status: &'static str,
 }
 
@@ -240,25 +244,34 @@ impl Metrics {
         self.inner.shed.inc();
     }
 
-    /// Counts a staged upload of `kind` (sync action or import).
-    pub fn upload(&self, kind: SyncKind, bytes: u64, rows: u64) {
+    /// Counts a staged upload of `kind` (sync action or import) of `record_type`.
+    pub fn upload(&self, kind: SyncKind, record_type: &RecordType, bytes: u64, rows: u64) {
         let labels = KindLabels {
             kind: kind.as_str(),
+            object: record_type.segment,
         };
         self.inner.upload_bytes.get_or_create(&labels).inc_by(bytes);
         self.inner.upload_rows.get_or_create(&labels).inc_by(rows);
     }
 
     /// Records a sync this node ran to `status` in `elapsed`, over `rows` rows.
-    pub fn sync_finished(&self, kind: SyncKind, status: SyncStatus, elapsed: Duration, rows: u64) {
+    pub fn sync_finished(
+        &self,
+        (kind, record_type): (SyncKind, &RecordType),
+        status: SyncStatus,
+        elapsed: Duration,
+        rows: u64,
+    ) {
         let inner = &self.inner;
         let labels = KindLabels {
             kind: kind.as_str(),
+            object: record_type.segment,
         };
         inner
             .syncs_finished
             .get_or_create(&FinishedLabels {
                 kind: labels.kind,
+                object: labels.object,
                 status: status.as_str(),
             })
             .inc();

@@ -5,6 +5,7 @@ use axum::http::{Method, StatusCode};
 
 use super::{Metrics, UNMATCHED, method_label};
 use crate::domain::clock::SystemClock;
+use crate::domain::record_type::{ACCOUNTS, ACTIVITIES, CONTACTS};
 use crate::domain::sync::{SyncKind, SyncStatus};
 use crate::store::sqlite::SqliteStore;
 
@@ -75,15 +76,15 @@ async fn records_requests_uploads_syncs_and_callbacks() {
         Duration::ZERO,
     );
     metrics.request_shed();
-    metrics.upload(SyncKind::Import, 2048, 10);
+    metrics.upload(SyncKind::Import, &CONTACTS, 2048, 10);
     metrics.sync_finished(
-        SyncKind::SyncAction,
+        (SyncKind::SyncAction, &ACCOUNTS),
         SyncStatus::Warning,
         Duration::from_secs(2),
         1000,
     );
     metrics.sync_finished(
-        SyncKind::Export,
+        (SyncKind::Export, &ACTIVITIES),
         SyncStatus::Success,
         Duration::from_secs(1),
         0,
@@ -98,20 +99,20 @@ async fn records_requests_uploads_syncs_and_callbacks() {
         "loquat_http_request_duration_seconds_count{route=\"/api/bulk/2.0/syncs/{id}\"} 2",
         "loquat_http_request_duration_seconds_bucket{route=\"/api/bulk/2.0/syncs/{id}\",le=\"0.005\"} 1",
         "loquat_http_requests_shed_total 1",
-        "loquat_upload_bytes_total{kind=\"import\"} 2048",
-        "loquat_upload_rows_total{kind=\"import\"} 10",
-        "loquat_syncs_finished_total{kind=\"syncAction\",status=\"warning\"} 1",
-        "loquat_syncs_finished_total{kind=\"export\",status=\"success\"} 1",
-        "loquat_sync_duration_seconds_count{kind=\"syncAction\"} 1",
-        "loquat_sync_duration_seconds_sum{kind=\"syncAction\"} 2.0",
-        "loquat_sync_rows_per_second_sum{kind=\"syncAction\"} 500.0",
+        "loquat_upload_bytes_total{kind=\"import\",object=\"contacts\"} 2048",
+        "loquat_upload_rows_total{kind=\"import\",object=\"contacts\"} 10",
+        "loquat_syncs_finished_total{kind=\"syncAction\",object=\"accounts\",status=\"warning\"} 1",
+        "loquat_syncs_finished_total{kind=\"export\",object=\"activities\",status=\"success\"} 1",
+        "loquat_sync_duration_seconds_count{kind=\"syncAction\",object=\"accounts\"} 1",
+        "loquat_sync_duration_seconds_sum{kind=\"syncAction\",object=\"accounts\"} 2.0",
+        "loquat_sync_rows_per_second_sum{kind=\"syncAction\",object=\"accounts\"} 500.0",
         "loquat_callback_failures_total{outcome=\"retry\"} 1",
         "loquat_callback_failures_total{outcome=\"gave_up\"} 1",
     ] {
         assert!(lines.contains(&expected), "{expected} missing from\n{text}");
     }
     assert!(
-        !text.contains("loquat_sync_rows_per_second_count{kind=\"export\"}"),
+        !text.contains("loquat_sync_rows_per_second_count{kind=\"export\",object=\"activities\"}"),
         "a sync of no rows has no rate\n{text}"
     );
 }

@@ -92,9 +92,20 @@ pub struct SyncJob {
     pub site_id: i64,
     /// The definition it syncs.
     pub definition_id: i64,
+    /// The record type of that definition (the one its `syncedInstanceUri` names).
+    pub record_type: &'static RecordType,
     /// Which claim of the sync this is (1 for the first). Every write of the run names it, and
     /// the store refuses it once another claim has taken the sync over (a fencing token).
     pub attempt: i64,
+}
+
+/// The record type a stored `syncedInstanceUri` names (contacts for one this build cannot
+/// read: the metrics label is all that depends on it).
+pub(crate) fn job_record_type(synced_instance_uri: &str) -> &'static RecordType {
+    RecordType::parse_definition_uri(synced_instance_uri).map_or(
+        &crate::domain::record_type::CONTACTS,
+        |(record_type, ..)| record_type,
+    )
 }
 
 /// The name the store gives a write refused because the sync was claimed again meanwhile.

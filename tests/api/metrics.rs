@@ -90,11 +90,17 @@ async fn counts_requests_by_route_uploads_and_syncs_from_the_store() {
     assert!(!before.contains("/nowhere"), "{before}");
     let bytes = serde_json::to_vec(&body).unwrap().len() as f64;
     assert_eq!(
-        value(&before, "loquat_upload_bytes_total{kind=\"syncAction\"}"),
+        value(
+            &before,
+            "loquat_upload_bytes_total{kind=\"syncAction\",object=\"contacts\"}"
+        ),
         bytes
     );
     assert_eq!(
-        value(&before, "loquat_upload_rows_total{kind=\"syncAction\"}"),
+        value(
+            &before,
+            "loquat_upload_rows_total{kind=\"syncAction\",object=\"contacts\"}"
+        ),
         3.0
     );
     // Read from the store: one pending sync owning three staged rows.
@@ -105,7 +111,7 @@ async fn counts_requests_by_route_uploads_and_syncs_from_the_store() {
     assert_eq!(
         sample(
             &before,
-            "loquat_sync_duration_seconds_count{kind=\"syncAction\"}"
+            "loquat_sync_duration_seconds_count{kind=\"syncAction\",object=\"contacts\"}"
         ),
         None
     );
@@ -124,21 +130,23 @@ async fn counts_requests_by_route_uploads_and_syncs_from_the_store() {
     assert_eq!(
         value(
             &after,
-            &format!("loquat_syncs_finished_total{{kind=\"syncAction\",status=\"{status}\"}}")
+            &format!(
+                "loquat_syncs_finished_total{{kind=\"syncAction\",object=\"contacts\",status=\"{status}\"}}"
+            )
         ),
         1.0
     );
     assert_eq!(
         value(
             &after,
-            "loquat_sync_duration_seconds_count{kind=\"syncAction\"}"
+            "loquat_sync_duration_seconds_count{kind=\"syncAction\",object=\"contacts\"}"
         ),
         1.0
     );
     assert_eq!(
         value(
             &after,
-            "loquat_sync_duration_seconds_bucket{kind=\"syncAction\",le=\"+Inf\"}"
+            "loquat_sync_duration_seconds_bucket{kind=\"syncAction\",object=\"contacts\",le=\"+Inf\"}"
         ),
         1.0
     );
@@ -177,15 +185,24 @@ async fn import_uploads_are_counted_by_kind() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let text = scrape(&app).await;
     assert_eq!(
-        value(&text, "loquat_upload_rows_total{kind=\"import\"}"),
+        value(
+            &text,
+            "loquat_upload_rows_total{kind=\"import\",object=\"contacts\"}"
+        ),
         2.0
     );
     assert_eq!(
-        value(&text, "loquat_upload_bytes_total{kind=\"import\"}"),
+        value(
+            &text,
+            "loquat_upload_bytes_total{kind=\"import\",object=\"contacts\"}"
+        ),
         34.0
     );
     assert_eq!(
-        sample(&text, "loquat_upload_rows_total{kind=\"syncAction\"}"),
+        sample(
+            &text,
+            "loquat_upload_rows_total{kind=\"syncAction\",object=\"contacts\"}"
+        ),
         None
     );
 }

@@ -21,6 +21,7 @@ use super::sync_rows::{SYNC_SELECT, sync_from};
 use super::{Client, big, count, error};
 use crate::domain::clock::Timestamp;
 use crate::domain::sync::{SyncKind, SyncLog, SyncRecord, SyncStatus};
+use crate::store::syncs::job_record_type;
 use crate::store::syncs::{RELEASE_ROWS, release_groups};
 use crate::store::{LEASE_LOST, StoreError, StoreResult, SweepReport, SyncFile, SyncJob};
 
@@ -78,7 +79,7 @@ pub(super) async fn claim(
         .query_one(
             "UPDATE syncs SET status = 'active', started_at = COALESCE(started_at, $2),
                  attempt = attempt + 1, lease_owner = $3, lease_expires_at = $4, lease_key = $5
-             WHERE id = $1 RETURNING id, site_id, definition_id, kind, attempt",
+             WHERE id = $1 RETURNING id, site_id, definition_id, kind, attempt, synced_instance_uri",
             &[&id, &now.as_nanos(), &node, &lease_until.as_nanos(), &key],
         )
         .await?;
@@ -89,6 +90,7 @@ pub(super) async fn claim(
         definition_id: row.get(2),
         kind: SyncKind::parse(row.get::<_, &str>(3)).unwrap_or(SyncKind::SyncAction),
         attempt: row.get(4),
+        record_type: job_record_type(row.get(5)),
     }))
 }
 

@@ -9,6 +9,7 @@ use super::staging;
 use super::syncs::{SYNC_SELECT, sync_from};
 use crate::domain::clock::Timestamp;
 use crate::domain::sync::{SyncKind, SyncLog, SyncRecord, SyncStatus};
+use crate::store::syncs::job_record_type;
 use crate::store::{LEASE_LOST, StoreError, StoreResult, SweepReport, SyncFile, SyncJob};
 
 /// Claims the oldest claimable sync: pending with no active or earlier pending sync of its
@@ -27,7 +28,7 @@ pub(super) fn claim(
              AND (o.status = 'active' OR (o.status = 'pending' AND o.id < s.id))))
              OR (s.status = 'active' AND s.lease_expires_at < ?1)
            ORDER BY s.id LIMIT 1)
-         RETURNING id, site_id, definition_id, kind, attempt",
+         RETURNING id, site_id, definition_id, kind, attempt, synced_instance_uri",
         params![now.as_nanos(), node, lease_until.as_nanos()],
         |r| {
             let kind: String = r.get(3)?;
@@ -37,6 +38,7 @@ pub(super) fn claim(
                 definition_id: r.get(2)?,
                 kind: SyncKind::parse(&kind).unwrap_or(SyncKind::SyncAction),
                 attempt: r.get(4)?,
+                record_type: job_record_type(&r.get::<_, String>(5)?),
             })
         },
     )
