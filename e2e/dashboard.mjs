@@ -124,7 +124,16 @@ async function arrange(call) {
   await call('POST', `/api/bulk/2.0${nightly.uri}/data`, [{ Email: 'barney@example.com' }]);
   await call('POST', `/api/bulk/2.0${nightly.uri}/data`, 'Email\nbetty@example.com\n', 'text/csv');
   const sync = await call('POST', '/api/bulk/2.0/syncs', { syncedInstanceUri: webinar.uri });
-  return { webinar, nightly, sync, list, group };
+  // An account list and an account definition adding to it: the pages show every record type.
+  const account = await call('POST', '/api/REST/1.0/data/account', { name: 'Acme' });
+  const accountList = await call('POST', '/api/loquat/1.0/accounts/list', { name: 'Key accounts', membershipAdditions: [account.id] });
+  const accounts = await call('POST', '/api/bulk/2.0/accounts/syncActions', {
+    name: 'Key accounts',
+    fields: { Company: '{{Account.Field(M_CompanyName)}}' },
+    identifierFieldName: 'Company',
+    syncActions: [{ action: 'add', destination: `{{AccountList[${accountList.id}]}}` }],
+  });
+  return { webinar, nightly, sync, list, group, accounts, accountList };
 }
 
 async function main() {
@@ -169,7 +178,7 @@ async function main() {
   }
 }
 
-async function scenario(page, base, { webinar, nightly, sync, list, group }, work) {
+async function scenario(page, base, { webinar, nightly, sync, list, group, accounts, accountList }, work) {
   const shot = (name, fullPage = true) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
   const row = (text) => page.getByRole('row').filter({ hasText: text });
   const notice = page.locator('#notice');
@@ -196,10 +205,13 @@ async function scenario(page, base, { webinar, nightly, sync, list, group }, wor
   await nightlyRow.waitFor();
   const cells = await nightlyRow.getByRole('cell').allTextContents();
   assert.equal(cells[0], 'Nightly unsubscribes');
-  assert.equal(cells[5], '2', `staged files: ${cells}`);
-  assert.equal(cells[6], '2', `staged rows: ${cells}`);
-  assert.ok(Number(cells[4]) >= 1, `kbUsed: ${cells}`);
-  assert.equal((await row(webinar.uri).getByRole('cell').allTextContents())[5], '0');
+  assert.equal(cells[1], 'contacts');
+  assert.equal(cells[6], '2', `staged files: ${cells}`);
+  assert.equal(cells[7], '2', `staged rows: ${cells}`);
+  assert.ok(Number(cells[5]) >= 1, `kbUsed: ${cells}`);
+  assert.equal((await row(webinar.uri).getByRole('cell').allTextContents())[6], '0');
+  const accountCells = await row(accounts.uri).getByRole('cell').allTextContents();
+  assert.deepEqual(accountCells.slice(0, 2), ['Key accounts', 'accounts']);
   await shot('definitions');
 
   // Syncs: the sync reaches `warning` (the page refreshes by itself while it runs).
@@ -255,6 +267,8 @@ async function scenario(page, base, { webinar, nightly, sync, list, group }, wor
   assert.equal(listCells[2], '2');
   const groupCells = await row('Monthly newsletter').getByRole('cell').allTextContents();
   assert.deepEqual(groupCells.slice(1, 4), [`{{EmailGroup[${group.id}]}}`, '0', '2']);
+  const accountListCells = await row(`{{AccountList[${accountList.id}]}}`).getByRole('cell').allTextContents();
+  assert.deepEqual(accountListCells.slice(0, 3), ['Key accounts', `{{AccountList[${accountList.id}]}}`, '1']);
   await shot('lists');
 
   // Sign-out forgets the credentials.

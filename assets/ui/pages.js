@@ -33,7 +33,8 @@ export async function definitionsPage(ctx) {
   const section = h('section', { 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
   show(ctx, 'Sync action definitions', section);
   const load = async (offset) => {
-    const page = await get(`${BULK}/contacts/syncActions?orderBy=createdAt%20DESC&limit=${PAGE}&offset=${offset}`, ctx.signal);
+    // Every record type's: contacts, accounts, email address imports.
+    const page = await get(`${BULK}/syncActions?orderBy=createdAt%20DESC&limit=${PAGE}&offset=${offset}`, ctx.signal);
     const ids = page.items.map((d) => idOf(d.uri));
     const staged = new Map();
     if (ids.length) {
@@ -43,6 +44,7 @@ export async function definitionsPage(ctx) {
     replace(section,
       table('Definitions, newest first. Staged files and rows are those waiting for the next sync (at most 500 files).', [
         { label: 'Name', cell: (d) => d.name },
+        { label: 'Records', cell: (d) => d.uri.split('/')[1] },
         { label: 'URI', cell: (d) => h('code', {}, d.uri) },
         { label: 'Identifier', cell: (d) => `${d.identifierFieldName} = ${Object.values(d.fields ?? {})[0] ?? ''}` },
         { label: 'Actions', cell: (d) => h('ul', { class: 'plain' }, (d.syncActions ?? []).map((a) => h('li', {}, actionText(a)))) },
@@ -127,8 +129,20 @@ export async function syncsPage(ctx) {
 
 export async function listsPage(ctx) {
   const lists = h('section', { 'aria-labelledby': 'lists-title' }, h('h2', { id: 'lists-title' }, 'Contact lists'));
+  const accountLists = h('section', { 'aria-labelledby': 'account-lists-title' }, h('h2', { id: 'account-lists-title' }, 'Account lists'));
   const groups = h('section', { 'aria-labelledby': 'groups-title' }, h('h2', { id: 'groups-title' }, 'Email groups'));
-  show(ctx, 'Lists and email groups', lists, groups);
+  show(ctx, 'Lists and email groups', lists, accountLists, groups);
+  const loadAccountLists = async (offset) => {
+    const page = await get(`${BULK}/accounts/lists?orderBy=name&limit=${PAGE}&offset=${offset}`, ctx.signal);
+    replace(accountLists, h('h2', { id: 'account-lists-title' }, 'Account lists'),
+      table('Account lists by name, with their current members.', [
+        { label: 'Name', cell: (l) => l.name },
+        { label: 'Statement', cell: (l) => h('code', {}, l.statement) },
+        { label: 'Members', numeric: true, cell: (l) => number(l.count) },
+        { label: 'Updated', cell: (l) => time(l.updatedAt) },
+      ], page.items, 'No account lists yet.'),
+      pager('Account lists', page, (next) => loadAccountLists(next).catch(ctx.fail)));
+  };
   const loadLists = async (offset) => {
     const page = await get(`${BULK}/contacts/lists?orderBy=name&limit=${PAGE}&offset=${offset}`, ctx.signal);
     replace(lists, h('h2', { id: 'lists-title' }, 'Contact lists'),
@@ -158,5 +172,5 @@ export async function listsPage(ctx) {
       ], page.items, 'No email groups yet.'),
       pager('Groups', page, (next) => loadGroups(next).catch(ctx.fail)));
   };
-  await Promise.all([loadLists(0), loadGroups(0)]);
+  await Promise.all([loadLists(0), loadAccountLists(0), loadGroups(0)]);
 }

@@ -24,7 +24,6 @@ use super::extract::Caller;
 use super::openapi::build::{self, Operation};
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::query::MAX_PAGE;
-use crate::domain::record_type::CONTACTS;
 use crate::domain::sync::SyncKind;
 
 /// Routes with their full paths (merged beside the other `/api/loquat/1.0` routes).
@@ -153,7 +152,7 @@ impl Count for Staged {
     ) -> Result<Vec<StagedDto>, ApiError> {
         let found = state.store.staged_files(site_id, ids).await?;
         let dto = |s: crate::store::StagedFiles| StagedDto {
-            uri: CONTACTS.definition_uri(SyncKind::SyncAction, s.definition_id),
+            uri: s.record_type.definition_uri(SyncKind::SyncAction, s.definition_id),
             files: s.files,
             rows: s.rows,
         };

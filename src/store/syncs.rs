@@ -75,6 +75,8 @@ pub enum StageError {
 pub struct StagedFiles {
     /// The definition.
     pub definition_id: i64,
+    /// Its record type.
+    pub record_type: &'static RecordType,
     /// Files not yet owned by a sync.
     pub files: u64,
     /// Rows in those files.
@@ -97,6 +99,12 @@ pub struct SyncJob {
     /// Which claim of the sync this is (1 for the first). Every write of the run names it, and
     /// the store refuses it once another claim has taken the sync over (a fencing token).
     pub attempt: i64,
+}
+
+/// The record type a definition's stored segment names (contacts for one this build does
+/// not know).
+pub(crate) fn record_type_or_contacts(segment: &str) -> &'static RecordType {
+    RecordType::by_segment(segment).unwrap_or(&crate::domain::record_type::CONTACTS)
 }
 
 /// The record type a stored `syncedInstanceUri` names (contacts for one this build cannot

@@ -13,7 +13,7 @@ use crate::domain::query::ListQuery;
 use crate::domain::sync::{Severity, StoredLog, StoredReject, SyncLog, SyncRecord, SyncStatus};
 use crate::store::SyncStore;
 use crate::store::sql_text;
-use crate::store::syncs::sync_listing;
+use crate::store::syncs::{record_type_or_contacts, sync_listing};
 use crate::store::{
     BatchCounts, DueCallback, Page, RowRange, StageError, Staged, StagedFiles, StoreResult,
     SweepReport, SyncFile, SyncJob, Upload,
@@ -128,7 +128,7 @@ impl SyncStore for PostgresStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT d.id, COUNT(f.id), COALESCE(SUM(f.row_count), 0)::bigint
+                "SELECT d.id, COUNT(f.id), COALESCE(SUM(f.row_count), 0)::bigint, d.record_type
                  FROM sync_action_definitions d
                  LEFT JOIN staged_files f ON f.definition_id = d.id AND f.sync_id IS NULL
                  WHERE d.site_id = $1 AND d.id = ANY($2) GROUP BY d.id ORDER BY d.id",
@@ -139,6 +139,7 @@ impl SyncStore for PostgresStore {
             .iter()
             .map(|r| StagedFiles {
                 definition_id: r.get(0),
+                record_type: record_type_or_contacts(r.get(3)),
                 files: count(r.get(1)),
                 rows: count(r.get(2)),
             })

@@ -1,7 +1,7 @@
 //! Syncs, logs and rejects on SQLite, and the [`SyncStore`] implementation (the engine's
 //! statements live in `apply.rs`).
 
-use rusqlite::{Connection, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::{SqliteStore, apply, batch, effects, error, staging};
 use crate::domain::clock::Timestamp;
@@ -14,7 +14,7 @@ use crate::domain::sync::{
 use crate::store::SyncStore;
 use crate::store::definitions::{claim_files_sql, staged_files};
 use crate::store::sql_text::{self, Backend};
-use crate::store::syncs::{release_groups, sync_listing};
+use crate::store::syncs::{record_type_or_contacts, release_groups, sync_listing};
 use crate::store::{
     BatchCounts, DueCallback, NewSync, Page, RowRange, StageError, Staged, StagedFiles,
     StoreResult, SweepReport, SyncFile, SyncJob, Upload,
@@ -185,23 +185,36 @@ impl SyncStore for SqliteStore {
         site_id: i64,
         definition_ids: &[i64],
     ) -> StoreResult<Vec<StagedFiles>> {
-        let counts = self
-            .counts_by_id(
-                "SELECT COUNT(f.id), COALESCE(SUM(f.row_count), 0) FROM sync_action_definitions d
+        let mut ids = definition_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        self.read(move |conn| {
+            let mut query = conn.prepare_cached(
+                "SELECT d.record_type, COUNT(f.id), COALESCE(SUM(f.row_count), 0)
+                 FROM sync_action_definitions d
                  LEFT JOIN staged_files f ON f.definition_id = d.id AND f.sync_id IS NULL
                  WHERE d.site_id = ?1 AND d.id = ?2 GROUP BY d.id",
-                site_id,
-                definition_ids,
-            )
-            .await?;
-        let staged = counts
-            .into_iter()
-            .map(|(definition_id, files, rows)| StagedFiles {
-                definition_id,
-                files,
-                rows,
-            });
-        Ok(staged.collect())
+            )?;
+            let mut found = Vec::with_capacity(ids.len());
+            for definition_id in ids {
+                let row = query
+                    .query_row(params![site_id, definition_id], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                    })
+                    .optional()?;
+                if let Some((segment, files, rows)) = row {
+                    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+                    found.push(StagedFiles {
+                        definition_id,
+                        record_type: record_type_or_contacts(&segment),
+                        files: count(files),
+                        rows: count(rows),
+                    });
+                }
+            }
+            Ok(found)
+        })
+        .await
     }
 
     async fn recover_interrupted(&self) -> StoreResult<u64> {
