@@ -152,7 +152,9 @@ impl Count for Staged {
     ) -> Result<Vec<StagedDto>, ApiError> {
         let found = state.store.staged_files(site_id, ids).await?;
         let dto = |s: crate::store::StagedFiles| StagedDto {
-            uri: s.record_type.definition_uri(SyncKind::SyncAction, s.definition_id),
+            uri: s
+                .record_type
+                .definition_uri(SyncKind::SyncAction, s.definition_id),
             files: s.files,
             rows: s.rows,
         };

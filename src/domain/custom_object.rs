@@ -75,6 +75,10 @@ pub struct CustomObjectInput {
     pub display_name_field_id: Option<i64>,
 }
 
+/// Most custom objects one site holds. Eloqua's instances hold a few hundred; the bound keeps
+/// every listing of a site's objects (and their fields) small.
+pub const MAX_CUSTOM_OBJECTS: u64 = 500;
+
 /// One record of a custom object (Eloqua's "custom object data").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomObjectRecord {

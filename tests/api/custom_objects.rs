@@ -334,3 +334,35 @@ async fn custom_object_records_are_kept_through_rest_2_data() {
     let (_, page) = app.get(&format!("{data}/instances")).await;
     assert_eq!(page["total"], 0);
 }
+
+#[tokio::test]
+async fn a_site_holds_a_bounded_number_of_custom_objects() {
+    use loquat::domain::custom_object::{CustomObjectInput, MAX_CUSTOM_OBJECTS};
+    let app = spawn_app().await;
+    for n in 0..MAX_CUSTOM_OBJECTS {
+        let input = CustomObjectInput {
+            name: format!("Object {n}"),
+            description: None,
+            fields: Vec::new(),
+            unique_code_field_id: None,
+            email_address_field_id: None,
+            display_name_field_id: None,
+        };
+        app.store
+            .create_custom_object(app.site.id, "seed", &input)
+            .await
+            .unwrap();
+    }
+    let (status, body) = app
+        .post(
+            "/api/REST/2.0/assets/customObject",
+            &json!({"name": "One too many"}),
+        )
+        .await;
+    assert_failures(status, &body, &["name"]);
+    let (status, page) = app
+        .get("/api/bulk/2.0/customObjects?limit=1&totalResults=true")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["totalResults"], MAX_CUSTOM_OBJECTS);
+}

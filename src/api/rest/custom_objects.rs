@@ -271,6 +271,18 @@ impl Resource for CustomObjects {
         Ok(match id {
             None => {
                 check_ids(input, None)?;
+                let (_, held) = store.list_custom_objects(site_id, None, 0, 0).await?;
+                if held >= crate::domain::custom_object::MAX_CUSTOM_OBJECTS {
+                    return Err(ApiError::invalid(
+                        "name",
+                        format!(
+                            "The site has {held} custom objects, the most one site may have \
+                             ({}); delete one first.",
+                            crate::domain::custom_object::MAX_CUSTOM_OBJECTS
+                        ),
+                        Some(input.name.clone()),
+                    ));
+                }
                 store.create_custom_object(site_id, by, input).await?
             }
             Some(id) => {

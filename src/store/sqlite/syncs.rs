@@ -199,7 +199,11 @@ impl SyncStore for SqliteStore {
             for definition_id in ids {
                 let row = query
                     .query_row(params![site_id, definition_id], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, i64>(2)?,
+                        ))
                     })
                     .optional()?;
                 if let Some((segment, files, rows)) = row {
