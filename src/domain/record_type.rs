@@ -2,9 +2,12 @@
 //! addresses in the Bulk API (spec §5), described once per type so routes, validation and
 //! storage read it instead of spelling `contacts` out in each place.
 //!
-//! Contacts ([`CONTACTS`]) are complete; accounts ([`ACCOUNTS`]) have their field catalogue,
-//! their records (REST 1.0) and their lists so far, and no definition kinds yet. A new record
-//! type touches:
+//! Contacts ([`CONTACTS`]) are complete. Accounts ([`ACCOUNTS`]) have their field catalogue,
+//! records (REST 1.0), lists, sync actions and exports; email addresses ([`EMAIL_ADDRESSES`])
+//! their imports, which are sync action definitions served under `imports`; activities
+//! ([`ACTIVITIES`]) their exports. A definition belongs to a record type (a column of every
+//! definition table): the same kinds and tables serve all of them, and routes of one record
+//! type answer 404 for another's. A new record type touches:
 //!
 //! 1. this file: a new `const` description, listed in [`RecordType::ALL`];
 //! 2. `src/domain/markup`: the statements of its markup root (`{{Account.Field(...)}}`, …);
@@ -15,9 +18,9 @@
 //! 6. `src/api/definitions`: a `Records` type naming the description and two routes per
 //!    definition kind it lists, and `src/api/data.rs` the `…/{id}/data` route of each kind that
 //!    stages (the OpenAPI operations, URIs and field checks follow from the description);
-//! 7. `src/domain/sync.rs` and `src/store/definitions`: a definition of the new type is a
-//!    [`SyncKind`] of its own (its syncs, `syncedInstanceUri` and logs name it) stored by one
-//!    more `StoredKind` description, whose CRUD, listing, syncs and discards come with it.
+//! 7. `src/store/definitions`: its definitions are stored by the kind's existing `StoredKind`,
+//!    under the record type's segment (`StoredKind::record_type` says which a definition has);
+//!    their CRUD, listing, syncs and discards come with it.
 
 use crate::domain::contact_fields::RecordField;
 use crate::domain::definition::{ActionKind, Destination, MemberStatus};
