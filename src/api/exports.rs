@@ -10,13 +10,14 @@ use super::openapi::schemas::{ExportDefinitionDto, ExportDefinitionInput};
 use super::sync_actions::missing_reference;
 use super::{ApiError, ApiResult, AppState, no_content};
 use crate::domain::appcloud::InstanceKind;
+use crate::domain::contact_fields::Storage;
 use crate::domain::definition::{
     ContainerRef, ExportDefinition, FieldTarget, validate_export_definition_of,
 };
 use crate::domain::failure::Failure;
 use crate::domain::fields::NoField;
 use crate::domain::filter::{FieldRef, Filter, Membership};
-use crate::domain::record_type::{ACCOUNTS, RecordType};
+use crate::domain::record_type::{ACCOUNTS, CONTACTS, RecordType};
 use crate::domain::spreadsheet::CsvCells;
 use crate::store::StoreError;
 
@@ -56,6 +57,22 @@ impl Kind for Exports {
                     record_type.missing_field(name),
                     Some(field.statement.clone()),
                 )),
+                // An activity's contact's standard fields, kept in columns.
+                FieldTarget::ContactField(name)
+                    if !matches!(
+                        CONTACTS.fields.standard(name).map(|f| f.storage),
+                        Some(Storage::Column(_))
+                    ) =>
+                {
+                    Some(Failure::new(
+                        format!("fields.{}", field.name),
+                        format!(
+                            "{} (an activity export reads the standard fields of the activity's contact)",
+                            CONTACTS.missing_field(name)
+                        ),
+                        Some(field.statement.clone()),
+                    ))
+                }
                 // The linked account's standard fields (its custom ones are not served).
                 FieldTarget::AccountField(name) if ACCOUNTS.fields.standard(name).is_none() => {
                     Some(Failure::new(

@@ -78,9 +78,10 @@ impl ImportPlan {
                 FieldTarget::IsSubscribed => (ColumnTarget::IsSubscribed, FieldType::Text),
                 FieldTarget::IsBounced => (ColumnTarget::IsBounced, FieldType::Text),
                 // Refused by the import rules; a stored definition never has one.
-                FieldTarget::CreatedAt | FieldTarget::UpdatedAt | FieldTarget::EmailFormat => {
-                    continue;
-                }
+                FieldTarget::CreatedAt
+                | FieldTarget::UpdatedAt
+                | FieldTarget::EmailFormat
+                | FieldTarget::ContactField(_) => continue,
                 FieldTarget::AccountField(name) => match account_link(name) {
                     Some(column) => (ColumnTarget::AccountLink(column), FieldType::Text),
                     None => continue,

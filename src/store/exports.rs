@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::{DefinitionRecordOf, StoreError, StoreResult, SyncJob};
 use crate::domain::contact_fields::{FieldType, RecordField, Storage};
 use crate::domain::definition::{ExportDefinition, FieldTarget};
-use crate::domain::record_type::{ACCOUNTS, RecordType};
+use crate::domain::record_type::{ACCOUNTS, CONTACTS, RecordType};
 use crate::store::sql_text::Backend;
 
 /// A stored export definition.
@@ -89,6 +89,14 @@ pub(crate) fn value_expression(
         FieldTarget::IsBounced => "CASE WHEN c.is_bounced THEN 'true' ELSE 'false' END".to_owned(),
         // No format preference is recorded: every contact has none.
         FieldTarget::EmailFormat => "''".to_owned(),
+        // A standard field of an activity's contact (the definition's checks refuse others).
+        FieldTarget::ContactField(name) => match CONTACTS.fields.standard(name) {
+            Some(RecordField {
+                storage: Storage::Column(column),
+                ..
+            }) => format!("(SELECT ct.{column} FROM contacts ct WHERE ct.id = c.contact_id)"),
+            _ => "NULL".to_owned(),
+        },
         // A standard field of the linked account (the definition's checks refuse others).
         FieldTarget::AccountField(name) => match ACCOUNTS.fields.standard(name) {
             Some(RecordField {

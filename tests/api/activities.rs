@@ -116,6 +116,25 @@ async fn subscription_changes_by_any_path_are_exported_as_activities() {
     .await;
     assert_eq!(since.len(), 1, "{since:?}");
     assert_eq!(since[0]["EmailAddress"], "bob@example.com");
+
+    // The activity's contact's fields, read now (at most 10 per export).
+    let body = json!({
+        "name": "With contacts",
+        "fields": {"Id": "{{Activity.Id}}", "Email": "{{Activity.Contact.Field(C_EmailAddress)}}",
+                   "Country": "{{Activity.Contact.Field(C_Country)}}"},
+        "filter": "'{{Activity.Type}}' = 'Unsubscribe'"
+    });
+    let (status, created) = app.post(EXPORTS, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let sync = app.sync(created["uri"].as_str().unwrap()).await;
+    app.wait_for_sync(&sync).await;
+    let rows = app.items(&format!("{sync}/data")).await;
+    let emails: Vec<&Value> = rows.iter().map(|r| &r["Email"]).collect();
+    assert_eq!(
+        emails,
+        [&json!("ann@example.com"), &json!("bob@example.com")]
+    );
+    assert_eq!(rows[0]["Country"], "");
     assert!(since[0]["ActivityId"].as_str().unwrap() > first["ActivityId"].as_str().unwrap());
 }
 
@@ -218,6 +237,17 @@ async fn activity_exports_follow_eloquas_rules() {
             json!({"name": "x", "fields": {"Email": "{{Contact.Field(C_EmailAddress)}}"},
                    "filter": "'{{Activity.Type}}' = 'Unsubscribe'"}),
             "fields.Email",
+        ),
+        (
+            json!({"name": "x", "fields": {"C": "{{Activity.Contact.Field(C_Nope)}}"},
+                   "filter": "'{{Activity.Type}}' = 'Unsubscribe'"}),
+            "fields.C",
+        ),
+        (
+            json!({"name": "x", "filter": "'{{Activity.Type}}' = 'Unsubscribe'",
+                   "fields": (0..11).map(|n| (format!("C{n}"), json!("{{Activity.Contact.Field(C_City)}}")))
+                       .collect::<serde_json::Map<_, _>>()}),
+            "fields",
         ),
         (
             json!({"name": "x", "fields": fields(), "maxRecords": 5_000_001,

@@ -9,7 +9,7 @@ use super::lenient::{Lenient, value_text};
 use super::rules::{Failures, Reported};
 use crate::domain::activity::ActivityField;
 use crate::domain::duration::IsoDuration;
-use crate::domain::markup;
+use crate::domain::markup::{self, FieldName};
 use crate::domain::record_type::{ACCOUNTS, ACTIVITIES, RecordType};
 
 /// One checked `fields` entry: the column, what it reads or writes, the statement as sent.
@@ -74,6 +74,18 @@ fn check_field_entry(
         return f.fail(path, rule, Some(value_text(value)));
     };
     if record_type == &ACTIVITIES {
+        let contact_field = text
+            .strip_prefix("{{Activity.Contact.Field(")
+            .and_then(|rest| rest.strip_suffix(")}}"));
+        if let Some(name) = contact_field {
+            return match FieldName::parse(name) {
+                Ok(name) => Ok((
+                    FieldTarget::ContactField(name.as_str().to_owned()),
+                    text.clone(),
+                )),
+                Err(e) => f.fail(path, e.to_string(), Some(text.clone())),
+            };
+        }
         // Activity statements (`{{Activity.Asset.Name}}`) are Oracle's fixed list.
         return match ActivityField::with_statement(text) {
             Some(field) => Ok((FieldTarget::Field(field.internal_name.to_owned()), text.clone())),

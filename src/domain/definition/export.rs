@@ -18,6 +18,9 @@ use crate::domain::record_type::{ACTIVITIES, CONTACTS, RecordType};
 
 /// Most fields one export may hold (Eloqua's limit).
 const MAX_FIELDS: usize = 250;
+/// Most contact fields (`{{Activity.Contact.Field(…)}}`) one activity export reads (Oracle's
+/// limit).
+pub const MAX_ACTIVITY_CONTACT_FIELDS: usize = 10;
 /// Most rows an activity export returns (Oracle's limit), `maxRecords` or not.
 pub const MAX_ACTIVITY_ROWS: u64 = 5_000_000;
 /// Default `dataRetentionDuration` of exported data.
@@ -252,6 +255,20 @@ fn check_activity_export(
         .iter()
         .map(|field| field.internal_name)
         .collect();
+    let contact_fields = fields
+        .into_iter()
+        .flatten()
+        .filter(|field| matches!(field.target, FieldTarget::ContactField(_)))
+        .count();
+    if contact_fields > MAX_ACTIVITY_CONTACT_FIELDS {
+        f.push(
+            "fields",
+            format!(
+                "may read at most {MAX_ACTIVITY_CONTACT_FIELDS} contact fields ({{{{Activity.Contact.Field(…)}}}}), found {contact_fields}"
+            ),
+            None,
+        );
+    }
     for field in fields.into_iter().flatten() {
         if let FieldTarget::Field(name) = &field.target {
             if !own.contains(&name.as_str()) {

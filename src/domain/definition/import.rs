@@ -42,6 +42,9 @@ pub enum FieldTarget {
     /// `{{Contact.Account.Field(name)}}`: a standard field of the contact's account; an import
     /// links the contact to the account whose `M_CompanyName` or `CompanyIDExt` it names.
     AccountField(String),
+    /// `{{Activity.Contact.Field(name)}}`: a standard field of an activity's contact
+    /// (activity exports only).
+    ContactField(String),
 }
 
 impl FieldTarget {
