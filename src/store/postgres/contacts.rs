@@ -63,7 +63,9 @@ impl ContactStore for PostgresStore {
                 ],
             )
             .await?;
-        Ok(contact_from(&row))
+        // Read back: the statement's trigger may have applied a suppressed address's
+        // unsubscribe or bounceback after RETURNING saw the row.
+        load_contact(&client, site_id, contact_from(&row).id).await
     }
 
     async fn get_contact(&self, site_id: i64, id: i64) -> StoreResult<Contact> {
@@ -99,8 +101,9 @@ impl ContactStore for PostgresStore {
                 ],
             )
             .await?;
-        row.map(|row| contact_from(&row))
-            .ok_or(StoreError::NotFound)
+        let id = row.map(|row| contact_from(&row).id).ok_or(StoreError::NotFound)?;
+        // Read back, as after a create: a new address may be a suppressed one.
+        load_contact(&client, site_id, id).await
     }
 
     async fn delete_contact(&self, site_id: i64, id: i64) -> StoreResult<()> {

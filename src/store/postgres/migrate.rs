@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0010_email_addresses.sql"),
     include_str!("../../../migrations/postgres/0011_activities.sql"),
     include_str!("../../../migrations/postgres/0012_contact_accounts.sql"),
+    include_str!("../../../migrations/postgres/0013_follow_addresses_by_statement.sql"),
 ];
 
 /// The advisory lock key migrations hold (any constant unlikely to clash: "loquat" in ASCII).
