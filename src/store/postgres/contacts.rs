@@ -101,7 +101,9 @@ impl ContactStore for PostgresStore {
                 ],
             )
             .await?;
-        let id = row.map(|row| contact_from(&row).id).ok_or(StoreError::NotFound)?;
+        let id = row
+            .map(|row| contact_from(&row).id)
+            .ok_or(StoreError::NotFound)?;
         // Read back, as after a create: a new address may be a suppressed one.
         load_contact(&client, site_id, id).await
     }
