@@ -261,4 +261,12 @@ async fn activity_exports_follow_eloquas_rules() {
     }
     let rows = export(&app, "'{{Activity.Type}}' = 'EmailOpen'").await;
     assert!(rows.is_empty(), "no email was opened: {rows:?}");
+    // Ten contact fields are the most, and allowed.
+    let ten: serde_json::Map<String, Value> = (0..10)
+        .map(|n| (format!("C{n}"), json!("{{Activity.Contact.Field(C_City)}}")))
+        .collect();
+    let body =
+        json!({"name": "ten", "fields": ten, "filter": "'{{Activity.Type}}' = 'Unsubscribe'"});
+    let (status, created) = app.post(EXPORTS, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
 }
