@@ -133,7 +133,15 @@ async function arrange(call) {
     identifierFieldName: 'Company',
     syncActions: [{ action: 'add', destination: `{{AccountList[${accountList.id}]}}` }],
   });
-  return { webinar, nightly, sync, list, group, accounts, accountList };
+  const object = await call('POST', '/api/REST/2.0/assets/customObject', {
+    name: 'Event registrations', fields: [{ name: 'Email', dataType: 'text' }],
+  });
+  for (const value of ['a@example.com', 'b@example.com']) {
+    await call('POST', `/api/REST/2.0/data/customObject/${object.id}/instance`, {
+      fieldValues: [{ id: object.fields[0].id, value }],
+    });
+  }
+  return { webinar, nightly, sync, list, group, accounts, accountList, object };
 }
 
 async function main() {
@@ -178,7 +186,7 @@ async function main() {
   }
 }
 
-async function scenario(page, base, { webinar, nightly, sync, list, group, accounts, accountList }, work) {
+async function scenario(page, base, { webinar, nightly, sync, list, group, accounts, accountList, object }, work) {
   const shot = (name, fullPage = true) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
   const row = (text) => page.getByRole('row').filter({ hasText: text });
   const notice = page.locator('#notice');
@@ -269,6 +277,8 @@ async function scenario(page, base, { webinar, nightly, sync, list, group, accou
   assert.deepEqual(groupCells.slice(1, 4), [`{{EmailGroup[${group.id}]}}`, '0', '2']);
   const accountListCells = await row(`{{AccountList[${accountList.id}]}}`).getByRole('cell').allTextContents();
   assert.deepEqual(accountListCells.slice(0, 3), ['Key accounts', `{{AccountList[${accountList.id}]}}`, '1']);
+  const objectCells = await row(`/customObjects/${object.id}`).getByRole('cell').allTextContents();
+  assert.deepEqual(objectCells.slice(0, 3), ['Event registrations', `/customObjects/${object.id}`, '2']);
   await shot('lists');
 
   // Sign-out forgets the credentials.

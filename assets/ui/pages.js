@@ -131,7 +131,25 @@ export async function listsPage(ctx) {
   const lists = h('section', { 'aria-labelledby': 'lists-title' }, h('h2', { id: 'lists-title' }, 'Contact lists'));
   const accountLists = h('section', { 'aria-labelledby': 'account-lists-title' }, h('h2', { id: 'account-lists-title' }, 'Account lists'));
   const groups = h('section', { 'aria-labelledby': 'groups-title' }, h('h2', { id: 'groups-title' }, 'Email groups'));
-  show(ctx, 'Lists and email groups', lists, accountLists, groups);
+  const objects = h('section', { 'aria-labelledby': 'objects-title' }, h('h2', { id: 'objects-title' }, 'Custom objects'));
+  show(ctx, 'Lists and email groups', lists, accountLists, groups, objects);
+  const loadObjects = async (offset) => {
+    const page = await get(`${BULK}/customObjects?orderBy=name&limit=${PAGE}&offset=${offset}`, ctx.signal);
+    const counts = new Map();
+    if (page.items.length) {
+      const ids = page.items.map((o) => idOf(o.uri)).join(',');
+      const found = await get(`/api/loquat/1.0/customObjects/records?ids=${ids}`, ctx.signal);
+      for (const item of found.items) counts.set(item.uri, item);
+    }
+    replace(objects, h('h2', { id: 'objects-title' }, 'Custom objects'),
+      table('Custom objects by name, with the records each holds.', [
+        { label: 'Name', cell: (o) => o.name },
+        { label: 'URI', cell: (o) => h('code', {}, o.uri) },
+        { label: 'Records', numeric: true, cell: (o) => number(counts.get(o.uri)?.records ?? 0) },
+        { label: 'Updated', cell: (o) => time(o.updatedAt) },
+      ], page.items, 'No custom objects yet.'),
+      pager('Custom objects', page, (next) => loadObjects(next).catch(ctx.fail)));
+  };
   const loadAccountLists = async (offset) => {
     const page = await get(`${BULK}/accounts/lists?orderBy=name&limit=${PAGE}&offset=${offset}`, ctx.signal);
     replace(accountLists, h('h2', { id: 'account-lists-title' }, 'Account lists'),
@@ -172,5 +190,5 @@ export async function listsPage(ctx) {
       ], page.items, 'No email groups yet.'),
       pager('Groups', page, (next) => loadGroups(next).catch(ctx.fail)));
   };
-  await Promise.all([loadLists(0), loadAccountLists(0), loadGroups(0)]);
+  await Promise.all([loadLists(0), loadAccountLists(0), loadGroups(0), loadObjects(0)]);
 }

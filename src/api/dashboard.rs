@@ -1,6 +1,7 @@
 //! Loquat's own read-only counts, under `/api/loquat/1.0`, for what Eloqua's API does not
 //! report: files staged per sync action definition (Eloqua gives only `kbUsed`, yet refuses
-//! the 501st file) and set subscriptions per email group (Bulk email groups carry no count).
+//! the 501st file), set subscriptions per email group (Bulk email groups carry no count) and
+//! records per custom object.
 //!
 //! Both take the ids of a page the client already read from the Bulk API (`?ids=1,2,3`), so a
 //! call costs one bounded query whatever the size of the site; ids of other sites and ids that
@@ -36,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/loquat/1.0/emailGroups/subscriptions",
             get(counts::<Subscriptions>),
+        )
+        .route(
+            "/api/loquat/1.0/customObjects/records",
+            get(counts::<CustomObjectRecords>),
         )
 }
 
@@ -75,6 +80,7 @@ async fn counts<C: Count>(
 pub fn document(document: &mut Document) {
     add::<Staged>(document);
     add::<Subscriptions>(document);
+    add::<CustomObjectRecords>(document);
 }
 
 fn add<C: Count>(document: &mut Document) {
@@ -195,6 +201,40 @@ impl Count for Subscriptions {
             uri: format!("/emailGroups/{}", c.group_id),
             subscribed: c.subscribed,
             unsubscribed: c.unsubscribed,
+        };
+        Ok(found.into_iter().map(dto).collect())
+    }
+}
+
+/// Records of one custom object.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordsDto {
+    /// `/customObjects/{id}`
+    uri: String,
+    /// Records the object holds.
+    records: u64,
+}
+
+/// Records per custom object (Eloqua's custom object items carry no count).
+pub struct CustomObjectRecords;
+
+impl Count for CustomObjectRecords {
+    type Dto = RecordsDto;
+    const PATH: &'static str = "/api/loquat/1.0/customObjects/records";
+    const OPERATION: &'static str = "loquatCustomObjectRecords";
+    const SUMMARY: &'static str = "Records per custom object (a Loquat extension).";
+    const FOUND: &'static str = "One item per id naming a custom object of the site, by id";
+
+    async fn count(
+        state: &AppState,
+        site_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<RecordsDto>, ApiError> {
+        let found = state.store.record_counts(site_id, ids).await?;
+        let dto = |(id, records): (i64, u64)| RecordsDto {
+            uri: format!("/customObjects/{id}"),
+            records,
         };
         Ok(found.into_iter().map(dto).collect())
     }

@@ -87,4 +87,8 @@ pub trait CustomObjectRecordStore: Send + Sync {
         offset: u64,
         limit: u64,
     ) -> StoreResult<(Vec<CustomObjectRecord>, u64)>;
+    /// How many records each of `object_ids` holds, as (object id, records) in id order; ids
+    /// naming no object of the site are left out.
+    async fn record_counts(&self, site_id: i64, object_ids: &[i64])
+    -> StoreResult<Vec<(i64, u64)>>;
 }

@@ -161,6 +161,7 @@ pub const ROUTES: &[(&str, &str, Payload)] = &[
     ("GET", "/api/bulk/2.0/customObjects/{custom_object}/fields/{custom_object_field}", P::None),
     ("GET", "/api/bulk/2.0/activities/fields/{activity_field}", P::None),
     ("GET", "/api/loquat/1.0/contacts/syncActions/staged", P::None),
+    ("GET", "/api/loquat/1.0/customObjects/records", P::None),
     ("GET", "/api/loquat/1.0/emailGroups/subscriptions", P::None),
 ];
 

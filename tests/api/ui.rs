@@ -189,9 +189,23 @@ async fn extension_counts_need_credentials_and_keep_to_the_callers_site() {
         id_of(&mine)
     );
     let groups = format!("/api/loquat/1.0/emailGroups/subscriptions?ids={group}");
+    let (_, object) = app
+        .post(
+            "/api/REST/2.0/assets/customObject",
+            &json!({"name": "Mine", "fields": [{"name": "Email", "dataType": "text"}]}),
+        )
+        .await;
+    let object = object["id"].as_str().unwrap().to_owned();
+    let records = format!("/api/loquat/1.0/customObjects/records?ids={object},999");
+    let (status, counted) = app.get(&records).await;
+    assert_eq!(status, StatusCode::OK, "{counted}");
+    assert_eq!(
+        counted,
+        json!({"items": [{"uri": format!("/customObjects/{object}"), "records": 0}]})
+    );
 
     let (_, other) = app.add_site("OtherSite", "other", true).await;
-    for path in [&staged, &groups] {
+    for path in [&staged, &groups, &records] {
         let (status, _) = send(app.anonymous(Method::GET, path)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
         let request = app
@@ -219,6 +233,7 @@ async fn extension_counts_refuse_malformed_ids() {
         for base in [
             "/api/loquat/1.0/contacts/syncActions/staged",
             "/api/loquat/1.0/emailGroups/subscriptions",
+            "/api/loquat/1.0/customObjects/records",
         ] {
             let (status, body) = app.get(&format!("{base}{query}")).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{base}{query}: {body}");

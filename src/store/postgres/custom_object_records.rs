@@ -115,6 +115,26 @@ async fn write_values(
 
 #[async_trait]
 impl CustomObjectRecordStore for PostgresStore {
+    async fn record_counts(
+        &self,
+        site_id: i64,
+        object_ids: &[i64],
+    ) -> StoreResult<Vec<(i64, u64)>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT o.id, COUNT(r.id) FROM custom_objects o
+                 LEFT JOIN custom_object_records r ON r.object_id = o.id
+                 WHERE o.site_id = $1 AND o.id = ANY($2) GROUP BY o.id ORDER BY o.id",
+                &[&site_id, &object_ids],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), super::count(r.get(1))))
+            .collect())
+    }
+
     async fn create_record(
         &self,
         site_id: i64,

@@ -105,6 +105,26 @@ fn write_values(tx: &Transaction<'_>, id: i64, input: &CustomObjectRecordInput) 
 
 #[async_trait]
 impl CustomObjectRecordStore for SqliteStore {
+    async fn record_counts(
+        &self,
+        site_id: i64,
+        object_ids: &[i64],
+    ) -> StoreResult<Vec<(i64, u64)>> {
+        let counts = self
+            .counts_by_id(
+                "SELECT COUNT(r.id), 0 FROM custom_objects o
+                 LEFT JOIN custom_object_records r ON r.object_id = o.id
+                 WHERE o.site_id = ?1 AND o.id = ?2 GROUP BY o.id",
+                site_id,
+                object_ids,
+            )
+            .await?;
+        Ok(counts
+            .into_iter()
+            .map(|(id, records, _)| (id, records))
+            .collect())
+    }
+
     async fn create_record(
         &self,
         site_id: i64,
