@@ -237,3 +237,29 @@ async fn account_definitions_refuse_contact_identifiers_destinations_and_missing
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_name_matching_several_accounts_does_not_hide_a_row_matching_none() {
+    // As many accounts claimed as rows (two Umbrellas for one row, none for the other) must
+    // not pass for a batch where every row matched.
+    let app = spawn_app().await;
+    account(&app, "Umbrella", "U-1").await;
+    account(&app, "Umbrella", "U-2").await;
+    let list = account_list(&app, "Targets").await;
+    let body = definition("{{Account.Field(M_CompanyName)}}", "add", &list);
+    let uri = created_definition(&app, &body).await;
+    app.upload(
+        &uri,
+        &json!([{"Company": "Umbrella"}, {"Company": "Nobody"}]),
+    )
+    .await;
+    let sync = app.sync(&uri).await;
+    assert_eq!(app.wait_for_sync(&sync).await["status"], "warning");
+    assert_eq!(members(&app, &list).await, 2);
+    let rejects = app.rejects(&sync).await;
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(
+        (&rejects[0]["recordIndex"], &rejects[0]["statusCode"]),
+        (&json!(2), &json!("ELQ-00034"))
+    );
+}
